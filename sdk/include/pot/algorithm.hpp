@@ -1,0 +1,68 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pot/data.hpp"
+#include "pot/engine.hpp"
+#include "pot/graph.hpp"
+#include "pot/statistics.hpp"
+#include "pot/visibility.hpp"
+
+namespace pot {
+
+enum class LogLevel { Debug, Info, Warning, Error };
+
+/// A named algorithm with its parameters (JSON text), as in compression.algorithms.
+struct AlgorithmSpec {
+    std::string name;
+    std::string params_json = "{}";
+};
+
+/// What the host offers an algorithm while it runs. References stay valid for the call only.
+class POT_SDK_VISIBLE HostServices {
+public:
+    virtual ~HostServices() = default;
+    /// The engine chosen in the config.
+    virtual Engine& engine() = 0;
+    /// The calibration data.
+    virtual const DataLoader& data() = 0;
+    /// Collects `requests` on `graph` over at most `subset_size` samples (0: all), using the
+    /// same sample selection as the pipeline.
+    virtual Statistics collect(const Graph& graph, const std::vector<StatisticRequest>& requests,
+                               size_t subset_size) = 0;
+    /// compression.target_device: "CPU", "ANY", ...
+    virtual std::string target_device() const = 0;
+    virtual void log(LogLevel level, const std::string& message) = 0;
+    /// Adds a section (JSON text) to report.json under "algorithms" -> algorithm name -> key.
+    virtual void report(const std::string& algorithm, const std::string& key,
+                        const std::string& json_text) = 0;
+};
+
+/// A compression algorithm. The pipeline calls statistics_needed() on the model as it is
+/// before apply(), collects the statistics of consecutive algorithms in one pass, then calls
+/// apply() in order.
+class POT_SDK_VISIBLE Algorithm {
+public:
+    virtual ~Algorithm() = default;
+    virtual std::string name() const = 0;
+
+    /// A composite algorithm (e.g. DefaultQuantization) returns the algorithms it stands for;
+    /// the registry builds those instead. Empty for a plain algorithm.
+    virtual std::vector<AlgorithmSpec> expand() const { return {}; }
+
+    /// Statistics needed from `graph`, the model as it is before apply().
+    virtual std::vector<StatisticRequest> statistics_needed(const Graph& graph, HostServices& host) = 0;
+
+    /// Samples to collect statistics on (0: all of the data).
+    virtual size_t stat_subset_size() const { return 300; }
+
+    /// True when later algorithms must measure the model after this one ran; ends a statistics
+    /// stage (POT's change_original_model).
+    virtual bool changes_model() const { return false; }
+
+    /// Edits `graph` in place. `stats` answers statistics_needed(); valid for the call only.
+    virtual void apply(Graph& graph, const Statistics& stats, HostServices& host) = 0;
+};
+
+}  // namespace pot

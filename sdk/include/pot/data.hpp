@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pot/tensor.hpp"
+#include "pot/visibility.hpp"
+
+namespace pot {
+
+/// One item of a data set: a tensor per model input (batch dimension 1) and, when the data set is
+/// annotated, its label.
+struct Sample {
+    size_t index = 0;
+    std::vector<Tensor> inputs;
+    std::optional<int64_t> label;
+};
+
+/// Indexed access to calibration or evaluation data, in a deterministic order.
+class POT_SDK_VISIBLE DataLoader {
+public:
+    virtual ~DataLoader() = default;
+    virtual size_t size() const = 0;
+    /// Sample `index` (< size()). Thread-safe: engines may read samples from several threads.
+    virtual Sample get(size_t index) const = 0;
+    /// Where the data comes from, for messages ("images in data/calib").
+    virtual std::string describe() const = 0;
+};
+
+/// An accuracy measure accumulated over model outputs.
+class POT_SDK_VISIBLE Metric {
+public:
+    virtual ~Metric() = default;
+    virtual std::string name() const = 0;
+    virtual bool higher_is_better() const { return true; }
+    virtual void reset() = 0;
+    /// Folds in the outputs of one sample (batch dimension 1).
+    virtual void update(const std::vector<Tensor>& outputs, const Sample& sample) = 0;
+    /// The value over every sample folded in since reset().
+    virtual double value() const = 0;
+};
+
+}  // namespace pot

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "pot/visibility.hpp"
+
+namespace pot {
+
+/// What kind of failure an Error reports; pot-host maps it to an exit code
+/// (Usage and Config -> 2, everything else -> 1).
+enum class ErrorKind {
+    Usage,    ///< bad command line
+    Config,   ///< bad configuration file or parameters
+    Input,    ///< unreadable or malformed model or data
+    Runtime,  ///< failure while running (unsupported op, engine failure, I/O)
+};
+
+/// Concatenates any streamable values into one string.
+template <typename... Parts>
+std::string str_cat(Parts&&... parts) {
+    std::ostringstream out;
+    (out << ... << std::forward<Parts>(parts));
+    return out.str();
+}
+
+/// The one exception type of the project. The message says what failed and where.
+class POT_SDK_VISIBLE Error : public std::runtime_error {
+public:
+    Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+    ErrorKind kind() const { return kind_; }
+
+private:
+    ErrorKind kind_;
+};
+
+}  // namespace pot
+
+/// Throws pot::Error of the given kind; message parts are concatenated.
+#define POT_THROW(kind, ...) throw ::pot::Error(::pot::ErrorKind::kind, ::pot::str_cat(__VA_ARGS__))
+
+/// Throws a Runtime pot::Error when `cond` is false; the message is only formatted on failure.
+#define POT_CHECK(cond, ...)                \
+    do {                                    \
+        if (!(cond)) {                      \
+            POT_THROW(Runtime, __VA_ARGS__); \
+        }                                   \
+    } while (false)
+
+/// Like POT_CHECK with an explicit error kind.
+#define POT_CHECK_KIND(kind, cond, ...) \
+    do {                                \
+        if (!(cond)) {                  \
+            POT_THROW(kind, __VA_ARGS__); \
+        }                               \
+    } while (false)

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pot/graph.hpp"
+#include "pot/visibility.hpp"
+
+namespace pot {
+
+/// One hyper-parameter with a finite set of choices (categorical; ordered ones keep their order).
+struct SearchDimension {
+    std::string name;
+    std::vector<std::string> choices;
+};
+
+struct SearchSpace {
+    std::vector<SearchDimension> dimensions;
+};
+
+/// A point of a search space: dimension name -> chosen value.
+struct Trial {
+    int64_t id = 0;
+    std::map<std::string, std::string> choice;
+};
+
+/// Ask/tell optimizer: never runs the model, so it can be tested on plain functions.
+/// Lower scores are better.
+class POT_SDK_VISIBLE Optimizer {
+public:
+    virtual ~Optimizer() = default;
+    virtual std::string name() const = 0;
+    virtual Trial ask(const SearchSpace& space) = 0;
+    virtual void tell(const Trial& trial, double score) = 0;
+};
+
+/// Optional interface of an algorithm whose choices an optimizer may tune; found with dynamic_cast.
+class POT_SDK_VISIBLE Tunable {
+public:
+    virtual ~Tunable() = default;
+    virtual SearchSpace search_space(const Graph& graph) const = 0;
+    virtual void set_trial(const Trial& trial) = 0;
+};
+
+}  // namespace pot

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstring>
+#include <exception>
+#include <type_traits>
+
+#include "pot/abi.h"
+#include "pot/algorithm.hpp"
+#include "pot/engine.hpp"
+#include "pot/error.hpp"
+#include "pot/optimizer.hpp"
+#include "pot/params.hpp"
+
+namespace pot {
+
+/// Prefix of a create() error message that reports bad parameters (exit code 2, not 1).
+inline constexpr const char* kConfigErrorPrefix = "config: ";
+
+namespace detail {
+
+inline void copy_error(const char* message, char* error, size_t error_size) {
+    if (!error || error_size == 0) return;
+    std::strncpy(error, message, error_size - 1);
+    error[error_size - 1] = '\0';
+}
+
+template <typename Iface, typename Impl>
+void* create_object(const char* params_json, char* error, size_t error_size) noexcept {
+    try {
+        const Params params(params_json ? params_json : "{}", "params");
+        Iface* object = new Impl(params);
+        return static_cast<void*>(object);
+    } catch (const Error& e) {
+        const std::string text =
+            (e.kind() == ErrorKind::Config ? kConfigErrorPrefix : "") + std::string(e.what());
+        copy_error(text.c_str(), error, error_size);
+    } catch (const std::exception& e) {
+        copy_error(e.what(), error, error_size);
+    } catch (...) {
+        copy_error("unknown exception while creating the object", error, error_size);
+    }
+    return nullptr;
+}
+
+template <typename Iface>
+void destroy_object(void* object) noexcept {
+    delete static_cast<Iface*>(object);
+}
+
+template <typename Iface>
+constexpr uint32_t kind_of() {
+    if constexpr (std::is_same_v<Iface, Algorithm>) return POT_KIND_ALGORITHM;
+    else if constexpr (std::is_same_v<Iface, Optimizer>) return POT_KIND_OPTIMIZER;
+    else {
+        static_assert(std::is_same_v<Iface, Engine>, "plugins make Algorithms, Optimizers or Engines");
+        return POT_KIND_ENGINE;
+    }
+}
+
+}  // namespace detail
+
+/// Factory entry for `Impl`, constructed as Impl(const pot::Params&) and owned through `Iface`.
+template <typename Iface, typename Impl>
+constexpr PotFactory make_factory(const char* name, const char* description) {
+    static_assert(std::is_base_of_v<Iface, Impl>, "Impl must derive from Iface");
+    return PotFactory{detail::kind_of<Iface>(), name, description,
+                      &detail::create_object<Iface, Impl>, &detail::destroy_object<Iface>};
+}
+
+/// The entry record of a plugin listing `factories`.
+template <size_t N>
+constexpr PotPluginInfo make_plugin_info(const char* name, const char* version,
+                                         const PotFactory (&factories)[N]) {
+    return PotPluginInfo{POT_ABI_MAJOR, POT_ABI_MINOR, sizeof(PotPluginInfo), name, version,
+                         POT_TOOLCHAIN_TAG, static_cast<uint32_t>(N), factories};
+}
+
+}  // namespace pot

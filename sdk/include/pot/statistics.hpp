@@ -1,0 +1,76 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pot/tensor.hpp"
+#include "pot/visibility.hpp"
+
+namespace pot {
+
+/// How a statistic reduces the activations of one value over the calibration samples.
+/// Axis 0 of every observed tensor is the batch; "per sample" means per index along it.
+enum class ReducerKind {
+    Min,            ///< minimum over all samples
+    Max,            ///< maximum over all samples
+    AbsMax,         ///< maximum of |x| over all samples
+    MeanMin,        ///< mean over samples of each sample's minimum
+    MeanMax,        ///< mean over samples of each sample's maximum
+    MeanQuantileLow,   ///< mean over samples of each sample's `quantile`-quantile
+    MeanQuantileHigh,  ///< mean over samples of each sample's (1 - `quantile`)-quantile
+    Mean,           ///< mean of all elements
+};
+
+/// "min", "max", "abs_max", "mean_min", "mean_max", "mean_quantile_low", "mean_quantile_high", "mean"
+POT_SDK_VISIBLE const char* reducer_name(ReducerKind kind);
+
+/// One statistic an algorithm asks the engine to collect.
+struct POT_SDK_VISIBLE StatisticRequest {
+    std::string value;  ///< name of the graph value observed
+    ReducerKind reducer = ReducerKind::Max;
+    /// -1: one number per statistic. Otherwise the axis kept (e.g. 1 = channels of NCHW): the
+    /// result holds one number per channel.
+    int64_t axis = -1;
+    double quantile = 1e-4;  ///< for the quantile reducers
+
+    /// Unique, stable text identifying this request (value, reducer, axis, quantile).
+    std::string key() const;
+};
+
+/// Accumulates one statistic while batches stream past; never keeps the activations.
+/// An instance is updated by one thread at a time.
+class POT_SDK_VISIBLE Reducer {
+public:
+    virtual ~Reducer() = default;
+    /// Folds in a batch (axis 0 = batch). The tensor is only read during the call.
+    virtual void update(const Tensor& batch) = 0;
+    /// The statistic so far: a scalar tensor, or one value per channel. Throws if nothing was seen.
+    virtual Tensor result() const = 0;
+};
+
+/// The reducer for `request`.
+POT_SDK_VISIBLE std::unique_ptr<Reducer> make_reducer(const StatisticRequest& request);
+
+/// Collected statistics, addressed by their request.
+class POT_SDK_VISIBLE Statistics {
+public:
+    void set(const StatisticRequest& request, Tensor value) { values_[request.key()] = std::move(value); }
+    bool has(const StatisticRequest& request) const { return values_.count(request.key()) != 0; }
+    /// The statistic for `request`; throws naming the value and reducer when it was not collected.
+    const Tensor& get(const StatisticRequest& request) const;
+    /// get() as floats.
+    std::vector<float> floats(const StatisticRequest& request) const { return get(request).to_floats(); }
+    size_t size() const { return values_.size(); }
+    const std::map<std::string, Tensor>& all() const { return values_; }
+    void merge(const Statistics& other);
+
+private:
+    std::map<std::string, Tensor> values_;
+};
+
+/// Requests without duplicates, in first-seen order.
+POT_SDK_VISIBLE std::vector<StatisticRequest> unique_requests(const std::vector<StatisticRequest>& requests);
+
+}  // namespace pot

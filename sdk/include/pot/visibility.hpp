@@ -1,0 +1,5 @@
+#pragma once
+
+// Interfaces and the error type must be visible from every library, so that dynamic_cast and
+// catch match across plugins built with -fvisibility=hidden.
+#define POT_SDK_VISIBLE __attribute__((visibility("default")))

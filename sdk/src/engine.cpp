@@ -1,0 +1,140 @@
+#include "pot/engine.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <numeric>
+#include <random>
+#include <set>
+
+#include <tbb/parallel_for.h>
+
+namespace pot {
+
+namespace {
+
+// Feeds every observed value to its reducers; reducers of one value run in parallel.
+class ReducingObserver : public ValueObserver {
+public:
+    explicit ReducingObserver(const std::vector<StatisticRequest>& requests) {
+        for (const auto& r : requests) {
+            auto& slot = by_value_[r.value];
+            slot.requests.push_back(r);
+            slot.reducers.push_back(make_reducer(r));
+        }
+    }
+    std::vector<std::string> values() const {
+        std::vector<std::string> out;
+        for (const auto& [name, slot] : by_value_) out.push_back(name);
+        return out;
+    }
+    void on_value(const std::string& value, const Tensor& tensor) override {
+        auto it = by_value_.find(value);
+        if (it == by_value_.end()) return;
+        auto& reducers = it->second.reducers;
+        seen_.insert(value);
+        tbb::parallel_for(size_t{0}, reducers.size(), [&](size_t i) { reducers[i]->update(tensor); });
+    }
+    Statistics result() const {
+        Statistics stats;
+        for (const auto& [name, slot] : by_value_) {
+            POT_CHECK(seen_.count(name), "the engine never produced value '", name,
+                      "' requested for statistics; is it a value of this model?");
+            for (size_t i = 0; i < slot.requests.size(); ++i)
+                stats.set(slot.requests[i], slot.reducers[i]->result());
+        }
+        return stats;
+    }
+
+private:
+    struct Slot {
+        std::vector<StatisticRequest> requests;
+        std::vector<std::unique_ptr<Reducer>> reducers;
+    };
+    std::map<std::string, Slot> by_value_;
+    std::set<std::string> seen_;
+};
+
+std::vector<size_t> all_indices(const DataLoader& data, const std::vector<size_t>& indices) {
+    if (!indices.empty()) return indices;
+    std::vector<size_t> out(data.size());
+    std::iota(out.begin(), out.end(), size_t{0});
+    return out;
+}
+
+}  // namespace
+
+Statistics Engine::collect(const DataLoader& data, const std::vector<StatisticRequest>& requests,
+                           const std::vector<size_t>& indices, Progress* progress) {
+    const auto unique = unique_requests(requests);
+    ReducingObserver observer(unique);
+    const auto order = all_indices(data, indices);
+    const auto observed = observer.values();
+    if (progress) progress->start("statistics", order.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+        const Sample sample = data.get(order[i]);
+        infer(sample.inputs, observed, &observer);
+        if (progress) progress->advance(i + 1);
+    }
+    if (progress) progress->finish();
+    return observer.result();
+}
+
+double Engine::evaluate(const DataLoader& data, Metric& metric, const std::vector<size_t>& indices,
+                        Progress* progress) {
+    metric.reset();
+    const auto order = all_indices(data, indices);
+    if (progress) progress->start("evaluation", order.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+        const Sample sample = data.get(order[i]);
+        metric.update(infer(sample.inputs), sample);
+        if (progress) progress->advance(i + 1);
+    }
+    if (progress) progress->finish();
+    return metric.value();
+}
+
+BenchmarkResult Engine::benchmark(const Graph& graph, const BenchmarkOptions& options) {
+    POT_CHECK(options.batch >= 1, "benchmark batch must be >= 1, got ", options.batch);
+    std::mt19937 rng(42);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    std::vector<Tensor> inputs;
+    for (const auto& in : graph.inputs) {
+        Shape shape = in.shape;
+        for (size_t i = 0; i < shape.size(); ++i)
+            if (shape[i] < 0) shape[i] = 1;
+        if (!shape.empty()) shape[0] = options.batch;
+        Tensor t(in.dtype, shape);
+        if (in.dtype == DType::F32)
+            for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
+        inputs.push_back(std::move(t));
+    }
+    using Clock = std::chrono::steady_clock;
+    infer(inputs);  // warm-up: first-run allocations and lazy compilation stay out of the numbers
+    std::vector<double> latencies;
+    const auto start = Clock::now();
+    for (;;) {
+        const auto t0 = Clock::now();
+        infer(inputs);
+        const auto t1 = Clock::now();
+        latencies.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+        const double elapsed = std::chrono::duration<double>(t1 - start).count();
+        if (options.iterations > 0 ? static_cast<int64_t>(latencies.size()) >= options.iterations
+                                   : elapsed >= options.seconds)
+            break;
+    }
+    BenchmarkResult r;
+    r.count = static_cast<int64_t>(latencies.size());
+    r.duration_ms = std::accumulate(latencies.begin(), latencies.end(), 0.0);
+    std::vector<double> sorted = latencies;
+    std::sort(sorted.begin(), sorted.end());
+    const size_t n = sorted.size();
+    r.latency_median_ms = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    r.latency_avg_ms = r.duration_ms / static_cast<double>(n);
+    r.latency_min_ms = sorted.front();
+    r.latency_max_ms = sorted.back();
+    r.throughput_fps = static_cast<double>(options.batch) * 1000.0 / r.latency_median_ms;
+    return r;
+}
+
+}  // namespace pot

@@ -1,0 +1,194 @@
+#include "pot/statistics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+namespace pot {
+
+const char* reducer_name(ReducerKind kind) {
+    switch (kind) {
+        case ReducerKind::Min: return "min";
+        case ReducerKind::Max: return "max";
+        case ReducerKind::AbsMax: return "abs_max";
+        case ReducerKind::MeanMin: return "mean_min";
+        case ReducerKind::MeanMax: return "mean_max";
+        case ReducerKind::MeanQuantileLow: return "mean_quantile_low";
+        case ReducerKind::MeanQuantileHigh: return "mean_quantile_high";
+        case ReducerKind::Mean: return "mean";
+    }
+    return "unknown";
+}
+
+std::string StatisticRequest::key() const {
+    std::string k = str_cat(value, "|", reducer_name(reducer), "|", axis);
+    if (reducer == ReducerKind::MeanQuantileLow || reducer == ReducerKind::MeanQuantileHigh)
+        k += str_cat("|", quantile);
+    return k;
+}
+
+const Tensor& Statistics::get(const StatisticRequest& request) const {
+    auto it = values_.find(request.key());
+    POT_CHECK(it != values_.end(), "statistic '", reducer_name(request.reducer), "' of value '",
+              request.value, "' (axis ", request.axis, ") was not collected");
+    return it->second;
+}
+
+void Statistics::merge(const Statistics& other) {
+    for (const auto& [k, v] : other.values_) values_[k] = v;
+}
+
+std::vector<StatisticRequest> unique_requests(const std::vector<StatisticRequest>& requests) {
+    std::vector<StatisticRequest> out;
+    std::set<std::string> seen;
+    for (const auto& r : requests)
+        if (seen.insert(r.key()).second) out.push_back(r);
+    return out;
+}
+
+namespace {
+
+// Splits a batch into per-sample, per-channel groups: element i of sample b belongs to channel
+// (i / inner) % channels. With axis < 0 there is a single channel.
+struct Layout {
+    int64_t batch = 1, channels = 1, inner = 1, per_sample = 1;
+    Layout(const Tensor& t, int64_t axis, const std::string& what) {
+        POT_CHECK(t.rank() >= 1, "statistic '", what, "' needs a batched tensor, got a scalar");
+        batch = t.dim(0);
+        per_sample = batch ? t.numel() / batch : 0;
+        if (axis >= 0) {
+            POT_CHECK(axis >= 1 && axis < t.rank(), "statistic '", what, "': channel axis ", axis,
+                      " is out of range for shape ", shape_str(t.shape()));
+            channels = t.dim(axis);
+            for (int64_t i = axis + 1; i < t.rank(); ++i) inner *= t.dim(i);
+        }
+    }
+};
+
+class ElementwiseReducer : public Reducer {
+public:
+    ElementwiseReducer(StatisticRequest request) : request_(std::move(request)) {}
+
+    void update(const Tensor& batch_tensor) override {
+        const Tensor t = batch_tensor.dtype() == DType::F32 ? Tensor() : batch_tensor.cast(DType::F32);
+        const Tensor& src = batch_tensor.dtype() == DType::F32 ? batch_tensor : t;
+        const Layout layout(src, request_.axis, request_.key());
+        if (acc_.empty()) {
+            acc_.assign(static_cast<size_t>(layout.channels), initial());
+            count_.assign(static_cast<size_t>(layout.channels), 0.0);
+        }
+        POT_CHECK(static_cast<int64_t>(acc_.size()) == layout.channels, "statistic '",
+                  request_.key(), "' saw ", layout.channels, " channels after ", acc_.size());
+        const float* x = src.data<float>();
+        std::vector<double> sample_acc(acc_.size());
+        std::vector<std::vector<float>> values;  // per channel, for quantiles
+        for (int64_t b = 0; b < layout.batch; ++b) {
+            const float* s = x + b * layout.per_sample;
+            if (is_quantile()) {
+                values.assign(acc_.size(), {});
+                for (int64_t i = 0; i < layout.per_sample; ++i)
+                    values[static_cast<size_t>((i / layout.inner) % layout.channels)].push_back(s[i]);
+                for (size_t c = 0; c < acc_.size(); ++c) {
+                    acc_[c] += quantile_of(values[c]);
+                    count_[c] += 1;
+                }
+                continue;
+            }
+            std::fill(sample_acc.begin(), sample_acc.end(), initial_sample());
+            for (int64_t i = 0; i < layout.per_sample; ++i) {
+                const size_t c = static_cast<size_t>((i / layout.inner) % layout.channels);
+                sample_acc[c] = fold(sample_acc[c], s[i]);
+            }
+            for (size_t c = 0; c < acc_.size(); ++c) combine(c, sample_acc[c],
+                                                             static_cast<double>(layout.per_sample / layout.channels));
+        }
+    }
+
+    Tensor result() const override {
+        POT_CHECK(!acc_.empty(), "statistic '", request_.key(), "' saw no data");
+        std::vector<float> out(acc_.size());
+        for (size_t c = 0; c < acc_.size(); ++c) {
+            const bool averaged = request_.reducer != ReducerKind::Min &&
+                                  request_.reducer != ReducerKind::Max &&
+                                  request_.reducer != ReducerKind::AbsMax;
+            out[c] = static_cast<float>(averaged ? acc_[c] / std::max(count_[c], 1.0) : acc_[c]);
+        }
+        if (request_.axis < 0) return Tensor::scalar(out[0]);
+        return Tensor::from_vector<float>({static_cast<int64_t>(out.size())}, out);
+    }
+
+private:
+    bool is_quantile() const {
+        return request_.reducer == ReducerKind::MeanQuantileLow ||
+               request_.reducer == ReducerKind::MeanQuantileHigh;
+    }
+    double initial() const {
+        switch (request_.reducer) {
+            case ReducerKind::Min: return std::numeric_limits<double>::infinity();
+            case ReducerKind::Max: return -std::numeric_limits<double>::infinity();
+            default: return 0.0;
+        }
+    }
+    double initial_sample() const {
+        switch (request_.reducer) {
+            case ReducerKind::Min:
+            case ReducerKind::MeanMin: return std::numeric_limits<double>::infinity();
+            case ReducerKind::Max:
+            case ReducerKind::MeanMax: return -std::numeric_limits<double>::infinity();
+            default: return 0.0;
+        }
+    }
+    double fold(double acc, float v) const {
+        switch (request_.reducer) {
+            case ReducerKind::Min:
+            case ReducerKind::MeanMin: return std::min(acc, static_cast<double>(v));
+            case ReducerKind::Max:
+            case ReducerKind::MeanMax: return std::max(acc, static_cast<double>(v));
+            case ReducerKind::AbsMax: return std::max(acc, std::fabs(static_cast<double>(v)));
+            default: return acc + v;  // Mean
+        }
+    }
+    void combine(size_t c, double sample_value, double elements) {
+        switch (request_.reducer) {
+            case ReducerKind::Min: acc_[c] = std::min(acc_[c], sample_value); break;
+            case ReducerKind::Max:
+            case ReducerKind::AbsMax: acc_[c] = std::max(acc_[c], sample_value); break;
+            case ReducerKind::Mean:
+                acc_[c] += sample_value;
+                count_[c] += elements;
+                break;
+            default:  // per-sample value averaged over samples
+                acc_[c] += sample_value;
+                count_[c] += 1;
+        }
+    }
+    double quantile_of(std::vector<float>& v) const {
+        POT_CHECK(!v.empty(), "statistic '", request_.key(), "' saw an empty channel");
+        const double q = request_.reducer == ReducerKind::MeanQuantileLow ? request_.quantile
+                                                                          : 1.0 - request_.quantile;
+        // Linear interpolation between order statistics (numpy's default).
+        const double pos = q * static_cast<double>(v.size() - 1);
+        const auto lo = static_cast<size_t>(std::floor(pos));
+        const size_t hi = std::min(lo + 1, v.size() - 1);
+        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+        const double a = v[lo];
+        double b = a;
+        if (hi != lo) b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(hi), v.end());
+        return a + (b - a) * (pos - static_cast<double>(lo));
+    }
+
+    StatisticRequest request_;
+    std::vector<double> acc_;
+    std::vector<double> count_;
+};
+
+}  // namespace
+
+std::unique_ptr<Reducer> make_reducer(const StatisticRequest& request) {
+    POT_CHECK(request.quantile >= 0.0 && request.quantile <= 0.5, "statistic quantile must be in "
+              "[0, 0.5], got ", request.quantile);
+    return std::make_unique<ElementwiseReducer>(request);
+}
+
+}  // namespace pot
