@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,10 @@ public:
 
     /// Samples to collect statistics on (0: all of the data).
     virtual size_t stat_subset_size() const { return 300; }
+    /// Whether the statistics subset is drawn at random (with seed()) instead of taking the first
+    /// samples in data order.
+    virtual bool shuffle_data() const { return false; }
+    virtual uint64_t seed() const { return 0; }
 
     /// True when later algorithms must measure the model after this one ran; ends a statistics
     /// stage (POT's change_original_model).

@@ -1,0 +1,217 @@
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "engine_choice.hpp"
+#include "pot/core/config.hpp"
+#include "pot/core/dataset.hpp"
+#include "pot/core/graph_transforms.hpp"
+#include "pot/core/log.hpp"
+#include "pot/core/metrics.hpp"
+#include "pot/core/model_io.hpp"
+#include "pot/core/pipeline.hpp"
+#include "pot/core/registry.hpp"
+#include "pot/core/session.hpp"
+#include "pot/abi.h"
+#include "pot/error.hpp"
+
+namespace pot::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string timestamp() {
+    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    localtime_r(&now, &tm);
+    std::ostringstream out;
+    out << std::put_time(&tm, "%Y-%m-%d_%H-%M-%S");
+    return out.str();
+}
+
+// Results are written into a hidden staging folder and moved into place only when the whole run
+// succeeded, so a failed run leaves no partial output behind.
+class OutputStaging {
+public:
+    OutputStaging(const fs::path& output_dir, fs::path final_dir)
+        : final_dir_(std::move(final_dir)) {
+        std::error_code ec;
+        fs::path existing = output_dir;
+        while (!existing.empty() && !fs::exists(existing, ec)) existing = existing.parent_path();
+        if (existing.empty()) existing = ".";
+        POT_CHECK_KIND(Runtime, access(existing.c_str(), W_OK) == 0, "output folder '",
+                       output_dir.string(), "' is not writable (", existing.string(), ")");
+        if (!fs::exists(output_dir, ec)) {
+            fs::create_directories(output_dir, ec);
+            POT_CHECK_KIND(Runtime, !ec, "cannot create output folder '", output_dir.string(), "': ", ec.message());
+            created_root_ = output_dir;
+        }
+        staging_ = output_dir / (".pot-staging-" + std::to_string(getpid()));
+        fs::create_directories(staging_, ec);
+        POT_CHECK_KIND(Runtime, !ec, "cannot write into output folder '", output_dir.string(), "': ", ec.message());
+    }
+    ~OutputStaging() {
+        std::error_code ec;
+        fs::remove_all(staging_, ec);
+        if (!committed_ && !created_root_.empty()) fs::remove_all(created_root_, ec);
+    }
+    const fs::path& dir() const { return staging_; }
+    /// Moves every staged file into the final folder.
+    void commit() {
+        std::error_code ec;
+        fs::create_directories(final_dir_, ec);
+        POT_CHECK_KIND(Runtime, !ec, "cannot create '", final_dir_.string(), "': ", ec.message());
+        for (const auto& e : fs::directory_iterator(staging_)) {
+            fs::rename(e.path(), final_dir_ / e.path().filename(), ec);
+            POT_CHECK_KIND(Runtime, !ec, "cannot move ", e.path().filename().string(), " into '",
+                           final_dir_.string(), "': ", ec.message());
+        }
+        committed_ = true;
+    }
+
+private:
+    fs::path final_dir_, staging_, created_root_;
+    bool committed_ = false;
+};
+
+struct Evaluation {
+    std::string metric;
+    double fp32 = 0, int8 = 0;
+    std::optional<double> mean_cosine;
+};
+
+Evaluation evaluate_models(Engine& engine, const Graph& fp32, const Graph& int8,
+                           const DataLoader& data, Progress* progress) {
+    Evaluation result;
+    const bool labelled = data.size() > 0 && data.get(0).label.has_value();
+    if (labelled) {
+        core::Top1Accuracy accuracy;
+        engine.set_model(fp32);
+        result.fp32 = engine.evaluate(data, accuracy, {}, progress);
+        engine.set_model(int8);
+        result.int8 = engine.evaluate(data, accuracy, {}, progress);
+        result.metric = accuracy.name();
+        return result;
+    }
+    core::ReferenceOutputs reference;
+    engine.set_model(fp32);
+    engine.evaluate(data, reference, {}, progress);
+    core::Top1Agreement agreement(reference);
+    engine.set_model(int8);
+    result.int8 = engine.evaluate(data, agreement, {}, progress);
+    result.fp32 = 100.0;
+    result.metric = agreement.name();
+    result.mean_cosine = agreement.mean_cosine();
+    return result;
+}
+
+void write_text_atomically(const fs::path& file, const std::string& text) {
+    const fs::path tmp = file.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary);
+        out << text;
+        POT_CHECK_KIND(Runtime, out.good(), "cannot write '", tmp.string(), "'");
+    }
+    fs::rename(tmp, file);
+}
+
+}  // namespace
+
+int run_quantize(const QuantizeOptions& options) {
+    core::Logger logger(core::parse_log_level(options.log_level));
+    const auto config = core::load_config(options.config);
+    nlohmann::json report;
+    report["config"] = config.json;
+    const auto run_start = Clock::now();
+
+    core::Registry registry;
+    const auto plugin_dir = options.plugins.value_or(default_plugin_dir());
+    for (const auto& s : registry.load_directory(plugin_dir))
+        logger.log(LogLevel::Warning, "skipped plugin " + s.reason);
+    for (const auto& e : registry.entries())
+        report["plugins"].push_back({{"kind", core::kind_name(e.kind)}, {"name", e.name},
+                                     {"version", e.version}, {"library", e.file.string()}});
+
+    // Resolve everything the config names before any heavy work, so config errors come first.
+    core::Pipeline pipeline(registry, config.compression.algorithms);
+    auto engine = create_engine(registry, config.engine.backend, config.engine.params_json,
+                                "/engine/backend");
+    engine->set_options(EngineOptions{config.engine.threads});
+
+    const fs::path final_dir = options.direct_dump
+                                   ? options.output_dir
+                                   : options.output_dir / config.model.name / timestamp();
+    OutputStaging staging(options.output_dir, final_dir);
+
+    auto step = Clock::now();
+    Graph graph = core::load_onnx(config.model.model);
+    core::optimize_graph(graph);
+    report["timings"]["load_model_s"] = seconds_since(step);
+    POT_CHECK_KIND(Input, graph.inputs.size() == 1, config.model.model.string(), ": the model has ",
+                   graph.inputs.size(), " inputs; data sources feed models with one input");
+    const auto data = core::open_dataset(config.engine, graph.inputs[0]);
+    logger.log(LogLevel::Info, str_cat("model ", config.model.model.string(), ": ", graph.nodes.size(),
+                                       " nodes; data: ", data->describe(), "; engine: ", engine->name()));
+    const Graph fp32 = graph;
+
+    core::ConsoleProgress progress(logger.level() <= LogLevel::Info);
+    core::Session session(*engine, *data, config.compression.target_device, logger, &progress);
+    step = Clock::now();
+    const auto timings = pipeline.run(graph, session);
+    report["timings"]["quantize_s"] = seconds_since(step);
+    for (const auto& t : timings) report["timings"]["steps"].push_back({{"name", t.name}, {"seconds", t.seconds}});
+    report["algorithms"] = pipeline.names();
+    report["algorithm_reports"] = session.algorithm_reports();
+
+    const auto model_file = staging.dir() / (config.model.name + ".onnx");
+    core::save_onnx(graph, model_file);
+    if (options.save_model) core::save_onnx(fp32, staging.dir() / (config.model.name + "_fp32.onnx"));
+    const auto fp32_size = fs::file_size(config.model.model);
+    const auto int8_size = fs::file_size(model_file);
+    report["files"] = {{"fp32_model", config.model.model.string()}, {"fp32_bytes", fp32_size},
+                       {"int8_model", (final_dir / model_file.filename()).string()}, {"int8_bytes", int8_size}};
+
+    std::cout << "Quantized " << config.model.name << " with " << pipeline.names().size()
+              << " algorithm(s) in " << std::fixed << std::setprecision(2)
+              << report["timings"]["quantize_s"].get<double>() << " s\n";
+    std::cout << "  FP32 model: " << fp32_size << " bytes\n  INT8 model: " << int8_size << " bytes ("
+              << std::setprecision(1) << 100.0 * static_cast<double>(int8_size) / static_cast<double>(fp32_size)
+              << "% of FP32)\n";
+
+    if (options.evaluate) {
+        step = Clock::now();
+        const auto eval = evaluate_models(*engine, fp32, graph, *data, &progress);
+        report["evaluation"] = {{"metric", eval.metric}, {"fp32", eval.fp32}, {"int8", eval.int8},
+                                {"drop", eval.fp32 - eval.int8}, {"samples", data->size()},
+                                {"engine", engine->name()}, {"seconds", seconds_since(step)}};
+        if (eval.mean_cosine) report["evaluation"]["mean_cosine"] = *eval.mean_cosine;
+        std::cout << std::setprecision(2) << "  " << eval.metric << " on " << data->size()
+                  << " samples: FP32 " << eval.fp32 << "%, INT8 " << eval.int8 << "% (drop "
+                  << eval.fp32 - eval.int8 << " points)\n";
+        if (eval.mean_cosine)
+            std::cout << std::setprecision(4) << "  mean cosine similarity INT8 vs FP32: " << *eval.mean_cosine << "\n";
+    }
+    report["timings"]["total_s"] = seconds_since(run_start);
+    report["abi"] = str_cat(POT_ABI_MAJOR, ".", POT_ABI_MINOR);
+    write_text_atomically(staging.dir() / "report.json", report.dump(2) + "\n");
+    staging.commit();
+    std::cout << "  results: " << final_dir.string() << "\n";
+    return 0;
+}
+
+}  // namespace pot::app

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pot::core {
+
+/// Image preprocessing, applied in this order: color conversion, resize, center crop,
+/// (x - mean) / scale per channel, layout.
+struct Preprocessing {
+    std::optional<std::pair<int, int>> resize;  ///< height, width
+    std::optional<std::pair<int, int>> crop;    ///< center crop height, width
+    std::string layout = "NCHW";                ///< or "NHWC"
+    std::string color = "";                     ///< "RGB", "BGR" or "GRAY"; "" = from the model
+    std::vector<float> mean;                    ///< one value, or one per channel
+    std::vector<float> scale;
+};
+
+struct ModelConfig {
+    std::string name;
+    std::filesystem::path model;
+};
+
+struct EngineConfig {
+    std::string type = "simplified";
+    std::string backend;  ///< engine plugin name; "" = cpu when loaded, else reference
+    std::filesystem::path data_source;
+    std::optional<std::filesystem::path> annotation;
+    Preprocessing preprocessing;
+    int threads = 0;
+    std::string params_json = "{}";  ///< engine-specific parameters
+};
+
+/// One entry of compression.algorithms.
+struct AlgorithmConfig {
+    std::string name;
+    std::string params_json = "{}";
+    std::string path;  ///< JSON path of the entry, e.g. /compression/algorithms/0
+};
+
+struct CompressionConfig {
+    std::string target_device = "ANY";
+    std::vector<AlgorithmConfig> algorithms;
+};
+
+struct OptimizerConfig {
+    std::string name;
+    std::string params_json = "{}";
+};
+
+/// The validated configuration (POT's schema: model / engine / compression / optimizer).
+struct Config {
+    std::filesystem::path file;
+    ModelConfig model;
+    EngineConfig engine;
+    CompressionConfig compression;
+    std::optional<OptimizerConfig> optimizer;
+    nlohmann::json json;  ///< the file as parsed, for the report
+};
+
+/// Reads and validates a config file; relative paths are resolved against the file's folder.
+/// Comments are allowed. Every problem is a pot::Error(Config) naming the file and JSON path, and
+/// an unknown key suggests the nearest known one.
+Config load_config(const std::filesystem::path& file);
+/// Same, from text; `base_dir` resolves relative paths and `origin` names the source in messages.
+Config parse_config(const std::string& text, const std::filesystem::path& base_dir,
+                    const std::string& origin);
+
+}  // namespace pot::core

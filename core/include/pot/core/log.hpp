@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "pot/algorithm.hpp"
+#include "pot/engine.hpp"
+
+namespace pot::core {
+
+/// Parses "DEBUG", "INFO", "WARNING", "ERROR" (case-insensitive); throws a Usage error otherwise.
+LogLevel parse_log_level(const std::string& text);
+
+/// Writes messages at or above a level to stderr, one line each, prefixed with the level.
+class Logger {
+public:
+    explicit Logger(LogLevel level = LogLevel::Info) : level_(level) {}
+    void log(LogLevel level, const std::string& message);
+    LogLevel level() const { return level_; }
+
+private:
+    LogLevel level_;
+};
+
+/// Progress on stderr: a redrawn bar on a terminal, a few plain lines otherwise.
+class ConsoleProgress final : public Progress {
+public:
+    explicit ConsoleProgress(bool enabled = true);
+    void start(const std::string& what, size_t total) override;
+    void advance(size_t done) override;
+    void finish() override;
+
+private:
+    bool enabled_, tty_;
+    std::string what_;
+    size_t total_ = 0, last_percent_ = 0;
+};
+
+}  // namespace pot::core

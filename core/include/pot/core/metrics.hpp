@@ -1,0 +1,59 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "pot/data.hpp"
+
+namespace pot::core {
+
+/// Index of the largest value of a [1, classes] (or [classes]) output.
+int64_t argmax(const Tensor& scores);
+
+/// Fraction of samples whose top-1 class (argmax of output 0) equals the label, in percent.
+/// Throws when a sample has no label.
+class Top1Accuracy final : public Metric {
+public:
+    std::string name() const override { return "accuracy@top1"; }
+    void reset() override { correct_ = total_ = 0; }
+    void update(const std::vector<Tensor>& outputs, const Sample& sample) override;
+    double value() const override;
+
+private:
+    int64_t correct_ = 0, total_ = 0;
+};
+
+/// Outputs of a reference (FP32) run, recorded per sample index, to compare another run against.
+class ReferenceOutputs final : public Metric {
+public:
+    std::string name() const override { return "reference"; }
+    void reset() override { outputs_.clear(); }
+    void update(const std::vector<Tensor>& outputs, const Sample& sample) override;
+    double value() const override { return static_cast<double>(outputs_.size()); }
+    const std::vector<float>* find(size_t index) const;
+
+private:
+    std::vector<std::pair<size_t, std::vector<float>>> outputs_;  // sorted by index on insert
+};
+
+/// Agreement of output 0 with a reference run, for data without labels: percent of samples with
+/// the same top-1 class (value()), and mean cosine similarity (mean_cosine()).
+class Top1Agreement final : public Metric {
+public:
+    explicit Top1Agreement(const ReferenceOutputs& reference) : reference_(reference) {}
+    std::string name() const override { return "agreement@top1"; }
+    void reset() override { same_ = total_ = 0; cosine_sum_ = 0; }
+    void update(const std::vector<Tensor>& outputs, const Sample& sample) override;
+    double value() const override;
+    double mean_cosine() const { return total_ ? cosine_sum_ / static_cast<double>(total_) : 0.0; }
+
+private:
+    const ReferenceOutputs& reference_;
+    int64_t same_ = 0, total_ = 0;
+    double cosine_sum_ = 0;
+};
+
+/// Cosine similarity of two equally long vectors (1 when both are zero).
+double cosine_similarity(const std::vector<float>& a, const std::vector<float>& b);
+
+}  // namespace pot::core

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pot/algorithm.hpp"
+#include "pot/core/config.hpp"
+#include "pot/core/registry.hpp"
+#include "pot/core/session.hpp"
+
+namespace pot::core {
+
+/// Timing of one pipeline step, for the report.
+struct StepTiming {
+    std::string name;
+    double seconds = 0;
+};
+
+/// The compression.algorithms list resolved into algorithm objects, composites expanded.
+/// Algorithms run in order; the statistics of consecutive algorithms are collected in one pass
+/// (a stage ends after an algorithm whose changes_model() is true).
+class Pipeline {
+public:
+    /// Creates every algorithm; unknown names and bad parameters are Config errors naming the
+    /// JSON path of the entry.
+    Pipeline(const Registry& registry, const std::vector<AlgorithmConfig>& algorithms);
+
+    /// Names of the algorithms after expansion, in run order.
+    std::vector<std::string> names() const;
+
+    /// Runs every algorithm on `graph`. Returns the time spent per statistics pass and algorithm.
+    std::vector<StepTiming> run(Graph& graph, Session& host);
+
+private:
+    struct Step {
+        std::string path;  // JSON path of the config entry it came from
+        PluginPtr<Algorithm> algorithm;
+    };
+    void add(const Registry& registry, const AlgorithmSpec& spec, const std::string& path, int depth);
+
+    std::vector<Step> steps_;
+};
+
+}  // namespace pot::core

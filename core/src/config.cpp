@@ -1,0 +1,174 @@
+#include "pot/core/config.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "pot/error.hpp"
+#include "pot/params.hpp"
+
+namespace pot::core {
+
+namespace {
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
+    const std::filesystem::path path(p);
+    return path.is_absolute() ? path : (base / path).lexically_normal();
+}
+
+std::pair<int, int> read_size(const Params& p, const std::string& key) {
+    const auto& j = p.json().at(key);
+    auto positive = [&](const nlohmann::json& v) {
+        POT_CHECK_KIND(Config, v.is_number_integer() && v.get<int>() > 0, p.path(), "/", key,
+                       ": expected a positive integer or [height, width], got ", j.dump());
+        return v.get<int>();
+    };
+    p.accept(key);
+    if (j.is_array()) {
+        POT_CHECK_KIND(Config, j.size() == 2, p.path(), "/", key, ": expected [height, width], got ",
+                       j.dump());
+        return {positive(j[0]), positive(j[1])};
+    }
+    const int v = positive(j);
+    return {v, v};
+}
+
+std::vector<float> read_floats(const Params& p, const std::string& key) {
+    if (!p.has(key)) {
+        p.accept(key);
+        return {};
+    }
+    const auto& j = p.json().at(key);
+    p.accept(key);
+    std::vector<float> out;
+    if (j.is_number()) return {j.get<float>()};
+    POT_CHECK_KIND(Config, j.is_array() && !j.empty(), p.path(), "/", key,
+                   ": expected a number or a list of numbers, got ", j.dump());
+    for (const auto& v : j) {
+        POT_CHECK_KIND(Config, v.is_number(), p.path(), "/", key, ": expected numbers, got ", j.dump());
+        out.push_back(v.get<float>());
+    }
+    return out;
+}
+
+Preprocessing read_preprocessing(const Params& p) {
+    Preprocessing pre;
+    if (p.has("resize")) pre.resize = read_size(p, "resize");
+    if (p.has("crop")) pre.crop = read_size(p, "crop");
+    pre.layout = p.get_enum<std::string>("layout", "NCHW", {{"NCHW", "NCHW"}, {"NHWC", "NHWC"}});
+    pre.color = p.get_enum<std::string>("color", "", {{"RGB", "RGB"}, {"BGR", "BGR"}, {"GRAY", "GRAY"}});
+    pre.mean = read_floats(p, "mean");
+    pre.scale = read_floats(p, "scale");
+    for (float s : pre.scale)
+        POT_CHECK_KIND(Config, s != 0.0f, p.path(), "/scale: values must be non-zero");
+    p.reject_unknown();
+    return pre;
+}
+
+std::string params_text(const Params& parent, const std::string& key) {
+    if (!parent.has(key)) {
+        parent.accept(key);
+        return "{}";
+    }
+    const auto& j = parent.json().at(key);
+    parent.accept(key);
+    POT_CHECK_KIND(Config, j.is_object(), parent.path(), "/", key, ": expected an object, got ",
+                   j.dump());
+    return j.dump();
+}
+
+}  // namespace
+
+Config parse_config(const std::string& text, const std::filesystem::path& base_dir,
+                    const std::string& origin) {
+    Config config;
+    try {
+        config.json = nlohmann::json::parse(text, nullptr, true, /*ignore_comments=*/true);
+    } catch (const nlohmann::json::parse_error& e) {
+        POT_THROW(Config, origin, ": invalid JSON: ", e.what());
+    }
+    try {
+        const Params root(config.json, "");
+        POT_CHECK_KIND(Config, root.has("model"), origin, ": missing section /model");
+        POT_CHECK_KIND(Config, root.has("engine"), origin, ": missing section /engine");
+        POT_CHECK_KIND(Config, root.has("compression"), origin, ": missing section /compression");
+
+        const Params model = root.child("model");
+        config.model.name = model.get_string("model_name", "");
+        POT_CHECK_KIND(Config, !config.model.name.empty(), "/model/model_name: required");
+        const auto model_path = model.get_string("model", "");
+        POT_CHECK_KIND(Config, !model_path.empty(), "/model/model: required (path to the ONNX file)");
+        config.model.model = resolve(base_dir, model_path);
+        model.get_string("weights", "");  // POT's OpenVINO IR weights; unused for ONNX
+        model.reject_unknown();
+
+        const Params engine = root.child("engine");
+        config.engine.type = engine.get_enum<std::string>(
+            "type", "simplified", {{"simplified", "simplified"}, {"accuracy_checker", "accuracy_checker"}});
+        POT_CHECK_KIND(Config, config.engine.type == "simplified",
+                       "/engine/type: 'accuracy_checker' is not supported; use 'simplified' with "
+                       "data_source and annotation");
+        config.engine.backend = engine.get_string("backend", "");
+        const auto data = engine.get_string("data_source", "");
+        POT_CHECK_KIND(Config, !data.empty(), "/engine/data_source: required (folder of images, "
+                                              ".npy tensors, or MNIST idx files)");
+        config.engine.data_source = resolve(base_dir, data);
+        if (engine.has("annotation"))
+            config.engine.annotation = resolve(base_dir, engine.get_string("annotation", ""));
+        config.engine.preprocessing = read_preprocessing(engine.child("preprocessing"));
+        config.engine.threads = static_cast<int>(engine.get_int("threads", 0));
+        POT_CHECK_KIND(Config, config.engine.threads >= 0, "/engine/threads: must be >= 0");
+        config.engine.params_json = params_text(engine, "params");
+        engine.reject_unknown();
+
+        const Params compression = root.child("compression");
+        config.compression.target_device = compression.get_enum<std::string>(
+            "target_device", "ANY", {{"ANY", "ANY"}, {"CPU", "CPU"}});
+        compression.get_string("model_type", "");
+        compression.get_bool("inplace_statistics", true);
+        POT_CHECK_KIND(Config, compression.has("algorithms"), "/compression/algorithms: required");
+        const auto& algorithms = compression.json().at("algorithms");
+        compression.accept("algorithms");
+        POT_CHECK_KIND(Config, algorithms.is_array() && !algorithms.empty(),
+                       "/compression/algorithms: expected a non-empty list, got ", algorithms.dump());
+        for (size_t i = 0; i < algorithms.size(); ++i) {
+            const std::string path = str_cat("/compression/algorithms/", i);
+            const Params entry(algorithms[i], path);
+            AlgorithmConfig algo;
+            algo.path = path;
+            algo.name = entry.get_string("name", "");
+            POT_CHECK_KIND(Config, !algo.name.empty(), path, "/name: required");
+            algo.params_json = params_text(entry, "params");
+            entry.reject_unknown();
+            config.compression.algorithms.push_back(std::move(algo));
+        }
+        compression.reject_unknown();
+
+        if (root.has("optimizer")) {
+            const Params optimizer = root.child("optimizer");
+            OptimizerConfig opt;
+            opt.name = optimizer.get_string("name", "");
+            POT_CHECK_KIND(Config, !opt.name.empty(), "/optimizer/name: required");
+            opt.params_json = params_text(optimizer, "params");
+            optimizer.reject_unknown();
+            config.optimizer = opt;
+        }
+        root.reject_unknown();
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Config) throw;
+        throw Error(ErrorKind::Config, str_cat(origin, ": ", e.what()));
+    }
+    return config;
+}
+
+Config load_config(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    POT_CHECK_KIND(Config, in.good(), "cannot read config file '", file.string(), "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    const auto base = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    Config config = parse_config(text.str(), base, file.string());
+    config.file = file;
+    return config;
+}
+
+}  // namespace pot::core

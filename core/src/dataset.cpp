@@ -1,0 +1,361 @@
+#include "pot/core/dataset.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "pot/core/npy.hpp"
+#include "pot/error.hpp"
+
+namespace pot::core {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+std::vector<fs::path> list_files(const fs::path& dir, const std::set<std::string>& extensions) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+        if (e.is_regular_file() && extensions.count(lower(e.path().extension().string())))
+            files.push_back(e.path());
+    POT_CHECK_KIND(Input, !ec, "cannot read folder '", dir.string(), "': ", ec.message());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+const std::set<std::string> kImageExtensions = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"};
+
+// Model input geometry: channels, height, width and where channels sit.
+struct InputGeometry {
+    bool nhwc = false;
+    int64_t channels = -1, height = -1, width = -1;
+};
+
+InputGeometry geometry_of(const ValueInfo& input, const std::string& layout) {
+    POT_CHECK_KIND(Input, input.shape.size() == 4, "model input '", input.name, "' has shape ",
+                   shape_str(input.shape), "; image data needs a 4-D input (", layout, ")");
+    InputGeometry g;
+    g.nhwc = layout == "NHWC";
+    g.channels = g.nhwc ? input.shape[3] : input.shape[1];
+    g.height = g.nhwc ? input.shape[1] : input.shape[2];
+    g.width = g.nhwc ? input.shape[2] : input.shape[3];
+    return g;
+}
+
+std::vector<std::optional<int64_t>> labels_for(const std::vector<fs::path>& files,
+                                               const std::optional<fs::path>& labels_file) {
+    std::vector<std::optional<int64_t>> out(files.size());
+    if (!labels_file) return out;
+    const auto labels = read_labels(*labels_file);
+    for (size_t i = 0; i < files.size(); ++i) {
+        auto it = labels.find(files[i].filename().string());
+        POT_CHECK_KIND(Input, it != labels.end(), labels_file->string(), ": no label for '",
+                       files[i].filename().string(), "'");
+        out[i] = it->second;
+    }
+    return out;
+}
+
+// Applies mean/scale per channel and writes an HWC float image into a [1,C,H,W] or [1,H,W,C] tensor.
+Tensor to_tensor(const cv::Mat& hwc_float, const Preprocessing& pre, bool nhwc, const std::string& origin) {
+    const int channels = hwc_float.channels();
+    const int h = hwc_float.rows, w = hwc_float.cols;
+    auto per_channel = [&](const std::vector<float>& v, float fallback, const char* what) {
+        std::vector<float> out(static_cast<size_t>(channels), fallback);
+        if (v.empty()) return out;
+        POT_CHECK_KIND(Config, v.size() == 1 || v.size() == static_cast<size_t>(channels),
+                       "/engine/preprocessing/", what, ": has ", v.size(), " values but ", origin,
+                       " has ", channels, " channels");
+        for (int c = 0; c < channels; ++c) out[static_cast<size_t>(c)] = v.size() == 1 ? v[0] : v[static_cast<size_t>(c)];
+        return out;
+    };
+    const auto mean = per_channel(pre.mean, 0.0f, "mean");
+    const auto scale = per_channel(pre.scale, 1.0f, "scale");
+    Tensor t(DType::F32, nhwc ? Shape{1, h, w, channels} : Shape{1, channels, h, w});
+    float* dst = t.data<float>();
+    for (int y = 0; y < h; ++y) {
+        const float* row = hwc_float.ptr<float>(y);
+        for (int x = 0; x < w; ++x)
+            for (int c = 0; c < channels; ++c) {
+                const float v = (row[x * channels + c] - mean[static_cast<size_t>(c)]) / scale[static_cast<size_t>(c)];
+                const size_t at = nhwc ? (static_cast<size_t>(y) * w + x) * channels + c
+                                       : (static_cast<size_t>(c) * h + y) * w + x;
+                dst[at] = v;
+            }
+    }
+    return t;
+}
+
+cv::Mat resize_and_crop(cv::Mat img, const Preprocessing& pre, const InputGeometry& g) {
+    if (pre.resize) {
+        cv::resize(img, img, cv::Size(pre.resize->second, pre.resize->first), 0, 0, cv::INTER_LINEAR);
+    } else if (!pre.crop && g.height > 0 && g.width > 0 && (img.rows != g.height || img.cols != g.width)) {
+        cv::resize(img, img, cv::Size(static_cast<int>(g.width), static_cast<int>(g.height)), 0, 0,
+                   cv::INTER_LINEAR);
+    }
+    if (pre.crop) {
+        const int ch = pre.crop->first, cw = pre.crop->second;
+        POT_CHECK_KIND(Config, ch <= img.rows && cw <= img.cols, "/engine/preprocessing/crop: ",
+                       ch, "x", cw, " is larger than the image (", img.rows, "x", img.cols, ")");
+        img = img(cv::Rect((img.cols - cw) / 2, (img.rows - ch) / 2, cw, ch)).clone();
+    }
+    return img;
+}
+
+void check_spatial(const cv::Mat& img, const InputGeometry& g, const std::string& origin,
+                   const ValueInfo& input) {
+    POT_CHECK_KIND(Input, (g.height < 0 || img.rows == g.height) && (g.width < 0 || img.cols == g.width),
+                   origin, ": preprocessed image is ", img.rows, "x", img.cols, " but model input '",
+                   input.name, "' expects ", g.height, "x", g.width,
+                   "; set /engine/preprocessing/resize or crop");
+}
+
+class ImageFolder final : public DataLoader {
+public:
+    ImageFolder(fs::path dir, std::vector<fs::path> files, Preprocessing pre, ValueInfo input,
+                std::vector<std::optional<int64_t>> labels)
+        : dir_(std::move(dir)), files_(std::move(files)), pre_(std::move(pre)), input_(std::move(input)),
+          labels_(std::move(labels)), geometry_(geometry_of(input_, pre_.layout)) {
+        if (pre_.color.empty()) pre_.color = geometry_.channels == 1 ? "GRAY" : "RGB";
+        const int64_t want = pre_.color == "GRAY" ? 1 : 3;
+        POT_CHECK_KIND(Config, geometry_.channels < 0 || geometry_.channels == want,
+                       "/engine/preprocessing/color: '", pre_.color, "' gives ", want,
+                       " channels but model input '", input_.name, "' has ", geometry_.channels);
+    }
+    size_t size() const override { return files_.size(); }
+    std::string describe() const override {
+        return str_cat(files_.size(), " images in ", dir_.string());
+    }
+    Sample get(size_t index) const override {
+        const fs::path& file = files_.at(index);
+        const bool gray = pre_.color == "GRAY";
+        cv::Mat img = cv::imread(file.string(), gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+        POT_CHECK_KIND(Input, !img.empty(), file.string(), ": not a readable image");
+        if (pre_.color == "RGB") cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+        img = resize_and_crop(img, pre_, geometry_);
+        check_spatial(img, geometry_, file.string(), input_);
+        cv::Mat f;
+        img.convertTo(f, CV_32F);
+        Sample s;
+        s.index = index;
+        s.inputs.push_back(to_tensor(f, pre_, geometry_.nhwc, file.string()));
+        s.label = labels_[index];
+        return s;
+    }
+
+private:
+    fs::path dir_;
+    std::vector<fs::path> files_;
+    Preprocessing pre_;
+    ValueInfo input_;
+    std::vector<std::optional<int64_t>> labels_;
+    InputGeometry geometry_;
+};
+
+class NpyFolder final : public DataLoader {
+public:
+    NpyFolder(fs::path dir, std::vector<fs::path> files, ValueInfo input,
+              std::vector<std::optional<int64_t>> labels)
+        : dir_(std::move(dir)), files_(std::move(files)), input_(std::move(input)), labels_(std::move(labels)) {}
+    size_t size() const override { return files_.size(); }
+    std::string describe() const override { return str_cat(files_.size(), " .npy tensors in ", dir_.string()); }
+    Sample get(size_t index) const override {
+        const auto& file = files_.at(index);
+        Tensor t = read_npy(file);
+        if (t.dtype() != input_.dtype) t = t.cast(input_.dtype);
+        // A sample may be stored with or without its batch dimension of 1.
+        if (t.rank() + 1 == static_cast<int64_t>(input_.shape.size())) {
+            Shape s{1};
+            s.insert(s.end(), t.shape().begin(), t.shape().end());
+            t = t.reshaped(s);
+        }
+        bool fits = t.rank() == static_cast<int64_t>(input_.shape.size()) && t.dim(0) == 1;
+        for (size_t i = 1; fits && i < input_.shape.size(); ++i)
+            fits = input_.shape[i] < 0 || input_.shape[i] == t.shape()[i];
+        POT_CHECK_KIND(Input, fits, file.string(), ": tensor of shape ", shape_str(t.shape()),
+                       " does not fit model input '", input_.name, "' of shape ", shape_str(input_.shape));
+        Sample s;
+        s.index = index;
+        s.inputs.push_back(std::move(t));
+        s.label = labels_[index];
+        return s;
+    }
+
+private:
+    fs::path dir_;
+    std::vector<fs::path> files_;
+    ValueInfo input_;
+    std::vector<std::optional<int64_t>> labels_;
+};
+
+uint32_t read_be32(const std::string& bytes, size_t at) {
+    return (static_cast<uint32_t>(static_cast<uint8_t>(bytes[at])) << 24) |
+           (static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 1])) << 16) |
+           (static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 2])) << 8) |
+           static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 3]));
+}
+
+std::string read_file(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    POT_CHECK_KIND(Input, in.good(), "cannot read '", file.string(), "'");
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+}
+
+class IdxImages final : public DataLoader {
+public:
+    IdxImages(fs::path file, const Preprocessing& pre, ValueInfo input,
+              const std::optional<fs::path>& labels_file)
+        : file_(std::move(file)), pre_(pre), input_(std::move(input)) {
+        bytes_ = read_file(file_);
+        POT_CHECK_KIND(Input, bytes_.size() >= 16 && read_be32(bytes_, 0) == 2051, file_.string(),
+                       ": not an idx3-ubyte image file (magic 2051 expected)");
+        count_ = read_be32(bytes_, 4);
+        rows_ = read_be32(bytes_, 8);
+        cols_ = read_be32(bytes_, 12);
+        POT_CHECK_KIND(Input, rows_ > 0 && cols_ > 0 && bytes_.size() - 16 >= uint64_t{count_} * rows_ * cols_,
+                       file_.string(), ": truncated: header says ", count_, " images of ", rows_, "x", cols_);
+        POT_CHECK_KIND(Input, count_ > 0, file_.string(), ": holds no images");
+        if (labels_file) {
+            const auto labels = read_file(*labels_file);
+            POT_CHECK_KIND(Input, labels.size() >= 8 && read_be32(labels, 0) == 2049, labels_file->string(),
+                           ": not an idx1-ubyte label file (magic 2049 expected)");
+            POT_CHECK_KIND(Input, read_be32(labels, 4) == count_ && labels.size() - 8 >= count_,
+                           labels_file->string(), ": has ", read_be32(labels, 4), " labels for ", count_,
+                           " images in ", file_.string());
+            labels_.assign(labels.begin() + 8, labels.begin() + 8 + count_);
+        }
+        geometry_ = geometry_of(input_, pre_.layout);
+        POT_CHECK_KIND(Input, geometry_.channels < 0 || geometry_.channels == 1, "model input '",
+                       input_.name, "' has ", geometry_.channels, " channels; idx images have 1");
+    }
+    size_t size() const override { return count_; }
+    std::string describe() const override { return str_cat(count_, " idx images in ", file_.string()); }
+    Sample get(size_t index) const override {
+        POT_CHECK(index < count_, "sample ", index, " is out of range (", count_, " images)");
+        const auto* pixels = reinterpret_cast<const uint8_t*>(bytes_.data() + 16 + index * rows_ * cols_);
+        cv::Mat img(static_cast<int>(rows_), static_cast<int>(cols_), CV_8UC1, const_cast<uint8_t*>(pixels));
+        img = resize_and_crop(img.clone(), pre_, geometry_);
+        check_spatial(img, geometry_, file_.string(), input_);
+        cv::Mat f;
+        img.convertTo(f, CV_32F);
+        Sample s;
+        s.index = index;
+        s.inputs.push_back(to_tensor(f, pre_, geometry_.nhwc, file_.string()));
+        if (!labels_.empty()) s.label = static_cast<uint8_t>(labels_[index]);
+        return s;
+    }
+
+private:
+    fs::path file_;
+    Preprocessing pre_;
+    ValueInfo input_;
+    std::string bytes_;
+    std::string labels_;
+    uint32_t count_ = 0, rows_ = 0, cols_ = 0;
+    InputGeometry geometry_;
+};
+
+bool is_idx_images(const fs::path& p) {
+    return p.filename().string().find("idx3-ubyte") != std::string::npos;
+}
+
+}  // namespace
+
+std::map<std::string, int64_t> read_labels(const fs::path& file) {
+    std::ifstream in(file);
+    POT_CHECK_KIND(Input, in.good(), "cannot read annotation file '", file.string(), "'");
+    std::map<std::string, int64_t> labels;
+    std::string line;
+    for (size_t number = 1; std::getline(in, line); ++number) {
+        if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+        std::istringstream fields(line);
+        std::string name, label, extra;
+        if (!(fields >> name)) continue;
+        POT_CHECK_KIND(Input, static_cast<bool>(fields >> label) && !(fields >> extra), file.string(), ":",
+                       number, ": expected '<file name> <class index>'");
+        try {
+            size_t used = 0;
+            labels[name] = std::stoll(label, &used);
+            POT_CHECK_KIND(Input, used == label.size(), file.string(), ":", number, ": bad class index '", label, "'");
+        } catch (const std::logic_error&) {
+            POT_THROW(Input, file.string(), ":", number, ": bad class index '", label, "'");
+        }
+    }
+    POT_CHECK_KIND(Input, !labels.empty(), "annotation file '", file.string(), "' has no labels");
+    return labels;
+}
+
+std::unique_ptr<DataLoader> open_image_folder(const fs::path& dir, const Preprocessing& pre,
+                                              const ValueInfo& input,
+                                              const std::optional<fs::path>& labels) {
+    auto files = list_files(dir, kImageExtensions);
+    POT_CHECK_KIND(Input, !files.empty(), "data folder '", dir.string(), "' has no images");
+    auto l = labels_for(files, labels);
+    return std::make_unique<ImageFolder>(dir, std::move(files), pre, input, std::move(l));
+}
+
+std::unique_ptr<DataLoader> open_npy_folder(const fs::path& dir, const ValueInfo& input,
+                                            const std::optional<fs::path>& labels) {
+    auto files = list_files(dir, {".npy"});
+    POT_CHECK_KIND(Input, !files.empty(), "data folder '", dir.string(), "' has no .npy files");
+    auto l = labels_for(files, labels);
+    return std::make_unique<NpyFolder>(dir, std::move(files), input, std::move(l));
+}
+
+std::unique_ptr<DataLoader> open_idx(const fs::path& images, const Preprocessing& pre,
+                                     const ValueInfo& input, const std::optional<fs::path>& labels) {
+    std::optional<fs::path> label_file = labels;
+    if (!label_file) {
+        // Conventional names: the images file with idx3 -> idx1 and "images" -> "labels".
+        auto name = images.filename().string();
+        if (auto at = name.find("idx3"); at != std::string::npos) name.replace(at, 4, "idx1");
+        if (auto at = name.find("images"); at != std::string::npos) name.replace(at, 6, "labels");
+        const auto candidate = images.parent_path() / name;
+        if (candidate != images && fs::exists(candidate)) label_file = candidate;
+    }
+    return std::make_unique<IdxImages>(images, pre, input, label_file);
+}
+
+std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input) {
+    const fs::path& source = config.data_source;
+    std::error_code ec;
+    POT_CHECK_KIND(Input, fs::exists(source, ec), "data_source '", source.string(), "' does not exist");
+    if (fs::is_regular_file(source, ec)) {
+        POT_CHECK_KIND(Input, is_idx_images(source), "data_source '", source.string(),
+                       "' is a file but not an idx3-ubyte image file; give a folder of images or .npy files");
+        return open_idx(source, config.preprocessing, input, config.annotation);
+    }
+    POT_CHECK_KIND(Input, fs::is_directory(source, ec), "data_source '", source.string(),
+                   "' is neither a file nor a folder");
+    std::vector<fs::path> idx;
+    size_t images = 0, npy = 0;
+    for (const auto& e : fs::directory_iterator(source, ec)) {
+        if (!e.is_regular_file()) continue;
+        const auto ext = lower(e.path().extension().string());
+        if (is_idx_images(e.path())) idx.push_back(e.path());
+        else if (ext == ".npy") ++npy;
+        else if (kImageExtensions.count(ext)) ++images;
+    }
+    POT_CHECK_KIND(Input, !ec, "cannot read data folder '", source.string(), "': ", ec.message());
+    if (npy > 0 && images == 0) return open_npy_folder(source, input, config.annotation);
+    if (images > 0) return open_image_folder(source, config.preprocessing, input, config.annotation);
+    if (idx.size() == 1) return open_idx(idx.front(), config.preprocessing, input, config.annotation);
+    POT_CHECK_KIND(Input, idx.empty(), "data folder '", source.string(), "' holds ", idx.size(),
+                   " idx image files; name one in /engine/data_source");
+    POT_THROW(Input, "data folder '", source.string(), "' is empty: no images, .npy or idx files");
+}
+
+}  // namespace pot::core

@@ -1,0 +1,98 @@
+#include "pot/core/pipeline.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "pot/error.hpp"
+
+namespace pot::core {
+
+namespace {
+// Composites may name composites; this bounds accidental recursion.
+constexpr int kMaxExpansionDepth = 8;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Runs a call into plugin code and names the algorithm in any error it raises.
+template <typename F>
+auto call_algorithm(const Algorithm& algorithm, const char* what, F&& f) {
+    try {
+        return f();
+    } catch (const Error& e) {
+        throw Error(e.kind(), str_cat(algorithm.name(), " ", what, ": ", e.what()));
+    } catch (const std::exception& e) {
+        throw Error(ErrorKind::Runtime, str_cat(algorithm.name(), " ", what, ": ", e.what()));
+    }
+}
+}  // namespace
+
+Pipeline::Pipeline(const Registry& registry, const std::vector<AlgorithmConfig>& algorithms) {
+    for (const auto& a : algorithms) add(registry, {a.name, a.params_json}, a.path, 0);
+}
+
+void Pipeline::add(const Registry& registry, const AlgorithmSpec& spec, const std::string& path,
+                   int depth) {
+    POT_CHECK_KIND(Config, depth < kMaxExpansionDepth, path, ": algorithm '", spec.name,
+                   "' expands into itself");
+    auto algorithm = registry.create_algorithm(spec.name, spec.params_json, path);
+    const auto parts = call_algorithm(*algorithm, "expand", [&] { return algorithm->expand(); });
+    if (parts.empty()) {
+        steps_.push_back({path, std::move(algorithm)});
+        return;
+    }
+    for (const auto& part : parts) add(registry, part, path, depth + 1);
+}
+
+std::vector<std::string> Pipeline::names() const {
+    std::vector<std::string> out;
+    for (const auto& s : steps_) out.push_back(s.algorithm->name());
+    return out;
+}
+
+std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host) {
+    std::vector<StepTiming> timings;
+    size_t begin = 0;
+    while (begin < steps_.size()) {
+        size_t end = begin;
+        while (end < steps_.size() && !steps_[end].algorithm->changes_model()) ++end;
+        end = std::min(end + 1, steps_.size());
+
+        // One statistics pass for the stage [begin, end), on the model as it is now.
+        std::vector<StatisticRequest> requests;
+        SampleSelection selection;
+        bool all_samples = false;
+        for (size_t i = begin; i < end; ++i) {
+            auto& algorithm = *steps_[i].algorithm;
+            auto r = call_algorithm(algorithm, "statistics_needed",
+                                    [&] { return algorithm.statistics_needed(graph, host); });
+            requests.insert(requests.end(), r.begin(), r.end());
+            const size_t wanted = algorithm.stat_subset_size();
+            all_samples = all_samples || wanted == 0;
+            selection.subset_size = std::max(selection.subset_size, wanted);
+            if (i == begin) {
+                selection.shuffle = algorithm.shuffle_data();
+                selection.seed = algorithm.seed();
+            }
+        }
+        if (all_samples) selection.subset_size = 0;
+        host.select_samples(selection);
+        Statistics stats;
+        if (!requests.empty()) {
+            const auto start = std::chrono::steady_clock::now();
+            stats = host.collect(graph, requests, selection.subset_size);
+            timings.push_back({"statistics", seconds_since(start)});
+        }
+        for (size_t i = begin; i < end; ++i) {
+            auto& algorithm = *steps_[i].algorithm;
+            const auto start = std::chrono::steady_clock::now();
+            call_algorithm(algorithm, "apply", [&] { algorithm.apply(graph, stats, host); });
+            timings.push_back({algorithm.name(), seconds_since(start)});
+        }
+        begin = end;
+    }
+    return timings;
+}
+
+}  // namespace pot::core

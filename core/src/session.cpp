@@ -1,0 +1,41 @@
+#include "pot/core/session.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "pot/error.hpp"
+
+namespace pot::core {
+
+Session::Session(Engine& engine, const DataLoader& data, std::string target_device, Logger& logger,
+                 Progress* progress)
+    : engine_(engine), data_(data), target_device_(std::move(target_device)), logger_(logger),
+      progress_(progress) {}
+
+std::vector<size_t> Session::sample_indices(size_t subset_size) const {
+    std::vector<size_t> all(data_.size());
+    std::iota(all.begin(), all.end(), size_t{0});
+    if (selection_.shuffle) {
+        std::mt19937_64 rng(selection_.seed);
+        std::shuffle(all.begin(), all.end(), rng);
+    }
+    if (subset_size > 0 && subset_size < all.size()) all.resize(subset_size);
+    return all;
+}
+
+Statistics Session::collect(const Graph& graph, const std::vector<StatisticRequest>& requests,
+                            size_t subset_size) {
+    engine_.set_model(graph);
+    return engine_.collect(data_, requests, sample_indices(subset_size), progress_);
+}
+
+void Session::report(const std::string& algorithm, const std::string& key, const std::string& json_text) {
+    try {
+        reports_[algorithm][key] = nlohmann::json::parse(json_text);
+    } catch (const nlohmann::json::exception& e) {
+        POT_THROW(Runtime, algorithm, " reported invalid JSON for '", key, "': ", e.what());
+    }
+}
+
+}  // namespace pot::core
