@@ -32,6 +32,8 @@ public:
         POT_CHECK_KIND(Config, json_.is_object(), path_, ": expected a JSON object, got ",
                        json_.type_name());
     }
+    Params(const char* json_text, std::string path = "params")
+        : Params(std::string(json_text ? json_text : "{}"), std::move(path)) {}
     Params(nlohmann::json json, std::string path) : json_(std::move(json)), path_(std::move(path)) {
         if (json_.is_null()) json_ = nlohmann::json::object();
         POT_CHECK_KIND(Config, json_.is_object(), path_, ": expected a JSON object, got ",

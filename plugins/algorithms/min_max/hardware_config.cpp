@@ -1,0 +1,76 @@
+#include "hardware_config.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+// Needed to find the data files installed beside this plugin library.
+#include <boost/dll/runtime_symbol_info.hpp>
+
+#include "pot/params.hpp"
+
+namespace pot::min_max {
+
+const OpRule* HardwareConfig::rule_for(const std::string& op_type) const {
+    for (const auto& r : rules)
+        if (r.type == op_type) return &r;
+    return nullptr;
+}
+
+HardwareConfig read_hardware_config(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    POT_CHECK_KIND(Config, in.good(), "cannot read hardware config '", file.string(), "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    try {
+        const Params root(text.str(), "");
+        root.accept("//");
+        HardwareConfig config;
+        config.target_device = root.get_string("target_device", "");
+        for (const auto& a : root.get_strings("absorbed_activations")) config.absorbed_activations.insert(a);
+        POT_CHECK_KIND(Config, root.has("operations") && root.json().at("operations").is_array(),
+                       "/operations: expected a list");
+        root.accept("operations");
+        const auto& ops = root.json().at("operations");
+        for (size_t i = 0; i < ops.size(); ++i) {
+            const Params op(ops[i], str_cat("/operations/", i));
+            OpRule rule;
+            rule.type = op.get_string("type", "");
+            POT_CHECK_KIND(Config, !rule.type.empty(), op.path(), "/type: required");
+            if (op.has("activations")) {
+                op.accept("activations");
+                for (const auto& v : op.json().at("activations")) {
+                    POT_CHECK_KIND(Config, v.is_number_unsigned(), op.path(),
+                                   "/activations: expected input indices");
+                    rule.activation_inputs.push_back(v.get<size_t>());
+                }
+            }
+            if (op.has("weights")) {
+                const Params w = op.child("weights");
+                rule.weight_input = static_cast<size_t>(w.get_int("input", 1));
+                rule.weight_per_channel = w.get_enum<bool>("granularity", true,
+                                                           {{"perchannel", true}, {"pertensor", false}});
+                w.reject_unknown();
+            }
+            rule.quantize_output = op.get_bool("output", false);
+            op.reject_unknown();
+            config.rules.push_back(std::move(rule));
+        }
+        root.reject_unknown();
+        return config;
+    } catch (const Error& e) {
+        throw Error(ErrorKind::Config, str_cat(file.string(), ": ", e.what()));
+    }
+}
+
+HardwareConfig builtin_hardware_config(const std::string& target_device) {
+    std::string name = target_device;
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::filesystem::path here = boost::dll::this_line_location().string();
+    const auto file = here.parent_path() / "hardware" / (name + ".json");
+    POT_CHECK_KIND(Config, std::filesystem::exists(file), "no hardware config for target device '",
+                   target_device, "' (looked for ", file.string(), ")");
+    return read_hardware_config(file);
+}
+
+}  // namespace pot::min_max

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <vector>
+
+#include "pot/algorithm.hpp"
+#include "pot/params.hpp"
+#include "quantization_points.hpp"
+#include "settings.hpp"
+
+namespace pot::min_max {
+
+/// MinMaxQuantization: puts FakeQuantize on the inputs, outputs and weights of the ops the target
+/// device's hardware config names, with ranges from activation statistics (per tensor) and from
+/// the weights themselves (max |w| per output channel, symmetric, narrow range).
+class MinMax final : public Algorithm {
+public:
+    explicit MinMax(const Params& params);
+
+    std::string name() const override { return "MinMaxQuantization"; }
+    std::vector<StatisticRequest> statistics_needed(const Graph& graph, HostServices& host) override;
+    size_t stat_subset_size() const override { return settings_.stat_subset_size; }
+    bool shuffle_data() const override { return settings_.shuffle_data; }
+    uint64_t seed() const override { return settings_.seed; }
+    void apply(Graph& graph, const Statistics& stats, HostServices& host) override;
+
+    /// The requests for the range of activation `value`: [low, high].
+    std::vector<StatisticRequest> range_requests(const std::string& value) const;
+
+private:
+    std::vector<QuantizationPoint> points_for(const Graph& graph, HostServices& host) const;
+
+    MinMaxSettings settings_;
+};
+
+}  // namespace pot::min_max

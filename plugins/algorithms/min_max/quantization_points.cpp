@@ -1,0 +1,81 @@
+#include "quantization_points.hpp"
+
+#include <set>
+
+#include "pot/fake_quantize_node.hpp"
+
+namespace pot::min_max {
+
+namespace {
+
+bool is_float_value(const Graph& graph, const std::string& value) {
+    if (graph.is_constant(value)) return graph.constant(value).dtype() == DType::F32;
+    for (const auto& in : graph.inputs)
+        if (in.name == value) return in.dtype == DType::F32;
+    if (auto it = graph.value_info.find(value); it != graph.value_info.end())
+        return it->second.dtype == DType::F32;
+    return true;  // unknown type: the engine checks when it runs
+}
+
+// Follows single-reader chains of absorbed activations (Conv -> Relu): the quantizer belongs after them.
+std::string absorbed_output(const Graph& graph, std::string value, const HardwareConfig& hardware,
+                            const MinMaxSettings& settings) {
+    for (;;) {
+        const auto readers = graph.consumers(value);
+        if (readers.size() != 1 || graph.is_output(value)) return value;
+        const Node& next = graph.nodes[readers[0]];
+        if (!hardware.absorbed_activations.count(next.op_type) || settings.ignored.matches(next) ||
+            next.outputs.size() != 1)
+            return value;
+        value = next.outputs[0];
+    }
+}
+
+}  // namespace
+
+std::optional<int64_t> weight_channel_axis(const Node& node, const Tensor& weight) {
+    if (weight.rank() < 2) return std::nullopt;
+    if (node.op_type == "Conv") return 0;
+    if (node.op_type == "Gemm") return node.attr_int("transB", 0) ? 0 : 1;
+    if (node.op_type == "MatMul") return weight.rank() - 1;
+    return std::nullopt;
+}
+
+std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
+                                                        const HardwareConfig& hardware,
+                                                        const MinMaxSettings& settings) {
+    std::vector<QuantizationPoint> points;
+    std::set<std::string> activations;
+    auto add_activation = [&](const std::string& value, const std::string& node) {
+        if (value.empty() || graph.is_constant(value) || !is_float_value(graph, value)) return;
+        if (!activations.insert(value).second) return;
+        if (fake_quantize_after(graph, value)) return;  // already quantized
+        points.push_back({QuantizationPoint::Kind::Activation, value, node, 0, -1});
+    };
+    for (const Node& node : graph.nodes) {
+        if (is_fake_quantize(node) || settings.ignored.matches(node)) continue;
+        const OpRule* rule = hardware.rule_for(node.op_type);
+        if (!rule) continue;
+        for (size_t i = 0; i < node.inputs.size(); ++i) {
+            const std::string& in = node.inputs[i];
+            if (in.empty()) continue;
+            const bool weight = rule->weight_input == i && graph.is_constant(in);
+            if (weight) {
+                const Tensor& w = graph.constant(in);
+                if (w.dtype() != DType::F32) continue;
+                const bool per_channel = settings.weights.per_channel.value_or(rule->weight_per_channel);
+                const auto axis = weight_channel_axis(node, w);
+                points.push_back({QuantizationPoint::Kind::Weight, in, node.name, i,
+                                  per_channel && axis ? *axis : -1});
+            } else if (std::find(rule->activation_inputs.begin(), rule->activation_inputs.end(), i) !=
+                       rule->activation_inputs.end()) {
+                add_activation(in, node.name);
+            }
+        }
+        if (rule->quantize_output && !node.outputs.empty())
+            add_activation(absorbed_output(graph, node.outputs[0], hardware, settings), node.name);
+    }
+    return points;
+}
+
+}  // namespace pot::min_max

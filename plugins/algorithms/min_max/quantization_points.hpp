@@ -1,0 +1,34 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hardware_config.hpp"
+#include "pot/graph.hpp"
+#include "settings.hpp"
+
+namespace pot::min_max {
+
+/// A value MinMaxQuantization puts a FakeQuantize on.
+struct QuantizationPoint {
+    enum class Kind { Activation, Weight };
+    Kind kind = Kind::Activation;
+    std::string value;
+    std::string node;         ///< the op this point serves (consumer for inputs, producer for outputs)
+    size_t input_index = 0;   ///< weights: input of `node` that reads the constant
+    int64_t axis = -1;        ///< weights: output-channel axis when per channel
+};
+
+/// Every point to quantize in `graph`, in node order without duplicates: activation inputs and
+/// outputs of the ops `hardware` names (outputs after an absorbed Relu/Clip), and their constant
+/// weights. Nodes matched by `ignored` and values that are not float are left alone.
+std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
+                                                        const HardwareConfig& hardware,
+                                                        const MinMaxSettings& settings);
+
+/// Output-channel axis of the weight input of `node` (Conv: 0; Gemm: 0 with transB, else 1;
+/// MatMul: last), or nullopt when the op has no per-channel weights.
+std::optional<int64_t> weight_channel_axis(const Node& node, const Tensor& weight);
+
+}  // namespace pot::min_max

@@ -1,0 +1,157 @@
+#include "settings.hpp"
+
+namespace pot::min_max {
+
+namespace {
+
+ReducerKind low_reducer(const Params& p) {
+    const auto type = p.get_enum<std::string>("type", "min", {{"min", "min"}, {"quantile", "quantile"}});
+    const auto aggregator = p.get_enum<std::string>("aggregator", "mean", {{"mean", "mean"}, {"min", "min"}});
+    if (type == "quantile") {
+        POT_CHECK_KIND(Config, aggregator == "mean", p.path(), "/aggregator: quantile estimates are "
+                       "averaged over samples; use \"mean\"");
+        return ReducerKind::MeanQuantileLow;
+    }
+    return aggregator == "mean" ? ReducerKind::MeanMin : ReducerKind::Min;
+}
+
+ReducerKind high_reducer(const Params& p) {
+    const auto type = p.get_enum<std::string>(
+        "type", "max", {{"max", "max"}, {"abs_max", "abs_max"}, {"quantile", "quantile"}});
+    const auto aggregator = p.get_enum<std::string>("aggregator", "mean", {{"mean", "mean"}, {"max", "max"}});
+    if (type == "quantile") {
+        POT_CHECK_KIND(Config, aggregator == "mean", p.path(), "/aggregator: quantile estimates are "
+                       "averaged over samples; use \"mean\"");
+        return ReducerKind::MeanQuantileHigh;
+    }
+    if (type == "abs_max") {
+        POT_CHECK_KIND(Config, aggregator == "max", p.path(), "/aggregator: abs_max is taken over all "
+                       "samples; use \"max\"");
+        return ReducerKind::AbsMax;
+    }
+    return aggregator == "mean" ? ReducerKind::MeanMax : ReducerKind::Max;
+}
+
+RangeEstimator parse_range(const Params& p) {
+    RangeEstimator r;
+    const auto preset = p.get_enum<std::string>(
+        "preset", "default", {{"default", "default"}, {"quantile", "quantile"}, {"min_max", "min_max"}});
+    if (preset == "quantile") r = {ReducerKind::MeanQuantileLow, ReducerKind::MeanQuantileHigh, 1e-4};
+    if (preset == "min_max") r = {ReducerKind::Min, ReducerKind::Max, 1e-4};
+    if (p.has("min")) {
+        const Params min = p.child("min");
+        r.low = low_reducer(min);
+        r.outlier_prob = min.get_double("outlier_prob", r.outlier_prob);
+        min.reject_unknown();
+    }
+    if (p.has("max")) {
+        const Params max = p.child("max");
+        r.high = high_reducer(max);
+        r.outlier_prob = max.get_double("outlier_prob", r.outlier_prob);
+        max.reject_unknown();
+    }
+    POT_CHECK_KIND(Config, r.outlier_prob >= 0 && r.outlier_prob < 0.5, p.path(),
+                   ": outlier_prob must be in [0, 0.5), got ", r.outlier_prob);
+    p.reject_unknown();
+    return r;
+}
+
+int parse_bits(const Params& p) {
+    const auto bits = p.get_int("bits", 8);
+    POT_CHECK_KIND(Config, bits >= 2 && bits <= 8, p.path(), "/bits: must be in [2, 8], got ", bits);
+    return static_cast<int>(bits);
+}
+
+std::vector<std::string> type_list(const Params& p, const std::string& key) {
+    // POT writes operations as [{"type": "Add"}, ...]; plain strings are accepted too.
+    std::vector<std::string> out;
+    if (!p.has(key)) {
+        p.accept(key);
+        return out;
+    }
+    const auto& list = p.json().at(key);
+    p.accept(key);
+    POT_CHECK_KIND(Config, list.is_array(), p.path(), "/", key, ": expected a list");
+    for (size_t i = 0; i < list.size(); ++i) {
+        if (list[i].is_string()) {
+            out.push_back(list[i].get<std::string>());
+            continue;
+        }
+        const Params op(list[i], str_cat(p.path(), "/", key, "/", i));
+        out.push_back(op.get_string("type", ""));
+        POT_CHECK_KIND(Config, !out.back().empty(), op.path(), "/type: required");
+        op.reject_unknown();
+    }
+    return out;
+}
+
+}  // namespace
+
+bool IgnoredScope::matches(const Node& node) const {
+    if (compiled_.size() != patterns.size()) {
+        compiled_.clear();
+        for (const auto& p : patterns) compiled_.emplace_back(p);
+    }
+    for (const auto& n : names)
+        if (n == node.name) return true;
+    for (const auto& t : types)
+        if (t == node.op_type) return true;
+    for (const auto& r : compiled_)
+        if (std::regex_match(node.name, r)) return true;
+    return false;
+}
+
+MinMaxSettings parse_settings(const Params& params) {
+    MinMaxSettings s;
+    s.preset = params.get_enum<Preset>("preset", Preset::Performance,
+                                       {{"performance", Preset::Performance},
+                                        {"mixed", Preset::Mixed},
+                                        {"accuracy", Preset::Accuracy}});
+    s.activations.symmetric = s.preset == Preset::Performance;
+    s.stat_subset_size = static_cast<size_t>(params.get_int("stat_subset_size", 300));
+    POT_CHECK_KIND(Config, params.get_int("stat_subset_size", 300) >= 0, params.path(),
+                   "/stat_subset_size: must be >= 0 (0 = all samples)");
+    s.shuffle_data = params.get_bool("shuffle_data", false);
+    s.seed = static_cast<uint64_t>(params.get_int("seed", 0));
+    params.get_string("target_device", "");  // POT repeats it here; the compression section decides
+    if (params.has("hardware_config")) s.hardware_config = params.get_string("hardware_config", "");
+
+    const Params act = params.child("activations");
+    s.activations.bits = parse_bits(act);
+    if (act.has("mode"))
+        s.activations.symmetric = act.get_enum<bool>("mode", true, {{"symmetric", true}, {"asymmetric", false}});
+    act.get_enum<std::string>("granularity", "pertensor", {{"pertensor", "pertensor"}});
+    s.activations.range = parse_range(act.child("range_estimator"));
+    act.reject_unknown();
+
+    const Params w = params.child("weights");
+    s.weights.bits = parse_bits(w);
+    w.get_enum<std::string>("mode", "symmetric", {{"symmetric", "symmetric"}});
+    if (w.has("granularity"))
+        s.weights.per_channel = w.get_enum<bool>("granularity", true, {{"perchannel", true}, {"pertensor", false}});
+    if (w.has("range_estimator")) {
+        const Params r = w.child("range_estimator");
+        const Params max = r.child("max");
+        max.get_enum<std::string>("type", "abs_max", {{"abs_max", "abs_max"}});
+        max.reject_unknown();
+        r.reject_unknown();
+    }
+    w.reject_unknown();
+
+    const Params ignored = params.child("ignored");
+    s.ignored.names = ignored.get_strings("scope");
+    s.ignored.patterns = ignored.get_strings("scope_regex");
+    s.ignored.types = type_list(ignored, "operations");
+    for (const auto& p : s.ignored.patterns) {
+        try {
+            std::regex check(p);
+        } catch (const std::regex_error& e) {
+            POT_THROW(Config, ignored.path(), "/scope_regex: invalid regular expression '", p, "': ", e.what());
+        }
+    }
+    ignored.reject_unknown();
+    params.reject_unknown();
+    return s;
+}
+
+}  // namespace pot::min_max

@@ -1,0 +1,119 @@
+#include "pot/fake_quantize_node.hpp"
+
+namespace pot {
+
+bool is_fake_quantize(const Node& node) {
+    return node.op_type == kFakeQuantizeOp && node.domain == kFakeQuantizeDomain;
+}
+
+FakeQuantizeParams read_fake_quantize(const Graph& graph, const Node& node) {
+    POT_CHECK(is_fake_quantize(node), node.describe(), " is not a FakeQuantize");
+    POT_CHECK_KIND(Input, node.inputs.size() == 5, node.describe(), ": FakeQuantize needs 5 inputs, has ",
+                   node.inputs.size());
+    FakeQuantizeParams params;
+    params.levels = node.attr_int("levels", 0);
+    std::vector<float>* bounds[] = {&params.input_low, &params.input_high, &params.output_low,
+                                    &params.output_high};
+    for (size_t i = 0; i < 4; ++i) {
+        const std::string& name = node.inputs[i + 1];
+        POT_CHECK_KIND(Input, graph.is_constant(name), node.describe(), ": bound '", name,
+                       "' must be a constant");
+        const Tensor& t = graph.constant(name);
+        *bounds[i] = t.to_floats();
+        if (t.numel() > 1) {
+            int64_t axis = -1;
+            for (int64_t d = 0; d < t.rank(); ++d) {
+                if (t.dim(d) == 1) continue;
+                POT_CHECK_KIND(Input, axis < 0, node.describe(), ": bound '", name, "' of shape ",
+                               shape_str(t.shape()), " varies along more than one axis");
+                axis = d;
+            }
+            POT_CHECK_KIND(Input, params.axis < 0 || params.axis == axis, node.describe(),
+                           ": bounds disagree on the channel axis");
+            params.axis = axis;
+        }
+    }
+    // Bounds may mix per-tensor and per-channel tensors: broadcast the scalars.
+    size_t channels = 1;
+    for (auto* b : bounds) channels = std::max(channels, b->size());
+    for (auto* b : bounds) {
+        if (b->size() == 1 && channels > 1) b->assign(channels, (*b)[0]);
+        POT_CHECK_KIND(Input, b->size() == channels, node.describe(), ": bounds have different channel counts");
+    }
+    try {
+        params.validate();
+    } catch (const Error& e) {
+        POT_THROW(Input, node.describe(), ": ", e.what());
+    }
+    return params;
+}
+
+std::string insert_fake_quantize(Graph& graph, const FakeQuantizeSite& site,
+                                 const FakeQuantizeParams& params, int64_t rank) {
+    params.validate();
+    const std::string base = site.consumer ? *site.consumer + "/" + site.value : site.value;
+    const std::string node_name = graph.unique_name(base + "/fq");
+    Shape bound_shape;
+    if (params.per_channel()) {
+        POT_CHECK(params.axis >= 0 && params.axis < rank, "FakeQuantize axis ", params.axis,
+                  " is out of range for rank ", rank, " at '", site.value, "'");
+        bound_shape.assign(static_cast<size_t>(rank), 1);
+        bound_shape[static_cast<size_t>(params.axis)] = static_cast<int64_t>(params.channels());
+    }
+    const std::vector<float>* bounds[] = {&params.input_low, &params.input_high, &params.output_low,
+                                          &params.output_high};
+    const char* suffixes[] = {"/input_low", "/input_high", "/output_low", "/output_high"};
+    Node fq;
+    fq.name = node_name;
+    fq.op_type = kFakeQuantizeOp;
+    fq.domain = kFakeQuantizeDomain;
+    fq.attributes["levels"] = params.levels;
+    fq.inputs.push_back(site.value);
+    for (size_t i = 0; i < 4; ++i) {
+        const std::string name = graph.unique_name(node_name + suffixes[i]);
+        graph.initializers[name] = Tensor::from_vector<float>(bound_shape, *bounds[i]);
+        fq.inputs.push_back(name);
+    }
+    if (site.consumer) {
+        auto consumer = graph.find_node(*site.consumer);
+        POT_CHECK(consumer.has_value(), "no node '", *site.consumer, "' to quantize input of");
+        auto& inputs = graph.nodes[*consumer].inputs;
+        POT_CHECK(site.input_index < inputs.size() && inputs[site.input_index] == site.value, "node '",
+                  *site.consumer, "' does not read '", site.value, "' at input ", site.input_index);
+        const std::string out = graph.unique_name(node_name + "/out");
+        fq.outputs.push_back(out);
+        inputs[site.input_index] = out;
+        graph.insert_node(std::move(fq));
+        graph.topological_sort();
+        return node_name;
+    }
+    if (auto producer = graph.producer(site.value)) {
+        // The producer writes a renamed value; the FakeQuantize takes over the original name.
+        const std::string raw = graph.unique_name(site.value + "/raw");
+        for (auto& o : graph.nodes[*producer].outputs)
+            if (o == site.value) o = raw;
+        if (auto it = graph.value_info.find(site.value); it != graph.value_info.end()) {
+            ValueInfo info = it->second;
+            info.name = raw;
+            graph.value_info[raw] = info;
+        }
+        fq.inputs[0] = raw;
+        fq.outputs.push_back(site.value);
+        graph.nodes.insert(graph.nodes.begin() + static_cast<std::ptrdiff_t>(*producer) + 1, std::move(fq));
+        return node_name;
+    }
+    // A graph input or a constant: readers switch to the quantized value.
+    const std::string out = graph.unique_name(site.value + "/fq_out");
+    graph.replace_uses(site.value, out);
+    fq.outputs.push_back(out);
+    graph.nodes.insert(graph.nodes.begin(), std::move(fq));
+    return node_name;
+}
+
+std::optional<size_t> fake_quantize_after(const Graph& graph, const std::string& value) {
+    const auto readers = graph.consumers(value);
+    if (readers.size() != 1 || !is_fake_quantize(graph.nodes[readers[0]])) return std::nullopt;
+    return readers[0];
+}
+
+}  // namespace pot
