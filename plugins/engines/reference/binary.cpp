@@ -1,0 +1,82 @@
+#include <cmath>
+#include <type_traits>
+
+#include "kernels.hpp"
+#include "tensor_index.hpp"
+
+namespace pot::reference {
+
+namespace {
+
+// dst[i] = f(a[ia], b[ib]) over the broadcast shape; A, B and the result may differ in type.
+template <typename R, typename A, typename B, typename F>
+Tensor broadcast_apply(const Tensor& a, const Tensor& b, F f) {
+    const Shape shape = broadcast_shapes(a.shape(), b.shape());
+    const Shape a_strides = broadcast_strides(a.shape(), shape);
+    const Shape b_strides = broadcast_strides(b.shape(), shape);
+    Tensor dst(dtype_of<R>(), shape);
+    const A* pa = a.data<A>();
+    const B* pb = b.data<B>();
+    R* out = dst.data<R>();
+    int64_t i = 0;
+    for_each_index(shape, [&](const std::vector<int64_t>& index) {
+        out[i++] = f(pa[offset_of(index, a_strides)], pb[offset_of(index, b_strides)]);
+    });
+    return dst;
+}
+
+template <typename T>
+Tensor arithmetic(const std::string& op, const Tensor& a, const Tensor& b) {
+    if (op == "Add") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return T(x + y); });
+    if (op == "Sub") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return T(x - y); });
+    if (op == "Mul") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return T(x * y); });
+    if (op == "Div") {
+        return broadcast_apply<T, T, T>(a, b, [](T x, T y) {
+            if constexpr (std::is_integral_v<T>)
+                POT_CHECK(y != 0, "integer division by zero");
+            return T(x / y);
+        });
+    }
+    POT_THROW(Runtime, "no arithmetic for op '", op, "'");
+}
+
+Tensor power(const Tensor& base, const Tensor& exponent) {
+    POT_CHECK(base.dtype() == DType::F32, "Pow base must be f32, got ", dtype_name(base.dtype()));
+    // ONNX Pow lets the exponent have its own type; the result has the base's type.
+    const Tensor exp_f32 = exponent.cast(DType::F32);
+    return broadcast_apply<float, float, float>(base, exp_f32,
+                                                [](float x, float y) { return std::pow(x, y); });
+}
+
+Tensor prelu(const Tensor& x, const Tensor& slope) {
+    POT_CHECK(x.dtype() == DType::F32 && slope.dtype() == DType::F32,
+              "PRelu needs f32 input and slope");
+    Tensor dst = broadcast_apply<float, float, float>(
+        x, slope, [](float v, float s) { return v < 0.0f ? s * v : v; });
+    POT_CHECK(dst.shape() == x.shape(), "PRelu slope of shape ", shape_str(slope.shape()),
+              " must broadcast to the input shape ", shape_str(x.shape()));
+    return dst;
+}
+
+}  // namespace
+
+void run_binary(NodeContext& ctx) {
+    ctx.expect_inputs(2, 2);
+    const Tensor& a = ctx.input(0);
+    const Tensor& b = ctx.input(1);
+    const std::string& op = ctx.node().op_type;
+    if (op == "Pow") return ctx.set_output(0, power(a, b));
+    if (op == "PRelu") return ctx.set_output(0, prelu(a, b));
+    POT_CHECK(a.dtype() == b.dtype(), "both inputs must have the same type, got ",
+              dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
+    switch (a.dtype()) {
+        case DType::F32: return ctx.set_output(0, arithmetic<float>(op, a, b));
+        case DType::I32: return ctx.set_output(0, arithmetic<int32_t>(op, a, b));
+        case DType::I64: return ctx.set_output(0, arithmetic<int64_t>(op, a, b));
+        default:
+            POT_THROW(Runtime, "element type ", dtype_name(a.dtype()),
+                      " is not supported; expected f32, i32 or i64");
+    }
+}
+
+}  // namespace pot::reference
