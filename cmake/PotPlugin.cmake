@@ -1,19 +1,17 @@
-# pot_add_plugin(<name> SOURCES <files...> [LIBRARIES <targets...>])
+# pot_add_plugin(<name> SOURCES <files...> [LIBRARIES <targets...>]
+#                [OUTPUT_DIRECTORY <dir>] [NO_INSTALL])
 #
-# Builds a pot plugin: a MODULE library with hidden visibility and no undefined symbols, linked
-# against the SDK only, placed in the plugin folder (POT_PLUGIN_OUTPUT_DIR, or the current binary
-# dir when unset) and installed next to the project's own plugins.
+# Builds a pot plugin: a MODULE library named libpot_<name>.so with hidden visibility and no
+# undefined symbols, linked against the SDK (pot::sdk), never against the host. It is placed in
+# OUTPUT_DIRECTORY, else POT_PLUGIN_OUTPUT_DIR when set (the project's own plugin folder), else the
+# current binary folder; and installed into the plugin folder unless NO_INSTALL is given.
 function(pot_add_plugin name)
-    cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+    cmake_parse_arguments(ARG "NO_INSTALL" "OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
     if(NOT ARG_SOURCES)
         message(FATAL_ERROR "pot_add_plugin(${name}): SOURCES is required")
     endif()
     add_library(${name} MODULE ${ARG_SOURCES})
-    if(TARGET pot::sdk)
-        target_link_libraries(${name} PRIVATE pot::sdk ${ARG_LIBRARIES})
-    else()
-        target_link_libraries(${name} PRIVATE pot_sdk ${ARG_LIBRARIES})
-    endif()
+    target_link_libraries(${name} PRIVATE pot::sdk ${ARG_LIBRARIES})
     set_target_properties(${name} PROPERTIES
         PREFIX "libpot_"
         CXX_VISIBILITY_PRESET hidden
@@ -21,10 +19,16 @@ function(pot_add_plugin name)
         CXX_STANDARD 20
         CXX_STANDARD_REQUIRED ON)
     target_link_options(${name} PRIVATE -Wl,-z,defs)
-    if(DEFINED POT_PLUGIN_OUTPUT_DIR)
+    if(ARG_OUTPUT_DIRECTORY)
+        set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
+    elseif(DEFINED POT_PLUGIN_OUTPUT_DIR)
         set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${POT_PLUGIN_OUTPUT_DIR}")
     endif()
-    if(DEFINED POT_PLUGIN_SUBDIR)
-        install(TARGETS ${name} LIBRARY DESTINATION "${POT_PLUGIN_SUBDIR}")
+    if(NOT ARG_NO_INSTALL)
+        if(DEFINED POT_PLUGIN_SUBDIR)
+            install(TARGETS ${name} LIBRARY DESTINATION "${POT_PLUGIN_SUBDIR}")
+        elseif(DEFINED POT_INSTALLED_PLUGIN_DIR)
+            install(TARGETS ${name} LIBRARY DESTINATION "${POT_INSTALLED_PLUGIN_DIR}")
+        endif()
     endif()
 endfunction()

@@ -42,7 +42,8 @@ public:
 
     const std::string& path() const { return path_; }
     const nlohmann::json& json() const { return json_; }
-    bool has(const std::string& key) const { return json_.contains(key); }
+    /// True when `key` is present (and not null). Asking marks the key as known.
+    bool has(const std::string& key) const { return find(key) != nullptr; }
 
     int64_t get_int(const std::string& key, int64_t fallback) const {
         const auto* v = find(key);

@@ -1,0 +1,209 @@
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "pot/core/dataset.hpp"
+#include "pot/core/npy.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using pot::core::EngineConfig;
+using pot::ValueInfo;
+
+class Dataset : public testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("pot_dataset_" + std::to_string(::getpid()) + "_" +
+                testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    // A 2x3 BGR image whose pixel (y, x) has B = 10*y + x, G = 100, R = 200.
+    void write_color_image(const std::string& name) {
+        cv::Mat img(2, 3, CV_8UC3);
+        for (int y = 0; y < 2; ++y)
+            for (int x = 0; x < 3; ++x) img.at<cv::Vec3b>(y, x) = cv::Vec3b(10 * y + x, 100, 200);
+        ASSERT_TRUE(cv::imwrite((dir_ / name).string(), img));
+    }
+    void write_text(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+
+    EngineConfig config() const {
+        EngineConfig c;
+        c.data_source = dir_;
+        return c;
+    }
+
+    fs::path dir_;
+};
+
+TEST_F(Dataset, ImageFolderAppliesColorMeanScaleAndLayout) {
+    write_color_image("a.png");
+    write_text("labels.txt", "a.png 7\n");
+    auto c = config();
+    c.annotation = dir_ / "labels.txt";
+    c.preprocessing.mean = {1, 2, 3};
+    c.preprocessing.scale = {2};
+    auto data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 3, 2, 3}});
+    ASSERT_EQ(data->size(), 1u);
+    const auto s = data->get(0);
+    ASSERT_EQ(s.label, 7);
+    const auto& t = s.inputs.at(0);
+    ASSERT_EQ(t.shape(), (pot::Shape{1, 3, 2, 3}));
+    const float* v = t.data<float>();
+    // RGB order: channel 0 is R = 200 -> (200 - 1) / 2; channel 2 is B at (1, 2) = 12 -> (12 - 3) / 2.
+    EXPECT_FLOAT_EQ(v[0], 99.5f);
+    EXPECT_FLOAT_EQ(v[1 * 6], 49.0f);
+    EXPECT_FLOAT_EQ(v[2 * 6 + 1 * 3 + 2], 4.5f);
+}
+
+TEST_F(Dataset, NhwcBgrKeepsOpenCvOrder) {
+    write_color_image("a.png");
+    auto c = config();
+    c.preprocessing.layout = "NHWC";
+    c.preprocessing.color = "BGR";
+    auto data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 2, 3, 3}});
+    const auto t = data->get(0).inputs.at(0);
+    ASSERT_EQ(t.shape(), (pot::Shape{1, 2, 3, 3}));
+    EXPECT_FLOAT_EQ(t.data<float>()[(1 * 3 + 2) * 3 + 0], 12.0f);
+    EXPECT_FLOAT_EQ(t.data<float>()[2], 200.0f);
+    EXPECT_FALSE(data->get(0).label.has_value());
+}
+
+TEST_F(Dataset, ResizeAndCenterCropGiveTheModelSize) {
+    write_color_image("a.png");
+    auto c = config();
+    c.preprocessing.resize = {{8, 8}};
+    c.preprocessing.crop = {{4, 4}};
+    auto data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 3, 4, 4}});
+    EXPECT_EQ(data->get(0).inputs.at(0).shape(), (pot::Shape{1, 3, 4, 4}));
+}
+
+TEST_F(Dataset, SizeMismatchNamesTheImageAndTheInput) {
+    write_color_image("a.png");
+    auto c = config();
+    c.preprocessing.resize = {{5, 5}};
+    auto data = pot::core::open_dataset(c, ValueInfo{"input", pot::DType::F32, {1, 3, 4, 4}});
+    try {
+        data->get(0);
+        FAIL();
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("a.png"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("'input'"), std::string::npos);
+    }
+}
+
+TEST_F(Dataset, CorruptImageIsAnInputError) {
+    write_text("broken.png", "not an image");
+    auto data = pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {1, 3, 2, 3}});
+    try {
+        data->get(0);
+        FAIL();
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Input);
+        EXPECT_NE(std::string(e.what()).find("broken.png"), std::string::npos);
+    }
+}
+
+TEST_F(Dataset, EmptyOrMissingFolderIsAnInputError) {
+    EXPECT_THROW(pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {1, 3, 2, 3}}), pot::Error);
+    auto c = config();
+    c.data_source = dir_ / "missing";
+    try {
+        pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 3, 2, 3}});
+        FAIL();
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos);
+    }
+}
+
+TEST_F(Dataset, LabelFileMustCoverEveryImage) {
+    write_color_image("a.png");
+    write_color_image("b.png");
+    write_text("labels.txt", "a.png 1\n");
+    auto c = config();
+    c.annotation = dir_ / "labels.txt";
+    try {
+        pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 3, 2, 3}});
+        FAIL();
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("no label for 'b.png'"), std::string::npos);
+    }
+}
+
+TEST_F(Dataset, MalformedLabelLineNamesTheLine) {
+    write_text("labels.txt", "a.png 1\nb.png x\n");
+    try {
+        pot::core::read_labels(dir_ / "labels.txt");
+        FAIL();
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("labels.txt:2"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(Dataset, NpyFolderAddsTheBatchDimension) {
+    pot::core::write_npy(dir_ / "0.npy", pot::Tensor::from_vector<float>({2, 2}, {1, 2, 3, 4}));
+    auto data = pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {-1, 2, 2}});
+    const auto t = data->get(0).inputs.at(0);
+    EXPECT_EQ(t.shape(), (pot::Shape{1, 2, 2}));
+    EXPECT_EQ(t.to_floats(), (std::vector<float>{1, 2, 3, 4}));
+}
+
+TEST_F(Dataset, NpyShapeMismatchIsNamed) {
+    pot::core::write_npy(dir_ / "0.npy", pot::Tensor::from_vector<float>({3}, {1, 2, 3}));
+    auto data = pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {1, 2}});
+    EXPECT_THROW(data->get(0), pot::Error);
+}
+
+void write_be32(std::ofstream& out, uint32_t v) {
+    const char bytes[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                           static_cast<char>(v)};
+    out.write(bytes, 4);
+}
+
+TEST_F(Dataset, IdxFilesGiveImagesAndLabels) {
+    {
+        std::ofstream images(dir_ / "images-idx3-ubyte", std::ios::binary);
+        write_be32(images, 2051);
+        write_be32(images, 2);
+        write_be32(images, 2);
+        write_be32(images, 2);
+        const char pixels[8] = {0, 10, 20, 30, 40, 50, 60, 70};
+        images.write(pixels, 8);
+        std::ofstream labels(dir_ / "labels-idx1-ubyte", std::ios::binary);
+        write_be32(labels, 2049);
+        write_be32(labels, 2);
+        const char l[2] = {3, 9};
+        labels.write(l, 2);
+    }
+    auto c = config();
+    c.preprocessing.scale = {10};
+    auto data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {-1, 1, 2, 2}});
+    ASSERT_EQ(data->size(), 2u);
+    const auto s = data->get(1);
+    EXPECT_EQ(s.label, 9);
+    EXPECT_EQ(s.inputs.at(0).to_floats(), (std::vector<float>{4, 5, 6, 7}));
+}
+
+TEST_F(Dataset, TruncatedIdxIsAnInputError) {
+    {
+        std::ofstream images(dir_ / "images-idx3-ubyte", std::ios::binary);
+        write_be32(images, 2051);
+        write_be32(images, 100);
+        write_be32(images, 28);
+        write_be32(images, 28);
+    }
+    try {
+        pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {-1, 1, 28, 28}});
+        FAIL();
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos);
+    }
+}
+
+}  // namespace

@@ -1,0 +1,55 @@
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "pot/core/metrics.hpp"
+
+namespace {
+
+using pot::Sample;
+using pot::Tensor;
+
+Sample sample(size_t index, std::optional<int64_t> label) {
+    Sample s;
+    s.index = index;
+    s.label = label;
+    return s;
+}
+
+std::vector<Tensor> scores(std::vector<float> v) {
+    return {Tensor::from_vector<float>({1, static_cast<int64_t>(v.size())}, v)};
+}
+
+TEST(Top1Accuracy, CountsMatchingArgmax) {
+    pot::core::Top1Accuracy m;
+    m.update(scores({0.1f, 0.9f, 0.0f}), sample(0, 1));
+    m.update(scores({0.8f, 0.1f, 0.1f}), sample(1, 2));
+    EXPECT_DOUBLE_EQ(m.value(), 50.0);
+    m.reset();
+    EXPECT_DOUBLE_EQ(m.value(), 0.0);
+}
+
+TEST(Top1Accuracy, UnlabelledSampleIsAnError) {
+    pot::core::Top1Accuracy m;
+    EXPECT_THROW(m.update(scores({1.0f}), sample(0, std::nullopt)), pot::Error);
+}
+
+TEST(Top1Agreement, ComparesWithTheReferenceRun) {
+    pot::core::ReferenceOutputs ref;
+    ref.update(scores({1, 0}), sample(0, std::nullopt));
+    ref.update(scores({0, 1}), sample(1, std::nullopt));
+    pot::core::Top1Agreement m(ref);
+    m.reset();
+    m.update(scores({2, 0}), sample(0, std::nullopt));   // same class, cosine 1
+    m.update(scores({1, 0}), sample(1, std::nullopt));   // other class, cosine 0
+    EXPECT_DOUBLE_EQ(m.value(), 50.0);
+    EXPECT_NEAR(m.mean_cosine(), 0.5, 1e-12);
+}
+
+TEST(CosineSimilarity, KnownValues) {
+    EXPECT_NEAR(pot::core::cosine_similarity({1, 0}, {1, 1}), std::sqrt(0.5), 1e-12);
+    EXPECT_DOUBLE_EQ(pot::core::cosine_similarity({0, 0}, {0, 0}), 1.0);
+    EXPECT_THROW(pot::core::cosine_similarity({1}, {1, 2}), pot::Error);
+}
+
+}  // namespace
