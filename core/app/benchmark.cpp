@@ -13,7 +13,7 @@ namespace pot::app {
 
 int run_benchmark(const BenchmarkCommand& options) {
     core::Registry registry;
-    registry.load_directory(options.plugins.value_or(default_plugin_dir()));
+    load_plugins(registry, options.plugins);
     auto engine = create_engine(registry, options.engine, "{}", "--engine");
     engine->set_options(EngineOptions{options.threads});
     Graph graph = core::load_onnx(options.model);

@@ -12,7 +12,7 @@ namespace pot::app {
 
 namespace {
 
-po::options_description quantize_options(QuantizeOptions& q, std::string& plugins) {
+po::options_description quantize_options(QuantizeOptions& q, std::vector<std::string>& plugins) {
     po::options_description d("pot-host: quantize an FP32 ONNX model\n\n"
                               "Usage: pot-host -c CONFIG [options]\n"
                               "       pot-host benchmark -m MODEL [options]   (see pot-host benchmark -h)\n\n"
@@ -21,7 +21,7 @@ po::options_description quantize_options(QuantizeOptions& q, std::string& plugin
         ("help,h", "show this help")
         ("version", "print the version and the plugin ABI version")
         ("config,c", po::value<std::string>(), "path to the JSON configuration (comments allowed)")
-        ("plugins", po::value<std::string>(&plugins), "folder of plugin libraries (default: the installed plugin folder)")
+        ("plugins", po::value<std::vector<std::string>>(&plugins), "folder of plugin libraries; may be repeated (default: the installed plugin folder)")
         ("evaluate,e", po::bool_switch(&q.evaluate), "evaluate the FP32 and the quantized model on the whole data set")
         ("output-dir", po::value<std::string>()->default_value("./results"), "folder for results")
         ("direct-dump,d", po::bool_switch(&q.direct_dump), "write results into --output-dir itself, without <model_name>/<timestamp>/ subfolders")
@@ -31,13 +31,13 @@ po::options_description quantize_options(QuantizeOptions& q, std::string& plugin
     return d;
 }
 
-po::options_description benchmark_options(BenchmarkCommand& b, std::string& plugins) {
+po::options_description benchmark_options(BenchmarkCommand& b, std::vector<std::string>& plugins) {
     po::options_description d("pot-host benchmark: measure inference latency and throughput\n\n"
                               "Usage: pot-host benchmark -m MODEL [options]\n\nOptions");
     d.add_options()
         ("help,h", "show this help")
         ("model,m", po::value<std::string>(), "ONNX model (FP32 or QDQ)")
-        ("plugins", po::value<std::string>(&plugins), "folder of plugin libraries")
+        ("plugins", po::value<std::vector<std::string>>(&plugins), "folder of plugin libraries; may be repeated")
         ("engine", po::value<std::string>(&b.engine), "engine plugin: cpu or reference (default: cpu when available)")
         ("batch,b", po::value<int64_t>(&b.batch)->default_value(1), "batch size")
         ("niter", po::value<int64_t>(&b.iterations)->default_value(0), "number of iterations")
@@ -71,7 +71,7 @@ std::string text_of(const po::options_description& d) {
 
 CliRequest parse_cli(const std::vector<std::string>& args) {
     CliRequest request;
-    std::string plugins;
+    std::vector<std::string> plugins;
     if (!args.empty() && args[0] == "benchmark") {
         const auto d = benchmark_options(request.benchmark, plugins);
         const auto vm = parse(d, std::vector<std::string>(args.begin() + 1, args.end()));
@@ -80,7 +80,7 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
         POT_CHECK_KIND(Usage, vm.count("model"), "benchmark: -m MODEL is required; see pot-host benchmark -h");
         auto& b = request.benchmark;
         b.model = vm["model"].as<std::string>();
-        if (!plugins.empty()) b.plugins = plugins;
+        b.plugins.assign(plugins.begin(), plugins.end());
         POT_CHECK_KIND(Usage, b.batch >= 1, "benchmark: --batch must be >= 1");
         POT_CHECK_KIND(Usage, b.iterations >= 0 && b.seconds >= 0, "benchmark: --niter and -t must be >= 0");
         POT_CHECK_KIND(Usage, b.threads >= 0, "benchmark: --nthreads must be >= 0");
@@ -92,10 +92,8 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
     const auto d = quantize_options(q, plugins);
     const auto vm = parse(d, args);
     request.help_text = text_of(d);
-    if (!plugins.empty()) {
-        q.plugins = plugins;
-        request.plugins = plugins;
-    }
+    q.plugins.assign(plugins.begin(), plugins.end());
+    request.plugins = q.plugins;
     if (vm.count("help")) return request;
     if (vm.count("version")) {
         request.command = Command::Version;

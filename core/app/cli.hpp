@@ -10,7 +10,7 @@ namespace pot::app {
 /// Options of the quantization command (POT's CLI).
 struct QuantizeOptions {
     std::filesystem::path config;
-    std::optional<std::filesystem::path> plugins;
+    std::vector<std::filesystem::path> plugins;  ///< empty: the default plugin folder
     std::filesystem::path output_dir = "./results";
     bool evaluate = false;
     bool direct_dump = false;
@@ -21,7 +21,7 @@ struct QuantizeOptions {
 /// Options of `pot-host benchmark`.
 struct BenchmarkCommand {
     std::filesystem::path model;
-    std::optional<std::filesystem::path> plugins;
+    std::vector<std::filesystem::path> plugins;
     std::string engine;  ///< "" = cpu when loaded, else reference
     int64_t batch = 1;
     int64_t iterations = 0;
@@ -36,7 +36,7 @@ struct CliRequest {
     Command command = Command::Help;
     QuantizeOptions quantize;
     BenchmarkCommand benchmark;
-    std::optional<std::filesystem::path> plugins;  ///< for --list-plugins
+    std::vector<std::filesystem::path> plugins;  ///< for --list-plugins
     std::string help_text;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cli.hpp"
+#include "pot/core/registry.hpp"
 
 namespace pot::app {
 
@@ -8,8 +9,13 @@ namespace pot::app {
 int run_quantize(const QuantizeOptions& options);
 /// Runs `pot-host benchmark`.
 int run_benchmark(const BenchmarkCommand& options);
-/// Prints the plugins of `plugins` (or the default folder).
-int run_list_plugins(const std::optional<std::filesystem::path>& plugins);
+/// Prints the plugins of the folders `plugins` (or the default folder).
+int run_list_plugins(const std::vector<std::filesystem::path>& plugins);
+
+/// Loads every plugin of `folders` (the default folder when empty) into `registry`; skipped files
+/// are returned as "file: reason" lines.
+std::vector<std::string> load_plugins(core::Registry& registry,
+                                      const std::vector<std::filesystem::path>& folders);
 
 /// The plugin folder used when --plugins is not given: <exe dir>/../<lib>/pot/plugins.
 std::filesystem::path default_plugin_dir();

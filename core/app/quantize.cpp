@@ -140,9 +140,8 @@ int run_quantize(const QuantizeOptions& options) {
     const auto run_start = Clock::now();
 
     core::Registry registry;
-    const auto plugin_dir = options.plugins.value_or(default_plugin_dir());
-    for (const auto& s : registry.load_directory(plugin_dir))
-        logger.log(LogLevel::Warning, "skipped plugin " + s.reason);
+    for (const auto& s : load_plugins(registry, options.plugins))
+        logger.log(LogLevel::Warning, "skipped plugin " + s);
     for (const auto& e : registry.entries())
         report["plugins"].push_back({{"kind", core::kind_name(e.kind)}, {"name", e.name},
                                      {"version", e.version}, {"library", e.file.string()}});
@@ -167,6 +166,13 @@ int run_quantize(const QuantizeOptions& options) {
     const auto data = core::open_dataset(config.engine, graph.inputs[0]);
     logger.log(LogLevel::Info, str_cat("model ", config.model.model.string(), ": ", graph.nodes.size(),
                                        " nodes; data: ", data->describe(), "; engine: ", engine->name()));
+    std::unique_ptr<DataLoader> eval_data;
+    if (options.evaluate && config.engine.evaluation_data_source) {
+        core::EngineConfig eval_config = config.engine;
+        eval_config.data_source = *config.engine.evaluation_data_source;
+        eval_config.annotation = config.engine.evaluation_annotation;
+        eval_data = core::open_dataset(eval_config, graph.inputs[0]);
+    }
     const Graph fp32 = graph;
 
     core::ConsoleProgress progress(logger.level() <= LogLevel::Info);
@@ -195,12 +201,14 @@ int run_quantize(const QuantizeOptions& options) {
 
     if (options.evaluate) {
         step = Clock::now();
-        const auto eval = evaluate_models(*engine, fp32, graph, *data, &progress);
+        const DataLoader& data_for_eval = eval_data ? *eval_data : *data;
+        const auto eval = evaluate_models(*engine, fp32, graph, data_for_eval, &progress);
         report["evaluation"] = {{"metric", eval.metric}, {"fp32", eval.fp32}, {"int8", eval.int8},
-                                {"drop", eval.fp32 - eval.int8}, {"samples", data->size()},
+                                {"drop", eval.fp32 - eval.int8}, {"samples", data_for_eval.size()},
+                                {"data", data_for_eval.describe()},
                                 {"engine", engine->name()}, {"seconds", seconds_since(step)}};
         if (eval.mean_cosine) report["evaluation"]["mean_cosine"] = *eval.mean_cosine;
-        std::cout << std::setprecision(2) << "  " << eval.metric << " on " << data->size()
+        std::cout << std::setprecision(2) << "  " << eval.metric << " on " << data_for_eval.size()
                   << " samples: FP32 " << eval.fp32 << "%, INT8 " << eval.int8 << "% (drop "
                   << eval.fp32 - eval.int8 << " points)\n";
         if (eval.mean_cosine)

@@ -115,6 +115,15 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
         if (engine.has("annotation"))
             config.engine.annotation = resolve(base_dir, engine.get_string("annotation", ""));
         config.engine.preprocessing = read_preprocessing(engine.child("preprocessing"));
+        if (engine.has("evaluation")) {
+            const Params eval = engine.child("evaluation");
+            const auto source = eval.get_string("data_source", "");
+            POT_CHECK_KIND(Config, !source.empty(), "/engine/evaluation/data_source: required");
+            config.engine.evaluation_data_source = resolve(base_dir, source);
+            if (eval.has("annotation"))
+                config.engine.evaluation_annotation = resolve(base_dir, eval.get_string("annotation", ""));
+            eval.reject_unknown();
+        }
         config.engine.threads = static_cast<int>(engine.get_int("threads", 0));
         POT_CHECK_KIND(Config, config.engine.threads >= 0, "/engine/threads: must be >= 0");
         config.engine.params_json = params_text(engine, "params");

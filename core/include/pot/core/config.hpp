@@ -33,6 +33,9 @@ struct EngineConfig {
     Preprocessing preprocessing;
     int threads = 0;
     std::string params_json = "{}";  ///< engine-specific parameters
+    /// Data for -e when it differs from the calibration data (same preprocessing).
+    std::optional<std::filesystem::path> evaluation_data_source;
+    std::optional<std::filesystem::path> evaluation_annotation;
 };
 
 /// One entry of compression.algorithms.

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds, and runs the whole suite twice: once optimized with
+# warnings as errors, once under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-debian.sh
+bash scripts/setup-npm.sh
+
+jobs=$(nproc)
+
+cmake -S . -B build-tests -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOT_WERROR=ON
+cmake --build build-tests -j"$jobs"
+ctest --test-dir build-tests --output-on-failure -j"$jobs"
+
+cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOT_SANITIZE=ON
+cmake --build build-sanitize -j"$jobs"
+# oneDNN's and OpenMP's runtimes keep some allocations for the life of the process.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-sanitize --output-on-failure -j"$jobs"
