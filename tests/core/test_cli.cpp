@@ -17,7 +17,7 @@ TEST(Cli, QuantizeTakesPotOptions) {
     EXPECT_TRUE(r.quantize.direct_dump);
     EXPECT_TRUE(r.quantize.save_model);
     EXPECT_EQ(r.quantize.output_dir, "out");
-    EXPECT_EQ(*r.quantize.plugins, "p");
+    EXPECT_EQ(r.quantize.plugins, std::vector<std::filesystem::path>{"p"});
 }
 
 TEST(Cli, DefaultsFollowPot) {
