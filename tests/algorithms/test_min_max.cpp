@@ -1,0 +1,201 @@
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "graph_builder.hpp"
+#include "pot/core/metrics.hpp"
+#include "pot/fake_quantize_node.hpp"
+#include "test_host.hpp"
+
+namespace {
+
+using pot::Graph;
+using pot::test::PluginHost;
+using pot::test::VectorData;
+
+// Name of the FakeQuantize feeding input `index` of node `node`, or "" when none does.
+std::string quantizer_of(const Graph& g, const std::string& node, size_t index) {
+    const auto n = g.find_node(node);
+    EXPECT_TRUE(n.has_value()) << node;
+    const auto p = g.producer(g.nodes[*n].inputs.at(index));
+    return p && pot::is_fake_quantize(g.nodes[*p]) ? g.nodes[*p].name : "";
+}
+
+// The FakeQuantize producing value `value`, if any.
+std::optional<pot::FakeQuantizeParams> quantizer_producing(const Graph& g, const std::string& value) {
+    const auto p = g.producer(value);
+    if (!p || !pot::is_fake_quantize(g.nodes[*p])) return std::nullopt;
+    return pot::read_fake_quantize(g, g.nodes[*p]);
+}
+
+size_t count_quantizers(const Graph& g) {
+    return static_cast<size_t>(std::count_if(g.nodes.begin(), g.nodes.end(), pot::is_fake_quantize));
+}
+
+class MinMax : public testing::Test {
+protected:
+    PluginHost host_;
+    Graph graph_ = pot::test::small_cnn();
+    VectorData data_{pot::test::random_samples(16, {1, 3, 8, 8}, 100)};
+
+    void quantize(const std::string& params = "{}") { host_.run("MinMaxQuantization", params, graph_, data_); }
+};
+
+TEST_F(MinMax, QuantizesConvAndGemmInputsWeightsAndActivatedOutputs) {
+    quantize();
+    EXPECT_NE(quantizer_of(graph_, "conv1", 0), "");
+    EXPECT_NE(quantizer_of(graph_, "conv1", 1), "");
+    EXPECT_NE(quantizer_of(graph_, "conv2", 0), "");
+    EXPECT_NE(quantizer_of(graph_, "conv2", 1), "");
+    EXPECT_NE(quantizer_of(graph_, "fc", 0), "");
+    EXPECT_NE(quantizer_of(graph_, "fc", 1), "");
+    // Biases stay in float; Relu outputs carry the quantizer (the Relu is absorbed by the range).
+    EXPECT_EQ(quantizer_of(graph_, "conv1", 2), "");
+    EXPECT_TRUE(quantizer_producing(graph_, "relu1_out").has_value());
+    EXPECT_FALSE(quantizer_producing(graph_, "conv1_out").has_value());
+    // The graph output keeps its name and is quantized as the output of a quantized op.
+    EXPECT_EQ(graph_.outputs[0].name, "fc_out");
+    EXPECT_TRUE(quantizer_producing(graph_, "fc_out").has_value());
+    // input, relu1, relu2, flatten, fc outputs + three weights.
+    EXPECT_EQ(count_quantizers(graph_), 8u);
+}
+
+TEST_F(MinMax, WeightsArePerOutputChannelSymmetricNarrowRange) {
+    const pot::Tensor w1 = graph_.constant("w1");
+    quantize();
+    const auto conv = graph_.find_node("conv1");
+    const auto fq = quantizer_producing(graph_, graph_.nodes[*conv].inputs[1]);
+    ASSERT_TRUE(fq.has_value());
+    EXPECT_EQ(fq->levels, 255);
+    EXPECT_EQ(fq->axis, 0);
+    ASSERT_EQ(fq->channels(), 4u);
+    const auto v = w1.to_floats();
+    for (size_t c = 0; c < 4; ++c) {
+        float abs_max = 0;
+        for (size_t i = c * 27; i < (c + 1) * 27; ++i) abs_max = std::max(abs_max, std::fabs(v[i]));
+        EXPECT_FLOAT_EQ(fq->input_high[c], abs_max);
+        EXPECT_FLOAT_EQ(fq->input_low[c], -abs_max);
+    }
+}
+
+TEST_F(MinMax, PerTensorWeightsWhenAsked) {
+    quantize(R"({"weights": {"granularity": "pertensor"}})");
+    const auto conv = graph_.find_node("conv1");
+    const auto fq = quantizer_producing(graph_, graph_.nodes[*conv].inputs[1]);
+    ASSERT_TRUE(fq.has_value());
+    EXPECT_EQ(fq->channels(), 1u);
+}
+
+TEST_F(MinMax, GlobalMinMaxEstimatorCoversEverySample) {
+    quantize(R"({"activations": {"range_estimator": {"preset": "min_max"}}})");
+    float abs_max = 0;
+    for (size_t i = 0; i < data_.size(); ++i)
+        for (float v : data_.get(i).inputs[0].to_floats()) abs_max = std::max(abs_max, std::fabs(v));
+    const auto conv = graph_.find_node("conv1");
+    const auto fq = quantizer_producing(graph_, graph_.nodes[*conv].inputs[0]);
+    ASSERT_TRUE(fq.has_value());
+    // Performance preset, signed data: symmetric with one extra negative level.
+    EXPECT_FLOAT_EQ(fq->input_high[0], abs_max);
+    EXPECT_NEAR(fq->input_low[0], -abs_max * 128.0f / 127.0f, 1e-6);
+}
+
+TEST_F(MinMax, PerformancePresetMakesReluOutputsUnsigned) {
+    quantize();
+    const auto fq = quantizer_producing(graph_, "relu1_out");
+    ASSERT_TRUE(fq.has_value());
+    EXPECT_EQ(fq->input_low[0], 0.0f);
+    EXPECT_GT(fq->input_high[0], 0.0f);
+}
+
+TEST_F(MinMax, MixedPresetMakesActivationsAsymmetric) {
+    quantize(R"({"preset": "mixed", "activations": {"range_estimator": {"preset": "min_max"}}})");
+    const auto conv = graph_.find_node("conv1");
+    const auto fq = quantizer_producing(graph_, graph_.nodes[*conv].inputs[0]);
+    ASSERT_TRUE(fq.has_value());
+    const float scale = pot::fake_quantize_scale(fq->input_low[0], fq->input_high[0], fq->levels);
+    const float zero = -fq->input_low[0] / scale;
+    EXPECT_NEAR(zero, std::nearbyint(zero), 1e-3);
+    EXPECT_NE(std::nearbyint(zero), 128.0f);  // not the symmetric code
+}
+
+TEST_F(MinMax, QuantileEstimatorClipsOutliers) {
+    Graph minmax_graph = graph_;
+    host_.run("MinMaxQuantization", R"({"activations": {"range_estimator": {"preset": "min_max"}}})",
+              minmax_graph, data_);
+    quantize(R"({"activations": {"range_estimator": {"preset": "quantile"}}})");
+    const auto wide = quantizer_producing(minmax_graph, "relu1_out");
+    const auto narrow = quantizer_producing(graph_, "relu1_out");
+    ASSERT_TRUE(wide && narrow);
+    EXPECT_LT(narrow->input_high[0], wide->input_high[0]);
+}
+
+TEST_F(MinMax, IgnoredScopeByNameTypeAndRegex) {
+    Graph by_name = graph_, by_type = graph_, by_regex = graph_;
+    host_.run("MinMaxQuantization", R"({"ignored": {"scope": ["conv2"]}})", by_name, data_);
+    EXPECT_EQ(quantizer_of(by_name, "conv2", 1), "");
+    EXPECT_NE(quantizer_of(by_name, "conv1", 1), "");
+    host_.run("MinMaxQuantization", R"({"ignored": {"operations": [{"type": "Gemm"}]}})", by_type, data_);
+    EXPECT_EQ(quantizer_of(by_type, "fc", 1), "");
+    EXPECT_NE(quantizer_of(by_type, "conv2", 1), "");
+    host_.run("MinMaxQuantization", R"({"ignored": {"scope_regex": ["conv[0-9]"]}})", by_regex, data_);
+    EXPECT_EQ(quantizer_of(by_regex, "conv1", 1), "");
+    EXPECT_EQ(quantizer_of(by_regex, "conv2", 1), "");
+    EXPECT_NE(quantizer_of(by_regex, "fc", 1), "");
+}
+
+TEST(MinMaxTargets, CpuQuantizesResidualAddInputsAndAnyDoesNot) {
+    pot::test::GraphBuilder b;
+    const auto x = b.input("x", {-1, 2, 4, 4});
+    const auto w = b.constant("w", pot::test::random_tensor({2, 2, 1, 1}, 3));
+    const auto c = b.node("Conv", {x, w}, {}, "conv");
+    const auto s = b.node("Sigmoid", {x}, {}, "sigmoid");
+    const auto y = b.node("Add", {c, s}, {}, "add");
+    b.output(y);
+    VectorData data(pot::test::random_samples(4, {1, 2, 4, 4}, 9));
+    Graph cpu = b.build(), any = b.build();
+    PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", cpu, data);
+    PluginHost("reference", "ANY").run("MinMaxQuantization", "{}", any, data);
+    EXPECT_NE(quantizer_of(cpu, "add", 1), "");
+    EXPECT_EQ(quantizer_of(any, "add", 1), "");
+    EXPECT_GT(count_quantizers(cpu), count_quantizers(any));
+}
+
+TEST_F(MinMax, QuantizedModelStaysCloseToFp32) {
+    const Graph fp32 = graph_;
+    quantize();
+    auto& engine = host_.engine();
+    double cosine = 0;
+    for (size_t i = 0; i < data_.size(); ++i) {
+        const auto sample = data_.get(i);
+        engine.set_model(fp32);
+        const auto a = engine.infer(sample.inputs).at(0).to_floats();
+        engine.set_model(graph_);
+        const auto b = engine.infer(sample.inputs).at(0).to_floats();
+        cosine += pot::core::cosine_similarity(a, b);
+    }
+    EXPECT_GT(cosine / static_cast<double>(data_.size()), 0.99);
+}
+
+TEST_F(MinMax, ReportListsEveryQuantizer) {
+    quantize();
+    const auto& section = host_.reports().at("MinMaxQuantization").at("quantized");
+    EXPECT_EQ(section.size(), 8u);
+    EXPECT_EQ(section[0].at("kind"), "activations");
+}
+
+TEST_F(MinMax, UnknownParameterSuggestsTheRightOne) {
+    try {
+        quantize(R"({"stat_subset_sise": 10})");
+        FAIL();
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Config);
+        EXPECT_NE(std::string(e.what()).find("did you mean 'stat_subset_size'"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(MinMax, BadBitsAreRejected) {
+    EXPECT_THROW(quantize(R"({"activations": {"bits": 1}})"), pot::Error);
+    EXPECT_THROW(quantize(R"({"ignored": {"scope_regex": ["("]}})"), pot::Error);
+}
+
+}  // namespace

@@ -1,0 +1,28 @@
+#include "test_host.hpp"
+
+#include "graph_builder.hpp"
+#include "pot/core/pipeline.hpp"
+
+namespace pot::test {
+
+std::vector<Tensor> random_samples(size_t count, const Shape& shape, unsigned seed, float low, float high) {
+    std::vector<Tensor> out;
+    for (size_t i = 0; i < count; ++i) out.push_back(random_tensor(shape, seed + static_cast<unsigned>(i), low, high));
+    return out;
+}
+
+PluginHost::PluginHost(const std::string& engine, const std::string& target_device)
+    : target_device_(target_device) {
+    registry_.load_directory(POT_PLUGIN_DIR);
+    engine_ = registry_.create_engine(engine, "{}", "engine");
+}
+
+void PluginHost::run(const std::string& algorithm, const std::string& params_json, Graph& graph,
+                     const DataLoader& data) {
+    core::Session session(*engine_, data, target_device_, logger_, nullptr);
+    core::Pipeline pipeline(registry_, {{algorithm, params_json, "/compression/algorithms/0"}});
+    pipeline.run(graph, session);
+    last_reports_ = session.algorithm_reports();
+}
+
+}  // namespace pot::test
