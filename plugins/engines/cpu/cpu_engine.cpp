@@ -1,0 +1,79 @@
+#include "cpu_engine.hpp"
+
+#include <omp.h>
+
+#include <set>
+
+#include <dnnl.hpp>
+
+#include "plan_builder.hpp"
+#include "reference_fallback.hpp"
+
+namespace pot::cpu {
+
+struct CpuEngine::State {
+    dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+    dnnl::stream stream{engine};
+    std::unique_ptr<Graph> graph;
+    std::map<std::string, std::unique_ptr<Plan>> plans;
+    Plan* last = nullptr;
+};
+
+CpuEngine::CpuEngine() : state_(std::make_unique<State>()) {}
+
+CpuEngine::CpuEngine(const Params& params) : CpuEngine() {
+    const int64_t threads = params.get_int("threads", 0);
+    POT_CHECK_KIND(Config, threads >= 0, params.path(), "/threads: expected >= 0, got ", threads);
+    params.reject_unknown();
+    set_options(EngineOptions{static_cast<int>(threads)});
+}
+
+CpuEngine::~CpuEngine() = default;
+
+void CpuEngine::set_options(const EngineOptions& options) {
+    POT_CHECK_KIND(Config, options.threads >= 0, "cpu engine: threads must be >= 0, got ",
+                   options.threads);
+    options_ = options;
+}
+
+void CpuEngine::set_model(const Graph& graph) {
+    for (const auto& node : graph.nodes) {
+        const bool covered = find_lowering(node) != nullptr || fallback_supports(node) ||
+                             (node.op_type == "Shape" && node.domain.empty());
+        POT_CHECK(covered, node.describe(), ": op ", node.domain.empty() ? "" : node.domain + ".",
+                  node.op_type, " is not supported by the cpu engine (no oneDNN lowering and no "
+                  "reference kernel)");
+    }
+    state_->graph = std::make_unique<Graph>(graph);
+    state_->plans.clear();
+    state_->last = nullptr;
+}
+
+std::vector<Tensor> CpuEngine::infer(const std::vector<Tensor>& inputs,
+                                     const std::vector<std::string>& observed,
+                                     ValueObserver* observer) {
+    POT_CHECK(state_->graph, "cpu engine: infer() called before set_model()");
+    // oneDNN runs on OpenMP: the team size is a per-thread setting of the calling thread.
+    if (options_.threads > 0) omp_set_num_threads(options_.threads);
+    std::vector<Shape> shapes;
+    std::string key;
+    for (const auto& t : inputs) {
+        POT_CHECK(t.dtype() == DType::F32, "cpu engine: inputs must be f32, got ", dtype_name(t.dtype()));
+        shapes.push_back(t.shape());
+        key += shape_str(t.shape());
+    }
+    const std::set<std::string> observed_set(observed.begin(), observed.end());
+    for (const auto& v : observed_set) key += "|" + v;
+    auto& plan = state_->plans[key];
+    if (!plan) plan = PlanBuilder(*state_->graph, state_->engine, shapes, observed_set).build();
+    state_->last = plan.get();
+    try {
+        return plan->run(inputs, state_->stream, observer);
+    } catch (const dnnl::error& e) {
+        POT_THROW(Runtime, "cpu engine: oneDNN failed while running '", state_->graph->name, "': ", e.what());
+    }
+}
+
+std::string CpuEngine::describe_plan() const { return state_->last ? state_->last->describe() : ""; }
+
+}  // namespace pot::cpu

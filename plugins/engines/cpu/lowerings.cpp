@@ -1,0 +1,46 @@
+#include <map>
+
+#include "ops.hpp"
+
+namespace pot::cpu {
+
+LowerFn find_lowering(const Node& node) {
+    if (is_fake_quantize(node)) return &lower_fake_quantize;
+    if (!node.domain.empty() && node.domain != "ai.onnx") return nullptr;
+    static const std::map<std::string, LowerFn> kLowerings = {
+        {"Conv", &lower_conv},
+        {"Gemm", &lower_gemm},
+        {"MatMul", &lower_matmul},
+        {"MaxPool", &lower_pool},
+        {"AveragePool", &lower_pool},
+        {"GlobalAveragePool", &lower_pool},
+        {"Relu", &lower_eltwise},
+        {"LeakyRelu", &lower_eltwise},
+        {"Clip", &lower_eltwise},
+        {"Sigmoid", &lower_eltwise},
+        {"Tanh", &lower_eltwise},
+        {"HardSwish", &lower_eltwise},
+        {"HardSigmoid", &lower_eltwise},
+        {"Exp", &lower_eltwise},
+        {"Log", &lower_eltwise},
+        {"Sqrt", &lower_eltwise},
+        {"Abs", &lower_eltwise},
+        {"Neg", &lower_eltwise},
+        {"Add", &lower_binary},
+        {"Sub", &lower_binary},
+        {"Mul", &lower_binary},
+        {"Div", &lower_binary},
+        {"Softmax", &lower_softmax},
+        {"Concat", &lower_concat},
+        {"Reshape", &lower_reshape},
+        {"Flatten", &lower_reshape},
+        {"Squeeze", &lower_reshape},
+        {"Unsqueeze", &lower_reshape},
+        {"Identity", &lower_reshape},
+        {"Dropout", &lower_reshape},
+    };
+    auto it = kLowerings.find(node.op_type);
+    return it == kLowerings.end() ? nullptr : it->second;
+}
+
+}  // namespace pot::cpu

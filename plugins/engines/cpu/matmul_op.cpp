@@ -1,0 +1,164 @@
+#include <numeric>
+
+#include "ops.hpp"
+
+namespace pot::cpu {
+
+namespace {
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+// As for convolution: oneDNN 2.x adds an int8 bias to the accumulator, before the output scale.
+constexpr bool kInt8BiasBeforeScale = true;
+
+const Node* weight_fake_quantize(const PlanBuilder& b, const std::string& weights) {
+    const auto producer = b.graph().producer(weights);
+    if (!producer) return nullptr;
+    const Node& fq = b.node(*producer);
+    if (!is_fake_quantize(fq) || !b.is_constant(fq.inputs[0])) return nullptr;
+    return &fq;
+}
+
+// x[M, K] . W[K, N] (+ bias[N]) with W constant, stored as `w_stored` ([K, N], or [N, K] when
+// transposed). `out_dims` is the logical shape of the result (M may be several leading dims).
+struct DenseSpec {
+    std::string x, w, bias;
+    bool transposed = false;
+    float alpha = 1.0f, beta = 1.0f;
+    dnnl::memory::dims out_dims;
+};
+
+bool lower_dense(PlanBuilder& b, const Node& n, const DenseSpec& s) {
+    const Shape w_shape = b.constant(s.w).shape();
+    if (w_shape.size() != 2) return false;
+    const int64_t k = s.transposed ? w_shape[1] : w_shape[0];
+    const int64_t n_out = s.transposed ? w_shape[0] : w_shape[1];
+    const auto x_dims = b.dims(s.x);
+    if (x_dims.back() != k) return false;
+    const int64_t m = std::accumulate(x_dims.begin(), x_dims.end() - 1, int64_t{1}, std::multiplies<>());
+    Tensor bias_t;
+    if (!s.bias.empty()) {
+        const Tensor& c = b.constant(s.bias);
+        if (c.numel() != n_out && c.numel() != 1) return false;
+        const auto values = c.to_floats();
+        std::vector<float> row(static_cast<size_t>(n_out));
+        for (size_t j = 0; j < row.size(); ++j) row[j] = s.beta * values[values.size() == 1 ? 0 : j];
+        bias_t = Tensor::from_vector<float>({1, n_out}, row);
+    }
+
+    const Rep* xq_rep = b.quantized(s.x);
+    // A copy: the value's list of forms grows below.
+    const std::optional<ActQuant> xq = xq_rep ? xq_rep->quant : std::nullopt;
+    std::optional<WeightQuant> wq;
+    if (xq)
+        if (const Node* fq = weight_fake_quantize(b, s.w))
+            wq = weight_quant(b.graph(), *fq, b.constant(fq->inputs[0]), s.transposed ? 0 : 1);
+    const bool int8 = xq && wq;
+    const ActQuant src_q = int8 ? *xq : ActQuant{};
+    const bool is_2d = s.out_dims.size() == 2;
+    const Fusion fusion = plan_fusion(b, n.outputs[0], is_2d ? s.out_dims : dnnl::memory::dims{-1}, int8);
+
+    const dt src_type = int8 ? to_dnnl(src_q.dtype) : dt::f32;
+    const dt dst_type = fusion.requant ? to_dnnl(fusion.requant->dtype) : dt::f32;
+    const dnnl::memory::desc src_md = plain_desc({m, k}, src_type);
+    const dnnl::memory::desc w_md({k, n_out}, int8 ? dt::s8 : dt::f32, tag::any);
+    const dnnl::memory::desc bias_md({1, n_out}, dt::f32, tag::ab);
+    const dnnl::memory::desc dst_md = plain_desc({m, n_out}, dst_type);
+    const auto d = bias_t.empty() ? dnnl::matmul::desc(src_md, w_md, dst_md)
+                                  : dnnl::matmul::desc(src_md, w_md, bias_md, dst_md);
+    dnnl::primitive_attr attr;
+    std::vector<float> acc_scale(static_cast<size_t>(n_out), s.alpha);
+    if (int8) {
+        for (size_t j = 0; j < acc_scale.size(); ++j) acc_scale[j] *= src_q.scale * wq->scale[j];
+        attr.set_output_scales(1 << 1, acc_scale);
+        if (src_q.zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+    }
+    apply_fusion(fusion, attr);
+    dnnl::matmul::primitive_desc pd;
+    try {
+        pd = dnnl::matmul::primitive_desc(d, attr, b.engine());
+    } catch (const dnnl::error&) {
+        return false;
+    }
+
+    std::unordered_map<int, dnnl::memory> args;
+    const Rep x_rep = b.rep_as(s.x, plain_desc(x_dims, src_type));
+    args[DNNL_ARG_SRC] = x_dims.size() == 2 ? x_rep.mem : b.view(x_rep, src_md);
+    Tensor weights = int8 ? wq->codes : b.constant(s.w).cast(DType::F32);
+    if (!int8 && s.alpha != 1.0f)
+        for (int64_t i = 0; i < weights.numel(); ++i) weights.data<float>()[i] *= s.alpha;
+    const dnnl::memory::desc w_src(dnnl::memory::dims{k, n_out}, int8 ? dt::s8 : dt::f32,
+                                   s.transposed ? tag::ba : tag::ab);
+    args[DNNL_ARG_WEIGHTS] = b.constant_memory(weights.raw(), w_src, pd.weights_desc());
+    if (!bias_t.empty()) {
+        if (int8 && kInt8BiasBeforeScale)
+            for (size_t j = 0; j < acc_scale.size(); ++j) bias_t.data<float>()[j] /= acc_scale[j];
+        args[DNNL_ARG_BIAS] = b.constant_memory(bias_t, {1, n_out}, pd.bias_desc());
+    }
+    if (int8 && src_q.zero_point != 0)
+        args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_memory(b, src_q.zero_point);
+    if (is_2d) {
+        args[DNNL_ARG_DST] = define_fused_dst(b, fusion, pd.dst_desc());
+    } else {
+        define_fused_dst(b, fusion, plain_desc(s.out_dims, dst_type));
+        Rep out = b.primary(fusion.out_value);
+        args[DNNL_ARG_DST] = b.view(out, pd.dst_desc());
+    }
+    b.add_primitive(n.name, "matmul" + fusion_note(b, fusion), pd, dnnl::matmul(pd), std::move(args));
+    return true;
+}
+
+// A[.., M, K] . B[.., K, N] with both operands computed at run time, in f32.
+bool lower_batched(PlanBuilder& b, const Node& n) {
+    const auto a_dims = b.dims(n.inputs[0]), b_dims = b.dims(n.inputs[1]);
+    if (a_dims.size() != b_dims.size() || a_dims.size() < 2 || a_dims.back() != b_dims[b_dims.size() - 2])
+        return false;
+    dnnl::memory::dims out_dims(a_dims.size());
+    for (size_t i = 0; i + 2 < a_dims.size(); ++i) {
+        if (a_dims[i] != b_dims[i] && a_dims[i] != 1 && b_dims[i] != 1) return false;
+        out_dims[i] = std::max(a_dims[i], b_dims[i]);
+    }
+    out_dims[out_dims.size() - 2] = a_dims[a_dims.size() - 2];
+    out_dims.back() = b_dims.back();
+    const auto d = dnnl::matmul::desc(plain_desc(a_dims, dt::f32), plain_desc(b_dims, dt::f32),
+                                      plain_desc(out_dims, dt::f32));
+    dnnl::matmul::primitive_desc pd;
+    try {
+        pd = dnnl::matmul::primitive_desc(d, b.engine());
+    } catch (const dnnl::error&) {
+        return false;
+    }
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, b.plain_f32(n.inputs[0])},
+                                               {DNNL_ARG_WEIGHTS, b.plain_f32(n.inputs[1])}};
+    args[DNNL_ARG_DST] = b.define(n.outputs[0], pd.dst_desc());
+    b.add_primitive(n.name, "matmul", pd, dnnl::matmul(pd), std::move(args));
+    return true;
+}
+}  // namespace
+
+bool lower_gemm(PlanBuilder& b, size_t index) {
+    const Node& n = b.node(index);
+    if (n.attr_int("transA", 0) != 0 || n.inputs.size() < 2 || !b.is_constant(n.inputs[1])) return false;
+    DenseSpec s{n.inputs[0], n.inputs[1], n.inputs.size() > 2 ? n.inputs[2] : "",
+                n.attr_int("transB", 0) != 0, n.attr_float("alpha", 1.0f), n.attr_float("beta", 1.0f), {}};
+    if (!s.bias.empty() && !b.is_constant(s.bias)) return false;
+    const auto x_dims = b.dims(s.x);
+    if (x_dims.size() != 2) return false;
+    const Shape w_shape = b.constant(s.w).shape();
+    s.out_dims = {x_dims[0], s.transposed ? w_shape[0] : w_shape[1]};
+    return lower_dense(b, n, s);
+}
+
+bool lower_matmul(PlanBuilder& b, size_t index) {
+    const Node& n = b.node(index);
+    if (n.inputs.size() != 2 || b.is_constant(n.inputs[0])) return false;
+    if (!b.is_constant(n.inputs[1])) return lower_batched(b, n);
+    const Shape w_shape = b.constant(n.inputs[1]).shape();
+    auto x_dims = b.dims(n.inputs[0]);
+    if (w_shape.size() != 2 || x_dims.size() < 2) return false;
+    DenseSpec s{n.inputs[0], n.inputs[1], "", false, 1.0f, 1.0f, x_dims};
+    s.out_dims.back() = w_shape[1];
+    return lower_dense(b, n, s);
+}
+
+}  // namespace pot::cpu

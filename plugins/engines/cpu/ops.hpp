@@ -1,0 +1,66 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <dnnl.hpp>
+
+#include "plan_builder.hpp"
+
+namespace pot::cpu {
+
+// Lowerings, one per op family (see find_lowering in lowerings.cpp).
+bool lower_conv(PlanBuilder& b, size_t index);
+bool lower_gemm(PlanBuilder& b, size_t index);
+bool lower_matmul(PlanBuilder& b, size_t index);
+bool lower_pool(PlanBuilder& b, size_t index);
+bool lower_eltwise(PlanBuilder& b, size_t index);
+bool lower_binary(PlanBuilder& b, size_t index);
+bool lower_softmax(PlanBuilder& b, size_t index);
+bool lower_concat(PlanBuilder& b, size_t index);
+bool lower_fake_quantize(PlanBuilder& b, size_t index);
+bool lower_reshape(PlanBuilder& b, size_t index);
+
+/// One oneDNN eltwise operation, in real (dequantized) units.
+struct EltwiseOp {
+    dnnl::algorithm alg;
+    float alpha = 0.0f, beta = 0.0f;
+};
+
+/// The eltwise operations that compute `node` (Relu, Clip, Sigmoid, HardSwish, ...), or nullopt
+/// when the node is not such an op or its parameters are not constants.
+std::optional<std::vector<EltwiseOp>> eltwise_ops(const PlanBuilder& b, const Node& node);
+
+/// Nodes after a Conv/MatMul/Gemm that run as its post-ops.
+struct Fusion {
+    std::vector<size_t> nodes;            ///< fused nodes, in order
+    std::vector<EltwiseOp> before_sum;    ///< eltwise ops before the residual sum
+    std::optional<std::string> sum_value; ///< residual added by a sum post-op
+    std::vector<EltwiseOp> after_sum;
+    std::string out_value;                ///< the value the fused group defines
+    std::optional<ActQuant> requant;      ///< out_value holds codes of this encoding
+};
+
+/// Follows sole consumers of `produced` (shape `dst_dims`) while they fuse; with `allow_requant`
+/// a closing per-tensor FakeQuantize becomes the output's encoding.
+Fusion plan_fusion(const PlanBuilder& b, const std::string& produced,
+                   const dnnl::memory::dims& dst_dims, bool allow_requant);
+
+/// Post-ops (and dst zero point) implementing `fusion` on a real-valued result.
+void apply_fusion(const Fusion& fusion, dnnl::primitive_attr& attr);
+
+/// The dst memory of a fused op: the residual's buffer when it can be overwritten, else a new
+/// buffer with the residual copied in. Marks the fused nodes.
+dnnl::memory define_fused_dst(PlanBuilder& b, const Fusion& fusion, const dnnl::memory::desc& desc);
+
+/// Describes the fused nodes for describe_plan(), e.g. " +Relu +sum".
+std::string fusion_note(const PlanBuilder& b, const Fusion& fusion);
+
+/// A constant s32 memory holding one zero point (run-time zero-point argument).
+dnnl::memory zero_point_memory(const PlanBuilder& b, int32_t zero_point);
+
+/// Dims of an ONNX attribute list as oneDNN dims.
+dnnl::memory::dims to_dims(const std::vector<int64_t>& values);
+
+}  // namespace pot::cpu

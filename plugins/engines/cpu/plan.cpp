@@ -1,0 +1,139 @@
+#include "plan.hpp"
+
+#include <cstring>
+
+namespace pot::cpu {
+
+using dt = dnnl::memory::data_type;
+
+int BufferPool::acquire(size_t bytes) {
+    // Best fit among free buffers keeps large ones for large values.
+    int best = -1;
+    for (size_t i = 0; i < buffers_.size(); ++i) {
+        const auto& b = buffers_[i];
+        if (b.refs != 0) continue;
+        if (best < 0) {
+            best = static_cast<int>(i);
+            continue;
+        }
+        const auto& cur = buffers_[static_cast<size_t>(best)];
+        const bool fits = b.bytes >= bytes, cur_fits = cur.bytes >= bytes;
+        if ((fits && (!cur_fits || b.bytes < cur.bytes)) || (!fits && !cur_fits && b.bytes > cur.bytes))
+            best = static_cast<int>(i);
+    }
+    if (best < 0) {
+        buffers_.push_back({});
+        best = static_cast<int>(buffers_.size() - 1);
+    }
+    auto& b = buffers_[static_cast<size_t>(best)];
+    b.bytes = std::max(b.bytes, bytes);
+    b.refs = 1;
+    return best;
+}
+
+void BufferPool::retain(int buffer) { ++buffers_.at(static_cast<size_t>(buffer)).refs; }
+
+void BufferPool::release(int buffer) {
+    auto& b = buffers_.at(static_cast<size_t>(buffer));
+    POT_CHECK(b.refs > 0, "internal: buffer ", buffer, " released twice");
+    --b.refs;
+}
+
+void BufferPool::bind(const dnnl::memory& mem, int buffer) { bindings_.emplace_back(mem, buffer); }
+
+void BufferPool::allocate() {
+    for (auto& b : buffers_) b.storage.assign(std::max<size_t>(b.bytes, 64), std::byte{0});
+    for (auto& [mem, id] : bindings_) mem.set_data_handle(buffers_[static_cast<size_t>(id)].storage.data());
+}
+
+size_t BufferPool::total_bytes() const {
+    size_t total = 0;
+    for (const auto& b : buffers_) total += b.bytes;
+    return total;
+}
+
+std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& stream,
+                              ValueObserver* observer) {
+    POT_CHECK(inputs.size() == input_mems.size(), "cpu engine: the model has ", input_mems.size(),
+              " inputs, got ", inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i)
+        input_mems[i].set_data_handle(const_cast<void*>(inputs[i].raw()));
+    RunContext ctx{stream, observer};
+    for (auto& step : steps) {
+        try {
+            step.run(ctx);
+        } catch (const dnnl::error& e) {
+            POT_THROW(Runtime, "cpu engine: step '", step.node.empty() ? "-" : step.node, ": ", step.kind,
+                      " ", step.detail, "' failed: ", e.what());
+        }
+    }
+    stream.wait();
+    std::vector<Tensor> outputs;
+    for (size_t i = 0; i < output_mems.size(); ++i) {
+        Tensor t(DType::F32, output_shapes[i]);
+        std::memcpy(t.raw(), output_mems[i].get_data_handle(), t.byte_size());
+        outputs.push_back(std::move(t));
+    }
+    return outputs;
+}
+
+std::string Plan::describe() const {
+    std::string out;
+    for (const auto& s : steps)
+        out += str_cat(s.node.empty() ? "-" : s.node, ": ", s.kind, " ", s.detail, "\n");
+    return out;
+}
+
+bool cpu_u8_exact() {
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    const auto has = [isa](dnnl::cpu_isa wanted) {
+        return (isa & static_cast<unsigned>(wanted)) == static_cast<unsigned>(wanted);
+    };
+    return has(dnnl::cpu_isa::avx512_core_vnni) || has(dnnl::cpu_isa::avx2_vnni);
+}
+
+const char* dnnl_type_name(dt type) {
+    switch (type) {
+        case dt::f32: return "f32";
+        case dt::s32: return "s32";
+        case dt::s8: return "s8";
+        case dt::u8: return "u8";
+        case dt::bf16: return "bf16";
+        case dt::f16: return "f16";
+        default: return "undef";
+    }
+}
+
+dt to_dnnl(DType dtype) {
+    switch (dtype) {
+        case DType::F32: return dt::f32;
+        case DType::I8: return dt::s8;
+        case DType::U8: return dt::u8;
+        case DType::I32: return dt::s32;
+        case DType::I64: break;
+    }
+    POT_THROW(Runtime, "cpu engine: element type ", dtype_name(dtype), " has no oneDNN form");
+}
+
+dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims, dt type) {
+    dnnl::memory::dims strides(dims.size(), 1);
+    for (size_t d = dims.size(); d-- > 1;) strides[d - 1] = strides[d] * std::max<int64_t>(dims[d], 1);
+    return dnnl::memory::desc(dims, type, strides);
+}
+
+dnnl::memory::desc with_type(const dnnl::memory::desc& desc, dt type) {
+    dnnl::memory::desc out = desc;
+    out.data.data_type = static_cast<dnnl_data_type_t>(type);
+    return out;
+}
+
+bool is_plain(const dnnl::memory::desc& desc) {
+    return desc == plain_desc(desc.dims(), desc.data_type());
+}
+
+Shape shape_of(const dnnl::memory::desc& desc) {
+    const auto dims = desc.dims();
+    return Shape(dims.begin(), dims.end());
+}
+
+}  // namespace pot::cpu

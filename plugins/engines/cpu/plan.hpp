@@ -1,0 +1,96 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <dnnl.hpp>
+
+#include "pot/engine.hpp"
+#include "quant_pattern.hpp"
+
+namespace pot::cpu {
+
+/// One way a value is held: a oneDNN memory (dims, layout, data type) and, when it holds u8/s8
+/// codes, their encoding. Several Reps of one value may coexist (e.g. blocked u8 and plain f32).
+struct Rep {
+    dnnl::memory mem;
+    std::optional<ActQuant> quant;
+    int buffer = -1;  ///< pool buffer it lives in; -1 when it owns its storage (constants, inputs)
+};
+
+/// What a step needs while it runs.
+struct RunContext {
+    dnnl::stream& stream;
+    ValueObserver* observer = nullptr;
+};
+
+/// One executable step of a plan, in order.
+struct Step {
+    std::string node;    ///< graph node it comes from ("" for edge conversions)
+    std::string kind;    ///< "convolution", "reorder", "reference", ...
+    std::string detail;  ///< data types and implementation, for describe_plan()
+    std::function<void(RunContext&)> run;
+};
+
+/// Intermediate buffers shared by values whose lifetimes do not overlap. Buffer ids are handed
+/// out while a plan is built; storage is allocated once, by allocate(), when sizes are final.
+class BufferPool {
+public:
+    /// A free buffer of at least `bytes` (grown if needed), with one reference.
+    int acquire(size_t bytes);
+    void retain(int buffer);
+    /// Drops one reference; the buffer is free for reuse at zero.
+    void release(int buffer);
+    int refs(int buffer) const { return buffers_.at(static_cast<size_t>(buffer)).refs; }
+    /// `mem` is bound to `buffer` when the pool allocates.
+    void bind(const dnnl::memory& mem, int buffer);
+    /// Allocates every buffer and points the bound memories at them.
+    void allocate();
+    size_t total_bytes() const;
+
+private:
+    struct Buffer {
+        size_t bytes = 0;
+        int refs = 0;
+        std::vector<std::byte, AlignedAllocator<std::byte>> storage;
+    };
+    std::vector<Buffer> buffers_;
+    std::vector<std::pair<dnnl::memory, int>> bindings_;
+};
+
+/// A graph compiled for one set of input shapes (and observed values).
+class Plan {
+public:
+    std::vector<Step> steps;
+    BufferPool pool;
+    std::vector<dnnl::memory> input_mems;   ///< plain f32, bound to the caller's tensors per run
+    std::vector<dnnl::memory> output_mems;  ///< plain f32, never reused
+    std::vector<Shape> output_shapes;
+
+    std::vector<Tensor> run(const std::vector<Tensor>& inputs, dnnl::stream& stream,
+                            ValueObserver* observer);
+    /// One line per step: node, kind, data types and oneDNN implementation.
+    std::string describe() const;
+};
+
+/// True when the CPU multiplies u8 x s8 exactly (VNNI). Without it oneDNN's u8 kernels add pairs
+/// of products in saturating 16-bit arithmetic, so activations are kept as s8 codes instead, which
+/// oneDNN handles exactly up to its own weight scaling.
+bool cpu_u8_exact();
+/// "f32", "u8", ... of a oneDNN data type.
+const char* dnnl_type_name(dnnl::memory::data_type type);
+/// oneDNN data type of a tensor element type (throws for I64).
+dnnl::memory::data_type to_dnnl(DType dtype);
+/// Plain (row-major) desc of `dims`.
+dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims, dnnl::memory::data_type type);
+/// `desc` with the same layout and another data type.
+dnnl::memory::desc with_type(const dnnl::memory::desc& desc, dnnl::memory::data_type type);
+/// True when `desc` is dense row-major.
+bool is_plain(const dnnl::memory::desc& desc);
+/// Shape of a desc's dims.
+Shape shape_of(const dnnl::memory::desc& desc);
+
+}  // namespace pot::cpu

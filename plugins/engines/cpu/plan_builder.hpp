@@ -1,0 +1,121 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <dnnl.hpp>
+
+#include "plan.hpp"
+#include "pot/graph.hpp"
+
+namespace pot::cpu {
+
+/// Compiles a Graph, for fixed input shapes, into a Plan. Op lowerings (one file per op family)
+/// call back into it to read values in the form they need and to append steps.
+class PlanBuilder {
+public:
+    PlanBuilder(const Graph& graph, const dnnl::engine& engine, const std::vector<Shape>& input_shapes,
+                const std::set<std::string>& observed);
+    std::unique_ptr<Plan> build();
+
+    const Graph& graph() const { return graph_; }
+    const dnnl::engine& engine() const { return engine_; }
+    const Node& node(size_t index) const { return graph_.nodes[index]; }
+
+    // Values known while building: initializers and folded nodes (constants), and runtime values.
+    bool is_constant(const std::string& value) const;
+    const Tensor& constant(const std::string& value) const;
+    bool has_value(const std::string& value) const;
+    Shape shape(const std::string& value) const;
+
+    /// The first form the value was produced in.
+    const Rep& primary(const std::string& value) const;
+    /// Its u8/s8 codes, if it was produced quantized.
+    const Rep* quantized(const std::string& value) const;
+    /// The value as f32 in any layout (dequantizing if needed).
+    dnnl::memory f32(const std::string& value);
+    /// The value in exactly `desc` (reordering, dequantizing or quantizing with its own encoding).
+    dnnl::memory as(const std::string& value, const dnnl::memory::desc& desc);
+    /// Like as(), returning the Rep (valid until the next value is defined).
+    const Rep& rep_as(const std::string& value, const dnnl::memory::desc& desc);
+    /// The value as plain row-major f32.
+    dnnl::memory plain_f32(const std::string& value) { return as(value, plain_desc(dims(value), dnnl::memory::data_type::f32)); }
+    /// Plain codes when quantized, else plain f32 (for ops that move data without computing).
+    const Rep& plain_any(const std::string& value);
+    dnnl::memory::dims dims(const std::string& value) const;
+
+    /// Adds a runtime value held in a new pool buffer of layout `desc`.
+    dnnl::memory define(const std::string& value, const dnnl::memory::desc& desc,
+                        std::optional<ActQuant> quant = std::nullopt);
+    /// Adds a runtime value that shares `rep`'s buffer under another desc (reshape, in-place).
+    dnnl::memory alias(const std::string& value, const Rep& rep, const dnnl::memory::desc& desc);
+    /// Adds a constant value (folded at build time).
+    void define_constant(const std::string& value, Tensor tensor);
+    /// A memory owning a copy of `tensor` laid out as `desc` (weights reordered once, here).
+    dnnl::memory constant_memory(const Tensor& tensor, const dnnl::memory::dims& dims,
+                                 const dnnl::memory::desc& desc);
+    /// A memory laid out as `src_desc` at `data` (not copied), reordered into an owned `desc`.
+    dnnl::memory constant_memory(const void* data, const dnnl::memory::desc& src_desc,
+                                 const dnnl::memory::desc& desc);
+    /// Another desc over `rep`'s storage (same bytes), without defining a value; valid while
+    /// the value `rep` belongs to is alive.
+    dnnl::memory view(const Rep& rep, const dnnl::memory::desc& desc);
+    /// Scratch memory in the pool, free again after the next step.
+    dnnl::memory scratch(const dnnl::memory::desc& desc);
+
+    void add_step(Step step) { plan_->steps.push_back(std::move(step)); }
+    /// Appends the steps writing `src` into `dst` (layout change, quantize with `dst_quant`, or
+    /// dequantize `src`'s codes); both encodings, when set, must be equal.
+    void emit_convert(const Rep& src, const dnnl::memory& dst, const std::optional<ActQuant>& dst_quant);
+    /// Appends a primitive step described by `pd`.
+    void add_primitive(const std::string& node, const std::string& kind,
+                       const dnnl::primitive_desc_base& pd, dnnl::primitive prim,
+                       std::unordered_map<int, dnnl::memory> args);
+    /// Runs a reorder now (build time).
+    void reorder_now(const dnnl::memory& src, const dnnl::memory& dst);
+
+    /// The only consumer of `value` when exactly one node reads it once and nothing else needs the
+    /// value itself (not a graph output, not observed): a candidate for fusion.
+    std::optional<size_t> sole_consumer(const std::string& value) const;
+    /// Marks node `index` as computed by the node being lowered.
+    void fuse(size_t index) { fused_[index] = true; }
+    /// True when `value` has no remaining reader besides the node being lowered.
+    bool last_use(const std::string& value) const;
+
+private:
+    void lower_node(size_t index);
+    void fold_node(size_t index);
+    void release_inputs(const Node& node);
+    void observe_outputs(const Node& node);
+    Rep& add_rep(const std::string& value, Rep rep);
+
+    struct ValueState {
+        std::vector<Rep> reps;
+        int remaining_uses = 0;
+        bool pinned = false;  // graph output: never released
+    };
+
+    const Graph& graph_;
+    dnnl::engine engine_;
+    dnnl::stream build_stream_;
+    std::vector<Shape> input_shapes_;
+    std::set<std::string> observed_;
+    std::map<std::string, Tensor> constants_;
+    std::map<std::string, ValueState> values_;
+    std::vector<bool> fused_;
+    std::vector<int> pending_scratch_;
+    std::unique_ptr<Plan> plan_;
+};
+
+/// Lowers node `index` to oneDNN steps; false when this op (or this form of it) is not handled
+/// here, so the reference fallback takes it. Each op family lives in its own *_op.cpp.
+using LowerFn = bool (*)(PlanBuilder&, size_t index);
+/// The lowering for `op_type` (default ONNX domain, or FakeQuantize), or nullptr.
+LowerFn find_lowering(const Node& node);
+
+}  // namespace pot::cpu

@@ -1,0 +1,84 @@
+#include "ops.hpp"
+
+namespace pot::cpu {
+
+namespace {
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+}  // namespace
+
+bool lower_pool(PlanBuilder& b, size_t index) {
+    const Node& n = b.node(index);
+    if (n.outputs.size() > 1 && !n.outputs[1].empty()) return false;  // MaxPool indices
+    const std::string& x = n.inputs.at(0);
+    const auto src_dims = b.dims(x);
+    if (src_dims.size() < 3 || src_dims.size() > 5) return false;
+    const size_t spatial = src_dims.size() - 2;
+    const bool global = n.op_type.rfind("Global", 0) == 0;
+    const bool is_max = n.op_type == "MaxPool" || n.op_type == "GlobalMaxPool";
+    std::vector<int64_t> kernel(src_dims.begin() + 2, src_dims.end());
+    std::vector<int64_t> strides(spatial, 1), dilations(spatial, 1), pads(2 * spatial, 0);
+    bool include_pad = false;
+    if (!global) {
+        kernel = n.attr_ints("kernel_shape");
+        strides = n.attr_ints("strides", strides);
+        dilations = n.attr_ints("dilations", dilations);
+        pads = n.attr_ints("pads", pads);
+        if (pads.empty()) pads.assign(2 * spatial, 0);
+        include_pad = n.attr_int("count_include_pad", 0) != 0;
+        if (kernel.size() != spatial || strides.size() != spatial || dilations.size() != spatial ||
+            pads.size() != 2 * spatial)
+            return false;
+    }
+    const std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
+    const bool ceil_mode = n.attr_int("ceil_mode", 0) != 0;
+    dnnl::memory::dims dst_dims{src_dims[0], src_dims[1]}, pad_l, pad_r, dil;
+    for (size_t i = 0; i < spatial; ++i) {
+        const int64_t in = src_dims[2 + i], ext = (kernel[i] - 1) * dilations[i] + 1;
+        int64_t pb = pads[i], pe = pads[i + spatial], out;
+        if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+            out = (in + strides[i] - 1) / strides[i];
+            const int64_t total = std::max<int64_t>((out - 1) * strides[i] + ext - in, 0);
+            pb = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+            pe = total - pb;
+            if (include_pad && total > 0) return false;
+        } else {
+            if (auto_pad == "VALID") pb = pe = 0;
+            const int64_t span = in + pb + pe - ext;
+            out = (ceil_mode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1;
+            // A window may not start in the end padding only.
+            if (ceil_mode && (out - 1) * strides[i] >= in + pb) --out;
+            const int64_t needed = (out - 1) * strides[i] + ext - in - pb;
+            if (needed > pe) {
+                if (include_pad && !is_max) return false;
+                pe = needed;
+            }
+        }
+        dst_dims.push_back(out);
+        pad_l.push_back(pb);
+        pad_r.push_back(pe);
+        dil.push_back(dilations[i] - 1);
+    }
+    const Rep* xq = is_max ? b.quantized(x) : nullptr;
+    const std::optional<ActQuant> quant = xq ? xq->quant : std::nullopt;
+    const dnnl::memory src = xq ? xq->mem : b.f32(x);
+    const auto algo = is_max ? dnnl::algorithm::pooling_max
+                      : include_pad ? dnnl::algorithm::pooling_avg_include_padding
+                                    : dnnl::algorithm::pooling_avg_exclude_padding;
+    const auto d = dnnl::pooling_v2_forward::desc(
+        dnnl::prop_kind::forward_inference, algo, src.get_desc(),
+        dnnl::memory::desc(dst_dims, src.get_desc().data_type(), tag::any), to_dims(strides),
+        to_dims(kernel), dil, pad_l, pad_r);
+    dnnl::pooling_v2_forward::primitive_desc pd;
+    try {
+        pd = dnnl::pooling_v2_forward::primitive_desc(d, b.engine());
+    } catch (const dnnl::error&) {
+        return false;
+    }
+    dnnl::memory dst = b.define(n.outputs[0], pd.dst_desc(), quant);
+    b.add_primitive(n.name, "pooling", pd, dnnl::pooling_v2_forward(pd),
+                    {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    return true;
+}
+
+}  // namespace pot::cpu

@@ -1,0 +1,41 @@
+#include <numeric>
+
+#include "ops.hpp"
+
+namespace pot::cpu {
+
+bool lower_softmax(PlanBuilder& b, size_t index) {
+    const Node& n = b.node(index);
+    const std::string& x = n.inputs.at(0);
+    const auto dims = b.dims(x);
+    const auto rank = static_cast<int64_t>(dims.size());
+    const bool legacy = b.graph().opset < 13;
+    int64_t axis = n.attr_int("axis", legacy ? 1 : -1);
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) return false;
+    // Before opset 13 the input is coerced to 2D [outer, inner] around `axis`.
+    dnnl::memory::dims run_dims = dims;
+    int run_axis = static_cast<int>(axis);
+    if (legacy) {
+        const int64_t outer = std::accumulate(dims.begin(), dims.begin() + axis, int64_t{1}, std::multiplies<>());
+        run_dims = {outer, std::accumulate(dims.begin() + axis, dims.end(), int64_t{1}, std::multiplies<>())};
+        run_axis = 1;
+    }
+    const auto algo = dnnl::algorithm::softmax_accurate;
+    const auto md = plain_desc(run_dims, dnnl::memory::data_type::f32);
+    const auto d = dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference, algo, md, md, run_axis);
+    dnnl::softmax_v2_forward::primitive_desc pd;
+    try {
+        pd = dnnl::softmax_v2_forward::primitive_desc(d, b.engine());
+    } catch (const dnnl::error&) {
+        return false;
+    }
+    const Rep src = b.rep_as(x, plain_desc(dims, dnnl::memory::data_type::f32));
+    b.define(n.outputs[0], plain_desc(dims, dnnl::memory::data_type::f32));
+    const dnnl::memory dst = b.view(b.primary(n.outputs[0]), md);
+    b.add_primitive(n.name, "softmax", pd, dnnl::softmax_v2_forward(pd),
+                    {{DNNL_ARG_SRC, b.view(src, md)}, {DNNL_ARG_DST, dst}});
+    return true;
+}
+
+}  // namespace pot::cpu

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cpu_engine.hpp"
+#include "graph_builder.hpp"
+#include "reference_engine.hpp"
+
+namespace pot::test {
+
+struct Outputs {
+    std::vector<Tensor> cpu, reference;
+};
+
+/// Runs `graph` on `inputs` with the cpu and the reference engines.
+inline Outputs run_both(const Graph& graph, const std::vector<Tensor>& inputs,
+                        cpu::CpuEngine* engine = nullptr) {
+    cpu::CpuEngine local;
+    cpu::CpuEngine& cpu_engine = engine ? *engine : local;
+    cpu_engine.set_model(graph);
+    reference::ReferenceEngine ref;
+    ref.set_model(graph);
+    return {cpu_engine.infer(inputs), ref.infer(inputs, {}, nullptr)};
+}
+
+/// Largest |a - b| over two tensors of equal shape (infinity when shapes differ).
+inline float max_abs_diff(const Tensor& a, const Tensor& b) {
+    if (a.shape() != b.shape()) return INFINITY;
+    const auto x = a.to_floats(), y = b.to_floats();
+    float worst = 0.0f;
+    for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(x[i] - y[i]));
+    return worst;
+}
+
+/// Expects every output of the two engines within `tolerance`.
+inline void expect_close(const Outputs& out, float tolerance) {
+    ASSERT_EQ(out.cpu.size(), out.reference.size());
+    for (size_t i = 0; i < out.cpu.size(); ++i) {
+        EXPECT_EQ(shape_str(out.cpu[i].shape()), shape_str(out.reference[i].shape())) << "output " << i;
+        EXPECT_LE(max_abs_diff(out.cpu[i], out.reference[i]), tolerance) << "output " << i;
+    }
+}
+
+}  // namespace pot::test

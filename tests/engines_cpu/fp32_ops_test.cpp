@@ -1,0 +1,205 @@
+// Every oneDNN-lowered op against the reference engine, in f32, over several shapes.
+#include <functional>
+
+#include "engine_compare.hpp"
+
+namespace pot::test {
+namespace {
+
+constexpr float kFp32Tolerance = 2e-4f;
+
+struct OpCase {
+    std::string name;
+    std::function<std::string(GraphBuilder&, const std::string&)> build;  // x -> y
+    Shape input;
+};
+
+std::ostream& operator<<(std::ostream& os, const OpCase& c) { return os << c.name; }
+
+class Fp32Op : public ::testing::TestWithParam<OpCase> {};
+
+TEST_P(Fp32Op, MatchesReference) {
+    const OpCase& c = GetParam();
+    GraphBuilder g(11);
+    const auto x = g.input("x", c.input);
+    g.output(c.build(g, x));
+    const auto input = g.random_tensor(c.input, -2.0f, 2.0f);
+    expect_close(run_both(g.graph(), {input}), kFp32Tolerance);
+}
+
+using Attrs = std::map<std::string, Attribute>;
+using Ints = std::vector<int64_t>;
+
+std::vector<OpCase> conv_cases() {
+    std::vector<OpCase> cases;
+    for (const Shape& s : {Shape{1, 3, 17, 17}, Shape{2, 16, 8, 8}, Shape{1, 32, 7, 9}}) {
+        const int64_t c = s[1];
+        const std::string tag = std::to_string(c) + "x" + std::to_string(s[2]) + "x" +
+                                std::to_string(s[3]) + "_n" + std::to_string(s[0]);
+        cases.push_back({"Conv3x3_" + tag, [c](GraphBuilder& g, const std::string& x) { return g.conv(x, c, 8, 3); }, s});
+        cases.push_back({"Conv1x1NoBias_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             return g.conv(x, c, 24, 1, {}, false); }, s});
+        cases.push_back({"ConvStride2Pad_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             return g.conv(x, c, 16, 3, {{"strides", Ints{2, 2}}, {"pads", Ints{1, 0, 2, 1}}}); }, s});
+        cases.push_back({"ConvDilated_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             return g.conv(x, c, 8, 3, {{"dilations", Ints{2, 2}}, {"pads", Ints{2, 2, 2, 2}}}); }, s});
+        cases.push_back({"ConvSameUpper5x5_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             const auto y = g.conv(x, c, 8, 5, {{"auto_pad", std::string("SAME_UPPER")}, {"strides", Ints{2, 2}}});
+                             g.graph().nodes.back().attributes.erase("pads");
+                             return y; }, s});
+        if (c % 4 == 0) {
+            cases.push_back({"ConvGroups4_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                                 return g.conv(x, c, 8, 3, {}, true, 4); }, s});
+        }
+        cases.push_back({"ConvDepthwise_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             return g.conv(x, c, c, 3, {}, true, c); }, s});
+        cases.push_back({"ConvRelu_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             return g.node("Relu", {g.conv(x, c, 8, 3)}); }, s});
+        cases.push_back({"ConvClipHardSwish_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             const auto lo = g.constant(Tensor::scalar(0.0f)), hi = g.constant(Tensor::scalar(1.5f));
+                             return g.node("HardSwish", {g.node("Clip", {g.conv(x, c, 8, 3), lo, hi})}); }, s});
+        cases.push_back({"ConvResidualAddRelu_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             const auto a = g.conv(x, c, c, 3);
+                             return g.node("Relu", {g.node("Add", {g.conv(a, c, c, 3), a})}); }, s});
+        cases.push_back({"ConvAddInputNotLastUse_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             const auto a = g.conv(x, c, c, 1);
+                             const auto sum = g.node("Add", {g.conv(a, c, c, 3), a});
+                             return g.node("Mul", {sum, a}); }, s});
+    }
+    return cases;
+}
+INSTANTIATE_TEST_SUITE_P(Conv, Fp32Op, ::testing::ValuesIn(conv_cases()),
+                         [](const auto& info) { return info.param.name; });
+
+std::vector<OpCase> pool_cases() {
+    std::vector<OpCase> cases;
+    for (const Shape& s : {Shape{1, 3, 16, 16}, Shape{2, 8, 7, 9}, Shape{1, 16, 13, 13}}) {
+        const std::string tag = std::to_string(s[1]) + "x" + std::to_string(s[2]) + "x" + std::to_string(s[3]);
+        cases.push_back({"MaxPool2x2_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("MaxPool", {x}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}); }, s});
+        cases.push_back({"MaxPool3x3Pad_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("MaxPool", {x}, {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}},
+                                                            {"pads", Ints{1, 1, 1, 1}}}); }, s});
+        cases.push_back({"MaxPoolCeil_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("MaxPool", {x}, {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}},
+                                                            {"ceil_mode", int64_t{1}}}); }, s});
+        cases.push_back({"AvgPoolExcludePad_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("AveragePool", {x}, {{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}}); }, s});
+        cases.push_back({"AvgPoolIncludePad_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("AveragePool", {x}, {{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}},
+                                                                {"count_include_pad", int64_t{1}}}); }, s});
+        cases.push_back({"GlobalAvgPool_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("GlobalAveragePool", {x}); }, s});
+    }
+    return cases;
+}
+INSTANTIATE_TEST_SUITE_P(Pool, Fp32Op, ::testing::ValuesIn(pool_cases()),
+                         [](const auto& info) { return info.param.name; });
+
+std::vector<OpCase> eltwise_cases() {
+    std::vector<OpCase> cases;
+    const std::vector<std::pair<std::string, Attrs>> ops = {
+        {"Relu", {}}, {"LeakyRelu", {{"alpha", 0.1f}}}, {"Sigmoid", {}}, {"Tanh", {}}, {"HardSwish", {}},
+        {"HardSigmoid", {}}, {"Exp", {}}, {"Abs", {}}, {"Neg", {}}};
+    for (const Shape& s : {Shape{1, 8, 5, 5}, Shape{3, 17}, Shape{2, 4, 3, 2, 2}}) {
+        const std::string tag = std::to_string(s.size()) + "d" + std::to_string(shape_numel(s));
+        for (const auto& [op, attrs] : ops)
+            cases.push_back({op + "_" + tag, [op = op, attrs = attrs](GraphBuilder& g, const std::string& x) {
+                                 return g.node(op, {x}, attrs); }, s});
+        cases.push_back({"Clip_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("Clip", {x, g.constant(Tensor::scalar(-0.5f)), g.constant(Tensor::scalar(0.7f))}); }, s});
+        cases.push_back({"ReluThenSigmoid_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("Sigmoid", {g.node("Relu", {x})}); }, s});
+    }
+    return cases;
+}
+INSTANTIATE_TEST_SUITE_P(Eltwise, Fp32Op, ::testing::ValuesIn(eltwise_cases()),
+                         [](const auto& info) { return info.param.name; });
+
+std::vector<OpCase> binary_cases() {
+    std::vector<OpCase> cases;
+    for (const Shape& s : {Shape{1, 8, 5, 5}, Shape{2, 16, 4, 3}, Shape{4, 10}}) {
+        const std::string tag = std::to_string(s.size()) + "d" + std::to_string(shape_numel(s));
+        Shape per_channel(s.size(), 1);
+        per_channel[1] = s[1];
+        for (const std::string op : {"Add", "Sub", "Mul", "Div"}) {
+            cases.push_back({op + "SameShape_" + tag, [op, s](GraphBuilder& g, const std::string& x) {
+                                 const auto y = g.node("Relu", {x});
+                                 return g.node(op, {x, g.node("Add", {y, g.constant(Tensor::scalar(1.0f))})}); }, s});
+            cases.push_back({op + "PerChannelConst_" + tag, [op, per_channel](GraphBuilder& g, const std::string& x) {
+                                 return g.node(op, {x, g.random_constant(per_channel, 0.5f, 1.5f)}); }, s});
+            cases.push_back({op + "Scalar_" + tag, [op](GraphBuilder& g, const std::string& x) {
+                                 return g.node(op, {x, g.constant(Tensor::scalar(1.25f))}); }, s});
+        }
+        cases.push_back({"AddConstFirst_" + tag, [per_channel](GraphBuilder& g, const std::string& x) {
+                             return g.node("Add", {g.random_constant(per_channel), x}); }, s});
+    }
+    return cases;
+}
+INSTANTIATE_TEST_SUITE_P(Binary, Fp32Op, ::testing::ValuesIn(binary_cases()),
+                         [](const auto& info) { return info.param.name; });
+
+std::vector<OpCase> dense_cases() {
+    std::vector<OpCase> cases;
+    for (const Shape& s : {Shape{1, 64}, Shape{5, 33}, Shape{8, 128}}) {
+        const int64_t k = s[1];
+        const std::string tag = std::to_string(s[0]) + "x" + std::to_string(k);
+        cases.push_back({"GemmTransB_" + tag, [k](GraphBuilder& g, const std::string& x) {
+                             return g.node("Gemm", {x, g.random_constant({10, k}), g.random_constant({10})},
+                                           {{"transB", int64_t{1}}}); }, s});
+        cases.push_back({"GemmAlphaBeta_" + tag, [k](GraphBuilder& g, const std::string& x) {
+                             return g.node("Gemm", {x, g.random_constant({k, 7}), g.random_constant({1, 7})},
+                                           {{"alpha", 0.5f}, {"beta", 2.0f}}); }, s});
+        cases.push_back({"GemmRelu_" + tag, [k](GraphBuilder& g, const std::string& x) {
+                             return g.node("Relu", {g.node("Gemm", {x, g.random_constant({k, 12})})}); }, s});
+        cases.push_back({"MatMulConst_" + tag, [k](GraphBuilder& g, const std::string& x) {
+                             return g.node("MatMul", {x, g.random_constant({k, 9})}); }, s});
+        cases.push_back({"Softmax_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("Softmax", {x}); }, s});
+        cases.push_back({"TransposeMatMul_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("MatMul", {x, g.node("Transpose", {x})}); }, s});
+    }
+    for (const Shape& s : {Shape{2, 3, 16}, Shape{1, 5, 8}}) {
+        const std::string tag = std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2]);
+        cases.push_back({"MatMul3dConst_" + tag, [s](GraphBuilder& g, const std::string& x) {
+                             return g.node("MatMul", {x, g.random_constant({s[2], 6})}); }, s});
+        cases.push_back({"MatMulBatched_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("MatMul", {x, g.node("Transpose", {x}, {{"perm", Ints{0, 2, 1}}})}); }, s});
+        cases.push_back({"Softmax3dAxis1_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("Softmax", {x}, {{"axis", int64_t{1}}}); }, s});
+    }
+    return cases;
+}
+INSTANTIATE_TEST_SUITE_P(Dense, Fp32Op, ::testing::ValuesIn(dense_cases()),
+                         [](const auto& info) { return info.param.name; });
+
+std::vector<OpCase> data_cases() {
+    std::vector<OpCase> cases;
+    for (const Shape& s : {Shape{1, 8, 4, 4}, Shape{2, 3, 5, 7}}) {
+        const int64_t c = s[1];
+        const std::string tag = std::to_string(s[0]) + "x" + std::to_string(c) + "x" + std::to_string(s[2]);
+        cases.push_back({"ConcatChannels_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             return g.node("Concat", {g.conv(x, c, 8, 3), x, g.node("Relu", {x})}, {{"axis", int64_t{1}}}); }, s});
+        cases.push_back({"ConcatLastAxis_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("Concat", {x, g.node("Sigmoid", {x})}, {{"axis", int64_t{-1}}}); }, s});
+        cases.push_back({"ConvFlattenGemm_" + tag, [c, s](GraphBuilder& g, const std::string& x) {
+                             const auto f = g.node("Flatten", {g.conv(x, c, 4, 3)});
+                             return g.node("Gemm", {f, g.random_constant({5, 4 * s[2] * s[3]})}, {{"transB", int64_t{1}}}); }, s});
+        cases.push_back({"ReshapeShapeOf_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             const auto shape = g.node("Shape", {x});
+                             const auto r = g.node("Reshape", {g.node("Relu", {x}), g.constant(Tensor::from_vector<int64_t>({2}, {0, -1}))});
+                             return g.node("Reshape", {r, shape}); }, s});
+        cases.push_back({"TransposeNhwc_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("Transpose", {x}, {{"perm", Ints{0, 2, 3, 1}}}); }, s});
+        cases.push_back({"FallbackBatchNorm_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             const auto bn = g.node("BatchNormalization", {g.conv(x, c, c, 3), g.random_constant({c}, 0.5f, 1.5f),
+                                                    g.random_constant({c}), g.random_constant({c}), g.random_constant({c}, 0.5f, 1.0f)});
+                             return g.node("Relu", {bn}); }, s});
+    }
+    return cases;
+}
+INSTANTIATE_TEST_SUITE_P(Data, Fp32Op, ::testing::ValuesIn(data_cases()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace pot::test

@@ -1,0 +1,175 @@
+// Quantized graphs (FakeQuantize around Conv/Gemm/MatMul) run as real u8/s8 kernels; results stay
+// within one quantization step of the reference engine's simulated FakeQuantize.
+#include <functional>
+
+#include "engine_compare.hpp"
+#include "plan.hpp"
+
+namespace pot::test {
+namespace {
+
+using Ints = std::vector<int64_t>;
+
+/// `signature` with A replaced by the activation code type this CPU runs (u8 needs VNNI).
+std::string sig(std::string signature) {
+    const std::string act = cpu::cpu_u8_exact() ? "u8" : "s8";
+    for (size_t at = signature.find('A'); at != std::string::npos; at = signature.find('A'))
+        signature.replace(at, 1, act);
+    return signature;
+}
+
+QuantSpec asymmetric() { return QuantSpec{8, false, true, false}; }
+QuantSpec symmetric_signed() { return QuantSpec{8, true, true, false}; }
+QuantSpec symmetric_unsigned() { return QuantSpec{8, true, false, false}; }
+
+/// Step of the last FakeQuantize of a graph ending in fq_spec(lo, hi, spec).
+float step_of(float lo, float hi, const QuantSpec& spec) {
+    const auto p = fake_quantize_from_range({lo}, {hi}, spec, -1);
+    return fake_quantize_scale(p.input_low[0], p.input_high[0], p.levels);
+}
+
+struct Int8Case {
+    std::string name;
+    // Builds x -> ... -> y and returns y plus the quantization step that bounds the error.
+    std::function<std::pair<std::string, float>(GraphBuilder&, const std::string&, int64_t)> build;
+    Shape input;
+    std::string expect_in_plan;  // a data-type signature the plan must contain
+};
+
+std::ostream& operator<<(std::ostream& os, const Int8Case& c) { return os << c.name; }
+
+class Int8Graph : public ::testing::TestWithParam<Int8Case> {};
+
+TEST_P(Int8Graph, WithinOneStepOfReference) {
+    if (!cpu::cpu_u8_exact())
+        GTEST_SKIP() << "CPU lacks VNNI: oneDNN's int8 kernels here halve s8 weights (and saturate "
+                        "u8 x s8 pairs), so results are not within one step of the reference";
+    const Int8Case& c = GetParam();
+    GraphBuilder g(5);
+    const auto x = g.input("x", c.input);
+    const auto [y, step] = c.build(g, x, c.input[1]);
+    g.output(y);
+    const auto input = g.random_tensor(c.input, -2.0f, 2.0f);
+    cpu::CpuEngine engine;
+    const auto out = run_both(g.graph(), {input}, &engine);
+    expect_close(out, step * 1.001f);
+    EXPECT_NE(engine.describe_plan().find(c.expect_in_plan), std::string::npos)
+        << "plan:\n" << engine.describe_plan();
+}
+
+std::vector<Int8Case> int8_cases() {
+    std::vector<Int8Case> cases;
+    for (const Shape& s : {Shape{1, 8, 12, 12}, Shape{2, 16, 9, 7}, Shape{1, 3, 15, 15}}) {
+        const std::string tag = std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2]);
+        cases.push_back({"ConvU8AsymmetricSrc_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             const auto q = g.fq_spec(x, -1.5f, 2.0f, asymmetric());
+                             const auto y = g.fq_spec(g.qconv(q, c, 16, 3), -3.0f, 3.0f, asymmetric());
+                             return std::pair{y, step_of(-3.0f, 3.0f, asymmetric())}; }, s, sig("A:s8:s8")});
+        cases.push_back({"ConvS8SymmetricSrc_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+                             const auto y = g.fq_spec(g.qconv(q, c, 8, 3), -3.0f, 3.0f, symmetric_signed());
+                             return std::pair{y, step_of(-3.0f, 3.0f, symmetric_signed())}; }, s, sig("s8:s8:s8")});
+        cases.push_back({"ConvReluRequantU8_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+                             const auto r = g.node("Relu", {g.qconv(q, c, 16, 3, {{"strides", Ints{2, 2}}})});
+                             const auto y = g.fq_spec(r, 0.0f, 2.5f, symmetric_unsigned());
+                             return std::pair{y, step_of(0.0f, 2.5f, symmetric_unsigned())}; }, s, sig("s8:s8:A")});
+        cases.push_back({"ConvDequantizedOutput_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             const auto q = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
+                             // Without VNNI oneDNN halves s8 weights internally (one bit less precision).
+                             return std::pair{g.qconv(q, c, 8, 1), cpu::cpu_u8_exact() ? 1e-4f : 2e-2f}; }, s, sig("s8:s8:f32")});
+        cases.push_back({"DepthwiseConv_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             const auto q = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
+                             const auto y = g.fq_spec(g.node("Relu", {g.qconv(q, c, c, 3, {}, c)}), 0.0f, 2.0f, symmetric_unsigned());
+                             return std::pair{y, step_of(0.0f, 2.0f, symmetric_unsigned())}; }, s, sig("s8:s8:A")});
+        cases.push_back({"ResidualAdd_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+                             const auto a = g.node("Relu", {g.qconv(q, c, 16, 3)});
+                             const auto aq = g.fq_spec(a, 0.0f, 2.0f, symmetric_unsigned());
+                             const auto b = g.qconv(aq, 16, 16, 3);
+                             const auto sum = g.node("Relu", {g.node("Add", {b, aq})});
+                             const auto y = g.fq_spec(sum, 0.0f, 4.0f, symmetric_unsigned());
+                             return std::pair{y, step_of(0.0f, 4.0f, symmetric_unsigned())}; }, s, "+sum +Relu"});
+        cases.push_back({"ConvChainRequantFolded_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             auto v = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
+                             int64_t in = c;
+                             for (int i = 0; i < 3; ++i) {
+                                 v = g.fq_spec(g.node("Relu", {g.qconv(v, in, 16, 3)}), 0.0f, 2.0f, symmetric_unsigned());
+                                 in = 16;
+                             }
+                             return std::pair{v, 3 * step_of(0.0f, 2.0f, symmetric_unsigned())}; }, s, sig("A:s8:A")});
+        cases.push_back({"MaxPoolStaysInt8_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             const auto q = g.fq_spec(x, 0.0f, 2.0f, symmetric_unsigned());
+                             const auto p = g.node("MaxPool", {q}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
+                             const auto y = g.fq_spec(g.qconv(p, c, 8, 3), -2.0f, 2.0f, symmetric_signed());
+                             return std::pair{y, step_of(-2.0f, 2.0f, symmetric_signed())}; }, s, sig("pooling A:A")});
+        cases.push_back({"SevenBitActivations_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             const QuantSpec seven{7, false, true, false};
+                             const auto q = g.fq_spec(x, -1.0f, 1.0f, seven);
+                             const auto y = g.fq_spec(g.node("Relu", {g.qconv(q, c, 8, 3)}), 0.0f, 1.0f, QuantSpec{7, true, false, false});
+                             return std::pair{y, step_of(0.0f, 1.0f, QuantSpec{7, true, false, false})}; }, s, sig(":s8:A")});
+    }
+    for (const Shape& s : {Shape{1, 64}, Shape{4, 40}, Shape{3, 128}}) {
+        const std::string tag = std::to_string(s[0]) + "x" + std::to_string(s[1]);
+        cases.push_back({"GemmInt8_" + tag, [](GraphBuilder& g, const std::string& x, int64_t k) {
+                             const auto q = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
+                             const auto w = g.fq_weights(g.random_constant({10, k}, -0.3f, 0.3f), 0);
+                             const auto gemm = g.node("Gemm", {q, w, g.random_constant({10})}, {{"transB", int64_t{1}}});
+                             const auto y = g.fq_spec(gemm, -4.0f, 4.0f, symmetric_signed());
+                             return std::pair{y, step_of(-4.0f, 4.0f, symmetric_signed())}; }, s, sig("matmul s8:s8:s8")});
+        cases.push_back({"MatMulInt8Relu_" + tag, [](GraphBuilder& g, const std::string& x, int64_t k) {
+                             const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+                             const auto w = g.fq_weights(g.random_constant({k, 12}, -0.3f, 0.3f), 1);
+                             const auto r = g.node("Relu", {g.node("MatMul", {q, w})});
+                             const auto y = g.fq_spec(r, 0.0f, 3.0f, symmetric_unsigned());
+                             return std::pair{y, step_of(0.0f, 3.0f, symmetric_unsigned())}; }, s, sig("s8:s8:A")});
+    }
+    return cases;
+}
+INSTANTIATE_TEST_SUITE_P(Quantized, Int8Graph, ::testing::ValuesIn(int8_cases()),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(CpuEngineInt8, QuantizedConvRunsAsInt8Primitive) {
+    GraphBuilder g(3);
+    const auto x = g.input("x", {1, 16, 14, 14});
+    const auto q = g.fq_spec(x, 0.0f, 2.0f, symmetric_unsigned());
+    g.output(g.fq_spec(g.node("Relu", {g.qconv(q, 16, 32, 3)}), 0.0f, 2.0f, symmetric_unsigned()));
+    cpu::CpuEngine engine;
+    engine.set_model(g.graph());
+    engine.infer({g.random_tensor({1, 16, 14, 14})});
+    const std::string plan = engine.describe_plan();
+    const auto line_start = plan.find("convolution");
+    ASSERT_NE(line_start, std::string::npos) << plan;
+    const std::string line = plan.substr(line_start, plan.find('\n', line_start) - line_start);
+    EXPECT_NE(line.find(sig("A:s8:A")), std::string::npos) << line;
+    EXPECT_EQ(line.find("f32"), std::string::npos) << line;
+    EXPECT_EQ(line.find("ref"), std::string::npos) << "int8 convolution fell back to oneDNN's reference code: " << line;
+}
+
+TEST(CpuEngineInt8, FloatModelRunsInF32Only) {
+    GraphBuilder g(3);
+    const auto x = g.input("x", {1, 8, 10, 10});
+    g.output(g.node("Relu", {g.conv(x, 8, 8, 3)}));
+    cpu::CpuEngine engine;
+    engine.set_model(g.graph());
+    engine.infer({g.random_tensor({1, 8, 10, 10})});
+    const std::string plan = engine.describe_plan();
+    EXPECT_EQ(plan.find("u8"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("s8"), std::string::npos) << plan;
+    EXPECT_NE(plan.find("convolution +Relu f32:f32:f32"), std::string::npos) << plan;
+}
+
+TEST(CpuEngineInt8, PerChannelActivationQuantizationFallsBackToFloat) {
+    GraphBuilder g(9);
+    const auto x = g.input("x", {1, 4, 6, 6});
+    const auto lo = g.constant(Tensor::from_vector<float>({1, 4, 1, 1}, {-1, -2, -1, -2}));
+    const auto hi = g.constant(Tensor::from_vector<float>({1, 4, 1, 1}, {1, 2, 1, 2}));
+    const auto q = g.node(kFakeQuantizeOp, {x, lo, hi, lo, hi}, {{"levels", int64_t{256}}}, kFakeQuantizeDomain);
+    g.output(g.qconv(q, 4, 8, 3));
+    cpu::CpuEngine engine;
+    expect_close(run_both(g.graph(), {g.random_tensor({1, 4, 6, 6}, -2.0f, 2.0f)}, &engine), 1e-4f);
+    EXPECT_NE(engine.describe_plan().find("reference FakeQuantize"), std::string::npos) << engine.describe_plan();
+}
+
+}  // namespace
+}  // namespace pot::test
