@@ -16,6 +16,8 @@ struct UnaryCase {
     std::function<double(double)> expected;  // written independently of the kernel, in double
 };
 
+void PrintTo(const UnaryCase& c, std::ostream* os) { *os << c.name; }
+
 class UnaryOp : public ::testing::TestWithParam<UnaryCase> {};
 
 TEST_P(UnaryOp, MatchesTheFormulaOnEveryPoint) {

@@ -74,6 +74,8 @@ struct ConvCase {
     bool bias;
 };
 
+void PrintTo(const ConvCase& c, std::ostream* os) { *os << c.name; }
+
 // y[n][m][oh][ow] = b[m] + sum over (c, kh, kw) inside the image of x * w, written per output
 // element with explicit bounds checks.
 Tensor naive_conv(const Tensor& x, const Tensor& w, const Tensor* b, const ConvCase& c) {

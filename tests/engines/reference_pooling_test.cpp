@@ -153,6 +153,8 @@ struct PoolCase {
     int64_t count_include_pad;
 };
 
+void PrintTo(const PoolCase& c, std::ostream* os) { *os << c.name; }
+
 Tensor naive_pool(const Tensor& x, const PoolCase& c) {
     const int64_t H = x.dim(2), W = x.dim(3);
     const int64_t oh_n = (H + c.pads[0] + c.pads[2] - c.kernel[0]) / c.strides[0] + 1;

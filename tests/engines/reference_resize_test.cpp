@@ -30,6 +30,8 @@ struct NearestModeCase {
     std::vector<float> expected;
 };
 
+void PrintTo(const NearestModeCase& c, std::ostream* os) { *os << c.mode; }
+
 class ResizeNearestMode : public ::testing::TestWithParam<NearestModeCase> {};
 
 TEST_P(ResizeNearestMode, RoundsQuarterPositionsAsTheModeSays) {
@@ -60,6 +62,8 @@ struct LinearModeCase {
     std::vector<float> widen;   // [0, 10] resized to width 4
     std::vector<float> shrink;  // [0, 10] resized to width 1
 };
+
+void PrintTo(const LinearModeCase& c, std::ostream* os) { *os << c.mode; }
 
 class ResizeLinearMode : public ::testing::TestWithParam<LinearModeCase> {};
 

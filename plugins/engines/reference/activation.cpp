@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <limits>
 
 #include "kernels.hpp"
@@ -10,39 +9,41 @@ namespace pot::reference {
 
 namespace {
 
-std::function<float(float)> unary_function(const Node& node) {
-    const std::string& op = node.op_type;
-    if (op == "Relu") return [](float x) { return std::max(x, 0.0f); };
-    if (op == "LeakyRelu") {
-        const float alpha = node.attr_float("alpha", 0.01f);
-        return [alpha](float x) { return x >= 0.0f ? x : alpha * x; };
-    }
-    if (op == "Sigmoid") return [](float x) { return 1.0f / (1.0f + std::exp(-x)); };
-    if (op == "HardSigmoid") {
-        const float alpha = node.attr_float("alpha", 0.2f), beta = node.attr_float("beta", 0.5f);
-        return [alpha, beta](float x) { return std::clamp(alpha * x + beta, 0.0f, 1.0f); };
-    }
-    if (op == "HardSwish")
-        return [](float x) { return x * std::clamp(x / 6.0f + 0.5f, 0.0f, 1.0f); };
-    if (op == "Tanh") return [](float x) { return std::tanh(x); };
-    if (op == "Erf") return [](float x) { return std::erf(x); };
-    if (op == "Sqrt") return [](float x) { return std::sqrt(x); };
-    if (op == "Exp") return [](float x) { return std::exp(x); };
-    if (op == "Log") return [](float x) { return std::log(x); };
-    if (op == "Abs") return [](float x) { return std::fabs(x); };
-    if (op == "Neg") return [](float x) { return -x; };
-    if (op == "Reciprocal") return [](float x) { return 1.0f / x; };
-    if (op == "Floor") return [](float x) { return std::floor(x); };
-    if (op == "Ceil") return [](float x) { return std::ceil(x); };
-    POT_THROW(Runtime, "no element-wise function for op '", op, "'");
-}
-
-Tensor map_floats(const Tensor& src, const std::function<float(float)>& f) {
+template <typename F>
+Tensor map_floats(const Tensor& src, F f) {
     Tensor dst(DType::F32, src.shape());
     const float* x = src.data<float>();
     float* y = dst.data<float>();
     for (int64_t i = 0; i < src.numel(); ++i) y[i] = f(x[i]);
     return dst;
+}
+
+// y = f(x) element-wise for the node's op.
+Tensor apply_unary(const Node& node, const Tensor& x) {
+    const std::string& op = node.op_type;
+    if (op == "Relu") return map_floats(x, [](float v) { return std::max(v, 0.0f); });
+    if (op == "LeakyRelu") {
+        const float alpha = node.attr_float("alpha", 0.01f);
+        return map_floats(x, [alpha](float v) { return v >= 0.0f ? v : alpha * v; });
+    }
+    if (op == "Sigmoid") return map_floats(x, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+    if (op == "HardSigmoid") {
+        const float alpha = node.attr_float("alpha", 0.2f), beta = node.attr_float("beta", 0.5f);
+        return map_floats(x, [alpha, beta](float v) { return std::clamp(alpha * v + beta, 0.0f, 1.0f); });
+    }
+    if (op == "HardSwish")
+        return map_floats(x, [](float v) { return v * std::clamp(v / 6.0f + 0.5f, 0.0f, 1.0f); });
+    if (op == "Tanh") return map_floats(x, [](float v) { return std::tanh(v); });
+    if (op == "Erf") return map_floats(x, [](float v) { return std::erf(v); });
+    if (op == "Sqrt") return map_floats(x, [](float v) { return std::sqrt(v); });
+    if (op == "Exp") return map_floats(x, [](float v) { return std::exp(v); });
+    if (op == "Log") return map_floats(x, [](float v) { return std::log(v); });
+    if (op == "Abs") return map_floats(x, [](float v) { return std::fabs(v); });
+    if (op == "Neg") return map_floats(x, [](float v) { return -v; });
+    if (op == "Reciprocal") return map_floats(x, [](float v) { return 1.0f / v; });
+    if (op == "Floor") return map_floats(x, [](float v) { return std::floor(v); });
+    if (op == "Ceil") return map_floats(x, [](float v) { return std::ceil(v); });
+    POT_THROW(Runtime, "no element-wise function for op '", op, "'");
 }
 
 }  // namespace
@@ -57,7 +58,7 @@ void check_unary(const Node& node, int64_t opset) {
 
 void run_unary(NodeContext& ctx) {
     ctx.expect_inputs(1, 1);
-    ctx.set_output(0, map_floats(ctx.float_input(0), unary_function(ctx.node())));
+    ctx.set_output(0, apply_unary(ctx.node(), ctx.float_input(0)));
 }
 
 void run_clip(NodeContext& ctx) {

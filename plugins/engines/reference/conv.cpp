@@ -73,8 +73,14 @@ void run_conv(NodeContext& ctx) {
                                 const float* in_row =
                                     in + (ad.input_pos(od, kd) * ah.in + ah.input_pos(oh, kh)) * aw.in;
                                 float* out_row = out + (od * ah.out + oh) * aw.out;
-                                for (int64_t ow = ow0; ow < ow1; ++ow)
-                                    out_row[ow] += wv * in_row[aw.input_pos(ow, kw)];
+                                // in_tap[ow * stride] is the input under tap kw of output ow.
+                                const float* in_tap = in_row + aw.input_pos(0, kw);
+                                if (aw.stride == 1) {
+                                    for (int64_t ow = ow0; ow < ow1; ++ow) out_row[ow] += wv * in_tap[ow];
+                                } else {
+                                    for (int64_t ow = ow0; ow < ow1; ++ow)
+                                        out_row[ow] += wv * in_tap[ow * aw.stride];
+                                }
                             }
                     }
         }

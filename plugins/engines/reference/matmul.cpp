@@ -20,11 +20,23 @@ MatrixView matrix(const float* data, int64_t rows, int64_t cols, bool transposed
     return transposed ? MatrixView{data, rows, cols, 1, rows} : MatrixView{data, rows, cols, cols, 1};
 }
 
-// dst[M, N] = a[M, K] * b[K, N], accumulated row by row in k order.
+// dst[M, N] = a[M, K] * b[K, N]. Each output row is computed by one task, summing over k in
+// order, so results do not depend on the thread count.
 void multiply(const MatrixView& a, const MatrixView& b, float* dst) {
     const int64_t rows = a.rows, inner = a.cols, cols = b.cols;
     tbb::parallel_for(int64_t{0}, rows, [&](int64_t i) {
         float* out = dst + i * cols;
+        if (b.row_stride == 1 && b.col_stride != 1) {
+            // B stored transposed ([N, K], as Gemm transB=1): column j is contiguous, so take
+            // dot products instead of striding through memory.
+            for (int64_t j = 0; j < cols; ++j) {
+                const float* b_col = b.data + j * b.col_stride;
+                float sum = 0.0f;
+                for (int64_t k = 0; k < inner; ++k) sum += a.at(i, k) * b_col[k];
+                out[j] = sum;
+            }
+            return;
+        }
         std::fill(out, out + cols, 0.0f);
         for (int64_t k = 0; k < inner; ++k) {
             const float aik = a.at(i, k);
