@@ -14,6 +14,7 @@
 #include "pot/core/config.hpp"
 #include "pot/core/dataset.hpp"
 #include "pot/core/graph_transforms.hpp"
+#include "pot/core/layer_report.hpp"
 #include "pot/core/log.hpp"
 #include "pot/core/metrics.hpp"
 #include "pot/core/model_io.hpp"
@@ -30,6 +31,9 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Samples the per-layer error report runs through both models: enough for stable cosine and SQNR.
+constexpr size_t kLayerReportSamples = 16;
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -177,12 +181,24 @@ int run_quantize(const QuantizeOptions& options) {
 
     core::ConsoleProgress progress(logger.level() <= LogLevel::Info);
     core::Session session(*engine, *data, config.compression.target_device, logger, &progress);
+    std::optional<core::StatisticsCache> cache;
+    if (config.compression.statistics_cache) {
+        cache.emplace(*config.compression.statistics_cache);
+        session.use_cache(&*cache);
+    }
     step = Clock::now();
     const auto timings = pipeline.run(graph, session);
     report["timings"]["quantize_s"] = seconds_since(step);
     for (const auto& t : timings) report["timings"]["steps"].push_back({{"name", t.name}, {"seconds", t.seconds}});
     report["algorithms"] = pipeline.names();
+    if (cache) report["statistics_cache"] = {{"file", cache->file().string()}, {"hits", cache->hits()}};
     report["algorithm_reports"] = session.algorithm_reports();
+
+    step = Clock::now();
+    const auto layers = core::measure_layer_errors(*engine, fp32, graph, *data, kLayerReportSamples);
+    report["layers"] = core::layer_errors_json(layers);
+    report["timings"]["layer_report_s"] = seconds_since(step);
+    if (!layers.empty()) core::plot_layer_errors(layers, staging.dir() / "layer_errors.png");
 
     const auto model_file = staging.dir() / (config.model.name + ".onnx");
     core::save_onnx(graph, model_file);
@@ -198,6 +214,8 @@ int run_quantize(const QuantizeOptions& options) {
     std::cout << "  FP32 model: " << fp32_size << " bytes\n  INT8 model: " << int8_size << " bytes ("
               << std::setprecision(1) << 100.0 * static_cast<double>(int8_size) / static_cast<double>(fp32_size)
               << "% of FP32)\n";
+
+    if (!layers.empty()) std::cout << core::layer_errors_table(layers, 10);
 
     if (options.evaluate) {
         step = Clock::now();

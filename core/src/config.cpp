@@ -134,6 +134,8 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
             "target_device", "ANY", {{"ANY", "ANY"}, {"CPU", "CPU"}});
         compression.get_string("model_type", "");
         compression.get_bool("inplace_statistics", true);
+        if (compression.has("statistics_cache"))
+            config.compression.statistics_cache = resolve(base_dir, compression.get_string("statistics_cache", ""));
         POT_CHECK_KIND(Config, compression.has("algorithms"), "/compression/algorithms: required");
         const auto& algorithms = compression.json().at("algorithms");
         compression.accept("algorithms");

@@ -34,7 +34,29 @@ std::vector<fs::path> list_files(const fs::path& dir, const std::set<std::string
     return files;
 }
 
+// Names, sizes and modification times of `files`: changes whenever the data does.
+std::string files_identity(const std::vector<fs::path>& files) {
+    std::string out;
+    for (const auto& f : files) {
+        std::error_code ec;
+        const auto size = fs::file_size(f, ec);
+        const auto time = fs::last_write_time(f, ec).time_since_epoch().count();
+        out += f.string() + "|" + std::to_string(size) + "|" + std::to_string(time) + "\n";
+    }
+    return out;
+}
+
 const std::set<std::string> kImageExtensions = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"};
+
+std::string preprocessing_identity(const Preprocessing& p) {
+    std::ostringstream out;
+    out << "pre:" << p.layout << p.color;
+    if (p.resize) out << ":r" << p.resize->first << "x" << p.resize->second;
+    if (p.crop) out << ":c" << p.crop->first << "x" << p.crop->second;
+    for (float m : p.mean) out << ":m" << m;
+    for (float s : p.scale) out << ":s" << s;
+    return out.str();
+}
 
 // Model input geometry: channels, height, width and where channels sit.
 struct InputGeometry {
@@ -137,6 +159,7 @@ public:
     std::string describe() const override {
         return str_cat(files_.size(), " images in ", dir_.string());
     }
+    std::string identity() const override { return files_identity(files_) + preprocessing_identity(pre_); }
     Sample get(size_t index) const override {
         const fs::path& file = files_.at(index);
         const bool gray = pre_.color == "GRAY";
@@ -170,6 +193,7 @@ public:
         : dir_(std::move(dir)), files_(std::move(files)), input_(std::move(input)), labels_(std::move(labels)) {}
     size_t size() const override { return files_.size(); }
     std::string describe() const override { return str_cat(files_.size(), " .npy tensors in ", dir_.string()); }
+    std::string identity() const override { return files_identity(files_); }
     Sample get(size_t index) const override {
         const auto& file = files_.at(index);
         Tensor t = read_npy(file);
@@ -243,6 +267,7 @@ public:
     }
     size_t size() const override { return count_; }
     std::string describe() const override { return str_cat(count_, " idx images in ", file_.string()); }
+    std::string identity() const override { return files_identity({file_}) + preprocessing_identity(pre_); }
     Sample get(size_t index) const override {
         POT_CHECK(index < count_, "sample ", index, " is out of range (", count_, " images)");
         const auto* pixels = reinterpret_cast<const uint8_t*>(bytes_.data() + 16 + index * rows_ * cols_);

@@ -26,8 +26,20 @@ std::vector<size_t> Session::sample_indices(size_t subset_size) const {
 
 Statistics Session::collect(const Graph& graph, const std::vector<StatisticRequest>& requests,
                             size_t subset_size) {
+    const auto indices = sample_indices(subset_size);
+    std::string key;
+    if (cache_) {
+        key = StatisticsCache::key(graph, data_.identity(), indices);
+        if (auto hit = cache_->find(key, requests)) {
+            logger_.log(LogLevel::Info, str_cat("statistics of ", unique_requests(requests).size(),
+                                                " requests loaded from ", cache_->file().string()));
+            return *hit;
+        }
+    }
     engine_.set_model(graph);
-    return engine_.collect(data_, requests, sample_indices(subset_size), progress_);
+    auto stats = engine_.collect(data_, requests, indices, progress_);
+    if (cache_) cache_->store(key, stats);
+    return stats;
 }
 
 void Session::report(const std::string& algorithm, const std::string& key, const std::string& json_text) {

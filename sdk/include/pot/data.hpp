@@ -27,6 +27,9 @@ public:
     virtual Sample get(size_t index) const = 0;
     /// Where the data comes from, for messages ("images in data/calib").
     virtual std::string describe() const = 0;
+    /// Text that changes whenever the samples change (file names, sizes, modification times);
+    /// used to key cached statistics. Defaults to describe().
+    virtual std::string identity() const { return describe(); }
 };
 
 /// An accuracy measure accumulated over model outputs.

@@ -48,6 +48,8 @@ struct AlgorithmConfig {
 struct CompressionConfig {
     std::string target_device = "ANY";
     std::vector<AlgorithmConfig> algorithms;
+    /// File keeping collected statistics between runs (keyed by model, data and samples).
+    std::optional<std::filesystem::path> statistics_cache;
 };
 
 struct OptimizerConfig {

@@ -9,6 +9,7 @@
 
 #include "pot/algorithm.hpp"
 #include "pot/core/log.hpp"
+#include "pot/core/statistics_cache.hpp"
 
 namespace pot::core {
 
@@ -35,6 +36,9 @@ public:
     void report(const std::string& algorithm, const std::string& key,
                 const std::string& json_text) override;
 
+    /// Statistics are looked up in / added to `cache` (may be null: always collect).
+    void use_cache(StatisticsCache* cache) { cache_ = cache; }
+
     /// Sets how later collect() calls pick samples (the pipeline sets it per stage).
     void select_samples(const SampleSelection& selection) { selection_ = selection; }
     /// Indices of the samples collect() uses for `subset_size` (0: all), in a deterministic order.
@@ -49,6 +53,7 @@ private:
     Logger& logger_;
     Progress* progress_;
     SampleSelection selection_;
+    StatisticsCache* cache_ = nullptr;
     nlohmann::json reports_ = nlohmann::json::object();
 };
 

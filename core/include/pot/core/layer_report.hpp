@@ -1,0 +1,40 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pot/data.hpp"
+#include "pot/engine.hpp"
+#include "pot/graph.hpp"
+
+namespace pot::core {
+
+/// FP32-vs-INT8 error of one quantized op's output.
+struct LayerError {
+    std::string node;
+    std::string op_type;
+    std::string value;     ///< the op's output, compared between the two models
+    double cosine = 1.0;   ///< mean over samples of the cosine similarity
+    double sqnr_db = 0.0;  ///< 10 log10(signal energy / error energy) over all samples
+    nlohmann::json quantizers = nlohmann::json::array();  ///< parameters of the op's FakeQuantize inputs
+};
+
+/// Runs `samples` samples (the first ones) through both models and measures, for every op that
+/// reads a FakeQuantize (Conv, Gemm, MatMul, ...), how far its INT8 output is from the FP32 one.
+/// Only one sample's activations are held at a time. Returned in network order.
+std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, const Graph& int8,
+                                             const DataLoader& data, size_t samples);
+
+/// The errors as report.json rows, worst (lowest SQNR) first.
+nlohmann::json layer_errors_json(std::vector<LayerError> errors);
+
+/// A table of the `rows` worst layers for the terminal.
+std::string layer_errors_table(const std::vector<LayerError>& errors, size_t rows);
+
+/// Draws SQNR per layer in network order as a bar chart (PNG, via OpenCV).
+void plot_layer_errors(const std::vector<LayerError>& errors, const std::filesystem::path& file);
+
+}  // namespace pot::core

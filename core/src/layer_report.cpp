@@ -1,0 +1,166 @@
+#include "pot/core/layer_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "pot/error.hpp"
+#include "pot/fake_quantize_node.hpp"
+
+namespace pot::core {
+
+namespace {
+
+// Keeps the observed values of one run.
+class Recorder final : public ValueObserver {
+public:
+    void on_value(const std::string& value, const Tensor& tensor) override { values[value] = tensor; }
+    std::map<std::string, Tensor> values;
+};
+
+struct Accumulator {
+    double cosine_sum = 0, signal = 0, noise = 0;
+    size_t samples = 0;
+};
+
+nlohmann::json quantizer_params(const Graph& graph, const Node& node) {
+    nlohmann::json list = nlohmann::json::array();
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+        const auto p = graph.producer(node.inputs[i]);
+        if (!p || !is_fake_quantize(graph.nodes[*p])) continue;
+        const auto fq = read_fake_quantize(graph, graph.nodes[*p]);
+        nlohmann::json q = {{"input", i}, {"levels", fq.levels}, {"channels", fq.channels()}};
+        if (!fq.per_channel()) {
+            q["range"] = {fq.input_low[0], fq.input_high[0]};
+            q["scale"] = fake_quantize_scale(fq.input_low[0], fq.input_high[0], fq.levels);
+        }
+        list.push_back(q);
+    }
+    return list;
+}
+
+}  // namespace
+
+std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, const Graph& int8,
+                                             const DataLoader& data, size_t samples) {
+    std::vector<LayerError> layers;
+    std::vector<std::string> values;
+    for (const Node& node : int8.nodes) {
+        if (is_fake_quantize(node) || node.outputs.empty()) continue;
+        const auto q = quantizer_params(int8, node);
+        if (q.empty()) continue;
+        // The op's output under the same name in both graphs (quantizers that took over a name
+        // sit after the op, so its own output keeps the FP32 name unless it is renamed).
+        std::string value = node.outputs[0];
+        if (!fp32.producer(value) && !fp32.is_output(value)) {
+            if (auto fq = fake_quantize_after(int8, value)) value = int8.nodes[*fq].outputs[0];
+            if (!fp32.producer(value)) continue;
+        }
+        LayerError e;
+        e.node = node.name;
+        e.op_type = node.op_type;
+        e.value = value;
+        e.quantizers = q;
+        layers.push_back(std::move(e));
+        values.push_back(value);
+    }
+    if (layers.empty()) return layers;
+    std::vector<Accumulator> acc(layers.size());
+    samples = std::min(samples, data.size());
+    for (size_t s = 0; s < samples; ++s) {
+        const Sample sample = data.get(s);
+        Recorder reference, quantized;
+        engine.set_model(fp32);
+        engine.infer(sample.inputs, values, &reference);
+        engine.set_model(int8);
+        engine.infer(sample.inputs, values, &quantized);
+        for (size_t i = 0; i < layers.size(); ++i) {
+            const auto a = reference.values.at(values[i]).to_floats();
+            const auto b = quantized.values.at(values[i]).to_floats();
+            POT_CHECK(a.size() == b.size(), "value '", values[i], "' differs in size between the models");
+            double dot = 0, na = 0, nb = 0, noise = 0;
+            for (size_t k = 0; k < a.size(); ++k) {
+                dot += static_cast<double>(a[k]) * b[k];
+                na += static_cast<double>(a[k]) * a[k];
+                nb += static_cast<double>(b[k]) * b[k];
+                noise += (static_cast<double>(a[k]) - b[k]) * (static_cast<double>(a[k]) - b[k]);
+            }
+            acc[i].cosine_sum += (na == 0 || nb == 0) ? (na == nb ? 1.0 : 0.0) : dot / std::sqrt(na * nb);
+            acc[i].signal += na;
+            acc[i].noise += noise;
+            ++acc[i].samples;
+        }
+    }
+    for (size_t i = 0; i < layers.size(); ++i) {
+        layers[i].cosine = acc[i].samples ? acc[i].cosine_sum / static_cast<double>(acc[i].samples) : 1.0;
+        // An exact match has no noise: cap at a large, finite value so JSON stays valid.
+        layers[i].sqnr_db = acc[i].noise > 0 ? 10.0 * std::log10(acc[i].signal / acc[i].noise) : 200.0;
+    }
+    return layers;
+}
+
+nlohmann::json layer_errors_json(std::vector<LayerError> errors) {
+    std::stable_sort(errors.begin(), errors.end(),
+                     [](const LayerError& a, const LayerError& b) { return a.sqnr_db < b.sqnr_db; });
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& e : errors)
+        rows.push_back({{"node", e.node}, {"op_type", e.op_type}, {"value", e.value}, {"cosine", e.cosine},
+                        {"sqnr_db", e.sqnr_db}, {"quantizers", e.quantizers}});
+    return rows;
+}
+
+std::string layer_errors_table(const std::vector<LayerError>& errors, size_t rows) {
+    std::vector<LayerError> sorted = errors;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const LayerError& a, const LayerError& b) { return a.sqnr_db < b.sqnr_db; });
+    std::ostringstream out;
+    out << "  Per-layer error, worst first (FP32 vs INT8 output):\n"
+        << "  " << std::left << std::setw(32) << "node" << std::setw(10) << "op" << std::right << std::setw(10)
+        << "SQNR dB" << std::setw(10) << "cosine" << "\n";
+    for (size_t i = 0; i < std::min(rows, sorted.size()); ++i) {
+        const auto& e = sorted[i];
+        out << "  " << std::left << std::setw(32) << e.node.substr(0, 31) << std::setw(10) << e.op_type
+            << std::right << std::fixed << std::setprecision(2) << std::setw(10) << e.sqnr_db
+            << std::setprecision(5) << std::setw(10) << e.cosine << "\n";
+    }
+    return out.str();
+}
+
+void plot_layer_errors(const std::vector<LayerError>& errors, const std::filesystem::path& file) {
+    constexpr int kBar = 24, kGap = 8, kLeft = 60, kTop = 40, kHeight = 300, kBottom = 160;
+    const int width = kLeft + static_cast<int>(errors.size()) * (kBar + kGap) + 40;
+    cv::Mat img(kTop + kHeight + kBottom, std::max(width, 400), CV_8UC3, cv::Scalar(255, 255, 255));
+    double top = 10;
+    for (const auto& e : errors) top = std::max(top, std::min(e.sqnr_db, 80.0));
+    top = std::ceil(top / 10) * 10;
+    const auto y_of = [&](double db) {
+        return kTop + kHeight - static_cast<int>(std::clamp(db, 0.0, top) / top * kHeight);
+    };
+    for (int db = 0; db <= static_cast<int>(top); db += 10) {
+        cv::line(img, {kLeft, y_of(db)}, {img.cols - 20, y_of(db)}, cv::Scalar(220, 220, 220), 1);
+        cv::putText(img, std::to_string(db), {8, y_of(db) + 5}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0), 1);
+    }
+    cv::putText(img, "SQNR (dB) of each quantized layer, FP32 vs INT8", {kLeft, 24}, cv::FONT_HERSHEY_SIMPLEX, 0.6,
+                cv::Scalar(0, 0, 0), 1);
+    for (size_t i = 0; i < errors.size(); ++i) {
+        const int x = kLeft + static_cast<int>(i) * (kBar + kGap);
+        // Red below 20 dB, orange below 30 dB, green otherwise.
+        const double db = errors[i].sqnr_db;
+        const cv::Scalar color = db < 20 ? cv::Scalar(60, 60, 220) : db < 30 ? cv::Scalar(40, 160, 240) : cv::Scalar(80, 170, 60);
+        cv::rectangle(img, {x, y_of(db)}, {x + kBar, y_of(0)}, color, cv::FILLED);
+        cv::Mat label(kBar, kBottom - 10, CV_8UC3, cv::Scalar(255, 255, 255));
+        cv::putText(label, errors[i].node.substr(0, 22), {2, kBar - 8}, cv::FONT_HERSHEY_SIMPLEX, 0.4,
+                    cv::Scalar(0, 0, 0), 1);
+        cv::Mat rotated;
+        cv::rotate(label, rotated, cv::ROTATE_90_CLOCKWISE);
+        rotated.copyTo(img(cv::Rect(x, kTop + kHeight + 5, rotated.cols, rotated.rows)));
+    }
+    POT_CHECK(cv::imwrite(file.string(), img), "cannot write plot '", file.string(), "'");
+}
+
+}  // namespace pot::core
