@@ -1,0 +1,75 @@
+#include "pot/core/graph_transforms.hpp"
+
+namespace pot::core {
+
+namespace {
+bool is_onnx_op(const Node& node, const char* op) {
+    return node.op_type == op && (node.domain.empty() || node.domain == "ai.onnx");
+}
+
+bool is_graph_input(const Graph& graph, const std::string& value) {
+    for (const auto& in : graph.inputs)
+        if (in.name == value) return true;
+    return false;
+}
+
+/// True for an Identity, or a Dropout that passes its data through unchanged (inference mode)
+/// and whose mask nobody reads.
+bool is_pass_through(const Graph& graph, const Node& node) {
+    if (node.inputs.empty() || node.inputs[0].empty() || node.outputs.empty()) return false;
+    if (is_onnx_op(node, "Identity")) return node.outputs.size() == 1;
+    if (!is_onnx_op(node, "Dropout")) return false;
+    if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+        const auto& training = node.inputs[2];
+        if (!graph.is_constant(training)) return false;
+        const auto flags = graph.constant(training).to_ints();
+        if (flags.size() != 1 || flags[0] != 0) return false;
+    }
+    for (size_t i = 1; i < node.outputs.size(); ++i) {
+        const auto& mask = node.outputs[i];
+        if (!mask.empty() && (graph.is_output(mask) || !graph.consumers(mask).empty())) return false;
+    }
+    return true;
+}
+
+/// Rewires around pass-through node `index`; false when the node has to stay.
+bool bypass(Graph& graph, size_t index) {
+    const std::string src = graph.nodes[index].inputs[0];
+    const std::string dst = graph.nodes[index].outputs[0];
+    if (!graph.is_output(dst)) {
+        graph.replace_uses(dst, src);
+        graph.value_info.erase(dst);
+        return true;
+    }
+    // `dst` names a graph output: the producer of `src` takes that name instead.
+    if (graph.is_output(src) || is_graph_input(graph, src) || graph.is_constant(src)) return false;
+    auto producer = graph.producer(src);
+    if (!producer || *producer == index) return false;
+    for (auto& out : graph.nodes[*producer].outputs)
+        if (out == src) out = dst;
+    graph.replace_uses(src, dst);
+    graph.value_info.erase(src);
+    return true;
+}
+}  // namespace
+
+void remove_identities(Graph& graph) {
+    std::vector<bool> removed(graph.nodes.size(), false);
+    bool changed = false;
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+        if (!is_pass_through(graph, graph.nodes[i]) || !bypass(graph, i)) continue;
+        // Emptied so later rewiring and producer look-ups never see the removed node.
+        graph.nodes[i].inputs.clear();
+        graph.nodes[i].outputs.clear();
+        removed[i] = true;
+        changed = true;
+    }
+    if (!changed) return;
+    std::vector<Node> kept;
+    for (size_t i = 0; i < graph.nodes.size(); ++i)
+        if (!removed[i]) kept.push_back(std::move(graph.nodes[i]));
+    graph.nodes = std::move(kept);
+    graph.remove_unused_constants();
+}
+
+}  // namespace pot::core
