@@ -98,28 +98,31 @@ inline ::testing::AssertionResult tensors_near(const Tensor& actual, const Tenso
     for (size_t i = 0; i < a.size(); ++i)
         if (!(std::fabs(a[i] - e[i]) <= tolerance))
             return ::testing::AssertionFailure()
-                   << "element " << i << ": got " << a[i] << ", expected " << e[i]
-                   << " (tolerance " << tolerance << ")";
+                   << "element " << i << ": got " << a[i] << ", expected " << e[i] << " (tolerance "
+                   << tolerance << ")";
     return ::testing::AssertionSuccess();
 }
 
 /// EXPECT that `actual` is f32 of `shape` with `values` (within `tolerance`).
-#define POT_EXPECT_FLOATS(actual, expected_shape, expected_values, tolerance)      \
-    EXPECT_TRUE(::pot::test::tensors_near(                                        \
+#define POT_EXPECT_FLOATS(actual, expected_shape, expected_values, tolerance) \
+    EXPECT_TRUE(::pot::test::tensors_near(                                    \
         (actual), ::pot::test::floats(expected_shape, expected_values), tolerance))
 
 /// Exact comparison for integer tensors.
-#define POT_EXPECT_INTS(actual, expected_shape, expected_values)              \
-    do {                                                                      \
-        const ::pot::Tensor& actual_ = (actual);                              \
-        EXPECT_EQ(actual_.shape(), ::pot::Shape(expected_shape));             \
-        EXPECT_EQ(actual_.to_ints(), std::vector<int64_t>(expected_values));  \
+#define POT_EXPECT_INTS(actual, expected_shape, expected_values)             \
+    do {                                                                     \
+        const ::pot::Tensor& actual_ = (actual);                             \
+        EXPECT_EQ(actual_.shape(), ::pot::Shape(expected_shape));            \
+        EXPECT_EQ(actual_.to_ints(), std::vector<int64_t>(expected_values)); \
     } while (false)
 
 /// A graph built node by node in memory.
 class GraphBuilder {
 public:
-    explicit GraphBuilder(int64_t opset = 13) { graph_.opset = opset; graph_.name = "test"; }
+    explicit GraphBuilder(int64_t opset = 13) {
+        graph_.opset = opset;
+        graph_.name = "test";
+    }
     GraphBuilder& input(const std::string& name, Shape shape, DType dtype = DType::F32) {
         graph_.inputs.push_back({name, dtype, std::move(shape)});
         return *this;

@@ -35,16 +35,31 @@ INSTANTIATE_TEST_SUITE_P(
     Reference, UnaryOp,
     ::testing::Values(
         UnaryCase{"Relu", "Relu", {}, [](double x) { return x > 0 ? x : 0.0; }},
-        UnaryCase{"LeakyReluDefaultAlpha", "LeakyRelu", {}, [](double x) { return x > 0 ? x : x / 100; }},
-        UnaryCase{"LeakyReluAlpha", "LeakyRelu", {{"alpha", 0.5f}}, [](double x) { return x > 0 ? x : x / 2; }},
-        UnaryCase{"Sigmoid", "Sigmoid", {}, [](double x) { return std::exp(x) / (std::exp(x) + 1); }},
-        UnaryCase{"HardSigmoidDefault", "HardSigmoid", {},
-                  [](double x) { return x <= -2.5 ? 0.0 : x >= 2.5 ? 1.0 : 0.2 * x + 0.5; }},
-        UnaryCase{"HardSigmoidAttrs", "HardSigmoid", {{"alpha", 0.5f}, {"beta", 0.25f}},
+        UnaryCase{
+            "LeakyReluDefaultAlpha", "LeakyRelu", {}, [](double x) { return x > 0 ? x : x / 100; }},
+        UnaryCase{"LeakyReluAlpha",
+                  "LeakyRelu",
+                  {{"alpha", 0.5f}},
+                  [](double x) { return x > 0 ? x : x / 2; }},
+        UnaryCase{
+            "Sigmoid", "Sigmoid", {}, [](double x) { return std::exp(x) / (std::exp(x) + 1); }},
+        UnaryCase{"HardSigmoidDefault",
+                  "HardSigmoid",
+                  {},
+                  [](double x) { return x <= -2.5  ? 0.0
+                                        : x >= 2.5 ? 1.0
+                                                   : 0.2 * x + 0.5; }},
+        UnaryCase{"HardSigmoidAttrs",
+                  "HardSigmoid",
+                  {{"alpha", 0.5f}, {"beta", 0.25f}},
                   [](double x) { return std::min(1.0, std::max(0.0, 0.5 * x + 0.25)); }},
-        UnaryCase{"HardSwish", "HardSwish", {},
+        UnaryCase{"HardSwish",
+                  "HardSwish",
+                  {},
                   [](double x) { return x * std::min(6.0, std::max(0.0, x + 3)) / 6; }},
-        UnaryCase{"Tanh", "Tanh", {},
+        UnaryCase{"Tanh",
+                  "Tanh",
+                  {},
                   [](double x) { return (std::exp(2 * x) - 1) / (std::exp(2 * x) + 1); }},
         UnaryCase{"Erf", "Erf", {}, [](double x) { return std::erf(x); }},
         UnaryCase{"Exp", "Exp", {}, [](double x) { return std::pow(2.718281828459045, x); }},
@@ -58,7 +73,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ReferenceErf, KnownValues) {
     // erf(0.5), erf(1), erf(2) from tables.
     const Tensor y = OpTester("Erf").input(floats({3}, {0.5f, 1.0f, -2.0f})).run();
-    POT_EXPECT_FLOATS(y, Shape({3}), std::vector<float>({0.5204999f, 0.8427008f, -0.9953223f}), 1e-6f);
+    POT_EXPECT_FLOATS(y, Shape({3}), std::vector<float>({0.5204999f, 0.8427008f, -0.9953223f}),
+                      1e-6f);
 }
 
 TEST(ReferenceSqrt, PerfectSquaresAndLog) {

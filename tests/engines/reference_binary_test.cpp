@@ -6,18 +6,25 @@ namespace pot::test {
 namespace {
 
 TEST(ReferenceBinary, AddSameShape) {
-    const Tensor y = OpTester("Add").input(floats({2, 2}, {1, 2, 3, 4})).input(floats({2, 2}, {10, 20, 30, 40})).run();
+    const Tensor y = OpTester("Add")
+                         .input(floats({2, 2}, {1, 2, 3, 4}))
+                         .input(floats({2, 2}, {10, 20, 30, 40}))
+                         .run();
     POT_EXPECT_FLOATS(y, Shape({2, 2}), std::vector<float>({11, 22, 33, 44}), 0.0f);
 }
 
 TEST(ReferenceBinary, AddBroadcastsTrailingVector) {
-    const Tensor y = OpTester("Add").input(floats({2, 3}, {0, 1, 2, 3, 4, 5})).input(floats({3}, {10, 20, 30})).run();
+    const Tensor y = OpTester("Add")
+                         .input(floats({2, 3}, {0, 1, 2, 3, 4, 5}))
+                         .input(floats({3}, {10, 20, 30}))
+                         .run();
     POT_EXPECT_FLOATS(y, Shape({2, 3}), std::vector<float>({10, 21, 32, 13, 24, 35}), 0.0f);
 }
 
 TEST(ReferenceBinary, MulBroadcastsBothWays) {
     // [2,1] x [1,3] -> outer product.
-    const Tensor y = OpTester("Mul").input(floats({2, 1}, {2, 3})).input(floats({1, 3}, {1, 10, 100})).run();
+    const Tensor y =
+        OpTester("Mul").input(floats({2, 1}, {2, 3})).input(floats({1, 3}, {1, 10, 100})).run();
     POT_EXPECT_FLOATS(y, Shape({2, 3}), std::vector<float>({2, 20, 200, 3, 30, 300}), 0.0f);
 }
 
@@ -28,25 +35,30 @@ TEST(ReferenceBinary, SubBroadcastsToHigherRank) {
     std::vector<float> expected;
     for (int i = 0; i < 2; ++i)
         for (int j = 0; j < 3; ++j)
-            for (int k = 0; k < 4; ++k) expected.push_back(a.data<float>()[i * 3 + j] - b.data<float>()[k]);
+            for (int k = 0; k < 4; ++k)
+                expected.push_back(a.data<float>()[i * 3 + j] - b.data<float>()[k]);
     POT_EXPECT_FLOATS(y, Shape({2, 3, 4}), expected, 0.0f);
 }
 
 TEST(ReferenceBinary, DivByScalar) {
-    const Tensor y = OpTester("Div").input(floats({3}, {1, -4, 9})).input(Tensor::scalar(2.0f)).run();
+    const Tensor y =
+        OpTester("Div").input(floats({3}, {1, -4, 9})).input(Tensor::scalar(2.0f)).run();
     POT_EXPECT_FLOATS(y, Shape({3}), std::vector<float>({0.5f, -2, 4.5f}), 0.0f);
 }
 
 TEST(ReferenceBinary, ScalarMinusTensor) {
-    const Tensor y = OpTester("Sub").input(Tensor::scalar(1.0f)).input(floats({1, 2}, {0.25f, 3})).run();
+    const Tensor y =
+        OpTester("Sub").input(Tensor::scalar(1.0f)).input(floats({1, 2}, {0.25f, 3})).run();
     POT_EXPECT_FLOATS(y, Shape({1, 2}), std::vector<float>({0.75f, -2}), 0.0f);
 }
 
 TEST(ReferenceBinary, PowWithFloatAndIntegerExponents) {
-    POT_EXPECT_FLOATS(OpTester("Pow").input(floats({3}, {2, 9, 4})).input(floats({3}, {3, 0.5f, -1})).run(),
-                      Shape({3}), std::vector<float>({8, 3, 0.25f}), 1e-6f);
-    POT_EXPECT_FLOATS(OpTester("Pow").input(floats({2, 2}, {1, 2, 3, 4})).input(ints({}, {2})).run(),
-                      Shape({2, 2}), std::vector<float>({1, 4, 9, 16}), 0.0f);
+    POT_EXPECT_FLOATS(
+        OpTester("Pow").input(floats({3}, {2, 9, 4})).input(floats({3}, {3, 0.5f, -1})).run(),
+        Shape({3}), std::vector<float>({8, 3, 0.25f}), 1e-6f);
+    POT_EXPECT_FLOATS(
+        OpTester("Pow").input(floats({2, 2}, {1, 2, 3, 4})).input(ints({}, {2})).run(),
+        Shape({2, 2}), std::vector<float>({1, 4, 9, 16}), 0.0f);
 }
 
 TEST(ReferenceBinary, IntegerArithmeticForShapeMath) {
@@ -60,7 +72,10 @@ TEST(ReferenceBinary, IntegerArithmeticForShapeMath) {
 
 TEST(ReferenceBinary, IncompatibleShapesNameBoth) {
     try {
-        OpTester("Add").input(floats({2, 3}, std::vector<float>(6))).input(floats({2}, {1, 2})).run();
+        OpTester("Add")
+            .input(floats({2, 3}, std::vector<float>(6)))
+            .input(floats({2}, {1, 2}))
+            .run();
         FAIL() << "expected an error";
     } catch (const Error& e) {
         const std::string msg = e.what();
@@ -84,7 +99,8 @@ TEST(ReferencePRelu, SlopePerChannelBroadcastsOverSpatialDims) {
 }
 
 TEST(ReferencePRelu, ScalarSlope) {
-    const Tensor y = OpTester("PRelu").input(floats({3}, {-2, 0, 2})).input(floats({1}, {0.25f})).run();
+    const Tensor y =
+        OpTester("PRelu").input(floats({3}, {-2, 0, 2})).input(floats({1}, {0.25f})).run();
     POT_EXPECT_FLOATS(y, Shape({3}), std::vector<float>({-0.5f, 0, 2}), 0.0f);
 }
 

@@ -26,8 +26,9 @@ TEST(ReferenceConv, PadsOneWithBiasSumsNeighbourhoods) {
                          .input(floats({1, 1, 3, 3}, std::vector<float>(9, 1.0f)))
                          .input(floats({1}, {0.5f}))
                          .run();
-    POT_EXPECT_FLOATS(y, Shape({1, 1, 3, 3}),
-                      std::vector<float>({12.5f, 21.5f, 16.5f, 27.5f, 45.5f, 33.5f, 24.5f, 39.5f, 28.5f}), 0.0f);
+    POT_EXPECT_FLOATS(
+        y, Shape({1, 1, 3, 3}),
+        std::vector<float>({12.5f, 21.5f, 16.5f, 27.5f, 45.5f, 33.5f, 24.5f, 39.5f, 28.5f}), 0.0f);
 }
 
 TEST(ReferenceConv, SameUpperPadsAtTheEndSameLowerAtTheBeginning) {
@@ -38,8 +39,10 @@ TEST(ReferenceConv, SameUpperPadsAtTheEndSameLowerAtTheBeginning) {
             .input(floats({1, 1, 1, 2}, {1, 1}))
             .run();
     };
-    POT_EXPECT_FLOATS(run("SAME_UPPER"), Shape({1, 1, 1, 4}), std::vector<float>({3, 5, 7, 4}), 0.0f);
-    POT_EXPECT_FLOATS(run("SAME_LOWER"), Shape({1, 1, 1, 4}), std::vector<float>({1, 3, 5, 7}), 0.0f);
+    POT_EXPECT_FLOATS(run("SAME_UPPER"), Shape({1, 1, 1, 4}), std::vector<float>({3, 5, 7, 4}),
+                      0.0f);
+    POT_EXPECT_FLOATS(run("SAME_LOWER"), Shape({1, 1, 1, 4}), std::vector<float>({1, 3, 5, 7}),
+                      0.0f);
     POT_EXPECT_FLOATS(run("VALID"), Shape({1, 1, 1, 3}), std::vector<float>({3, 5, 7}), 0.0f);
 }
 
@@ -62,7 +65,8 @@ TEST(ReferenceConv, ThreeDimensional) {
 
 TEST(ReferenceConv, WeightChannelsMustMatchInputAndGroup) {
     OpTester op("Conv");
-    op.input(floats({1, 4, 3, 3}, std::vector<float>(36))).input(floats({2, 3, 1, 1}, std::vector<float>(6)));
+    op.input(floats({1, 4, 3, 3}, std::vector<float>(36)))
+        .input(floats({2, 3, 1, 1}, std::vector<float>(6)));
     EXPECT_THROW(op.run(), Error);
 }
 
@@ -79,7 +83,8 @@ void PrintTo(const ConvCase& c, std::ostream* os) { *os << c.name; }
 // y[n][m][oh][ow] = b[m] + sum over (c, kh, kw) inside the image of x * w, written per output
 // element with explicit bounds checks.
 Tensor naive_conv(const Tensor& x, const Tensor& w, const Tensor* b, const ConvCase& c) {
-    const int64_t eff_h = (c.kernel_h - 1) * c.dilations[0] + 1, eff_w = (c.kernel_w - 1) * c.dilations[1] + 1;
+    const int64_t eff_h = (c.kernel_h - 1) * c.dilations[0] + 1,
+                  eff_w = (c.kernel_w - 1) * c.dilations[1] + 1;
     const int64_t out_h = (c.height + c.pads[0] + c.pads[2] - eff_h) / c.strides[0] + 1;
     const int64_t out_w = (c.width + c.pads[1] + c.pads[3] - eff_w) / c.strides[1] + 1;
     const int64_t cin_per_group = c.channels / c.group, cout_per_group = c.out_channels / c.group;
@@ -100,10 +105,13 @@ Tensor naive_conv(const Tensor& x, const Tensor& w, const Tensor* b, const ConvC
                     for (int64_t ch = 0; ch < cin_per_group; ++ch)
                         for (int64_t kh = 0; kh < c.kernel_h; ++kh)
                             for (int64_t kw = 0; kw < c.kernel_w; ++kw) {
-                                const int64_t h = oh * c.strides[0] + kh * c.dilations[0] - c.pads[0];
-                                const int64_t ww = ow * c.strides[1] + kw * c.dilations[1] - c.pads[1];
+                                const int64_t h =
+                                    oh * c.strides[0] + kh * c.dilations[0] - c.pads[0];
+                                const int64_t ww =
+                                    ow * c.strides[1] + kw * c.dilations[1] - c.pads[1];
                                 if (h < 0 || h >= c.height || ww < 0 || ww >= c.width) continue;
-                                sum += double{X(n, g * cin_per_group + ch, h, ww)} * W(m, ch, kh, kw);
+                                sum +=
+                                    double{X(n, g * cin_per_group + ch, h, ww)} * W(m, ch, kh, kw);
                             }
                     *out++ = static_cast<float>(sum);
                 }
@@ -115,7 +123,8 @@ class ConvVsNaive : public ::testing::TestWithParam<ConvCase> {};
 TEST_P(ConvVsNaive, MatchesPerElementSum) {
     const ConvCase& c = GetParam();
     const Tensor x = random_floats({c.batch, c.channels, c.height, c.width}, 11);
-    const Tensor w = random_floats({c.out_channels, c.channels / c.group, c.kernel_h, c.kernel_w}, 12);
+    const Tensor w =
+        random_floats({c.out_channels, c.channels / c.group, c.kernel_h, c.kernel_w}, 12);
     const Tensor b = random_floats({c.out_channels}, 13);
     OpTester op("Conv");
     op.attr("group", c.group)
@@ -139,9 +148,22 @@ INSTANTIATE_TEST_SUITE_P(
         ConvCase{"Dilations", 1, 2, 9, 9, 2, 3, 3, 1, {1, 1}, {2, 3}, {2, 2, 2, 2}, true},
         ConvCase{"Groups", 1, 4, 6, 6, 6, 3, 3, 2, {1, 1}, {1, 1}, {1, 1, 1, 1}, true},
         ConvCase{"Depthwise", 2, 4, 6, 7, 4, 3, 3, 4, {2, 2}, {1, 1}, {1, 1, 1, 1}, true},
-        ConvCase{"DepthwiseMultiplier", 1, 3, 5, 5, 6, 3, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}, false},
+        ConvCase{
+            "DepthwiseMultiplier", 1, 3, 5, 5, 6, 3, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}, false},
         ConvCase{"Pointwise", 1, 5, 4, 4, 3, 1, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}, true},
-        ConvCase{"KernelLargerThanStrideWithPadding", 1, 1, 4, 4, 1, 5, 5, 1, {1, 1}, {1, 1}, {2, 2, 2, 2}, true}),
+        ConvCase{"KernelLargerThanStrideWithPadding",
+                 1,
+                 1,
+                 4,
+                 4,
+                 1,
+                 5,
+                 5,
+                 1,
+                 {1, 1},
+                 {1, 1},
+                 {2, 2, 2, 2},
+                 true}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -18,10 +18,12 @@ Graph small_cnn() {
         .constant("b", random_floats({2}, 32))
         .constant("fc_w", random_floats({4, 18}, 33))
         .constant("fc_b", random_floats({4}, 34))
-        .node("Conv", {"x", "w", "b"}, {"conv"}, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}, "conv1")
+        .node("Conv", {"x", "w", "b"}, {"conv"}, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}},
+              "conv1")
         .node("Relu", {"conv"}, {"relu"})
-        .node("MaxPool", {"relu"}, {"pool"},
-              {{"kernel_shape", std::vector<int64_t>{2, 2}}, {"strides", std::vector<int64_t>{2, 2}}})
+        .node(
+            "MaxPool", {"relu"}, {"pool"},
+            {{"kernel_shape", std::vector<int64_t>{2, 2}}, {"strides", std::vector<int64_t>{2, 2}}})
         .node("Flatten", {"pool"}, {"flat"})
         .node("Gemm", {"flat", "fc_w", "fc_b"}, {"logits"}, {{"transB", int64_t{1}}})
         .node("Softmax", {"logits"}, {"prob"})
@@ -52,7 +54,8 @@ TEST(ReferenceEngine, DynamicBatchGivesTheSameRowsAsSingleImages) {
         Tensor one(DType::F32, {1, 1, 6, 6});
         std::copy_n(batch.data<float>() + n * 36, 36, one.data<float>());
         const Tensor row = engine.infer({one}, {}, nullptr).at(0);
-        for (int64_t j = 0; j < 4; ++j) EXPECT_EQ(row.data<float>()[j], out[0].data<float>()[n * 4 + j]);
+        for (int64_t j = 0; j < 4; ++j)
+            EXPECT_EQ(row.data<float>()[j], out[0].data<float>()[n * 4 + j]);
         float sum = 0;
         for (int64_t j = 0; j < 4; ++j) sum += row.data<float>()[j];
         EXPECT_NEAR(sum, 1.0f, 1e-6f);
@@ -65,11 +68,13 @@ TEST(ReferenceEngine, ObserverSeesInputsConstantsAndIntermediatesOnce) {
     const Tensor x = random_floats({2, 1, 6, 6}, 41);
     RecordingObserver observer;
     const auto out = engine.infer({x}, {"x", "w", "relu", "pool", "prob"}, &observer);
-    EXPECT_EQ(observer.calls, (std::map<std::string, int>{{"x", 1}, {"w", 1}, {"relu", 1}, {"pool", 1}, {"prob", 1}}));
+    EXPECT_EQ(observer.calls, (std::map<std::string, int>{
+                                  {"x", 1}, {"w", 1}, {"relu", 1}, {"pool", 1}, {"prob", 1}}));
     EXPECT_TRUE(tensors_near(observer.seen["x"], x, 0.0f));
     EXPECT_EQ(observer.seen["relu"].shape(), Shape({2, 2, 6, 6}));
     EXPECT_EQ(observer.seen["pool"].shape(), Shape({2, 2, 3, 3}));
-    for (int64_t i = 0; i < observer.seen["relu"].numel(); ++i) EXPECT_GE(observer.seen["relu"].data<float>()[i], 0.0f);
+    for (int64_t i = 0; i < observer.seen["relu"].numel(); ++i)
+        EXPECT_GE(observer.seen["relu"].data<float>()[i], 0.0f);
     EXPECT_TRUE(tensors_near(observer.seen["prob"], out[0], 0.0f));
 }
 
@@ -86,7 +91,8 @@ TEST(ReferenceEngine, ObservingAnUnknownValueIsAnError) {
 }
 
 TEST(ReferenceEngine, UnsupportedOpNamesNodeAndOp) {
-    const Graph g = GraphBuilder().input("x", {1}).node("Foo", {"x"}, {"y"}, {}, "bar").output("y").build();
+    const Graph g =
+        GraphBuilder().input("x", {1}).node("Foo", {"x"}, {"y"}, {}, "bar").output("y").build();
     try {
         ReferenceEngine().set_model(g);
         FAIL() << "expected an error";
@@ -209,7 +215,8 @@ TEST(ReferenceEngine, ParamsAcceptThreadsAndRejectUnknownKeys) {
     ReferenceEngine all(Params("{}"));
     all.set_model(small_cnn());
     const Tensor x = random_floats({4, 1, 6, 6}, 60);
-    EXPECT_TRUE(tensors_near(single.infer({x}, {}, nullptr).at(0), all.infer({x}, {}, nullptr).at(0), 0.0f));
+    EXPECT_TRUE(tensors_near(single.infer({x}, {}, nullptr).at(0),
+                             all.infer({x}, {}, nullptr).at(0), 0.0f));
     try {
         ReferenceEngine bad(Params(R"({"thread": 2})"));
         FAIL() << "expected an error";
@@ -227,7 +234,8 @@ TEST(ReferenceEngine, SetModelCopiesTheGraph) {
         engine.set_model(g);
         g.nodes.clear();
     }
-    EXPECT_EQ(engine.infer({random_floats({1, 1, 6, 6}, 61)}, {}, nullptr).at(0).shape(), Shape({1, 4}));
+    EXPECT_EQ(engine.infer({random_floats({1, 1, 6, 6}, 61)}, {}, nullptr).at(0).shape(),
+              Shape({1, 4}));
 }
 
 }  // namespace

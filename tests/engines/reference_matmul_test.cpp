@@ -10,7 +10,8 @@ const Tensor kB = floats({3, 2}, {7, 8, 9, 10, 11, 12});
 Tensor transposed(const Tensor& m) {
     Tensor t(DType::F32, {m.dim(1), m.dim(0)});
     for (int64_t i = 0; i < m.dim(0); ++i)
-        for (int64_t j = 0; j < m.dim(1); ++j) t.data<float>()[j * m.dim(0) + i] = m.data<float>()[i * m.dim(1) + j];
+        for (int64_t j = 0; j < m.dim(1); ++j)
+            t.data<float>()[j * m.dim(0) + i] = m.data<float>()[i * m.dim(1) + j];
     return t;
 }
 
@@ -69,8 +70,9 @@ TEST(ReferenceMatMul, VectorCasesDropTheAddedDim) {
                       std::vector<float>({-4, -4}), 0.0f);
     POT_EXPECT_FLOATS(OpTester("MatMul").input(kA).input(floats({3}, {1, 1, 1})).run(), Shape({2}),
                       std::vector<float>({6, 15}), 0.0f);
-    POT_EXPECT_FLOATS(OpTester("MatMul").input(floats({3}, {1, 2, 3})).input(floats({3}, {4, 5, 6})).run(),
-                      Shape({}), std::vector<float>({32}), 0.0f);
+    POT_EXPECT_FLOATS(
+        OpTester("MatMul").input(floats({3}, {1, 2, 3})).input(floats({3}, {4, 5, 6})).run(),
+        Shape({}), std::vector<float>({32}), 0.0f);
 }
 
 // y[b...][i][j] = sum_k a[b..][i][k] * b[b..][k][j] with explicit broadcast of the batch dims.
@@ -85,7 +87,8 @@ TEST(ReferenceMatMul, BatchDimsBroadcast) {
                 for (int j = 0; j < 4; ++j) {
                     float sum = 0;
                     for (int k = 0; k < 3; ++k)
-                        sum += a.data<float>()[(p * 2 + i) * 3 + k] * b.data<float>()[(q * 3 + k) * 4 + j];
+                        sum += a.data<float>()[(p * 2 + i) * 3 + k] *
+                               b.data<float>()[(q * 3 + k) * 4 + j];
                     expected.push_back(sum);
                 }
     POT_EXPECT_FLOATS(y, Shape({2, 3, 2, 4}), expected, 1e-6f);

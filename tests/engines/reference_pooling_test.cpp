@@ -30,7 +30,8 @@ TEST(ReferenceMaxPool, CeilModeKeepsPartialWindow) {
                          .attr("ceil_mode", int64_t{1})
                          .input(floats({1, 1, 5, 5}, one_to(25)))
                          .run();
-    POT_EXPECT_FLOATS(y, Shape({1, 1, 3, 3}), std::vector<float>({7, 9, 10, 17, 19, 20, 22, 24, 25}), 0.0f);
+    POT_EXPECT_FLOATS(y, Shape({1, 1, 3, 3}),
+                      std::vector<float>({7, 9, 10, 17, 19, 20, 22, 24, 25}), 0.0f);
 }
 
 TEST(ReferenceMaxPool, CeilModeDropsWindowStartingInEndPadding) {
@@ -108,7 +109,8 @@ TEST(ReferenceAveragePool, CountIncludePadDividesByFullWindow) {
                          .attr("count_include_pad", int64_t{1})
                          .input(kGrid4)
                          .run();
-    POT_EXPECT_FLOATS(y, Shape({1, 1, 2, 2}), std::vector<float>({14.0f / 9, 30.0f / 9, 57.0f / 9, 11}), 1e-6f);
+    POT_EXPECT_FLOATS(y, Shape({1, 1, 2, 2}),
+                      std::vector<float>({14.0f / 9, 30.0f / 9, 57.0f / 9, 11}), 1e-6f);
 }
 
 TEST(ReferenceAveragePool, CeilModeWindowBeyondPaddingCountsOnlyPaddedTaps) {
@@ -139,9 +141,8 @@ TEST(ReferenceAveragePool, CeilModeWithoutPadding) {
 }
 
 TEST(ReferenceGlobalAveragePool, MeanPerChannel) {
-    const Tensor y = OpTester("GlobalAveragePool")
-                         .input(floats({1, 2, 2, 2}, {1, 2, 3, 4, -1, -1, 1, 5}))
-                         .run();
+    const Tensor y =
+        OpTester("GlobalAveragePool").input(floats({1, 2, 2, 2}, {1, 2, 3, 4, -1, -1, 1, 5})).run();
     POT_EXPECT_FLOATS(y, Shape({1, 2, 1, 1}), std::vector<float>({2.5f, 1}), 0.0f);
 }
 
@@ -177,7 +178,8 @@ Tensor naive_pool(const Tensor& x, const PoolCase& c) {
                 } else {
                     double sum = 0;
                     for (float v : window) sum += v;
-                    const double n = c.count_include_pad ? double(c.kernel[0] * c.kernel[1]) : double(window.size());
+                    const double n = c.count_include_pad ? double(c.kernel[0] * c.kernel[1])
+                                                         : double(window.size());
                     *out++ = static_cast<float>(sum / n);
                 }
             }
@@ -205,7 +207,8 @@ INSTANTIATE_TEST_SUITE_P(
                       PoolCase{"Max3x2Stride2Padded", "MaxPool", {3, 2}, {2, 2}, {1, 0, 1, 1}, 0},
                       PoolCase{"AvgExcludePad", "AveragePool", {3, 3}, {2, 1}, {1, 1, 1, 1}, 0},
                       PoolCase{"AvgIncludePad", "AveragePool", {3, 3}, {2, 1}, {1, 1, 1, 1}, 1},
-                      PoolCase{"AvgAsymmetricPads", "AveragePool", {2, 3}, {1, 2}, {0, 1, 1, 2}, 1}),
+                      PoolCase{
+                          "AvgAsymmetricPads", "AveragePool", {2, 3}, {1, 2}, {0, 1, 1, 2}, 1}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

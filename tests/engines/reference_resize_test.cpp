@@ -92,7 +92,8 @@ TEST(ReferenceResize, BilinearAlignCornersIn2D) {
                          .attr("mode", std::string("linear"))
                          .attr("coordinate_transformation_mode", std::string("align_corners"))
                          .run();
-    POT_EXPECT_FLOATS(y, Shape({1, 1, 3, 3}), std::vector<float>({0, 5, 10, 10, 15, 20, 20, 25, 30}), 1e-5f);
+    POT_EXPECT_FLOATS(y, Shape({1, 1, 3, 3}),
+                      std::vector<float>({0, 5, 10, 10, 15, 20, 20, 25, 30}), 1e-5f);
 }
 
 TEST(ReferenceResize, BilinearHalfPixelEveryChannel) {

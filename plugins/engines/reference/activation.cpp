@@ -29,7 +29,8 @@ Tensor apply_unary(const Node& node, const Tensor& x) {
     if (op == "Sigmoid") return map_floats(x, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
     if (op == "HardSigmoid") {
         const float alpha = node.attr_float("alpha", 0.2f), beta = node.attr_float("beta", 0.5f);
-        return map_floats(x, [alpha, beta](float v) { return std::clamp(alpha * v + beta, 0.0f, 1.0f); });
+        return map_floats(
+            x, [alpha, beta](float v) { return std::clamp(alpha * v + beta, 0.0f, 1.0f); });
     }
     if (op == "HardSwish")
         return map_floats(x, [](float v) { return v * std::clamp(v / 6.0f + 0.5f, 0.0f, 1.0f); });
@@ -74,8 +75,9 @@ void run_clip(NodeContext& ctx) {
         if (const Tensor* t = ctx.optional_input(2)) high = read_scalar(*t);
     }
     // ONNX Clip is min(max(x, low), high): with low > high every value becomes high.
-    ctx.set_output(0, map_floats(ctx.float_input(0),
-                                 [low, high](float x) { return std::min(std::max(x, low), high); }));
+    ctx.set_output(0, map_floats(ctx.float_input(0), [low, high](float x) {
+                       return std::min(std::max(x, low), high);
+                   }));
 }
 
 void run_identity(NodeContext& ctx) {

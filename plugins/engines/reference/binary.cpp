@@ -32,8 +32,7 @@ Tensor arithmetic(const std::string& op, const Tensor& a, const Tensor& b) {
     if (op == "Mul") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return T(x * y); });
     if (op == "Div") {
         return broadcast_apply<T, T, T>(a, b, [](T x, T y) {
-            if constexpr (std::is_integral_v<T>)
-                POT_CHECK(y != 0, "integer division by zero");
+            if constexpr (std::is_integral_v<T>) POT_CHECK(y != 0, "integer division by zero");
             return T(x / y);
         });
     }
@@ -70,9 +69,12 @@ void run_binary(NodeContext& ctx) {
     POT_CHECK(a.dtype() == b.dtype(), "both inputs must have the same type, got ",
               dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
     switch (a.dtype()) {
-        case DType::F32: return ctx.set_output(0, arithmetic<float>(op, a, b));
-        case DType::I32: return ctx.set_output(0, arithmetic<int32_t>(op, a, b));
-        case DType::I64: return ctx.set_output(0, arithmetic<int64_t>(op, a, b));
+        case DType::F32:
+            return ctx.set_output(0, arithmetic<float>(op, a, b));
+        case DType::I32:
+            return ctx.set_output(0, arithmetic<int32_t>(op, a, b));
+        case DType::I64:
+            return ctx.set_output(0, arithmetic<int64_t>(op, a, b));
         default:
             POT_THROW(Runtime, "element type ", dtype_name(a.dtype()),
                       " is not supported; expected f32, i32 or i64");

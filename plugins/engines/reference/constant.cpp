@@ -11,11 +11,16 @@ constexpr int64_t kOnnxFloat = 1, kOnnxUint8 = 2, kOnnxInt8 = 3, kOnnxInt32 = 6,
 
 DType dtype_from_onnx(int64_t code) {
     switch (code) {
-        case kOnnxFloat: return DType::F32;
-        case kOnnxUint8: return DType::U8;
-        case kOnnxInt8: return DType::I8;
-        case kOnnxInt32: return DType::I32;
-        case kOnnxInt64: return DType::I64;
+        case kOnnxFloat:
+            return DType::F32;
+        case kOnnxUint8:
+            return DType::U8;
+        case kOnnxInt8:
+            return DType::I8;
+        case kOnnxInt32:
+            return DType::I32;
+        case kOnnxInt64:
+            return DType::I64;
         default:
             POT_THROW(Runtime, "cast to ONNX data type ", code, " is not supported; expected ",
                       "1 (float), 2 (uint8), 3 (int8), 6 (int32) or 7 (int64)");
@@ -28,8 +33,9 @@ void check_constant(const Node& node, int64_t opset) {
     int present = 0;
     for (const char* key : {"value", "value_float", "value_floats", "value_int", "value_ints"})
         present += node.has_attr(key);
-    POT_CHECK(present == 1, "expected exactly one of value, value_float, value_floats, value_int, "
-              "value_ints (sparse and string constants are not supported)");
+    POT_CHECK(present == 1,
+              "expected exactly one of value, value_float, value_floats, value_int, value_ints "
+              "(sparse and string constants are not supported)");
 }
 
 void run_constant(NodeContext& ctx) {

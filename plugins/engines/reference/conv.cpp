@@ -7,7 +7,8 @@ namespace pot::reference {
 
 void check_conv(const Node& node, int64_t opset) {
     check_auto_pad(node);
-    POT_CHECK(node.attr_int("group", 1) >= 1, "group must be >= 1, got ", node.attr_int("group", 1));
+    POT_CHECK(node.attr_int("group", 1) >= 1, "group must be >= 1, got ",
+              node.attr_int("group", 1));
 }
 
 void run_conv(NodeContext& ctx) {
@@ -16,8 +17,9 @@ void run_conv(NodeContext& ctx) {
     const Tensor& x = ctx.float_input(0);
     const Tensor& w = ctx.float_input(1);
     const Tensor* bias = ctx.optional_input(2);
-    POT_CHECK(x.rank() >= 3 && x.rank() <= 5, "input must be [N, C, spatial...] with 1 to 3 "
-              "spatial dims, got shape ", shape_str(x.shape()));
+    POT_CHECK(x.rank() >= 3 && x.rank() <= 5,
+              "input must be [N, C, spatial...] with 1 to 3 spatial dims, got shape ",
+              shape_str(x.shape()));
     POT_CHECK(w.rank() == x.rank(), "weights of shape ", shape_str(w.shape()),
               " must have the input's rank ", x.rank());
     const int64_t group = node.attr_int("group", 1);
@@ -34,8 +36,8 @@ void run_conv(NodeContext& ctx) {
     const Shape in_spatial(x.shape().begin() + 2, x.shape().end());
     const Shape kernel(w.shape().begin() + 2, w.shape().end());
     if (node.has_attr("kernel_shape"))
-        POT_CHECK(node.attr_ints("kernel_shape") == kernel, "kernel_shape attribute does not match "
-                  "weights of shape ", shape_str(w.shape()));
+        POT_CHECK(node.attr_ints("kernel_shape") == kernel,
+                  "kernel_shape attribute does not match weights of shape ", shape_str(w.shape()));
     const auto geometry = window_axes(node, in_spatial, kernel, false);
     Shape out_shape{batch, out_channels};
     for (const auto& a : geometry) out_shape.push_back(a.out);
@@ -71,12 +73,14 @@ void run_conv(NodeContext& ctx) {
                         for (int64_t od = od0; od < od1; ++od)
                             for (int64_t oh = oh0; oh < oh1; ++oh) {
                                 const float* in_row =
-                                    in + (ad.input_pos(od, kd) * ah.in + ah.input_pos(oh, kh)) * aw.in;
+                                    in +
+                                    (ad.input_pos(od, kd) * ah.in + ah.input_pos(oh, kh)) * aw.in;
                                 float* out_row = out + (od * ah.out + oh) * aw.out;
                                 // in_tap[ow * stride] is the input under tap kw of output ow.
                                 const float* in_tap = in_row + aw.input_pos(0, kw);
                                 if (aw.stride == 1) {
-                                    for (int64_t ow = ow0; ow < ow1; ++ow) out_row[ow] += wv * in_tap[ow];
+                                    for (int64_t ow = ow0; ow < ow1; ++ow)
+                                        out_row[ow] += wv * in_tap[ow];
                                 } else {
                                     for (int64_t ow = ow0; ow < ow1; ++ow)
                                         out_row[ow] += wv * in_tap[ow * aw.stride];

@@ -45,9 +45,10 @@ void run_concat(NodeContext& ctx) {
         const Tensor& t = ctx.input(i);
         const int64_t chunk = dims_product(t.shape(), axis, t.rank());
         for (int64_t o = 0; o < outer && chunk > 0; ++o)
-            std::memcpy(static_cast<std::byte*>(y.raw()) + static_cast<size_t>(o * row + column) * elem,
-                        static_cast<const std::byte*>(t.raw()) + static_cast<size_t>(o * chunk) * elem,
-                        static_cast<size_t>(chunk) * elem);
+            std::memcpy(
+                static_cast<std::byte*>(y.raw()) + static_cast<size_t>(o * row + column) * elem,
+                static_cast<const std::byte*>(t.raw()) + static_cast<size_t>(o * chunk) * elem,
+                static_cast<size_t>(chunk) * elem);
         column += chunk;
     }
     ctx.set_output(0, std::move(y));
@@ -64,10 +65,12 @@ void run_split(NodeContext& ctx) {
     std::vector<int64_t> sizes = node.attr_ints("split");
     if (const Tensor* t = ctx.optional_input(1)) sizes = read_ints(*t);
     if (sizes.empty()) {
-        const int64_t parts = node.attr_int("num_outputs", static_cast<int64_t>(ctx.output_count()));
+        const int64_t parts =
+            node.attr_int("num_outputs", static_cast<int64_t>(ctx.output_count()));
         POT_CHECK(parts >= 1, "cannot split into ", parts, " parts");
         const int64_t chunk = (dim + parts - 1) / parts;
-        for (int64_t p = 0; p < parts; ++p) sizes.push_back(std::clamp(dim - p * chunk, int64_t{0}, chunk));
+        for (int64_t p = 0; p < parts; ++p)
+            sizes.push_back(std::clamp(dim - p * chunk, int64_t{0}, chunk));
     }
     POT_CHECK(sizes.size() == ctx.output_count(), "split has ", sizes.size(),
               " sizes but the node has ", ctx.output_count(), " outputs");

@@ -19,15 +19,17 @@ void run_gather(NodeContext& ctx) {
 
     int64_t outer = 1, inner = 1;
     for (int64_t d = 0; d < data.rank(); ++d)
-        if (d < axis) outer *= data.dim(d);
-        else if (d > axis) inner *= data.dim(d);
+        if (d < axis)
+            outer *= data.dim(d);
+        else if (d > axis)
+            inner *= data.dim(d);
     const auto picks = read_ints(indices);
     Tensor y(data.dtype(), out_shape);
     int64_t out = 0;
     for (int64_t o = 0; o < outer; ++o)
         for (int64_t pick : picks) {
-            POT_CHECK(pick >= -dim && pick < dim, "index ", pick, " is out of range for dim ",
-                      axis, " of size ", dim);
+            POT_CHECK(pick >= -dim && pick < dim, "index ", pick, " is out of range for dim ", axis,
+                      " of size ", dim);
             const int64_t row = pick < 0 ? pick + dim : pick;
             for (int64_t i = 0; i < inner; ++i)
                 copy_element(data, (o * dim + row) * inner + i, y, out++);

@@ -17,7 +17,8 @@ struct MatrixView {
 
 MatrixView matrix(const float* data, int64_t rows, int64_t cols, bool transposed) {
     // Stored row-major as [rows, cols], or as [cols, rows] when transposed.
-    return transposed ? MatrixView{data, rows, cols, 1, rows} : MatrixView{data, rows, cols, cols, 1};
+    return transposed ? MatrixView{data, rows, cols, 1, rows}
+                      : MatrixView{data, rows, cols, cols, 1};
 }
 
 // dst[M, N] = a[M, K] * b[K, N]. Each output row is computed by one task, summing over k in

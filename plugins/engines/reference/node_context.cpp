@@ -20,8 +20,8 @@ bool NodeContext::wants_output(size_t i) const {
 }
 
 void NodeContext::set_output(size_t i, Tensor tensor) {
-    POT_CHECK(i < outputs_.size(), "output ", i, " does not exist; the node has ",
-              outputs_.size(), " outputs");
+    POT_CHECK(i < outputs_.size(), "output ", i, " does not exist; the node has ", outputs_.size(),
+              " outputs");
     outputs_[i] = std::move(tensor);
 }
 

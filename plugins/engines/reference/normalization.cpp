@@ -14,7 +14,8 @@ std::vector<float> expand_to(const Tensor& t, const Shape& shape, const char* wh
     std::vector<float> out;
     out.reserve(static_cast<size_t>(shape_numel(shape)));
     const float* src = t.data<float>();
-    for_each_index(shape, [&](const std::vector<int64_t>& at) { out.push_back(src[offset_of(at, strides)]); });
+    for_each_index(
+        shape, [&](const std::vector<int64_t>& at) { out.push_back(src[offset_of(at, strides)]); });
     return out;
 }
 
@@ -86,8 +87,7 @@ void run_layer_normalization(NodeContext& ctx) {
         const double inv_std = 1.0 / std::sqrt(sq / static_cast<double>(inner) + epsilon);
         for (int64_t i = 0; i < inner; ++i) {
             const size_t k = static_cast<size_t>(i);
-            dst[o * inner + i] =
-                static_cast<float>((row[i] - mean) * inv_std) * scale[k] + bias[k];
+            dst[o * inner + i] = static_cast<float>((row[i] - mean) * inv_std) * scale[k] + bias[k];
         }
         mean_out.data<float>()[o] = static_cast<float>(mean);
         inv_std_out.data<float>()[o] = static_cast<float>(inv_std);

@@ -7,8 +7,8 @@ namespace pot::reference {
 
 void check_pad(const Node& node, int64_t opset) {
     const std::string mode = node.attr_string("mode", "constant");
-    POT_CHECK(mode == "constant" || mode == "reflect" || mode == "edge",
-              "Pad mode '", mode, "' is not supported; expected constant, reflect or edge");
+    POT_CHECK(mode == "constant" || mode == "reflect" || mode == "edge", "Pad mode '", mode,
+              "' is not supported; expected constant, reflect or edge");
 }
 
 void run_pad(NodeContext& ctx) {
@@ -49,8 +49,8 @@ void run_pad(NodeContext& ctx) {
             POT_CHECK(x.shape()[d] >= 2 || (begin[d] <= 0 && end[d] <= 0),
                       "reflect padding needs at least 2 elements along dim ", d);
         if (mode != "constant")
-            POT_CHECK(x.shape()[d] >= 1 || (begin[d] <= 0 && end[d] <= 0),
-                      "cannot ", mode, "-pad the empty dim ", d);
+            POT_CHECK(x.shape()[d] >= 1 || (begin[d] <= 0 && end[d] <= 0), "cannot ", mode,
+                      "-pad the empty dim ", d);
     }
 
     // Source index along one dim for output position o, or -1 for the constant value.

@@ -14,8 +14,9 @@ enum class PoolKind { Max, Average };
 
 // Runs `kind` pooling over every (image, channel) plane of `x` with the node's window attributes.
 Tensor pool(const Node& node, const Tensor& x, PoolKind kind) {
-    POT_CHECK(x.rank() >= 3 && x.rank() <= 5, "input must be [N, C, spatial...] with 1 to 3 "
-              "spatial dims, got shape ", shape_str(x.shape()));
+    POT_CHECK(x.rank() >= 3 && x.rank() <= 5,
+              "input must be [N, C, spatial...] with 1 to 3 spatial dims, got shape ",
+              shape_str(x.shape()));
     const Shape in_spatial(x.shape().begin() + 2, x.shape().end());
     const Shape kernel = node.attr_ints("kernel_shape");
     POT_CHECK(kernel.size() == in_spatial.size(), "kernel_shape ", shape_str(kernel),
@@ -73,10 +74,10 @@ Tensor pool(const Node& node, const Tensor& x, PoolKind kind) {
                     if (kind == PoolKind::Max) {
                         result = max_value;
                     } else {
-                        const int64_t divisor = count_include_pad
-                                                    ? padded_taps(ad, od) * padded_taps(ah, oh) *
-                                                          padded_taps(aw, ow)
-                                                    : count;
+                        const int64_t divisor =
+                            count_include_pad
+                                ? padded_taps(ad, od) * padded_taps(ah, oh) * padded_taps(aw, ow)
+                                : count;
                         // A window wholly in the padding averages nothing: 0, as ONNX Runtime.
                         result = count > 0 ? sum / static_cast<float>(divisor) : 0.0f;
                     }

@@ -34,7 +34,8 @@ LinearQuantParams linear_params(const NodeContext& ctx, const Tensor& x) {
     LinearQuantParams p;
     const Tensor& scale = ctx.float_input(1);
     const Tensor* zero_point = ctx.optional_input(2);
-    POT_CHECK(scale.rank() <= 1, "scale must be a scalar or 1-D, got shape ", shape_str(scale.shape()));
+    POT_CHECK(scale.rank() <= 1, "scale must be a scalar or 1-D, got shape ",
+              shape_str(scale.shape()));
     p.scale = scale.to_floats();
     for (float s : p.scale) POT_CHECK(s > 0.0f, "scale must be positive, got ", s);
     if (zero_point) {
@@ -48,9 +49,9 @@ LinearQuantParams linear_params(const NodeContext& ctx, const Tensor& x) {
     if (scale.rank() == 1) {
         // 1-D scale: per-axis along `axis` (default 1); a single value is still per-tensor.
         p.axis = normalize_axis(ctx.node().attr_int("axis", 1), x.rank());
-        POT_CHECK(x.dim(p.axis) == scale.numel() || scale.numel() == 1, "scale has ",
-                  scale.numel(), " values but dim ", p.axis, " of input ", shape_str(x.shape()),
-                  " has ", x.dim(p.axis));
+        POT_CHECK(x.dim(p.axis) == scale.numel() || scale.numel() == 1, "scale has ", scale.numel(),
+                  " values but dim ", p.axis, " of input ", shape_str(x.shape()), " has ",
+                  x.dim(p.axis));
     }
     if (p.scale.size() == 1) p.axis = -1;
     return p;

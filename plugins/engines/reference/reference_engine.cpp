@@ -110,7 +110,8 @@ std::vector<Tensor> ReferenceEngine::run(const std::vector<Tensor>& inputs,
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
         const Node& node = graph_.nodes[i];
         node_inputs.clear();
-        for (const auto& in : node.inputs) node_inputs.push_back(in.empty() ? nullptr : values.at(in));
+        for (const auto& in : node.inputs)
+            node_inputs.push_back(in.empty() ? nullptr : values.at(in));
         run_node(node, node_inputs, node_outputs, graph_.opset);
         for (size_t k = 0; k < node.outputs.size(); ++k) {
             const std::string& name = node.outputs[k];

@@ -25,9 +25,9 @@ const std::map<std::pair<std::string, std::string>, OpEntry>& op_table() {
         auto add = [&](const char* op, Kernel run, Checker check = nullptr) {
             t[{"", op}] = OpEntry{run, check};
         };
-        for (const char* op : {"Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh",
-                               "Erf", "Sqrt", "Exp", "Log", "Abs", "Neg", "Reciprocal", "Floor",
-                               "Ceil"})
+        for (const char* op :
+             {"Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Sqrt",
+              "Exp", "Log", "Abs", "Neg", "Reciprocal", "Floor", "Ceil"})
             add(op, run_unary, check_unary);
         add("Clip", run_clip);
         add("Identity", run_identity);
@@ -73,8 +73,8 @@ const OpEntry* find_op(const Node& node) {
 
 std::string unsupported_message(const Node& node) {
     return str_cat("reference engine does not support op '", node.op_type, "'",
-                   node.domain.empty() ? "" : str_cat(" of domain '", node.domain, "'"),
-                   " (node '", node.name, "')");
+                   node.domain.empty() ? "" : str_cat(" of domain '", node.domain, "'"), " (node '",
+                   node.name, "')");
 }
 
 }  // namespace

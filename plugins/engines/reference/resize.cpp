@@ -28,12 +28,18 @@ float source_coordinate(const std::string& mode, float x, const ResizeAxis& a) {
 // Input index nearest to `x` (ONNX nearest_mode); "simple" is the opset-10 rule.
 int64_t nearest_index(const std::string& mode, float x, const ResizeAxis& a) {
     float r;
-    if (mode == "round_prefer_floor") r = x == std::floor(x) + 0.5f ? std::floor(x) : std::round(x);
-    else if (mode == "round_prefer_ceil") r = std::round(x);  // halves round away from zero
-    else if (mode == "floor") r = std::floor(x);
-    else if (mode == "ceil") r = std::ceil(x);
-    else if (mode == "simple") r = a.scale < 1.0f ? std::ceil(x) : std::trunc(x);
-    else POT_THROW(Runtime, "nearest_mode '", mode, "' is not supported");
+    if (mode == "round_prefer_floor")
+        r = x == std::floor(x) + 0.5f ? std::floor(x) : std::round(x);
+    else if (mode == "round_prefer_ceil")
+        r = std::round(x);  // halves round away from zero
+    else if (mode == "floor")
+        r = std::floor(x);
+    else if (mode == "ceil")
+        r = std::ceil(x);
+    else if (mode == "simple")
+        r = a.scale < 1.0f ? std::ceil(x) : std::trunc(x);
+    else
+        POT_THROW(Runtime, "nearest_mode '", mode, "' is not supported");
     return std::clamp(static_cast<int64_t>(r), int64_t{0}, a.in - 1);
 }
 

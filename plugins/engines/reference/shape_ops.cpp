@@ -79,7 +79,8 @@ void run_unsqueeze(NodeContext& ctx) {
     }
     Shape shape;
     size_t next = 0;
-    for (size_t d = 0; d < inserted.size(); ++d) shape.push_back(inserted[d] ? 1 : x.shape()[next++]);
+    for (size_t d = 0; d < inserted.size(); ++d)
+        shape.push_back(inserted[d] ? 1 : x.shape()[next++]);
     ctx.set_output(0, x.reshaped(shape));
 }
 
@@ -88,7 +89,9 @@ void run_shape(NodeContext& ctx) {
     const Shape& shape = ctx.input(0).shape();
     const auto rank = static_cast<int64_t>(shape.size());
     // Opset 15 start/end select a slice of the dims, clamped like Python slicing.
-    auto clamp_dim = [rank](int64_t v) { return std::clamp(v < 0 ? v + rank : v, int64_t{0}, rank); };
+    auto clamp_dim = [rank](int64_t v) {
+        return std::clamp(v < 0 ? v + rank : v, int64_t{0}, rank);
+    };
     const int64_t start = clamp_dim(ctx.node().attr_int("start", 0));
     const int64_t end = clamp_dim(ctx.node().attr_int("end", rank));
     std::vector<int64_t> dims;

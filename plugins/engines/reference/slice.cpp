@@ -61,7 +61,8 @@ void run_slice(NodeContext& ctx) {
     int64_t i = 0;
     for_each_index(out_shape, [&](const std::vector<int64_t>& at) {
         int64_t offset = 0;
-        for (size_t d = 0; d < at.size(); ++d) offset += (first[d] + at[d] * step[d]) * in_strides[d];
+        for (size_t d = 0; d < at.size(); ++d)
+            offset += (first[d] + at[d] * step[d]) * in_strides[d];
         copy_element(x, offset, y, i++);
     });
     ctx.set_output(0, std::move(y));

@@ -48,11 +48,16 @@ inline int64_t offset_of(const std::vector<int64_t>& index, const Shape& strides
 template <typename F>
 decltype(auto) visit_dtype(DType dtype, F&& f) {
     switch (dtype) {
-        case DType::F32: return f(float{});
-        case DType::I8: return f(int8_t{});
-        case DType::U8: return f(uint8_t{});
-        case DType::I32: return f(int32_t{});
-        case DType::I64: return f(int64_t{});
+        case DType::F32:
+            return f(float{});
+        case DType::I8:
+            return f(int8_t{});
+        case DType::U8:
+            return f(uint8_t{});
+        case DType::I32:
+            return f(int32_t{});
+        case DType::I64:
+            return f(int64_t{});
     }
     POT_THROW(Runtime, "unknown element type ", static_cast<int>(dtype));
 }

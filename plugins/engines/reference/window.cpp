@@ -8,14 +8,15 @@ void check_auto_pad(const Node& node) {
     const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
     POT_CHECK(auto_pad == "NOTSET" || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER" ||
                   auto_pad == "VALID",
-              "unknown auto_pad '", auto_pad, "'; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID");
+              "unknown auto_pad '", auto_pad,
+              "'; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID");
 }
 
 std::vector<WindowAxis> window_axes(const Node& node, const Shape& in, const Shape& kernel,
                                     bool ceil_mode) {
     const size_t rank = in.size();
-    POT_CHECK(kernel.size() == rank, "kernel has ", kernel.size(), " spatial dims but the input has ",
-              rank);
+    POT_CHECK(kernel.size() == rank, "kernel has ", kernel.size(),
+              " spatial dims but the input has ", rank);
     const auto strides = node.attr_ints("strides", std::vector<int64_t>(rank, 1));
     const auto dilations = node.attr_ints("dilations", std::vector<int64_t>(rank, 1));
     const auto pads = node.attr_ints("pads", std::vector<int64_t>(2 * rank, 0));
@@ -68,8 +69,8 @@ void WindowAxis::valid_outputs(int64_t k, int64_t& first, int64_t& last) const {
 }
 
 std::vector<WindowAxis> as_3d(std::vector<WindowAxis> axes) {
-    POT_CHECK(!axes.empty() && axes.size() <= 3, "only 1 to 3 spatial dimensions are supported, got ",
-              axes.size());
+    POT_CHECK(!axes.empty() && axes.size() <= 3,
+              "only 1 to 3 spatial dimensions are supported, got ", axes.size());
     while (axes.size() < 3) axes.insert(axes.begin(), WindowAxis{});
     return axes;
 }

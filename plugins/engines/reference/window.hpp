@@ -10,13 +10,13 @@ namespace pot::reference {
 
 /// Geometry of a sliding window along one spatial axis (Conv and pooling).
 struct WindowAxis {
-    int64_t in = 1;         ///< input length
-    int64_t kernel = 1;     ///< taps
+    int64_t in = 1;      ///< input length
+    int64_t kernel = 1;  ///< taps
     int64_t stride = 1;
     int64_t dilation = 1;
     int64_t pad_begin = 0;  ///< positions of implicit padding before the input
     int64_t pad_end = 0;
-    int64_t out = 1;        ///< output length
+    int64_t out = 1;  ///< output length
 
     /// Input position of tap `k` of output position `o` (may fall in the padding).
     int64_t input_pos(int64_t o, int64_t k) const { return o * stride - pad_begin + k * dilation; }
