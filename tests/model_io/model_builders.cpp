@@ -8,7 +8,7 @@
 
 namespace pot::test {
 
-Tensor random_tensor(const Shape& shape, uint32_t seed, float lo, float hi) {
+Tensor uniform_tensor(const Shape& shape, uint32_t seed, float lo, float hi) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> dist(lo, hi);
     Tensor t(DType::F32, shape);
@@ -23,10 +23,10 @@ Graph conv_relu_graph(const ConvReluSpec& spec) {
     g.inputs.push_back({"x", DType::F32, {1, spec.in_channels, spec.size, spec.size}});
     g.outputs.push_back({"y", DType::F32, {1, spec.out_channels, spec.size, spec.size}});
     g.initializers["conv.weight"] =
-        random_tensor({spec.out_channels, spec.in_channels, spec.kernel, spec.kernel}, spec.seed);
+        uniform_tensor({spec.out_channels, spec.in_channels, spec.kernel, spec.kernel}, spec.seed);
     Node conv{"conv", "Conv", "", {"x", "conv.weight"}, {"conv_out"}, {}};
     if (spec.with_bias) {
-        g.initializers["conv.bias"] = random_tensor({spec.out_channels}, spec.seed + 1);
+        g.initializers["conv.bias"] = uniform_tensor({spec.out_channels}, spec.seed + 1);
         conv.inputs.push_back("conv.bias");
     }
     const int64_t pad = spec.kernel / 2;

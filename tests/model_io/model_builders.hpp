@@ -25,7 +25,7 @@ struct ConvReluSpec {
 Graph conv_relu_graph(const ConvReluSpec& spec);
 
 /// Tensor of uniform values in [lo, hi) from a fixed seed.
-Tensor random_tensor(const Shape& shape, uint32_t seed, float lo = -1.0f, float hi = 1.0f);
+Tensor uniform_tensor(const Shape& shape, uint32_t seed, float lo = -1.0f, float hi = 1.0f);
 
 /// NCHW convolution, stride 1, no groups, symmetric zero padding `pad`; bias may be empty.
 Tensor conv2d_reference(const Tensor& x, const Tensor& w, const Tensor& bias, int64_t pad);

@@ -90,7 +90,7 @@ TEST(FoldBatchNorm, GemmWithTransposedWeightScalesRowsAndFoldsBeta) {
     Graph g;
     g.inputs.push_back({"x", DType::F32, {2, 4}});
     g.outputs.push_back({"y", DType::F32, {2, 3}});
-    const Tensor w = pot::test::random_tensor({3, 4}, 7);  // [N, K] with transB
+    const Tensor w = pot::test::uniform_tensor({3, 4}, 7);  // [N, K] with transB
     g.initializers["fc.weight"] = w;
     g.initializers["fc.bias"] = Tensor::from_vector<float>({3}, {1.0f, 2.0f, 3.0f});
     g.nodes.push_back({"fc", "Gemm", "", {"x", "fc.weight", "fc.bias"}, {"h"},
@@ -115,7 +115,7 @@ TEST(FoldBatchNorm, MatMulWithTwoDimensionalInputBecomesGemmWithBias) {
     Graph g;
     g.inputs.push_back({"x", DType::F32, {2, 4}});
     g.outputs.push_back({"y", DType::F32, {2, 3}});
-    const Tensor w = pot::test::random_tensor({4, 3}, 8);  // [K, N]
+    const Tensor w = pot::test::uniform_tensor({4, 3}, 8);  // [K, N]
     g.initializers["mm.weight"] = w;
     g.nodes.push_back({"mm", "MatMul", "", {"x", "mm.weight"}, {"h"}, {}});
     add_batch_norm(g, "h", "y", bn_params());

@@ -6,7 +6,7 @@
 #include "model_builders.hpp"
 #include "pot/core/model_io.hpp"
 #include "pot/fake_quantize_node.hpp"
-#include "support/temp_dir.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include "model_builders.hpp"
 #include "pot/core/model_io.hpp"
 #include "pot/fake_quantize_node.hpp"
-#include "support/ort_runner.hpp"
-#include "support/temp_dir.hpp"
+#include "ort_runner.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -51,7 +51,7 @@ Tensor quantized_conv_relu_reference(const Graph& g, const Tensor& x, const pot:
 TEST(OnnxRuntime, FloatConvReluMatchesPlainLoops) {
     REQUIRE_ONNXRUNTIME();
     const Graph g = pot::test::conv_relu_graph({});
-    const Tensor x = pot::test::random_tensor({1, 2, 5, 5}, 11);
+    const Tensor x = pot::test::uniform_tensor({1, 2, 5, 5}, 11);
     const auto out = run(g, {x});
     ASSERT_EQ(out.size(), 1u);
     const Tensor expected = pot::test::relu_reference(
@@ -78,7 +78,7 @@ TEST(OnnxRuntime, QuantizedConvReluEqualsFakeQuantizeStepByStep) {
     pot::insert_fake_quantize(g, FakeQuantizeSite{"conv.weight", std::string("conv"), 1}, pw, 4);
     pot::insert_fake_quantize(g, FakeQuantizeSite{"y", std::nullopt, 0}, py, 4);
 
-    const Tensor x = pot::test::random_tensor({1, 2, 6, 6}, 21, -9.0f, 9.0f);
+    const Tensor x = pot::test::uniform_tensor({1, 2, 6, 6}, 21, -9.0f, 9.0f);
     const auto out = run(g, {x});
     ASSERT_EQ(out.size(), 1u);
     const Tensor expected = quantized_conv_relu_reference(g, x, px, pw, py, weight);
@@ -98,7 +98,7 @@ TEST(OnnxRuntime, QuantizedConvReluWithMeasuredRangesStaysWithinOneStep) {
     ConvReluSpec spec{.in_channels = 4, .out_channels = 8, .size = 8, .kernel = 3, .with_bias = true, .seed = 6};
     Graph g = pot::test::conv_relu_graph(spec);
     const Tensor weight = g.constant("conv.weight");
-    const Tensor x = pot::test::random_tensor({1, 4, 8, 8}, 31, -1.0f, 1.0f);
+    const Tensor x = pot::test::uniform_tensor({1, 4, 8, 8}, 31, -1.0f, 1.0f);
     const auto px = pot::fake_quantize_from_range({-1.0f}, {1.0f}, {8, false, true, false}, -1);
     std::vector<float> w_lo, w_hi;
     for (int64_t o = 0; o < 8; ++o) {

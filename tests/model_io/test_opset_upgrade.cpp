@@ -9,8 +9,8 @@
 #include "model_builders.hpp"
 #include "pot/core/model_io.hpp"
 #include "pot/fake_quantize_node.hpp"
-#include "support/ort_runner.hpp"
-#include "support/temp_dir.hpp"
+#include "ort_runner.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
@@ -74,7 +74,7 @@ TEST_P(OpsetUpgrade, UpgradedModelRunsInOnnxRuntimeAndMatchesTheReference) {
     const Graph g = clip_unsqueeze_graph(GetParam());
     pot::test::TempDir dir;
     pot::core::save_onnx(g, dir / "m.onnx");
-    const Tensor x = pot::test::random_tensor({2, 4}, 3, -1.0f, 1.0f);
+    const Tensor x = pot::test::uniform_tensor({2, 4}, 3, -1.0f, 1.0f);
     const auto out = pot::test::run_in_onnxruntime(dir / "m.onnx", {x});
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].shape(), (pot::Shape{1, 2, 4}));
@@ -120,7 +120,7 @@ TEST(OpsetUpgradeSoftmax, SoftmaxOnAnInnerAxisKeepsItsOldMeaning) {
     if (!why.empty()) GTEST_SKIP() << "structure checked; running needs ONNX Runtime: " << why;
     pot::test::TempDir dir;
     pot::core::save_onnx(g, dir / "m.onnx");
-    const Tensor x = pot::test::random_tensor({2, 3, 4}, 8, -2.0f, 2.0f);
+    const Tensor x = pot::test::uniform_tensor({2, 3, 4}, 8, -2.0f, 2.0f);
     const auto got = pot::test::run_in_onnxruntime(dir / "m.onnx", {x});
     const Tensor xq = pot::test::apply_fake_quantize(x, pot::read_fake_quantize(g, g.nodes[0]));
     Tensor expected(DType::F32, {2, 3, 4});

@@ -1,4 +1,4 @@
-#include "support/npy.hpp"
+#include "npy.hpp"
 
 #include "pot/core/npy.hpp"
 

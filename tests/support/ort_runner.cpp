@@ -1,12 +1,12 @@
-#include "support/ort_runner.hpp"
+#include "ort_runner.hpp"
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "pot/error.hpp"
-#include "support/npy.hpp"
-#include "support/temp_dir.hpp"
+#include "npy.hpp"
+#include "temp_dir.hpp"
 
 namespace pot::test {
 
