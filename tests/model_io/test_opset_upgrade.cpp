@@ -88,6 +88,91 @@ TEST_P(OpsetUpgrade, UpgradedModelRunsInOnnxRuntimeAndMatchesTheReference) {
 INSTANTIATE_TEST_SUITE_P(FromOpset, OpsetUpgrade, ::testing::Values(9, 11, 12),
                          [](const auto& info) { return "opset" + std::to_string(info.param); });
 
+/// Opset-9 chain of ops whose signatures changed before 13:
+/// x[1,1,2,3] -> FakeQuantize -> Pad(pads attr, value 0.5) -> Slice(attrs: rows 1..2)
+/// -> Upsample(scales attr 1,1,2,2) -> Dropout(ratio attr) -> ReduceSum(axes attr [3])
+/// -> Squeeze(axes attr [3]) -> y[1,1,4]
+Graph opset9_chain() {
+    Graph g;
+    g.opset = 9;
+    g.inputs.push_back({"x", DType::F32, {1, 1, 2, 3}});
+    g.outputs.push_back({"y", DType::F32, {1, 1, 4}});
+    g.initializers["scales"] = Tensor::from_vector<float>({4}, {1, 1, 2, 2});
+    g.nodes.push_back({"pad", "Pad", "", {"x"}, {"padded"},
+                       {{"pads", std::vector<int64_t>{0, 0, 1, 1, 0, 0, 1, 1}}, {"value", 0.5f}}});
+    g.nodes.push_back({"slice", "Slice", "", {"padded"}, {"rows"},
+                       {{"starts", std::vector<int64_t>{1}}, {"ends", std::vector<int64_t>{3}},
+                        {"axes", std::vector<int64_t>{2}}}});
+    g.nodes.push_back({"upsample", "Upsample", "", {"rows", "scales"}, {"big"}, {{"mode", std::string("nearest")}}});
+    g.nodes.push_back({"dropout", "Dropout", "", {"big"}, {"kept"}, {{"ratio", 0.25f}}});
+    g.nodes.push_back({"sum", "ReduceSum", "", {"kept"}, {"summed"}, {{"axes", std::vector<int64_t>{3}}}});
+    g.nodes.push_back({"squeeze", "Squeeze", "", {"summed"}, {"y"}, {{"axes", std::vector<int64_t>{3}}}});
+    pot::insert_fake_quantize(g, FakeQuantizeSite{"x", std::nullopt, 0},
+                              fake_quantize_params(DType::U8, {1.0f / 32}, {128}), 4);
+    return g;
+}
+
+TEST(OpsetUpgradeChain, AttributesBecomeInputsAndUpsampleBecomesResize) {
+    const Graph out = pot::core::parse_onnx(pot::core::serialize_onnx(opset9_chain()), "memory");
+    EXPECT_EQ(out.opset, 13);
+    EXPECT_EQ(op_types(out), (std::vector<std::string>{"FakeQuantize", "Pad", "Slice", "Resize", "Dropout",
+                                                       "ReduceSum", "Squeeze"}));
+    const Node& pad = node_named(out, "pad");
+    ASSERT_EQ(pad.inputs.size(), 3u);
+    EXPECT_EQ(out.constant(pad.inputs[1]).to_ints(), (std::vector<int64_t>{0, 0, 1, 1, 0, 0, 1, 1}));
+    EXPECT_EQ(out.constant(pad.inputs[2]).to_floats(), std::vector<float>{0.5f});
+    const Node& slice = node_named(out, "slice");
+    ASSERT_EQ(slice.inputs.size(), 4u);
+    EXPECT_EQ(out.constant(slice.inputs[3]).to_ints(), std::vector<int64_t>{2});
+    const Node& resize = node_named(out, "upsample");
+    ASSERT_EQ(resize.inputs.size(), 3u);
+    EXPECT_EQ(resize.inputs[1], "");
+    EXPECT_EQ(resize.attr_string("coordinate_transformation_mode", ""), "asymmetric");
+    EXPECT_EQ(resize.attr_string("nearest_mode", ""), "floor");
+    EXPECT_EQ(node_named(out, "dropout").inputs.size(), 2u);
+    EXPECT_EQ(out.constant(node_named(out, "sum").inputs.at(1)).to_ints(), std::vector<int64_t>{3});
+    EXPECT_EQ(out.constant(node_named(out, "squeeze").inputs.at(1)).to_ints(), std::vector<int64_t>{3});
+}
+
+TEST(OpsetUpgradeChain, UpgradedChainComputesWhatTheOpset9ChainMeans) {
+    const std::string why = pot::test::onnxruntime_unavailable_reason();
+    const char* skip = std::getenv("POT_SKIP_ONNXRUNTIME");
+    if (!why.empty() && skip && std::string(skip) == "1") GTEST_SKIP() << why;
+    ASSERT_TRUE(why.empty()) << why;
+    const Graph g = opset9_chain();
+    pot::test::TempDir dir;
+    pot::core::save_onnx(g, dir / "m.onnx");
+    const Tensor x = pot::test::uniform_tensor({1, 1, 2, 3}, 4, -2.0f, 2.0f);
+    const auto out = pot::test::run_in_onnxruntime(dir / "m.onnx", {x});
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_EQ(out[0].shape(), (pot::Shape{1, 1, 4}));
+    const Tensor xq = pot::test::apply_fake_quantize(x, pot::read_fake_quantize(g, g.nodes[0]));
+    // Row r of the padded slice is [0.5, x[r], 0.5]; upsampling doubles rows and columns, so output
+    // row i sums every element of source row i / 2 twice.
+    for (int64_t i = 0; i < 4; ++i) {
+        float row = 1.0f;
+        for (int64_t c = 0; c < 3; ++c) row += xq.data<float>()[(i / 2) * 3 + c];
+        EXPECT_NEAR(out[0].data<float>()[i], 2.0f * row, 1e-5f) << i;
+    }
+}
+
+TEST(OpsetUpgradeChain, SplitSizesMoveToAnInput) {
+    Graph g;
+    g.opset = 11;
+    g.inputs.push_back({"x", DType::F32, {2, 4}});
+    g.outputs.push_back({"a", DType::F32, {2, 1}});
+    g.outputs.push_back({"b", DType::F32, {2, 3}});
+    g.nodes.push_back({"split", "Split", "", {"x"}, {"a", "b"},
+                       {{"axis", int64_t{1}}, {"split", std::vector<int64_t>{1, 3}}}});
+    pot::insert_fake_quantize(g, FakeQuantizeSite{"x", std::nullopt, 0},
+                              fake_quantize_params(DType::U8, {0.1f}, {128}), 2);
+    const Graph out = pot::core::parse_onnx(pot::core::serialize_onnx(g), "memory");
+    const Node& split = node_named(out, "split");
+    ASSERT_EQ(split.inputs.size(), 2u);
+    EXPECT_FALSE(split.has_attr("split"));
+    EXPECT_EQ(out.constant(split.inputs[1]).to_ints(), (std::vector<int64_t>{1, 3}));
+}
+
 TEST(OpsetUpgradeSoftmax, SoftmaxOnTheLastAxisKeepsOneNodeWithAnExplicitAxis) {
     Graph g;
     g.opset = 11;
