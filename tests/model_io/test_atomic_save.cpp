@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -50,6 +51,18 @@ TEST(AtomicSave, SaveBelowARegularFileFailsAndLeavesNothing) {
     const auto file = dir / "plain" / "m.onnx";
     expect_error_naming([&] { pot::core::save_onnx(pot::test::conv_relu_graph({}), file); }, file);
     EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"plain"});
+}
+
+TEST(AtomicSave, SaveIntoAReadOnlyFolderFailsAndLeavesNothing) {
+    if (::geteuid() == 0) GTEST_SKIP() << "root may write into read-only folders; covered by the other failure tests";
+    pot::test::TempDir dir;
+    const auto folder = dir / "read_only";
+    std::filesystem::create_directory(folder);
+    std::filesystem::permissions(folder, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    const auto file = folder / "m.onnx";
+    expect_error_naming([&] { pot::core::save_onnx(pot::test::conv_relu_graph({}), file); }, file);
+    std::filesystem::permissions(folder, std::filesystem::perms::owner_all);
+    EXPECT_TRUE(entries(folder).empty());
 }
 
 // The rename is the last step: a target that cannot be replaced (a folder) fails after the bytes
