@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <sstream>
 
 namespace pot {
 
@@ -17,6 +18,7 @@ const char* reducer_name(ReducerKind kind) {
         case ReducerKind::MeanQuantileLow: return "mean_quantile_low";
         case ReducerKind::MeanQuantileHigh: return "mean_quantile_high";
         case ReducerKind::Mean: return "mean";
+        case ReducerKind::Histogram: return "histogram";
     }
     return "unknown";
 }
@@ -25,6 +27,13 @@ std::string StatisticRequest::key() const {
     std::string k = str_cat(value, "|", reducer_name(reducer), "|", axis);
     if (reducer == ReducerKind::MeanQuantileLow || reducer == ReducerKind::MeanQuantileHigh)
         k += str_cat("|", quantile);
+    if (reducer == ReducerKind::Histogram) {
+        // Full precision: two ranges that print alike at 6 digits are still different requests.
+        std::ostringstream spec;
+        spec.precision(17);
+        spec << "|" << histogram.low << "|" << histogram.high << "|" << histogram.bins;
+        k += spec.str();
+    }
     return k;
 }
 
@@ -183,11 +192,53 @@ private:
     std::vector<double> count_;
 };
 
+// Counts every element into fixed bins as batches pass, so memory is one counter per bin.
+class HistogramReducer : public Reducer {
+public:
+    explicit HistogramReducer(StatisticRequest request)
+        : request_(std::move(request)), counts_(static_cast<size_t>(request_.histogram.bins), 0) {}
+
+    void update(const Tensor& batch_tensor) override {
+        const Tensor t = batch_tensor.dtype() == DType::F32 ? Tensor() : batch_tensor.cast(DType::F32);
+        const Tensor& src = batch_tensor.dtype() == DType::F32 ? batch_tensor : t;
+        const double low = request_.histogram.low;
+        const double bins_per_unit =
+            static_cast<double>(request_.histogram.bins) / (request_.histogram.high - low);
+        const double last = static_cast<double>(request_.histogram.bins - 1);
+        const float* x = src.data<float>();
+        for (int64_t i = 0; i < src.numel(); ++i) {
+            if (std::isnan(x[i])) continue;
+            const double bin = std::clamp(std::floor((x[i] - low) * bins_per_unit), 0.0, last);
+            ++counts_[static_cast<size_t>(bin)];
+        }
+        seen_ = true;
+    }
+
+    Tensor result() const override {
+        POT_CHECK(seen_, "statistic '", request_.key(), "' saw no data");
+        return Tensor::from_vector<int64_t>({request_.histogram.bins}, counts_);
+    }
+
+private:
+    StatisticRequest request_;
+    std::vector<int64_t> counts_;
+    bool seen_ = false;
+};
+
 }  // namespace
 
 std::unique_ptr<Reducer> make_reducer(const StatisticRequest& request) {
     POT_CHECK(request.quantile >= 0.0 && request.quantile <= 0.5, "statistic quantile must be in "
               "[0, 0.5], got ", request.quantile);
+    if (request.reducer == ReducerKind::Histogram) {
+        const auto& h = request.histogram;
+        POT_CHECK(request.axis < 0, "histogram of value '", request.value,
+                  "' is per tensor; got axis ", request.axis);
+        POT_CHECK(h.bins > 0 && std::isfinite(h.low) && std::isfinite(h.high) && h.high > h.low,
+                  "histogram of value '", request.value, "' needs bins > 0 and a finite range with "
+                  "low < high; got ", h.bins, " bins over [", h.low, ", ", h.high, "]");
+        return std::make_unique<HistogramReducer>(request);
+    }
     return std::make_unique<ElementwiseReducer>(request);
 }
 

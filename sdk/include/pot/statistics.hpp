@@ -21,10 +21,22 @@ enum class ReducerKind {
     MeanQuantileLow,   ///< mean over samples of each sample's `quantile`-quantile
     MeanQuantileHigh,  ///< mean over samples of each sample's (1 - `quantile`)-quantile
     Mean,           ///< mean of all elements
+    /// Counts of all elements in StatisticRequest::histogram's equal-width bins (per tensor only).
+    /// Elements below the range count in the first bin, above it in the last; NaN is skipped.
+    /// The result is an I64 tensor of shape [bins].
+    Histogram,
 };
 
-/// "min", "max", "abs_max", "mean_min", "mean_max", "mean_quantile_low", "mean_quantile_high", "mean"
+/// "min", "max", "abs_max", "mean_min", "mean_max", "mean_quantile_low", "mean_quantile_high",
+/// "mean", "histogram"
 POT_SDK_VISIBLE const char* reducer_name(ReducerKind kind);
+
+/// Equal-width bins over [low, high] for ReducerKind::Histogram.
+struct HistogramSpec {
+    double low = 0.0;
+    double high = 0.0;
+    int64_t bins = 0;
+};
 
 /// One statistic an algorithm asks the engine to collect.
 struct POT_SDK_VISIBLE StatisticRequest {
@@ -34,8 +46,10 @@ struct POT_SDK_VISIBLE StatisticRequest {
     /// result holds one number per channel.
     int64_t axis = -1;
     double quantile = 1e-4;  ///< for the quantile reducers
+    HistogramSpec histogram = {};  ///< for ReducerKind::Histogram
 
-    /// Unique, stable text identifying this request (value, reducer, axis, quantile).
+    /// Unique, stable text identifying this request (value, reducer, axis, quantile; the
+    /// histogram's range and bins for ReducerKind::Histogram).
     std::string key() const;
 };
 
