@@ -5,27 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "pot/fake_quantize_node.hpp"
+#include "range_estimation.hpp"
+#include "range_unify.hpp"
+#include "range_weights.hpp"
 
 namespace pot::min_max {
 
 namespace {
-
-// Per-output-channel [min, max] of a weight tensor along `axis` (one pair when axis < 0).
-std::pair<std::vector<float>, std::vector<float>> weight_ranges(const Tensor& w, int64_t axis) {
-    const auto values = w.to_floats();
-    int64_t channels = 1, inner = 1;
-    if (axis >= 0) {
-        channels = w.dim(axis);
-        for (int64_t d = axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
-    }
-    std::vector<float> lo(static_cast<size_t>(channels), 0.0f), hi(static_cast<size_t>(channels), 0.0f);
-    for (size_t i = 0; i < values.size(); ++i) {
-        const auto c = static_cast<size_t>((static_cast<int64_t>(i) / inner) % channels);
-        lo[c] = std::min(lo[c], values[i]);
-        hi[c] = std::max(hi[c], values[i]);
-    }
-    return {lo, hi};
-}
 
 nlohmann::json describe(const QuantizationPoint& p, const FakeQuantizeParams& fq) {
     nlohmann::json j = {{"value", p.value},
@@ -56,9 +42,7 @@ std::vector<QuantizationPoint> MinMax::points_for(const Graph& graph, HostServic
 }
 
 std::vector<StatisticRequest> MinMax::range_requests(const std::string& value) const {
-    const auto& range = settings_.activations.range;
-    return {StatisticRequest{value, range.low, -1, range.outlier_prob},
-            StatisticRequest{value, range.high, -1, range.outlier_prob}};
+    return range_first_pass_requests(settings_.activations.range, value);
 }
 
 std::vector<StatisticRequest> MinMax::statistics_needed(const Graph& graph, HostServices& host) {
@@ -73,6 +57,16 @@ std::vector<StatisticRequest> MinMax::statistics_needed(const Graph& graph, Host
 
 void MinMax::apply(Graph& graph, const Statistics& stats, HostServices& host) {
     const auto points = points_for(graph, host);
+    std::vector<std::string> activation_values;
+    for (const auto& p : points)
+        if (p.kind == QuantizationPoint::Kind::Activation) activation_values.push_back(p.value);
+    // Every range is settled before the first FakeQuantize goes in: the histogram pass runs on
+    // the model as the first pass saw it.
+    auto ranges = estimate_activation_ranges(graph, activation_values, stats, host,
+                                             settings_.activations, settings_.stat_subset_size);
+    std::vector<std::vector<std::string>> shared;
+    if (settings_.unify_scales.value_or(host.target_device() == "CPU")) shared = unify_ranges(graph, ranges);
+
     nlohmann::json report = nlohmann::json::array();
     size_t weights = 0, activations = 0;
     for (const auto& p : points) {
@@ -81,7 +75,7 @@ void MinMax::apply(Graph& graph, const Statistics& stats, HostServices& host) {
         FakeQuantizeSite site{p.value, std::nullopt, 0};
         if (p.kind == QuantizationPoint::Kind::Weight) {
             const Tensor& w = graph.constant(p.value);
-            const auto [lo, hi] = weight_ranges(w, p.axis);
+            const auto [lo, hi] = weight_ranges(w, p.axis, settings_.weights);
             QuantSpec spec{settings_.weights.bits, /*symmetric=*/true, /*is_signed=*/true,
                            /*narrow_range=*/true};
             fq = fake_quantize_from_range(lo, hi, spec, p.axis);
@@ -89,15 +83,10 @@ void MinMax::apply(Graph& graph, const Statistics& stats, HostServices& host) {
             site = {p.value, p.node, p.input_index};
             ++weights;
         } else {
-            const auto requests = range_requests(p.value);
-            float lo = stats.get(requests[0]).to_floats().at(0);
-            const float hi = stats.get(requests[1]).to_floats().at(0);
-            if (settings_.activations.range.high == ReducerKind::AbsMax) lo = -hi;
-            POT_CHECK(std::isfinite(lo) && std::isfinite(hi), "activation '", p.value,
-                      "' has a non-finite range [", lo, ", ", hi, "]");
+            const ValueRange r = ranges.at(p.value);
             QuantSpec spec{settings_.activations.bits, settings_.activations.symmetric,
-                           /*is_signed=*/lo < 0.0f, /*narrow_range=*/false};
-            fq = fake_quantize_from_range({lo}, {hi}, spec, -1);
+                           /*is_signed=*/r.low < 0.0f, /*narrow_range=*/false};
+            fq = fake_quantize_from_range({r.low}, {r.high}, spec, -1);
             rank = static_cast<int64_t>(graph.shape_of(p.value).value_or(Shape{}).size());
             ++activations;
         }
@@ -105,6 +94,7 @@ void MinMax::apply(Graph& graph, const Statistics& stats, HostServices& host) {
         report.push_back(describe(p, fq));
     }
     host.report(name(), "quantized", report.dump());
+    if (!shared.empty()) host.report(name(), "shared_ranges", nlohmann::json(shared).dump());
     host.log(LogLevel::Info, str_cat(name(), ": quantized ", weights, " weight tensors and ", activations,
                                      " activations"));
 }

@@ -11,7 +11,9 @@ namespace pot::min_max {
 
 /// MinMaxQuantization: puts FakeQuantize on the inputs, outputs and weights of the ops the target
 /// device's hardware config names, with ranges from activation statistics (per tensor) and from
-/// the weights themselves (max |w| per output channel, symmetric, narrow range).
+/// the weights themselves (max |w| or ADMM per output channel, symmetric, narrow range).
+/// Histogram range methods (KL, MSE, ACIQ, ...) collect their histograms in a second pass from
+/// apply(); the first pass (statistics_needed) only asks for min and max then.
 class MinMax final : public Algorithm {
 public:
     explicit MinMax(const Params& params);
@@ -23,7 +25,7 @@ public:
     uint64_t seed() const override { return settings_.seed; }
     void apply(Graph& graph, const Statistics& stats, HostServices& host) override;
 
-    /// The requests for the range of activation `value`: [low, high].
+    /// The first-pass requests for the range of activation `value`: [low, high].
     std::vector<StatisticRequest> range_requests(const std::string& value) const;
 
 private:

@@ -10,6 +10,8 @@
 #include "pot/graph.hpp"
 #include "pot/params.hpp"
 #include "pot/statistics.hpp"
+#include "range_aciq.hpp"
+#include "range_admm.hpp"
 
 namespace pot::min_max {
 
@@ -18,11 +20,24 @@ namespace pot::min_max {
 /// runtime we target requires zero-point-free weights).
 enum class Preset { Performance, Mixed, Accuracy };
 
-/// How an activation's range [low, high] is estimated from its statistics.
+/// Where an activation's range comes from. `Statistics` reads the low/high reducers directly
+/// (min_max, mean_min_max, quantile); every other method picks a clipping threshold T on |x| from
+/// a histogram collected in a second pass, and the range is [max(min, -T), min(max, T)].
+enum class RangeMethod { Statistics, Kl, SymKl, Jsd, Mse, Aciq, Admm };
+
+constexpr int64_t kDefaultHistogramBins = 2048;
+
+/// How an activation's range [low, high] is estimated.
 struct RangeEstimator {
+    RangeMethod method = RangeMethod::Statistics;
     ReducerKind low = ReducerKind::MeanMin;
     ReducerKind high = ReducerKind::MeanMax;
     double outlier_prob = 1e-4;  ///< for the quantile reducers
+    int64_t histogram_bins = kDefaultHistogramBins;  ///< th_binnum: bins of the |x| histogram
+    AciqPrior aciq_prior = AciqPrior::Laplace;
+    int admm_iterations = kDefaultAdmmIterations;
+
+    bool needs_histogram() const { return method != RangeMethod::Statistics; }
 };
 
 struct ActivationSettings {
@@ -31,9 +46,17 @@ struct ActivationSettings {
     RangeEstimator range;
 };
 
+/// How a weight tensor's symmetric range is chosen, per channel or per tensor.
+enum class WeightRangeMethod {
+    MaxAbs,  ///< [-max |w|, max |w|]
+    Admm,    ///< the threshold minimizing the squared quantization error (range_admm.hpp)
+};
+
 struct WeightSettings {
     int bits = 8;
     std::optional<bool> per_channel;  ///< overrides the hardware config when set
+    WeightRangeMethod range_method = WeightRangeMethod::MaxAbs;
+    int admm_iterations = kDefaultAdmmIterations;
 };
 
 /// Nodes kept in float: by exact name, by name regular expression, or by op type.
@@ -59,6 +82,9 @@ struct MinMaxSettings {
     bool shuffle_data = false;
     uint64_t seed = 0;
     std::optional<std::filesystem::path> hardware_config;  ///< overrides the target device's file
+    /// Give the quantized inputs of each Concat, and both inputs of each Add, one shared range
+    /// (the union of theirs). Unset: on for target device CPU, whose INT8 kernels need it.
+    std::optional<bool> unify_scales;
 };
 
 /// Reads the parameters (POT's names) and rejects unknown keys.

@@ -1,0 +1,88 @@
+#include "range_estimation.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "range_aciq.hpp"
+#include "range_admm.hpp"
+#include "range_divergence.hpp"
+#include "range_mse.hpp"
+
+namespace pot::min_max {
+
+namespace {
+
+ValueRange first_pass_range(const RangeEstimator& estimator, const std::string& value,
+                            const Statistics& stats) {
+    const auto requests = range_first_pass_requests(estimator, value);
+    ValueRange r{stats.get(requests[0]).to_floats().at(0), stats.get(requests[1]).to_floats().at(0)};
+    if (estimator.high == ReducerKind::AbsMax && !estimator.needs_histogram()) r.low = -r.high;
+    POT_CHECK(std::isfinite(r.low) && std::isfinite(r.high), "activation '", value,
+              "' has a non-finite range [", r.low, ", ", r.high, "]");
+    return r;
+}
+
+double abs_max_of(const ValueRange& r) { return std::max(std::fabs(r.low), std::fabs(r.high)); }
+
+}  // namespace
+
+std::vector<StatisticRequest> range_first_pass_requests(const RangeEstimator& estimator,
+                                                        const std::string& value) {
+    if (estimator.needs_histogram())
+        return {StatisticRequest{value, ReducerKind::Min, -1, estimator.outlier_prob},
+                StatisticRequest{value, ReducerKind::Max, -1, estimator.outlier_prob}};
+    return {StatisticRequest{value, estimator.low, -1, estimator.outlier_prob},
+            StatisticRequest{value, estimator.high, -1, estimator.outlier_prob}};
+}
+
+StatisticRequest range_histogram_request(const RangeEstimator& estimator, const std::string& value,
+                                         double abs_max) {
+    StatisticRequest r{value, ReducerKind::Histogram, -1, estimator.outlier_prob};
+    r.histogram = {-abs_max, abs_max, 2 * estimator.histogram_bins};
+    return r;
+}
+
+double histogram_threshold(const RangeEstimator& estimator, const AbsHistogram& hist, int bits,
+                           bool is_signed) {
+    const int positive_bits = is_signed ? bits - 1 : bits;
+    const int64_t q_max = (int64_t{1} << positive_bits) - 1;
+    switch (estimator.method) {
+        case RangeMethod::Kl: return divergence_threshold(hist, q_max + 1, Divergence::Kl);
+        case RangeMethod::SymKl: return divergence_threshold(hist, q_max + 1, Divergence::SymmetricKl);
+        case RangeMethod::Jsd: return divergence_threshold(hist, q_max + 1, Divergence::JensenShannon);
+        case RangeMethod::Mse: return mse_threshold(hist, q_max);
+        // ACIQ's bit count spans [-T, T]; non-negative values use only [0, T] at the same step.
+        case RangeMethod::Aciq: return aciq_threshold(hist, estimator.aciq_prior, positive_bits + 1);
+        case RangeMethod::Admm: return admm_threshold(hist, q_max, estimator.admm_iterations);
+        case RangeMethod::Statistics: break;
+    }
+    return hist.edge(hist.bins());
+}
+
+std::map<std::string, ValueRange> estimate_activation_ranges(const Graph& graph,
+                                                             const std::vector<std::string>& values,
+                                                             const Statistics& stats,
+                                                             HostServices& host,
+                                                             const ActivationSettings& settings,
+                                                             size_t subset_size) {
+    const RangeEstimator& estimator = settings.range;
+    std::map<std::string, ValueRange> ranges;
+    for (const auto& v : values) ranges[v] = first_pass_range(estimator, v, stats);
+    if (!estimator.needs_histogram()) return ranges;
+
+    std::vector<StatisticRequest> requests;
+    for (const auto& [value, range] : ranges)
+        if (abs_max_of(range) > 0.0) requests.push_back(range_histogram_request(estimator, value, abs_max_of(range)));
+    if (requests.empty()) return ranges;
+    const Statistics histograms = host.collect(graph, requests, subset_size);
+    for (const auto& request : requests) {
+        ValueRange& range = ranges[request.value];
+        const AbsHistogram hist = fold_to_abs(histograms.get(request).to_ints(), request.histogram.high);
+        const double t = histogram_threshold(estimator, hist, settings.bits, range.low < 0.0f);
+        const auto threshold = static_cast<float>(t);
+        range = {std::max(range.low, -threshold), std::min(range.high, threshold)};
+    }
+    return ranges;
+}
+
+}  // namespace pot::min_max

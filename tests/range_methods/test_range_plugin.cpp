@@ -1,0 +1,243 @@
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "graph_builder.hpp"
+#include "pot/fake_quantize_node.hpp"
+#include "test_host.hpp"
+
+namespace {
+
+using pot::Graph;
+using pot::test::PluginHost;
+using pot::test::VectorData;
+
+std::optional<pot::FakeQuantizeParams> quantizer_producing(const Graph& g, const std::string& value) {
+    const auto p = g.producer(value);
+    if (!p || !pot::is_fake_quantize(g.nodes[*p])) return std::nullopt;
+    return pot::read_fake_quantize(g, g.nodes[*p]);
+}
+
+std::vector<pot::FakeQuantizeParams> all_quantizers(const Graph& g) {
+    std::vector<pot::FakeQuantizeParams> out;
+    for (const auto& n : g.nodes)
+        if (pot::is_fake_quantize(n)) out.push_back(pot::read_fake_quantize(g, n));
+    return out;
+}
+
+// The quantizer feeding input `index` of node `node`.
+std::optional<pot::FakeQuantizeParams> quantizer_of(const Graph& g, const std::string& node, size_t index) {
+    const auto n = g.find_node(node);
+    if (!n) return std::nullopt;
+    return quantizer_producing(g, g.nodes[*n].inputs.at(index));
+}
+
+// Uniform samples in [-1, 1] plus one far outlier, so clipping methods have something to clip.
+std::vector<pot::Tensor> samples_with_outlier() {
+    auto samples = pot::test::random_samples(16, {1, 3, 8, 8}, 100);
+    samples[3].data<float>()[17] = 20.0f;
+    return samples;
+}
+
+class RangeMethods : public testing::TestWithParam<std::string> {
+protected:
+    PluginHost host_;
+    VectorData data_{samples_with_outlier()};
+
+    Graph quantize(const std::string& params) {
+        Graph g = pot::test::small_cnn();
+        host_.run("MinMaxQuantization", params, g, data_);
+        return g;
+    }
+    static std::string with_method(const std::string& method, const std::string& extra = "") {
+        return R"({"activations": {)" + extra + R"("range_estimator": {"method": ")" + method + R"("}}})";
+    }
+};
+
+TEST_P(RangeMethods, ProducesValidQuantizersInsideTheObservedRange) {
+    const Graph g = quantize(with_method(GetParam()));
+    const auto quantizers = all_quantizers(g);
+    EXPECT_EQ(quantizers.size(), 8u);
+    for (const auto& fq : quantizers) {
+        EXPECT_NO_THROW(fq.validate());
+        for (size_t c = 0; c < fq.channels(); ++c) {
+            EXPECT_TRUE(std::isfinite(fq.input_low[c]) && std::isfinite(fq.input_high[c]));
+            EXPECT_LT(fq.input_low[c], fq.input_high[c]);
+        }
+    }
+    const auto input = quantizer_of(g, "conv1", 0);
+    const auto relu = quantizer_producing(g, "relu1_out");
+    ASSERT_TRUE(input && relu);
+    EXPECT_LE(input->input_high[0], 20.0f * 1.0001f);
+    EXPECT_EQ(relu->input_low[0], 0.0f);
+}
+
+TEST_P(RangeMethods, HonoursActivationBits) {
+    const Graph g = quantize(with_method(GetParam(), R"("bits": 4, )"));
+    const auto relu = quantizer_producing(g, "relu1_out");
+    ASSERT_TRUE(relu);
+    EXPECT_EQ(relu->levels, 16);
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, RangeMethods,
+                         testing::Values("min_max", "mean_min_max", "quantile", "percentile9999",
+                                         "PERCENTILE9999", "MAX", "kl", "symkl", "jsd", "mse",
+                                         "aciq", "admm"));
+
+class HistogramMethods : public RangeMethods {};
+
+// At 4 bits, keeping the outlier at 20 would make the step so coarse that every method clips it
+// (at 8 bits the MSE-optimal range keeps a single outlier: its clipping error outweighs the
+// rounding noise of 3000 values).
+TEST_P(HistogramMethods, ClipTheFarOutlierThatMinMaxKeeps) {
+    const Graph wide = quantize(with_method("min_max", R"("bits": 4, )"));
+    const Graph clipped = quantize(with_method(GetParam(), R"("bits": 4, )"));
+    const auto a = quantizer_of(wide, "conv1", 0);
+    const auto b = quantizer_of(clipped, "conv1", 0);
+    ASSERT_TRUE(a && b);
+    EXPECT_FLOAT_EQ(a->input_high[0], 20.0f);
+    EXPECT_LT(b->input_high[0], 0.5f * a->input_high[0]);
+}
+
+TEST_P(HistogramMethods, SecondPassIsReported) {
+    quantize(with_method(GetParam()));
+    const auto& section = host_.reports().at("MinMaxQuantization").at("quantized");
+    EXPECT_EQ(section.size(), 8u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, HistogramMethods,
+                         testing::Values("kl", "symkl", "jsd", "mse", "aciq", "admm"));
+
+TEST(RangeMethodOptions, ThBinnumAndAciqDistributionAreAccepted) {
+    PluginHost host;
+    VectorData data(samples_with_outlier());
+    Graph laplace = pot::test::small_cnn(), gauss = pot::test::small_cnn();
+    host.run("MinMaxQuantization",
+             R"({"activations": {"range_estimator": {"method": "aciq", "th_binnum": 512}}})", laplace, data);
+    host.run("MinMaxQuantization",
+             R"({"activations": {"range_estimator": {"method": "ACIQ", "distribution": "gauss"}}})", gauss, data);
+    const auto l = quantizer_of(laplace, "conv1", 0), g = quantizer_of(gauss, "conv1", 0);
+    ASSERT_TRUE(l && g);
+    EXPECT_NE(l->input_high[0], g->input_high[0]);
+}
+
+TEST(RangeMethodOptions, BadOptionsNameTheirPath) {
+    PluginHost host;
+    VectorData data(samples_with_outlier());
+    const auto expect_config_error = [&](const std::string& params, const std::string& fragment) {
+        Graph g = pot::test::small_cnn();
+        try {
+            host.run("MinMaxQuantization", params, g, data);
+            ADD_FAILURE() << params;
+        } catch (const pot::Error& e) {
+            EXPECT_EQ(e.kind(), pot::ErrorKind::Config) << e.what();
+            EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+        }
+    };
+    expect_config_error(R"({"activations": {"range_estimator": {"method": "kl", "th_binnum": 1000}}})",
+                        "range_estimator/th_binnum");
+    expect_config_error(R"({"activations": {"range_estimator": {"method": "kld"}}})", "did you mean 'kl'");
+    expect_config_error(R"({"activations": {"range_estimator": {"method": "mse", "max": {"type": "max"}}}})",
+                        "range_estimator");
+    expect_config_error(R"({"activations": {"range_estimator": {"method": "min_max", "th_binnum": 512}}})",
+                        "unknown parameter 'th_binnum'");
+    expect_config_error(R"({"activations": {"range_estimator": {"method": "kl", "preset": "quantile"}}})",
+                        "'method' and 'preset'");
+    expect_config_error(R"({"weights": {"range_estimator": {"method": "kl"}}})", "weights/range_estimator/method");
+}
+
+// Squared error of channel `c` (along axis 0) of `w` through `fq`.
+double channel_error(const pot::Tensor& w, const pot::FakeQuantizeParams& fq, size_t c) {
+    const auto v = w.to_floats();
+    const size_t per_channel = v.size() / fq.channels();
+    double sum = 0.0;
+    for (size_t i = c * per_channel; i < (c + 1) * per_channel; ++i) {
+        const float q = pot::fake_quantize_value(v[i], fq.input_low[c], fq.input_high[c],
+                                                 fq.output_low[c], fq.output_high[c], fq.levels);
+        sum += (v[i] - q) * (v[i] - q);
+    }
+    return sum;
+}
+
+TEST(WeightRangeMethod, AdmmNeverRaisesAChannelsErrorAndHonoursBits) {
+    PluginHost host;
+    VectorData data(pot::test::random_samples(4, {1, 3, 8, 8}, 3));
+    Graph max_abs = pot::test::small_cnn(), admm = pot::test::small_cnn();
+    const pot::Tensor w1 = max_abs.constant("w1");
+    host.run("MinMaxQuantization", R"({"weights": {"bits": 4}})", max_abs, data);
+    host.run("MinMaxQuantization",
+             R"({"weights": {"bits": 4, "range_estimator": {"method": "admm", "iterations": 50}}})", admm, data);
+    const auto a = quantizer_of(max_abs, "conv1", 1);
+    const auto b = quantizer_of(admm, "conv1", 1);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(b->levels, 15);
+    ASSERT_EQ(b->channels(), a->channels());
+    bool changed = false;
+    for (size_t c = 0; c < a->channels(); ++c) {
+        EXPECT_FLOAT_EQ(b->input_low[c], -b->input_high[c]);
+        EXPECT_LE(channel_error(w1, *b, c), channel_error(w1, *a, c) * (1.0 + 1e-5)) << "channel " << c;
+        changed = changed || b->input_high[c] != a->input_high[c];
+    }
+    EXPECT_TRUE(changed);
+}
+
+// x -> ConvA -> Relu -+-> Concat -> ConvC
+// x -> ConvB ---------+
+Graph concat_model() {
+    pot::test::GraphBuilder b("concat");
+    const auto x = b.input("x", {-1, 2, 4, 4});
+    const auto wa = b.constant("wa", pot::test::random_tensor({2, 2, 1, 1}, 3, -0.2f, 0.2f));
+    const auto wb = b.constant("wb", pot::test::random_tensor({2, 2, 1, 1}, 4, -2.0f, 2.0f));
+    const auto wc = b.constant("wc", pot::test::random_tensor({2, 4, 1, 1}, 5));
+    const auto a = b.node("Relu", {b.node("Conv", {x, wa}, {}, "conv_a")}, {}, "relu_a");
+    const auto cb = b.node("Conv", {x, wb}, {}, "conv_b");
+    const auto cat = b.node("Concat", {a, cb}, {{"axis", int64_t{1}}}, "concat");
+    b.output(b.node("Conv", {cat, wc}, {}, "conv_c"));
+    return b.build();
+}
+
+TEST(UnifyScales, ConcatInputsShareOneRangeOnCpuByDefault) {
+    VectorData data(pot::test::random_samples(4, {1, 2, 4, 4}, 21));
+    Graph unified = concat_model(), separate = concat_model();
+    PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", unified, data);
+    PluginHost("reference", "CPU").run("MinMaxQuantization", R"({"unify_scales": false})", separate, data);
+    const auto ua = quantizer_producing(unified, "relu_a_out"), ub = quantizer_producing(unified, "conv_b_out");
+    const auto sa = quantizer_producing(separate, "relu_a_out"), sb = quantizer_producing(separate, "conv_b_out");
+    ASSERT_TRUE(ua && ub && sa && sb);
+    EXPECT_EQ(ua->input_low, ub->input_low);
+    EXPECT_EQ(ua->input_high, ub->input_high);
+    EXPECT_EQ(ua->levels, ub->levels);
+    EXPECT_NE(sa->input_high, sb->input_high);
+    // The shared range is the union: it covers the wider input.
+    EXPECT_FLOAT_EQ(ub->input_high[0], std::max(sa->input_high[0], sb->input_high[0]));
+}
+
+TEST(UnifyScales, OffByDefaultForOtherTargetsAndOnWhenAsked) {
+    VectorData data(pot::test::random_samples(4, {1, 2, 4, 4}, 21));
+    Graph any = concat_model(), asked = concat_model();
+    PluginHost("reference", "ANY").run("MinMaxQuantization", "{}", any, data);
+    PluginHost("reference", "ANY").run("MinMaxQuantization", R"({"unify_scales": true})", asked, data);
+    const auto a = quantizer_producing(any, "relu_a_out"), b = quantizer_producing(any, "conv_b_out");
+    const auto c = quantizer_producing(asked, "relu_a_out"), d = quantizer_producing(asked, "conv_b_out");
+    ASSERT_TRUE(a && b && c && d);
+    EXPECT_NE(a->input_high, b->input_high);
+    EXPECT_EQ(c->input_high, d->input_high);
+}
+
+TEST(UnifyScales, BothInputsOfAnAddShareOneRangeOnCpu) {
+    pot::test::GraphBuilder b;
+    const auto x = b.input("x", {-1, 2, 4, 4});
+    const auto w = b.constant("w", pot::test::random_tensor({2, 2, 1, 1}, 3, -3.0f, 3.0f));
+    const auto c = b.node("Conv", {x, w}, {}, "conv");
+    const auto s = b.node("Sigmoid", {x}, {}, "sigmoid");
+    b.output(b.node("Add", {c, s}, {}, "add"));
+    VectorData data(pot::test::random_samples(4, {1, 2, 4, 4}, 9));
+    Graph g = b.build();
+    PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", g, data);
+    const auto fc = quantizer_producing(g, "conv_out"), fs = quantizer_producing(g, "sigmoid_out");
+    ASSERT_TRUE(fc && fs);
+    EXPECT_EQ(fc->input_low, fs->input_low);
+    EXPECT_EQ(fc->input_high, fs->input_high);
+}
+
+}  // namespace
