@@ -99,12 +99,6 @@ TEST_P(HistogramMethods, ClipTheFarOutlierThatMinMaxKeeps) {
     EXPECT_LT(b->input_high[0], 0.5f * a->input_high[0]);
 }
 
-TEST_P(HistogramMethods, SecondPassIsReported) {
-    quantize(with_method(GetParam()));
-    const auto& section = host_.reports().at("MinMaxQuantization").at("quantized");
-    EXPECT_EQ(section.size(), 8u);
-}
-
 INSTANTIATE_TEST_SUITE_P(Methods, HistogramMethods,
                          testing::Values("kl", "symkl", "jsd", "mse", "aciq", "admm"));
 
@@ -210,6 +204,20 @@ TEST(UnifyScales, ConcatInputsShareOneRangeOnCpuByDefault) {
     EXPECT_NE(sa->input_high, sb->input_high);
     // The shared range is the union: it covers the wider input.
     EXPECT_FLOAT_EQ(ub->input_high[0], std::max(sa->input_high[0], sb->input_high[0]));
+}
+
+TEST(UnifyScales, AppliesToHistogramRangesToo) {
+    VectorData data(pot::test::random_samples(4, {1, 2, 4, 4}, 21));
+    Graph g = concat_model();
+    PluginHost host("reference", "CPU");
+    host.run("MinMaxQuantization", R"({"activations": {"range_estimator": {"method": "kl"}}})", g, data);
+    const auto a = quantizer_producing(g, "relu_a_out"), b = quantizer_producing(g, "conv_b_out");
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->input_low, b->input_low);
+    EXPECT_EQ(a->input_high, b->input_high);
+    const auto& shared = host.reports().at("MinMaxQuantization").at("shared_ranges");
+    ASSERT_EQ(shared.size(), 1u);
+    EXPECT_EQ(shared[0], nlohmann::json({"conv_b_out", "relu_a_out"}));
 }
 
 TEST(UnifyScales, OffByDefaultForOtherTargetsAndOnWhenAsked) {
