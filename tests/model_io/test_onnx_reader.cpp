@@ -141,6 +141,18 @@ TEST(OnnxReader, CheckerFailureIsAnInputErrorNamingTheFile) {
     expect_input_error([&] { load_onnx(file); }, {file.string(), "checker", "NoSuchOp"});
 }
 
+// libonnx 1.12's Conv shape inference reads past the input's dimensions here and crashes; the
+// reader must report the file instead.
+TEST(OnnxReader, ConvWhoseInputRankDisagreesWithItsKernelIsAnInputErrorNotACrash) {
+    auto m = empty_model();
+    auto* g = m.mutable_graph();
+    add_value(g->add_input(), "x", onnx::TensorProto::FLOAT, {1, 2});
+    add_value(g->add_output(), "y", onnx::TensorProto::FLOAT, {1, 3, 4, 4});
+    set_floats(g->add_initializer(), "w", {3, 2, 1, 1}, std::vector<float>(6, 0.5f));
+    add_node(g, "Conv", {"x", "w"}, {"y"}, "conv");
+    expect_input_error([&] { pot::core::parse_onnx(serialized(m), "bad_conv.onnx"); }, {"bad_conv.onnx"});
+}
+
 TEST(OnnxReader, ExternalDataIsRejectedWithAClearMessage) {
     pot::test::TempDir dir;
     auto m = relu_model();

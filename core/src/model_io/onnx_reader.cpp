@@ -1,6 +1,4 @@
-#include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include <cstring>
 #include <fstream>
@@ -10,6 +8,7 @@
 #include <sstream>
 
 #include "model_io_passes.hpp"
+#include "onnx_validation.hpp"
 #include "pot/core/model_io.hpp"
 #include "pot/error.hpp"
 
@@ -271,16 +270,7 @@ Graph parse_onnx(const std::string& bytes, const std::string& origin) {
                        where, "initializer '", init.name(),
                        "' stores its data in an external file; external data is not supported: "
                        "save the model with all tensors embedded");
-    try {
-        onnx::checker::check_model(model);
-    } catch (const std::exception& e) {
-        POT_THROW(Input, where, "fails the ONNX checker: ", e.what());
-    }
-    try {
-        onnx::shape_inference::InferShapes(model);
-    } catch (const std::exception& e) {
-        POT_THROW(Input, where, "shape inference failed: ", e.what());
-    }
+    model_io::check_and_infer_shapes(model, where);
     try {
         return graph_from_proto(model);
     } catch (const Error& e) {
