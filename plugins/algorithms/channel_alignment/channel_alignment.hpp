@@ -1,0 +1,41 @@
+#pragma once
+
+#include <vector>
+
+#include "conv_pair.hpp"
+#include "ignored_scope.hpp"
+#include "pot/algorithm.hpp"
+#include "pot/params.hpp"
+
+namespace pot::channel_alignment {
+
+/// ActivationChannelAlignment: for every Conv -> [Relu] -> 1x1 Conv pair (see conv_pair.hpp),
+/// makes the channels of the activation between them similar in range, so one per-tensor
+/// quantizer suits them all. Direct pairs are also centred on 0. The model computes the same
+/// function in FP32 afterwards (up to rounding).
+class ChannelAlignment final : public Algorithm {
+public:
+    explicit ChannelAlignment(const Params& params);
+
+    std::string name() const override { return "ActivationChannelAlignment"; }
+    std::vector<StatisticRequest> statistics_needed(const Graph& graph,
+                                                    HostServices& host) override;
+    size_t stat_subset_size() const override { return stat_subset_size_; }
+    bool shuffle_data() const override { return shuffle_data_; }
+    uint64_t seed() const override { return seed_; }
+    bool changes_model() const override { return true; }
+    void apply(Graph& graph, const Statistics& stats, HostServices& host) override;
+
+private:
+    /// [low quantile, high quantile] requests of the activation of `pair`, per channel.
+    std::vector<StatisticRequest> range_requests(const ConvPair& pair) const;
+
+    size_t stat_subset_size_ = 300;
+    bool shuffle_data_ = false;
+    uint64_t seed_ = 0;
+    double quantile_ = 1e-4;
+    IgnoredScope ignored_;
+    std::vector<ConvPair> pairs_;  ///< found by statistics_needed(), used by apply()
+};
+
+}  // namespace pot::channel_alignment
