@@ -1,0 +1,59 @@
+#include "shape_probe.hpp"
+
+#include <algorithm>
+
+namespace pot::bias_correction {
+
+namespace {
+
+class ShapeObserver final : public ValueObserver {
+public:
+    explicit ShapeObserver(std::map<std::string, Shape>& shapes) : shapes_(shapes) {}
+    void on_value(const std::string& value, const Tensor& tensor) override {
+        shapes_[value] = tensor.shape();
+    }
+
+private:
+    std::map<std::string, Shape>& shapes_;
+};
+
+bool is_static_but_batch(const Shape& shape) {
+    return !shape.empty() &&
+           std::all_of(shape.begin() + 1, shape.end(), [](int64_t d) { return d >= 0; });
+}
+
+}  // namespace
+
+std::map<std::string, Shape> value_shapes(const Graph& graph,
+                                          const std::vector<std::string>& values,
+                                          HostServices& host) {
+    std::map<std::string, Shape> shapes;
+    std::vector<std::string> unknown;
+    for (const auto& v : values) {
+        const auto shape = graph.shape_of(v);
+        if (shape && is_static_but_batch(*shape))
+            shapes[v] = *shape;
+        else
+            unknown.push_back(v);
+    }
+    if (!unknown.empty()) {
+        // Models built without shape inference: one sample shows the real shapes.
+        POT_CHECK(host.data().size() > 0, "the shapes of '", unknown.front(),
+                  "' and others are unknown and there is no calibration sample to observe them");
+        std::map<std::string, Shape> observed;
+        ShapeObserver observer(observed);
+        host.engine().set_model(graph);
+        host.engine().infer(host.data().get(0).inputs, unknown, &observer);
+        for (const auto& v : unknown) {
+            auto it = observed.find(v);
+            POT_CHECK(it != observed.end(), "the engine did not produce value '", v,
+                      "' whose shape is needed");
+            shapes[v] = it->second;
+        }
+    }
+    for (auto& [name, shape] : shapes)
+        if (!shape.empty()) shape[0] = 1;
+    return shapes;
+}
+
+}  // namespace pot::bias_correction
