@@ -1,0 +1,42 @@
+#include "parts.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace pot::default_quantization {
+
+namespace {
+
+// Which keys each part receives (POT's names). Keys shared by several parts are given to each.
+const std::vector<std::string> kSamplingKeys = {"stat_subset_size", "shuffle_data", "seed"};
+const std::vector<std::string> kAlignmentKeys = {"ignored"};
+const std::vector<std::string> kQuantizationKeys = {
+    "preset",  "target_device",   "ignored",     "activations",
+    "weights", "hardware_config", "unify_scales"};
+const std::vector<std::string> kBiasKeys = {"threshold", "apply_for_all_nodes"};
+
+AlgorithmSpec part(const Params& params, const std::string& name,
+                   const std::vector<std::string>& keys) {
+    nlohmann::json json = nlohmann::json::object();
+    for (const auto* list : {&kSamplingKeys, &keys})
+        for (const auto& key : *list)
+            if (params.has(key)) json[key] = params.json().at(key);
+    return {name, json.dump()};
+}
+
+}  // namespace
+
+std::vector<AlgorithmSpec> split_into_parts(const Params& params) {
+    const bool fast_bias = params.get_bool("use_fast_bias", true);
+    POT_CHECK_KIND(Config, !params.get_bool("use_layerwise_tuning", false), params.path(),
+                   "/use_layerwise_tuning: layer-wise fine-tuning is not supported; remove the key "
+                   "or set it to false");
+    std::vector<AlgorithmSpec> parts = {
+        part(params, "ActivationChannelAlignment", kAlignmentKeys),
+        part(params, "MinMaxQuantization", kQuantizationKeys),
+        part(params, fast_bias ? "FastBiasCorrection" : "BiasCorrection", kBiasKeys),
+    };
+    params.reject_unknown();
+    return parts;
+}
+
+}  // namespace pot::default_quantization
