@@ -84,6 +84,13 @@ Tensor round_down_weights(Shape shape, unsigned seed) {
     return w;
 }
 
+Tensor on_grid_weights(Shape shape, unsigned seed) {
+    Tensor w = round_down_weights(std::move(shape), seed);
+    for (int64_t i = 0; i < w.numel(); ++i)
+        w.data<float>()[i] = std::round(w.data<float>()[i] * 127.0f) / 127.0f;
+    return w;
+}
+
 Graph biased_conv_model(float bias, unsigned seed) {
     GraphBuilder b("biased_conv");
     const auto x = b.input("input", {-1, 8, 10, 10});
@@ -124,6 +131,20 @@ Graph biased_matmul_model(unsigned seed) {
         {}, "add");
     b.output(y, {-1, 32, 6});
     return b.build();
+}
+
+VectorData framed_samples(size_t count, const Shape& shape, int64_t border, unsigned seed) {
+    auto samples = random_samples(count, shape, seed, 0.0f, 1.0f);
+    const int64_t height = shape.at(2), width = shape.at(3);
+    for (auto& t : samples) {
+        float* v = t.data<float>();
+        for (int64_t i = 0; i < t.numel(); ++i) {
+            const int64_t y = (i / width) % height, x = i % width;
+            if (y < border || x < border || y >= height - border || x >= width - border)
+                v[i] = 0.0f;
+        }
+    }
+    return VectorData(std::move(samples));
 }
 
 VectorData positive_samples(size_t count, const Shape& shape, unsigned seed) {

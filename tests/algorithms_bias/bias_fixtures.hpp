@@ -36,6 +36,10 @@ double max_relative_difference(const std::vector<Tensor>& a, const std::vector<T
 /// quantized op's output is biased low.
 Tensor round_down_weights(Shape shape, unsigned seed);
 
+/// Conv weights exactly on the symmetric 8-bit per-channel grid (q / 127, one element 1 per
+/// filter): quantizing them changes nothing.
+Tensor on_grid_weights(Shape shape, unsigned seed);
+
 /// input [N, 8, 10, 10] -> Conv 8->4 (3x3, padding 1, round-down weights, bias `bias`) -> output.
 Graph biased_conv_model(float bias = 0.5f, unsigned seed = 11);
 
@@ -45,6 +49,10 @@ Graph biased_two_conv_model(unsigned seed = 21);
 
 /// input [N, 32, 16] -> MatMul [16, 6] (round-down weights) -> Add bias 0.5 -> output [N, 32, 6].
 Graph biased_matmul_model(unsigned seed = 31);
+
+/// Samples [1, C, H, W] with values in [0, 1) inside and 0 on a `border` pixels wide frame, like
+/// centred images.
+VectorData framed_samples(size_t count, const Shape& shape, int64_t border, unsigned seed);
 
 /// Samples of shape `shape` with values in [0, 1).
 VectorData positive_samples(size_t count, const Shape& shape, unsigned seed);

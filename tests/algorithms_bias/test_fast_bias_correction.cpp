@@ -67,6 +67,18 @@ TEST_F(FastBiasCorrection, ReportsTheShiftOfEveryQuantizedOp) {
     for (float b : corrected_.constant("b").to_floats()) EXPECT_GT(b, 0.55f);
 }
 
+TEST_F(FastBiasCorrection, WeightsOnTheGridGetNoShiftWithPaddingAndZeroBorders) {
+    // Exact weights leave nothing to correct. Computing the float side from collected output
+    // means would see the zero border meet the padding differently than a constant input does,
+    // and rounding the constant mean input would add its own error: both would move the bias.
+    Graph g = pot::test::biased_conv_model();
+    g.constant("w") = pot::test::on_grid_weights({4, 8, 3, 3}, 11);
+    const auto data = pot::test::framed_samples(24, {1, 8, 10, 10}, 2, 600);
+    pot::test::run_pipeline(host_, {{"MinMaxQuantization", "{}"}, {"FastBiasCorrection", "{}"}}, g,
+                            data);
+    for (float b : g.constant("b").to_floats()) EXPECT_NEAR(b, 0.5f, 1e-5f);
+}
+
 TEST_F(FastBiasCorrection, KeepsABiasWhoseChangeExceedsTheThreshold) {
     // A bias of 0.001 would move by ~100x its size: above the default threshold of 2.
     errors(pot::test::biased_conv_model(0.001f), "FastBiasCorrection", "{}", data_);

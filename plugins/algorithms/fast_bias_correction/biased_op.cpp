@@ -131,11 +131,4 @@ std::optional<size_t> weight_quantizer(const Graph& graph, const Node& op) {
     return producer;
 }
 
-std::optional<size_t> input_quantizer(const Graph& graph, const Node& op) {
-    if (op.inputs.empty()) return std::nullopt;
-    const auto producer = graph.producer(op.inputs[0]);
-    if (!producer || !is_fake_quantize(graph.nodes[*producer])) return std::nullopt;
-    return producer;
-}
-
 }  // namespace pot::bias_correction

@@ -44,7 +44,4 @@ size_t node_index(const Graph& graph, const std::string& name);
 /// In a graph with FakeQuantize inserted: the FakeQuantize on the constant weights of `op`.
 std::optional<size_t> weight_quantizer(const Graph& graph, const Node& op);
 
-/// The FakeQuantize producing the data input of `op`, if any.
-std::optional<size_t> input_quantizer(const Graph& graph, const Node& op);
-
 }  // namespace pot::bias_correction

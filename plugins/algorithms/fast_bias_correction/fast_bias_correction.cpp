@@ -5,8 +5,8 @@
 #include "bias_update.hpp"
 #include "channel_mean.hpp"
 #include "pot/fake_quantize_node.hpp"
-#include "quantized_op_graph.hpp"
 #include "shape_probe.hpp"
+#include "weight_error_graph.hpp"
 
 namespace pot::bias_correction {
 
@@ -31,28 +31,29 @@ std::vector<StatisticRequest> FastBiasCorrection::statistics_needed(const Graph&
         return !resolve_channel_axis(op, static_cast<int64_t>(shapes_.at(op.src).size()));
     });
     std::vector<StatisticRequest> requests;
-    for (const auto& op : ops_) {
-        requests.push_back(channel_mean_request(op.src, op.channel_axis));
-        requests.push_back(channel_mean_request(op.dst, op.channel_axis));
-    }
+    for (const auto& op : ops_) requests.push_back(channel_mean_request(op.src, op.channel_axis));
     return requests;
 }
 
-std::vector<float> FastBiasCorrection::quantized_mean_output(const Graph& graph, const BiasedOp& op,
-                                                             const std::vector<float>& src_mean,
-                                                             HostServices& host) const {
-    // The real input shape keeps padding and border effects as in the model.
+std::vector<float> FastBiasCorrection::mean_output_shift(const Graph& graph, const BiasedOp& op,
+                                                         const std::vector<float>& src_mean,
+                                                         HostServices& host) const {
+    // Both copies see the same input of the real shape, so padding and border effects cancel.
     const Shape& shape = shapes_.at(op.src);
     const Tensor src = broadcast_channels(src_mean, shape, op.channel_axis);
     Engine& engine = host.engine();
-    engine.set_model(make_quantized_op_graph(graph, op, shape));
+    engine.set_model(make_weight_error_graph(graph, op, shape));
     const auto outputs = engine.infer({src});
-    POT_CHECK(outputs.size() == 1, "bias correction of '", op.node, "': expected one output, got ",
+    POT_CHECK(outputs.size() == 2, "bias correction of '", op.node, "': expected two outputs, got ",
               outputs.size());
-    auto means = channel_means(outputs[0], op.channel_axis);
-    POT_CHECK(static_cast<int64_t>(means.size()) == op.channels, "bias correction of '", op.node,
-              "': the quantized op has ", means.size(), " output channels, expected ", op.channels);
-    return means;
+    const auto quantized = channel_means(outputs[0], op.channel_axis);
+    const auto fp32 = channel_means(outputs[1], op.channel_axis);
+    POT_CHECK(static_cast<int64_t>(quantized.size()) == op.channels, "bias correction of '",
+              op.node, "': the op has ", quantized.size(), " output channels, expected ",
+              op.channels);
+    std::vector<float> shift(quantized.size());
+    for (size_t c = 0; c < shift.size(); ++c) shift[c] = fp32[c] - quantized[c];
+    return shift;
 }
 
 void FastBiasCorrection::apply(Graph& graph, const Statistics& stats, HostServices& host) {
@@ -62,10 +63,9 @@ void FastBiasCorrection::apply(Graph& graph, const Statistics& stats, HostServic
         const auto index = graph.find_node(op.node);
         if (!index || !weight_quantizer(graph, graph.nodes[*index])) continue;  // kept in float
         const auto src_mean = stats.floats(channel_mean_request(op.src, op.channel_axis));
-        const auto dst_mean = stats.floats(channel_mean_request(op.dst, op.channel_axis));
-        const auto q_mean = quantized_mean_output(graph, op, src_mean, host);
-        std::vector<float> bias(q_mean.size());
-        for (size_t c = 0; c < bias.size(); ++c) bias[c] = dst_mean.at(c) - q_mean[c];
+        const auto shift = mean_output_shift(graph, op, src_mean, host);
+        auto bias = read_bias(graph, op);
+        for (size_t c = 0; c < bias.size(); ++c) bias[c] += shift[c];
         auto entry = update_bias(graph, op, bias, settings_);
         applied += entry["applied"].get<bool>() ? 1 : 0;
         if (!entry["applied"].get<bool>())
