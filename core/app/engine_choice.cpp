@@ -1,12 +1,59 @@
 #include "engine_choice.hpp"
 
+#include "pot/error.hpp"
+
 namespace pot::app {
 
-core::PluginPtr<Engine> create_engine(const core::Registry& registry, const std::string& name,
+namespace {
+
+// Runs a call into plugin code; rethrows what it raised as an exception made by the host.
+template <typename F>
+auto guard(F&& f) {
+    try {
+        return f();
+    } catch (const Error& e) {
+        throw Error(e.kind(), e.what());
+    } catch (const std::exception& e) {
+        throw Error(ErrorKind::Runtime, e.what());
+    }
+}
+
+class GuardedEngine final : public Engine {
+public:
+    explicit GuardedEngine(core::PluginPtr<Engine> engine) : engine_(std::move(engine)) {}
+
+    std::string name() const override { return guard([&] { return engine_->name(); }); }
+    void set_options(const EngineOptions& options) override {
+        guard([&] { engine_->set_options(options); });
+    }
+    void set_model(const Graph& graph) override { guard([&] { engine_->set_model(graph); }); }
+    std::vector<Tensor> infer(const std::vector<Tensor>& inputs, const std::vector<std::string>& observed,
+                              ValueObserver* observer) override {
+        return guard([&] { return engine_->infer(inputs, observed, observer); });
+    }
+    Statistics collect(const DataLoader& data, const std::vector<StatisticRequest>& requests,
+                       const std::vector<size_t>& indices, Progress* progress) override {
+        return guard([&] { return engine_->collect(data, requests, indices, progress); });
+    }
+    double evaluate(const DataLoader& data, Metric& metric, const std::vector<size_t>& indices,
+                    Progress* progress) override {
+        return guard([&] { return engine_->evaluate(data, metric, indices, progress); });
+    }
+    BenchmarkResult benchmark(const Graph& graph, const BenchmarkOptions& options) override {
+        return guard([&] { return engine_->benchmark(graph, options); });
+    }
+
+private:
+    core::PluginPtr<Engine> engine_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> create_engine(const core::Registry& registry, const std::string& name,
                                       const std::string& params_json, const std::string& where) {
     std::string chosen = name;
     if (chosen.empty()) chosen = registry.has(POT_KIND_ENGINE, "cpu") ? "cpu" : "reference";
-    return registry.create_engine(chosen, params_json, where);
+    return std::make_unique<GuardedEngine>(registry.create_engine(chosen, params_json, where));
 }
 
 }  // namespace pot::app

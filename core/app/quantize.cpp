@@ -165,6 +165,8 @@ int run_quantize(const QuantizeOptions& options) {
     Graph graph = core::load_onnx(config.model.model);
     core::optimize_graph(graph);
     report["timings"]["load_model_s"] = seconds_since(step);
+    // Compiling the model first reports an op the engine cannot run before any other work.
+    engine->set_model(graph);
     POT_CHECK_KIND(Input, graph.inputs.size() == 1, config.model.model.string(), ": the model has ",
                    graph.inputs.size(), " inputs; data sources feed models with one input");
     const auto data = core::open_dataset(config.engine, graph.inputs[0]);

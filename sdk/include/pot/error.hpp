@@ -30,6 +30,12 @@ std::string str_cat(Parts&&... parts) {
 class POT_SDK_VISIBLE Error : public std::runtime_error {
 public:
     Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+    Error(const Error&) = default;
+    Error& operator=(const Error&) = default;
+    /// Defined in libpot_sdk, which makes it the key function: the vtable and type info of every
+    /// Error, even one thrown by a plugin, live in libpot_sdk, so an error caught after the plugin
+    /// that threw it was unloaded is still valid.
+    ~Error() override;
     ErrorKind kind() const { return kind_; }
 
 private:

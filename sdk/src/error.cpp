@@ -1,0 +1,7 @@
+#include "pot/error.hpp"
+
+namespace pot {
+
+Error::~Error() = default;
+
+}  // namespace pot

@@ -1,0 +1,58 @@
+#include "process.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace pot::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string read_all(const fs::path& file) {
+    std::ifstream in(file);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+}  // namespace
+
+RunResult run_pot_host(const std::vector<std::string>& args) {
+    TempDir io;
+    const auto out_file = io.path() / "out.txt", err_file = io.path() / "err.txt";
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        if (!freopen(out_file.c_str(), "w", stdout) || !freopen(err_file.c_str(), "w", stderr)) _exit(127);
+        std::vector<char*> argv;
+        std::string host = POT_HOST;
+        argv.push_back(host.data());
+        std::vector<std::string> copy = args;
+        for (auto& a : copy) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(host.c_str(), argv.data());
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    RunResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = read_all(out_file);
+    r.err = read_all(err_file);
+    return r;
+}
+
+void write_file(const fs::path& file, const std::string& text) {
+    std::ofstream out(file, std::ios::binary);
+    out << text;
+}
+
+bool empty_or_missing(const fs::path& dir) {
+    std::error_code ec;
+    return !fs::exists(dir, ec) || fs::is_empty(dir, ec);
+}
+
+}  // namespace pot::test

@@ -1,0 +1,157 @@
+// Quantizes the bundled Fashion-MNIST model with pot-host on real data and checks the result the
+// way a user would: accuracy, file size, and that ONNX Runtime runs the exported QDQ model with the
+// accuracy and outputs our own engine predicts.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "ort_runner.hpp"
+#include "pot/core/dataset.hpp"
+#include "pot/core/metrics.hpp"
+#include "pot/core/model_io.hpp"
+#include "pot/fake_quantize_node.hpp"
+#include "process.hpp"
+#include "test_host.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const fs::path kExample = fs::path(POT_SOURCE_DIR) / "examples" / "fmnist";
+
+// Every evaluation image as one [N, 1, 28, 28] batch, with labels.
+struct EvaluationSet {
+    pot::Tensor images;
+    std::vector<int64_t> labels;
+};
+
+EvaluationSet load_evaluation_set() {
+    pot::core::EngineConfig config;
+    config.data_source = kExample / "data" / "evaluation" / "images-idx3-ubyte";
+    config.preprocessing.scale = {255};
+    const auto data = pot::core::open_dataset(config, {"input", pot::DType::F32, {-1, 1, 28, 28}});
+    EvaluationSet set;
+    const auto n = static_cast<int64_t>(data->size());
+    set.images = pot::Tensor(pot::DType::F32, {n, 1, 28, 28});
+    for (int64_t i = 0; i < n; ++i) {
+        const auto s = data->get(static_cast<size_t>(i));
+        std::copy_n(s.inputs[0].data<float>(), 784, set.images.data<float>() + i * 784);
+        set.labels.push_back(*s.label);
+    }
+    return set;
+}
+
+double accuracy_of(const pot::Tensor& logits, const std::vector<int64_t>& labels) {
+    const int64_t classes = logits.dim(1);
+    int64_t correct = 0;
+    for (size_t i = 0; i < labels.size(); ++i) {
+        const float* row = logits.data<float>() + static_cast<int64_t>(i) * classes;
+        correct += (std::max_element(row, row + classes) - row) == labels[i];
+    }
+    return 100.0 * static_cast<double>(correct) / static_cast<double>(labels.size());
+}
+
+// The bundled example's config, with absolute paths and the given engine.
+json example_config(const std::string& engine) {
+    std::ifstream in(kExample / "minmax.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    json c = json::parse(text.str(), nullptr, true, /*ignore_comments=*/true);
+    c["model"]["model"] = (kExample / c["model"]["model"].get<std::string>()).string();
+    c["engine"]["data_source"] = (kExample / c["engine"]["data_source"].get<std::string>()).string();
+    c["engine"]["annotation"] = (kExample / c["engine"]["annotation"].get<std::string>()).string();
+    c["engine"]["evaluation"]["data_source"] =
+        (kExample / c["engine"]["evaluation"]["data_source"].get<std::string>()).string();
+    c["engine"]["backend"] = engine;
+    return c;
+}
+
+class EndToEnd : public testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        work_ = std::make_unique<pot::test::TempDir>();
+        const auto config = work_->path() / "config.json";
+        pot::test::write_file(config, example_config("reference").dump(2));
+        run_ = pot::test::run_pot_host({"--plugins", POT_PLUGIN_DIR, "-c", config.string(), "-e", "-d",
+                                        "--output-dir", (work_->path() / "out").string()});
+        model_ = work_->path() / "out" / "fmnist_cnn.onnx";
+        std::ifstream report(work_->path() / "out" / "report.json");
+        if (report) report >> report_;
+        evaluation_ = load_evaluation_set();
+    }
+    static void TearDownTestSuite() { work_.reset(); }
+
+    void SetUp() override { ASSERT_EQ(run_.exit_code, 0) << run_.out << run_.err; }
+
+    static std::unique_ptr<pot::test::TempDir> work_;
+    static pot::test::RunResult run_;
+    static fs::path model_;
+    static json report_;
+    static EvaluationSet evaluation_;
+};
+std::unique_ptr<pot::test::TempDir> EndToEnd::work_;
+pot::test::RunResult EndToEnd::run_;
+fs::path EndToEnd::model_;
+json EndToEnd::report_;
+EvaluationSet EndToEnd::evaluation_;
+
+TEST_F(EndToEnd, Int8AccuracyIsWithinOnePointOfFp32) {
+    const auto& e = report_.at("evaluation");
+    EXPECT_EQ(e.at("samples"), 2000);
+    EXPECT_GE(e.at("fp32").get<double>(), 88.0);  // the bundled model is a real classifier
+    EXPECT_LE(e.at("fp32").get<double>() - e.at("int8").get<double>(), 1.0) << e.dump();
+    EXPECT_NE(run_.out.find("accuracy@top1"), std::string::npos) << run_.out;
+}
+
+TEST_F(EndToEnd, QdqFileIsAtMostThirtyPercentOfFp32) {
+    const double ratio = static_cast<double>(fs::file_size(model_)) /
+                         static_cast<double>(fs::file_size(kExample / "fmnist_cnn.onnx"));
+    EXPECT_LE(ratio, 0.30);
+}
+
+TEST_F(EndToEnd, OnnxRuntimeRunsTheQdqModelWithinOnePointOfFp32) {
+    const auto fp32 = pot::test::run_in_onnxruntime(kExample / "fmnist_cnn.onnx", {evaluation_.images});
+    const auto int8 = pot::test::run_in_onnxruntime(model_, {evaluation_.images});
+    const double fp32_accuracy = accuracy_of(fp32.at(0), evaluation_.labels);
+    const double int8_accuracy = accuracy_of(int8.at(0), evaluation_.labels);
+    EXPECT_LE(fp32_accuracy - int8_accuracy, 1.0) << "FP32 " << fp32_accuracy << ", INT8 " << int8_accuracy;
+    // Our reference engine predicted the FP32 accuracy ONNX Runtime measures.
+    EXPECT_NEAR(fp32_accuracy, report_.at("evaluation").at("fp32").get<double>(), 0.1);
+}
+
+TEST_F(EndToEnd, OnnxRuntimeOutputsMatchOurFakeQuantizeWithinOneStep) {
+    // Our IR of the exported file: the reference engine simulates it with FakeQuantize.
+    const auto graph = pot::core::load_onnx(model_);
+    const auto output_fq = graph.producer(graph.outputs.at(0).name);
+    ASSERT_TRUE(output_fq && pot::is_fake_quantize(graph.nodes[*output_fq])) << "output is not quantized";
+    const auto fq = pot::read_fake_quantize(graph, graph.nodes[*output_fq]);
+    const float step = pot::fake_quantize_scale(fq.input_low[0], fq.input_high[0], fq.levels);
+
+    constexpr int64_t kSamples = 200;
+    const auto batch = pot::Tensor::from_vector<float>(
+        {kSamples, 1, 28, 28},
+        std::vector<float>(evaluation_.images.data<float>(), evaluation_.images.data<float>() + kSamples * 784));
+    const auto ort = pot::test::run_in_onnxruntime(model_, {batch}).at(0);
+    pot::test::PluginHost host("reference");
+    host.engine().set_model(graph);
+    const auto ours = host.engine().infer({batch}).at(0);
+    ASSERT_EQ(ort.shape(), ours.shape());
+    float worst = 0;
+    for (int64_t i = 0; i < ours.numel(); ++i)
+        worst = std::max(worst, std::fabs(ort.data<float>()[i] - ours.data<float>()[i]));
+    EXPECT_LE(worst, step * 1.001f) << "largest difference " << worst << ", one step " << step;
+}
+
+TEST_F(EndToEnd, ReportRecordsQuantizersTimingsAndPlugins) {
+    EXPECT_FALSE(report_.at("algorithm_reports").at("MinMaxQuantization").at("quantized").empty());
+    EXPECT_GT(report_.at("timings").at("quantize_s").get<double>(), 0.0);
+    EXPECT_FALSE(report_.at("plugins").empty());
+    EXPECT_EQ(report_.at("config").at("model").at("model_name"), "fmnist_cnn");
+}
+
+}  // namespace
