@@ -72,7 +72,7 @@ TEST_F(BadInput, MissingModelNamesTheFile) {
 }
 
 TEST_F(BadInput, CorruptModelNamesTheFile) {
-    pot::test::write_file(dir_.path() / "corrupt.onnx", std::string("\x08\x07garbage\xff\xfe not a model", 26));
+    pot::test::write_file(dir_.path() / "corrupt.onnx", std::string("\x08\x07garbage\xff\xfe not a model"));
     auto c = valid_config();
     c["model"]["model"] = (dir_.path() / "corrupt.onnx").string();
     expect_failure(run_config(c), 1, {"corrupt.onnx"});
