@@ -17,7 +17,6 @@ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOT_SA
 cmake --build build-sanitize -j"$jobs"
 # Leak checking is off: the OpenMP runtime oneDNN uses keeps per-thread allocations for the life
 # of the process, which LeakSanitizer reports at exit. Memory errors and UB still abort.
-# The cpu engine's own suite (label cpu_engine) is not yet part of the sanitized run.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-sanitize --output-on-failure -j"$jobs" -LE cpu_engine
+    ctest --test-dir build-sanitize --output-on-failure -j"$jobs"

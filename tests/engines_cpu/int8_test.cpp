@@ -77,11 +77,11 @@ std::vector<Int8Case> int8_cases() {
         cases.push_back({"ConvDequantizedOutput_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
                              const auto q = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
                              // Without VNNI oneDNN halves s8 weights internally (one bit less precision).
-                             return std::pair{g.qconv(q, c, 8, 1), cpu::cpu_u8_exact() ? 1e-4f : 2e-2f}; }, s, sig("s8:s8:f32")});
+                             return std::pair{g.qconv(q, c, 8, 1), cpu::cpu_u8_exact() ? 1e-4f : 2e-2f}; }, s, sig("A:s8:f32")});
         cases.push_back({"DepthwiseConv_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
                              const auto q = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
                              const auto y = g.fq_spec(g.node("Relu", {g.qconv(q, c, c, 3, {}, c)}), 0.0f, 2.0f, symmetric_unsigned());
-                             return std::pair{y, step_of(0.0f, 2.0f, symmetric_unsigned())}; }, s, sig("s8:s8:A")});
+                             return std::pair{y, step_of(0.0f, 2.0f, symmetric_unsigned())}; }, s, sig("A:s8:A")});
         cases.push_back({"ResidualAdd_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
                              const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
                              const auto a = g.node("Relu", {g.qconv(q, c, 16, 3)});
@@ -116,7 +116,7 @@ std::vector<Int8Case> int8_cases() {
                              const auto w = g.fq_weights(g.random_constant({10, k}, -0.3f, 0.3f), 0);
                              const auto gemm = g.node("Gemm", {q, w, g.random_constant({10})}, {{"transB", int64_t{1}}});
                              const auto y = g.fq_spec(gemm, -4.0f, 4.0f, symmetric_signed());
-                             return std::pair{y, step_of(-4.0f, 4.0f, symmetric_signed())}; }, s, sig("matmul s8:s8:s8")});
+                             return std::pair{y, step_of(-4.0f, 4.0f, symmetric_signed())}; }, s, sig("A:s8:s8")});
         cases.push_back({"MatMulInt8Relu_" + tag, [](GraphBuilder& g, const std::string& x, int64_t k) {
                              const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
                              const auto w = g.fq_weights(g.random_constant({k, 12}, -0.3f, 0.3f), 1);
