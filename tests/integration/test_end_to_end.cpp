@@ -147,6 +147,40 @@ TEST_F(EndToEnd, OnnxRuntimeOutputsMatchOurFakeQuantizeWithinOneStep) {
     EXPECT_LE(worst, step * 1.001f) << "largest difference " << worst << ", one step " << step;
 }
 
+// True when the CPU has VNNI (AVX512-VNNI or AVX-VNNI): oneDNN's u8 x s8 kernels are exact there.
+bool cpu_has_vnni() {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line))
+        if (line.rfind("flags", 0) == 0)
+            return line.find(" avx512_vnni") != std::string::npos || line.find(" avx_vnni") != std::string::npos;
+    return false;
+}
+
+// The same quantization with the oneDNN engine measuring the accuracy: what it reports for INT8 is
+// what ONNX Runtime measures on the file it wrote. The run must also end cleanly: the engine's
+// OpenMP threads outlive it, and unloading its code under them used to crash the process at exit.
+TEST_F(EndToEnd, CpuEngineInt8AccuracyMatchesOnnxRuntime) {
+    const auto config = work_->path() / "config_cpu.json";
+    pot::test::write_file(config, example_config("cpu").dump(2));
+    const auto out = work_->path() / "out_cpu";
+    const auto run = pot::test::run_pot_host(
+        {"--plugins", POT_PLUGIN_DIR, "-c", config.string(), "-e", "-d", "--output-dir", out.string()});
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    std::ifstream report_file(out / "report.json");
+    json report;
+    report_file >> report;
+    const auto& e = report.at("evaluation");
+    EXPECT_EQ(e.at("engine"), "cpu");
+    const auto ort = pot::test::run_in_onnxruntime(out / "fmnist_cnn.onnx", {evaluation_.images});
+    const double ort_accuracy = accuracy_of(ort.at(0), evaluation_.labels);
+    // Without VNNI oneDNN drops a bit of every weight code to keep 16-bit pair sums from
+    // saturating, so the two only agree loosely there.
+    const double tolerance = cpu_has_vnni() ? 0.2 : 1.0;
+    EXPECT_NEAR(e.at("int8").get<double>(), ort_accuracy, tolerance) << e.dump();
+    EXPECT_NEAR(e.at("fp32").get<double>(), report_.at("evaluation").at("fp32").get<double>(), 0.1);
+}
+
 TEST_F(EndToEnd, ReportRecordsQuantizersTimingsAndPlugins) {
     EXPECT_FALSE(report_.at("algorithm_reports").at("MinMaxQuantization").at("quantized").empty());
     EXPECT_GT(report_.at("timings").at("quantize_s").get<double>(), 0.0);
