@@ -1,0 +1,312 @@
+// Writes the benchmark models and their calibration data:
+//
+//   pot-make-bench-models MODEL_DIR DATA_DIR [SAMPLES]
+//
+// MODEL_DIR/resnet18_shape.onnx and MODEL_DIR/mobilenet_v2_shape.onnx: 224x224 FP32 graphs with
+// the layer shapes of ResNet-18 and MobileNetV2 and random weights, built in pot's IR and written
+// by pot's exporter. DATA_DIR/sample_NN.npy: SAMPLES (default 16) random [1,3,224,224] inputs.
+//
+// BatchNormalization statistics are not random: each BN's running mean and variance are the
+// expected per-channel mean and variance of its conv's output, propagated analytically from the
+// input through every layer, so each BN normalises its channel and activations keep roughly unit
+// scale from the first layer to the last (as in a trained network) instead of exploding or
+// vanishing. Everything comes from fixed seeds, so the files are identical from run to run.
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <numbers>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "pot/core/model_io.hpp"
+#include "pot/core/npy.hpp"
+#include "pot/error.hpp"
+#include "pot/graph.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using pot::Attribute;
+using pot::DType;
+using pot::Graph;
+using pot::Node;
+using pot::Shape;
+using pot::Tensor;
+
+constexpr int64_t kImageSize = 224;
+constexpr int64_t kClasses = 1000;
+constexpr float kBnEpsilon = 1e-5f;
+constexpr float kRelu6Max = 6.0f;
+// Expected maximum and variance of 9 independent standard normals (a 3x3 max pool window).
+constexpr double kMax9Mean = 1.485;
+constexpr double kMax9Variance = 0.37;
+
+/// An activation and what the builder expects of its elements: mean and variance (treated as the
+/// same for every channel and position; good enough to set BN statistics).
+struct Act {
+    std::string value;
+    int64_t channels = 0;
+    int64_t size = 0;  ///< height = width
+    double mean = 0.0;
+    double variance = 1.0;
+};
+
+double normal_pdf(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi); }
+double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+
+/// Mean and variance of max(x, 0) for x ~ N(mean, variance) (the rectified Gaussian).
+void rectify(double& mean, double& variance) {
+    const double sd = std::sqrt(std::max(variance, 1e-12));
+    const double a = mean / sd;
+    const double m1 = mean * normal_cdf(a) + sd * normal_pdf(a);
+    const double m2 = (mean * mean + variance) * normal_cdf(a) + mean * sd * normal_pdf(a);
+    mean = m1;
+    variance = std::max(m2 - m1 * m1, 1e-12);
+}
+
+class ModelBuilder {
+public:
+    ModelBuilder(const std::string& name, unsigned seed) : rng_(seed) {
+        graph_.name = name;
+        graph_.opset = 13;
+    }
+
+    Act input(int64_t channels, int64_t size) {
+        graph_.inputs.push_back({"input", DType::F32, {1, channels, size, size}});
+        // The calibration samples are standard normal.
+        return {"input", channels, size, 0.0, 1.0};
+    }
+
+    enum class Activation { None, Relu, Relu6 };
+
+    /// Conv (no bias) -> BatchNormalization, optionally followed by Relu or Clip(0, 6).
+    /// `residual_gamma` marks the last BN of a residual branch, which gets smaller scales so
+    /// the sum with the shortcut grows slowly.
+    Act conv_bn(const Act& src, const std::string& name, int64_t out_channels, int64_t kernel,
+                int64_t stride, int64_t group, Activation fn, bool residual_gamma = false) {
+        const int64_t in_per_group = src.channels / group;
+        const int64_t fan_in = in_per_group * kernel * kernel;
+        Tensor w(DType::F32, {out_channels, in_per_group, kernel, kernel});
+        std::normal_distribution<float> wdist(0.0f, static_cast<float>(std::sqrt(1.0 / fan_in)));
+        for (int64_t i = 0; i < w.numel(); ++i) w.data<float>()[i] = wdist(rng_);
+        const std::string w_name = constant(name + ".weight", std::move(w));
+        const int64_t pad = kernel / 2;
+        const std::string conv = node("Conv", name, {src.value, w_name},
+                                      {{"kernel_shape", std::vector<int64_t>{kernel, kernel}},
+                                       {"strides", std::vector<int64_t>{stride, stride}},
+                                       {"pads", std::vector<int64_t>{pad, pad, pad, pad}},
+                                       {"group", group}});
+
+        // Per output channel c the conv sums fan_in inputs: mean = src.mean * sum(w_c),
+        // variance = src.variance * sum(w_c^2).
+        const Tensor& wt = graph_.constant(w_name);
+        Tensor gamma(DType::F32, {out_channels}), beta(DType::F32, {out_channels}),
+            mean(DType::F32, {out_channels}), var(DType::F32, {out_channels});
+        std::uniform_real_distribution<float> gamma_dist(residual_gamma ? 0.3f : 0.7f,
+                                                         residual_gamma ? 0.6f : 1.2f);
+        std::uniform_real_distribution<float> beta_dist(-0.2f, 0.2f);
+        std::uniform_real_distribution<float> jitter(-0.1f, 0.1f);
+        double out_mean = 0.0, out_var = 0.0;
+        for (int64_t c = 0; c < out_channels; ++c) {
+            double sum = 0.0, sum_sq = 0.0;
+            for (int64_t k = 0; k < fan_in; ++k) {
+                const double v = wt.data<float>()[c * fan_in + k];
+                sum += v;
+                sum_sq += v * v;
+            }
+            const double m = src.mean * sum, v = std::max(src.variance * sum_sq, 1e-6);
+            // Running statistics a little off the exact ones, like estimates from real data.
+            mean.data<float>()[c] = static_cast<float>(m + jitter(rng_) * std::sqrt(v));
+            var.data<float>()[c] = static_cast<float>(v * (1.0 + jitter(rng_)));
+            gamma.data<float>()[c] = gamma_dist(rng_);
+            beta.data<float>()[c] = beta_dist(rng_);
+            out_mean += beta.data<float>()[c];
+            out_var += static_cast<double>(gamma.data<float>()[c]) * gamma.data<float>()[c];
+        }
+        const std::string bn = node("BatchNormalization", name + ".bn",
+                                    {conv, constant(name + ".bn.scale", std::move(gamma)),
+                                     constant(name + ".bn.bias", std::move(beta)),
+                                     constant(name + ".bn.mean", std::move(mean)),
+                                     constant(name + ".bn.var", std::move(var))},
+                                    {{"epsilon", kBnEpsilon}});
+        Act out{bn, out_channels, (src.size + 2 * pad - kernel) / stride + 1,
+                out_mean / static_cast<double>(out_channels), out_var / static_cast<double>(out_channels)};
+        if (fn == Activation::Relu) return relu(out, name + ".relu");
+        if (fn == Activation::Relu6) return relu6(out, name + ".relu6");
+        return out;
+    }
+
+    Act relu(Act src, const std::string& name) {
+        src.value = node("Relu", name, {src.value});
+        rectify(src.mean, src.variance);
+        return src;
+    }
+
+    Act relu6(Act src, const std::string& name) {
+        if (!graph_.is_constant("relu6.min")) {
+            constant("relu6.min", Tensor::scalar(0.0f));
+            constant("relu6.max", Tensor::scalar(kRelu6Max));
+        }
+        src.value = node("Clip", name, {src.value, "relu6.min", "relu6.max"});
+        // Activations stay near unit scale, so the upper clip rarely acts.
+        rectify(src.mean, src.variance);
+        return src;
+    }
+
+    Act add(const Act& a, const Act& b, const std::string& name) {
+        POT_CHECK(a.channels == b.channels && a.size == b.size, name, ": residual shapes differ");
+        return {node("Add", name, {a.value, b.value}), a.channels, a.size, a.mean + b.mean,
+                a.variance + b.variance};
+    }
+
+    /// 3x3 stride-2 MaxPool with padding 1 of a rectified activation.
+    Act max_pool(const Act& src, const std::string& name) {
+        const double sd = std::sqrt(src.variance);
+        return {node("MaxPool", name, {src.value},
+                     {{"kernel_shape", std::vector<int64_t>{3, 3}},
+                      {"strides", std::vector<int64_t>{2, 2}},
+                      {"pads", std::vector<int64_t>{1, 1, 1, 1}}}),
+                src.channels, (src.size + 2 - 3) / 2 + 1, src.mean + kMax9Mean * sd,
+                src.variance * kMax9Variance};
+    }
+
+    /// GlobalAveragePool -> Flatten -> Gemm(classes) as the graph output "logits".
+    void classifier(const Act& src, int64_t classes) {
+        const std::string gap = node("GlobalAveragePool", "gap", {src.value});
+        const std::string flat = node("Flatten", "flatten", {gap}, {{"axis", int64_t{1}}});
+        Tensor w(DType::F32, {classes, src.channels});
+        std::normal_distribution<float> wdist(0.0f, static_cast<float>(std::sqrt(1.0 / src.channels)));
+        for (int64_t i = 0; i < w.numel(); ++i) w.data<float>()[i] = wdist(rng_);
+        Tensor b(DType::F32, {classes});
+        std::uniform_real_distribution<float> bdist(-0.1f, 0.1f);
+        for (int64_t i = 0; i < b.numel(); ++i) b.data<float>()[i] = bdist(rng_);
+        Node n;
+        n.name = "fc";
+        n.op_type = "Gemm";
+        n.inputs = {flat, constant("fc.weight", std::move(w)), constant("fc.bias", std::move(b))};
+        n.outputs = {"logits"};
+        n.attributes = {{"transB", int64_t{1}}};
+        graph_.nodes.push_back(std::move(n));
+        graph_.outputs.push_back({"logits", DType::F32, {1, classes}});
+    }
+
+    Graph release() { return std::move(graph_); }
+
+private:
+    std::string constant(const std::string& name, Tensor value) {
+        graph_.initializers[name] = std::move(value);
+        return name;
+    }
+
+    std::string node(const std::string& op_type, const std::string& name, std::vector<std::string> inputs,
+                     std::map<std::string, Attribute> attributes = {}) {
+        Node n;
+        n.name = name;
+        n.op_type = op_type;
+        n.inputs = std::move(inputs);
+        n.outputs = {name + ".out"};
+        n.attributes = std::move(attributes);
+        graph_.nodes.push_back(std::move(n));
+        return graph_.nodes.back().outputs[0];
+    }
+
+    Graph graph_;
+    std::mt19937 rng_;
+};
+
+using Fn = ModelBuilder::Activation;
+
+Graph resnet18_shape() {
+    ModelBuilder b("resnet18_shape", 18);
+    Act x = b.input(3, kImageSize);
+    x = b.conv_bn(x, "conv1", 64, 7, 2, 1, Fn::Relu);
+    x = b.max_pool(x, "maxpool");
+    const int64_t widths[] = {64, 128, 256, 512};
+    for (int stage = 0; stage < 4; ++stage) {
+        for (int block = 0; block < 2; ++block) {
+            const std::string name = "layer" + std::to_string(stage + 1) + "." + std::to_string(block);
+            const int64_t stride = stage > 0 && block == 0 ? 2 : 1;
+            const int64_t width = widths[stage];
+            Act shortcut = x;
+            if (stride != 1 || x.channels != width)
+                shortcut = b.conv_bn(x, name + ".downsample", width, 1, stride, 1, Fn::None);
+            Act y = b.conv_bn(x, name + ".conv1", width, 3, stride, 1, Fn::Relu);
+            y = b.conv_bn(y, name + ".conv2", width, 3, 1, 1, Fn::None, true);
+            x = b.relu(b.add(y, shortcut, name + ".add"), name + ".relu");
+        }
+    }
+    b.classifier(x, kClasses);
+    return b.release();
+}
+
+Graph mobilenet_v2_shape() {
+    ModelBuilder b("mobilenet_v2_shape", 2);
+    Act x = b.input(3, kImageSize);
+    x = b.conv_bn(x, "features.0", 32, 3, 2, 1, Fn::Relu6);
+    struct Stage {
+        int64_t expand, channels, repeats, stride;
+    };
+    // The MobileNetV2 paper's table: expansion t, output channels c, repeats n, first stride s.
+    const Stage stages[] = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2},  {6, 64, 4, 2},
+                            {6, 96, 3, 1},  {6, 160, 3, 2}, {6, 320, 1, 1}};
+    int index = 1;
+    for (const Stage& s : stages) {
+        for (int64_t r = 0; r < s.repeats; ++r, ++index) {
+            const std::string name = "features." + std::to_string(index);
+            const int64_t stride = r == 0 ? s.stride : 1;
+            const int64_t hidden = x.channels * s.expand;
+            Act y = x;
+            if (s.expand != 1) y = b.conv_bn(y, name + ".expand", hidden, 1, 1, 1, Fn::Relu6);
+            y = b.conv_bn(y, name + ".dw", hidden, 3, stride, hidden, Fn::Relu6);
+            const bool residual = stride == 1 && x.channels == s.channels;
+            y = b.conv_bn(y, name + ".project", s.channels, 1, 1, 1, Fn::None, residual);
+            x = residual ? b.add(y, x, name + ".add") : y;
+        }
+    }
+    x = b.conv_bn(x, "features." + std::to_string(index), 1280, 1, 1, 1, Fn::Relu6);
+    b.classifier(x, kClasses);
+    return b.release();
+}
+
+void write_samples(const fs::path& dir, int count) {
+    fs::create_directories(dir);
+    std::mt19937 rng(224);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    for (int i = 0; i < count; ++i) {
+        Tensor t(DType::F32, {1, 3, kImageSize, kImageSize});
+        for (int64_t k = 0; k < t.numel(); ++k) t.data<float>()[k] = dist(rng);
+        const std::string index = (i < 10 ? "0" : "") + std::to_string(i);
+        pot::core::write_npy(dir / ("sample_" + index + ".npy"), t);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3 || argc > 4) {
+        std::cerr << "usage: " << argv[0] << " MODEL_DIR DATA_DIR [SAMPLES]\n";
+        return 2;
+    }
+    const int samples = argc == 4 ? std::atoi(argv[3]) : 16;
+    if (samples < 1 || samples > 99) {
+        std::cerr << argv[0] << ": SAMPLES must be 1..99, got '" << argv[3] << "'\n";
+        return 2;
+    }
+    try {
+        const fs::path model_dir = argv[1];
+        fs::create_directories(model_dir);
+        pot::core::save_onnx(resnet18_shape(), model_dir / "resnet18_shape.onnx");
+        pot::core::save_onnx(mobilenet_v2_shape(), model_dir / "mobilenet_v2_shape.onnx");
+        write_samples(argv[2], samples);
+        std::cout << "wrote " << (model_dir / "resnet18_shape.onnx").string() << ", "
+                  << (model_dir / "mobilenet_v2_shape.onnx").string() << " and " << samples
+                  << " samples in " << argv[2] << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << argv[0] << ": " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
