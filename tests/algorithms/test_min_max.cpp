@@ -143,6 +143,19 @@ TEST_F(MinMax, IgnoredScopeByNameTypeAndRegex) {
     EXPECT_NE(quantizer_of(by_regex, "fc", 1), "");
 }
 
+TEST_F(MinMax, KeepsRegionsAndDepthwiseConvolutionsInFloat) {
+    Graph head = graph_, tail = graph_;
+    host_.run("MinMaxQuantization", R"({"ignored": {"inputs_to": ["relu1"]}})", head, data_);
+    EXPECT_EQ(quantizer_of(head, "conv1", 0), "");
+    EXPECT_EQ(quantizer_of(head, "conv1", 1), "");
+    EXPECT_NE(quantizer_of(head, "conv2", 1), "");
+    host_.run("MinMaxQuantization", R"({"ignored": {"outputs_from": ["conv2"]}})", tail, data_);
+    EXPECT_NE(quantizer_of(tail, "conv1", 1), "");
+    EXPECT_EQ(quantizer_of(tail, "conv2", 1), "");
+    EXPECT_EQ(quantizer_of(tail, "fc", 1), "");
+    EXPECT_THROW(quantize(R"({"ignored": {"blocks": ["nowhere"]}})"), pot::Error);
+}
+
 TEST(MinMaxTargets, CpuQuantizesResidualAddInputsAndAnyDoesNot) {
     pot::test::GraphBuilder b;
     const auto x = b.input("x", {-1, 2, 4, 4});

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "conv_pair.hpp"
-#include "ignored_scope.hpp"
+#include "ignored_scope.hpp"  // plugins/common
 #include "pot/algorithm.hpp"
 #include "pot/params.hpp"
 
@@ -34,7 +34,7 @@ private:
     bool shuffle_data_ = false;
     uint64_t seed_ = 0;
     double quantile_ = 1e-4;
-    IgnoredScope ignored_;
+    common::IgnoredScope ignored_;
     std::vector<ConvPair> pairs_;  ///< found by statistics_needed(), used by apply()
 };
 

@@ -46,10 +46,11 @@ const Node* only_reader(const Graph& graph, const std::string& value) {
 
 }  // namespace
 
-std::vector<ConvPair> find_conv_pairs(const Graph& graph, const IgnoredScope& ignored) {
+std::vector<ConvPair> find_conv_pairs(const Graph& graph, const common::IgnoredScope& scope) {
+    const auto ignored = scope.resolve(graph);
     std::vector<ConvPair> pairs;
     for (const Node& producer : graph.nodes) {
-        if (!is_op(producer, "Conv") || ignored.matches(producer) ||
+        if (!is_op(producer, "Conv") || ignored.count(producer.name) ||
             !has_constant_parameters(graph, producer))
             continue;
         std::string value = producer.outputs[0];
@@ -62,7 +63,7 @@ std::vector<ConvPair> find_conv_pairs(const Graph& graph, const IgnoredScope& ig
             next = only_reader(graph, value);
             if (!next) continue;
         }
-        if (!is_pointwise_conv(graph, *next) || next->inputs[0] != value || ignored.matches(*next))
+        if (!is_pointwise_conv(graph, *next) || next->inputs[0] != value || ignored.count(next->name))
             continue;
         const int64_t channels = graph.constant(producer.inputs[1]).dim(0);
         if (graph.constant(next->inputs[1]).dim(1) != channels) continue;

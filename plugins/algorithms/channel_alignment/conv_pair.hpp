@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "ignored_scope.hpp"
+#include "ignored_scope.hpp"  // plugins/common
 #include "pot/graph.hpp"
 
 namespace pot::channel_alignment {
@@ -21,6 +21,6 @@ struct ConvPair {
 /// Every such pair in `graph`, in node order. Both Convs need constant f32 weights and, when
 /// present, constant f32 biases with one value per output channel; pairs where either Conv is
 /// in `ignored`, or where a value in between is a graph output or has other readers, are left out.
-std::vector<ConvPair> find_conv_pairs(const Graph& graph, const IgnoredScope& ignored);
+std::vector<ConvPair> find_conv_pairs(const Graph& graph, const common::IgnoredScope& ignored);
 
 }  // namespace pot::channel_alignment

@@ -1,6 +1,7 @@
 #include "quantization_points.hpp"
 
 #include <set>
+#include <unordered_set>
 
 #include "pot/fake_quantize_node.hpp"
 
@@ -19,12 +20,12 @@ bool is_float_value(const Graph& graph, const std::string& value) {
 
 // Follows single-reader chains of absorbed activations (Conv -> Relu): the quantizer belongs after them.
 std::string absorbed_output(const Graph& graph, std::string value, const HardwareConfig& hardware,
-                            const MinMaxSettings& settings) {
+                            const std::unordered_set<std::string>& ignored) {
     for (;;) {
         const auto readers = graph.consumers(value);
         if (readers.size() != 1 || graph.is_output(value)) return value;
         const Node& next = graph.nodes[readers[0]];
-        if (!hardware.absorbed_activations.count(next.op_type) || settings.ignored.matches(next) ||
+        if (!hardware.absorbed_activations.count(next.op_type) || ignored.count(next.name) ||
             next.outputs.size() != 1)
             return value;
         value = next.outputs[0];
@@ -44,6 +45,7 @@ std::optional<int64_t> weight_channel_axis(const Node& node, const Tensor& weigh
 std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
                                                         const HardwareConfig& hardware,
                                                         const MinMaxSettings& settings) {
+    const auto ignored = settings.ignored.resolve(graph);
     std::vector<QuantizationPoint> points;
     std::set<std::string> activations;
     auto add_activation = [&](const std::string& value, const std::string& node) {
@@ -53,7 +55,7 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
         points.push_back({QuantizationPoint::Kind::Activation, value, node, 0, -1});
     };
     for (const Node& node : graph.nodes) {
-        if (is_fake_quantize(node) || settings.ignored.matches(node)) continue;
+        if (is_fake_quantize(node) || ignored.count(node.name)) continue;
         const OpRule* rule = hardware.rule_for(node.op_type);
         if (!rule) continue;
         for (size_t i = 0; i < node.inputs.size(); ++i) {
@@ -73,7 +75,7 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
             }
         }
         if (rule->quantize_output && !node.outputs.empty())
-            add_activation(absorbed_output(graph, node.outputs[0], hardware, settings), node.name);
+            add_activation(absorbed_output(graph, node.outputs[0], hardware, ignored), node.name);
     }
     return points;
 }

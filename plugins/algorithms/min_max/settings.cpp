@@ -158,44 +158,7 @@ int parse_bits(const Params& p) {
     return static_cast<int>(bits);
 }
 
-std::vector<std::string> type_list(const Params& p, const std::string& key) {
-    // POT writes operations as [{"type": "Add"}, ...]; plain strings are accepted too.
-    std::vector<std::string> out;
-    if (!p.has(key)) {
-        p.accept(key);
-        return out;
-    }
-    const auto& list = p.json().at(key);
-    p.accept(key);
-    POT_CHECK_KIND(Config, list.is_array(), p.path(), "/", key, ": expected a list");
-    for (size_t i = 0; i < list.size(); ++i) {
-        if (list[i].is_string()) {
-            out.push_back(list[i].get<std::string>());
-            continue;
-        }
-        const Params op(list[i], str_cat(p.path(), "/", key, "/", i));
-        out.push_back(op.get_string("type", ""));
-        POT_CHECK_KIND(Config, !out.back().empty(), op.path(), "/type: required");
-        op.reject_unknown();
-    }
-    return out;
-}
-
 }  // namespace
-
-bool IgnoredScope::matches(const Node& node) const {
-    if (compiled_.size() != patterns.size()) {
-        compiled_.clear();
-        for (const auto& p : patterns) compiled_.emplace_back(p);
-    }
-    for (const auto& n : names)
-        if (n == node.name) return true;
-    for (const auto& t : types)
-        if (t == node.op_type) return true;
-    for (const auto& r : compiled_)
-        if (std::regex_match(node.name, r)) return true;
-    return false;
-}
 
 MinMaxSettings parse_settings(const Params& params) {
     MinMaxSettings s;
@@ -237,18 +200,7 @@ MinMaxSettings parse_settings(const Params& params) {
     }
     w.reject_unknown();
 
-    const Params ignored = params.child("ignored");
-    s.ignored.names = ignored.get_strings("scope");
-    s.ignored.patterns = ignored.get_strings("scope_regex");
-    s.ignored.types = type_list(ignored, "operations");
-    for (const auto& p : s.ignored.patterns) {
-        try {
-            std::regex check(p);
-        } catch (const std::regex_error& e) {
-            POT_THROW(Config, ignored.path(), "/scope_regex: invalid regular expression '", p, "': ", e.what());
-        }
-    }
-    ignored.reject_unknown();
+    s.ignored = common::IgnoredScope(params.child("ignored"));
     params.reject_unknown();
     return s;
 }

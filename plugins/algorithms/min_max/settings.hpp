@@ -3,10 +3,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
+#include "ignored_scope.hpp"  // plugins/common
 #include "pot/graph.hpp"
 #include "pot/params.hpp"
 #include "pot/statistics.hpp"
@@ -60,24 +60,12 @@ struct WeightSettings {
 };
 
 /// Nodes kept in float: by exact name, by name regular expression, or by op type.
-struct IgnoredScope {
-    std::vector<std::string> names;
-    std::vector<std::string> patterns;
-    std::vector<std::string> types;
-
-    bool matches(const Node& node) const;
-    bool empty() const { return names.empty() && patterns.empty() && types.empty(); }
-
-private:
-    mutable std::vector<std::regex> compiled_;
-};
-
 /// Every parameter of MinMaxQuantization.
 struct MinMaxSettings {
     Preset preset = Preset::Performance;
     ActivationSettings activations;
     WeightSettings weights;
-    IgnoredScope ignored;
+    common::IgnoredScope ignored;  ///< nodes left in float
     size_t stat_subset_size = 300;
     bool shuffle_data = false;
     uint64_t seed = 0;

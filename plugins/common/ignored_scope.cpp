@@ -1,0 +1,121 @@
+#include "ignored_scope.hpp"
+
+#include <algorithm>
+
+#include "pot/error.hpp"
+
+namespace pot::common {
+
+namespace {
+
+// POT writes operations as [{"type": "Add"}, ...]; plain strings are accepted too.
+std::vector<std::string> op_types(const Params& params, const std::string& key) {
+    std::vector<std::string> out;
+    if (!params.has(key)) return out;
+    params.accept(key);
+    const auto& list = params.json().at(key);
+    POT_CHECK_KIND(Config, list.is_array(), params.path(), "/", key, ": expected a list");
+    for (size_t i = 0; i < list.size(); ++i) {
+        if (list[i].is_string()) {
+            out.push_back(list[i].get<std::string>());
+            continue;
+        }
+        const Params op(list[i], str_cat(params.path(), "/", key, "/", i));
+        out.push_back(op.get_string("type", ""));
+        POT_CHECK_KIND(Config, !out.back().empty(), op.path(), "/type: required");
+        op.reject_unknown();
+    }
+    return out;
+}
+
+bool is_compute(const Node& node) {
+    return node.domain.empty() &&
+           (node.op_type == "Conv" || node.op_type == "Gemm" || node.op_type == "MatMul" ||
+            node.op_type == "ConvTranspose");
+}
+
+size_t anchor(const Graph& graph, const std::string& path, const std::string& key, size_t i,
+              const std::string& name) {
+    const auto index = graph.find_node(name);
+    POT_CHECK_KIND(Config, index.has_value(), path, "/", key, "/", i, ": the model has no node named '",
+                   name, "'");
+    return *index;
+}
+
+}  // namespace
+
+IgnoredScope::IgnoredScope(const Params& params)
+    : path_(params.path()),
+      names_(params.get_strings("scope")),
+      types_(op_types(params, "operations")),
+      inputs_to_(params.get_strings("inputs_to")),
+      outputs_from_(params.get_strings("outputs_from")),
+      blocks_(params.get_strings("blocks")),
+      depthwise_(params.get_bool("depthwise", false)) {
+    for (const auto& p : params.get_strings("scope_regex")) {
+        try {
+            patterns_.emplace_back(p);
+        } catch (const std::regex_error& e) {
+            POT_THROW(Config, params.path(), "/scope_regex: invalid regular expression '", p, "': ",
+                      e.what());
+        }
+    }
+    params.reject_unknown();
+}
+
+bool IgnoredScope::empty() const {
+    return names_.empty() && patterns_.empty() && types_.empty() && inputs_to_.empty() &&
+           outputs_from_.empty() && blocks_.empty() && !depthwise_;
+}
+
+std::unordered_set<std::string> IgnoredScope::resolve(const Graph& graph) const {
+    std::unordered_set<std::string> out;
+    for (const Node& node : graph.nodes) {
+        const bool by_name = std::find(names_.begin(), names_.end(), node.name) != names_.end();
+        const bool by_type = std::find(types_.begin(), types_.end(), node.op_type) != types_.end();
+        const bool by_regex = std::any_of(patterns_.begin(), patterns_.end(), [&](const std::regex& r) {
+            return std::regex_match(node.name, r);
+        });
+        if (by_name || by_type || by_regex || (depthwise_ && is_depthwise_conv(graph, node)))
+            out.insert(node.name);
+    }
+    // Walks from `start` through producers (backward) or consumers (forward); `stop` ends a branch
+    // before the node it is true for.
+    auto walk = [&](size_t start, bool forward, auto stop) {
+        std::vector<size_t> stack{start};
+        std::unordered_set<size_t> seen{start};
+        while (!stack.empty()) {
+            const Node& node = graph.nodes[stack.back()];
+            stack.pop_back();
+            out.insert(node.name);
+            std::vector<size_t> next;
+            if (forward) {
+                for (const auto& value : node.outputs)
+                    for (size_t c : graph.consumers(value)) next.push_back(c);
+            } else {
+                for (const auto& value : node.inputs)
+                    if (auto p = value.empty() ? std::nullopt : graph.producer(value)) next.push_back(*p);
+            }
+            for (size_t n : next)
+                if (!stop(graph.nodes[n]) && seen.insert(n).second) stack.push_back(n);
+        }
+    };
+    const auto never = [](const Node&) { return false; };
+    for (size_t i = 0; i < inputs_to_.size(); ++i)
+        walk(anchor(graph, path_, "inputs_to", i, inputs_to_[i]), false, never);
+    for (size_t i = 0; i < outputs_from_.size(); ++i)
+        walk(anchor(graph, path_, "outputs_from", i, outputs_from_[i]), true, never);
+    for (size_t i = 0; i < blocks_.size(); ++i)
+        walk(anchor(graph, path_, "blocks", i, blocks_[i]), true, is_compute);
+    return out;
+}
+
+bool is_depthwise_conv(const Graph& graph, const Node& node) {
+    if (node.op_type != "Conv" || !node.domain.empty() || node.inputs.size() < 2) return false;
+    const int64_t group = node.attr_int("group", 1);
+    if (group <= 1 || !graph.is_constant(node.inputs[1])) return false;
+    const Tensor& weight = graph.constant(node.inputs[1]);
+    return weight.rank() >= 2 && weight.dim(1) == 1 && weight.dim(0) % group == 0;
+}
+
+}  // namespace pot::common

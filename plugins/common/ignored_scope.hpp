@@ -1,0 +1,56 @@
+#pragma once
+
+#include <regex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "pot/graph.hpp"
+#include "pot/params.hpp"
+
+namespace pot::common {
+
+/// The part of a model an algorithm leaves in float: the "ignored" section that
+/// MinMaxQuantization, ActivationChannelAlignment and DefaultQuantization share.
+///
+///   "ignored": {
+///     "scope":       ["node", ...],           // by exact node name
+///     "scope_regex": ["conv[0-9]+", ...],     // by node name, whole-name regular expression
+///     "operations":  [{"type": "Add"}, ...],  // by op type (plain strings also accepted)
+///     "inputs_to":   ["node", ...],           // the node and everything between the inputs and it
+///     "outputs_from": ["node", ...],          // the node and everything after it
+///     "blocks":      ["node", ...],           // the node and what follows it up to the next
+///                                             // Conv / Gemm / MatMul (not included)
+///     "depthwise":   true                     // every depthwise convolution
+///   }
+///
+/// The region keys follow the Sophgo calibration tool's fpfwd_inputs, fpfwd_outputs,
+/// fpfwd_blocks and accuracy_opt (depthwise convolutions in float).
+class IgnoredScope {
+public:
+    IgnoredScope() = default;
+    /// Reads the section and rejects unknown keys and invalid regular expressions; errors name
+    /// the JSON path.
+    explicit IgnoredScope(const Params& params);
+
+    /// Names of the nodes of `graph` left in float. A region that names a node the graph does
+    /// not have is a Config error naming the JSON path and the node.
+    std::unordered_set<std::string> resolve(const Graph& graph) const;
+
+    bool empty() const;
+
+private:
+    std::string path_;
+    std::vector<std::string> names_;
+    std::vector<std::regex> patterns_;
+    std::vector<std::string> types_;
+    std::vector<std::string> inputs_to_;
+    std::vector<std::string> outputs_from_;
+    std::vector<std::string> blocks_;
+    bool depthwise_ = false;
+};
+
+/// True for a Conv whose every group holds one input channel (depthwise), judged by its weight.
+bool is_depthwise_conv(const Graph& graph, const Node& node);
+
+}  // namespace pot::common
