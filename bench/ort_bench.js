@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// Times one ONNX model in ONNX Runtime (CPU), batch 1, the way `pot-host benchmark` times ours:
+// random U(-1, 1) input, warm-up runs, then one timed session.run() after another.
+//
+//   node ort_bench.js MODEL --shape 1,3,224,224 [--threads N] [--warmup N] [--niter N | --seconds S]
+//
+// Prints one JSON line: model, engine, threads, count, latency_median_ms, latency_avg_ms,
+// latency_min_ms, latency_max_ms. All graph optimizations are on (so QDQ models run on ORT's
+// fused integer kernels), one inter-op thread, sequential execution, intra-op threads as asked.
+// Each latency is the wall time of an awaited session.run(), so it includes the (small) cost of
+// the Node.js binding and promise, just as ours includes copying the output out of the engine.
+//
+// Exit codes: 0 success, 2 bad usage, 3 onnxruntime-node missing, 1 anything else.
+'use strict';
+
+const path = require('path');
+
+function fail(code, message) {
+  process.stderr.write(`ort_bench.js: ${message}\n`);
+  process.exit(code);
+}
+
+function parseArgs(argv) {
+  const opts = {threads: 2, warmup: 10, niter: 0, seconds: 3, shape: null, model: null};
+  for (let i = 0; i < argv.length; ++i) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) fail(2, `${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--threads') opts.threads = Number(value());
+    else if (a === '--warmup') opts.warmup = Number(value());
+    else if (a === '--niter') opts.niter = Number(value());
+    else if (a === '--seconds') opts.seconds = Number(value());
+    else if (a === '--shape') opts.shape = value().split(',').map(Number);
+    else if (a.startsWith('-')) fail(2, `unknown option ${a}`);
+    else if (opts.model === null) opts.model = a;
+    else fail(2, `unexpected argument ${a}`);
+  }
+  if (!opts.model) fail(2, 'usage: node ort_bench.js MODEL --shape D0,D1,... [--threads N] [--warmup N] [--niter N | --seconds S]');
+  if (!opts.shape || opts.shape.some((d) => !Number.isInteger(d) || d < 1)) fail(2, '--shape must be positive integers, e.g. 1,3,224,224');
+  if (!Number.isInteger(opts.threads) || opts.threads < 1) fail(2, '--threads must be >= 1');
+  return opts;
+}
+
+const HARNESS = path.join(__dirname, '..', 'tests', 'ort', 'node_modules', 'onnxruntime-node');
+
+function loadOrt() {
+  try {
+    return require(HARNESS);
+  } catch (e) {
+    fail(3, `cannot load onnxruntime-node from ${HARNESS} (run scripts/setup-npm.sh): ${e.message}`);
+  }
+  return null;
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const ort = loadOrt();
+  const session = await ort.InferenceSession.create(opts.model, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: opts.threads,
+    interOpNumThreads: 1,
+  });
+  // Same generator family as pot's benchmark (uniform in [-1, 1)), fixed seed.
+  let state = 42;
+  const count = opts.shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(count);
+  for (let i = 0; i < count; ++i) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    data[i] = state / 2147483648 - 1;
+  }
+  const feeds = {[session.inputNames[0]]: new ort.Tensor('float32', data, opts.shape)};
+
+  for (let i = 0; i < opts.warmup; ++i) await session.run(feeds);
+  const latencies = [];
+  const start = process.hrtime.bigint();
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    await session.run(feeds);
+    const t1 = process.hrtime.bigint();
+    latencies.push(Number(t1 - t0) / 1e6);
+    const elapsed = Number(t1 - start) / 1e9;
+    if (opts.niter > 0 ? latencies.length >= opts.niter : elapsed >= opts.seconds) break;
+  }
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const n = sorted.length;
+  const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const total = latencies.reduce((a, b) => a + b, 0);
+  process.stdout.write(JSON.stringify({
+    model: opts.model, engine: 'onnxruntime', version: require(path.join(HARNESS, 'package.json')).version,
+    threads: opts.threads, count: n, duration_ms: total, latency_median_ms: median,
+    latency_avg_ms: total / n, latency_min_ms: sorted[0], latency_max_ms: sorted[n - 1],
+  }) + '\n');
+}
+
+main().catch((e) => fail(1, e && e.stack ? e.stack : String(e)));
