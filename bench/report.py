@@ -93,9 +93,16 @@ def parse_verbose(path, iterations):
     for sig in signatures[-p:]:
         parts = sig.split(",")
         kinds[f"{parts[0]} {parts[1]}"] += 1
-    for i in range(len(signatures) - repeats * p, len(signatures)):
-        parts = signatures[i].split(",")
-        kind_ms[f"{parts[0]} {parts[1]}"] += times[i] / repeats
+    per_kind = defaultdict(list)
+    for k in range(repeats):
+        sums = Counter()
+        for i in range(len(signatures) - (k + 1) * p, len(signatures) - k * p):
+            parts = signatures[i].split(",")
+            sums[f"{parts[0]} {parts[1]}"] += times[i]
+        for kind in kinds:
+            per_kind[kind].append(sums[kind])
+    for kind, values in per_kind.items():
+        kind_ms[kind] = statistics.median(values)
     return {"primitives": p, "sum_ms": statistics.median(per_inference), "kinds": kinds,
             "kind_ms": kind_ms, "isa": isa,
             "verbose_median_ms": bench["latency_median_ms"] if bench else None}

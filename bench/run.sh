@@ -44,7 +44,7 @@ work="$(realpath -m "${WORK_DIR:-$build/bench-work}")"
 output="$(realpath -m "${OUTPUT:-$repo/docs/PERFORMANCE.md}")"
 python=/usr/bin/python3
 command_line="bash bench/run.sh${1:+ $1}"
-for var in THREADS ROUNDS SECONDS_PER_RUN WEIGHT_BITS PROFILE_ITERS PASSIVE; do
+for var in THREADS ROUNDS SECONDS_PER_RUN WEIGHT_BITS PROFILE_ITERS PASSIVE SKIP_BUILD WORK_DIR OUTPUT; do
     if [[ -n "${!var:-}" ]]; then command_line="$var=${!var} $command_line"; fi
 done
 
