@@ -62,7 +62,8 @@ fi
 host="$build/bin/pot-host"
 [[ -x "$host" ]] || { log "no pot-host in $build/bin"; exit 1; }
 
-rm -rf "$work"
+# Only the folders this script fills are cleared, whatever WORK_DIR points at.
+rm -rf "$work"/{models,calibration,configs,quantized,raw}
 mkdir -p "$work"/{models,calibration,configs,quantized,raw}
 "$build/bin/pot-make-bench-models" "$work/models" "$work/calibration" 16 >&2
 
