@@ -156,10 +156,25 @@ def run_row(args, model, row, out_dir, stamp):
         "eval_s": ev.get("seconds"), "metric": ev.get("metric"),
         "quantize_s": report["timings"]["quantize_s"], "steps": report["timings"].get("steps", []),
         "algorithms": report.get("algorithms"),
+        "summary": algorithm_summary(report.get("algorithm_reports", {})),
     })
     log(f"  FP32 {result['fp32']:.2f}  INT8 {result['int8']:.2f}  drop {result['drop']:.2f}  "
         f"calibration {result['quantize_s']:.2f} s")
     return save(path, result)
+
+
+def algorithm_summary(reports):
+    """What the algorithms changed, from their report.json sections."""
+    parts = []
+    if "ActivationChannelAlignment" in reports:
+        parts.append(f"ActivationChannelAlignment aligned {len(reports['ActivationChannelAlignment'].get('pairs', []))} "
+                     f"Conv pair(s)")
+    for name in ("FastBiasCorrection", "BiasCorrection"):
+        if name in reports:
+            biases = reports[name].get("biases", [])
+            applied = sum(1 for b in biases if b.get("applied"))
+            parts.append(f"{name} applied {applied} of {len(biases)} bias change(s)")
+    return "; ".join(parts)
 
 
 def run_fp32_bench(args, model, out_dir, stamp):
@@ -296,13 +311,19 @@ def row_line(label, r):
     return f"| {label} | {pct(r['fp32'])} | {pct(r['int8'])} | {pts(r['drop'])} | {secs(r['quantize_s'])} |"
 
 
-def table(title, rows, results):
+def table(title, rows, results, summaries=False):
     out = [f"#### {title}", "",
            "| Configuration | FP32 top-1 | INT8 top-1 | Drop (points) | Calibration time |",
            "| --- | --- | --- | --- | --- |"]
     for row in rows:
         out.append(row_line(kRows[row][1], results.get(row)))
-    return out + [""]
+    out.append("")
+    if summaries:
+        notes = [f"- {kRows[row][1]}: {results[row]['summary']}" for row in rows
+                 if results.get(row) and results[row].get("summary")]
+        if notes:
+            out += ["What the algorithms changed (from `report.json`):", ""] + notes + [""]
+    return out
 
 
 def cpu_description():
@@ -360,7 +381,8 @@ def model_section(model, res):
             out.append(f"With 7-bit weights: INT8 {pct(dq7['int8'])}, drop {pts(dq7['drop'])} points.")
         out.append("")
     out += table("DefaultQuantization", ["dq_w8", "dq_w7"], rows)
-    out += table("Ablation, 8-bit weights", ["mm_w8", "aca_mm_w8", "aca_mm_fbc_w8", "aca_mm_bc_w8"], rows)
+    out += table("Ablation, 8-bit weights", ["mm_w8", "aca_mm_w8", "aca_mm_fbc_w8", "aca_mm_bc_w8"], rows,
+                 summaries=True)
     out += table("Ablation, 7-bit weights", ["mm_w7", "aca_mm_w7", "aca_mm_fbc_w7", "aca_mm_bc_w7"], rows)
     out += table("MinMaxQuantization alone, activation range methods (8-bit weights)",
                  ["range_" + m for m, _ in kMethods] + ["range_weights_admm"], rows)
