@@ -73,6 +73,19 @@ struct Layout {
             for (int64_t i = axis + 1; i < t.rank(); ++i) inner *= t.dim(i);
         }
     }
+    /// Calls f(channel, run, length) for every contiguous run of one channel within a sample.
+    template <typename F>
+    void for_each_run(const float* sample, F&& f) const {
+        if (per_sample <= 0) return;
+        if (channels == 1) {
+            f(size_t{0}, sample, per_sample);
+            return;
+        }
+        const int64_t outer = per_sample / (channels * inner);
+        for (int64_t o = 0; o < outer; ++o)
+            for (int64_t c = 0; c < channels; ++c)
+                f(static_cast<size_t>(c), sample + (o * channels + c) * inner, inner);
+    }
 };
 
 class ElementwiseReducer : public Reducer {
@@ -96,8 +109,9 @@ public:
             const float* s = x + b * layout.per_sample;
             if (is_quantile()) {
                 values.assign(acc_.size(), {});
-                for (int64_t i = 0; i < layout.per_sample; ++i)
-                    values[static_cast<size_t>((i / layout.inner) % layout.channels)].push_back(s[i]);
+                layout.for_each_run(s, [&](size_t c, const float* run, int64_t n) {
+                    values[c].insert(values[c].end(), run, run + n);
+                });
                 for (size_t c = 0; c < acc_.size(); ++c) {
                     acc_[c] += quantile_of(values[c]);
                     count_[c] += 1;
@@ -105,10 +119,9 @@ public:
                 continue;
             }
             std::fill(sample_acc.begin(), sample_acc.end(), initial_sample());
-            for (int64_t i = 0; i < layout.per_sample; ++i) {
-                const size_t c = static_cast<size_t>((i / layout.inner) % layout.channels);
-                sample_acc[c] = fold(sample_acc[c], s[i]);
-            }
+            layout.for_each_run(s, [&](size_t c, const float* run, int64_t n) {
+                sample_acc[c] = fold(sample_acc[c], reduce_run(run, n));
+            });
             for (size_t c = 0; c < acc_.size(); ++c) combine(c, sample_acc[c],
                                                              static_cast<double>(layout.per_sample / layout.channels));
         }
@@ -148,14 +161,43 @@ private:
             default: return 0.0;
         }
     }
-    double fold(double acc, float v) const {
+    // The reduction of one contiguous run of a channel: min, max, max |x| or sum. The switch is
+    // outside the loops so each loop is a plain reduction the compiler can vectorize.
+    double reduce_run(const float* p, int64_t n) const {
         switch (request_.reducer) {
             case ReducerKind::Min:
-            case ReducerKind::MeanMin: return std::min(acc, static_cast<double>(v));
+            case ReducerKind::MeanMin: {
+                float m = std::numeric_limits<float>::infinity();
+                for (int64_t i = 0; i < n; ++i) m = p[i] < m ? p[i] : m;
+                return m;
+            }
             case ReducerKind::Max:
-            case ReducerKind::MeanMax: return std::max(acc, static_cast<double>(v));
-            case ReducerKind::AbsMax: return std::max(acc, std::fabs(static_cast<double>(v)));
-            default: return acc + v;  // Mean
+            case ReducerKind::MeanMax: {
+                float m = -std::numeric_limits<float>::infinity();
+                for (int64_t i = 0; i < n; ++i) m = p[i] > m ? p[i] : m;
+                return m;
+            }
+            case ReducerKind::AbsMax: {
+                float m = 0.0f;
+                for (int64_t i = 0; i < n; ++i) m = std::fabs(p[i]) > m ? std::fabs(p[i]) : m;
+                return m;
+            }
+            default: {  // Mean
+                double sum = 0.0;
+                for (int64_t i = 0; i < n; ++i) sum += p[i];
+                return sum;
+            }
+        }
+    }
+    // Combines the reductions of two runs of the same channel.
+    double fold(double acc, double run) const {
+        switch (request_.reducer) {
+            case ReducerKind::Min:
+            case ReducerKind::MeanMin: return std::min(acc, run);
+            case ReducerKind::Max:
+            case ReducerKind::MeanMax:
+            case ReducerKind::AbsMax: return std::max(acc, run);
+            default: return acc + run;  // Mean
         }
     }
     void combine(size_t c, double sample_value, double elements) {
