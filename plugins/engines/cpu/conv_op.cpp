@@ -6,10 +6,6 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-// oneDNN 2.x adds an int8 primitive's bias to the s32 accumulator before the output scale, so
-// the bias is stored in accumulator units.
-constexpr bool kInt8BiasBeforeScale = true;
-
 struct ConvGeometry {
     dnnl::memory::dims strides, dilates, pad_begin, pad_end, dst;
 };
@@ -100,12 +96,7 @@ bool lower_conv(PlanBuilder& b, size_t index) {
                                                          bias_md, dst_md, g.strides, g.dilates, g.pad_begin,
                                                          g.pad_end);
     dnnl::primitive_attr attr;
-    std::vector<float> acc_scale(static_cast<size_t>(out_channels), 1.0f);
-    if (int8) {
-        for (size_t c = 0; c < acc_scale.size(); ++c) acc_scale[c] = src_q.scale * wq->scale[c];
-        attr.set_output_scales(1 << 1, acc_scale);
-        if (src_q.zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
-    }
+    const auto acc_scale = set_output_scales(attr, out_channels, 1.0f, src_q, int8 ? &*wq : nullptr);
     apply_fusion(fusion, attr);
     dnnl::convolution_forward::primitive_desc pd;
     try {
@@ -120,8 +111,7 @@ bool lower_conv(PlanBuilder& b, size_t index) {
     args[DNNL_ARG_WEIGHTS] = b.constant_memory(weights, w_dims, pd.weights_desc());
     if (!bias.empty()) {
         Tensor bias_t = b.constant(bias).cast(DType::F32);
-        if (int8 && kInt8BiasBeforeScale)
-            for (size_t c = 0; c < acc_scale.size(); ++c) bias_t.data<float>()[c] /= acc_scale[c];
+        if (int8) bias_to_accumulator_units(bias_t, acc_scale);
         args[DNNL_ARG_BIAS] = b.constant_memory(bias_t, {out_channels}, pd.bias_desc());
     }
     if (int8 && src_q.zero_point != 0)

@@ -86,6 +86,21 @@ std::string fusion_note(const PlanBuilder& b, const Fusion& f) {
     return out;
 }
 
+std::vector<float> set_output_scales(dnnl::primitive_attr& attr, int64_t channels, float alpha,
+                                     const ActQuant& source, const WeightQuant* weights) {
+    std::vector<float> scales(static_cast<size_t>(channels), alpha);
+    if (!weights) return scales;
+    for (size_t c = 0; c < scales.size(); ++c) scales[c] *= source.scale * weights->scale[c];
+    attr.set_output_scales(1 << 1, scales);
+    if (source.zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+    return scales;
+}
+
+void bias_to_accumulator_units(Tensor& bias, const std::vector<float>& output_scales) {
+    float* b = bias.data<float>();
+    for (size_t c = 0; c < output_scales.size(); ++c) b[c] /= output_scales[c];
+}
+
 dnnl::memory zero_point_memory(const PlanBuilder& b, int32_t zero_point) {
     dnnl::memory mem(dnnl::memory::desc({1}, dnnl::memory::data_type::s32, dnnl::memory::format_tag::x),
                      b.engine());

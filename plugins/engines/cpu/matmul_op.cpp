@@ -8,9 +8,6 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-// As for convolution: oneDNN 2.x adds an int8 bias to the accumulator, before the output scale.
-constexpr bool kInt8BiasBeforeScale = true;
-
 const Node* weight_fake_quantize(const PlanBuilder& b, const std::string& weights) {
     const auto producer = b.graph().producer(weights);
     if (!producer) return nullptr;
@@ -67,12 +64,7 @@ bool lower_dense(PlanBuilder& b, const Node& n, const DenseSpec& s) {
     const auto d = bias_t.empty() ? dnnl::matmul::desc(src_md, w_md, dst_md)
                                   : dnnl::matmul::desc(src_md, w_md, bias_md, dst_md);
     dnnl::primitive_attr attr;
-    std::vector<float> acc_scale(static_cast<size_t>(n_out), s.alpha);
-    if (int8) {
-        for (size_t j = 0; j < acc_scale.size(); ++j) acc_scale[j] *= src_q.scale * wq->scale[j];
-        attr.set_output_scales(1 << 1, acc_scale);
-        if (src_q.zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
-    }
+    const auto acc_scale = set_output_scales(attr, n_out, s.alpha, src_q, int8 ? &*wq : nullptr);
     apply_fusion(fusion, attr);
     dnnl::matmul::primitive_desc pd;
     try {
@@ -91,8 +83,7 @@ bool lower_dense(PlanBuilder& b, const Node& n, const DenseSpec& s) {
                                    s.transposed ? tag::ba : tag::ab);
     args[DNNL_ARG_WEIGHTS] = b.constant_memory(weights.raw(), w_src, pd.weights_desc());
     if (!bias_t.empty()) {
-        if (int8 && kInt8BiasBeforeScale)
-            for (size_t j = 0; j < acc_scale.size(); ++j) bias_t.data<float>()[j] /= acc_scale[j];
+        if (int8) bias_to_accumulator_units(bias_t, acc_scale);
         args[DNNL_ARG_BIAS] = b.constant_memory(bias_t, {1, n_out}, pd.bias_desc());
     }
     if (int8 && src_q.zero_point != 0)

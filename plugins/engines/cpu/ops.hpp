@@ -57,6 +57,16 @@ dnnl::memory define_fused_dst(PlanBuilder& b, const Fusion& fusion, const dnnl::
 /// Describes the fused nodes for describe_plan(), e.g. " +Relu +sum".
 std::string fusion_note(const PlanBuilder& b, const Fusion& fusion);
 
+/// Output scales of a Conv / MatMul with `channels` output channels: `alpha` in f32; in int8
+/// (`weights` given) alpha * source scale * each channel's weight scale, set on `attr` as
+/// per-channel output scales, with a run-time source zero point when the source is asymmetric.
+std::vector<float> set_output_scales(dnnl::primitive_attr& attr, int64_t channels, float alpha,
+                                     const ActQuant& source, const WeightQuant* weights);
+
+/// Puts a bias in the units oneDNN adds it in: for int8 primitives (oneDNN 2.x) the s32
+/// accumulator, before the output scale, so each channel is divided by its output scale.
+void bias_to_accumulator_units(Tensor& bias, const std::vector<float>& output_scales);
+
 /// A constant s32 memory holding one zero point (run-time zero-point argument).
 dnnl::memory zero_point_memory(const PlanBuilder& b, int32_t zero_point);
 
