@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "node_removal.hpp"
 #include "pot/core/graph_transforms.hpp"
 
 namespace pot::core {
@@ -168,23 +169,9 @@ private:
 
 void fold_batch_norm(Graph& graph) {
     BatchNormFolder folder(graph);
-    std::vector<bool> removed(graph.nodes.size(), false);
-    bool changed = false;
-    for (size_t i = 0; i < graph.nodes.size(); ++i) {
-        if (!is_onnx_op(graph.nodes[i], "BatchNormalization")) continue;
-        if (folder.fold(i)) {
-            removed[i] = true;
-            graph.nodes[i].inputs.clear();
-            graph.nodes[i].outputs.clear();
-            changed = true;
-        }
-    }
-    if (!changed) return;
-    std::vector<Node> kept;
-    for (size_t i = 0; i < graph.nodes.size(); ++i)
-        if (!removed[i]) kept.push_back(std::move(graph.nodes[i]));
-    graph.nodes = std::move(kept);
-    graph.remove_unused_constants();
+    remove_nodes(graph, [&](size_t i) {
+        return is_onnx_op(graph.nodes[i], "BatchNormalization") && folder.fold(i);
+    });
 }
 
 }  // namespace pot::core

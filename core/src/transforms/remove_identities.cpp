@@ -1,3 +1,4 @@
+#include "node_removal.hpp"
 #include "pot/core/graph_transforms.hpp"
 
 namespace pot::core {
@@ -54,22 +55,7 @@ bool bypass(Graph& graph, size_t index) {
 }  // namespace
 
 void remove_identities(Graph& graph) {
-    std::vector<bool> removed(graph.nodes.size(), false);
-    bool changed = false;
-    for (size_t i = 0; i < graph.nodes.size(); ++i) {
-        if (!is_pass_through(graph, graph.nodes[i]) || !bypass(graph, i)) continue;
-        // Emptied so later rewiring and producer look-ups never see the removed node.
-        graph.nodes[i].inputs.clear();
-        graph.nodes[i].outputs.clear();
-        removed[i] = true;
-        changed = true;
-    }
-    if (!changed) return;
-    std::vector<Node> kept;
-    for (size_t i = 0; i < graph.nodes.size(); ++i)
-        if (!removed[i]) kept.push_back(std::move(graph.nodes[i]));
-    graph.nodes = std::move(kept);
-    graph.remove_unused_constants();
+    remove_nodes(graph, [&](size_t i) { return is_pass_through(graph, graph.nodes[i]) && bypass(graph, i); });
 }
 
 }  // namespace pot::core
