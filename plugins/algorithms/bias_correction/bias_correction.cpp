@@ -57,22 +57,13 @@ std::vector<float> BiasCorrection::quantized_mean_output(const Graph& graph, con
 }
 
 void BiasCorrection::apply(Graph& graph, const Statistics& stats, HostServices& host) {
-    nlohmann::json report = nlohmann::json::array();
-    size_t applied = 0;
-    for (const auto& op : ops_) {
-        const auto index = graph.find_node(op.node);
-        if (!index || !weight_quantizer(graph, graph.nodes[*index])) continue;  // kept in float
+    correct_biases(graph, ops_, settings_, host, name(), [&](const BiasedOp& op) {
         const auto fp32_mean = stats.floats(channel_mean_request(op.dst, op.channel_axis));
         const auto q_mean = quantized_mean_output(graph, op, host);
-        auto bias = read_bias(graph, op);
-        for (size_t c = 0; c < bias.size(); ++c) bias[c] += fp32_mean.at(c) - q_mean[c];
-        auto entry = update_bias(graph, op, bias, settings_);
-        applied += entry["applied"].get<bool>() ? 1 : 0;
-        report.push_back(std::move(entry));
-    }
-    host.report(name(), "biases", report.dump());
-    host.log(LogLevel::Info, str_cat(name(), ": corrected ", applied, " of ", report.size(),
-                                     " quantized ops with bias"));
+        std::vector<float> shift(q_mean.size());
+        for (size_t c = 0; c < shift.size(); ++c) shift[c] = fp32_mean.at(c) - q_mean[c];
+        return shift;
+    });
 }
 
 }  // namespace pot::bias_correction

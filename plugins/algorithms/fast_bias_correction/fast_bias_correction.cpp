@@ -57,26 +57,10 @@ std::vector<float> FastBiasCorrection::mean_output_shift(const Graph& graph, con
 }
 
 void FastBiasCorrection::apply(Graph& graph, const Statistics& stats, HostServices& host) {
-    nlohmann::json report = nlohmann::json::array();
-    size_t applied = 0;
-    for (const auto& op : ops_) {
-        const auto index = graph.find_node(op.node);
-        if (!index || !weight_quantizer(graph, graph.nodes[*index])) continue;  // kept in float
+    correct_biases(graph, ops_, settings_, host, name(), [&](const BiasedOp& op) {
         const auto src_mean = stats.floats(channel_mean_request(op.src, op.channel_axis));
-        const auto shift = mean_output_shift(graph, op, src_mean, host);
-        auto bias = read_bias(graph, op);
-        for (size_t c = 0; c < bias.size(); ++c) bias[c] += shift[c];
-        auto entry = update_bias(graph, op, bias, settings_);
-        applied += entry["applied"].get<bool>() ? 1 : 0;
-        if (!entry["applied"].get<bool>())
-            host.log(LogLevel::Debug,
-                     str_cat(name(), ": kept the bias of '", op.node,
-                             "': its change exceeds threshold ", settings_.threshold));
-        report.push_back(std::move(entry));
-    }
-    host.report(name(), "biases", report.dump());
-    host.log(LogLevel::Info, str_cat(name(), ": corrected ", applied, " of ", report.size(),
-                                     " quantized ops with bias"));
+        return mean_output_shift(graph, op, src_mean, host);
+    });
 }
 
 }  // namespace pot::bias_correction

@@ -45,4 +45,27 @@ nlohmann::json update_bias(Graph& graph, const BiasedOp& op, const std::vector<f
              old_bias.empty() ? 0.0 : sum_shift / static_cast<double>(old_bias.size())}};
 }
 
+void correct_biases(Graph& graph, const std::vector<BiasedOp>& ops, const BiasSettings& settings,
+                    HostServices& host, const std::string& algorithm, const BiasShift& shift) {
+    nlohmann::json report = nlohmann::json::array();
+    size_t applied = 0;
+    for (const auto& op : ops) {
+        const auto index = graph.find_node(op.node);
+        if (!index || !weight_quantizer(graph, graph.nodes[*index])) continue;  // kept in float
+        const auto delta = shift(op);
+        auto bias = read_bias(graph, op);
+        for (size_t c = 0; c < bias.size(); ++c) bias[c] += delta.at(c);
+        auto entry = update_bias(graph, op, bias, settings);
+        if (entry["applied"].get<bool>())
+            ++applied;
+        else
+            host.log(LogLevel::Debug, str_cat(algorithm, ": kept the bias of '", op.node,
+                                              "': its change exceeds threshold ", settings.threshold));
+        report.push_back(std::move(entry));
+    }
+    host.report(algorithm, "biases", report.dump());
+    host.log(LogLevel::Info, str_cat(algorithm, ": corrected ", applied, " of ", report.size(),
+                                     " quantized ops with bias"));
+}
+
 }  // namespace pot::bias_correction

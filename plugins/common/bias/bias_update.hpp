@@ -1,11 +1,14 @@
 #pragma once
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "bias_settings.hpp"
 #include "biased_op.hpp"
+#include "pot/algorithm.hpp"
 #include "pot/graph.hpp"
 
 namespace pot::bias_correction {
@@ -20,5 +23,15 @@ double bias_shift_magnitude(const std::vector<float>& old_bias, const std::vecto
 /// absolute shift.
 nlohmann::json update_bias(Graph& graph, const BiasedOp& op, const std::vector<float>& new_bias,
                            const BiasSettings& settings);
+
+/// Per-channel amount to add to an op's bias so its quantized output mean meets the FP32 one.
+using BiasShift = std::function<std::vector<float>(const BiasedOp&)>;
+
+/// The correction loop both bias algorithms run: for every op of `ops` still quantized in
+/// `graph` (ops an earlier step left in float are skipped), adds shift(op) to its bias through
+/// update_bias, then reports the entries as `algorithm`'s "biases" section and logs how many
+/// were applied.
+void correct_biases(Graph& graph, const std::vector<BiasedOp>& ops, const BiasSettings& settings,
+                    HostServices& host, const std::string& algorithm, const BiasShift& shift);
 
 }  // namespace pot::bias_correction
