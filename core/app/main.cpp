@@ -1,4 +1,3 @@
-#include <cstdlib>
 #include <iostream>
 
 #include "cli.hpp"
@@ -31,13 +30,6 @@ int main(int argc, char** argv) {
             case pot::app::Command::Benchmark:
                 return pot::app::run_benchmark(request.benchmark);
             case pot::app::Command::Quantize:
-                // While quantizing, oneDNN's OpenMP workers (cpu engine) share the cores with the
-                // TBB threads that reduce statistics: idle workers must sleep, not spin, or each
-                // side holds cores the other waits for. Benchmarks keep OpenMP's default (spin),
-                // which is faster on an otherwise idle machine. OpenMP reads this once, when the
-                // plugin that uses it loads, so it is set before plugins load; a value the user
-                // set wins.
-                setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
                 return pot::app::run_quantize(request.quantize);
         }
     } catch (const pot::Error& e) {
