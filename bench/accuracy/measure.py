@@ -408,10 +408,11 @@ def model_section(model, res):
                 f"(target <= 3x: **{verdict}**)", ""]
         out += ["The calibration time also decodes the 300 PNGs (for pot-host -e on the same 300 PNGs, FP32 and",
                 "INT8 inference with decoding together took about 0.09 s on this machine, so decoding is a small",
-                "part) and builds the bias-correction graphs; the benchmark feeds one preallocated input. Most of",
-                "the statistics pass is the reducers, not inference: a `perf` profile of a MinMax-only run",
-                "put 38% of all samples in `ElementwiseReducer::update` (sdk/src/statistics.cpp), which",
-                "computes the channel of every element with an integer division and a modulo.", ""]
+                "part) and builds the bias-correction graphs; the benchmark feeds one preallocated input.",
+                "The statistics pass runs inference sample by sample with every reducer on the observed",
+                "values; the reducers were made 2.3x faster (contiguous runs per channel instead of a",
+                "division per element), and what remains is mostly per-sample overhead: one engine call,",
+                "one copy of each observed value and one reducer update per sample and statistic.", ""]
     elif timing and "error" in timing:
         out += [f"Timing runs failed: `{short_error(timing['error'])}`", ""]
 
