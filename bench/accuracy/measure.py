@@ -411,8 +411,8 @@ def model_section(model, res):
                 "part) and builds the bias-correction graphs; the benchmark feeds one preallocated input.",
                 "The statistics pass runs inference sample by sample with every reducer on the observed",
                 "values; the reducers were made 2.3x faster (contiguous runs per channel instead of a",
-                "division per element), and what remains is mostly per-sample overhead: one engine call,",
-                "one copy of each observed value and one reducer update per sample and statistic.", ""]
+                "division per element); where the rest goes (per-sample engine calls, copies of observed",
+                "values, the bias-correction graphs) has not been profiled yet.", ""]
     elif timing and "error" in timing:
         out += [f"Timing runs failed: `{short_error(timing['error'])}`", ""]
 
