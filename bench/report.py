@@ -112,6 +112,22 @@ def fmt_ms(v):
     return f"{v:.3f}" if v < 1 else f"{v:.2f}"
 
 
+def latency_table(w, med, suffix, with_ort):
+    """Median latencies and ratios per model: our FP32/INT8 runs named ours_*<suffix>, against
+    ONNX Runtime's; with_ort adds ORT's own latency columns."""
+    ort_head = "ORT FP32 | ORT INT8 | " if with_ort else ""
+    w(f"| model | ours FP32 | ours INT8 | {ort_head}ours INT8 vs ours FP32 | ours INT8 vs ORT INT8 | ours FP32 vs ORT FP32 |")
+    w("| --- |" + " ---: |" * (7 if with_ort else 5))
+    for key, label in MODELS:
+        cells = [med.get((key, v)) for v in (f"ours_fp32{suffix}", f"ours_int8{suffix}", "ort_fp32", "ort_int8")]
+        if any(c is None for c in cells):
+            continue
+        f32, i8, of32, oi8 = cells
+        ort_cells = f"{fmt_ms(of32)} | {fmt_ms(oi8)} | " if with_ort else ""
+        w(f"| {label} | {fmt_ms(f32)} | {fmt_ms(i8)} | {ort_cells}"
+          f"{f32 / i8:.2f}x | {oi8 / i8:.2f}x | {of32 / f32:.2f}x |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     for name in ("results", "profile", "output", "command", "load-before", "load-after"):
@@ -171,29 +187,14 @@ def main():
     w("")
     w("## Latency (batch 1, median, ms)")
     w("")
-    w("| model | ours FP32 | ours INT8 | ORT FP32 | ORT INT8 | ours INT8 vs ours FP32 | ours INT8 vs ORT INT8 | ours FP32 vs ORT FP32 |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for key, label in MODELS:
-        cells = [med.get((key, v)) for v in ("ours_fp32", "ours_int8", "ort_fp32", "ort_int8")]
-        if any(c is None for c in cells):
-            continue
-        f32, i8, of32, oi8 = cells
-        w(f"| {label} | {fmt_ms(f32)} | {fmt_ms(i8)} | {fmt_ms(of32)} | {fmt_ms(oi8)} | "
-          f"{f32 / i8:.2f}x | {oi8 / i8:.2f}x | {of32 / f32:.2f}x |")
+    latency_table(w, med, "", with_ort=True)
     w("")
     w("Ratios are speed-ups (> 1: the first named is faster): FP32 time / INT8 time, ORT time / our time.")
     w("")
     if any(k[1].endswith("_passive") for k in med):
         w("Our engine again with `OMP_WAIT_POLICY=passive` (same rounds, interleaved with the runs above):")
         w("")
-        w("| model | ours FP32 | ours INT8 | ours INT8 vs ours FP32 | ours INT8 vs ORT INT8 | ours FP32 vs ORT FP32 |")
-        w("| --- | ---: | ---: | ---: | ---: | ---: |")
-        for key, label in MODELS:
-            cells = [med.get((key, v)) for v in ("ours_fp32_passive", "ours_int8_passive", "ort_fp32", "ort_int8")]
-            if any(c is None for c in cells):
-                continue
-            f32, i8, of32, oi8 = cells
-            w(f"| {label} | {fmt_ms(f32)} | {fmt_ms(i8)} | {f32 / i8:.2f}x | {oi8 / i8:.2f}x | {of32 / f32:.2f}x |")
+        latency_table(w, med, "_passive", with_ort=False)
         w("")
     w("Spread (min-max of the per-round medians, ms):")
     w("")

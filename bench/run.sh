@@ -50,15 +50,8 @@ done
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    if [[ ! -f "$build/CMakeCache.txt" ]]; then
-        log "configuring $build"
-        cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
-    fi
-    log "building in $build"
-    cmake --build "$build" -j"$(nproc)" --target pot-host cpu_engine reference_engine min_max \
-        pot-make-bench-models >&2
-fi
+source "$repo/bench/common.sh"
+ensure_built "$build" pot-host cpu_engine reference_engine min_max pot-make-bench-models
 host="$build/bin/pot-host"
 [[ -x "$host" ]] || { log "no pot-host in $build/bin"; exit 1; }
 

@@ -43,15 +43,9 @@ else
     models=("$repo"/examples/fmnist/fmnist_{cnn,mobilenet,resnet}.onnx)
 fi
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    if [[ ! -f "$build/CMakeCache.txt" ]]; then
-        log "configuring $build"
-        cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
-    fi
-    log "building in $build"
-    cmake --build "$build" -j"$(nproc)" --target pot-host reference_engine cpu_engine min_max \
-        channel_alignment fast_bias_correction bias_correction default_quantization pot-opencv-peer >&2
-fi
+source "$repo/bench/common.sh"
+ensure_built "$build" pot-host reference_engine cpu_engine min_max channel_alignment \
+    fast_bias_correction bias_correction default_quantization pot-opencv-peer
 for tool in pot-host pot-opencv-peer; do
     [[ -x "$build/bin/$tool" ]] || { log "missing $build/bin/$tool"; exit 1; }
 done

@@ -42,6 +42,15 @@ size_t anchor(const Graph& graph, const std::string& path, const std::string& ke
     return *index;
 }
 
+// A Conv whose every group holds one input channel (depthwise), judged by its weight.
+bool is_depthwise_conv(const Graph& graph, const Node& node) {
+    if (node.op_type != "Conv" || !node.domain.empty() || node.inputs.size() < 2) return false;
+    const int64_t group = node.attr_int("group", 1);
+    if (group <= 1 || !graph.is_constant(node.inputs[1])) return false;
+    const Tensor& weight = graph.constant(node.inputs[1]);
+    return weight.rank() >= 2 && weight.dim(1) == 1 && weight.dim(0) % group == 0;
+}
+
 }  // namespace
 
 IgnoredScope::IgnoredScope(const Params& params)
@@ -61,11 +70,6 @@ IgnoredScope::IgnoredScope(const Params& params)
         }
     }
     params.reject_unknown();
-}
-
-bool IgnoredScope::empty() const {
-    return names_.empty() && patterns_.empty() && types_.empty() && inputs_to_.empty() &&
-           outputs_from_.empty() && blocks_.empty() && !depthwise_;
 }
 
 std::unordered_set<std::string> IgnoredScope::resolve(const Graph& graph) const {
@@ -108,14 +112,6 @@ std::unordered_set<std::string> IgnoredScope::resolve(const Graph& graph) const 
     for (size_t i = 0; i < blocks_.size(); ++i)
         walk(anchor(graph, path_, "blocks", i, blocks_[i]), true, is_compute);
     return out;
-}
-
-bool is_depthwise_conv(const Graph& graph, const Node& node) {
-    if (node.op_type != "Conv" || !node.domain.empty() || node.inputs.size() < 2) return false;
-    const int64_t group = node.attr_int("group", 1);
-    if (group <= 1 || !graph.is_constant(node.inputs[1])) return false;
-    const Tensor& weight = graph.constant(node.inputs[1]);
-    return weight.rank() >= 2 && weight.dim(1) == 1 && weight.dim(0) % group == 0;
 }
 
 }  // namespace pot::common

@@ -37,8 +37,6 @@ public:
     /// not have is a Config error naming the JSON path and the node.
     std::unordered_set<std::string> resolve(const Graph& graph) const;
 
-    bool empty() const;
-
 private:
     std::string path_;
     std::vector<std::string> names_;
@@ -49,8 +47,5 @@ private:
     std::vector<std::string> blocks_;
     bool depthwise_ = false;
 };
-
-/// True for a Conv whose every group holds one input channel (depthwise), judged by its weight.
-bool is_depthwise_conv(const Graph& graph, const Node& node);
 
 }  // namespace pot::common

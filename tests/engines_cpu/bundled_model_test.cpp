@@ -1,10 +1,8 @@
 // The bundled Fashion-MNIST model through both engines: FP32 as loaded, and INT8 after
 // MinMaxQuantization, on real evaluation images.
-#include <filesystem>
-
 #include "engine_compare.hpp"
 #include "plan.hpp"
-#include "pot/core/dataset.hpp"
+#include "fmnist_example.hpp"
 #include "pot/core/model_io.hpp"
 #include "pot/fake_quantize_node.hpp"
 #include "test_host.hpp"
@@ -12,25 +10,10 @@
 namespace pot::test {
 namespace {
 
-const std::filesystem::path kExample = std::filesystem::path(POT_SOURCE_DIR) / "examples" / "fmnist";
-
-Graph bundled_model() { return core::load_onnx(kExample / "fmnist_cnn.onnx"); }
-
-// The first `count` evaluation images, preprocessed as the example config does, as one batch.
-Tensor evaluation_images(int64_t count) {
-    core::EngineConfig config;
-    config.data_source = kExample / "data" / "evaluation" / "images-idx3-ubyte";
-    config.preprocessing.scale = {255};
-    const auto data = core::open_dataset(config, {"input", DType::F32, {-1, 1, 28, 28}});
-    Tensor batch(DType::F32, {count, 1, 28, 28});
-    for (int64_t i = 0; i < count; ++i)
-        std::copy_n(data->get(static_cast<size_t>(i)).inputs[0].data<float>(), 784,
-                    batch.data<float>() + i * 784);
-    return batch;
-}
+Graph bundled_model() { return core::load_onnx(fmnist_example_dir() / "fmnist_cnn.onnx"); }
 
 TEST(CpuEngineBundledModel, Fp32MatchesReference) {
-    expect_close(run_both(bundled_model(), {evaluation_images(32)}), 1e-4f);
+    expect_close(run_both(bundled_model(), {fmnist_evaluation_set(32).images}), 1e-4f);
 }
 
 TEST(CpuEngineBundledModel, Int8WithinOneOutputStepOfReference) {
@@ -38,7 +21,7 @@ TEST(CpuEngineBundledModel, Int8WithinOneOutputStepOfReference) {
         GTEST_SKIP() << "CPU lacks VNNI: oneDNN's int8 kernels here drop a bit of every weight "
                         "code, so outputs are not within one step of the reference";
     Graph graph = bundled_model();
-    const Tensor images = evaluation_images(64);
+    const Tensor images = fmnist_evaluation_set(64).images;
     std::vector<Tensor> samples;
     for (int64_t i = 0; i < 64; ++i)
         samples.push_back(Tensor::from_vector<float>(

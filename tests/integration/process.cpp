@@ -45,6 +45,18 @@ RunResult run_pot_host(const std::vector<std::string>& args) {
     return r;
 }
 
+QuantizeRun quantize_and_evaluate(const nlohmann::json& config, const fs::path& out_dir) {
+    fs::path config_file = out_dir;
+    config_file += ".json";
+    write_file(config_file, config.dump(2));
+    QuantizeRun r;
+    r.run = run_pot_host({"--plugins", POT_PLUGIN_DIR, "-c", config_file.string(), "-e", "-d", "--output-dir",
+                          out_dir.string()});
+    std::ifstream report(out_dir / "report.json");
+    if (report) report >> r.report;
+    return r;
+}
+
 void write_file(const fs::path& file, const std::string& text) {
     std::ofstream out(file, std::ios::binary);
     out << text;

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "temp_dir.hpp"
 
 namespace pot::test {
@@ -17,6 +19,17 @@ struct RunResult {
 
 /// Runs the built pot-host with `args` (no shell parsing) and waits for it.
 RunResult run_pot_host(const std::vector<std::string>& args);
+
+/// A pot-host quantization run with -e -d: what it printed and returned, and its report.json
+/// (null when it wrote none).
+struct QuantizeRun {
+    RunResult run;
+    nlohmann::json report;
+};
+
+/// Writes `config` to <out_dir>.json and runs pot-host on it with the build's plugins,
+/// evaluating (-e) and writing straight into `out_dir` (-d).
+QuantizeRun quantize_and_evaluate(const nlohmann::json& config, const std::filesystem::path& out_dir);
 
 /// Writes `text` to `file`.
 void write_file(const std::filesystem::path& file, const std::string& text);

@@ -4,16 +4,15 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "ort_runner.hpp"
-#include "pot/core/dataset.hpp"
 #include "pot/core/metrics.hpp"
 #include "pot/core/model_io.hpp"
 #include "pot/fake_quantize_node.hpp"
+#include "fmnist_example.hpp"
 #include "process.hpp"
 #include "test_host.hpp"
 
@@ -22,29 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kExample = fs::path(POT_SOURCE_DIR) / "examples" / "fmnist";
-
-// Every evaluation image as one [N, 1, 28, 28] batch, with labels.
-struct EvaluationSet {
-    pot::Tensor images;
-    std::vector<int64_t> labels;
-};
-
-EvaluationSet load_evaluation_set() {
-    pot::core::EngineConfig config;
-    config.data_source = kExample / "data" / "evaluation" / "images-idx3-ubyte";
-    config.preprocessing.scale = {255};
-    const auto data = pot::core::open_dataset(config, {"input", pot::DType::F32, {-1, 1, 28, 28}});
-    EvaluationSet set;
-    const auto n = static_cast<int64_t>(data->size());
-    set.images = pot::Tensor(pot::DType::F32, {n, 1, 28, 28});
-    for (int64_t i = 0; i < n; ++i) {
-        const auto s = data->get(static_cast<size_t>(i));
-        std::copy_n(s.inputs[0].data<float>(), 784, set.images.data<float>() + i * 784);
-        set.labels.push_back(*s.label);
-    }
-    return set;
-}
+const fs::path kExample = pot::test::fmnist_example_dir();
+using pot::test::EvaluationSet;
 
 double accuracy_of(const pot::Tensor& logits, const std::vector<int64_t>& labels) {
     const int64_t classes = logits.dim(1);
@@ -56,17 +34,9 @@ double accuracy_of(const pot::Tensor& logits, const std::vector<int64_t>& labels
     return 100.0 * static_cast<double>(correct) / static_cast<double>(labels.size());
 }
 
-// The bundled example's config, with absolute paths and the given engine.
+// The bundled MinMax example's config, run with the given engine.
 json example_config(const std::string& engine) {
-    std::ifstream in(kExample / "minmax.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    json c = json::parse(text.str(), nullptr, true, /*ignore_comments=*/true);
-    c["model"]["model"] = (kExample / c["model"]["model"].get<std::string>()).string();
-    c["engine"]["data_source"] = (kExample / c["engine"]["data_source"].get<std::string>()).string();
-    c["engine"]["annotation"] = (kExample / c["engine"]["annotation"].get<std::string>()).string();
-    c["engine"]["evaluation"]["data_source"] =
-        (kExample / c["engine"]["evaluation"]["data_source"].get<std::string>()).string();
+    json c = pot::test::fmnist_example_config("minmax.json");
     c["engine"]["backend"] = engine;
     return c;
 }
@@ -75,14 +45,11 @@ class EndToEnd : public testing::Test {
 protected:
     static void SetUpTestSuite() {
         work_ = std::make_unique<pot::test::TempDir>();
-        const auto config = work_->path() / "config.json";
-        pot::test::write_file(config, example_config("reference").dump(2));
-        run_ = pot::test::run_pot_host({"--plugins", POT_PLUGIN_DIR, "-c", config.string(), "-e", "-d",
-                                        "--output-dir", (work_->path() / "out").string()});
+        auto quantized = pot::test::quantize_and_evaluate(example_config("reference"), work_->path() / "out");
+        run_ = std::move(quantized.run);
+        report_ = std::move(quantized.report);
         model_ = work_->path() / "out" / "fmnist_cnn.onnx";
-        std::ifstream report(work_->path() / "out" / "report.json");
-        if (report) report >> report_;
-        evaluation_ = load_evaluation_set();
+        evaluation_ = pot::test::fmnist_evaluation_set();
     }
     static void TearDownTestSuite() { work_.reset(); }
 
@@ -161,15 +128,9 @@ bool cpu_has_vnni() {
 // what ONNX Runtime measures on the file it wrote. The run must also end cleanly: the engine's
 // OpenMP threads outlive it, and unloading its code under them used to crash the process at exit.
 TEST_F(EndToEnd, CpuEngineInt8AccuracyMatchesOnnxRuntime) {
-    const auto config = work_->path() / "config_cpu.json";
-    pot::test::write_file(config, example_config("cpu").dump(2));
     const auto out = work_->path() / "out_cpu";
-    const auto run = pot::test::run_pot_host(
-        {"--plugins", POT_PLUGIN_DIR, "-c", config.string(), "-e", "-d", "--output-dir", out.string()});
+    const auto [run, report] = pot::test::quantize_and_evaluate(example_config("cpu"), out);
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
-    std::ifstream report_file(out / "report.json");
-    json report;
-    report_file >> report;
     const auto& e = report.at("evaluation");
     EXPECT_EQ(e.at("engine"), "cpu");
     const auto ort = pot::test::run_in_onnxruntime(out / "fmnist_cnn.onnx", {evaluation_.images});
