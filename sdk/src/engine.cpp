@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 #include <numeric>
 #include <random>
 #include <set>
-
-#include <tbb/parallel_for.h>
 
 namespace pot {
 
@@ -17,42 +16,72 @@ namespace {
 class ReducingObserver : public ValueObserver {
 public:
     explicit ReducingObserver(const std::vector<StatisticRequest>& requests) {
-        for (const auto& r : requests) {
-            auto& slot = by_value_[r.value];
-            slot.requests.push_back(r);
-            slot.reducers.push_back(make_reducer(r));
-        }
+        std::map<std::string, std::vector<StatisticRequest>> by_value;
+        for (const auto& r : requests) by_value[r.value].push_back(r);
+        for (const auto& [value, of_value] : by_value)
+            by_value_.emplace(value, std::make_unique<ValueReducer>(of_value));
     }
     std::vector<std::string> values() const {
         std::vector<std::string> out;
-        for (const auto& [name, slot] : by_value_) out.push_back(name);
+        for (const auto& [name, reducer] : by_value_) out.push_back(name);
         return out;
     }
     void on_value(const std::string& value, const Tensor& tensor) override {
         auto it = by_value_.find(value);
         if (it == by_value_.end()) return;
-        auto& reducers = it->second.reducers;
         seen_.insert(value);
-        tbb::parallel_for(size_t{0}, reducers.size(), [&](size_t i) { reducers[i]->update(tensor); });
+        it->second->update(tensor);
     }
     Statistics result() const {
         Statistics stats;
-        for (const auto& [name, slot] : by_value_) {
+        for (const auto& [name, reducer] : by_value_) {
             POT_CHECK(seen_.count(name), "the engine never produced value '", name,
                       "' requested for statistics; is it a value of this model?");
-            for (size_t i = 0; i < slot.requests.size(); ++i)
-                stats.set(slot.requests[i], slot.reducers[i]->result());
+            for (size_t i = 0; i < reducer->requests().size(); ++i)
+                stats.set(reducer->requests()[i], reducer->result(i));
         }
         return stats;
     }
 
 private:
-    struct Slot {
-        std::vector<StatisticRequest> requests;
-        std::vector<std::unique_ptr<Reducer>> reducers;
-    };
-    std::map<std::string, Slot> by_value_;
+    std::map<std::string, std::unique_ptr<ValueReducer>> by_value_;
     std::set<std::string> seen_;
+};
+
+// Reads samples in `order`, decoding the next chunk on another thread while the caller runs the
+// engine on the current one: decoding then neither adds to the loop's time nor evicts the
+// engine's weights and code from the caches of the core that runs it.
+class SampleReader {
+public:
+    SampleReader(const DataLoader& data, const std::vector<size_t>& order) : data_(data), order_(order) {}
+    ~SampleReader() {
+        if (ahead_.valid()) ahead_.wait();  // an error there no longer matters
+    }
+
+    const Sample& next() {
+        if (pos_ == chunk_.size()) {
+            chunk_ = ahead_.valid() ? ahead_.get() : read(start_);
+            start_ += chunk_.size();
+            pos_ = 0;
+            if (start_ < order_.size())
+                ahead_ = std::async(std::launch::async, [this, from = start_] { return read(from); });
+        }
+        return chunk_[pos_++];
+    }
+
+private:
+    static constexpr size_t kChunk = 16;
+    std::vector<Sample> read(size_t from) const {
+        std::vector<Sample> out;
+        for (size_t i = from; i < std::min(from + kChunk, order_.size()); ++i) out.push_back(data_.get(order_[i]));
+        return out;
+    }
+
+    const DataLoader& data_;
+    const std::vector<size_t>& order_;
+    std::vector<Sample> chunk_;
+    size_t pos_ = 0, start_ = 0;
+    std::future<std::vector<Sample>> ahead_;
 };
 
 std::vector<size_t> all_indices(const DataLoader& data, const std::vector<size_t>& indices) {
@@ -71,9 +100,9 @@ Statistics Engine::collect(const DataLoader& data, const std::vector<StatisticRe
     const auto order = all_indices(data, indices);
     const auto observed = observer.values();
     if (progress) progress->start("statistics", order.size());
+    SampleReader reader(data, order);
     for (size_t i = 0; i < order.size(); ++i) {
-        const Sample sample = data.get(order[i]);
-        infer(sample.inputs, observed, &observer);
+        infer(reader.next().inputs, observed, &observer);
         if (progress) progress->advance(i + 1);
     }
     if (progress) progress->finish();
@@ -85,8 +114,9 @@ double Engine::evaluate(const DataLoader& data, Metric& metric, const std::vecto
     metric.reset();
     const auto order = all_indices(data, indices);
     if (progress) progress->start("evaluation", order.size());
+    SampleReader reader(data, order);
     for (size_t i = 0; i < order.size(); ++i) {
-        const Sample sample = data.get(order[i]);
+        const Sample& sample = reader.next();
         metric.update(infer(sample.inputs), sample);
         if (progress) progress->advance(i + 1);
     }

@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
+
+#include <tbb/parallel_for.h>
 
 namespace pot {
 
@@ -88,150 +92,263 @@ struct Layout {
     }
 };
 
-class ElementwiseReducer : public Reducer {
-public:
-    ElementwiseReducer(StatisticRequest request) : request_(std::move(request)) {}
+// The minimum, maximum and sum of one contiguous run, in one read of it. The loop is an OpenMP
+// SIMD reduction (compiled with -fopenmp-simd; no OpenMP runtime), which lets the compiler keep
+// partial results in vector lanes, a reordering IEEE rules forbid otherwise; the comparisons skip
+// NaNs (the sum does not). Built once per instruction set and picked at load time, so AVX-512 and
+// AVX2 machines get their full vector width from one x86-64 binary.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define POT_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define POT_VECTOR_CLONES
+#endif
 
-    void update(const Tensor& batch_tensor) override {
-        const Tensor t = batch_tensor.dtype() == DType::F32 ? Tensor() : batch_tensor.cast(DType::F32);
-        const Tensor& src = batch_tensor.dtype() == DType::F32 ? batch_tensor : t;
-        const Layout layout(src, request_.axis, request_.key());
-        if (acc_.empty()) {
-            acc_.assign(static_cast<size_t>(layout.channels), initial());
-            count_.assign(static_cast<size_t>(layout.channels), 0.0);
-        }
-        POT_CHECK(static_cast<int64_t>(acc_.size()) == layout.channels, "statistic '",
-                  request_.key(), "' saw ", layout.channels, " channels after ", acc_.size());
-        const float* x = src.data<float>();
-        std::vector<double> sample_acc(acc_.size());
-        std::vector<std::vector<float>> values;  // per channel, for quantiles
-        for (int64_t b = 0; b < layout.batch; ++b) {
-            const float* s = x + b * layout.per_sample;
-            if (is_quantile()) {
-                values.assign(acc_.size(), {});
-                layout.for_each_run(s, [&](size_t c, const float* run, int64_t n) {
-                    values[c].insert(values[c].end(), run, run + n);
-                });
-                for (size_t c = 0; c < acc_.size(); ++c) {
-                    acc_[c] += quantile_of(values[c]);
-                    count_[c] += 1;
-                }
-                continue;
+struct RunSummary {
+    float min = std::numeric_limits<float>::infinity();
+    float max = -std::numeric_limits<float>::infinity();
+    double sum = 0.0;
+
+    void fold(const RunSummary& o) {
+        min = std::min(min, o.min);
+        max = std::max(max, o.max);
+        sum += o.sum;
+    }
+    float abs_max() const { return std::max({0.0f, -min, max}); }
+};
+
+POT_VECTOR_CLONES RunSummary summarize_run(const float* p, int64_t n) {
+    float lo = std::numeric_limits<float>::infinity();
+    float hi = -std::numeric_limits<float>::infinity();
+    double sum = 0.0;
+#pragma omp simd reduction(min : lo) reduction(max : hi) reduction(+ : sum)
+    for (int64_t i = 0; i < n; ++i) {
+        lo = p[i] < lo ? p[i] : lo;
+        hi = p[i] > hi ? p[i] : hi;
+        sum += p[i];
+    }
+    return RunSummary{lo, hi, sum};
+}
+
+bool is_sweep_kind(ReducerKind kind) {
+    switch (kind) {
+        case ReducerKind::Min:
+        case ReducerKind::Max:
+        case ReducerKind::AbsMax:
+        case ReducerKind::MeanMin:
+        case ReducerKind::MeanMax:
+        case ReducerKind::Mean: return true;
+        default: return false;
+    }
+}
+
+// F32 view of a batch: the tensor itself, or a converted copy kept in `storage`.
+const Tensor& as_f32(const Tensor& batch, Tensor& storage) {
+    if (batch.dtype() == DType::F32) return batch;
+    storage = batch.cast(DType::F32);
+    return storage;
+}
+
+// Every min / max / abs-max / mean statistic of one value that keeps the same channel axis (or
+// none): one read of each sample yields a summary per channel, and each statistic folds its
+// number from those summaries. Statistics without a channel axis ride along with a per-channel
+// sweep by folding the channel summaries of each sample.
+class SweepGroup {
+public:
+    SweepGroup(int64_t axis, std::vector<StatisticRequest> requests)
+        : axis_(axis), requests_(std::move(requests)), acc_(requests_.size()), count_(requests_.size()) {}
+
+    int64_t axis() const { return axis_; }
+    const std::vector<StatisticRequest>& requests() const { return requests_; }
+
+    void update(const Tensor& batch) {
+        Tensor storage;
+        const Tensor& src = as_f32(batch, storage);
+        const Layout layout(src, axis_, requests_.front().key());
+        const auto channels = static_cast<size_t>(layout.channels);
+        if (!started_) {
+            for (size_t r = 0; r < requests_.size(); ++r) {
+                const size_t n = requests_[r].axis < 0 ? 1 : channels;
+                acc_[r].assign(n, initial(requests_[r].reducer));
+                count_[r].assign(n, 0.0);
             }
-            std::fill(sample_acc.begin(), sample_acc.end(), initial_sample());
-            layout.for_each_run(s, [&](size_t c, const float* run, int64_t n) {
-                sample_acc[c] = fold(sample_acc[c], reduce_run(run, n));
+            channels_ = channels;
+            started_ = true;
+        }
+        POT_CHECK(channels == channels_, "statistic '", requests_.front().key(), "' saw ", channels,
+                  " channels after ", channels_);
+        const float* x = src.data<float>();
+        const double per_channel = static_cast<double>(layout.per_sample) / static_cast<double>(channels);
+        std::vector<RunSummary> summary(channels);
+        for (int64_t b = 0; b < layout.batch; ++b) {
+            std::fill(summary.begin(), summary.end(), RunSummary{});
+            layout.for_each_run(x + b * layout.per_sample, [&](size_t c, const float* run, int64_t n) {
+                summary[c].fold(summarize_run(run, n));
             });
-            for (size_t c = 0; c < acc_.size(); ++c) combine(c, sample_acc[c],
-                                                             static_cast<double>(layout.per_sample / layout.channels));
+            RunSummary whole;
+            for (const auto& s : summary) whole.fold(s);
+            for (size_t r = 0; r < requests_.size(); ++r) {
+                if (requests_[r].axis < 0) {
+                    combine(r, 0, whole, static_cast<double>(layout.per_sample));
+                } else {
+                    for (size_t c = 0; c < channels; ++c) combine(r, c, summary[c], per_channel);
+                }
+            }
         }
     }
 
-    Tensor result() const override {
-        POT_CHECK(!acc_.empty(), "statistic '", request_.key(), "' saw no data");
-        std::vector<float> out(acc_.size());
-        for (size_t c = 0; c < acc_.size(); ++c) {
-            const bool averaged = request_.reducer != ReducerKind::Min &&
-                                  request_.reducer != ReducerKind::Max &&
-                                  request_.reducer != ReducerKind::AbsMax;
-            out[c] = static_cast<float>(averaged ? acc_[c] / std::max(count_[c], 1.0) : acc_[c]);
-        }
-        if (request_.axis < 0) return Tensor::scalar(out[0]);
+    Tensor result(size_t r) const {
+        const auto& request = requests_[r];
+        POT_CHECK(started_, "statistic '", request.key(), "' saw no data");
+        const bool averaged = request.reducer == ReducerKind::MeanMin ||
+                              request.reducer == ReducerKind::MeanMax || request.reducer == ReducerKind::Mean;
+        std::vector<float> out(acc_[r].size());
+        for (size_t c = 0; c < out.size(); ++c)
+            out[c] = static_cast<float>(averaged ? acc_[r][c] / std::max(count_[r][c], 1.0) : acc_[r][c]);
+        if (request.axis < 0) return Tensor::scalar(out[0]);
         return Tensor::from_vector<float>({static_cast<int64_t>(out.size())}, out);
     }
 
 private:
-    bool is_quantile() const {
-        return request_.reducer == ReducerKind::MeanQuantileLow ||
-               request_.reducer == ReducerKind::MeanQuantileHigh;
-    }
-    double initial() const {
-        switch (request_.reducer) {
+    static double initial(ReducerKind kind) {
+        switch (kind) {
             case ReducerKind::Min: return std::numeric_limits<double>::infinity();
             case ReducerKind::Max: return -std::numeric_limits<double>::infinity();
             default: return 0.0;
         }
     }
-    double initial_sample() const {
-        switch (request_.reducer) {
-            case ReducerKind::Min:
-            case ReducerKind::MeanMin: return std::numeric_limits<double>::infinity();
-            case ReducerKind::Max:
-            case ReducerKind::MeanMax: return -std::numeric_limits<double>::infinity();
-            default: return 0.0;
-        }
-    }
-    // The reduction of one contiguous run of a channel: min, max, max |x| or sum. The switch is
-    // outside the loops so each loop is a plain reduction the compiler can vectorize.
-    double reduce_run(const float* p, int64_t n) const {
-        switch (request_.reducer) {
-            case ReducerKind::Min:
-            case ReducerKind::MeanMin: {
-                float m = std::numeric_limits<float>::infinity();
-                for (int64_t i = 0; i < n; ++i) m = p[i] < m ? p[i] : m;
-                return m;
-            }
-            case ReducerKind::Max:
-            case ReducerKind::MeanMax: {
-                float m = -std::numeric_limits<float>::infinity();
-                for (int64_t i = 0; i < n; ++i) m = p[i] > m ? p[i] : m;
-                return m;
-            }
-            case ReducerKind::AbsMax: {
-                float m = 0.0f;
-                for (int64_t i = 0; i < n; ++i) m = std::fabs(p[i]) > m ? std::fabs(p[i]) : m;
-                return m;
-            }
-            default: {  // Mean
-                double sum = 0.0;
-                for (int64_t i = 0; i < n; ++i) sum += p[i];
-                return sum;
-            }
-        }
-    }
-    // Combines the reductions of two runs of the same channel.
-    double fold(double acc, double run) const {
-        switch (request_.reducer) {
-            case ReducerKind::Min:
-            case ReducerKind::MeanMin: return std::min(acc, run);
-            case ReducerKind::Max:
-            case ReducerKind::MeanMax:
-            case ReducerKind::AbsMax: return std::max(acc, run);
-            default: return acc + run;  // Mean
-        }
-    }
-    void combine(size_t c, double sample_value, double elements) {
-        switch (request_.reducer) {
-            case ReducerKind::Min: acc_[c] = std::min(acc_[c], sample_value); break;
-            case ReducerKind::Max:
-            case ReducerKind::AbsMax: acc_[c] = std::max(acc_[c], sample_value); break;
-            case ReducerKind::Mean:
-                acc_[c] += sample_value;
-                count_[c] += elements;
+    // Folds one sample's summary of a channel (`elements` values) into statistic r.
+    void combine(size_t r, size_t c, const RunSummary& s, double elements) {
+        double& acc = acc_[r][c];
+        switch (requests_[r].reducer) {
+            case ReducerKind::Min: acc = std::min(acc, static_cast<double>(s.min)); break;
+            case ReducerKind::Max: acc = std::max(acc, static_cast<double>(s.max)); break;
+            case ReducerKind::AbsMax: acc = std::max(acc, static_cast<double>(s.abs_max())); break;
+            case ReducerKind::MeanMin:
+                acc += s.min;
+                count_[r][c] += 1;
                 break;
-            default:  // per-sample value averaged over samples
-                acc_[c] += sample_value;
-                count_[c] += 1;
+            case ReducerKind::MeanMax:
+                acc += s.max;
+                count_[r][c] += 1;
+                break;
+            default:  // Mean
+                acc += s.sum;
+                count_[r][c] += elements;
         }
     }
-    double quantile_of(std::vector<float>& v) const {
-        POT_CHECK(!v.empty(), "statistic '", request_.key(), "' saw an empty channel");
+
+    int64_t axis_;
+    std::vector<StatisticRequest> requests_;
+    std::vector<std::vector<double>> acc_;
+    std::vector<std::vector<double>> count_;
+    size_t channels_ = 0;
+    bool started_ = false;
+};
+
+class SweepReducer : public Reducer {
+public:
+    explicit SweepReducer(const StatisticRequest& request) : group_(request.axis, {request}) {}
+    void update(const Tensor& batch) override { group_.update(batch); }
+    Tensor result() const override { return group_.result(0); }
+
+private:
+    SweepGroup group_;
+};
+
+// Mean over samples of each sample's quantile, per channel or per tensor.
+class QuantileReducer : public Reducer {
+public:
+    explicit QuantileReducer(StatisticRequest request) : request_(std::move(request)) {}
+
+    void update(const Tensor& batch) override {
+        Tensor storage;
+        const Tensor& src = as_f32(batch, storage);
+        const Layout layout(src, request_.axis, request_.key());
+        if (acc_.empty()) acc_.assign(static_cast<size_t>(layout.channels), 0.0);
+        POT_CHECK(static_cast<int64_t>(acc_.size()) == layout.channels, "statistic '",
+                  request_.key(), "' saw ", layout.channels, " channels after ", acc_.size());
+        const float* x = src.data<float>();
+        // A channel that is one contiguous run (NC... layouts, or per tensor) is read in place.
+        const bool contiguous = layout.channels * layout.inner == layout.per_sample;
+        std::vector<std::vector<float>> values;
+        for (int64_t b = 0; b < layout.batch; ++b) {
+            const float* sample = x + b * layout.per_sample;
+            if (contiguous) {
+                for (size_t c = 0; c < acc_.size(); ++c)
+                    acc_[c] += quantile_of(sample + static_cast<int64_t>(c) * layout.inner, layout.inner);
+            } else {
+                values.assign(acc_.size(), {});
+                layout.for_each_run(sample, [&](size_t c, const float* run, int64_t n) {
+                    values[c].insert(values[c].end(), run, run + n);
+                });
+                for (size_t c = 0; c < acc_.size(); ++c)
+                    acc_[c] += quantile_of(values[c].data(), static_cast<int64_t>(values[c].size()));
+            }
+            ++samples_;
+        }
+    }
+
+    Tensor result() const override {
+        POT_CHECK(!acc_.empty() && samples_ > 0, "statistic '", request_.key(), "' saw no data");
+        std::vector<float> out(acc_.size());
+        for (size_t c = 0; c < acc_.size(); ++c) out[c] = static_cast<float>(acc_[c] / static_cast<double>(samples_));
+        if (request_.axis < 0) return Tensor::scalar(out[0]);
+        return Tensor::from_vector<float>({static_cast<int64_t>(out.size())}, out);
+    }
+
+private:
+    double quantile_of(const float* p, int64_t n) {
+        POT_CHECK(n > 0, "statistic '", request_.key(), "' saw an empty channel");
         const double q = request_.reducer == ReducerKind::MeanQuantileLow ? request_.quantile
                                                                           : 1.0 - request_.quantile;
-        // Linear interpolation between order statistics (numpy's default).
-        const double pos = q * static_cast<double>(v.size() - 1);
-        const auto lo = static_cast<size_t>(std::floor(pos));
-        const size_t hi = std::min(lo + 1, v.size() - 1);
-        std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
-        const double a = v[lo];
-        double b = a;
-        if (hi != lo) b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(hi), v.end());
+        // Linear interpolation between order statistics lo and hi (numpy's default).
+        const double pos = q * static_cast<double>(n - 1);
+        const auto lo = static_cast<int64_t>(std::floor(pos));
+        const int64_t hi = std::min(lo + 1, n - 1);
+        const auto [a, b] = order_statistics(p, n, lo, hi);
         return a + (b - a) * (pos - static_cast<double>(lo));
+    }
+
+    // Order statistics lo <= hi (0-based, ascending) of p[0, n). Quantiles near 0 or 1 need only
+    // a few of the smallest or largest values, found in one read that keeps them sorted; others
+    // select on a copy.
+    std::pair<double, double> order_statistics(const float* p, int64_t n, int64_t lo, int64_t hi) {
+        constexpr int64_t kFew = 16;
+        if (hi < kFew) {
+            const auto few = extremes(p, n, hi + 1, std::less<float>());
+            return {few[static_cast<size_t>(lo)], few[static_cast<size_t>(hi)]};
+        }
+        if (n - 1 - lo < kFew) {
+            const auto few = extremes(p, n, n - lo, std::greater<float>());
+            return {few[static_cast<size_t>(n - 1 - lo)], few[static_cast<size_t>(n - 1 - hi)]};
+        }
+        scratch_.assign(p, p + n);
+        std::nth_element(scratch_.begin(), scratch_.begin() + lo, scratch_.end());
+        const double a = scratch_[static_cast<size_t>(lo)];
+        const double b = hi == lo ? a : *std::min_element(scratch_.begin() + hi, scratch_.end());
+        return {a, b};
+    }
+
+    // The k values of p[0, n) that come first under `before`, in that order (k <= n).
+    template <typename Before>
+    static std::vector<float> extremes(const float* p, int64_t n, int64_t k, Before before) {
+        std::vector<float> few;
+        few.reserve(static_cast<size_t>(k));
+        for (int64_t i = 0; i < n; ++i) {
+            const float x = p[i];
+            if (static_cast<int64_t>(few.size()) == k) {
+                if (!before(x, few.back())) continue;  // a NaN never displaces a value
+                few.pop_back();
+            }
+            few.insert(std::upper_bound(few.begin(), few.end(), x, before), x);
+        }
+        return few;
     }
 
     StatisticRequest request_;
     std::vector<double> acc_;
-    std::vector<double> count_;
+    int64_t samples_ = 0;
+    std::vector<float> scratch_;
 };
 
 // Counts every element into fixed bins as batches pass, so memory is one counter per bin.
@@ -281,7 +398,75 @@ std::unique_ptr<Reducer> make_reducer(const StatisticRequest& request) {
                   "low < high; got ", h.bins, " bins over [", h.low, ", ", h.high, "]");
         return std::make_unique<HistogramReducer>(request);
     }
-    return std::make_unique<ElementwiseReducer>(request);
+    if (is_sweep_kind(request.reducer)) return std::make_unique<SweepReducer>(request);
+    return std::make_unique<QuantileReducer>(request);
+}
+
+struct ValueReducer::Impl {
+    std::vector<StatisticRequest> requests;
+    std::vector<SweepGroup> groups;
+    std::vector<std::unique_ptr<Reducer>> singles;
+    struct Where {
+        bool in_group;
+        size_t part, index;
+    };
+    std::vector<Where> where;  // per request
+};
+
+ValueReducer::ValueReducer(const std::vector<StatisticRequest>& requests) : impl_(std::make_unique<Impl>()) {
+    POT_CHECK(!requests.empty(), "ValueReducer needs at least one statistic");
+    impl_->requests = requests;
+    // Per-tensor sweep statistics join the first per-channel sweep, if there is one.
+    std::optional<int64_t> channel_axis;
+    for (const auto& r : requests) {
+        POT_CHECK(r.value == requests.front().value, "ValueReducer: statistics of '", r.value,
+                  "' and '", requests.front().value, "' mixed; one reducer serves one value");
+        if (is_sweep_kind(r.reducer) && r.axis >= 0 && !channel_axis) channel_axis = r.axis;
+    }
+    std::vector<std::pair<int64_t, std::vector<StatisticRequest>>> by_axis;
+    for (const auto& r : requests) {
+        if (!is_sweep_kind(r.reducer)) {
+            impl_->where.push_back({false, impl_->singles.size(), 0});
+            impl_->singles.push_back(make_reducer(r));
+            continue;
+        }
+        const int64_t axis = r.axis < 0 && channel_axis ? *channel_axis : r.axis;
+        auto it = std::find_if(by_axis.begin(), by_axis.end(), [&](const auto& g) { return g.first == axis; });
+        if (it == by_axis.end()) it = by_axis.insert(by_axis.end(), {axis, {}});
+        impl_->where.push_back({true, static_cast<size_t>(it - by_axis.begin()), it->second.size()});
+        it->second.push_back(r);
+    }
+    for (auto& [axis, group] : by_axis) impl_->groups.emplace_back(axis, std::move(group));
+}
+
+ValueReducer::~ValueReducer() = default;
+
+const std::vector<StatisticRequest>& ValueReducer::requests() const { return impl_->requests; }
+
+void ValueReducer::update(const Tensor& batch) {
+    auto& groups = impl_->groups;
+    auto& singles = impl_->singles;
+    const size_t parts = groups.size() + singles.size();
+    const auto run = [&](size_t i) {
+        if (i < groups.size()) {
+            groups[i].update(batch);
+        } else {
+            singles[i - groups.size()]->update(batch);
+        }
+    };
+    // Waking worker threads costs more than reducing a small tensor a few times.
+    constexpr int64_t kParallelWork = int64_t{1} << 18;
+    if (parts < 2 || batch.numel() * static_cast<int64_t>(parts) < kParallelWork) {
+        for (size_t i = 0; i < parts; ++i) run(i);
+        return;
+    }
+    tbb::parallel_for(size_t{0}, parts, run);
+}
+
+Tensor ValueReducer::result(size_t i) const {
+    POT_CHECK(i < impl_->where.size(), "ValueReducer: no statistic #", i);
+    const auto& w = impl_->where[i];
+    return w.in_group ? impl_->groups[w.part].result(w.index) : impl_->singles[w.part]->result();
 }
 
 }  // namespace pot

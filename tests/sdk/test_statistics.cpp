@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+
 #include "pot/statistics.hpp"
 
 namespace {
@@ -69,6 +74,104 @@ TEST(Reducers, ResultWithoutDataIsAnError) {
 TEST(Reducers, ChannelAxisOutOfRangeIsAnError) {
     auto reducer = pot::make_reducer(StatisticRequest{"x", ReducerKind::Max, 3});
     EXPECT_THROW(reducer->update(batch_of({{1, 2}})), pot::Error);
+}
+
+// Sorted-copy reference for a numpy-style quantile.
+double sorted_quantile(std::vector<float> v, double q) {
+    std::sort(v.begin(), v.end());
+    const double pos = q * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<size_t>(std::floor(pos));
+    const size_t hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+TEST(Reducers, QuantilesNearTheEndsMatchASortedCopy) {
+    // Small quantiles take a one-read path that keeps the few extreme values; the middle ones
+    // select on a copy. Both must agree with sorting, per tensor and per channel.
+    std::mt19937 rng(7);
+    std::normal_distribution<float> normal(0.0f, 2.0f);
+    std::vector<float> values(2 * 3 * 500);
+    for (auto& v : values) v = normal(rng);
+    const Tensor t = Tensor::from_vector<float>({2, 3, 500}, values);
+    for (const double q : {0.0, 1e-4, 0.003, 0.01, 0.2, 0.5}) {
+        for (const auto kind : {ReducerKind::MeanQuantileLow, ReducerKind::MeanQuantileHigh}) {
+            const double wanted_q = kind == ReducerKind::MeanQuantileLow ? q : 1.0 - q;
+            auto per_channel = pot::make_reducer(StatisticRequest{"x", kind, 1, q});
+            per_channel->update(t);
+            const auto got = per_channel->result().to_floats();
+            for (size_t c = 0; c < 3; ++c) {
+                double expected = 0;
+                for (size_t b = 0; b < 2; ++b) {
+                    const auto first = values.begin() + static_cast<std::ptrdiff_t>((b * 3 + c) * 500);
+                    expected += sorted_quantile({first, first + 500}, wanted_q) / 2;
+                }
+                EXPECT_NEAR(got[c], expected, 1e-5) << "q " << q << " channel " << c;
+            }
+            auto per_tensor = pot::make_reducer(StatisticRequest{"x", kind, -1, q});
+            per_tensor->update(t);
+            const double expected = (sorted_quantile({values.begin(), values.begin() + 1500}, wanted_q) +
+                                     sorted_quantile({values.begin() + 1500, values.end()}, wanted_q)) / 2;
+            EXPECT_NEAR(per_tensor->result().to_floats()[0], expected, 1e-5) << "q " << q;
+        }
+    }
+}
+
+TEST(Reducers, ValueReducerAgreesWithSeparateReducers) {
+    // One value's statistics of every kind, per tensor and on two channel axes, fed together in
+    // batches of different sizes (and with a NaN, which min/max skip): each result equals what
+    // a reducer of its own computes.
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> uniform(-3.0f, 5.0f);
+    std::vector<Tensor> batches;
+    for (const int64_t n : {1, 3, 2}) {
+        std::vector<float> v(static_cast<size_t>(n * 4 * 6 * 5));
+        for (auto& x : v) x = uniform(rng);
+        if (n == 3) v[17] = std::numeric_limits<float>::quiet_NaN();
+        batches.push_back(Tensor::from_vector<float>({n, 4, 6, 5}, v));
+    }
+    std::vector<StatisticRequest> requests;
+    for (const auto kind : {ReducerKind::Min, ReducerKind::Max, ReducerKind::AbsMax, ReducerKind::MeanMin,
+                            ReducerKind::MeanMax, ReducerKind::MeanQuantileLow, ReducerKind::MeanQuantileHigh})
+        for (const int64_t axis : {-1, 1, 2}) requests.push_back(StatisticRequest{"x", kind, axis, 0.01});
+    StatisticRequest histogram{"x", ReducerKind::Histogram};
+    histogram.histogram = {-3.0, 5.0, 64};
+    requests.push_back(histogram);
+    pot::ValueReducer together(requests);
+    for (const auto& b : batches) together.update(b);
+    for (size_t i = 0; i < requests.size(); ++i) {
+        auto alone = pot::make_reducer(requests[i]);
+        for (const auto& b : batches) {
+            if (requests[i].reducer == ReducerKind::MeanQuantileLow ||
+                requests[i].reducer == ReducerKind::MeanQuantileHigh)
+                continue;  // NaN has no place in an order; checked without it above
+            alone->update(b);
+        }
+        if (requests[i].reducer == ReducerKind::MeanQuantileLow ||
+            requests[i].reducer == ReducerKind::MeanQuantileHigh)
+            continue;
+        EXPECT_EQ(together.result(i).to_floats(), alone->result().to_floats()) << requests[i].key();
+    }
+    // The NaN-free statistics by hand: per-tensor min over everything but the NaN.
+    float lowest = std::numeric_limits<float>::infinity();
+    for (const auto& b : batches)
+        for (const float x : b.to_floats())
+            if (!std::isnan(x)) lowest = std::min(lowest, x);
+    EXPECT_EQ(together.result(0).to_floats()[0], lowest);
+}
+
+TEST(Reducers, MeansAreExactPerChannelAndPerTensorTogether) {
+    // [N=2, C=2, 3]: channel 0 = {1,2,3}, {4,5,6}; channel 1 = {-1,-1,-1}, {0,0,3}.
+    const Tensor t = Tensor::from_vector<float>({2, 2, 3}, {1, 2, 3, -1, -1, -1, 4, 5, 6, 0, 0, 3});
+    pot::ValueReducer r({{"x", ReducerKind::Mean, 1}, {"x", ReducerKind::Mean, -1},
+                         {"x", ReducerKind::MeanMax, -1}});
+    r.update(t);
+    EXPECT_EQ(r.result(0).to_floats(), (std::vector<float>{3.5f, 0.0f}));
+    EXPECT_FLOAT_EQ(r.result(1).to_floats()[0], 21.0f / 12.0f);
+    EXPECT_FLOAT_EQ(r.result(2).to_floats()[0], (3.0f + 6.0f) / 2.0f);
+}
+
+TEST(Reducers, ValueReducerRejectsMixedValues) {
+    EXPECT_THROW(pot::ValueReducer({{"a", ReducerKind::Min}, {"b", ReducerKind::Min}}), pot::Error);
 }
 
 TEST(Statistics, MissingStatisticNamesTheValue) {

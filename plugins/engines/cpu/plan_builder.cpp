@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 #include "reference_fallback.hpp"
 
@@ -192,14 +193,25 @@ void PlanBuilder::observe_outputs(const Node& n) {
             continue;
         }
         if (!has_value(out)) continue;
-        dnnl::memory mem = plain_f32(out);
-        const Shape shape_now = shape(out);
-        add_step(Step{n.name, "observe", out, [out, mem, shape_now](RunContext& ctx) {
+        // The observer reads a plain f32 tensor that the plan owns and refills on every run: a
+        // value kept in a blocked layout is reordered straight into it, a plain one is copied.
+        auto observed = std::make_shared<Tensor>(DType::F32, shape(out));
+        const dnnl::memory src = f32(out);
+        const dnnl::memory::desc plain = plain_desc(dims(out), dnnl::memory::data_type::f32);
+        dnnl::memory copy_from;
+        if (src.get_desc() == plain) {
+            copy_from = src;
+        } else {
+            dnnl::memory dst(plain, engine_, observed->raw());
+            auto pd = dnnl::reorder::primitive_desc(engine_, src.get_desc(), engine_, plain);
+            add_primitive("", "reorder", pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
+        }
+        add_step(Step{n.name, "observe", out, [out, observed, copy_from](RunContext& ctx) {
                           if (!ctx.observer) return;
                           ctx.stream.wait();
-                          Tensor t(DType::F32, shape_now);
-                          std::memcpy(t.raw(), mem.get_data_handle(), t.byte_size());
-                          ctx.observer->on_value(out, t);
+                          if (copy_from)
+                              std::memcpy(observed->raw(), copy_from.get_data_handle(), observed->byte_size());
+                          ctx.observer->on_value(out, *observed);
                       }});
     }
 }

@@ -67,6 +67,29 @@ public:
 /// The reducer for `request`.
 POT_SDK_VISIBLE std::unique_ptr<Reducer> make_reducer(const StatisticRequest& request);
 
+/// Accumulates several statistics of one value and shares the work between them: every
+/// min / max / abs-max / mean statistic that keeps the same channel axis (or none) comes from a
+/// single read of each batch, and independent parts of a large batch run in parallel. Engines
+/// feed each observed tensor once to its value's ValueReducer.
+class POT_SDK_VISIBLE ValueReducer {
+public:
+    /// `requests` must all name the same value; results keep their order.
+    explicit ValueReducer(const std::vector<StatisticRequest>& requests);
+    ~ValueReducer();
+    ValueReducer(const ValueReducer&) = delete;
+    ValueReducer& operator=(const ValueReducer&) = delete;
+
+    /// Folds in a batch (axis 0 = batch). Not to be called from two threads at once.
+    void update(const Tensor& batch);
+    /// The statistic for requests()[i]; throws if nothing was seen.
+    Tensor result(size_t i) const;
+    const std::vector<StatisticRequest>& requests() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
 /// Collected statistics, addressed by their request.
 class POT_SDK_VISIBLE Statistics {
 public:
