@@ -94,11 +94,6 @@ TEST_F(EndToEnd, OnnxRuntimeRunsTheQdqModelWithinOnePointOfFp32) {
 TEST_F(EndToEnd, OnnxRuntimeOutputsMatchOurFakeQuantizeWithinOneStep) {
     // Our IR of the exported file: the reference engine simulates it with FakeQuantize.
     const auto graph = pot::core::load_onnx(model_);
-    const auto output_fq = graph.producer(graph.outputs.at(0).name);
-    ASSERT_TRUE(output_fq && pot::is_fake_quantize(graph.nodes[*output_fq])) << "output is not quantized";
-    const auto fq = pot::read_fake_quantize(graph, graph.nodes[*output_fq]);
-    const float step = pot::fake_quantize_scale(fq.input_low[0], fq.input_high[0], fq.levels);
-
     constexpr int64_t kSamples = 200;
     const auto batch = pot::Tensor::from_vector<float>(
         {kSamples, 1, 28, 28},
@@ -108,10 +103,15 @@ TEST_F(EndToEnd, OnnxRuntimeOutputsMatchOurFakeQuantizeWithinOneStep) {
     host.engine().set_model(graph);
     const auto ours = host.engine().infer({batch}).at(0);
     ASSERT_EQ(ort.shape(), ours.shape());
+    // The logits stay in float; the allowance is one step of an 8-bit grid over their range,
+    // for the rare intermediate value that rounds the other way in integer arithmetic.
+    const auto values = ours.to_floats();
+    const auto [lowest, highest] = std::minmax_element(values.begin(), values.end());
+    const float step = (*highest - *lowest) / 255.0f;
     float worst = 0;
     for (int64_t i = 0; i < ours.numel(); ++i)
         worst = std::max(worst, std::fabs(ort.data<float>()[i] - ours.data<float>()[i]));
-    EXPECT_LE(worst, step * 1.001f) << "largest difference " << worst << ", one step " << step;
+    EXPECT_LE(worst, step) << "largest difference " << worst << ", one step " << step;
 }
 
 // True when the CPU has VNNI (AVX512-VNNI or AVX-VNNI): oneDNN's u8 x s8 kernels are exact there.

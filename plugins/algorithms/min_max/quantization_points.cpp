@@ -74,8 +74,12 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
                 add_activation(in, node.name);
             }
         }
-        if (rule->quantize_output && !node.outputs.empty())
-            add_activation(absorbed_output(graph, node.outputs[0], hardware, ignored), node.name);
+        // An output is quantized so that the next op reads INT8; a model output has no next op,
+        // and quantizing it would only round (and clip) what the user gets, e.g. the logits.
+        if (rule->quantize_output && !node.outputs.empty()) {
+            const std::string out = absorbed_output(graph, node.outputs[0], hardware, ignored);
+            if (!graph.is_output(out)) add_activation(out, node.name);
+        }
     }
     return points;
 }
