@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "range_divergence.hpp"
 
 namespace {
@@ -63,6 +65,34 @@ TEST_P(DivergenceThreshold, FewerQuantBinsThanHistogramBinsIsRequired) {
     h.bin_width = 1.0;
     h.counts = {1.0, 2.0, 3.0};
     EXPECT_DOUBLE_EQ(divergence_threshold(h, 4, GetParam().divergence), 3.0);
+}
+
+TEST_P(DivergenceThreshold, ASpikeOfZerosDoesNotPullTheThresholdIn) {
+    // ReLU6 output: 60% exact zeros, the rest spread evenly over (0, 6] with 5% saturated at 6.
+    // Nothing is an outlier, so the threshold must stay at 6; counting the zeros as they are, KL
+    // clipped such activations to about 1.3.
+    AbsHistogram h;
+    h.bin_width = 6.0 / static_cast<double>(kBins);
+    h.counts.assign(kBins, 35.0 / static_cast<double>(kBins - 1));
+    h.counts[0] = 60.0;
+    h.counts[kBins - 1] += 5.0;
+    const double t = divergence_threshold(h, 256, GetParam().divergence);  // unsigned 8-bit
+    EXPECT_GE(t, 0.95 * 6.0);
+}
+
+TEST_P(DivergenceThreshold, TheThresholdIgnoresHowManyValuesAreExactlyZero) {
+    // A decaying ReLU output where half of all values are exact zeros picks the same threshold
+    // as the same shape without the spike.
+    AbsHistogram h;
+    h.bin_width = 0.01;
+    h.counts.assign(kBins, 0.0);
+    double total = 0.0;
+    for (size_t i = 1; i < kBins; ++i) total += h.counts[i] = 1000.0 * std::exp(-static_cast<double>(i) / 250.0);
+    AbsHistogram without_spike = h;
+    without_spike.counts[0] = h.counts[1];
+    h.counts[0] = total;
+    const auto d = GetParam().divergence;
+    EXPECT_DOUBLE_EQ(divergence_threshold(h, 256, d), divergence_threshold(without_spike, 256, d));
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, DivergenceThreshold,

@@ -82,9 +82,17 @@ double clipped_divergence(const AbsHistogram& hist, size_t kept_bins, int64_t qu
     return divergence_of(p, q, divergence);
 }
 
-double divergence_threshold(const AbsHistogram& hist, int64_t quant_bins, Divergence divergence) {
+double divergence_threshold(const AbsHistogram& measured, int64_t quant_bins, Divergence divergence) {
     const size_t first = static_cast<size_t>(std::max<int64_t>(quant_bins, 1));
-    if (hist.bins() <= first || hist.total() <= 0.0) return hist.edge(hist.bins());
+    if (measured.bins() <= first || measured.total() <= 0.0) return measured.edge(measured.bins());
+    // The first bin holds every exact zero: after a ReLU (or ReLU6) often half of all values.
+    // Zero is exact at any threshold, but Q spreads the first group's mass over all of its bins,
+    // so that spike alone would make every wide threshold look costly and the search clip the
+    // activation to a fraction of its range. Like NVIDIA's entropy calibrator, give the first bin
+    // its neighbour's count.
+    AbsHistogram hist = measured;
+    hist.counts[0] = hist.counts[1];
+    if (hist.total() <= 0.0) return measured.edge(measured.bins());
     size_t best = hist.bins();
     double best_divergence = std::numeric_limits<double>::infinity();
     for (size_t kept = first; kept <= hist.bins(); ++kept) {
