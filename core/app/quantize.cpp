@@ -97,6 +97,7 @@ struct Evaluation {
     std::string metric;
     double fp32 = 0, int8 = 0;
     std::optional<double> mean_cosine;
+    std::optional<core::OutcomeChanges> changes;
 };
 
 Evaluation evaluate_models(Engine& engine, const Graph& fp32, const Graph& int8,
@@ -107,8 +108,10 @@ Evaluation evaluate_models(Engine& engine, const Graph& fp32, const Graph& int8,
         core::Top1Accuracy accuracy;
         engine.set_model(fp32);
         result.fp32 = engine.evaluate(data, accuracy, {}, progress);
+        const auto fp32_outcomes = accuracy.outcomes();
         engine.set_model(int8);
         result.int8 = engine.evaluate(data, accuracy, {}, progress);
+        result.changes = core::compare_outcomes(fp32_outcomes, accuracy.outcomes());
         result.metric = accuracy.name();
         return result;
     }
@@ -189,7 +192,10 @@ int run_quantize(const QuantizeOptions& options) {
         session.use_cache(&*cache);
     }
     step = Clock::now();
-    const auto timings = pipeline.run(graph, session);
+    // Layer errors compare with the float model the quantizer saw: the same as fp32 unless a
+    // function-preserving rewrite (channel alignment) changed intermediate values first.
+    Graph float_reference = fp32;
+    const auto timings = pipeline.run(graph, session, &float_reference);
     report["timings"]["quantize_s"] = seconds_since(step);
     for (const auto& t : timings) report["timings"]["steps"].push_back({{"name", t.name}, {"seconds", t.seconds}});
     report["algorithms"] = pipeline.names();
@@ -197,7 +203,7 @@ int run_quantize(const QuantizeOptions& options) {
     report["algorithm_reports"] = session.algorithm_reports();
 
     step = Clock::now();
-    const auto layers = core::measure_layer_errors(*engine, fp32, graph, *data, kLayerReportSamples);
+    const auto layers = core::measure_layer_errors(*engine, float_reference, graph, *data, kLayerReportSamples);
     report["layers"] = core::layer_errors_json(layers);
     report["timings"]["layer_report_s"] = seconds_since(step);
     if (!layers.empty()) core::plot_layer_errors(layers, staging.dir() / "layer_errors.png");
@@ -228,9 +234,18 @@ int run_quantize(const QuantizeOptions& options) {
                                 {"data", data_for_eval.describe()},
                                 {"engine", engine->name()}, {"seconds", seconds_since(step)}};
         if (eval.mean_cosine) report["evaluation"]["mean_cosine"] = *eval.mean_cosine;
+        if (eval.changes)
+            report["evaluation"]["changed"] = {{"fixed", eval.changes->fixed},
+                                               {"broken", eval.changes->broken},
+                                               {"drop_standard_error", eval.changes->standard_error_points()}};
         std::cout << std::setprecision(2) << "  " << eval.metric << " on " << data_for_eval.size()
                   << " samples: FP32 " << eval.fp32 << "%, INT8 " << eval.int8 << "% (drop "
                   << eval.fp32 - eval.int8 << " points)\n";
+        if (eval.changes)
+            std::cout << "  INT8 changed " << eval.changes->fixed + eval.changes->broken
+                      << " predictions: " << eval.changes->fixed << " now right, " << eval.changes->broken
+                      << " now wrong (standard error of the drop " << std::setprecision(2)
+                      << eval.changes->standard_error_points() << " points)\n";
         if (eval.mean_cosine)
             std::cout << std::setprecision(4) << "  mean cosine similarity INT8 vs FP32: " << *eval.mean_cosine << "\n";
     }

@@ -17,8 +17,31 @@ void Top1Accuracy::update(const std::vector<Tensor>& outputs, const Sample& samp
     POT_CHECK_KIND(Input, sample.label.has_value(), "sample ", sample.index,
                    " has no label; accuracy needs an annotation (engine.annotation)");
     POT_CHECK(!outputs.empty(), "the model produced no output");
-    correct_ += argmax(outputs[0]) == *sample.label ? 1 : 0;
+    const bool correct = argmax(outputs[0]) == *sample.label;
+    correct_ += correct ? 1 : 0;
     ++total_;
+    outcomes_.emplace_back(sample.index, correct);
+}
+
+double OutcomeChanges::standard_error_points() const {
+    return samples ? 100.0 * std::sqrt(static_cast<double>(fixed + broken)) / static_cast<double>(samples) : 0.0;
+}
+
+OutcomeChanges compare_outcomes(const std::vector<std::pair<size_t, bool>>& first,
+                                const std::vector<std::pair<size_t, bool>>& second) {
+    std::vector<std::pair<size_t, bool>> a = first, b = second;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    POT_CHECK(a.size() == b.size(), "comparing outcomes of ", a.size(), " and ", b.size(), " samples");
+    OutcomeChanges c;
+    for (size_t i = 0; i < a.size(); ++i) {
+        POT_CHECK(a[i].first == b[i].first, "comparing outcomes of different samples (", a[i].first,
+                  " and ", b[i].first, ")");
+        c.fixed += !a[i].second && b[i].second ? 1 : 0;
+        c.broken += a[i].second && !b[i].second ? 1 : 0;
+    }
+    c.samples = static_cast<int64_t>(a.size());
+    return c;
 }
 
 double Top1Accuracy::value() const {

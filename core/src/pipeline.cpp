@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "pot/error.hpp"
+#include "pot/fake_quantize_node.hpp"
 
 namespace pot::core {
 
@@ -51,8 +52,13 @@ std::vector<std::string> Pipeline::names() const {
     return out;
 }
 
-std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host) {
+std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_reference) {
     std::vector<StepTiming> timings;
+    const auto has_fake_quantize = [](const Graph& g) {
+        return std::any_of(g.nodes.begin(), g.nodes.end(), [](const Node& n) { return is_fake_quantize(n); });
+    };
+    bool quantized = has_fake_quantize(graph);
+    if (float_reference && !quantized) *float_reference = graph;
     size_t begin = 0;
     while (begin < steps_.size()) {
         size_t end = begin;
@@ -89,6 +95,10 @@ std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host) {
             const auto start = std::chrono::steady_clock::now();
             call_algorithm(algorithm, "apply", [&] { algorithm.apply(graph, stats, host); });
             timings.push_back({algorithm.name(), seconds_since(start)});
+            if (float_reference && !quantized) {
+                quantized = has_fake_quantize(graph);
+                if (!quantized) *float_reference = graph;
+            }
         }
         begin = end;
     }

@@ -46,6 +46,31 @@ TEST(Top1Agreement, ComparesWithTheReferenceRun) {
     EXPECT_NEAR(m.mean_cosine(), 0.5, 1e-12);
 }
 
+TEST(OutcomeChanges, CountsFixedAndBrokenSamplesInAnyOrder) {
+    // Samples 0..4: FP32 right on 0, 1, 2; INT8 right on 1, 2, 3 (listed in another order).
+    const std::vector<std::pair<size_t, bool>> fp32 = {{0, true}, {1, true}, {2, true}, {3, false}, {4, false}};
+    const std::vector<std::pair<size_t, bool>> int8 = {{4, false}, {3, true}, {2, true}, {1, true}, {0, false}};
+    const auto c = pot::core::compare_outcomes(fp32, int8);
+    EXPECT_EQ(c.fixed, 1);
+    EXPECT_EQ(c.broken, 1);
+    EXPECT_EQ(c.samples, 5);
+    EXPECT_NEAR(c.standard_error_points(), 100.0 * std::sqrt(2.0) / 5.0, 1e-12);
+}
+
+TEST(OutcomeChanges, DifferentSampleSetsAreAnError) {
+    EXPECT_THROW(pot::core::compare_outcomes({{0, true}}, {{1, true}}), pot::Error);
+    EXPECT_THROW(pot::core::compare_outcomes({{0, true}}, {}), pot::Error);
+}
+
+TEST(Top1Accuracy, RecordsEverySampleOutcome) {
+    pot::core::Top1Accuracy m;
+    m.update(scores({0.9f, 0.1f}), sample(7, 0));
+    m.update(scores({0.9f, 0.1f}), sample(3, 1));
+    EXPECT_EQ(m.outcomes(), (std::vector<std::pair<size_t, bool>>{{7, true}, {3, false}}));
+    m.reset();
+    EXPECT_TRUE(m.outcomes().empty());
+}
+
 TEST(CosineSimilarity, KnownValues) {
     EXPECT_NEAR(pot::core::cosine_similarity({1, 0}, {1, 1}), std::sqrt(0.5), 1e-12);
     EXPECT_DOUBLE_EQ(pot::core::cosine_similarity({0, 0}, {0, 0}), 1.0);

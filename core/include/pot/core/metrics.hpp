@@ -15,13 +15,31 @@ int64_t argmax(const Tensor& scores);
 class Top1Accuracy final : public Metric {
 public:
     std::string name() const override { return "accuracy@top1"; }
-    void reset() override { correct_ = total_ = 0; }
+    void reset() override {
+        correct_ = total_ = 0;
+        outcomes_.clear();
+    }
     void update(const std::vector<Tensor>& outputs, const Sample& sample) override;
     double value() const override;
+    /// Whether each sample seen since reset() was classified correctly, by sample index.
+    const std::vector<std::pair<size_t, bool>>& outcomes() const { return outcomes_; }
 
 private:
     int64_t correct_ = 0, total_ = 0;
+    std::vector<std::pair<size_t, bool>> outcomes_;
 };
+
+/// How a second run's per-sample outcomes differ from a first's on the same samples: samples
+/// the second gets right that the first got wrong (fixed), and the reverse (broken). The accuracy
+/// difference is (broken - fixed) / n; with McNemar's reasoning its standard error is
+/// sqrt(fixed + broken) / n, which says whether a small drop is more than chance.
+struct OutcomeChanges {
+    int64_t fixed = 0, broken = 0, samples = 0;
+    /// Standard error of the accuracy difference, in percentage points.
+    double standard_error_points() const;
+};
+OutcomeChanges compare_outcomes(const std::vector<std::pair<size_t, bool>>& first,
+                                const std::vector<std::pair<size_t, bool>>& second);
 
 /// Outputs of a reference (FP32) run, recorded per sample index, to compare another run against.
 class ReferenceOutputs final : public Metric {

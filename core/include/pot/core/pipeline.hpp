@@ -29,7 +29,11 @@ public:
     std::vector<std::string> names() const;
 
     /// Runs every algorithm on `graph`. Returns the time spent per statistics pass and algorithm.
-    std::vector<StepTiming> run(Graph& graph, Session& host);
+    /// With `float_reference`, also keeps there the model as it was after the last algorithm that
+    /// left it without FakeQuantize nodes (the input model if the first one inserts them): the
+    /// float model the quantized one is to be compared with, including function-preserving
+    /// rewrites such as ActivationChannelAlignment, which rescale intermediate values.
+    std::vector<StepTiming> run(Graph& graph, Session& host, Graph* float_reference = nullptr);
 
 private:
     struct Step {
