@@ -153,6 +153,7 @@ def run_row(args, model, row, out_dir, stamp):
     ev = report.get("evaluation", {})
     result.update({
         "fp32": ev.get("fp32"), "int8": ev.get("int8"), "drop": ev.get("drop"), "samples": ev.get("samples"),
+        "changed": ev.get("changed"),
         "eval_s": ev.get("seconds"), "metric": ev.get("metric"),
         "quantize_s": report["timings"]["quantize_s"], "steps": report["timings"].get("steps", []),
         "algorithms": report.get("algorithms"),
@@ -303,18 +304,32 @@ def secs(x):
     return "n/a" if x is None else f"{x:.2f} s"
 
 
+def drop_cell(drop, changed):
+    """Drop with its standard error, e.g. "0.17 ± 0.08"."""
+    if changed is None or changed.get("drop_standard_error") is None:
+        return pts(drop)
+    return f"{pts(drop)} ± {changed['drop_standard_error']:.2f}"
+
+
+def changed_cell(changed):
+    return "n/a" if changed is None else f"{changed['fixed']} / {changed['broken']}"
+
+
+kTableHeader = ["| Configuration | FP32 top-1 | INT8 top-1 | Drop (points) | Fixed / broken | Calibration time |",
+                "| --- | --- | --- | --- | --- | --- |"]
+
+
 def row_line(label, r):
     if r is None:
-        return f"| {label} | not run | | | |"
+        return f"| {label} | not run | | | | |"
     if "error" in r:
-        return f"| {label} | failed: `{short_error(r['error'])}` | | | |"
-    return f"| {label} | {pct(r['fp32'])} | {pct(r['int8'])} | {pts(r['drop'])} | {secs(r['quantize_s'])} |"
+        return f"| {label} | failed: `{short_error(r['error'])}` | | | | |"
+    return (f"| {label} | {pct(r['fp32'])} | {pct(r['int8'])} | {drop_cell(r['drop'], r.get('changed'))} | "
+            f"{changed_cell(r.get('changed'))} | {secs(r['quantize_s'])} |")
 
 
 def table(title, rows, results, summaries=False):
-    out = [f"#### {title}", "",
-           "| Configuration | FP32 top-1 | INT8 top-1 | Drop (points) | Calibration time |",
-           "| --- | --- | --- | --- | --- |"]
+    out = [f"#### {title}", ""] + kTableHeader
     for row in rows:
         out.append(row_line(kRows[row][1], results.get(row)))
     out.append("")
@@ -376,6 +391,15 @@ def model_section(model, res):
                 cmp = f"missed by {dq['drop'] - best_drop:.2f} points"
             out.append(f"Better peer: {best_tool}, drop {pts(best_drop)} points; target "
                        f"\"drop no larger than the better peer\": **{cmp}**.")
+            best = next(p for p in peers.values() if p.get("tool") == best_tool)
+            ours_se = (dq.get("changed") or {}).get("drop_standard_error")
+            peer_se = (best.get("changed") or {}).get("drop_standard_error")
+            if ours_se is not None and peer_se is not None and cmp != "met":
+                combined = (ours_se ** 2 + peer_se ** 2) ** 0.5
+                out.append(f"The gap is {(dq['drop'] - best_drop) / combined:.1f} standard errors "
+                           f"(ours {ours_se:.2f}, the peer's {peer_se:.2f}, combined as if independent); "
+                           f"pot changed {dq['changed']['fixed'] + dq['changed']['broken']} predictions, "
+                           f"the peer {best['changed']['fixed'] + best['changed']['broken']}.")
         dq7 = rows.get("dq_w7")
         if dq7 and "error" not in dq7:
             out.append(f"With 7-bit weights: INT8 {pct(dq7['int8'])}, drop {pts(dq7['drop'])} points.")
@@ -406,27 +430,31 @@ def model_section(model, res):
                 f"(runs: {', '.join(f'{x:.3f}' for x in timing['bench_total_s'])})",
                 f"- ratio: **{ratio:.1f}x** against the total, {median_ratio:.1f}x against {kSamples} x median "
                 f"(target <= 3x: **{verdict}**)", ""]
-        out += ["The calibration time also decodes the 300 PNGs (for pot-host -e on the same 300 PNGs, FP32 and",
-                "INT8 inference with decoding together took about 0.09 s on this machine, so decoding is a small",
-                "part) and builds the bias-correction graphs; the benchmark feeds one preallocated input.",
-                "The statistics pass runs inference sample by sample with every reducer on the observed",
-                "values; the reducers were made 2.3x faster (contiguous runs per channel instead of a",
-                "division per element); where the rest goes (per-sample engine calls, copies of observed",
-                "values, the bias-correction graphs) has not been profiled yet.", ""]
+        out += ["Where the time goes (`timings.steps` of `report.json`): DefaultQuantization runs two statistics",
+                "passes, because ActivationChannelAlignment changes the model the quantizer measures; the first pass",
+                "is skipped when no Conv pair qualifies for alignment (the CNN and the ResNet). Each pass runs FP32",
+                "inference sample by sample and hands every observed value, reordered to a plain layout, to the",
+                "reducers: one read per value and sample computes all its min / max / mean statistics with",
+                "AVX-512 or AVX2 code. Observing a value also keeps the engine from fusing the op that",
+                "produces it with the next one (a Conv's output read by a residual Add is no longer summed",
+                "inside the Conv). The quantizer and the bias correction then take 10-30 ms.", ""]
     elif timing and "error" in timing:
         out += [f"Timing runs failed: `{short_error(timing['error'])}`", ""]
 
     out += ["#### Peers (same 300 calibration images, same 10,000 test images)", "",
-            "| Tool | FP32 top-1 | INT8 top-1 | Drop (points) | Calibration time |", "| --- | --- | --- | --- | --- |"]
+            "| Tool | FP32 top-1 | INT8 top-1 | Drop (points) | Fixed / broken | Calibration time |",
+            "| --- | --- | --- | --- | --- | --- |"]
     if dq and "error" not in dq:
         out.append(f"| pot DefaultQuantization (8-bit weights, cpu engine) | {pct(dq['fp32'])} | {pct(dq['int8'])} | "
-                   f"{pts(dq['drop'])} | {secs(dq['quantize_s'])} |")
+                   f"{drop_cell(dq['drop'], dq.get('changed'))} | {changed_cell(dq.get('changed'))} | "
+                   f"{secs(dq['quantize_s'])} |")
     for p in peers.values():
         if "error" in p:
-            out.append(f"| {p.get('tool', '?')} | failed at {p.get('stage', '?')}: `{short_error(p['error'])}` | | | |")
+            out.append(f"| {p.get('tool', '?')} | failed at {p.get('stage', '?')}: `{short_error(p['error'])}` | | | | |")
         else:
             out.append(f"| {p['tool']} | {pct(p['fp32_top1'] * 100)} | {pct(p['int8_top1'] * 100)} | "
-                       f"{pts(p['drop_points'])} | {secs(p.get('calibration_seconds'))} |")
+                       f"{drop_cell(p['drop_points'], p.get('changed'))} | {changed_cell(p.get('changed'))} | "
+                       f"{secs(p.get('calibration_seconds'))} |")
     out.append("")
     return out
 
@@ -445,6 +473,11 @@ def write_document(args, models, skipped, results, started):
         "(statistics passes and algorithms, PNG decoding included). One run per row, so timings carry the",
         "noise of a shared machine. On 10,000 images one image is 0.01 points.",
         "",
+        "Fixed / broken: test images INT8 classifies correctly that FP32 got wrong, and the reverse; the drop is",
+        "(broken - fixed) / 100 points. Its standard error (after ±) is sqrt(fixed + broken) / 100 points",
+        "(McNemar): drops that differ by less than about two of these are not told apart by this test set.",
+        "Fewer changed predictions means an INT8 model closer to the FP32 one.",
+        "",
         f"- Date: {now.strftime('%Y-%m-%d %H:%M UTC')} (run took {(time.time() - started) / 60:.1f} min)",
         f"- CPU: {cpu_description()}; threads: {args.threads}",
         f"- Revision: {git_revision()}",
@@ -458,6 +491,12 @@ def write_document(args, models, skipped, results, started):
         "  300 images as one calibration blob; float inputs and outputs).",
         "",
         "Targets: DefaultQuantization INT8 within 0.3 points of FP32, and a drop no larger than the better peer's.",
+        "",
+        "Divergence ranges (`kl`, `symkl`, `jsd`) count the zero bin like its neighbour (as NVIDIA's",
+        "entropy calibrator does), so the ReLU spike at zero no longer drives them; they still clip some",
+        "ReLU6 outputs of the MobileNet to about 1.2 of 6, because they weigh the few saturated values at 6",
+        "by their probability mass, not by their effect on the next layer. `mse` and the statistics methods",
+        "do not have that failure; ACIQ's Gauss prior fits these one-sided, saturating distributions badly.",
         "",
         "Weight bits: `examples/fmnist/default_quantization.json` uses the default 8-bit weights;",
         "`examples/fmnist/minmax.json` uses 7-bit weights, which CPUs without VNNI need (their u8 x s8",
