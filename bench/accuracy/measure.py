@@ -365,7 +365,9 @@ def git_revision():
     try:
         rev = subprocess.run(["git", "-C", kRepo, "rev-parse", "--short", "HEAD"], capture_output=True,
                              text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", kRepo, "status", "--porcelain", "--untracked-files=no"],
+        # The documents the benchmarks write are not changes to what was measured.
+        dirty = subprocess.run(["git", "-C", kRepo, "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", ":!docs/ACCURACY.md", ":!docs/PERFORMANCE.md"],
                                capture_output=True, text=True).stdout.strip()
         return rev + (" (with uncommitted changes)" if dirty else "")
     except OSError:
