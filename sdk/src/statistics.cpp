@@ -10,6 +10,8 @@
 
 #include <tbb/parallel_for.h>
 
+#include "vector_clones.hpp"
+
 namespace pot {
 
 const char* reducer_name(ReducerKind kind) {
@@ -92,17 +94,6 @@ struct Layout {
     }
 };
 
-// The minimum, maximum and sum of one contiguous run, in one read of it. The loop is an OpenMP
-// SIMD reduction (compiled with -fopenmp-simd; no OpenMP runtime), which lets the compiler keep
-// partial results in vector lanes, a reordering IEEE rules forbid otherwise; the comparisons skip
-// NaNs (the sum does not). Built once per instruction set and picked at load time, so AVX-512 and
-// AVX2 machines get their full vector width from one x86-64 binary.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define POT_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define POT_VECTOR_CLONES
-#endif
-
 struct RunSummary {
     float min = std::numeric_limits<float>::infinity();
     float max = -std::numeric_limits<float>::infinity();
@@ -116,6 +107,10 @@ struct RunSummary {
     float abs_max() const { return std::max({0.0f, -min, max}); }
 };
 
+// The minimum, maximum and sum of one contiguous run, in one read of it. The loop is an OpenMP
+// SIMD reduction (compiled with -fopenmp-simd; no OpenMP runtime), which lets the compiler keep
+// partial results in vector lanes, a reordering IEEE rules forbid otherwise; the comparisons skip
+// NaNs (the sum does not). See vector_clones.hpp.
 POT_VECTOR_CLONES RunSummary summarize_run(const float* p, int64_t n) {
     float lo = std::numeric_limits<float>::infinity();
     float hi = -std::numeric_limits<float>::infinity();

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -126,6 +127,33 @@ TEST(FakeQuantize, PerChannelUsesEachChannelsBounds) {
     EXPECT_NEAR(y.data<float>()[1], 0.01f, 1.0f / 127.0f / 2);
     EXPECT_NEAR(y.data<float>()[2], 5.0f, 10.0f / 127.0f / 2);
     EXPECT_EQ(y.data<float>()[3], 0.0f);  // 0.01 is below half a step of channel 1
+}
+
+TEST(FakeQuantize, PerChannelRunsMatchTheScalarFormulaBitForBit) {
+    // [3, 4, 37] on axis 1: runs of 37 (vector body plus tail) interleaved across channels, with
+    // exact half steps, values outside the range and a zero; codes from quantize_tensor too.
+    const std::vector<float> low = {-1.0f, -0.2f, -7.0f, 0.0f}, high = {1.0f, 0.3f, 7.0f, 6.0f};
+    const auto fq = pot::fake_quantize_from_range(low, high, QuantSpec{8, false, false, false}, 1);
+    const auto enc = pot::encoding_from_fake_quantize(fq, DType::U8);
+    auto values = random_values(3 * 4 * 37, -8.0f, 8.0f, 5);
+    for (size_t i = 0; i < values.size(); i += 5) {
+        const size_t c = (i / 37) % 4;
+        values[i] = (static_cast<float>(i % 97) - 48.5f) * enc.scale[c];  // a tie
+    }
+    values[3] = 0.0f;
+    const Tensor x = Tensor::from_vector<float>({3, 4, 37}, values);
+    Tensor y;
+    pot::fake_quantize(x, fq, y);
+    const auto codes = pot::quantize_tensor(x, enc);
+    for (size_t i = 0; i < values.size(); ++i) {
+        const size_t c = (i / 37) % 4;
+        const auto zero = static_cast<float>(enc.zero_point[c]);
+        const float q_max = static_cast<float>(fq.levels - 1);
+        ASSERT_EQ(y.data<float>()[i], pot::fake_quantize_affine(values[i], enc.scale[c], zero, 0.0f, q_max))
+            << "element " << i;
+        const float code = std::clamp(std::nearbyint(values[i] / enc.scale[c]) + zero, 0.0f, 255.0f);
+        ASSERT_EQ(codes.data<uint8_t>()[i], static_cast<uint8_t>(code)) << "element " << i;
+    }
 }
 
 TEST(FakeQuantize, QuantizeTensorProducesCodes) {
