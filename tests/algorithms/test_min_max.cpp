@@ -190,6 +190,25 @@ TEST_F(MinMax, QuantizedModelStaysCloseToFp32) {
     EXPECT_GT(cosine / static_cast<double>(data_.size()), 0.99);
 }
 
+TEST_F(MinMax, FlattenOutputKeepsTheGridOfWhatItFlattens) {
+    // fc reads Flatten(relu2): the same values, so the same quantizer and no statistics of its own;
+    // its FakeQuantize is then the identity, which the cpu engine skips.
+    quantize();
+    const auto source = quantizer_producing(graph_, "relu2_out");
+    const auto moved = quantizer_producing(graph_, "flatten_out");
+    ASSERT_TRUE(source && moved);
+    EXPECT_EQ(moved->input_low, source->input_low);
+    EXPECT_EQ(moved->input_high, source->input_high);
+    EXPECT_EQ(moved->levels, source->levels);
+    bool reported = false;
+    for (const auto& q : host_.reports().at("MinMaxQuantization").at("quantized"))
+        if (q.at("value") == "flatten_out") {
+            reported = true;
+            EXPECT_EQ(q.at("same_grid_as"), "relu2_out");
+        }
+    EXPECT_TRUE(reported);
+}
+
 TEST_F(MinMax, ReportListsEveryQuantizer) {
     quantize();
     const auto& section = host_.reports().at("MinMaxQuantization").at("quantized");

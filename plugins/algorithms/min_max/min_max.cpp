@@ -48,7 +48,7 @@ std::vector<StatisticRequest> MinMax::range_requests(const std::string& value) c
 std::vector<StatisticRequest> MinMax::statistics_needed(const Graph& graph, HostServices& host) {
     std::vector<StatisticRequest> requests;
     for (const auto& p : points_for(graph, host)) {
-        if (p.kind != QuantizationPoint::Kind::Activation) continue;
+        if (p.kind != QuantizationPoint::Kind::Activation || !p.same_grid_as.empty()) continue;
         auto r = range_requests(p.value);
         requests.insert(requests.end(), r.begin(), r.end());
     }
@@ -59,11 +59,16 @@ void MinMax::apply(Graph& graph, const Statistics& stats, HostServices& host) {
     const auto points = points_for(graph, host);
     std::vector<std::string> activation_values;
     for (const auto& p : points)
-        if (p.kind == QuantizationPoint::Kind::Activation) activation_values.push_back(p.value);
+        if (p.kind == QuantizationPoint::Kind::Activation && p.same_grid_as.empty())
+            activation_values.push_back(p.value);
     // Every range is settled before the first FakeQuantize goes in: the histogram pass runs on
     // the model as the first pass saw it.
     auto ranges = estimate_activation_ranges(graph, activation_values, stats, host,
                                              settings_.activations, settings_.stat_subset_size);
+    // Values a max pool or reshape only moves keep their source's grid; shared Concat/Add ranges
+    // below may still widen one of the two, and then its FakeQuantize requantizes.
+    for (const auto& p : points)
+        if (!p.same_grid_as.empty()) ranges[p.value] = ranges.at(p.same_grid_as);
     std::vector<std::vector<std::string>> shared;
     if (settings_.unify_scales.value_or(host.target_device() == "CPU")) shared = unify_ranges(graph, ranges);
 
@@ -92,6 +97,7 @@ void MinMax::apply(Graph& graph, const Statistics& stats, HostServices& host) {
         }
         insert_fake_quantize(graph, site, fq, rank);
         report.push_back(describe(p, fq));
+        if (!p.same_grid_as.empty()) report.back()["same_grid_as"] = p.same_grid_as;
     }
     host.report(name(), "quantized", report.dump());
     if (!shared.empty()) host.report(name(), "shared_ranges", nlohmann::json(shared).dump());

@@ -32,6 +32,26 @@ std::string absorbed_output(const Graph& graph, std::string value, const Hardwar
     }
 }
 
+// Ops whose output holds only values of their first input (rearranged or selected): a value on a
+// quantization grid stays on it.
+bool keeps_grid(const Node& node) {
+    static const std::unordered_set<std::string> kOps = {
+        "MaxPool", "GlobalMaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Identity"};
+    if (!node.domain.empty() || !kOps.count(node.op_type) || node.inputs.empty()) return false;
+    // MaxPool's optional second output (indices) is not a value of the input.
+    return node.outputs.size() == 1 || node.outputs[1].empty();
+}
+
+// The value `value` is moved from through grid-preserving ops (itself when it is not).
+std::string grid_source(const Graph& graph, std::string value) {
+    while (const auto producer = graph.producer(value)) {
+        const Node& node = graph.nodes[*producer];
+        if (!keeps_grid(node)) break;
+        value = node.inputs[0];
+    }
+    return value;
+}
+
 }  // namespace
 
 std::optional<int64_t> weight_channel_axis(const Node& node, const Tensor& weight) {
@@ -52,7 +72,7 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
         if (value.empty() || graph.is_constant(value) || !is_float_value(graph, value)) return;
         if (!activations.insert(value).second) return;
         if (fake_quantize_after(graph, value)) return;  // already quantized
-        points.push_back({QuantizationPoint::Kind::Activation, value, node, 0, -1});
+        points.push_back({QuantizationPoint::Kind::Activation, value, node, 0, -1, ""});
     };
     for (const Node& node : graph.nodes) {
         if (is_fake_quantize(node) || ignored.count(node.name)) continue;
@@ -68,7 +88,7 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
                 const bool per_channel = settings.weights.per_channel.value_or(rule->weight_per_channel);
                 const auto axis = weight_channel_axis(node, w);
                 points.push_back({QuantizationPoint::Kind::Weight, in, node.name, i,
-                                  per_channel && axis ? *axis : -1});
+                                  per_channel && axis ? *axis : -1, ""});
             } else if (std::find(rule->activation_inputs.begin(), rule->activation_inputs.end(), i) !=
                        rule->activation_inputs.end()) {
                 add_activation(in, node.name);
@@ -80,6 +100,14 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
             const std::string out = absorbed_output(graph, node.outputs[0], hardware, ignored);
             if (!graph.is_output(out)) add_activation(out, node.name);
         }
+    }
+    std::set<std::string> measured;
+    for (const auto& p : points)
+        if (p.kind == QuantizationPoint::Kind::Activation) measured.insert(p.value);
+    for (auto& p : points) {
+        if (p.kind != QuantizationPoint::Kind::Activation) continue;
+        const std::string source = grid_source(graph, p.value);
+        if (source != p.value && measured.count(source)) p.same_grid_as = source;
     }
     return points;
 }

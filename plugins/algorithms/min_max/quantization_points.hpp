@@ -18,11 +18,17 @@ struct QuantizationPoint {
     std::string node;         ///< the op this point serves (consumer for inputs, producer for outputs)
     size_t input_index = 0;   ///< weights: input of `node` that reads the constant
     int64_t axis = -1;        ///< weights: output-channel axis when per channel
+    /// Activations: another activation point this value only moves (through MaxPool, Reshape,
+    /// Flatten, Transpose, ...), so it takes that point's range instead of statistics of its own
+    /// and its FakeQuantize changes nothing. Empty otherwise.
+    std::string same_grid_as;
 };
 
 /// Every point to quantize in `graph`, in node order without duplicates: activation inputs and
 /// outputs of the ops `hardware` names (outputs after an absorbed Relu/Clip), and their constant
-/// weights. Nodes matched by `ignored` and values that are not float are left alone.
+/// weights. Nodes matched by `ignored` and values that are not float are left alone. An
+/// activation that a grid-preserving op (max pooling, reshapes, transposes) makes from another
+/// activation point is marked with QuantizationPoint::same_grid_as.
 std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
                                                         const HardwareConfig& hardware,
                                                         const MinMaxSettings& settings);
