@@ -143,6 +143,21 @@ void check_spatial(const cv::Mat& img, const InputGeometry& g, const std::string
                    "; set /engine/preprocessing/resize or crop");
 }
 
+// The sample an 8-bit image becomes: resized and cropped to the input, checked, converted to
+// float and laid out as the model input wants it. `origin` names the image in errors.
+Sample image_sample(size_t index, cv::Mat img, const Preprocessing& pre, const InputGeometry& g,
+                    const ValueInfo& input, const std::string& origin, std::optional<int64_t> label) {
+    img = resize_and_crop(std::move(img), pre, g);
+    check_spatial(img, g, origin, input);
+    cv::Mat f;
+    img.convertTo(f, CV_32F);
+    Sample s;
+    s.index = index;
+    s.inputs.push_back(to_tensor(f, pre, g.nhwc, origin));
+    s.label = label;
+    return s;
+}
+
 class ImageFolder final : public DataLoader {
 public:
     ImageFolder(fs::path dir, std::vector<fs::path> files, Preprocessing pre, ValueInfo input,
@@ -166,15 +181,7 @@ public:
         cv::Mat img = cv::imread(file.string(), gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
         POT_CHECK_KIND(Input, !img.empty(), file.string(), ": not a readable image");
         if (pre_.color == "RGB") cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
-        img = resize_and_crop(img, pre_, geometry_);
-        check_spatial(img, geometry_, file.string(), input_);
-        cv::Mat f;
-        img.convertTo(f, CV_32F);
-        Sample s;
-        s.index = index;
-        s.inputs.push_back(to_tensor(f, pre_, geometry_.nhwc, file.string()));
-        s.label = labels_[index];
-        return s;
+        return image_sample(index, std::move(img), pre_, geometry_, input_, file.string(), labels_[index]);
     }
 
 private:
@@ -271,16 +278,11 @@ public:
     Sample get(size_t index) const override {
         POT_CHECK(index < count_, "sample ", index, " is out of range (", count_, " images)");
         const auto* pixels = reinterpret_cast<const uint8_t*>(bytes_.data() + 16 + index * rows_ * cols_);
-        cv::Mat img(static_cast<int>(rows_), static_cast<int>(cols_), CV_8UC1, const_cast<uint8_t*>(pixels));
-        img = resize_and_crop(img.clone(), pre_, geometry_);
-        check_spatial(img, geometry_, file_.string(), input_);
-        cv::Mat f;
-        img.convertTo(f, CV_32F);
-        Sample s;
-        s.index = index;
-        s.inputs.push_back(to_tensor(f, pre_, geometry_.nhwc, file_.string()));
-        if (!labels_.empty()) s.label = static_cast<uint8_t>(labels_[index]);
-        return s;
+        const cv::Mat img(static_cast<int>(rows_), static_cast<int>(cols_), CV_8UC1, const_cast<uint8_t*>(pixels));
+        std::optional<int64_t> label;
+        if (!labels_.empty()) label = static_cast<uint8_t>(labels_[index]);
+        return image_sample(index, img.clone(), pre_, geometry_, input_,
+                            str_cat(file_.string(), " image ", index), label);
     }
 
 private:
