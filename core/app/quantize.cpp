@@ -158,6 +158,15 @@ int run_quantize(const QuantizeOptions& options) {
     auto engine = create_engine(registry, config.engine.backend, config.engine.params_json,
                                 "/engine/backend");
     engine->set_options(EngineOptions{config.engine.threads});
+    if (config.optimizer) {
+        // Created here so that a wrong name or parameter fails before any work. The host does not
+        // run tuning loops over Tunable algorithms yet, so the optimizer is reported unused.
+        const auto optimizer = registry.create_optimizer(config.optimizer->name, config.optimizer->params_json,
+                                                         "/optimizer");
+        logger.log(LogLevel::Warning, str_cat("optimizer ", optimizer->name(), ": loaded but not used; this "
+                                              "pot-host version runs no tuning loop"));
+        report["optimizer"] = {{"name", optimizer->name()}, {"used", false}};
+    }
 
     const fs::path final_dir = options.direct_dump
                                    ? options.output_dir

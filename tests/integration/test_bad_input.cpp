@@ -169,6 +169,19 @@ TEST_F(BadInput, MissingPluginFolderIsAUsageError) {
     expect_failure(r, 2, {"/nonexistent/plugins"});
 }
 
+TEST_F(BadInput, OptimizerNameAndParamsAreCheckedBeforeAnyWork) {
+    auto config = valid_config();
+    config["optimizer"] = {{"name", "TPE"}, {"params", {{"gamma", 1.5}}}};
+    const auto file = dir_.path() / "config.json";
+    pot::test::write_file(file, config.dump());
+    auto r = run_pot_host({"-c", file.string(), "--output-dir", out_.string()});
+    expect_failure(r, 2, {"/optimizer/params/gamma"});
+    config["optimizer"] = {{"name", "TPF"}};
+    pot::test::write_file(file, config.dump());
+    r = run_pot_host({"-c", file.string(), "--output-dir", out_.string()});
+    expect_failure(r, 2, {"/optimizer", "TPF", "TPE"});
+}
+
 TEST_F(BadInput, UnknownOptionIsAUsageError) {
     const auto r = run_pot_host({"--frobnicate"});
     EXPECT_EQ(r.exit_code, 2);
