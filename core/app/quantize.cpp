@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <numeric>
 #include <sstream>
 
 #include <unistd.h>
@@ -127,6 +128,67 @@ Evaluation evaluate_models(Engine& engine, const Graph& fp32, const Graph& int8,
     return result;
 }
 
+// Quantizes the model once per trial the optimizer proposes, scoring each by its accuracy drop
+// (labelled data) or top-1 disagreement with FP32 (unlabelled) on the first `subset` samples, and
+// leaves the best trial set on the tunable algorithms. Returns the report section.
+nlohmann::json tune(core::Pipeline& pipeline, Optimizer& optimizer, const core::OptimizerConfig& oc,
+                    Engine& engine, const Graph& fp32, core::Session& session, const DataLoader& data,
+                    core::Logger& logger) {
+    const auto tunables = pipeline.tunables();
+    SearchSpace space;
+    for (const auto& [prefix, tunable] : tunables)
+        for (auto d : tunable->search_space(fp32).dimensions) {
+            d.name = prefix + "/" + d.name;
+            space.dimensions.push_back(std::move(d));
+        }
+    std::vector<size_t> indices(oc.eval_subset_size ? std::min(oc.eval_subset_size, data.size()) : data.size());
+    std::iota(indices.begin(), indices.end(), size_t{0});
+    const bool labelled = data.size() > 0 && data.get(0).label.has_value();
+    core::Top1Accuracy accuracy;
+    core::ReferenceOutputs reference;
+    engine.set_model(fp32);
+    const double fp32_accuracy = labelled ? engine.evaluate(data, accuracy, indices, nullptr)
+                                          : (engine.evaluate(data, reference, indices, nullptr), 100.0);
+    const auto apply = [&](const Trial& trial) {
+        for (const auto& [prefix, tunable] : tunables) {
+            Trial part;
+            part.id = trial.id;
+            for (const auto& [key, value] : trial.choice)
+                if (key.rfind(prefix + "/", 0) == 0) part.choice[key.substr(prefix.size() + 1)] = value;
+            tunable->set_trial(part);
+        }
+    };
+    nlohmann::json trials = nlohmann::json::array();
+    std::optional<Trial> best;
+    double best_score = 0.0;
+    for (int64_t i = 0; i < oc.trials; ++i) {
+        const Trial trial = optimizer.ask(space);
+        apply(trial);
+        Graph graph = fp32;
+        pipeline.run(graph, session);
+        engine.set_model(graph);
+        double score;
+        if (labelled) {
+            score = fp32_accuracy - engine.evaluate(data, accuracy, indices, nullptr);
+        } else {
+            core::Top1Agreement agreement(reference);
+            score = 100.0 - engine.evaluate(data, agreement, indices, nullptr);
+        }
+        optimizer.tell(trial, score);
+        trials.push_back({{"trial", i}, {"choice", trial.choice}, {"score", score}});
+        logger.log(LogLevel::Info, str_cat(optimizer.name(), " trial ", i + 1, "/", oc.trials, ": score ", score));
+        if (!best || score < best_score) {
+            best = trial;
+            best_score = score;
+        }
+    }
+    apply(*best);
+    return {{"name", optimizer.name()}, {"used", true}, {"samples", indices.size()},
+            {"score", labelled ? "accuracy drop in points (lower is better)"
+                               : "top-1 disagreement with FP32 in percent (lower is better)"},
+            {"trials", trials}, {"best", {{"choice", best->choice}, {"score", best_score}}}};
+}
+
 void write_text_atomically(const fs::path& file, const std::string& text) {
     const fs::path tmp = file.string() + ".tmp";
     {
@@ -158,14 +220,16 @@ int run_quantize(const QuantizeOptions& options) {
     auto engine = create_engine(registry, config.engine.backend, config.engine.params_json,
                                 "/engine/backend");
     engine->set_options(EngineOptions{config.engine.threads});
+    // Created with the rest so that a wrong name or parameter fails before any work.
+    core::PluginPtr<Optimizer> optimizer;
     if (config.optimizer) {
-        // Created here so that a wrong name or parameter fails before any work. The host does not
-        // run tuning loops over Tunable algorithms yet, so the optimizer is reported unused.
-        const auto optimizer = registry.create_optimizer(config.optimizer->name, config.optimizer->params_json,
-                                                         "/optimizer");
-        logger.log(LogLevel::Warning, str_cat("optimizer ", optimizer->name(), ": loaded but not used; this "
-                                              "pot-host version runs no tuning loop"));
-        report["optimizer"] = {{"name", optimizer->name()}, {"used", false}};
+        optimizer = registry.create_optimizer(config.optimizer->name, config.optimizer->params_json, "/optimizer");
+        if (pipeline.tunables().empty()) {
+            logger.log(LogLevel::Warning, str_cat("optimizer ", optimizer->name(), ": no algorithm in "
+                                                  "compression.algorithms has tunable choices; not used"));
+            report["optimizer"] = {{"name", optimizer->name()}, {"used", false}};
+            optimizer.reset();
+        }
     }
 
     const fs::path final_dir = options.direct_dump
@@ -199,6 +263,19 @@ int run_quantize(const QuantizeOptions& options) {
     if (config.compression.statistics_cache) {
         cache.emplace(*config.compression.statistics_cache);
         session.use_cache(&*cache);
+    }
+    if (optimizer) {
+        step = Clock::now();
+        std::unique_ptr<DataLoader> tuning_data;
+        if (config.engine.evaluation_data_source) {
+            core::EngineConfig eval_config = config.engine;
+            eval_config.data_source = *config.engine.evaluation_data_source;
+            eval_config.annotation = config.engine.evaluation_annotation;
+            tuning_data = core::open_dataset(eval_config, graph.inputs[0]);
+        }
+        report["optimizer"] = tune(pipeline, *optimizer, *config.optimizer, *engine, fp32, session,
+                                   tuning_data ? *tuning_data : *data, logger);
+        report["timings"]["tuning_s"] = seconds_since(step);
     }
     step = Clock::now();
     // Layer errors compare with the float model the quantizer saw: the same as fp32 unless a

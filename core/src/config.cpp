@@ -160,6 +160,12 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
             opt.name = optimizer.get_string("name", "");
             POT_CHECK_KIND(Config, !opt.name.empty(), "/optimizer/name: required");
             opt.params_json = params_text(optimizer, "params");
+            opt.trials = optimizer.get_int("trials", opt.trials);
+            POT_CHECK_KIND(Config, opt.trials >= 1 && opt.trials <= 10000, "/optimizer/trials: must be in [1, 10000], got ",
+                           opt.trials);
+            const int64_t subset = optimizer.get_int("eval_subset_size", static_cast<int64_t>(opt.eval_subset_size));
+            POT_CHECK_KIND(Config, subset >= 0, "/optimizer/eval_subset_size: must be >= 0, got ", subset);
+            opt.eval_subset_size = static_cast<size_t>(subset);
             optimizer.reject_unknown();
             config.optimizer = opt;
         }

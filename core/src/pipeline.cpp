@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "pot/error.hpp"
 #include "pot/fake_quantize_node.hpp"
@@ -49,6 +50,18 @@ void Pipeline::add(const Registry& registry, const AlgorithmSpec& spec, const st
 std::vector<std::string> Pipeline::names() const {
     std::vector<std::string> out;
     for (const auto& s : steps_) out.push_back(s.algorithm->name());
+    return out;
+}
+
+std::vector<std::pair<std::string, Tunable*>> Pipeline::tunables() const {
+    std::vector<std::pair<std::string, Tunable*>> out;
+    std::map<std::string, int> seen;
+    for (const auto& s : steps_) {
+        auto* t = dynamic_cast<Tunable*>(s.algorithm.get());
+        if (!t) continue;
+        const int n = ++seen[s.algorithm->name()];
+        out.emplace_back(n == 1 ? s.algorithm->name() : str_cat(s.algorithm->name(), "#", n), t);
+    }
     return out;
 }
 

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "graph_builder.hpp"
+#include "pot/core/log.hpp"
 #include "pot/core/metrics.hpp"
+#include "pot/core/pipeline.hpp"
+#include "pot/core/session.hpp"
 #include "pot/fake_quantize_node.hpp"
 #include "test_host.hpp"
 
@@ -207,6 +210,46 @@ TEST_F(MinMax, FlattenOutputKeepsTheGridOfWhatItFlattens) {
             EXPECT_EQ(q.at("same_grid_as"), "relu2_out");
         }
     EXPECT_TRUE(reported);
+}
+
+TEST_F(MinMax, IsTunableThroughPresetAndRangeEstimator) {
+    // Found through the pipeline, inside DefaultQuantization too; a trial overrides the configured
+    // params: min_max ranges contain the mean of per-sample maxima, mixed makes them asymmetric.
+    pot::core::Logger logger(pot::LogLevel::Warning);
+    pot::core::Session session(host_.engine(), data_, "CPU", logger, nullptr);
+    pot::core::Pipeline dq(host_.registry(), {{"DefaultQuantization", "{}", "/compression/algorithms/0"}});
+    ASSERT_EQ(dq.tunables().size(), 1u);
+    EXPECT_EQ(dq.tunables()[0].first, "MinMaxQuantization");
+    const auto space = dq.tunables()[0].second->search_space(graph_);
+    ASSERT_EQ(space.dimensions.size(), 2u);
+    EXPECT_EQ(space.dimensions[0].name, "preset");
+    EXPECT_EQ(space.dimensions[1].name, "range_estimator");
+
+    const auto quantized_with = [&](const std::map<std::string, std::string>& choice) {
+        pot::core::Pipeline pipeline(host_.registry(), {{"MinMaxQuantization", "{}", "/compression/algorithms/0"}});
+        pot::Trial trial;
+        trial.choice = choice;
+        pipeline.tunables().at(0).second->set_trial(trial);
+        Graph g = pot::test::small_cnn();
+        pipeline.run(g, session);
+        return g;
+    };
+    const auto mean = quantizer_producing(quantized_with({}), "relu1_out");
+    const auto global = quantizer_producing(quantized_with({{"range_estimator", "min_max"}}), "relu1_out");
+    ASSERT_TRUE(mean && global);
+    EXPECT_GT(global->input_high[0], mean->input_high[0]);
+    const auto input_quantizer = [&](const Graph& g) {
+        return pot::read_fake_quantize(g, g.nodes[*g.find_node(quantizer_of(g, "conv1", 0))]);
+    };
+    const auto symmetric = input_quantizer(quantized_with({}));
+    const auto asymmetric = input_quantizer(quantized_with({{"preset", "mixed"}}));
+    EXPECT_TRUE(symmetric.input_low != asymmetric.input_low || symmetric.input_high != asymmetric.input_high)
+        << "mixed quantizes the signed input asymmetrically";
+
+    pot::core::Pipeline pipeline(host_.registry(), {{"MinMaxQuantization", "{}", "/compression/algorithms/0"}});
+    pot::Trial unknown;
+    unknown.choice = {{"bits", "4"}};
+    EXPECT_THROW(pipeline.tunables().at(0).second->set_trial(unknown), pot::Error);
 }
 
 TEST_F(MinMax, ReportListsEveryQuantizer) {

@@ -1,6 +1,9 @@
 // Every kind of bad input gets a non-zero exit code, one clear message naming the file, node or
 // JSON path, and no output at all.
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -180,6 +183,33 @@ TEST_F(BadInput, OptimizerNameAndParamsAreCheckedBeforeAnyWork) {
     pot::test::write_file(file, config.dump());
     r = run_pot_host({"-c", file.string(), "--output-dir", out_.string()});
     expect_failure(r, 2, {"/optimizer", "TPF", "TPE"});
+}
+
+TEST_F(BadInput, OptimizerTunesMinMaxAndKeepsTheBestTrial) {
+    auto config = valid_config();
+    config["optimizer"] = {{"name", "TPE"}, {"params", {{"n_startup_trials", 2}}}, {"trials", 3},
+                           {"eval_subset_size", 20}};
+    const auto r = run_config(config, {"-d"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::ifstream report_file(out_ / "report.json");
+    const auto report = json::parse(report_file);
+    const auto& o = report.at("optimizer");
+    EXPECT_EQ(o.at("used"), true);
+    EXPECT_EQ(o.at("samples"), 20);
+    ASSERT_EQ(o.at("trials").size(), 3u);
+    double lowest = INFINITY;
+    for (const auto& t : o.at("trials")) {
+        EXPECT_TRUE(t.at("choice").contains("MinMaxQuantization/preset")) << t.dump();
+        lowest = std::min(lowest, t.at("score").get<double>());
+    }
+    EXPECT_EQ(o.at("best").at("score").get<double>(), lowest);
+    // Unlabelled data: trials are scored by disagreement with the FP32 model.
+    EXPECT_NE(o.at("score").get<std::string>().find("disagreement"), std::string::npos);
+    EXPECT_TRUE(fs::exists(out_ / "fmnist_cnn.onnx"));
+
+    config["optimizer"]["trials"] = 0;
+    fs::remove_all(out_);
+    expect_failure(run_config(config), 2, {"/optimizer/trials"});
 }
 
 TEST_F(BadInput, UnknownOptionIsAUsageError) {

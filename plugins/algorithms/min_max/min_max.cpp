@@ -33,7 +33,30 @@ nlohmann::json describe(const QuantizationPoint& p, const FakeQuantizeParams& fq
 
 }  // namespace
 
-MinMax::MinMax(const Params& params) : settings_(parse_settings(params)) {}
+MinMax::MinMax(const Params& params)
+    : params_(params.json()), params_path_(params.path()), settings_(parse_settings(params)) {}
+
+SearchSpace MinMax::search_space(const Graph&) const {
+    return SearchSpace{{{"preset", {"performance", "mixed"}},
+                        {"range_estimator", {"mean_min_max", "min_max", "quantile", "mse"}}}};
+}
+
+void MinMax::set_trial(const Trial& trial) {
+    nlohmann::json p = params_;
+    for (const auto& [key, value] : trial.choice) {
+        if (key == "preset") {
+            p["preset"] = value;
+            if (p.contains("activations") && p["activations"].is_object()) p["activations"].erase("mode");
+        } else if (key == "range_estimator") {
+            auto& activations = p["activations"];
+            if (!activations.is_object()) activations = nlohmann::json::object();
+            activations["range_estimator"] = {{"method", value}};
+        } else {
+            POT_THROW(Config, name(), ": trial sets unknown choice '", key, "'; tunable: preset, range_estimator");
+        }
+    }
+    settings_ = parse_settings(Params(p, params_path_));
+}
 
 std::vector<QuantizationPoint> MinMax::points_for(const Graph& graph, HostServices& host) const {
     const auto hardware = settings_.hardware_config ? read_hardware_config(*settings_.hardware_config)

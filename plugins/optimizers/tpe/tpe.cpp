@@ -86,10 +86,15 @@ bool Tpe::numeric(const SearchDimension& d) {
 }
 
 Trial Tpe::random_trial(const SearchSpace& space) {
+    // A few redraws keep startup trials from repeating a point while unasked ones remain likely.
     Trial t;
-    for (const auto& d : space.dimensions) {
-        std::uniform_int_distribution<size_t> pick(0, d.choices.size() - 1);
-        t.choice[d.name] = d.choices[pick(rng_)];
+    for (int attempt = 0; attempt < 32; ++attempt) {
+        t.choice.clear();
+        for (const auto& d : space.dimensions) {
+            std::uniform_int_distribution<size_t> pick(0, d.choices.size() - 1);
+            t.choice[d.name] = d.choices[pick(rng_)];
+        }
+        if (!asked_.count(t.choice)) break;
     }
     return t;
 }

@@ -55,6 +55,8 @@ struct CompressionConfig {
 struct OptimizerConfig {
     std::string name;
     std::string params_json = "{}";
+    int64_t trials = 10;             ///< configurations tried (each one a full quantization)
+    size_t eval_subset_size = 300;   ///< samples each trial is scored on (0: all)
 };
 
 /// The validated configuration (POT's schema: model / engine / compression / optimizer).

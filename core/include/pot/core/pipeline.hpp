@@ -6,6 +6,7 @@
 #include "pot/algorithm.hpp"
 #include "pot/core/config.hpp"
 #include "pot/core/registry.hpp"
+#include "pot/optimizer.hpp"
 #include "pot/core/session.hpp"
 
 namespace pot::core {
@@ -27,6 +28,10 @@ public:
 
     /// Names of the algorithms after expansion, in run order.
     std::vector<std::string> names() const;
+
+    /// The algorithms that expose choices to an optimizer, with a prefix naming each uniquely
+    /// ("MinMaxQuantization", or "MinMaxQuantization#2" for the second of that name).
+    std::vector<std::pair<std::string, Tunable*>> tunables() const;
 
     /// Runs every algorithm on `graph`. Returns the time spent per statistics pass and algorithm.
     /// With `float_reference`, also keeps there the model as it was after the last algorithm that
