@@ -248,8 +248,9 @@ int run_quantize(const QuantizeOptions& options) {
     const auto data = core::open_dataset(config.engine, graph.inputs[0]);
     logger.log(LogLevel::Info, str_cat("model ", config.model.model.string(), ": ", graph.nodes.size(),
                                        " nodes; data: ", data->describe(), "; engine: ", engine->name()));
+    // Evaluation data, when configured, serves both -e and the optimizer's trials.
     std::unique_ptr<DataLoader> eval_data;
-    if (options.evaluate && config.engine.evaluation_data_source) {
+    if ((options.evaluate || optimizer) && config.engine.evaluation_data_source) {
         core::EngineConfig eval_config = config.engine;
         eval_config.data_source = *config.engine.evaluation_data_source;
         eval_config.annotation = config.engine.evaluation_annotation;
@@ -266,15 +267,8 @@ int run_quantize(const QuantizeOptions& options) {
     }
     if (optimizer) {
         step = Clock::now();
-        std::unique_ptr<DataLoader> tuning_data;
-        if (config.engine.evaluation_data_source) {
-            core::EngineConfig eval_config = config.engine;
-            eval_config.data_source = *config.engine.evaluation_data_source;
-            eval_config.annotation = config.engine.evaluation_annotation;
-            tuning_data = core::open_dataset(eval_config, graph.inputs[0]);
-        }
         report["optimizer"] = tune(pipeline, *optimizer, *config.optimizer, *engine, fp32, session,
-                                   tuning_data ? *tuning_data : *data, logger);
+                                   eval_data ? *eval_data : *data, logger);
         report["timings"]["tuning_s"] = seconds_since(step);
     }
     step = Clock::now();

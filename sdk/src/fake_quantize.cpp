@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "channel_walk.hpp"
 #include "vector_clones.hpp"
 
 namespace pot {
@@ -11,24 +12,6 @@ namespace pot {
 namespace {
 // A range narrower than this is widened so the scale stays a normal, invertible float.
 constexpr float kMinRange = 1e-8f;
-
-// Index of the channel each element belongs to, for per-channel bounds along `axis`.
-struct ChannelWalk {
-    int64_t inner = 1, channels = 1;
-    ChannelWalk(const Shape& shape, int64_t axis) {
-        if (axis < 0) return;
-        channels = shape.at(static_cast<size_t>(axis));
-        for (size_t i = static_cast<size_t>(axis) + 1; i < shape.size(); ++i) inner *= shape[i];
-    }
-    size_t channel(int64_t flat) const { return static_cast<size_t>((flat / inner) % channels); }
-    /// Calls f(channel, first, count) for every run of consecutive elements of one channel.
-    template <typename F>
-    void for_each_run(int64_t numel, F&& f) const {
-        const int64_t run = channels == 1 ? numel : inner;
-        for (int64_t first = 0; first < numel; first += run)
-            f(channel(first), first, std::min(run, numel - first));
-    }
-};
 
 // The integer-form FakeQuantize and quantization loops over one run of a channel. x86-64's
 // baseline has no rounding instruction, so there std::nearbyint is a library call per element;

@@ -10,6 +10,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include "channel_walk.hpp"
 #include "vector_clones.hpp"
 
 namespace pot {
@@ -66,31 +67,24 @@ namespace {
 
 // Splits a batch into per-sample, per-channel groups: element i of sample b belongs to channel
 // (i / inner) % channels. With axis < 0 there is a single channel.
-struct Layout {
-    int64_t batch = 1, channels = 1, inner = 1, per_sample = 1;
-    Layout(const Tensor& t, int64_t axis, const std::string& what) {
-        POT_CHECK(t.rank() >= 1, "statistic '", what, "' needs a batched tensor, got a scalar");
-        batch = t.dim(0);
-        per_sample = batch ? t.numel() / batch : 0;
-        if (axis >= 0) {
-            POT_CHECK(axis >= 1 && axis < t.rank(), "statistic '", what, "': channel axis ", axis,
-                      " is out of range for shape ", shape_str(t.shape()));
-            channels = t.dim(axis);
-            for (int64_t i = axis + 1; i < t.rank(); ++i) inner *= t.dim(i);
-        }
-    }
+struct Layout : ChannelWalk {
+    int64_t batch = 1, per_sample = 1;
+    Layout(const Tensor& t, int64_t axis, const std::string& what)
+        : ChannelWalk(t.shape(), checked_axis(t, axis, what)),
+          batch(t.dim(0)),
+          per_sample(batch ? t.numel() / batch : 0) {}
     /// Calls f(channel, run, length) for every contiguous run of one channel within a sample.
     template <typename F>
-    void for_each_run(const float* sample, F&& f) const {
-        if (per_sample <= 0) return;
-        if (channels == 1) {
-            f(size_t{0}, sample, per_sample);
-            return;
-        }
-        const int64_t outer = per_sample / (channels * inner);
-        for (int64_t o = 0; o < outer; ++o)
-            for (int64_t c = 0; c < channels; ++c)
-                f(static_cast<size_t>(c), sample + (o * channels + c) * inner, inner);
+    void for_each_sample_run(const float* sample, F&& f) const {
+        for_each_run(per_sample, [&](size_t c, int64_t first, int64_t count) { f(c, sample + first, count); });
+    }
+
+private:
+    static int64_t checked_axis(const Tensor& t, int64_t axis, const std::string& what) {
+        POT_CHECK(t.rank() >= 1, "statistic '", what, "' needs a batched tensor, got a scalar");
+        POT_CHECK(axis < 0 || (axis >= 1 && axis < t.rank()), "statistic '", what, "': channel axis ", axis,
+                  " is out of range for shape ", shape_str(t.shape()));
+        return axis;
     }
 };
 
@@ -152,9 +146,6 @@ public:
     SweepGroup(int64_t axis, std::vector<StatisticRequest> requests)
         : axis_(axis), requests_(std::move(requests)), acc_(requests_.size()), count_(requests_.size()) {}
 
-    int64_t axis() const { return axis_; }
-    const std::vector<StatisticRequest>& requests() const { return requests_; }
-
     void update(const Tensor& batch) {
         Tensor storage;
         const Tensor& src = as_f32(batch, storage);
@@ -173,19 +164,19 @@ public:
                   " channels after ", channels_);
         const float* x = src.data<float>();
         const double per_channel = static_cast<double>(layout.per_sample) / static_cast<double>(channels);
-        std::vector<RunSummary> summary(channels);
+        summary_.resize(channels);  // per channel of the current sample
         for (int64_t b = 0; b < layout.batch; ++b) {
-            std::fill(summary.begin(), summary.end(), RunSummary{});
-            layout.for_each_run(x + b * layout.per_sample, [&](size_t c, const float* run, int64_t n) {
-                summary[c].fold(summarize_run(run, n));
+            std::fill(summary_.begin(), summary_.end(), RunSummary{});
+            layout.for_each_sample_run(x + b * layout.per_sample, [&](size_t c, const float* run, int64_t n) {
+                summary_[c].fold(summarize_run(run, n));
             });
             RunSummary whole;
-            for (const auto& s : summary) whole.fold(s);
+            for (const auto& s : summary_) whole.fold(s);
             for (size_t r = 0; r < requests_.size(); ++r) {
                 if (requests_[r].axis < 0) {
                     combine(r, 0, whole, static_cast<double>(layout.per_sample));
                 } else {
-                    for (size_t c = 0; c < channels; ++c) combine(r, c, summary[c], per_channel);
+                    for (size_t c = 0; c < channels; ++c) combine(r, c, summary_[c], per_channel);
                 }
             }
         }
@@ -238,6 +229,7 @@ private:
     std::vector<std::vector<double>> count_;
     size_t channels_ = 0;
     bool started_ = false;
+    std::vector<RunSummary> summary_;
 };
 
 class SweepReducer : public Reducer {
@@ -273,7 +265,7 @@ public:
                     acc_[c] += quantile_of(sample + static_cast<int64_t>(c) * layout.inner, layout.inner);
             } else {
                 values.assign(acc_.size(), {});
-                layout.for_each_run(sample, [&](size_t c, const float* run, int64_t n) {
+                layout.for_each_sample_run(sample, [&](size_t c, const float* run, int64_t n) {
                     values[c].insert(values[c].end(), run, run + n);
                 });
                 for (size_t c = 0; c < acc_.size(); ++c)
@@ -438,7 +430,9 @@ ValueReducer::~ValueReducer() = default;
 
 const std::vector<StatisticRequest>& ValueReducer::requests() const { return impl_->requests; }
 
-void ValueReducer::update(const Tensor& batch) {
+void ValueReducer::update(const Tensor& tensor) {
+    Tensor storage;  // converted once here rather than by every part
+    const Tensor& batch = as_f32(tensor, storage);
     auto& groups = impl_->groups;
     auto& singles = impl_->singles;
     const size_t parts = groups.size() + singles.size();
