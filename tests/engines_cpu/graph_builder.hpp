@@ -84,7 +84,8 @@ public:
             hi[c] = std::max(hi[c], std::fabs(values[i]));
         }
         QuantSpec spec;
-        spec.narrow_range = levels == 255;
+        spec.bits = levels <= 128 ? 7 : 8;
+        spec.narrow_range = levels == 255 || levels == 127;
         const auto p = fake_quantize_from_range(lo, hi, spec, axis);
         Shape bound_shape(static_cast<size_t>(t.rank()), 1);
         bound_shape[static_cast<size_t>(axis)] = channels;
@@ -94,12 +95,14 @@ public:
     }
     /// Conv whose weights pass through a per-channel FakeQuantize.
     std::string qconv(const std::string& x, int64_t in_c, int64_t out_c, int64_t k,
-                      std::map<std::string, Attribute> attrs = {}, int64_t group = 1) {
+                      std::map<std::string, Attribute> attrs = {}, int64_t group = 1,
+                      int64_t weight_levels = 255) {
         const float bound = 1.0f / std::sqrt(static_cast<float>(in_c / group * k * k));
         const auto w = random_constant({out_c, in_c / group, k, k}, -bound, bound);
         attrs["group"] = group;
         if (!attrs.count("pads")) attrs["pads"] = std::vector<int64_t>{k / 2, k / 2, k / 2, k / 2};
-        return node("Conv", {x, fq_weights(w), random_constant({out_c}, -0.2f, 0.2f)}, attrs);
+        return node("Conv", {x, fq_weights(w, 0, weight_levels), random_constant({out_c}, -0.2f, 0.2f)},
+                    attrs);
     }
 
 private:

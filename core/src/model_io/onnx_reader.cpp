@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "graph_validation.hpp"
 #include "model_io_passes.hpp"
 #include "onnx_validation.hpp"
 #include "pot/core/model_io.hpp"
@@ -234,6 +235,7 @@ Graph graph_from_proto(const onnx::ModelProto& model) {
         docs.push_back(np.doc_string());
     }
     const auto doc_levels = parse_levels_docs(graph, docs);
+    model_io::validate_graph(graph);
     model_io::import_qdq(graph, doc_levels);
     return graph;
 }
@@ -270,7 +272,19 @@ Graph parse_onnx(const std::string& bytes, const std::string& origin) {
                        where, "initializer '", init.name(),
                        "' stores its data in an external file; external data is not supported: "
                        "save the model with all tensors embedded");
-    model_io::check_and_infer_shapes(model, where);
+    try {
+        model_io::check_and_infer_shapes(model, where);
+    } catch (const model_io::OnnxLibraryCrash&) {
+        // Malformed attributes (a zero stride, say) crash the library's shape inference; the
+        // import checks, run on the shapes the file declares, can usually name the node.
+        try {
+            graph_from_proto(model);
+        } catch (const Error& e) {
+            POT_THROW(Input, where, e.what());
+        } catch (const std::exception&) {
+        }
+        throw;
+    }
     try {
         return graph_from_proto(model);
     } catch (const Error& e) {

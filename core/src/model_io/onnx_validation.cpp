@@ -91,8 +91,9 @@ std::optional<std::string> check_and_infer_in_child(onnx::ModelProto& model, con
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    POT_CHECK_KIND(Input, !WIFSIGNALED(status), where, "the ONNX library crashed (",
-                   ::strsignal(WTERMSIG(status)), ") while checking the model; the file is malformed");
+    if (WIFSIGNALED(status))
+        throw OnnxLibraryCrash(str_cat(where, "the ONNX library crashed (", ::strsignal(WTERMSIG(status)),
+                                       ") while checking the model; the file is malformed"));
     POT_CHECK_KIND(Input, !report.empty(), where, "checking the model failed without a report");
     return report;
 }

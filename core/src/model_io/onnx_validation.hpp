@@ -6,13 +6,21 @@
 
 #include <string>
 
+#include "pot/error.hpp"
+
 namespace pot::core::model_io {
+
+/// The ONNX library died on the model (in the child process that ran it).
+class OnnxLibraryCrash : public Error {
+public:
+    explicit OnnxLibraryCrash(const std::string& message) : Error(ErrorKind::Input, message) {}
+};
 
 /// Runs the ONNX checker and shape inference on `model`; on success the inferred value_info and
 /// output types replace the model's. Both run in a child process, because libonnx 1.12 crashes on
 /// some malformed models (e.g. a Conv whose input rank disagrees with its kernel) and no file may
 /// take the host down. `where` prefixes messages. Throws pot::Error(Input) when the model fails a
-/// check or the library crashes on it.
+/// check, OnnxLibraryCrash when the library crashes on it.
 void check_and_infer_shapes(onnx::ModelProto& model, const std::string& where);
 
 }  // namespace pot::core::model_io

@@ -1,4 +1,5 @@
 #include <onnx/checker.h>
+#include <onnx/shape_inference/implementation.h>
 #include <onnx/onnx_pb.h>
 
 #include <climits>
@@ -156,8 +157,14 @@ std::string serialize_onnx(const Graph& graph) {
     const onnx::ModelProto model = model_from_graph(lowered, doc_levels);
     try {
         onnx::checker::check_model(model);
+        // What onnx.checker.check_model(full_check=True) adds: strict shape and type inference
+        // on a copy, so that every written file passes the strictest check its users may run.
+        onnx::ModelProto strict = model;
+        onnx::shape_inference::InferShapes(strict, onnx::OpSchemaRegistry::Instance(),
+                                           onnx::ShapeInferenceOptions(/*check_type=*/true,
+                                                                       /*strict_mode=*/1));
     } catch (const std::exception& e) {
-        POT_THROW(Runtime, "the exported model fails the ONNX checker: ", e.what());
+        POT_THROW(Runtime, "the exported model fails the strict ONNX checker: ", e.what());
     }
     POT_CHECK(model.ByteSizeLong() <= static_cast<size_t>(INT_MAX), "the model takes ",
               model.ByteSizeLong(), " bytes; ONNX files without external data are limited to 2 GiB");

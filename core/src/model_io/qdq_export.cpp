@@ -87,6 +87,11 @@ private:
     }
 
     std::pair<std::string, std::string> add_scale_and_zero(const Node& fq, const QuantEncoding& enc) {
+        for (float s : enc.scale)
+            POT_CHECK_KIND(Input, std::isfinite(s) && s > 0.0f, "the range of '", fq.inputs[0],
+                           "' gives the quantization scale ", s,
+                           ", which is not a finite positive number; the values there exceed what "
+                           "float arithmetic can quantize (check the model's weights and inputs)");
         const std::string scale = graph_.unique_name(fq.name + "/scale");
         graph_.initializers[scale] = per_channel_or_scalar(enc.scale);
         const std::string zero = graph_.unique_name(fq.name + "/zero_point");
@@ -188,8 +193,9 @@ void quantize_biases(Graph& graph) {
         std::vector<int32_t> codes(channels);
         bool fits = true;
         for (size_t c = 0; c < channels && fits; ++c) {
-            const double q = std::nearbyint(static_cast<double>(floats[c]) / scale[scale.size() == 1 ? 0 : c]);
-            fits = std::isfinite(q) && std::fabs(q) <= 2147483647.0;
+            const float s = scale[scale.size() == 1 ? 0 : c];
+            const double q = std::nearbyint(static_cast<double>(floats[c]) / s);
+            fits = std::isfinite(s) && s > 0.0f && std::isfinite(q) && std::fabs(q) <= 2147483647.0;
             if (fits) codes[c] = static_cast<int32_t>(q);
         }
         if (!fits) continue;

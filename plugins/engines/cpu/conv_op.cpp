@@ -1,5 +1,7 @@
 #include "ops.hpp"
 
+#include <algorithm>
+
 namespace pot::cpu {
 
 namespace {
@@ -39,6 +41,27 @@ ConvGeometry conv_geometry(const Node& n, const dnnl::memory::dims& src, const S
         g.dst.push_back((in + pads[i] + pads[i + spatial] - extent) / strides[i] + 1);
     }
     return g;
+}
+
+// On x86 without VNNI, oneDNN's int8 convolutions with signed sources multiply pairs of u8 x s8
+// products into saturating 16-bit sums, so its weight reorder halves every code (scale_adjust
+// 0.5) and the kernel doubles the result: one bit of every weight is lost. Codes within
+// [-63, 63] (7-bit weights) survive when given doubled, with the output scale halved to match.
+bool halves_weights(const dnnl::memory::desc& weights) {
+    const auto& extra = weights.data.extra;
+    return (extra.flags & dnnl_memory_extra_flag_scale_adjust) != 0 && extra.scale_adjust == 0.5f;
+}
+
+bool fits_doubled(const Tensor& codes) {
+    const int8_t* c = codes.data<int8_t>();
+    return std::all_of(c, c + codes.numel(), [](int8_t v) { return v >= -63 && v <= 63; });
+}
+
+Tensor doubled(const Tensor& codes) {
+    Tensor out = codes;
+    int8_t* c = out.data<int8_t>();
+    for (int64_t i = 0; i < out.numel(); ++i) c[i] = static_cast<int8_t>(2 * c[i]);
+    return out;
 }
 
 // The FakeQuantize producing a constant weight value, if any.
@@ -95,19 +118,29 @@ bool lower_conv(PlanBuilder& b, size_t index) {
                                                          dnnl::algorithm::convolution_direct, src_md, w_md,
                                                          bias_md, dst_md, g.strides, g.dilates, g.pad_begin,
                                                          g.pad_end);
-    dnnl::primitive_attr attr;
-    const auto acc_scale = set_output_scales(attr, out_channels, 1.0f, src_q, int8 ? &*wq : nullptr);
-    apply_fusion(fusion, attr);
+    // alpha scales the accumulator on top of source x weight scales (see halves_weights()).
+    const auto make_pd = [&](float alpha, std::vector<float>& acc_scale) {
+        dnnl::primitive_attr attr;
+        acc_scale = set_output_scales(attr, out_channels, alpha, src_q, int8 ? &*wq : nullptr);
+        apply_fusion(fusion, attr);
+        return dnnl::convolution_forward::primitive_desc(d, attr, b.engine());
+    };
+    std::vector<float> acc_scale;
     dnnl::convolution_forward::primitive_desc pd;
+    bool doubled_weights = false;
     try {
-        pd = dnnl::convolution_forward::primitive_desc(d, attr, b.engine());
+        pd = make_pd(1.0f, acc_scale);
+        if (int8 && halves_weights(pd.weights_desc()) && fits_doubled(wq->codes)) {
+            pd = make_pd(0.5f, acc_scale);
+            doubled_weights = true;
+        }
     } catch (const dnnl::error&) {
         return false;
     }
 
     std::unordered_map<int, dnnl::memory> args;
     args[DNNL_ARG_SRC] = b.as(x, pd.src_desc());
-    const Tensor weights = int8 ? wq->codes : b.constant(w).cast(DType::F32);
+    const Tensor weights = doubled_weights ? doubled(wq->codes) : int8 ? wq->codes : b.constant(w).cast(DType::F32);
     args[DNNL_ARG_WEIGHTS] = b.constant_memory(weights, w_dims, pd.weights_desc());
     if (!bias.empty()) {
         Tensor bias_t = b.constant(bias).cast(DType::F32);

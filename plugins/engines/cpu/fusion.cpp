@@ -97,6 +97,9 @@ std::vector<float> set_output_scales(dnnl::primitive_attr& attr, int64_t channel
 }
 
 void bias_to_accumulator_units(Tensor& bias, const std::vector<float>& output_scales) {
+    POT_CHECK_KIND(Input, bias.numel() == static_cast<int64_t>(output_scales.size()), "bias of shape ",
+                   shape_str(bias.shape()), " does not hold one value per output channel (",
+                   output_scales.size(), ")");
     float* b = bias.data<float>();
     for (size_t c = 0; c < output_scales.size(); ++c) b[c] /= output_scales[c];
 }

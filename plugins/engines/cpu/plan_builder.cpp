@@ -383,6 +383,10 @@ void PlanBuilder::define_constant(const std::string& value, Tensor tensor) {
 
 dnnl::memory PlanBuilder::constant_memory(const Tensor& tensor, const dnnl::memory::dims& dims,
                                           const dnnl::memory::desc& desc) {
+    int64_t wanted = 1;
+    for (auto d : dims) wanted *= d;
+    POT_CHECK_KIND(Input, tensor.numel() == wanted, "constant of shape ", shape_str(tensor.shape()),
+                   " cannot fill a buffer of ", wanted, " values");
     dnnl::memory src(plain_desc(dims, to_dnnl(tensor.dtype())), engine_,
                      const_cast<void*>(tensor.raw()));
     dnnl::memory dst(desc, engine_);
