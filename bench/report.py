@@ -286,6 +286,12 @@ def main():
     w(previous if previous else "(not yet written for this run)")
     w(ANALYSIS_END)
     w("")
+    # Sections other benchmarks write into this page (bench/deep_graph/run.sh) are kept as they are.
+    if os.path.exists(a.output):
+        for m in re.finditer(r"<!-- (\S+):begin -->.*?<!-- \1:end -->", text, re.S):
+            if m.group(1) != "analysis":
+                w(m.group(0))
+                w("")
     with open(a.output, "w", encoding="utf-8") as f:
         f.write("\n".join(out))
 

@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <map>
 #include <sstream>
+#include <unordered_map>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -16,10 +17,18 @@ namespace pot::core {
 
 namespace {
 
+// Recorded FP32 values of one chunk of samples stay below this.
+constexpr size_t kChunkBytes = size_t{256} << 20;
+
 // Keeps the observed values of one run.
 class Recorder final : public ValueObserver {
 public:
     void on_value(const std::string& value, const Tensor& tensor) override { values[value] = tensor; }
+    size_t bytes() const {
+        size_t total = 0;
+        for (const auto& [name, tensor] : values) total += tensor.byte_size();
+        return total;
+    }
     std::map<std::string, Tensor> values;
 };
 
@@ -28,12 +37,23 @@ struct Accumulator {
     size_t samples = 0;
 };
 
-nlohmann::json quantizer_params(const Graph& graph, const Node& node) {
+/// Index of the node producing each value: Graph::producer() scans, and the report asks for
+/// every value of the model.
+using ProducerIndex = std::unordered_map<std::string, size_t>;
+
+ProducerIndex producer_index(const Graph& graph) {
+    ProducerIndex index;
+    for (size_t i = 0; i < graph.nodes.size(); ++i)
+        for (const auto& out : graph.nodes[i].outputs) index.emplace(out, i);
+    return index;
+}
+
+nlohmann::json quantizer_params(const Graph& graph, const ProducerIndex& producers, const Node& node) {
     nlohmann::json list = nlohmann::json::array();
     for (size_t i = 0; i < node.inputs.size(); ++i) {
-        const auto p = graph.producer(node.inputs[i]);
-        if (!p || !is_fake_quantize(graph.nodes[*p])) continue;
-        const auto fq = read_fake_quantize(graph, graph.nodes[*p]);
+        const auto p = producers.find(node.inputs[i]);
+        if (p == producers.end() || !is_fake_quantize(graph.nodes[p->second])) continue;
+        const auto fq = read_fake_quantize(graph, graph.nodes[p->second]);
         nlohmann::json q = {{"input", i}, {"levels", fq.levels}, {"channels", fq.channels()}};
         if (!fq.per_channel()) {
             q["range"] = {fq.input_low[0], fq.input_high[0]};
@@ -44,22 +64,44 @@ nlohmann::json quantizer_params(const Graph& graph, const Node& node) {
     return list;
 }
 
+void accumulate(const std::vector<LayerError>& layers, const std::vector<std::string>& values,
+                const Recorder& reference, const Recorder& quantized, std::vector<Accumulator>& acc) {
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const auto a = reference.values.at(values[i]).to_floats();
+        const auto b = quantized.values.at(values[i]).to_floats();
+        POT_CHECK(a.size() == b.size(), "value '", values[i], "' differs in size between the models");
+        double dot = 0, na = 0, nb = 0, noise = 0;
+        for (size_t k = 0; k < a.size(); ++k) {
+            dot += static_cast<double>(a[k]) * b[k];
+            na += static_cast<double>(a[k]) * a[k];
+            nb += static_cast<double>(b[k]) * b[k];
+            noise += (static_cast<double>(a[k]) - b[k]) * (static_cast<double>(a[k]) - b[k]);
+        }
+        acc[i].cosine_sum += (na == 0 || nb == 0) ? (na == nb ? 1.0 : 0.0) : dot / std::sqrt(na * nb);
+        acc[i].signal += na;
+        acc[i].noise += noise;
+        ++acc[i].samples;
+    }
+}
+
 }  // namespace
 
 std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, const Graph& int8,
                                              const DataLoader& data, size_t samples) {
     std::vector<LayerError> layers;
     std::vector<std::string> values;
+    const ProducerIndex int8_producers = producer_index(int8);
+    const ProducerIndex fp32_producers = producer_index(fp32);
     for (const Node& node : int8.nodes) {
         if (is_fake_quantize(node) || node.outputs.empty()) continue;
-        const auto q = quantizer_params(int8, node);
+        const auto q = quantizer_params(int8, int8_producers, node);
         if (q.empty()) continue;
         // The op's output under the same name in both graphs (quantizers that took over a name
         // sit after the op, so its own output keeps the FP32 name unless it is renamed).
         std::string value = node.outputs[0];
-        if (!fp32.producer(value) && !fp32.is_output(value)) {
+        if (!fp32_producers.count(value) && !fp32.is_output(value)) {
             if (auto fq = fake_quantize_after(int8, value)) value = int8.nodes[*fq].outputs[0];
-            if (!fp32.producer(value)) continue;
+            if (!fp32_producers.count(value)) continue;
         }
         LayerError e;
         e.node = node.name;
@@ -72,29 +114,21 @@ std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, 
     if (layers.empty()) return layers;
     std::vector<Accumulator> acc(layers.size());
     samples = std::min(samples, data.size());
-    for (size_t s = 0; s < samples; ++s) {
-        const Sample sample = data.get(s);
-        Recorder reference, quantized;
+    // Each model is given to the engine once per chunk of samples rather than once per sample
+    // (a swap recompiles the model); a chunk's FP32 values stay within kChunkBytes.
+    size_t chunk = 1;
+    for (size_t first = 0; first < samples; first += chunk) {
+        const size_t last = std::min(samples, first + chunk);
+        std::vector<Recorder> reference(last - first);
         engine.set_model(fp32);
-        engine.infer(sample.inputs, values, &reference);
+        for (size_t s = first; s < last; ++s) engine.infer(data.get(s).inputs, values, &reference[s - first]);
         engine.set_model(int8);
-        engine.infer(sample.inputs, values, &quantized);
-        for (size_t i = 0; i < layers.size(); ++i) {
-            const auto a = reference.values.at(values[i]).to_floats();
-            const auto b = quantized.values.at(values[i]).to_floats();
-            POT_CHECK(a.size() == b.size(), "value '", values[i], "' differs in size between the models");
-            double dot = 0, na = 0, nb = 0, noise = 0;
-            for (size_t k = 0; k < a.size(); ++k) {
-                dot += static_cast<double>(a[k]) * b[k];
-                na += static_cast<double>(a[k]) * a[k];
-                nb += static_cast<double>(b[k]) * b[k];
-                noise += (static_cast<double>(a[k]) - b[k]) * (static_cast<double>(a[k]) - b[k]);
-            }
-            acc[i].cosine_sum += (na == 0 || nb == 0) ? (na == nb ? 1.0 : 0.0) : dot / std::sqrt(na * nb);
-            acc[i].signal += na;
-            acc[i].noise += noise;
-            ++acc[i].samples;
+        for (size_t s = first; s < last; ++s) {
+            Recorder quantized;
+            engine.infer(data.get(s).inputs, values, &quantized);
+            accumulate(layers, values, reference[s - first], quantized, acc);
         }
+        if (first == 0) chunk = std::max<size_t>(1, kChunkBytes / std::max<size_t>(1, reference[0].bytes()));
     }
     for (size_t i = 0; i < layers.size(); ++i) {
         layers[i].cosine = acc[i].samples ? acc[i].cosine_sum / static_cast<double>(acc[i].samples) : 1.0;

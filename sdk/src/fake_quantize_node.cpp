@@ -50,9 +50,15 @@ FakeQuantizeParams read_fake_quantize(const Graph& graph, const Node& node) {
 
 std::string insert_fake_quantize(Graph& graph, const FakeQuantizeSite& site,
                                  const FakeQuantizeParams& params, int64_t rank) {
+    NameAllocator names(graph);
+    return insert_fake_quantize(graph, site, params, rank, names);
+}
+
+std::string insert_fake_quantize(Graph& graph, const FakeQuantizeSite& site,
+                                 const FakeQuantizeParams& params, int64_t rank, NameAllocator& names) {
     params.validate();
     const std::string base = site.consumer ? *site.consumer + "/" + site.value : site.value;
-    const std::string node_name = graph.unique_name(base + "/fq");
+    const std::string node_name = names.unique_name(base + "/fq");
     Shape bound_shape;
     if (params.per_channel()) {
         POT_CHECK(params.axis >= 0 && params.axis < rank, "FakeQuantize axis ", params.axis,
@@ -70,7 +76,7 @@ std::string insert_fake_quantize(Graph& graph, const FakeQuantizeSite& site,
     fq.attributes["levels"] = params.levels;
     fq.inputs.push_back(site.value);
     for (size_t i = 0; i < 4; ++i) {
-        const std::string name = graph.unique_name(node_name + suffixes[i]);
+        const std::string name = names.unique_name(node_name + suffixes[i]);
         graph.initializers[name] = Tensor::from_vector<float>(bound_shape, *bounds[i]);
         fq.inputs.push_back(name);
     }
@@ -80,16 +86,16 @@ std::string insert_fake_quantize(Graph& graph, const FakeQuantizeSite& site,
         auto& inputs = graph.nodes[*consumer].inputs;
         POT_CHECK(site.input_index < inputs.size() && inputs[site.input_index] == site.value, "node '",
                   *site.consumer, "' does not read '", site.value, "' at input ", site.input_index);
-        const std::string out = graph.unique_name(node_name + "/out");
+        const std::string out = names.unique_name(node_name + "/out");
         fq.outputs.push_back(out);
         inputs[site.input_index] = out;
+        // insert_node places it right after the producer of `site.value`, so before the consumer.
         graph.insert_node(std::move(fq));
-        graph.topological_sort();
         return node_name;
     }
     if (auto producer = graph.producer(site.value)) {
         // The producer writes a renamed value; the FakeQuantize takes over the original name.
-        const std::string raw = graph.unique_name(site.value + "/raw");
+        const std::string raw = names.unique_name(site.value + "/raw");
         for (auto& o : graph.nodes[*producer].outputs)
             if (o == site.value) o = raw;
         if (auto it = graph.value_info.find(site.value); it != graph.value_info.end()) {
@@ -103,7 +109,7 @@ std::string insert_fake_quantize(Graph& graph, const FakeQuantizeSite& site,
         return node_name;
     }
     // A graph input or a constant: readers switch to the quantized value.
-    const std::string out = graph.unique_name(site.value + "/fq_out");
+    const std::string out = names.unique_name(site.value + "/fq_out");
     graph.replace_uses(site.value, out);
     fq.outputs.push_back(out);
     graph.nodes.insert(graph.nodes.begin(), std::move(fq));

@@ -99,18 +99,44 @@ std::optional<Shape> Graph::shape_of(const std::string& value) const {
     return std::nullopt;
 }
 
-std::string Graph::unique_name(const std::string& base) const {
-    std::unordered_set<std::string> used;
-    for (const auto& n : nodes) {
-        used.insert(n.name);
-        used.insert(n.outputs.begin(), n.outputs.end());
+namespace {
+/// True when `name` names a node or a value of `graph`. A scan without allocation: names are
+/// drawn one at a time while a graph is edited, so an index would be rebuilt for every call.
+bool name_in_use(const Graph& graph, const std::string& name) {
+    if (graph.initializers.count(name)) return true;
+    for (const auto& v : graph.inputs)
+        if (v.name == name) return true;
+    for (const auto& n : graph.nodes) {
+        if (n.name == name) return true;
+        for (const auto& out : n.outputs)
+            if (out == name) return true;
     }
-    for (const auto& [k, v] : initializers) used.insert(k);
-    for (const auto& v : inputs) used.insert(v.name);
-    if (!used.count(base)) return base;
+    return false;
+}
+}  // namespace
+
+std::string Graph::unique_name(const std::string& base) const {
+    if (!name_in_use(*this, base)) return base;
     for (int i = 1;; ++i) {
         auto candidate = str_cat(base, "_", i);
-        if (!used.count(candidate)) return candidate;
+        if (!name_in_use(*this, candidate)) return candidate;
+    }
+}
+
+NameAllocator::NameAllocator(const Graph& graph) {
+    for (const auto& n : graph.nodes) {
+        used_.insert(n.name);
+        used_.insert(n.outputs.begin(), n.outputs.end());
+    }
+    for (const auto& [name, tensor] : graph.initializers) used_.insert(name);
+    for (const auto& v : graph.inputs) used_.insert(v.name);
+}
+
+std::string NameAllocator::unique_name(const std::string& base) {
+    if (used_.insert(base).second) return base;
+    for (int i = 1;; ++i) {
+        auto candidate = str_cat(base, "_", i);
+        if (used_.insert(candidate).second) return candidate;
     }
 }
 
@@ -147,8 +173,9 @@ void Graph::topological_sort() {
                 stack.push_back({it->second, 0});
             } else {
                 state[index] = 2;
-                sorted.push_back(node);
                 for (const auto& out : node.outputs) available.insert(out);
+                // Done nodes are never read again, so they move rather than copy.
+                sorted.push_back(std::move(nodes[index]));
                 stack.pop_back();
             }
         }
@@ -167,7 +194,8 @@ void Graph::replace_uses(const std::string& from, const std::string& to) {
 void Graph::insert_node(Node node) {
     size_t at = 0;
     for (const auto& in : node.inputs)
-        if (auto p = producer(in)) at = std::max(at, *p + 1);
+        if (!in.empty() && !is_constant(in))  // constants have no producer: skip the scan
+            if (auto p = producer(in)) at = std::max(at, *p + 1);
     nodes.insert(nodes.begin() + static_cast<std::ptrdiff_t>(at), std::move(node));
 }
 

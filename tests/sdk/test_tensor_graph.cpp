@@ -41,6 +41,33 @@ TEST(Graph, TopologicalSortOrdersProducersFirst) {
     EXPECT_EQ(g.nodes[1].name, "b");
 }
 
+TEST(Graph, NameAllocatorAgreesWithUniqueNameAndNeverRepeatsAName) {
+    Graph g;
+    g.inputs.push_back({"x", pot::DType::F32, {1}});
+    g.initializers["w"] = Tensor::scalar(1.0f);
+    g.nodes.push_back(node("relu", "Relu", {"x"}, {"y"}));
+    pot::NameAllocator names(g);
+    for (const std::string base : {"x", "w", "relu", "y", "fresh"})
+        EXPECT_EQ(names.unique_name(base), g.unique_name(base)) << base;
+    EXPECT_EQ(names.unique_name("fresh"), "fresh_1");  // handed out above, though not in the graph
+    names.reserve("z");
+    EXPECT_EQ(names.unique_name("z"), "z_1");
+}
+
+TEST(Graph, TopologicalSortLeavesASortedGraphAsItIs) {
+    Graph g;
+    g.inputs.push_back({"x", pot::DType::F32, {1}});
+    g.nodes.push_back(node("a", "Relu", {"x"}, {"a_out"}));
+    g.nodes.push_back(node("c", "Relu", {"x"}, {"c_out"}));
+    g.nodes.push_back(node("b", "Add", {"a_out", "c_out"}, {"b_out"}));
+    g.topological_sort();
+    ASSERT_EQ(g.nodes.size(), 3u);
+    EXPECT_EQ(g.nodes[0].name, "a");
+    EXPECT_EQ(g.nodes[1].name, "c");
+    EXPECT_EQ(g.nodes[2].name, "b");
+    EXPECT_EQ(g.nodes[2].inputs, (std::vector<std::string>{"a_out", "c_out"}));
+}
+
 TEST(Graph, TopologicalSortReportsAMissingInput) {
     Graph g;
     g.nodes.push_back(node("a", "Relu", {"nowhere"}, {"y"}));

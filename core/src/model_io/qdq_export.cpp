@@ -44,7 +44,7 @@ Tensor quantize_weight(const Tensor& weight, const QuantEncoding& enc) {
 
 class QdqExporter {
 public:
-    explicit QdqExporter(Graph& graph) : graph_(graph) {}
+    explicit QdqExporter(Graph& graph) : graph_(graph), names_(graph) {}
 
     std::map<std::string, int64_t> run() {
         std::vector<Node> lowered;
@@ -92,9 +92,9 @@ private:
                            "' gives the quantization scale ", s,
                            ", which is not a finite positive number; the values there exceed what "
                            "float arithmetic can quantize (check the model's weights and inputs)");
-        const std::string scale = graph_.unique_name(fq.name + "/scale");
+        const std::string scale = names_.unique_name(fq.name + "/scale");
         graph_.initializers[scale] = per_channel_or_scalar(enc.scale);
-        const std::string zero = graph_.unique_name(fq.name + "/zero_point");
+        const std::string zero = names_.unique_name(fq.name + "/zero_point");
         graph_.initializers[zero] = zero_points(enc);
         return {scale, zero};
     }
@@ -110,7 +110,7 @@ private:
         // the weight's name and holds no float copy.
         std::string codes_name = src;
         if (graph_.consumers(src).size() != 1 || graph_.is_output(src))
-            codes_name = graph_.unique_name(src + "/quantized");
+            codes_name = names_.unique_name(src + "/quantized");
         graph_.initializers[codes_name] = std::move(codes);
         const auto [scale, zero] = add_scale_and_zero(fq, enc);
         if (enc.levels != kCodeTypeLevels) doc_levels_[fq.name] = enc.levels;
@@ -128,23 +128,23 @@ private:
             const float s = enc.scale[0];
             const auto zp = static_cast<float>(enc.zero_point[0]);
             Node clip;
-            clip.name = graph_.unique_name(fq.name + "/clip");
+            clip.name = names_.unique_name(fq.name + "/clip");
             clip.op_type = "Clip";
-            const std::string lo = graph_.unique_name(clip.name + "/min");
+            const std::string lo = names_.unique_name(clip.name + "/min");
             graph_.initializers[lo] = Tensor::scalar((static_cast<float>(enc.q_min) - zp) * s);
-            const std::string hi = graph_.unique_name(clip.name + "/max");
+            const std::string hi = names_.unique_name(clip.name + "/max");
             graph_.initializers[hi] = Tensor::scalar((static_cast<float>(enc.q_max) - zp) * s);
             clip.inputs = {src, lo, hi};
-            src = graph_.unique_name(clip.name + "/out");
+            src = names_.unique_name(clip.name + "/out");
             clip.outputs = {src};
             out.push_back(std::move(clip));
         }
         const auto [scale, zero] = add_scale_and_zero(fq, enc);
         Node q;
-        q.name = graph_.unique_name(fq.name + "/quantize");
+        q.name = names_.unique_name(fq.name + "/quantize");
         q.op_type = "QuantizeLinear";
         q.inputs = {src, scale, zero};
-        q.outputs = {graph_.unique_name(fq.name + "/quantized")};
+        q.outputs = {names_.unique_name(fq.name + "/quantized")};
         if (enc.scale.size() > 1) q.attributes["axis"] = enc.axis;
         Node dq = dequantize_node(fq, q.outputs[0], scale, zero, enc);
         out.push_back(std::move(q));
@@ -153,6 +153,7 @@ private:
     }
 
     Graph& graph_;
+    NameAllocator names_;
     std::map<std::string, int64_t> doc_levels_;
 };
 
@@ -173,7 +174,8 @@ std::optional<std::vector<float>> dequantize_scale(const Graph& graph, const std
 /// comes from a DequantizeLinear; the bias is stored as int32 codes with scale
 /// input_scale * weight_scale[c] and zero point 0, as its quantization tools do.
 void quantize_biases(Graph& graph) {
-    // Nodes are inserted in place so unique_name() and consumers() see every earlier change.
+    // Nodes are inserted in place so consumers() sees every earlier change.
+    NameAllocator names(graph);
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
         const Node& node = graph.nodes[i];
         if ((node.op_type != "Conv" && node.op_type != "Gemm") || node.inputs.size() < 3 ||
@@ -199,17 +201,17 @@ void quantize_biases(Graph& graph) {
             if (fits) codes[c] = static_cast<int32_t>(q);
         }
         if (!fits) continue;
-        const std::string codes_name = graph.unique_name(bias + "/quantized");
+        const std::string codes_name = names.unique_name(bias + "/quantized");
         graph.initializers[codes_name] = Tensor::from_vector<int32_t>({static_cast<int64_t>(channels)}, codes);
-        const std::string scale_name = graph.unique_name(bias + "/scale");
+        const std::string scale_name = names.unique_name(bias + "/scale");
         graph.initializers[scale_name] = per_channel_or_scalar(scale);
         // The DequantizeLinear writes a value under the bias's own name when nothing else reads
         // the float bias, so import folds it back to the same constant.
         const bool shared = graph.consumers(bias).size() != 1 || graph.is_output(bias);
-        const std::string dst = shared ? graph.unique_name(bias + "/dequantized") : bias;
+        const std::string dst = shared ? names.unique_name(bias + "/dequantized") : bias;
         if (!shared) graph.initializers.erase(bias);
         Node dq;
-        dq.name = graph.unique_name(bias + "/dequantize");
+        dq.name = names.unique_name(bias + "/dequantize");
         dq.op_type = "DequantizeLinear";
         dq.inputs = {codes_name, scale_name};
         dq.outputs = {dst};

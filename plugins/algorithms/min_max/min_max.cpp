@@ -97,6 +97,7 @@ void MinMax::apply(Graph& graph, const Statistics& stats, HostServices& host) {
 
     nlohmann::json report = nlohmann::json::array();
     size_t weights = 0, activations = 0;
+    NameAllocator names(graph);
     for (const auto& p : points) {
         FakeQuantizeParams fq;
         int64_t rank = 0;
@@ -118,7 +119,7 @@ void MinMax::apply(Graph& graph, const Statistics& stats, HostServices& host) {
             rank = static_cast<int64_t>(graph.shape_of(p.value).value_or(Shape{}).size());
             ++activations;
         }
-        insert_fake_quantize(graph, site, fq, rank);
+        insert_fake_quantize(graph, site, fq, rank, names);
         report.push_back(describe(p, fq));
         if (!p.same_grid_as.empty()) report.back()["same_grid_as"] = p.same_grid_as;
     }

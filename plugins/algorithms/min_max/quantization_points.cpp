@@ -1,6 +1,7 @@
 #include "quantization_points.hpp"
 
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "pot/fake_quantize_node.hpp"
@@ -8,6 +9,34 @@
 namespace pot::min_max {
 
 namespace {
+
+/// Producer and readers of every value, built once: Graph::producer() and consumers() scan all
+/// nodes, and the search below asks for each value of the model.
+class ValueIndex {
+public:
+    explicit ValueIndex(const Graph& graph) {
+        for (size_t i = 0; i < graph.nodes.size(); ++i) {
+            for (const auto& in : graph.nodes[i].inputs) {
+                auto& list = readers_[in];
+                if (list.empty() || list.back() != i) list.push_back(i);
+            }
+            for (const auto& out : graph.nodes[i].outputs) producers_.emplace(out, i);
+        }
+    }
+    std::optional<size_t> producer(const std::string& value) const {
+        auto it = producers_.find(value);
+        return it == producers_.end() ? std::nullopt : std::optional<size_t>(it->second);
+    }
+    const std::vector<size_t>& readers(const std::string& value) const {
+        static const std::vector<size_t> kNone;
+        auto it = readers_.find(value);
+        return it == readers_.end() ? kNone : it->second;
+    }
+
+private:
+    std::unordered_map<std::string, size_t> producers_;
+    std::unordered_map<std::string, std::vector<size_t>> readers_;
+};
 
 bool is_float_value(const Graph& graph, const std::string& value) {
     if (graph.is_constant(value)) return graph.constant(value).dtype() == DType::F32;
@@ -19,10 +48,10 @@ bool is_float_value(const Graph& graph, const std::string& value) {
 }
 
 // Follows single-reader chains of absorbed activations (Conv -> Relu): the quantizer belongs after them.
-std::string absorbed_output(const Graph& graph, std::string value, const HardwareConfig& hardware,
-                            const std::unordered_set<std::string>& ignored) {
+std::string absorbed_output(const Graph& graph, const ValueIndex& index, std::string value,
+                            const HardwareConfig& hardware, const std::unordered_set<std::string>& ignored) {
     for (;;) {
-        const auto readers = graph.consumers(value);
+        const auto& readers = index.readers(value);
         if (readers.size() != 1 || graph.is_output(value)) return value;
         const Node& next = graph.nodes[readers[0]];
         if (!hardware.absorbed_activations.count(next.op_type) || ignored.count(next.name) ||
@@ -43,8 +72,8 @@ bool keeps_grid(const Node& node) {
 }
 
 // The value `value` is moved from through grid-preserving ops (itself when it is not).
-std::string grid_source(const Graph& graph, std::string value) {
-    while (const auto producer = graph.producer(value)) {
+std::string grid_source(const Graph& graph, const ValueIndex& index, std::string value) {
+    while (const auto producer = index.producer(value)) {
         const Node& node = graph.nodes[*producer];
         if (!keeps_grid(node)) break;
         value = node.inputs[0];
@@ -66,12 +95,14 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
                                                         const HardwareConfig& hardware,
                                                         const MinMaxSettings& settings) {
     const auto ignored = settings.ignored.resolve(graph);
+    const ValueIndex index(graph);
     std::vector<QuantizationPoint> points;
     std::set<std::string> activations;
     auto add_activation = [&](const std::string& value, const std::string& node) {
         if (value.empty() || graph.is_constant(value) || !is_float_value(graph, value)) return;
         if (!activations.insert(value).second) return;
-        if (fake_quantize_after(graph, value)) return;  // already quantized
+        const auto& readers = index.readers(value);
+        if (readers.size() == 1 && is_fake_quantize(graph.nodes[readers[0]])) return;  // already quantized
         points.push_back({QuantizationPoint::Kind::Activation, value, node, 0, -1, ""});
     };
     for (const Node& node : graph.nodes) {
@@ -97,7 +128,7 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
         // An output is quantized so that the next op reads INT8; a model output has no next op,
         // and quantizing it would only round (and clip) what the user gets, e.g. the logits.
         if (rule->quantize_output && !node.outputs.empty()) {
-            const std::string out = absorbed_output(graph, node.outputs[0], hardware, ignored);
+            const std::string out = absorbed_output(graph, index, node.outputs[0], hardware, ignored);
             if (!graph.is_output(out)) add_activation(out, node.name);
         }
     }
@@ -106,7 +137,7 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
         if (p.kind == QuantizationPoint::Kind::Activation) measured.insert(p.value);
     for (auto& p : points) {
         if (p.kind != QuantizationPoint::Kind::Activation) continue;
-        const std::string source = grid_source(graph, p.value);
+        const std::string source = grid_source(graph, index, p.value);
         if (source != p.value && measured.count(source)) p.same_grid_as = source;
     }
     return points;

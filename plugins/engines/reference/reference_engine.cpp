@@ -95,8 +95,11 @@ std::vector<Tensor> ReferenceEngine::run(const std::vector<Tensor>& inputs,
     const std::unordered_set<std::string> watched(observed.begin(), observed.end());
     POT_CHECK(watched.empty() || observer != nullptr,
               "reference engine: values to observe were given without an observer");
+    std::unordered_set<std::string> produced;
+    if (!watched.empty())
+        for (const auto& node : graph_.nodes) produced.insert(node.outputs.begin(), node.outputs.end());
     for (const auto& name : watched) {
-        const bool known = values.count(name) || graph_.producer(name).has_value();
+        const bool known = values.count(name) || produced.count(name);
         POT_CHECK(known, "reference engine: observed value '", name,
                   "' is not an input, constant or node output of the model");
     }

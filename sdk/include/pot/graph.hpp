@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -89,6 +90,23 @@ public:
     void insert_node(Node node);
     /// Removes initializers no node reads.
     void remove_unused_constants();
+};
+
+/// Hands out node and value names not yet used in a graph during a batch of edits. It indexes
+/// the graph once, so a name costs O(1) where Graph::unique_name() scans the whole graph: use it
+/// when adding many nodes. Names it returns count as used from then on; names added to the graph
+/// by other means during the batch must be passed to reserve(). Not thread-safe.
+/// @since ABI 1.1
+class POT_SDK_VISIBLE NameAllocator {
+public:
+    explicit NameAllocator(const Graph& graph);
+    /// `base` when unused, else the first of base_1, base_2, ... that is; marks it used.
+    std::string unique_name(const std::string& base);
+    /// Marks `name` used.
+    void reserve(const std::string& name) { used_.insert(name); }
+
+private:
+    std::unordered_set<std::string> used_;
 };
 
 }  // namespace pot

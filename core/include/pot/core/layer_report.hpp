@@ -24,7 +24,8 @@ struct LayerError {
 
 /// Runs `samples` samples (the first ones) through both models and measures, for every op that
 /// reads a FakeQuantize (Conv, Gemm, MatMul, ...), how far its INT8 output is from the FP32 one.
-/// Only one sample's activations are held at a time. Returned in network order.
+/// The FP32 activations of a chunk of samples (at most 256 MiB) are held at a time, so each model
+/// goes to the engine once per chunk. Returned in network order.
 std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, const Graph& int8,
                                              const DataLoader& data, size_t samples);
 
