@@ -1,5 +1,6 @@
 #include "pot/core/config.hpp"
 
+#include "pot/engine.hpp"
 #include "pot/error.hpp"
 #include "pot/file_io.hpp"
 #include "pot/json_parse.hpp"
@@ -130,8 +131,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
                 config.engine.evaluation_annotation = resolve(base_dir, eval.get_string("annotation", ""));
             eval.reject_unknown();
         }
-        config.engine.threads = static_cast<int>(engine.get_int("threads", 0));
-        POT_CHECK_KIND(Config, config.engine.threads >= 0, "/engine/threads: must be >= 0");
+        config.engine.threads = checked_thread_count(engine.get_int("threads", 0), "/engine/threads");
         config.engine.params_json = params_text(engine, "params");
         engine.reject_unknown();
 

@@ -13,6 +13,7 @@
 #include "pot/core/dataset.hpp"
 #include "pot/core/npy.hpp"
 #include "pot/core/statistics_cache.hpp"
+#include "pot/engine.hpp"
 #include "pot/file_io.hpp"
 #include "pot/json_parse.hpp"
 #include "temp_dir.hpp"
@@ -198,6 +199,30 @@ TEST(NpyBounds, MalformedHeaderNamesThePlace) {
 TEST_F(BoundedReaders, NpyFifoIsRefused) {
     const auto fifo = make_fifo(dir_ / "x.npy");
     expect_error([&] { pot::core::read_npy(fifo); }, ErrorKind::Input, {fifo.string(), "FIFO"});
+}
+
+TEST(ThreadCount, ZeroAndSmallCountsAreAccepted) {
+    EXPECT_EQ(pot::checked_thread_count(0, "/engine/threads"), 0);
+    EXPECT_EQ(pot::checked_thread_count(1, "/engine/threads"), 1);
+}
+
+TEST(ThreadCount, HugeOrNegativeCountsAreRefused) {
+    expect_error([] { pot::checked_thread_count(100000, "--nthreads", ErrorKind::Usage); }, ErrorKind::Usage,
+                 {"--nthreads", "100000", "per logical CPU"});
+    expect_error([] { pot::checked_thread_count(-1, "/engine/threads"); }, ErrorKind::Config,
+                 {"/engine/threads", "-1"});
+    expect_error([] { pot::checked_thread_count(pot::kMaxEngineThreads + 1, "/engine/threads"); },
+                 ErrorKind::Config, {"/engine/threads"});
+}
+
+TEST(BenchmarkBatch, InputBytesOverTheLimitAreRefused) {
+    pot::Graph graph;
+    graph.inputs.push_back(pot::ValueInfo{"image", pot::DType::F32, {-1, 3, 224, 224}});
+    EXPECT_EQ(pot::checked_benchmark_input_bytes(graph, 2, "--batch", ErrorKind::Usage), 2u * 3 * 224 * 224 * 4);
+    expect_error([&] { pot::checked_benchmark_input_bytes(graph, 1000000000, "--batch", ErrorKind::Usage); },
+                 ErrorKind::Usage, {"--batch", "1000000000", "'image'"});
+    expect_error([&] { pot::checked_benchmark_input_bytes(graph, INT64_MAX, "--batch", ErrorKind::Usage); },
+                 ErrorKind::Usage, {"--batch"});
 }
 
 }  // namespace

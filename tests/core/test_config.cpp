@@ -117,4 +117,10 @@ TEST(Config, HugeResizeOrCropIsRefusedBeforeAnyImageIsRead) {
     EXPECT_NE(m.find("16384"), std::string::npos) << m;
 }
 
+TEST(Config, ThreadCountIsBounded) {
+    const auto m = config_error(with("\"type\": \"simplified\",", "\"type\": \"simplified\", \"threads\": 100000,"));
+    EXPECT_NE(m.find("/engine/threads"), std::string::npos) << m;
+    EXPECT_NE(m.find("100000"), std::string::npos) << m;
+}
+
 }  // namespace

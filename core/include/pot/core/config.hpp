@@ -37,7 +37,7 @@ struct EngineConfig {
     std::filesystem::path data_source;
     std::optional<std::filesystem::path> annotation;
     Preprocessing preprocessing;
-    int threads = 0;
+    int threads = 0;  ///< 0: all cores; bounded by checked_thread_count
     std::string params_json = "{}";  ///< engine-specific parameters
     /// Data for -e when it differs from the calibration data (same preprocessing).
     std::optional<std::filesystem::path> evaluation_data_source;
