@@ -8,6 +8,7 @@
 #include "pot/core/graph_transforms.hpp"
 #include "pot/core/model_io.hpp"
 #include "pot/core/registry.hpp"
+#include "pot/engine.hpp"
 
 namespace pot::app {
 
@@ -17,6 +18,7 @@ int run_benchmark(const BenchmarkCommand& options) {
     auto engine = create_engine(registry, options.engine, "{}", "--engine");
     engine->set_options(EngineOptions{options.threads});
     Graph graph = core::load_onnx(options.model);
+    checked_benchmark_input_bytes(graph, options.batch, "benchmark: --batch", ErrorKind::Usage);
     core::optimize_graph(graph);
     engine->set_model(graph);
     BenchmarkOptions bench;

@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "pot/engine.hpp"
 #include "pot/error.hpp"
 
 namespace po = boost::program_options;
@@ -83,7 +84,7 @@ CliRequest parse_cli(const std::vector<std::string>& args) {
         b.plugins.assign(plugins.begin(), plugins.end());
         POT_CHECK_KIND(Usage, b.batch >= 1, "benchmark: --batch must be >= 1");
         POT_CHECK_KIND(Usage, b.iterations >= 0 && b.seconds >= 0, "benchmark: --niter and -t must be >= 0");
-        POT_CHECK_KIND(Usage, b.threads >= 0, "benchmark: --nthreads must be >= 0");
+        checked_thread_count(b.threads, "benchmark: --nthreads", ErrorKind::Usage);
         if (b.iterations == 0 && b.seconds == 0) b.seconds = 10;
         request.command = Command::Benchmark;
         return request;

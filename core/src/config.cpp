@@ -1,14 +1,17 @@
 #include "pot/core/config.hpp"
 
-#include <fstream>
-#include <sstream>
-
+#include "pot/engine.hpp"
 #include "pot/error.hpp"
+#include "pot/file_io.hpp"
+#include "pot/json_parse.hpp"
 #include "pot/params.hpp"
 
 namespace pot::core {
 
 namespace {
+
+// Configs are a few KiB; anything this large is the wrong file.
+constexpr uint64_t kMaxConfigBytes = 16 << 20;
 
 std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
     const std::filesystem::path path(p);
@@ -17,19 +20,27 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
 
 std::pair<int, int> read_size(const Params& p, const std::string& key) {
     const auto& j = p.json().at(key);
-    auto positive = [&](const nlohmann::json& v) {
-        POT_CHECK_KIND(Config, v.is_number_integer() && v.get<int>() > 0, p.path(), "/", key,
-                       ": expected a positive integer or [height, width], got ", j.dump());
-        return v.get<int>();
+    // Bounded here, before OpenCV allocates an image of this size for every sample.
+    auto side = [&](const nlohmann::json& v) {
+        POT_CHECK_KIND(Config,
+                       v.is_number_integer() && v.get<int64_t>() > 0 && v.get<int64_t>() <= kMaxImageSide,
+                       p.path(), "/", key, ": expected a side of 1 to ", kMaxImageSide,
+                       " pixels or [height, width], got ", j.dump());
+        return static_cast<int>(v.get<int64_t>());
     };
     p.accept(key);
+    std::pair<int, int> size;
     if (j.is_array()) {
         POT_CHECK_KIND(Config, j.size() == 2, p.path(), "/", key, ": expected [height, width], got ",
                        j.dump());
-        return {positive(j[0]), positive(j[1])};
+        size = {side(j[0]), side(j[1])};
+    } else {
+        size = {side(j), side(j)};
     }
-    const int v = positive(j);
-    return {v, v};
+    POT_CHECK_KIND(Config, int64_t{size.first} * size.second <= kMaxImagePixels, p.path(), "/", key,
+                   ": ", size.first, "x", size.second, " is more than the ", kMaxImagePixels,
+                   " pixels an image may have");
+    return size;
 }
 
 std::vector<float> read_floats(const Params& p, const std::string& key) {
@@ -81,11 +92,7 @@ std::string params_text(const Params& parent, const std::string& key) {
 Config parse_config(const std::string& text, const std::filesystem::path& base_dir,
                     const std::string& origin) {
     Config config;
-    try {
-        config.json = nlohmann::json::parse(text, nullptr, true, /*ignore_comments=*/true);
-    } catch (const nlohmann::json::parse_error& e) {
-        POT_THROW(Config, origin, ": invalid JSON: ", e.what());
-    }
+    config.json = parse_json(text, origin, ErrorKind::Config);
     try {
         const Params root(config.json, "");
         POT_CHECK_KIND(Config, root.has("model"), origin, ": missing section /model");
@@ -124,8 +131,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
                 config.engine.evaluation_annotation = resolve(base_dir, eval.get_string("annotation", ""));
             eval.reject_unknown();
         }
-        config.engine.threads = static_cast<int>(engine.get_int("threads", 0));
-        POT_CHECK_KIND(Config, config.engine.threads >= 0, "/engine/threads: must be >= 0");
+        config.engine.threads = checked_thread_count(engine.get_int("threads", 0), "/engine/threads");
         config.engine.params_json = params_text(engine, "params");
         engine.reject_unknown();
 
@@ -178,12 +184,9 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
 }
 
 Config load_config(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    POT_CHECK_KIND(Config, in.good(), "cannot read config file '", file.string(), "'");
-    std::ostringstream text;
-    text << in.rdbuf();
+    const std::string text = read_file_bounded(file, kMaxConfigBytes, "config file", ErrorKind::Config);
     const auto base = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-    Config config = parse_config(text.str(), base, file.string());
+    Config config = parse_config(text, base, file.string());
     config.file = file;
     return config;
 }

@@ -2,15 +2,16 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <set>
 #include <sstream>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "image_decode.hpp"
 #include "pot/core/npy.hpp"
 #include "pot/error.hpp"
+#include "pot/file_io.hpp"
 
 namespace pot::core {
 
@@ -23,14 +24,30 @@ std::string lower(std::string s) {
     return s;
 }
 
-std::vector<fs::path> list_files(const fs::path& dir, const std::set<std::string>& extensions) {
+// Regular files in `dir` (following symbolic links), in name order. A dangling link is skipped;
+// an entry that cannot be inspected (a symbolic link loop, no permission) is an Input error
+// naming it, as is a folder that cannot be read.
+std::vector<fs::path> regular_files(const fs::path& dir) {
     std::vector<fs::path> files;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir, ec))
-        if (e.is_regular_file() && extensions.count(lower(e.path().extension().string())))
-            files.push_back(e.path());
+    fs::directory_iterator it(dir, ec);
+    for (const fs::directory_iterator end; !ec && it != end; it.increment(ec)) {
+        std::error_code status_ec;
+        const auto status = it->status(status_ec);
+        POT_CHECK_KIND(Input, !status_ec || status.type() == fs::file_type::not_found, "data folder '",
+                       dir.string(), "': cannot inspect '", it->path().string(), "': ",
+                       status_ec.message());
+        if (fs::is_regular_file(status)) files.push_back(it->path());
+    }
     POT_CHECK_KIND(Input, !ec, "cannot read folder '", dir.string(), "': ", ec.message());
     std::sort(files.begin(), files.end());
+    return files;
+}
+
+std::vector<fs::path> list_files(const fs::path& dir, const std::set<std::string>& extensions) {
+    std::vector<fs::path> files;
+    for (auto& f : regular_files(dir))
+        if (extensions.count(lower(f.extension().string()))) files.push_back(std::move(f));
     return files;
 }
 
@@ -45,6 +62,11 @@ std::string files_identity(const std::vector<fs::path>& files) {
     }
     return out;
 }
+
+// Files read whole into memory: an idx file (MNIST's largest is 47 MB) and an annotation file
+// (a line per sample).
+constexpr uint64_t kMaxIdxFileBytes = uint64_t{2} << 30;
+constexpr uint64_t kMaxAnnotationBytes = uint64_t{256} << 20;
 
 const std::set<std::string> kImageExtensions = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"};
 
@@ -72,6 +94,10 @@ InputGeometry geometry_of(const ValueInfo& input, const std::string& layout) {
     g.channels = g.nhwc ? input.shape[3] : input.shape[1];
     g.height = g.nhwc ? input.shape[1] : input.shape[2];
     g.width = g.nhwc ? input.shape[2] : input.shape[3];
+    // Images are resized to the input: its size bounds the memory of every sample.
+    POT_CHECK_KIND(Input, image_size_allowed(g.height, g.width), "model input '", input.name,
+                   "' of shape ", shape_str(input.shape), " is larger than the images pot reads (",
+                   kMaxImageSide, " pixels a side, ", kMaxImagePixels, " pixels in all)");
     return g;
 }
 
@@ -147,10 +173,14 @@ void check_spatial(const cv::Mat& img, const InputGeometry& g, const std::string
 // float and laid out as the model input wants it. `origin` names the image in errors.
 Sample image_sample(size_t index, cv::Mat img, const Preprocessing& pre, const InputGeometry& g,
                     const ValueInfo& input, const std::string& origin, std::optional<int64_t> label) {
-    img = resize_and_crop(std::move(img), pre, g);
-    check_spatial(img, g, origin, input);
     cv::Mat f;
-    img.convertTo(f, CV_32F);
+    try {
+        img = resize_and_crop(std::move(img), pre, g);
+        check_spatial(img, g, origin, input);
+        img.convertTo(f, CV_32F);
+    } catch (const cv::Exception& e) {
+        POT_THROW(Input, origin, ": OpenCV failed to preprocess the image: ", e.what());
+    }
     Sample s;
     s.index = index;
     s.inputs.push_back(to_tensor(f, pre, g.nhwc, origin));
@@ -177,10 +207,14 @@ public:
     std::string identity() const override { return files_identity(files_) + preprocessing_identity(pre_); }
     Sample get(size_t index) const override {
         const fs::path& file = files_.at(index);
-        const bool gray = pre_.color == "GRAY";
-        cv::Mat img = cv::imread(file.string(), gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
-        POT_CHECK_KIND(Input, !img.empty(), file.string(), ": not a readable image");
-        if (pre_.color == "RGB") cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+        cv::Mat img = decode_image(file, pre_.color == "GRAY");
+        if (pre_.color == "RGB") {
+            try {
+                cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+            } catch (const cv::Exception& e) {
+                POT_THROW(Input, file.string(), ": OpenCV failed to convert the image to RGB: ", e.what());
+            }
+        }
         return image_sample(index, std::move(img), pre_, geometry_, input_, file.string(), labels_[index]);
     }
 
@@ -237,30 +271,28 @@ uint32_t read_be32(const std::string& bytes, size_t at) {
            static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 3]));
 }
 
-std::string read_file(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    POT_CHECK_KIND(Input, in.good(), "cannot read '", file.string(), "'");
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    return bytes.str();
-}
-
 class IdxImages final : public DataLoader {
 public:
     IdxImages(fs::path file, const Preprocessing& pre, ValueInfo input,
               const std::optional<fs::path>& labels_file)
         : file_(std::move(file)), pre_(pre), input_(std::move(input)) {
-        bytes_ = read_file(file_);
+        bytes_ = read_file_bounded(file_, kMaxIdxFileBytes, "idx image file");
         POT_CHECK_KIND(Input, bytes_.size() >= 16 && read_be32(bytes_, 0) == 2051, file_.string(),
                        ": not an idx3-ubyte image file (magic 2051 expected)");
         count_ = read_be32(bytes_, 4);
         rows_ = read_be32(bytes_, 8);
         cols_ = read_be32(bytes_, 12);
-        POT_CHECK_KIND(Input, rows_ > 0 && cols_ > 0 && bytes_.size() - 16 >= uint64_t{count_} * rows_ * cols_,
-                       file_.string(), ": truncated: header says ", count_, " images of ", rows_, "x", cols_);
+        POT_CHECK_KIND(Input, rows_ > 0 && cols_ > 0 && image_size_allowed(rows_, cols_), file_.string(),
+                       ": images of ", rows_, "x", cols_, " pixels; expected 1 to ", kMaxImageSide,
+                       " pixels a side and at most ", kMaxImagePixels, " pixels in all");
+        // Divided rather than multiplied: the count comes from the file and may be anything.
+        const uint64_t image_bytes = uint64_t{rows_} * cols_;
+        POT_CHECK_KIND(Input, count_ <= (bytes_.size() - 16) / image_bytes, file_.string(),
+                       ": truncated: header says ", count_, " images of ", rows_, "x", cols_, " but the file holds ",
+                       bytes_.size() - 16, " bytes of pixels");
         POT_CHECK_KIND(Input, count_ > 0, file_.string(), ": holds no images");
         if (labels_file) {
-            const auto labels = read_file(*labels_file);
+            const auto labels = read_file_bounded(*labels_file, kMaxIdxFileBytes, "idx label file");
             POT_CHECK_KIND(Input, labels.size() >= 8 && read_be32(labels, 0) == 2049, labels_file->string(),
                            ": not an idx1-ubyte label file (magic 2049 expected)");
             POT_CHECK_KIND(Input, read_be32(labels, 4) == count_ && labels.size() - 8 >= count_,
@@ -302,8 +334,7 @@ bool is_idx_images(const fs::path& p) {
 }  // namespace
 
 std::map<std::string, int64_t> read_labels(const fs::path& file) {
-    std::ifstream in(file);
-    POT_CHECK_KIND(Input, in.good(), "cannot read annotation file '", file.string(), "'");
+    std::istringstream in(read_file_bounded(file, kMaxAnnotationBytes, "annotation file"));
     std::map<std::string, int64_t> labels;
     std::string line;
     for (size_t number = 1; std::getline(in, line); ++number) {
@@ -351,7 +382,9 @@ std::unique_ptr<DataLoader> open_idx(const fs::path& images, const Preprocessing
         if (auto at = name.find("idx3"); at != std::string::npos) name.replace(at, 4, "idx1");
         if (auto at = name.find("images"); at != std::string::npos) name.replace(at, 6, "labels");
         const auto candidate = images.parent_path() / name;
-        if (candidate != images && fs::exists(candidate)) label_file = candidate;
+        // A link loop or unreadable file there is reported when it is read, not ignored.
+        std::error_code ec;
+        if (candidate != images && fs::exists(fs::symlink_status(candidate, ec))) label_file = candidate;
     }
     return std::make_unique<IdxImages>(images, pre, input, label_file);
 }
@@ -359,24 +392,24 @@ std::unique_ptr<DataLoader> open_idx(const fs::path& images, const Preprocessing
 std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input) {
     const fs::path& source = config.data_source;
     std::error_code ec;
-    POT_CHECK_KIND(Input, fs::exists(source, ec), "data_source '", source.string(), "' does not exist");
-    if (fs::is_regular_file(source, ec)) {
+    const auto status = fs::status(source, ec);
+    POT_CHECK_KIND(Input, fs::exists(status), "data_source '", source.string(), "' ",
+                   status.type() == fs::file_type::not_found ? "does not exist" : "cannot be inspected: " + ec.message());
+    if (fs::is_regular_file(status)) {
         POT_CHECK_KIND(Input, is_idx_images(source), "data_source '", source.string(),
                        "' is a file but not an idx3-ubyte image file; give a folder of images or .npy files");
         return open_idx(source, config.preprocessing, input, config.annotation);
     }
-    POT_CHECK_KIND(Input, fs::is_directory(source, ec), "data_source '", source.string(),
+    POT_CHECK_KIND(Input, fs::is_directory(status), "data_source '", source.string(),
                    "' is neither a file nor a folder");
     std::vector<fs::path> idx;
     size_t images = 0, npy = 0;
-    for (const auto& e : fs::directory_iterator(source, ec)) {
-        if (!e.is_regular_file()) continue;
-        const auto ext = lower(e.path().extension().string());
-        if (is_idx_images(e.path())) idx.push_back(e.path());
+    for (const auto& file : regular_files(source)) {
+        const auto ext = lower(file.extension().string());
+        if (is_idx_images(file)) idx.push_back(file);
         else if (ext == ".npy") ++npy;
         else if (kImageExtensions.count(ext)) ++images;
     }
-    POT_CHECK_KIND(Input, !ec, "cannot read data folder '", source.string(), "': ", ec.message());
     if (npy > 0 && images == 0) return open_npy_folder(source, input, config.annotation);
     if (images > 0) return open_image_folder(source, config.preprocessing, input, config.annotation);
     if (idx.size() == 1) return open_idx(idx.front(), config.preprocessing, input, config.annotation);

@@ -2,15 +2,22 @@
 
 #include <cstring>
 #include <fstream>
-#include <regex>
-#include <sstream>
+#include <limits>
+#include <optional>
+#include <string_view>
 
 #include "pot/error.hpp"
+#include "pot/file_io.hpp"
 
 namespace pot::core {
 
 namespace {
 const char kMagic[] = "\x93NUMPY";
+// numpy writes headers of a few hundred bytes and its own reader refuses long ones; a longer
+// header is not a numpy file.
+constexpr size_t kNpyMaxHeaderBytes = 64 * 1024;
+// numpy arrays have at most 64 dimensions (32 before numpy 2).
+constexpr size_t kNpyMaxRank = 64;
 
 std::string descr_of(DType dtype) {
     switch (dtype) {
@@ -21,6 +28,140 @@ std::string descr_of(DType dtype) {
         case DType::I64: return "<i8";
     }
     return "";
+}
+
+struct NpyHeader {
+    std::string descr;
+    bool fortran_order = false;
+    Shape shape;
+};
+
+// Reads the Python dict literal numpy writes as the header, e.g.
+//   {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+// by hand: the grammar is tiny, and a regular expression engine can be made to recurse or
+// backtrack without bound by a crafted header.
+class NpyHeaderParser {
+public:
+    NpyHeaderParser(std::string_view text, const std::string& origin) : text_(text), origin_(origin) {}
+
+    NpyHeader parse() {
+        NpyHeader header;
+        bool has_descr = false, has_shape = false;
+        skip_space();
+        expect('{', "'{'");
+        for (skip_space(); !accept('}'); skip_space()) {
+            const std::string key = quoted("a quoted key");
+            skip_space();
+            expect(':', "':'");
+            skip_space();
+            if (key == "descr") {
+                header.descr = quoted("a type string such as '<f4'");
+                has_descr = true;
+            } else if (key == "fortran_order") {
+                header.fortran_order = boolean();
+            } else if (key == "shape") {
+                header.shape = tuple();
+                has_shape = true;
+            } else {
+                fail(str_cat("unknown key '", key, "' (expected descr, fortran_order and shape)"));
+            }
+            skip_space();
+            if (accept('}')) break;
+            expect(',', "',' or '}'");
+        }
+        POT_CHECK_KIND(Input, has_descr, origin_, ": .npy header has no 'descr'");
+        POT_CHECK_KIND(Input, has_shape, origin_, ": .npy header has no 'shape'");
+        return header;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& what) const {
+        POT_THROW(Input, origin_, ": bad .npy header at byte ", at_, ": ", what);
+    }
+    bool at_end() const { return at_ >= text_.size(); }
+    char peek() const { return at_end() ? '\0' : text_[at_]; }
+    void skip_space() {
+        while (!at_end() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')) ++at_;
+    }
+    bool accept(char c) {
+        if (at_end() || peek() != c) return false;
+        ++at_;
+        return true;
+    }
+    void expect(char c, const char* what) {
+        if (!accept(c)) fail(str_cat("expected ", what));
+    }
+    bool accept_word(std::string_view word) {
+        if (text_.substr(at_, word.size()) != word) return false;
+        at_ += word.size();
+        return true;
+    }
+    std::string quoted(const char* what) {
+        const char quote = peek();
+        if (quote != '\'' && quote != '"') fail(str_cat("expected ", what));
+        const size_t begin = ++at_;
+        while (!at_end() && peek() != quote) ++at_;
+        if (at_end()) fail("unterminated string");
+        return std::string(text_.substr(begin, at_++ - begin));
+    }
+    bool boolean() {
+        if (accept_word("True")) return true;
+        if (accept_word("False")) return false;
+        fail("expected True or False");
+    }
+    int64_t integer() {
+        if (peek() < '0' || peek() > '9') fail("expected a non-negative dimension");
+        int64_t value = 0;
+        while (peek() >= '0' && peek() <= '9') {
+            if (value > (std::numeric_limits<int64_t>::max() - (peek() - '0')) / 10)
+                fail("dimension too large");
+            value = value * 10 + (peek() - '0');
+            ++at_;
+        }
+        accept('L');  // Python 2 long literal
+        return value;
+    }
+    Shape tuple() {
+        expect('(', "'(' starting the shape");
+        Shape shape;
+        for (skip_space(); !accept(')'); skip_space()) {
+            if (shape.size() == kNpyMaxRank) fail(str_cat("more than ", kNpyMaxRank, " dimensions"));
+            shape.push_back(integer());
+            skip_space();
+            if (accept(')')) break;
+            expect(',', "',' or ')' in the shape");
+        }
+        return shape;
+    }
+
+    std::string_view text_;
+    const std::string& origin_;
+    size_t at_ = 0;
+};
+
+struct NpyType {
+    DType dtype;          // of the tensor read
+    uint64_t item_bytes;  // in the file
+};
+
+// f8 is read as f32.
+std::optional<NpyType> npy_type(const std::string& descr) {
+    if (descr == "<f4") return NpyType{DType::F32, 4};
+    if (descr == "<f8") return NpyType{DType::F32, 8};
+    if (descr == "|i1" || descr == "<i1") return NpyType{DType::I8, 1};
+    if (descr == "|u1" || descr == "<u1") return NpyType{DType::U8, 1};
+    if (descr == "<i4") return NpyType{DType::I32, 4};
+    if (descr == "<i8") return NpyType{DType::I64, 8};
+    return std::nullopt;
+}
+
+// Bytes an array of `shape` with `item_bytes`-byte elements needs, checked against overflow.
+uint64_t data_bytes(const Shape& shape, uint64_t item_bytes, const std::string& origin) {
+    uint64_t bytes = item_bytes;
+    for (int64_t d : shape)
+        POT_CHECK_KIND(Input, !__builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes), origin,
+                       ": .npy shape ", shape_str(shape), " is too large to address");
+    return bytes;
 }
 }  // namespace
 
@@ -39,64 +180,41 @@ Tensor parse_npy(const std::string& bytes, const std::string& origin) {
             header_len |= static_cast<size_t>(static_cast<uint8_t>(bytes[8 + i])) << (8 * i);
         offset = 12;
     }
+    POT_CHECK_KIND(Input, header_len <= kNpyMaxHeaderBytes, origin, ": .npy header of ", header_len,
+                   " bytes; numpy headers are at most ", kNpyMaxHeaderBytes, " bytes");
     POT_CHECK_KIND(Input, bytes.size() >= offset + header_len, origin, ": truncated .npy header");
-    const std::string header = bytes.substr(offset, header_len);
-    std::smatch m;
-    POT_CHECK_KIND(Input, std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'")),
-                   origin, ": .npy header has no 'descr'");
-    const std::string descr = m[1];
-    POT_CHECK_KIND(Input, !std::regex_search(header, std::regex("'fortran_order'\\s*:\\s*True")),
-                   origin, ": Fortran-ordered .npy arrays are not supported");
-    POT_CHECK_KIND(Input, std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)")),
-                   origin, ": .npy header has no 'shape'");
-    Shape shape;
-    std::stringstream dims(m[1].str());
-    for (std::string d; std::getline(dims, d, ',');) {
-        d.erase(0, d.find_first_not_of(" \t"));
-        if (d.empty()) continue;
-        try {
-            shape.push_back(std::stoll(d));
-        } catch (const std::exception&) {
-            POT_THROW(Input, origin, ": bad .npy shape '", m[1].str(), "'");
-        }
-        POT_CHECK_KIND(Input, shape.back() >= 0, origin, ": negative .npy dimension");
-    }
+    const NpyHeader header =
+        NpyHeaderParser(std::string_view(bytes).substr(offset, header_len), origin).parse();
+    POT_CHECK_KIND(Input, !header.fortran_order, origin,
+                   ": Fortran-ordered .npy arrays are not supported");
+    const Shape& shape = header.shape;
+    const std::string& descr = header.descr;
+
+    const auto type = npy_type(descr);
+    POT_CHECK_KIND(Input, type.has_value(), origin, ": unsupported .npy element type '", descr, "'");
+
+    // Checked before anything is allocated: a few bytes of header may declare any shape.
     const size_t data_at = offset + header_len;
-    const std::string& raw = bytes;
-    auto load = [&](DType dtype) {
-        Tensor t(dtype, shape);
-        POT_CHECK_KIND(Input, raw.size() - data_at >= t.byte_size(), origin, ": truncated .npy data: ",
-                       raw.size() - data_at, " bytes for shape ", shape_str(shape), " of ",
-                       dtype_name(dtype));
-        std::memcpy(t.raw(), raw.data() + data_at, t.byte_size());
-        return t;
-    };
-    if (descr == "<f4") return load(DType::F32);
-    if (descr == "|i1" || descr == "<i1") return load(DType::I8);
-    if (descr == "|u1" || descr == "<u1") return load(DType::U8);
-    if (descr == "<i4") return load(DType::I32);
-    if (descr == "<i8") return load(DType::I64);
-    if (descr == "<f8") {
-        const int64_t n = shape_numel(shape);
-        POT_CHECK_KIND(Input, (raw.size() - data_at) / 8 >= static_cast<size_t>(n), origin,
-                       ": truncated .npy data");
-        Tensor t(DType::F32, shape);
-        for (int64_t i = 0; i < n; ++i) {
-            double v;
-            std::memcpy(&v, raw.data() + data_at + static_cast<size_t>(i) * 8, 8);
-            t.data<float>()[i] = static_cast<float>(v);
-        }
+    const uint64_t available = bytes.size() - data_at;
+    const uint64_t needed = data_bytes(shape, type->item_bytes, origin);
+    POT_CHECK_KIND(Input, needed <= available, origin, ": truncated .npy data: ", available,
+                   " bytes for shape ", shape_str(shape), " of '", descr, "', which needs ", needed);
+    Tensor t(type->dtype, shape);
+    if (descr != "<f8") {
+        std::memcpy(t.raw(), bytes.data() + data_at, t.byte_size());
         return t;
     }
-    POT_THROW(Input, origin, ": unsupported .npy element type '", descr, "'");
+    float* dst = t.data<float>();
+    for (int64_t i = 0; i < t.numel(); ++i) {
+        double v;
+        std::memcpy(&v, bytes.data() + data_at + static_cast<size_t>(i) * 8, 8);
+        dst[i] = static_cast<float>(v);
+    }
+    return t;
 }
 
 Tensor read_npy(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    POT_CHECK_KIND(Input, in.good(), "cannot read '", file.string(), "'");
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    return parse_npy(bytes.str(), file.string());
+    return parse_npy(read_file_bounded(file, kNpyMaxFileBytes, ".npy file"), file.string());
 }
 
 void write_npy(const std::filesystem::path& file, const Tensor& tensor) {

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "pot/error.hpp"
+#include "pot/json_parse.hpp"
 
 namespace pot::core {
 
@@ -43,11 +44,8 @@ Statistics Session::collect(const Graph& graph, const std::vector<StatisticReque
 }
 
 void Session::report(const std::string& algorithm, const std::string& key, const std::string& json_text) {
-    try {
-        reports_[algorithm][key] = nlohmann::json::parse(json_text);
-    } catch (const nlohmann::json::exception& e) {
-        POT_THROW(Runtime, algorithm, " reported invalid JSON for '", key, "': ", e.what());
-    }
+    reports_[algorithm][key] =
+        parse_json(json_text, str_cat(algorithm, " reported JSON for '", key, "'"), ErrorKind::Runtime);
 }
 
 }  // namespace pot::core

@@ -6,10 +6,15 @@
 #include <sstream>
 
 #include "pot/error.hpp"
+#include "pot/file_io.hpp"
+#include "pot/json_parse.hpp"
 
 namespace pot::core {
 
 namespace {
+
+// Statistics are a few numbers per channel of each activation: megabytes for large models.
+constexpr uint64_t kMaxCacheBytes = uint64_t{1} << 30;
 
 // FNV-1a: simple, stable across platforms and runs, good enough to tell models apart.
 class Fnv1a {
@@ -82,14 +87,18 @@ std::string graph_fingerprint(const Graph& graph) {
 }
 
 StatisticsCache::StatisticsCache(std::filesystem::path file) : file_(std::move(file)) {
-    std::ifstream in(file_);
-    if (!in) return;
+    std::error_code ec;
+    // A missing file is a cache not written yet; anything else at the path must be readable.
+    if (!std::filesystem::exists(std::filesystem::symlink_status(file_, ec))) return;
+    const std::string text = read_file_bounded(file_, kMaxCacheBytes, "statistics cache");
     try {
-        nlohmann::json j;
-        in >> j;
-        POT_CHECK_KIND(Input, j.value("version", 0) == 1 && j.contains("entries"), file_.string(),
-                       ": not a statistics cache of this version");
+        const auto j = parse_json(text, file_.string(), ErrorKind::Input);
+        POT_CHECK_KIND(Input, j.is_object() && j.value("version", 0) == 1 && j.contains("entries") &&
+                           j.at("entries").is_object(),
+                       file_.string(), ": not a statistics cache of this version");
         entries_ = j.at("entries");
+    } catch (const Error& e) {
+        POT_THROW(Input, e.what(), "; delete the statistics cache to start over");
     } catch (const nlohmann::json::exception& e) {
         POT_THROW(Input, file_.string(), ": corrupt statistics cache (", e.what(), "); delete it to start over");
     }
@@ -112,9 +121,16 @@ std::optional<Statistics> StatisticsCache::find(const std::string& key,
     for (const auto& r : requests) {
         auto it = entry->find(r.key());
         if (it == entry->end()) return std::nullopt;
-        const auto shape = it->at("shape").get<Shape>();
-        const auto values = it->at("values").get<std::vector<float>>();
-        stats.set(r, Tensor::from_vector<float>(shape, values));
+        try {
+            const auto shape = it->at("shape").get<Shape>();
+            const auto values = it->at("values").get<std::vector<float>>();
+            POT_CHECK_KIND(Input, shape_numel(shape) == static_cast<int64_t>(values.size()),
+                           "shape ", shape_str(shape), " does not match ", values.size(), " values");
+            stats.set(r, Tensor::from_vector<float>(shape, values));
+        } catch (const std::exception& e) {
+            POT_THROW(Input, file_.string(), ": corrupt statistics cache entry '", r.key(), "' (",
+                      e.what(), "); delete the file to start over");
+        }
     }
     ++hits_;
     return stats;

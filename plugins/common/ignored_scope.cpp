@@ -8,6 +8,16 @@ namespace pot::common {
 
 namespace {
 
+// Node-name patterns are short; a long one is a mistake, and bounds the work to compile it.
+constexpr size_t kMaxPatternChars = 1000;
+
+// A name of a million characters would bury the rest of a message.
+std::string shortened(const std::string& name) {
+    constexpr size_t kShownChars = 200;
+    if (name.size() <= kShownChars) return name;
+    return str_cat(name.substr(0, kShownChars), "... (", name.size(), " characters)");
+}
+
 // POT writes operations as [{"type": "Add"}, ...]; plain strings are accepted too.
 std::vector<std::string> op_types(const Params& params, const std::string& key) {
     std::vector<std::string> out;
@@ -61,15 +71,35 @@ IgnoredScope::IgnoredScope(const Params& params)
       outputs_from_(params.get_strings("outputs_from")),
       blocks_(params.get_strings("blocks")),
       depthwise_(params.get_bool("depthwise", false)) {
-    for (const auto& p : params.get_strings("scope_regex")) {
+    const auto patterns = params.get_strings("scope_regex");
+    for (size_t i = 0; i < patterns.size(); ++i) {
+        const std::string& p = patterns[i];
+        POT_CHECK_KIND(Config, p.size() <= kMaxPatternChars, params.path(), "/scope_regex/", i,
+                       ": regular expression of ", p.size(), " characters; at most ",
+                       kMaxPatternChars, " are allowed");
         try {
             patterns_.emplace_back(p);
-        } catch (const std::regex_error& e) {
-            POT_THROW(Config, params.path(), "/scope_regex: invalid regular expression '", p, "': ",
-                      e.what());
+        } catch (const std::runtime_error& e) {
+            POT_THROW(Config, params.path(), "/scope_regex/", i, ": invalid regular expression '", p,
+                      "': ", e.what());
         }
+        pattern_texts_.push_back(p);
     }
     params.reject_unknown();
+}
+
+bool IgnoredScope::matches_any(const std::string& node_name) const {
+    for (size_t i = 0; i < patterns_.size(); ++i) {
+        try {
+            if (boost::regex_match(node_name, patterns_[i])) return true;
+        } catch (const std::runtime_error& e) {
+            // Boost.Regex bounds the work of one match and throws instead of running away.
+            POT_THROW(Config, path_, "/scope_regex/", i, ": matching '", pattern_texts_[i],
+                      "' against node '", shortened(node_name), "' failed: ", e.what(),
+                      "; simplify the regular expression");
+        }
+    }
+    return false;
 }
 
 std::unordered_set<std::string> IgnoredScope::resolve(const Graph& graph) const {
@@ -77,9 +107,7 @@ std::unordered_set<std::string> IgnoredScope::resolve(const Graph& graph) const 
     for (const Node& node : graph.nodes) {
         const bool by_name = std::find(names_.begin(), names_.end(), node.name) != names_.end();
         const bool by_type = std::find(types_.begin(), types_.end(), node.op_type) != types_.end();
-        const bool by_regex = std::any_of(patterns_.begin(), patterns_.end(), [&](const std::regex& r) {
-            return std::regex_match(node.name, r);
-        });
+        const bool by_regex = matches_any(node.name);
         if (by_name || by_type || by_regex || (depthwise_ && is_depthwise_conv(graph, node)))
             out.insert(node.name);
     }

@@ -1,12 +1,13 @@
 #pragma once
 
-#include <regex>
+#include "pot/graph.hpp"
+#include "pot/params.hpp"
+
+#include <boost/regex.hpp>
+
 #include <string>
 #include <unordered_set>
 #include <vector>
-
-#include "pot/graph.hpp"
-#include "pot/params.hpp"
 
 namespace pot::common {
 
@@ -16,6 +17,7 @@ namespace pot::common {
 ///   "ignored": {
 ///     "scope":       ["node", ...],           // by exact node name
 ///     "scope_regex": ["conv[0-9]+", ...],     // by node name, whole-name regular expression
+///                                             // (Perl syntax, at most 1000 characters)
 ///     "operations":  [{"type": "Add"}, ...],  // by op type (plain strings also accepted)
 ///     "inputs_to":   ["node", ...],           // the node and everything between the inputs and it
 ///     "outputs_from": ["node", ...],          // the node and everything after it
@@ -29,18 +31,23 @@ namespace pot::common {
 class IgnoredScope {
 public:
     IgnoredScope() = default;
-    /// Reads the section and rejects unknown keys and invalid regular expressions; errors name
-    /// the JSON path.
+    /// Reads the section and rejects unknown keys and invalid or overlong regular expressions;
+    /// errors name the JSON path.
     explicit IgnoredScope(const Params& params);
 
     /// Names of the nodes of `graph` left in float. A region that names a node the graph does
-    /// not have is a Config error naming the JSON path and the node.
+    /// not have is a Config error naming the JSON path and the node; so is a pattern whose
+    /// matching against a node name exceeds the regular expression engine's complexity bound.
     std::unordered_set<std::string> resolve(const Graph& graph) const;
 
 private:
+    /// True when a scope_regex pattern matches the whole of `node_name`.
+    bool matches_any(const std::string& node_name) const;
+
     std::string path_;
     std::vector<std::string> names_;
-    std::vector<std::regex> patterns_;
+    std::vector<boost::regex> patterns_;
+    std::vector<std::string> pattern_texts_;
     std::vector<std::string> types_;
     std::vector<std::string> inputs_to_;
     std::vector<std::string> outputs_from_;

@@ -1,5 +1,7 @@
 #include "pot/engine.hpp"
 
+#include "pot/file_io.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <future>
@@ -7,6 +9,7 @@
 #include <numeric>
 #include <random>
 #include <set>
+#include <thread>
 
 namespace pot {
 
@@ -124,8 +127,39 @@ double Engine::evaluate(const DataLoader& data, Metric& metric, const std::vecto
     return metric.value();
 }
 
+int checked_thread_count(int64_t threads, const std::string& where, ErrorKind kind) {
+    const int64_t cpus = std::max<int64_t>(1, std::thread::hardware_concurrency());
+    const int64_t most = std::min<int64_t>(kMaxEngineThreads, kMaxEngineThreadsPerCpu * cpus);
+    if (threads < 0 || threads > most)
+        throw Error(kind, str_cat(where, ": expected 0 (all cores) or a thread count up to ", most,
+                                  " (", kMaxEngineThreadsPerCpu, " per logical CPU, ", cpus,
+                                  " here, and at most ", kMaxEngineThreads, "), got ", threads));
+    return static_cast<int>(threads);
+}
+
+uint64_t checked_benchmark_input_bytes(const Graph& graph, int64_t batch, const std::string& where,
+                                       ErrorKind kind) {
+    if (batch < 1) throw Error(kind, str_cat(where, ": batch must be >= 1, got ", batch));
+    auto too_large = [&](const ValueInfo& in) {
+        return Error(kind, str_cat(where, ": ", batch, " samples of input '", in.name, "' (shape ",
+                                   shape_str(in.shape), ") take more than the ",
+                                   byte_size_str(kMaxBenchmarkInputBytes), " allowed; use a smaller batch"));
+    };
+    uint64_t total = 0;
+    for (const auto& in : graph.inputs) {
+        uint64_t bytes = dtype_size(in.dtype);
+        for (size_t i = 0; i < in.shape.size(); ++i) {
+            const auto d = static_cast<uint64_t>(i == 0 ? batch : std::max<int64_t>(in.shape[i], 1));
+            if (__builtin_mul_overflow(bytes, d, &bytes)) throw too_large(in);
+        }
+        if (__builtin_add_overflow(total, bytes, &total) || total > kMaxBenchmarkInputBytes)
+            throw too_large(in);
+    }
+    return total;
+}
+
 BenchmarkResult Engine::benchmark(const Graph& graph, const BenchmarkOptions& options) {
-    POT_CHECK(options.batch >= 1, "benchmark batch must be >= 1, got ", options.batch);
+    checked_benchmark_input_bytes(graph, options.batch, "benchmark", ErrorKind::Runtime);
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
     std::vector<Tensor> inputs;

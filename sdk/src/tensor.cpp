@@ -32,7 +32,8 @@ int64_t shape_numel(const Shape& shape) {
     int64_t n = 1;
     for (int64_t d : shape) {
         POT_CHECK(d >= 0, "shape ", shape_str(shape), " has an unknown or negative dimension");
-        n *= d;
+        POT_CHECK(!__builtin_mul_overflow(n, d, &n), "shape ", shape_str(shape),
+                  " has more elements than can be counted");
     }
     return n;
 }

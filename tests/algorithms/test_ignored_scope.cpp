@@ -87,4 +87,55 @@ TEST(IgnoredScope, RejectsUnknownKeysAndBadRegex) {
     EXPECT_THROW(IgnoredScope(pot::Params(R"({"scope_regex": ["("]})", "/ignored")), pot::Error);
 }
 
+TEST(IgnoredScope, OverlongRegexIsAConfigErrorNamingItsPath) {
+    const std::string pattern(1001, 'a');
+    try {
+        IgnoredScope(pot::Params(R"({"scope_regex": ["c1", ")" + pattern + R"("]})", "/ignored"));
+        FAIL() << "expected an error";
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Config);
+        EXPECT_NE(std::string(e.what()).find("/ignored/scope_regex/1"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("1000"), std::string::npos) << e.what();
+    }
+    EXPECT_NO_THROW(IgnoredScope(pot::Params(R"({"scope_regex": [")" + std::string(1000, 'a') + R"("]})", "/ignored")));
+}
+
+// x -> one Relu whose name is `name`.
+Graph one_node_named(const std::string& name) {
+    pot::test::GraphBuilder b;
+    b.output(b.node("Relu", {b.input("x", {1, 4})}, {}, name));
+    return b.build();
+}
+
+TEST(IgnoredScope, LongNodeNameIsMatchedWithoutExhaustingTheStack) {
+    // std::regex recursed once per character of the name and overflowed the stack.
+    const std::string name(1 << 20, 'a');
+    const auto set = IgnoredScope(pot::Params(R"({"scope_regex": ["[a-z]+"]})", "/ignored"))
+                         .resolve(one_node_named(name));
+    EXPECT_EQ(set.count(name), 1u);
+    // A capturing group repeated a million times exceeds Boost.Regex's bounded backtracking
+    // memory: an error naming the pattern, not a crash.
+    try {
+        IgnoredScope(pot::Params(R"({"scope_regex": ["(a|b)*"]})", "/ignored")).resolve(one_node_named(name));
+        FAIL() << "expected an error";
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Config);
+        EXPECT_NE(std::string(e.what()).find("(a|b)*"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("1048576 characters"), std::string::npos) << e.what();
+    }
+}
+
+TEST(IgnoredScope, RunawayMatchIsAConfigErrorNamingPatternAndNode) {
+    const std::string name = std::string(64, 'a') + "!";
+    try {
+        IgnoredScope(pot::Params(R"({"scope_regex": ["(a*)*b"]})", "/ignored")).resolve(one_node_named(name));
+        FAIL() << "expected an error";
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Config);
+        EXPECT_NE(std::string(e.what()).find("/ignored/scope_regex/0"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("(a*)*b"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace

@@ -107,4 +107,20 @@ TEST(Config, MissingFileIsAConfigError) {
     }
 }
 
+TEST(Config, HugeResizeOrCropIsRefusedBeforeAnyImageIsRead) {
+    for (const char* size : {"100000", "[16384, 16384]", "[1, 100000]", "4294967297"}) {
+        const auto m = config_error(with("\"resize\": [32, 32]", std::string("\"resize\": ") + size));
+        EXPECT_NE(m.find("/engine/preprocessing/resize"), std::string::npos) << m;
+    }
+    const auto m = config_error(with("\"resize\": [32, 32]", "\"crop\": [100000, 8]"));
+    EXPECT_NE(m.find("/engine/preprocessing/crop"), std::string::npos) << m;
+    EXPECT_NE(m.find("16384"), std::string::npos) << m;
+}
+
+TEST(Config, ThreadCountIsBounded) {
+    const auto m = config_error(with("\"type\": \"simplified\",", "\"type\": \"simplified\", \"threads\": 100000,"));
+    EXPECT_NE(m.find("/engine/threads"), std::string::npos) << m;
+    EXPECT_NE(m.find("100000"), std::string::npos) << m;
+}
+
 }  // namespace

@@ -206,4 +206,77 @@ TEST_F(Dataset, TruncatedIdxIsAnInputError) {
     }
 }
 
+TEST_F(Dataset, SymbolicLinkLoopInTheDataFolderIsNamed) {
+    write_color_image("a.png");
+    fs::create_symlink(dir_ / "loop.png", dir_ / "loop.png");
+    try {
+        pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {1, 3, 2, 3}});
+        FAIL() << "expected an error";
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Input);
+        EXPECT_NE(std::string(e.what()).find((dir_ / "loop.png").string()), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(Dataset, ImageDeclaringAHugeSizeIsRefusedBeforeDecoding) {
+    // A PNG signature and IHDR chunk declaring 100000 x 100000 pixels: 30 GB once decoded.
+    std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\x01\x86\xa0\0\x01\x86\xa0\x08\x02\0\0\0", 29);
+    write_text("huge.png", png + std::string(16, '\0'));
+    auto data = pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {1, 3, 2, 3}});
+    try {
+        data->get(0);
+        FAIL() << "expected an error";
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Input);
+        EXPECT_NE(std::string(e.what()).find("huge.png"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("100000x100000"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(Dataset, ModelInputLargerThanAnyImageIsRefused) {
+    write_color_image("a.png");
+    try {
+        pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {1, 3, 100000, 100000}});
+        FAIL() << "expected an error";
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("'x'"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(Dataset, IdxHeaderWhoseSizeOverflowsIsRefused) {
+    {
+        // 2^16 images of 2^24 x 2^24 pixels: 2^64 bytes, which wrapped to 0 in 64-bit arithmetic.
+        std::ofstream images(dir_ / "images-idx3-ubyte", std::ios::binary);
+        write_be32(images, 2051);
+        write_be32(images, 1u << 16);
+        write_be32(images, 1u << 24);
+        write_be32(images, 1u << 24);
+    }
+    try {
+        pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {-1, 1, 28, 28}});
+        FAIL() << "expected an error";
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Input);
+        EXPECT_NE(std::string(e.what()).find("images-idx3-ubyte"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("16777216x16777216"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(Dataset, IdxImageCountBeyondTheFileIsRefused) {
+    {
+        std::ofstream images(dir_ / "images-idx3-ubyte", std::ios::binary);
+        write_be32(images, 2051);
+        write_be32(images, 0xffffffffu);
+        write_be32(images, 16384);
+        write_be32(images, 4096);
+        images.write(std::string(100, '\0').data(), 100);
+    }
+    try {
+        pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {-1, 1, 28, 28}});
+        FAIL() << "expected an error";
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace

@@ -1,7 +1,6 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <optional>
 #include <set>
@@ -12,6 +11,7 @@
 #include "onnx_validation.hpp"
 #include "pot/core/model_io.hpp"
 #include "pot/error.hpp"
+#include "pot/file_io.hpp"
 
 namespace pot::core {
 
@@ -241,18 +241,8 @@ Graph graph_from_proto(const onnx::ModelProto& model) {
 }
 
 std::string read_file_bytes(const std::filesystem::path& file) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(file, ec);
-    POT_CHECK_KIND(Input, std::filesystem::exists(status), "ONNX model '", file.string(),
-                   "': no such file");
-    POT_CHECK_KIND(Input, std::filesystem::is_regular_file(status), "ONNX model '", file.string(),
-                   "': not a regular file");
-    std::ifstream in(file, std::ios::binary);
-    POT_CHECK_KIND(Input, in.good(), "ONNX model '", file.string(), "': cannot open for reading");
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    POT_CHECK_KIND(Input, !in.bad(), "ONNX model '", file.string(), "': read error");
-    return bytes.str();
+    // Protobuf parses at most 2 GiB; larger models keep weights in external data.
+    return read_file_bounded(file, static_cast<uint64_t>(std::numeric_limits<int>::max()), "ONNX model");
 }
 }  // namespace
 

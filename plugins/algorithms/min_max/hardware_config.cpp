@@ -1,15 +1,20 @@
 #include "hardware_config.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 // Needed to find the data files installed beside this plugin library.
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include "pot/file_io.hpp"
+#include "pot/json_parse.hpp"
 #include "pot/params.hpp"
 
 namespace pot::min_max {
+
+namespace {
+// The bundled configs are a few KiB.
+constexpr uint64_t kMaxHardwareConfigBytes = 16 << 20;
+}  // namespace
 
 const OpRule* HardwareConfig::rule_for(const std::string& op_type) const {
     for (const auto& r : rules)
@@ -18,12 +23,11 @@ const OpRule* HardwareConfig::rule_for(const std::string& op_type) const {
 }
 
 HardwareConfig read_hardware_config(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    POT_CHECK_KIND(Config, in.good(), "cannot read hardware config '", file.string(), "'");
-    std::ostringstream text;
-    text << in.rdbuf();
+    const std::string text = read_file_bounded(file, kMaxHardwareConfigBytes, "hardware config",
+                                               ErrorKind::Config);
+    auto json = parse_json(text, str_cat("hardware config '", file.string(), "'"), ErrorKind::Config);
     try {
-        const Params root(text.str(), "");
+        const Params root(std::move(json), "");
         root.accept("//");
         HardwareConfig config;
         config.target_device = root.get_string("target_device", "");

@@ -22,17 +22,16 @@ struct CpuEngine::State {
 CpuEngine::CpuEngine() : state_(std::make_unique<State>()) {}
 
 CpuEngine::CpuEngine(const Params& params) : CpuEngine() {
-    const int64_t threads = params.get_int("threads", 0);
-    POT_CHECK_KIND(Config, threads >= 0, params.path(), "/threads: expected >= 0, got ", threads);
+    const int threads = checked_thread_count(params.get_int("threads", 0), params.path() + "/threads");
     params.reject_unknown();
-    set_options(EngineOptions{static_cast<int>(threads)});
+    set_options(EngineOptions{threads});
 }
 
 CpuEngine::~CpuEngine() = default;
 
 void CpuEngine::set_options(const EngineOptions& options) {
-    POT_CHECK_KIND(Config, options.threads >= 0, "cpu engine: threads must be >= 0, got ",
-                   options.threads);
+    // Bounded: libgomp crashes when asked for a team of many thousands of threads.
+    checked_thread_count(options.threads, "cpu engine: threads");
     options_ = options;
 }
 

@@ -14,10 +14,7 @@ namespace pot::reference {
 ReferenceEngine::ReferenceEngine() = default;
 
 ReferenceEngine::ReferenceEngine(const Params& params) {
-    const int64_t threads = params.get_int("threads", 0);
-    POT_CHECK_KIND(Config, threads >= 0 && threads <= 4096, params.path(),
-                   "/threads: expected 0 (all cores) or a positive thread count, got ", threads);
-    options_.threads = static_cast<int>(threads);
+    options_.threads = checked_thread_count(params.get_int("threads", 0), params.path() + "/threads");
     params.reject_unknown();
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "pot/data.hpp"
+#include "pot/error.hpp"
 #include "pot/graph.hpp"
 #include "pot/statistics.hpp"
 #include "pot/tensor.hpp"
@@ -46,8 +47,30 @@ struct BenchmarkResult {
 
 /// Options common to every engine.
 struct EngineOptions {
-    int threads = 0;  ///< 0: all cores
+    int threads = 0;  ///< 0: all cores; see checked_thread_count
 };
+
+/// Most threads an engine runs, whatever the machine.
+constexpr int kMaxEngineThreads = 1024;
+/// Threads per logical CPU beyond which more threads only contend for the cores.
+constexpr int kMaxEngineThreadsPerCpu = 8;
+
+/// `threads` as an EngineOptions::threads value: 0 (all cores) up to the smaller of
+/// kMaxEngineThreads and kMaxEngineThreadsPerCpu per logical CPU of this machine. Anything else
+/// throws pot::Error(`kind`) naming `where` (a JSON path or a command-line option) and the bound.
+/// @since ABI 1.0
+POT_SDK_VISIBLE int checked_thread_count(int64_t threads, const std::string& where,
+                                         ErrorKind kind = ErrorKind::Config);
+
+/// Most bytes of inputs benchmark() allocates for one batch.
+constexpr uint64_t kMaxBenchmarkInputBytes = uint64_t{1} << 30;
+
+/// Bytes of the inputs benchmark() creates for `batch` samples of `graph` (dynamic dims as 1).
+/// Throws pot::Error(`kind`) naming `where` when `batch` < 1 or the bytes exceed
+/// kMaxBenchmarkInputBytes; checked without overflow, before anything is allocated.
+/// @since ABI 1.0
+POT_SDK_VISIBLE uint64_t checked_benchmark_input_bytes(const Graph& graph, int64_t batch,
+                                                       const std::string& where, ErrorKind kind);
 
 /// Runs a Graph. Plugins implement set_model() and infer(); the data loops (collect,
 /// evaluate, benchmark) have default implementations that an engine may override.
@@ -55,7 +78,11 @@ class POT_SDK_VISIBLE Engine {
 public:
     virtual ~Engine() = default;
     virtual std::string name() const = 0;
-    virtual void set_options(const EngineOptions& options) { options_ = options; }
+    /// Throws pot::Error(Config) when options.threads fails checked_thread_count.
+    virtual void set_options(const EngineOptions& options) {
+        checked_thread_count(options.threads, "engine threads");
+        options_ = options;
+    }
     const EngineOptions& options() const { return options_; }
 
     /// Prepares `graph` for execution. The engine copies what it needs; `graph` may change or die

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pot/error.hpp"
+#include "pot/json_parse.hpp"
 #include "pot/text.hpp"
 
 namespace pot {
@@ -20,14 +21,11 @@ namespace pot {
 class Params {
 public:
     /// Parses `json_text`; `path` is where the object sits in the config (e.g.
-    /// "/compression/algorithms/0/params"), used in messages.
+    /// "/compression/algorithms/0/params"), used in messages. Nesting deeper than kJsonMaxDepth
+    /// is a Config error.
     explicit Params(const std::string& json_text, std::string path = "params")
         : path_(std::move(path)) {
-        try {
-            json_ = nlohmann::json::parse(json_text, nullptr, true, /*ignore_comments=*/true);
-        } catch (const nlohmann::json::exception& e) {
-            POT_THROW(Config, path_, ": invalid JSON: ", e.what());
-        }
+        json_ = parse_json(json_text, path_, ErrorKind::Config);
         if (json_.is_null()) json_ = nlohmann::json::object();
         POT_CHECK_KIND(Config, json_.is_object(), path_, ": expected a JSON object, got ",
                        json_.type_name());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -9,11 +10,16 @@
 
 namespace pot::core {
 
+/// Longest side, in pixels, of any image: decoded, resized, cropped or a model input.
+constexpr int kMaxImageSide = 16384;
+/// Most pixels of any image (8192 x 8192): bounds the memory one sample takes.
+constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
+
 /// Image preprocessing, applied in this order: color conversion, resize, center crop,
 /// (x - mean) / scale per channel, layout.
 struct Preprocessing {
-    std::optional<std::pair<int, int>> resize;  ///< height, width
-    std::optional<std::pair<int, int>> crop;    ///< center crop height, width
+    std::optional<std::pair<int, int>> resize;  ///< height, width (within kMaxImageSide/Pixels)
+    std::optional<std::pair<int, int>> crop;    ///< center crop height, width (same bounds)
     std::string layout = "NCHW";                ///< or "NHWC"
     std::string color = "";                     ///< "RGB", "BGR" or "GRAY"; "" = from the model
     std::vector<float> mean;                    ///< one value, or one per channel
@@ -31,7 +37,7 @@ struct EngineConfig {
     std::filesystem::path data_source;
     std::optional<std::filesystem::path> annotation;
     Preprocessing preprocessing;
-    int threads = 0;
+    int threads = 0;  ///< 0: all cores; bounded by checked_thread_count
     std::string params_json = "{}";  ///< engine-specific parameters
     /// Data for -e when it differs from the calibration data (same preprocessing).
     std::optional<std::filesystem::path> evaluation_data_source;
@@ -71,7 +77,8 @@ struct Config {
 
 /// Reads and validates a config file; relative paths are resolved against the file's folder.
 /// Comments are allowed. Every problem is a pot::Error(Config) naming the file and JSON path, and
-/// an unknown key suggests the nearest known one.
+/// an unknown key suggests the nearest known one. The file must be a regular file of at most
+/// 16 MiB, nested at most kJsonMaxDepth deep.
 Config load_config(const std::filesystem::path& file);
 /// Same, from text; `base_dir` resolves relative paths and `origin` names the source in messages.
 Config parse_config(const std::string& text, const std::filesystem::path& base_dir,

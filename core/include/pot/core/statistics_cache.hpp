@@ -21,7 +21,8 @@ std::string graph_fingerprint(const Graph& graph);
 /// data set gives a new key, so its statistics are collected again.
 class StatisticsCache {
 public:
-    /// Opens `file`; a missing file is an empty cache, a corrupt one is an Input error.
+    /// Opens `file`; a missing file is an empty cache. A corrupt one, one that is not a regular
+    /// file (a FIFO, a device), is over 1 GiB or nests deeper than kJsonMaxDepth is an Input error.
     explicit StatisticsCache(std::filesystem::path file);
 
     /// The key for statistics of `graph` over `samples` of the data identified by `data_identity`.
