@@ -23,6 +23,14 @@ std::string lower(std::string s) {
     return s;
 }
 
+std::string read_file(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    POT_CHECK_KIND(Input, in.good(), "cannot read '", file.string(), "'");
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+}
+
 std::vector<fs::path> list_files(const fs::path& dir, const std::set<std::string>& extensions) {
     std::vector<fs::path> files;
     std::error_code ec;
@@ -158,17 +166,24 @@ Sample image_sample(size_t index, cv::Mat img, const Preprocessing& pre, const I
     return s;
 }
 
+// The color images are decoded in: the configured one, else what the input's channels ask for.
+std::string checked_color(const Preprocessing& pre, const InputGeometry& g,
+                          const ValueInfo& input) {
+    const std::string color = pre.color.empty() ? (g.channels == 1 ? "GRAY" : "RGB") : pre.color;
+    const int64_t want = color == "GRAY" ? 1 : 3;
+    POT_CHECK_KIND(Config, g.channels < 0 || g.channels == want, "/engine/preprocessing/color: '",
+                   color, "' gives ", want, " channels but model input '", input.name, "' has ",
+                   g.channels);
+    return color;
+}
+
 class ImageFolder final : public DataLoader {
 public:
     ImageFolder(fs::path dir, std::vector<fs::path> files, Preprocessing pre, ValueInfo input,
                 std::vector<std::optional<int64_t>> labels)
         : dir_(std::move(dir)), files_(std::move(files)), pre_(std::move(pre)), input_(std::move(input)),
           labels_(std::move(labels)), geometry_(geometry_of(input_, pre_.layout)) {
-        if (pre_.color.empty()) pre_.color = geometry_.channels == 1 ? "GRAY" : "RGB";
-        const int64_t want = pre_.color == "GRAY" ? 1 : 3;
-        POT_CHECK_KIND(Config, geometry_.channels < 0 || geometry_.channels == want,
-                       "/engine/preprocessing/color: '", pre_.color, "' gives ", want,
-                       " channels but model input '", input_.name, "' has ", geometry_.channels);
+        pre_.color = checked_color(pre_, geometry_, input_);
     }
     size_t size() const override { return files_.size(); }
     std::string describe() const override {
@@ -177,11 +192,10 @@ public:
     std::string identity() const override { return files_identity(files_) + preprocessing_identity(pre_); }
     Sample get(size_t index) const override {
         const fs::path& file = files_.at(index);
-        const bool gray = pre_.color == "GRAY";
-        cv::Mat img = cv::imread(file.string(), gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
-        POT_CHECK_KIND(Input, !img.empty(), file.string(), ": not a readable image");
-        if (pre_.color == "RGB") cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
-        return image_sample(index, std::move(img), pre_, geometry_, input_, file.string(), labels_[index]);
+        Sample s = decode_image_sample(read_file(file), pre_, input_, file.string());
+        s.index = index;
+        s.label = labels_[index];
+        return s;
     }
 
 private:
@@ -237,20 +251,13 @@ uint32_t read_be32(const std::string& bytes, size_t at) {
            static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 3]));
 }
 
-std::string read_file(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    POT_CHECK_KIND(Input, in.good(), "cannot read '", file.string(), "'");
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    return bytes.str();
-}
-
 class IdxImages final : public DataLoader {
 public:
-    IdxImages(fs::path file, const Preprocessing& pre, ValueInfo input,
-              const std::optional<fs::path>& labels_file)
-        : file_(std::move(file)), pre_(pre), input_(std::move(input)) {
-        bytes_ = read_file(file_);
+    // `origin` and `labels_origin` name the images and the labels in messages.
+    IdxImages(std::string bytes, const std::string& origin,
+              const std::optional<std::string>& labels, const std::string& labels_origin,
+              const Preprocessing& pre, ValueInfo input)
+        : file_(origin), pre_(pre), input_(std::move(input)), bytes_(std::move(bytes)) {
         POT_CHECK_KIND(Input, bytes_.size() >= 16 && read_be32(bytes_, 0) == 2051, file_.string(),
                        ": not an idx3-ubyte image file (magic 2051 expected)");
         count_ = read_be32(bytes_, 4);
@@ -259,14 +266,13 @@ public:
         POT_CHECK_KIND(Input, rows_ > 0 && cols_ > 0 && bytes_.size() - 16 >= uint64_t{count_} * rows_ * cols_,
                        file_.string(), ": truncated: header says ", count_, " images of ", rows_, "x", cols_);
         POT_CHECK_KIND(Input, count_ > 0, file_.string(), ": holds no images");
-        if (labels_file) {
-            const auto labels = read_file(*labels_file);
-            POT_CHECK_KIND(Input, labels.size() >= 8 && read_be32(labels, 0) == 2049, labels_file->string(),
-                           ": not an idx1-ubyte label file (magic 2049 expected)");
-            POT_CHECK_KIND(Input, read_be32(labels, 4) == count_ && labels.size() - 8 >= count_,
-                           labels_file->string(), ": has ", read_be32(labels, 4), " labels for ", count_,
+        if (labels) {
+            POT_CHECK_KIND(Input, labels->size() >= 8 && read_be32(*labels, 0) == 2049,
+                           labels_origin, ": not an idx1-ubyte label file (magic 2049 expected)");
+            POT_CHECK_KIND(Input, read_be32(*labels, 4) == count_ && labels->size() - 8 >= count_,
+                           labels_origin, ": has ", read_be32(*labels, 4), " labels for ", count_,
                            " images in ", file_.string());
-            labels_.assign(labels.begin() + 8, labels.begin() + 8 + count_);
+            labels_.assign(labels->begin() + 8, labels->begin() + 8 + count_);
         }
         geometry_ = geometry_of(input_, pre_.layout);
         POT_CHECK_KIND(Input, geometry_.channels < 0 || geometry_.channels == 1, "model input '",
@@ -302,8 +308,15 @@ bool is_idx_images(const fs::path& p) {
 }  // namespace
 
 std::map<std::string, int64_t> read_labels(const fs::path& file) {
-    std::ifstream in(file);
+    std::ifstream in(file, std::ios::binary);
     POT_CHECK_KIND(Input, in.good(), "cannot read annotation file '", file.string(), "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_labels(text.str(), file.string());
+}
+
+std::map<std::string, int64_t> parse_labels(const std::string& text, const std::string& origin) {
+    std::istringstream in(text);
     std::map<std::string, int64_t> labels;
     std::string line;
     for (size_t number = 1; std::getline(in, line); ++number) {
@@ -311,17 +324,18 @@ std::map<std::string, int64_t> read_labels(const fs::path& file) {
         std::istringstream fields(line);
         std::string name, label, extra;
         if (!(fields >> name)) continue;
-        POT_CHECK_KIND(Input, static_cast<bool>(fields >> label) && !(fields >> extra), file.string(), ":",
+        POT_CHECK_KIND(Input, static_cast<bool>(fields >> label) && !(fields >> extra), origin, ":",
                        number, ": expected '<file name> <class index>'");
         try {
             size_t used = 0;
             labels[name] = std::stoll(label, &used);
-            POT_CHECK_KIND(Input, used == label.size(), file.string(), ":", number, ": bad class index '", label, "'");
+            POT_CHECK_KIND(Input, used == label.size(), origin, ":", number, ": bad class index '",
+                           label, "'");
         } catch (const std::logic_error&) {
-            POT_THROW(Input, file.string(), ":", number, ": bad class index '", label, "'");
+            POT_THROW(Input, origin, ":", number, ": bad class index '", label, "'");
         }
     }
-    POT_CHECK_KIND(Input, !labels.empty(), "annotation file '", file.string(), "' has no labels");
+    POT_CHECK_KIND(Input, !labels.empty(), "annotation file '", origin, "' has no labels");
     return labels;
 }
 
@@ -353,7 +367,35 @@ std::unique_ptr<DataLoader> open_idx(const fs::path& images, const Preprocessing
         const auto candidate = images.parent_path() / name;
         if (candidate != images && fs::exists(candidate)) label_file = candidate;
     }
-    return std::make_unique<IdxImages>(images, pre, input, label_file);
+    std::string image_bytes = read_file(images);
+    std::optional<std::string> label_bytes;
+    if (label_file) label_bytes = read_file(*label_file);
+    return parse_idx(std::move(image_bytes), images.string(), label_bytes,
+                     label_file ? label_file->string() : std::string(), pre, input);
+}
+
+std::unique_ptr<DataLoader> parse_idx(std::string images, const std::string& origin,
+                                      const std::optional<std::string>& labels,
+                                      const std::string& labels_origin, const Preprocessing& pre,
+                                      const ValueInfo& input) {
+    return std::make_unique<IdxImages>(std::move(images), origin, labels, labels_origin, pre,
+                                       input);
+}
+
+Sample decode_image_sample(const std::string& bytes, const Preprocessing& pre,
+                           const ValueInfo& input, const std::string& origin) {
+    const InputGeometry geometry = geometry_of(input, pre.layout);
+    const std::string color = checked_color(pre, geometry, input);
+    const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1,
+                          const_cast<char*>(bytes.data()));
+    cv::Mat img;
+    if (!bytes.empty())
+        img = cv::imdecode(encoded, color == "GRAY" ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+    POT_CHECK_KIND(Input, !img.empty(), origin, ": not a readable image");
+    if (color == "RGB") cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+    Preprocessing resolved = pre;
+    resolved.color = color;
+    return image_sample(0, std::move(img), resolved, geometry, input, origin, std::nullopt);
 }
 
 std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input) {
