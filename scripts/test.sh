@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds, and runs the whole suite twice: once optimized with
-# warnings as errors, once under AddressSanitizer + UndefinedBehaviorSanitizer.
+# warnings as errors, once under AddressSanitizer + UndefinedBehaviorSanitizer. Then runs every
+# fuzz target for a short while.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,12 @@ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_
 cmake --build build-sanitize -j"$jobs"
 # Leak checking is off: the OpenMP runtime oneDNN uses keeps per-thread allocations for the life
 # of the process, which LeakSanitizer reports at exit. Memory errors and UB still abort.
+# The bad-input corpus runs in the optimized build only: a thousand sanitized pot-host runs would
+# add minutes, and the fuzz targets below already read the same formats under the sanitizers.
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-sanitize --output-on-failure -j"$jobs"
+    ctest --test-dir build-sanitize --output-on-failure -j"$jobs" -E '^bad_inputs$'
+
+# Each fuzz target for 20 s from its seeds and what earlier runs on this machine found: a smoke test
+# that they build and run clean. For an hour each: scripts/fuzz.sh 3600.
+bash scripts/fuzz.sh 20

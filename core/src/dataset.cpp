@@ -188,17 +188,24 @@ Sample image_sample(size_t index, cv::Mat img, const Preprocessing& pre, const I
     return s;
 }
 
+// The color images are decoded in: the configured one, else what the input's channels ask for.
+std::string checked_color(const Preprocessing& pre, const InputGeometry& g,
+                          const ValueInfo& input) {
+    const std::string color = pre.color.empty() ? (g.channels == 1 ? "GRAY" : "RGB") : pre.color;
+    const int64_t want = color == "GRAY" ? 1 : 3;
+    POT_CHECK_KIND(Config, g.channels < 0 || g.channels == want, "/engine/preprocessing/color: '",
+                   color, "' gives ", want, " channels but model input '", input.name, "' has ",
+                   g.channels);
+    return color;
+}
+
 class ImageFolder final : public DataLoader {
 public:
     ImageFolder(fs::path dir, std::vector<fs::path> files, Preprocessing pre, ValueInfo input,
                 std::vector<std::optional<int64_t>> labels)
         : dir_(std::move(dir)), files_(std::move(files)), pre_(std::move(pre)), input_(std::move(input)),
           labels_(std::move(labels)), geometry_(geometry_of(input_, pre_.layout)) {
-        if (pre_.color.empty()) pre_.color = geometry_.channels == 1 ? "GRAY" : "RGB";
-        const int64_t want = pre_.color == "GRAY" ? 1 : 3;
-        POT_CHECK_KIND(Config, geometry_.channels < 0 || geometry_.channels == want,
-                       "/engine/preprocessing/color: '", pre_.color, "' gives ", want,
-                       " channels but model input '", input_.name, "' has ", geometry_.channels);
+        pre_.color = checked_color(pre_, geometry_, input_);
     }
     size_t size() const override { return files_.size(); }
     std::string describe() const override {
@@ -273,10 +280,11 @@ uint32_t read_be32(const std::string& bytes, size_t at) {
 
 class IdxImages final : public DataLoader {
 public:
-    IdxImages(fs::path file, const Preprocessing& pre, ValueInfo input,
-              const std::optional<fs::path>& labels_file)
-        : file_(std::move(file)), pre_(pre), input_(std::move(input)) {
-        bytes_ = read_file_bounded(file_, kMaxIdxFileBytes, "idx image file");
+    // `origin` and `labels_origin` name the images and the labels in messages.
+    IdxImages(std::string bytes, const std::string& origin,
+              const std::optional<std::string>& labels, const std::string& labels_origin,
+              const Preprocessing& pre, ValueInfo input)
+        : file_(origin), pre_(pre), input_(std::move(input)), bytes_(std::move(bytes)) {
         POT_CHECK_KIND(Input, bytes_.size() >= 16 && read_be32(bytes_, 0) == 2051, file_.string(),
                        ": not an idx3-ubyte image file (magic 2051 expected)");
         count_ = read_be32(bytes_, 4);
@@ -291,14 +299,13 @@ public:
                        ": truncated: header says ", count_, " images of ", rows_, "x", cols_, " but the file holds ",
                        bytes_.size() - 16, " bytes of pixels");
         POT_CHECK_KIND(Input, count_ > 0, file_.string(), ": holds no images");
-        if (labels_file) {
-            const auto labels = read_file_bounded(*labels_file, kMaxIdxFileBytes, "idx label file");
-            POT_CHECK_KIND(Input, labels.size() >= 8 && read_be32(labels, 0) == 2049, labels_file->string(),
-                           ": not an idx1-ubyte label file (magic 2049 expected)");
-            POT_CHECK_KIND(Input, read_be32(labels, 4) == count_ && labels.size() - 8 >= count_,
-                           labels_file->string(), ": has ", read_be32(labels, 4), " labels for ", count_,
+        if (labels) {
+            POT_CHECK_KIND(Input, labels->size() >= 8 && read_be32(*labels, 0) == 2049,
+                           labels_origin, ": not an idx1-ubyte label file (magic 2049 expected)");
+            POT_CHECK_KIND(Input, read_be32(*labels, 4) == count_ && labels->size() - 8 >= count_,
+                           labels_origin, ": has ", read_be32(*labels, 4), " labels for ", count_,
                            " images in ", file_.string());
-            labels_.assign(labels.begin() + 8, labels.begin() + 8 + count_);
+            labels_.assign(labels->begin() + 8, labels->begin() + 8 + count_);
         }
         geometry_ = geometry_of(input_, pre_.layout);
         POT_CHECK_KIND(Input, geometry_.channels < 0 || geometry_.channels == 1, "model input '",
@@ -334,7 +341,11 @@ bool is_idx_images(const fs::path& p) {
 }  // namespace
 
 std::map<std::string, int64_t> read_labels(const fs::path& file) {
-    std::istringstream in(read_file_bounded(file, kMaxAnnotationBytes, "annotation file"));
+    return parse_labels(read_file_bounded(file, kMaxAnnotationBytes, "annotation file"), file.string());
+}
+
+std::map<std::string, int64_t> parse_labels(const std::string& text, const std::string& origin) {
+    std::istringstream in(text);
     std::map<std::string, int64_t> labels;
     std::string line;
     for (size_t number = 1; std::getline(in, line); ++number) {
@@ -342,17 +353,18 @@ std::map<std::string, int64_t> read_labels(const fs::path& file) {
         std::istringstream fields(line);
         std::string name, label, extra;
         if (!(fields >> name)) continue;
-        POT_CHECK_KIND(Input, static_cast<bool>(fields >> label) && !(fields >> extra), file.string(), ":",
+        POT_CHECK_KIND(Input, static_cast<bool>(fields >> label) && !(fields >> extra), origin, ":",
                        number, ": expected '<file name> <class index>'");
         try {
             size_t used = 0;
             labels[name] = std::stoll(label, &used);
-            POT_CHECK_KIND(Input, used == label.size(), file.string(), ":", number, ": bad class index '", label, "'");
+            POT_CHECK_KIND(Input, used == label.size(), origin, ":", number, ": bad class index '",
+                           label, "'");
         } catch (const std::logic_error&) {
-            POT_THROW(Input, file.string(), ":", number, ": bad class index '", label, "'");
+            POT_THROW(Input, origin, ":", number, ": bad class index '", label, "'");
         }
     }
-    POT_CHECK_KIND(Input, !labels.empty(), "annotation file '", file.string(), "' has no labels");
+    POT_CHECK_KIND(Input, !labels.empty(), "annotation file '", origin, "' has no labels");
     return labels;
 }
 
@@ -386,7 +398,36 @@ std::unique_ptr<DataLoader> open_idx(const fs::path& images, const Preprocessing
         std::error_code ec;
         if (candidate != images && fs::exists(fs::symlink_status(candidate, ec))) label_file = candidate;
     }
-    return std::make_unique<IdxImages>(images, pre, input, label_file);
+    std::string image_bytes = read_file_bounded(images, kMaxIdxFileBytes, "idx image file");
+    std::optional<std::string> label_bytes;
+    if (label_file) label_bytes = read_file_bounded(*label_file, kMaxIdxFileBytes, "idx label file");
+    return parse_idx(std::move(image_bytes), images.string(), label_bytes,
+                     label_file ? label_file->string() : std::string(), pre, input);
+}
+
+std::unique_ptr<DataLoader> parse_idx(std::string images, const std::string& origin,
+                                      const std::optional<std::string>& labels,
+                                      const std::string& labels_origin, const Preprocessing& pre,
+                                      const ValueInfo& input) {
+    return std::make_unique<IdxImages>(std::move(images), origin, labels, labels_origin, pre,
+                                       input);
+}
+
+Sample decode_image_sample(const std::string& bytes, const Preprocessing& pre,
+                           const ValueInfo& input, const std::string& origin) {
+    const InputGeometry geometry = geometry_of(input, pre.layout);
+    const std::string color = checked_color(pre, geometry, input);
+    cv::Mat img = decode_image_bytes(bytes, color == "GRAY", origin);
+    if (color == "RGB") {
+        try {
+            cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+        } catch (const cv::Exception& e) {
+            POT_THROW(Input, origin, ": OpenCV failed to convert the image to RGB: ", e.what());
+        }
+    }
+    Preprocessing resolved = pre;
+    resolved.color = color;
+    return image_sample(0, std::move(img), resolved, geometry, input, origin, std::nullopt);
 }
 
 std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input) {

@@ -105,24 +105,29 @@ bool image_size_allowed(int64_t height, int64_t width) {
     return height <= kMaxImageSide && width <= kMaxImageSide && height * width <= kMaxImagePixels;
 }
 
-cv::Mat decode_image(const std::filesystem::path& file, bool gray) {
-    const std::string bytes = read_file_bounded(file, kMaxImageFileBytes, "image");
+cv::Mat decode_image_bytes(std::string_view bytes, bool gray, const std::string& origin) {
     const auto size = probe_image_size(bytes);
-    POT_CHECK_KIND(Input, size.has_value(), file.string(),
+    POT_CHECK_KIND(Input, size.has_value(), origin,
                    ": not a readable image (no PNG, JPEG, BMP or TIFF header)");
-    POT_CHECK_KIND(Input, image_size_allowed(size->height, size->width), file.string(), ": image of ",
+    POT_CHECK_KIND(Input, image_size_allowed(size->height, size->width), origin, ": image of ",
                    size->width, "x", size->height, " pixels; at most ", kMaxImageSide,
                    " pixels a side and ", kMaxImagePixels, " pixels in all are read");
+    POT_CHECK_KIND(Input, bytes.size() <= kMaxImageFileBytes, origin, ": ", bytes.size(),
+                   " bytes; images of at most ", kMaxImageFileBytes, " bytes are read");
     cv::Mat img;
     try {
         const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1,
                               const_cast<char*>(bytes.data()));
         img = cv::imdecode(encoded, gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
     } catch (const cv::Exception& e) {
-        POT_THROW(Input, file.string(), ": OpenCV failed to decode the image: ", e.what());
+        POT_THROW(Input, origin, ": OpenCV failed to decode the image: ", e.what());
     }
-    POT_CHECK_KIND(Input, !img.empty(), file.string(), ": not a readable image");
+    POT_CHECK_KIND(Input, !img.empty(), origin, ": not a readable image");
     return img;
+}
+
+cv::Mat decode_image(const std::filesystem::path& file, bool gray) {
+    return decode_image_bytes(read_file_bounded(file, kMaxImageFileBytes, "image"), gray, file.string());
 }
 
 }  // namespace pot::core

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <opencv2/core.hpp>
@@ -27,5 +28,8 @@ bool image_size_allowed(int64_t height, int64_t width);
 /// 256 MiB whose header declares a size image_size_allowed accepts: checked before the decoder
 /// allocates. Throws pot::Error(Input) naming the file otherwise, or when OpenCV fails.
 cv::Mat decode_image(const std::filesystem::path& file, bool gray);
+
+/// decode_image() for encoded bytes held in memory; `origin` names them in messages.
+cv::Mat decode_image_bytes(std::string_view bytes, bool gray, const std::string& origin);
 
 }  // namespace pot::core

@@ -279,4 +279,80 @@ TEST_F(Dataset, IdxImageCountBeyondTheFileIsRefused) {
     }
 }
 
+// Readers of bytes held in memory, the entry points the fuzz targets drive.
+
+std::string idx_bytes(uint32_t magic, std::vector<uint32_t> header, const std::string& payload) {
+    std::string out;
+    header.insert(header.begin(), magic);
+    for (uint32_t v : header)
+        for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
+    return out + payload;
+}
+
+TEST(DatasetBytes, ParseIdxReadsImagesAndLabelsFromMemory) {
+    const auto images = idx_bytes(2051, {2, 1, 2}, std::string("\x00\x0a\x14\x1e", 4));
+    const auto labels = idx_bytes(2049, {2}, std::string("\x05\x06", 2));
+    pot::core::Preprocessing pre;
+    const auto data = pot::core::parse_idx(images, "mem-idx3", labels, "mem-idx1", pre,
+                                           ValueInfo{"x", pot::DType::F32, {1, 1, 1, 2}});
+    ASSERT_EQ(data->size(), 2u);
+    const auto s = data->get(1);
+    EXPECT_EQ(s.label, 6);
+    EXPECT_EQ(s.inputs.at(0).to_floats(), (std::vector<float>{20, 30}));
+}
+
+TEST(DatasetBytes, ParseIdxNamesTheOriginOfABadLabelFile) {
+    const auto images = idx_bytes(2051, {1, 1, 1}, std::string(1, '\x07'));
+    const auto labels = idx_bytes(2049, {3}, std::string(3, '\x00'));
+    try {
+        pot::core::parse_idx(images, "mem-idx3", labels, "mem-idx1", {},
+                             ValueInfo{"x", pot::DType::F32, {1, 1, 1, 1}});
+        FAIL();
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Input);
+        EXPECT_NE(std::string(e.what()).find("mem-idx1"), std::string::npos) << e.what();
+    }
+}
+
+TEST(DatasetBytes, DecodeImageSampleGivesWhatTheImageFolderGives) {
+    cv::Mat img(2, 3, CV_8UC3);
+    for (int y = 0; y < 2; ++y)
+        for (int x = 0; x < 3; ++x) img.at<cv::Vec3b>(y, x) = cv::Vec3b(10 * y + x, 100, 200);
+    std::vector<uint8_t> png;
+    ASSERT_TRUE(cv::imencode(".png", img, png));
+    pot::core::Preprocessing pre;
+    pre.mean = {1, 2, 3};
+    pre.scale = {2};
+    const ValueInfo input{"x", pot::DType::F32, {1, 3, 2, 3}};
+    const auto s = pot::core::decode_image_sample(std::string(png.begin(), png.end()), pre, input,
+                                                  "mem.png");
+    const auto& t = s.inputs.at(0);
+    ASSERT_EQ(t.shape(), (pot::Shape{1, 3, 2, 3}));
+    // RGB, from the model's 3 channels: the values of ImageFolderAppliesColorMeanScaleAndLayout.
+    EXPECT_FLOAT_EQ(t.data<float>()[0], 99.5f);
+    EXPECT_FLOAT_EQ(t.data<float>()[17], 4.5f);
+}
+
+TEST(DatasetBytes, DecodeImageSampleNamesTheOriginOfBytesThatAreNoImage) {
+    try {
+        pot::core::decode_image_sample("not an image", {},
+                                       ValueInfo{"x", pot::DType::F32, {1, 1, 2, 2}}, "mem.png");
+        FAIL();
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Input);
+        EXPECT_NE(std::string(e.what()).find("mem.png"), std::string::npos) << e.what();
+    }
+}
+
+TEST(DatasetBytes, ParseLabelsNamesTheOriginAndLine) {
+    EXPECT_EQ(pot::core::parse_labels("a.png 3\n# note\nb.png 4\n", "mem.txt"),
+              (std::map<std::string, int64_t>{{"a.png", 3}, {"b.png", 4}}));
+    try {
+        pot::core::parse_labels("a.png 3\nb.png four\n", "mem.txt");
+        FAIL();
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("mem.txt:2"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace

@@ -16,6 +16,8 @@ namespace pot::core {
 /// Reads an annotation file: one "<file name> <class index>" per line; '#' starts a comment.
 /// Throws pot::Error(Input) naming the file and line on a malformed line.
 std::map<std::string, int64_t> read_labels(const std::filesystem::path& file);
+/// Same as read_labels() for annotation text held in memory; `origin` names it in messages.
+std::map<std::string, int64_t> parse_labels(const std::string& text, const std::string& origin);
 
 /// Opens `config.data_source` as the data for a model whose single input is `input`:
 ///  - a folder of images (png, jpg, jpeg, bmp, tif, tiff), read with OpenCV and preprocessed;
@@ -35,5 +37,21 @@ std::unique_ptr<DataLoader> open_npy_folder(const std::filesystem::path& dir, co
 std::unique_ptr<DataLoader> open_idx(const std::filesystem::path& images, const Preprocessing& pre,
                                      const ValueInfo& input,
                                      const std::optional<std::filesystem::path>& labels);
+
+/// Same as open_idx() for file contents held in memory: `images` is an idx3-ubyte file and
+/// `labels`, when given, an idx1-ubyte file. `origin` and `labels_origin` name them in messages.
+/// The loader owns the bytes. Throws pot::Error(Input) naming the origin when a header is bad or
+/// the data is shorter than the header says.
+std::unique_ptr<DataLoader> parse_idx(std::string images, const std::string& origin,
+                                      const std::optional<std::string>& labels,
+                                      const std::string& labels_origin, const Preprocessing& pre,
+                                      const ValueInfo& input);
+
+/// Decodes one encoded image (PNG, JPEG, BMP or TIFF bytes) and preprocesses it into the sample
+/// an image folder gives for `input` (index 0, no label). `origin` names the image in messages.
+/// Throws pot::Error(Input) naming the origin when the bytes are no image OpenCV reads or the
+/// result does not fit the input, pot::Error(Config) when the preprocessing does not fit it.
+Sample decode_image_sample(const std::string& bytes, const Preprocessing& pre,
+                           const ValueInfo& input, const std::string& origin);
 
 }  // namespace pot::core

@@ -1,0 +1,16 @@
+// Annotation text ("<file name> <class index>" lines) through the label reader.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "pot/core/dataset.hpp"
+#include "pot/error.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    try {
+        pot::core::parse_labels(std::string(reinterpret_cast<const char*>(data), size), "fuzz.txt");
+    } catch (const pot::Error&) {
+        // A rejected file. Any other exception is a missing check and aborts the run.
+    }
+    return 0;
+}
