@@ -1,12 +1,8 @@
 #include <chrono>
-#include <ctime>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <numeric>
-#include <sstream>
-
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +15,7 @@
 #include "pot/core/log.hpp"
 #include "pot/core/metrics.hpp"
 #include "pot/core/model_io.hpp"
+#include "pot/core/output_staging.hpp"
 #include "pot/core/pipeline.hpp"
 #include "pot/core/registry.hpp"
 #include "pot/core/session.hpp"
@@ -39,60 +36,6 @@ constexpr size_t kLayerReportSamples = 16;
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
-std::string timestamp() {
-    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    localtime_r(&now, &tm);
-    std::ostringstream out;
-    out << std::put_time(&tm, "%Y-%m-%d_%H-%M-%S");
-    return out.str();
-}
-
-// Results are written into a hidden staging folder and moved into place only when the whole run
-// succeeded, so a failed run leaves no partial output behind.
-class OutputStaging {
-public:
-    OutputStaging(const fs::path& output_dir, fs::path final_dir)
-        : final_dir_(std::move(final_dir)) {
-        std::error_code ec;
-        fs::path existing = output_dir;
-        while (!existing.empty() && !fs::exists(existing, ec)) existing = existing.parent_path();
-        if (existing.empty()) existing = ".";
-        POT_CHECK_KIND(Runtime, access(existing.c_str(), W_OK) == 0, "output folder '",
-                       output_dir.string(), "' is not writable (", existing.string(), ")");
-        if (!fs::exists(output_dir, ec)) {
-            fs::create_directories(output_dir, ec);
-            POT_CHECK_KIND(Runtime, !ec, "cannot create output folder '", output_dir.string(), "': ", ec.message());
-            created_root_ = output_dir;
-        }
-        staging_ = output_dir / (".pot-staging-" + std::to_string(getpid()));
-        fs::create_directories(staging_, ec);
-        POT_CHECK_KIND(Runtime, !ec, "cannot write into output folder '", output_dir.string(), "': ", ec.message());
-    }
-    ~OutputStaging() {
-        std::error_code ec;
-        fs::remove_all(staging_, ec);
-        if (!committed_ && !created_root_.empty()) fs::remove_all(created_root_, ec);
-    }
-    const fs::path& dir() const { return staging_; }
-    /// Moves every staged file into the final folder.
-    void commit() {
-        std::error_code ec;
-        fs::create_directories(final_dir_, ec);
-        POT_CHECK_KIND(Runtime, !ec, "cannot create '", final_dir_.string(), "': ", ec.message());
-        for (const auto& e : fs::directory_iterator(staging_)) {
-            fs::rename(e.path(), final_dir_ / e.path().filename(), ec);
-            POT_CHECK_KIND(Runtime, !ec, "cannot move ", e.path().filename().string(), " into '",
-                           final_dir_.string(), "': ", ec.message());
-        }
-        committed_ = true;
-    }
-
-private:
-    fs::path final_dir_, staging_, created_root_;
-    bool committed_ = false;
-};
 
 struct Evaluation {
     std::string metric;
@@ -232,10 +175,12 @@ int run_quantize(const QuantizeOptions& options) {
         }
     }
 
-    const fs::path final_dir = options.direct_dump
-                                   ? options.output_dir
-                                   : options.output_dir / config.model.name / timestamp();
-    OutputStaging staging(options.output_dir, final_dir);
+    core::OutputStaging staging(options.output_dir, config.model.name,
+                                options.direct_dump ? core::OutputStaging::Layout::Direct
+                                                    : core::OutputStaging::Layout::Timestamped,
+                                core::results_timestamp());
+    for (const auto& stale : staging.removed_stale())
+        logger.log(LogLevel::Info, "removed " + stale.string() + " left by an interrupted run");
 
     auto step = Clock::now();
     Graph graph = core::load_onnx(config.model.model);
@@ -294,7 +239,7 @@ int run_quantize(const QuantizeOptions& options) {
     const auto fp32_size = fs::file_size(config.model.model);
     const auto int8_size = fs::file_size(model_file);
     report["files"] = {{"fp32_model", config.model.model.string()}, {"fp32_bytes", fp32_size},
-                       {"int8_model", (final_dir / model_file.filename()).string()}, {"int8_bytes", int8_size}};
+                       {"int8_bytes", int8_size}};
 
     std::cout << "Quantized " << config.model.name << " with " << pipeline.names().size()
               << " algorithm(s) in " << std::fixed << std::setprecision(2)
@@ -331,9 +276,11 @@ int run_quantize(const QuantizeOptions& options) {
     }
     report["timings"]["total_s"] = seconds_since(run_start);
     report["abi"] = str_cat(POT_ABI_MAJOR, ".", POT_ABI_MINOR);
-    write_text_atomically(staging.dir() / "report.json", report.dump(2) + "\n");
-    staging.commit();
-    std::cout << "  results: " << final_dir.string() << "\n";
+    const fs::path results = staging.commit([&](const fs::path& final_dir) {
+        report["files"]["int8_model"] = (final_dir / model_file.filename()).string();
+        write_text_atomically(staging.dir() / "report.json", report.dump(2) + "\n");
+    });
+    std::cout << "  results: " << results.string() << "\n";
     return 0;
 }
 
