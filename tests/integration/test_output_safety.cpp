@@ -1,5 +1,5 @@
 // A run that fails, is interrupted or races another run never leaves partial results behind and
-// never overwrites other results.
+// never overwrites other results; a damaged plugin file is skipped, not fatal.
 #include <chrono>
 #include <csignal>
 #include <ctime>
@@ -241,6 +241,26 @@ TEST_F(OutputSafety, DirectDumpReplacesTheResultsOfAnEarlierRun) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(names_in(out_), (std::set<std::string>{"fmnist_cnn.onnx", "layer_errors.png",
                                                      "notes.txt", "report.json"}));
+}
+
+TEST_F(OutputSafety, TruncatedPluginIsSkippedWithALineNamingIt) {
+    const auto plugins = dir_.path() / "plugins";
+    fs::create_directories(plugins);
+    fs::copy(POT_PLUGIN_DIR, plugins, fs::copy_options::recursive);
+    const auto truncated = plugins / "libpot_truncated.so";
+    fs::copy_file(plugins / "libpot_min_max.so", truncated);
+    // Keep the ELF and program headers, drop the segments they describe.
+    ElfW(Ehdr) header{};
+    std::ifstream(truncated, std::ios::binary)
+        .read(reinterpret_cast<char*>(&header), sizeof(header));
+    fs::resize_file(truncated, header.e_phoff + header.e_phnum * sizeof(ElfW(Phdr)) + 256);
+    const auto r =
+        run_pot_host({"--plugins", plugins.string(), "-c", write_config(valid_config()).string(),
+                      "-d", "--output-dir", out_.string()});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("libpot_truncated.so"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+    EXPECT_TRUE(fs::exists(out_ / "fmnist_cnn.onnx"));
 }
 
 }  // namespace
