@@ -1,5 +1,6 @@
 // A run that fails, is interrupted or races another run never leaves partial results behind and
-// never overwrites other results; a damaged plugin file is skipped, not fatal.
+// never overwrites other results; a damaged plugin file is skipped, not fatal; failures outside
+// pot's own checks still say what they concern.
 #include <chrono>
 #include <csignal>
 #include <ctime>
@@ -261,6 +262,47 @@ TEST_F(OutputSafety, TruncatedPluginIsSkippedWithALineNamingIt) {
     EXPECT_NE(r.err.find("libpot_truncated.so"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
     EXPECT_TRUE(fs::exists(out_ / "fmnist_cnn.onnx"));
+}
+
+TEST_F(OutputSafety, OutOfMemoryNamesWhatWasBeingDone) {
+    // Four reshaped views of the 784 input pixels broadcast to 784^4 floats (1.5 TB).
+    pot::test::GraphBuilder b("broadcast_bomb");
+    const auto x = b.input("input", {1, 1, 28, 28});
+    auto view = [&](int axis) {
+        pot::Shape shape = {1, 1, 1, 1};
+        shape[static_cast<size_t>(axis)] = 784;
+        pot::Tensor dims(pot::DType::I64, {4});
+        for (size_t i = 0; i < 4; ++i) dims.data<int64_t>()[i] = shape[i];
+        return b.node("Reshape", {x, b.constant("shape" + std::to_string(axis), dims)});
+    };
+    const auto ab = b.node("Add", {view(0), view(1)});
+    const auto cd = b.node("Add", {view(2), view(3)});
+    b.output(b.node("Add", {ab, cd}, {}, "the_big_add"), {784, 784, 784, 784});
+    pot::core::save_onnx(b.build(), dir_.path() / "bomb.onnx");
+    auto config = valid_config();
+    config["model"]["model"] = (dir_.path() / "bomb.onnx").string();
+    const auto config_file = write_config(config);
+
+    // A bounded address space makes the allocation fail at once, whatever the machine's memory.
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const rlimit limit{16ull << 30, 16ull << 30};
+        setrlimit(RLIMIT_AS, &limit);
+        const auto err = dir_.path() / "err.txt";
+        if (!freopen(err.c_str(), "w", stderr)) _exit(127);
+        execl(POT_HOST, POT_HOST, "--plugins", POT_PLUGIN_DIR, "-c", config_file.c_str(),
+              "--output-dir", out_.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    const auto err = read_text(dir_.path() / "err.txt");
+    ASSERT_TRUE(WIFEXITED(status)) << "status " << status << "; " << err;
+    EXPECT_EQ(WEXITSTATUS(status), 1) << err;
+    EXPECT_NE(err.find("error: out of memory while quantizing 'fmnist_cnn'"), std::string::npos)
+        << err;
+    EXPECT_NE(err.find("sample 1 of"), std::string::npos) << err;
+    EXPECT_TRUE(pot::test::empty_or_missing(out_));
 }
 
 }  // namespace
