@@ -1,5 +1,9 @@
 #include "engine_choice.hpp"
 
+#include <filesystem>
+#include <new>
+
+#include "pot/core/failure_context.hpp"
 #include "pot/error.hpp"
 
 namespace pot::app {
@@ -7,14 +11,21 @@ namespace pot::app {
 namespace {
 
 // Runs a call into plugin code; rethrows what it raised as an exception made by the host.
+// Out of memory and file system errors keep their type, so the top level can say what failed.
 template <typename F>
 auto guard(F&& f) {
     try {
         return f();
+    } catch (const std::bad_alloc&) {
+        throw std::bad_alloc();
+    } catch (const std::filesystem::filesystem_error& e) {
+        throw std::filesystem::filesystem_error(e.what(), e.path1(), e.path2(), e.code());
     } catch (const Error& e) {
         throw Error(e.kind(), e.what());
     } catch (const std::exception& e) {
-        throw Error(ErrorKind::Runtime, e.what());
+        // main prints a pot::Error as it is: name the stage while its scopes are still open.
+        const std::string stage = core::current_stage();
+        throw Error(ErrorKind::Runtime, str_cat(e.what(), stage.empty() ? "" : " while " + stage));
     }
 }
 

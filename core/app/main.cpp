@@ -2,6 +2,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "pot/core/failure_context.hpp"
 #include "pot/abi.h"
 #include "pot/error.hpp"
 
@@ -32,12 +33,10 @@ int main(int argc, char** argv) {
             case pot::app::Command::Quantize:
                 return pot::app::run_quantize(request.quantize);
         }
-    } catch (const pot::Error& e) {
-        std::cerr << "error: " << e.what() << std::endl;
-        return exit_code_of(e.kind());
-    } catch (const std::exception& e) {
-        std::cerr << "error: " << e.what() << std::endl;
-        return kExitFailure;
+    } catch (...) {
+        const auto failure = pot::core::describe_current_exception();
+        std::cerr << "error: " << failure.message << std::endl;
+        return exit_code_of(failure.kind);
     }
     return kExitFailure;
 }

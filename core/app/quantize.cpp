@@ -1,12 +1,8 @@
 #include <chrono>
-#include <ctime>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <numeric>
-#include <sstream>
-
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -14,11 +10,13 @@
 #include "engine_choice.hpp"
 #include "pot/core/config.hpp"
 #include "pot/core/dataset.hpp"
+#include "pot/core/failure_context.hpp"
 #include "pot/core/graph_transforms.hpp"
 #include "pot/core/layer_report.hpp"
 #include "pot/core/log.hpp"
 #include "pot/core/metrics.hpp"
 #include "pot/core/model_io.hpp"
+#include "pot/core/output_staging.hpp"
 #include "pot/core/pipeline.hpp"
 #include "pot/core/registry.hpp"
 #include "pot/core/session.hpp"
@@ -39,60 +37,6 @@ constexpr size_t kLayerReportSamples = 16;
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
-
-std::string timestamp() {
-    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    localtime_r(&now, &tm);
-    std::ostringstream out;
-    out << std::put_time(&tm, "%Y-%m-%d_%H-%M-%S");
-    return out.str();
-}
-
-// Results are written into a hidden staging folder and moved into place only when the whole run
-// succeeded, so a failed run leaves no partial output behind.
-class OutputStaging {
-public:
-    OutputStaging(const fs::path& output_dir, fs::path final_dir)
-        : final_dir_(std::move(final_dir)) {
-        std::error_code ec;
-        fs::path existing = output_dir;
-        while (!existing.empty() && !fs::exists(existing, ec)) existing = existing.parent_path();
-        if (existing.empty()) existing = ".";
-        POT_CHECK_KIND(Runtime, access(existing.c_str(), W_OK) == 0, "output folder '",
-                       output_dir.string(), "' is not writable (", existing.string(), ")");
-        if (!fs::exists(output_dir, ec)) {
-            fs::create_directories(output_dir, ec);
-            POT_CHECK_KIND(Runtime, !ec, "cannot create output folder '", output_dir.string(), "': ", ec.message());
-            created_root_ = output_dir;
-        }
-        staging_ = output_dir / (".pot-staging-" + std::to_string(getpid()));
-        fs::create_directories(staging_, ec);
-        POT_CHECK_KIND(Runtime, !ec, "cannot write into output folder '", output_dir.string(), "': ", ec.message());
-    }
-    ~OutputStaging() {
-        std::error_code ec;
-        fs::remove_all(staging_, ec);
-        if (!committed_ && !created_root_.empty()) fs::remove_all(created_root_, ec);
-    }
-    const fs::path& dir() const { return staging_; }
-    /// Moves every staged file into the final folder.
-    void commit() {
-        std::error_code ec;
-        fs::create_directories(final_dir_, ec);
-        POT_CHECK_KIND(Runtime, !ec, "cannot create '", final_dir_.string(), "': ", ec.message());
-        for (const auto& e : fs::directory_iterator(staging_)) {
-            fs::rename(e.path(), final_dir_ / e.path().filename(), ec);
-            POT_CHECK_KIND(Runtime, !ec, "cannot move ", e.path().filename().string(), " into '",
-                           final_dir_.string(), "': ", ec.message());
-        }
-        committed_ = true;
-    }
-
-private:
-    fs::path final_dir_, staging_, created_root_;
-    bool committed_ = false;
-};
 
 struct Evaluation {
     std::string metric;
@@ -162,6 +106,8 @@ nlohmann::json tune(core::Pipeline& pipeline, Optimizer& optimizer, const core::
     std::optional<Trial> best;
     double best_score = 0.0;
     for (int64_t i = 0; i < oc.trials; ++i) {
+        const core::StageScope stage(
+            str_cat(optimizer.name(), " trial ", i + 1, " of ", oc.trials));
         const Trial trial = optimizer.ask(space);
         apply(trial);
         Graph graph = fp32;
@@ -204,13 +150,16 @@ void write_text_atomically(const fs::path& file, const std::string& text) {
 int run_quantize(const QuantizeOptions& options) {
     core::Logger logger(core::parse_log_level(options.log_level));
     const auto config = core::load_config(options.config);
+    const core::StageScope job_stage(str_cat("quantizing '", config.model.name, "'"));
     nlohmann::json report;
     report["config"] = config.json;
     const auto run_start = Clock::now();
 
     core::Registry registry;
+    std::optional<core::StageScope> stage(std::in_place, "loading plugins");
     for (const auto& s : load_plugins(registry, options.plugins))
         logger.log(LogLevel::Warning, "skipped plugin " + s);
+    stage.reset();
     for (const auto& e : registry.entries())
         report["plugins"].push_back({{"kind", core::kind_name(e.kind)}, {"name", e.name},
                                      {"version", e.version}, {"library", e.file.string()}});
@@ -232,19 +181,25 @@ int run_quantize(const QuantizeOptions& options) {
         }
     }
 
-    const fs::path final_dir = options.direct_dump
-                                   ? options.output_dir
-                                   : options.output_dir / config.model.name / timestamp();
-    OutputStaging staging(options.output_dir, final_dir);
+    stage.emplace(str_cat("preparing output folder '", options.output_dir.string(), "'"));
+    core::OutputStaging staging(options.output_dir, config.model.name,
+                                options.direct_dump ? core::OutputStaging::Layout::Direct
+                                                    : core::OutputStaging::Layout::Timestamped,
+                                core::results_timestamp());
+    for (const auto& stale : staging.removed_stale())
+        logger.log(LogLevel::Info, "removed " + stale.string() + " left by an interrupted run");
 
     auto step = Clock::now();
+    stage.emplace(str_cat("loading model '", config.model.model.string(), "'"));
     Graph graph = core::load_onnx(config.model.model);
     core::optimize_graph(graph);
     report["timings"]["load_model_s"] = seconds_since(step);
     // Compiling the model first reports an op the engine cannot run before any other work.
+    stage.emplace(str_cat("compiling model '", config.model.model.string(), "'"));
     engine->set_model(graph);
     POT_CHECK_KIND(Input, graph.inputs.size() == 1, config.model.model.string(), ": the model has ",
                    graph.inputs.size(), " inputs; data sources feed models with one input");
+    stage.emplace(str_cat("opening data '", config.engine.data_source.string(), "'"));
     const auto data = core::open_dataset(config.engine, graph.inputs[0]);
     logger.log(LogLevel::Info, str_cat("model ", config.model.model.string(), ": ", graph.nodes.size(),
                                        " nodes; data: ", data->describe(), "; engine: ", engine->name()));
@@ -258,7 +213,9 @@ int run_quantize(const QuantizeOptions& options) {
     }
     const Graph fp32 = graph;
 
-    core::ConsoleProgress progress(logger.level() <= LogLevel::Info);
+    stage.reset();
+    core::ConsoleProgress console(logger.level() <= LogLevel::Info);
+    core::StageProgress progress(&console);
     core::Session session(*engine, *data, config.compression.target_device, logger, &progress);
     std::optional<core::StatisticsCache> cache;
     if (config.compression.statistics_cache) {
@@ -266,6 +223,7 @@ int run_quantize(const QuantizeOptions& options) {
         session.use_cache(&*cache);
     }
     if (optimizer) {
+        const core::StageScope tuning(str_cat("tuning with ", optimizer->name()));
         step = Clock::now();
         report["optimizer"] = tune(pipeline, *optimizer, *config.optimizer, *engine, fp32, session,
                                    eval_data ? *eval_data : *data, logger);
@@ -275,6 +233,7 @@ int run_quantize(const QuantizeOptions& options) {
     // Layer errors compare with the float model the quantizer saw: the same as fp32 unless a
     // function-preserving rewrite (channel alignment) changed intermediate values first.
     Graph float_reference = fp32;
+    stage.emplace("running the algorithms");
     const auto timings = pipeline.run(graph, session, &float_reference);
     report["timings"]["quantize_s"] = seconds_since(step);
     for (const auto& t : timings) report["timings"]["steps"].push_back({{"name", t.name}, {"seconds", t.seconds}});
@@ -283,18 +242,21 @@ int run_quantize(const QuantizeOptions& options) {
     report["algorithm_reports"] = session.algorithm_reports();
 
     step = Clock::now();
+    stage.emplace("measuring per-layer errors");
     const auto layers = core::measure_layer_errors(*engine, float_reference, graph, *data, kLayerReportSamples);
     report["layers"] = core::layer_errors_json(layers);
     report["timings"]["layer_report_s"] = seconds_since(step);
     if (!layers.empty()) core::plot_layer_errors(layers, staging.dir() / "layer_errors.png");
 
     const auto model_file = staging.dir() / (config.model.name + ".onnx");
+    stage.emplace(str_cat("saving '", model_file.string(), "'"));
     core::save_onnx(graph, model_file);
     if (options.save_model) core::save_onnx(fp32, staging.dir() / (config.model.name + "_fp32.onnx"));
+    stage.reset();
     const auto fp32_size = fs::file_size(config.model.model);
     const auto int8_size = fs::file_size(model_file);
     report["files"] = {{"fp32_model", config.model.model.string()}, {"fp32_bytes", fp32_size},
-                       {"int8_model", (final_dir / model_file.filename()).string()}, {"int8_bytes", int8_size}};
+                       {"int8_bytes", int8_size}};
 
     std::cout << "Quantized " << config.model.name << " with " << pipeline.names().size()
               << " algorithm(s) in " << std::fixed << std::setprecision(2)
@@ -306,6 +268,7 @@ int run_quantize(const QuantizeOptions& options) {
     if (!layers.empty()) std::cout << core::layer_errors_table(layers, 10);
 
     if (options.evaluate) {
+        const core::StageScope evaluating("evaluating");
         step = Clock::now();
         const DataLoader& data_for_eval = eval_data ? *eval_data : *data;
         const auto eval = evaluate_models(*engine, fp32, graph, data_for_eval, &progress);
@@ -331,9 +294,12 @@ int run_quantize(const QuantizeOptions& options) {
     }
     report["timings"]["total_s"] = seconds_since(run_start);
     report["abi"] = str_cat(POT_ABI_MAJOR, ".", POT_ABI_MINOR);
-    write_text_atomically(staging.dir() / "report.json", report.dump(2) + "\n");
-    staging.commit();
-    std::cout << "  results: " << final_dir.string() << "\n";
+    stage.emplace(str_cat("writing the results into '", options.output_dir.string(), "'"));
+    const fs::path results = staging.commit([&](const fs::path& final_dir) {
+        report["files"]["int8_model"] = (final_dir / model_file.filename()).string();
+        write_text_atomically(staging.dir() / "report.json", report.dump(2) + "\n");
+    });
+    std::cout << "  results: " << results.string() << "\n";
     return 0;
 }
 

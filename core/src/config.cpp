@@ -6,12 +6,17 @@
 #include "pot/json_parse.hpp"
 #include "pot/params.hpp"
 
+#include <algorithm>
+
 namespace pot::core {
 
 namespace {
 
 // Configs are a few KiB; anything this large is the wrong file.
 constexpr uint64_t kMaxConfigBytes = 16 << 20;
+
+// Leaves room for "_fp32.onnx" within the usual 255-byte limit of a file name.
+constexpr size_t kMaxModelNameBytes = 200;
 
 std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
     const std::filesystem::path path(p);
@@ -87,6 +92,18 @@ std::string params_text(const Params& parent, const std::string& key) {
     return j.dump();
 }
 
+// The name becomes a file and folder name inside --output-dir: it must not lead elsewhere.
+void check_model_name(const std::string& name) {
+    const bool control = std::any_of(name.begin(), name.end(),
+                                     [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+    POT_CHECK_KIND(Config,
+                   name.size() <= kMaxModelNameBytes && !control && name.front() != '.' &&
+                       name.find_first_of("/\\") == std::string::npos,
+                   "/model/model_name: '", control ? std::string("(control characters)") : name,
+                   "' must be a plain file name: at most ", kMaxModelNameBytes, " bytes, no '/' or "
+                   "'\\', no control characters, not starting with '.'");
+}
+
 }  // namespace
 
 Config parse_config(const std::string& text, const std::filesystem::path& base_dir,
@@ -102,6 +119,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
         const Params model = root.child("model");
         config.model.name = model.get_string("model_name", "");
         POT_CHECK_KIND(Config, !config.model.name.empty(), "/model/model_name: required");
+        check_model_name(config.model.name);
         const auto model_path = model.get_string("model", "");
         POT_CHECK_KIND(Config, !model_path.empty(), "/model/model: required (path to the ONNX file)");
         config.model.model = resolve(base_dir, model_path);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <new>
 
+#include "pot/core/failure_context.hpp"
 #include "pot/error.hpp"
 #include "pot/fake_quantize_node.hpp"
 
@@ -17,11 +19,14 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Runs a call into plugin code and names the algorithm in any error it raises.
+// Runs a call into plugin code and names the algorithm in any error it raises. Out of memory
+// stays std::bad_alloc, made here, so the top level reports it as such with the stage.
 template <typename F>
 auto call_algorithm(const Algorithm& algorithm, const char* what, F&& f) {
     try {
         return f();
+    } catch (const std::bad_alloc&) {
+        throw std::bad_alloc();
     } catch (const Error& e) {
         throw Error(e.kind(), str_cat(algorithm.name(), " ", what, ": ", e.what()));
     } catch (const std::exception& e) {
@@ -99,12 +104,19 @@ std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_
         host.select_samples(selection);
         Statistics stats;
         if (!requests.empty()) {
+            std::string names;
+            for (size_t i = begin; i < end; ++i)
+                names += str_cat(i == begin ? "" : ", ", steps_[i].algorithm->name(), " (",
+                                 steps_[i].path, ")");
+            const StageScope stage(str_cat("collecting statistics for ", names));
             const auto start = std::chrono::steady_clock::now();
             stats = host.collect(graph, requests, selection.subset_size);
             timings.push_back({"statistics", seconds_since(start)});
         }
         for (size_t i = begin; i < end; ++i) {
             auto& algorithm = *steps_[i].algorithm;
+            const StageScope stage(
+                str_cat("applying ", algorithm.name(), " (", steps_[i].path, ")"));
             const auto start = std::chrono::steady_clock::now();
             call_algorithm(algorithm, "apply", [&] { algorithm.apply(graph, stats, host); });
             timings.push_back({algorithm.name(), seconds_since(start)});

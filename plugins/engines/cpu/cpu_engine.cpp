@@ -64,7 +64,16 @@ std::vector<Tensor> CpuEngine::infer(const std::vector<Tensor>& inputs,
     const std::set<std::string> observed_set(observed.begin(), observed.end());
     for (const auto& v : observed_set) key += "|" + v;
     auto& plan = state_->plans[key];
-    if (!plan) plan = PlanBuilder(*state_->graph, state_->engine, shapes, observed_set).build();
+    if (!plan) {
+        try {
+            plan = PlanBuilder(*state_->graph, state_->engine, shapes, observed_set).build();
+        } catch (const dnnl::error& e) {
+            // Failures inside a node name it (PlanBuilder::lower_node); these are the plan's own
+            // buffers and inputs.
+            POT_THROW(Runtime, "cpu engine: oneDNN failed while compiling '", state_->graph->name,
+                      "': ", e.what());
+        }
+    }
     state_->last = plan.get();
     try {
         return plan->run(inputs, state_->stream, observer);

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <memory>
 
+#include <oneapi/dnnl/dnnl_debug.h>
+
 #include "reference_fallback.hpp"
 
 namespace pot::cpu {
@@ -121,6 +123,18 @@ std::unique_ptr<Plan> PlanBuilder::build() {
 }
 
 void PlanBuilder::lower_node(size_t index) {
+    // oneDNN's exceptions must not cross the plugin boundary: the host cannot tell what they are.
+    try {
+        lower_node_steps(index);
+    } catch (const dnnl::error& e) {
+        const Node& n = graph_.nodes[index];
+        POT_THROW(Runtime, "cpu engine: ", n.describe(),
+                  ": oneDNN failed while compiling this node: ", e.what(), " (",
+                  dnnl_status2str(e.status), ")");
+    }
+}
+
+void PlanBuilder::lower_node_steps(size_t index) {
     const Node& n = graph_.nodes[index];
     bool all_constant = true;
     for (const auto& in : n.inputs) all_constant = all_constant && (in.empty() || is_constant(in));

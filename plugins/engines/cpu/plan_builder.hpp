@@ -88,7 +88,9 @@ public:
     bool last_use(const std::string& value) const;
 
 private:
+    /// Lowers node `index`; a oneDNN failure becomes a pot::Error naming the node.
     void lower_node(size_t index);
+    void lower_node_steps(size_t index);
     void fold_node(size_t index);
     void release_inputs(const Node& node);
     void observe_outputs(const Node& node);

@@ -24,8 +24,10 @@ struct FactoryInfo {
 /// every object made from it holds a shared_ptr to it (see PluginPtr).
 class PluginLibrary {
 public:
-    /// Loads `file` and validates its entry record (ABI major/minor, size, toolchain, factories).
-    /// Throws pot::Error(Input) naming the file and both sides of any mismatch.
+    /// Checks that `file` is a complete ELF shared library for this machine (a truncated one
+    /// would crash the loader), loads it and validates its entry record (ABI major/minor, size,
+    /// toolchain, factories). Throws pot::Error(Input) naming the file and both sides of any
+    /// mismatch.
     static std::shared_ptr<const PluginLibrary> load(const std::filesystem::path& file);
 
     const std::filesystem::path& file() const { return file_; }
