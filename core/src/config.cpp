@@ -7,6 +7,7 @@
 #include "pot/params.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace pot::core {
 
@@ -48,20 +49,30 @@ std::pair<int, int> read_size(const Params& p, const std::string& key) {
     return size;
 }
 
-std::vector<float> read_floats(const Params& p, const std::string& key) {
+// Preprocessing constants beyond these turn pixels into infinities or denormals.
+constexpr double kMaxPreprocessingMagnitude = 1e6;
+constexpr double kMinScaleMagnitude = 1e-6;
+
+/// A number or a list of numbers, each of magnitude at most kMaxPreprocessingMagnitude and, when
+/// `min_magnitude` > 0, at least that.
+std::vector<float> read_floats(const Params& p, const std::string& key, double min_magnitude = 0.0) {
     if (!p.has(key)) {
         p.accept(key);
         return {};
     }
     const auto& j = p.json().at(key);
     p.accept(key);
-    std::vector<float> out;
-    if (j.is_number()) return {j.get<float>()};
-    POT_CHECK_KIND(Config, j.is_array() && !j.empty(), p.path(), "/", key,
+    POT_CHECK_KIND(Config, j.is_number() || (j.is_array() && !j.empty()), p.path(), "/", key,
                    ": expected a number or a list of numbers, got ", j.dump());
-    for (const auto& v : j) {
+    std::vector<float> out;
+    for (const auto& v : j.is_array() ? j : nlohmann::json::array({j})) {
         POT_CHECK_KIND(Config, v.is_number(), p.path(), "/", key, ": expected numbers, got ", j.dump());
-        out.push_back(v.get<float>());
+        const double magnitude = std::fabs(v.get<double>());
+        POT_CHECK_KIND(Config, magnitude <= kMaxPreprocessingMagnitude && magnitude >= min_magnitude,
+                       p.path(), "/", key, ": ", v.dump(), " is out of range; expected magnitudes ",
+                       min_magnitude > 0 ? str_cat("from ", min_magnitude, " ") : std::string(), "up to ",
+                       kMaxPreprocessingMagnitude);
+        out.push_back(static_cast<float>(v.get<double>()));
     }
     return out;
 }
@@ -73,9 +84,7 @@ Preprocessing read_preprocessing(const Params& p) {
     pre.layout = p.get_enum<std::string>("layout", "NCHW", {{"NCHW", "NCHW"}, {"NHWC", "NHWC"}});
     pre.color = p.get_enum<std::string>("color", "", {{"RGB", "RGB"}, {"BGR", "BGR"}, {"GRAY", "GRAY"}});
     pre.mean = read_floats(p, "mean");
-    pre.scale = read_floats(p, "scale");
-    for (float s : pre.scale)
-        POT_CHECK_KIND(Config, s != 0.0f, p.path(), "/scale: values must be non-zero");
+    pre.scale = read_floats(p, "scale", kMinScaleMagnitude);
     p.reject_unknown();
     return pre;
 }
