@@ -17,6 +17,11 @@ void Top1Accuracy::update(const std::vector<Tensor>& outputs, const Sample& samp
     POT_CHECK_KIND(Input, sample.label.has_value(), "sample ", sample.index,
                    " has no label; accuracy needs an annotation (engine.annotation)");
     POT_CHECK(!outputs.empty(), "the model produced no output");
+    // An index no output position can hold would count as a silent miss on every run.
+    const int64_t classes = outputs[0].numel();
+    POT_CHECK_KIND(Input, *sample.label >= 0 && *sample.label < classes, "sample ", sample.index,
+                   " is labelled ", *sample.label, " but the model's output has ", classes,
+                   " classes (0 to ", classes - 1, "); check the annotation");
     const bool correct = argmax(outputs[0]) == *sample.label;
     correct_ += correct ? 1 : 0;
     ++total_;

@@ -34,6 +34,20 @@ TEST(Top1Accuracy, UnlabelledSampleIsAnError) {
     EXPECT_THROW(m.update(scores({1.0f}), sample(0, std::nullopt)), pot::Error);
 }
 
+TEST(Top1Accuracy, LabelOutsideTheOutputClassesIsAnInputError) {
+    pot::core::Top1Accuracy m;
+    for (int64_t label : {int64_t{3}, int64_t{-1}}) {
+        try {
+            m.update(scores({0.1f, 0.9f, 0.0f}), sample(7, label));
+            ADD_FAILURE() << "label " << label << " accepted";
+        } catch (const pot::Error& e) {
+            EXPECT_EQ(e.kind(), pot::ErrorKind::Input);
+            EXPECT_NE(std::string(e.what()).find("sample 7"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("3 classes"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(Top1Agreement, ComparesWithTheReferenceRun) {
     pot::core::ReferenceOutputs ref;
     ref.update(scores({1, 0}), sample(0, std::nullopt));
