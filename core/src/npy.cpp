@@ -201,7 +201,8 @@ Tensor parse_npy(const std::string& bytes, const std::string& origin) {
                    " bytes for shape ", shape_str(shape), " of '", descr, "', which needs ", needed);
     Tensor t(type->dtype, shape);
     if (descr != "<f8") {
-        std::memcpy(t.raw(), bytes.data() + data_at, t.byte_size());
+        // An array with a zero dimension owns no storage: raw() may be null.
+        if (t.byte_size() > 0) std::memcpy(t.raw(), bytes.data() + data_at, t.byte_size());
         return t;
     }
     float* dst = t.data<float>();

@@ -17,6 +17,18 @@ TEST(Npy, RoundTripKeepsTypeShapeAndValues) {
     std::filesystem::remove(file);
 }
 
+// Found by fuzz_npy: an array with a zero dimension was copied from a null pointer.
+TEST(Npy, ArrayWithAZeroDimensionParsesToAnEmptyTensor) {
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }";
+    header.append(118 - header.size() - 1, ' ');
+    header += '\n';
+    const std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + std::string(1, static_cast<char>(header.size())) +
+                              std::string(1, '\0') + header;
+    const pot::Tensor t = pot::core::parse_npy(bytes, "empty.npy");
+    EXPECT_EQ(t.shape(), (pot::Shape{0, 3}));
+    EXPECT_EQ(t.numel(), 0);
+}
+
 TEST(Npy, GarbageAndTruncationAreInputErrors) {
     EXPECT_THROW(pot::core::parse_npy("hello", "x.npy"), pot::Error);
     const std::string header = std::string("\x93NUMPY\x01\x00", 8) + std::string("\x46\x00", 2) +
