@@ -20,13 +20,15 @@ std::string read_all(const fs::path& file) {
 }
 }  // namespace
 
-RunResult run_pot_host(const std::vector<std::string>& args) {
+RunResult run_pot_host(const std::vector<std::string>& args, unsigned time_limit_s) {
     TempDir io;
     const auto out_file = io.path() / "out.txt", err_file = io.path() / "err.txt";
+    std::fflush(nullptr);  // or the child writes out what this process buffered, again
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
         if (!freopen(out_file.c_str(), "w", stdout) || !freopen(err_file.c_str(), "w", stderr)) _exit(127);
+        if (time_limit_s > 0) alarm(time_limit_s);  // survives exec
         std::vector<char*> argv;
         std::string host = POT_HOST;
         argv.push_back(host.data());
@@ -43,6 +45,18 @@ RunResult run_pot_host(const std::vector<std::string>& args) {
     r.out = read_all(out_file);
     r.err = read_all(err_file);
     return r;
+}
+
+nlohmann::json minimal_config() {
+    const fs::path example = fs::path(POT_SOURCE_DIR) / "examples" / "fmnist";
+    return {{"model", {{"model_name", "fmnist_cnn"}, {"model", (example / "fmnist_cnn.onnx").string()}}},
+            {"engine",
+             {{"backend", "reference"},
+              {"data_source", (example / "data" / "calibration").string()},
+              {"preprocessing", {{"scale", {255}}}}}},
+            {"compression",
+             {{"target_device", "CPU"},
+              {"algorithms", {{{"name", "MinMaxQuantization"}, {"params", {{"stat_subset_size", 4}}}}}}}}};
 }
 
 QuantizeRun quantize_and_evaluate(const nlohmann::json& config, const fs::path& out_dir) {

@@ -17,8 +17,14 @@ struct RunResult {
     std::string err;
 };
 
-/// Runs the built pot-host with `args` (no shell parsing) and waits for it.
-RunResult run_pot_host(const std::vector<std::string>& args);
+/// Runs the built pot-host with `args` (no shell parsing) and waits for it. With a time limit
+/// (seconds, 0 for none) a hung run is killed by SIGALRM and reported as 128 + SIGALRM instead of
+/// blocking the suite.
+RunResult run_pot_host(const std::vector<std::string>& args, unsigned time_limit_s = 0);
+
+/// The smallest valid quantization config: the bundled CNN, the reference engine, MinMax on 4
+/// calibration images. Bad-input tests break one part of it.
+nlohmann::json minimal_config();
 
 /// A pot-host quantization run with -e -d: what it printed and returned, and its report.json
 /// (null when it wrote none).

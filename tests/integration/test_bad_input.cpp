@@ -20,18 +20,6 @@ using pot::test::run_pot_host;
 using pot::test::RunResult;
 using pot::test::TempDir;
 
-const fs::path kExample = fs::path(POT_SOURCE_DIR) / "examples" / "fmnist";
-
-json valid_config() {
-    return {{"model", {{"model_name", "fmnist_cnn"}, {"model", (kExample / "fmnist_cnn.onnx").string()}}},
-            {"engine",
-             {{"backend", "reference"},
-              {"data_source", (kExample / "data" / "calibration").string()},
-              {"preprocessing", {{"scale", {255}}}}}},
-            {"compression",
-             {{"target_device", "CPU"},
-              {"algorithms", {{{"name", "MinMaxQuantization"}, {"params", {{"stat_subset_size", 4}}}}}}}}};
-}
 
 class BadInput : public testing::Test {
 protected:
@@ -59,7 +47,7 @@ protected:
 };
 
 TEST_F(BadInput, ValidConfigSucceeds) {
-    const auto r = run_config(valid_config(), {"-d"});
+    const auto r = run_config(pot::test::minimal_config(), {"-d"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(fs::exists(out_ / "fmnist_cnn.onnx"));
     EXPECT_TRUE(fs::exists(out_ / "report.json"));
@@ -69,14 +57,14 @@ TEST_F(BadInput, ValidConfigSucceeds) {
 }
 
 TEST_F(BadInput, MissingModelNamesTheFile) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["model"]["model"] = (dir_.path() / "nowhere.onnx").string();
     expect_failure(run_config(c), 1, {"nowhere.onnx"});
 }
 
 TEST_F(BadInput, CorruptModelNamesTheFile) {
     pot::test::write_file(dir_.path() / "corrupt.onnx", std::string("\x08\x07garbage\xff\xfe not a model"));
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["model"]["model"] = (dir_.path() / "corrupt.onnx").string();
     expect_failure(run_config(c), 1, {"corrupt.onnx"});
 }
@@ -87,7 +75,7 @@ TEST_F(BadInput, UnsupportedOpNamesTheNode) {
     const auto h = b.node("Hardmax", {x}, {{"axis", int64_t{-1}}}, "the_hardmax");
     b.output(h, {1, 1, 28, 28});
     pot::core::save_onnx(b.build(), dir_.path() / "hardmax.onnx");
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["model"]["model"] = (dir_.path() / "hardmax.onnx").string();
     expect_failure(run_config(c), 1, {"Hardmax", "the_hardmax"});
 }
@@ -97,38 +85,38 @@ TEST_F(BadInput, InvalidJsonNamesTheConfigFile) {
 }
 
 TEST_F(BadInput, UnknownKeySuggestsTheNearestOne) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["data_sources"] = c["engine"]["data_source"];
     expect_failure(run_config(c), 2, {"/engine/data_sources", "did you mean 'data_source'"});
 }
 
 TEST_F(BadInput, UnknownAlgorithmListsTheKnownOnes) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["compression"]["algorithms"][0]["name"] = "MinMaxQuantisation";
     expect_failure(run_config(c), 2, {"/compression/algorithms/0", "did you mean 'MinMaxQuantization'"});
 }
 
 TEST_F(BadInput, BadAlgorithmParameterNamesItsPath) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["compression"]["algorithms"][0]["params"]["preset"] = "fast";
     expect_failure(run_config(c), 2, {"/compression/algorithms/0/params/preset", "performance"});
 }
 
 TEST_F(BadInput, UnknownEngineIsAConfigError) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["backend"] = "gpu";
     expect_failure(run_config(c), 2, {"unknown engine 'gpu'"});
 }
 
 TEST_F(BadInput, MissingDataFolderIsNamed) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["data_source"] = (dir_.path() / "no_data").string();
     expect_failure(run_config(c), 1, {"no_data"});
 }
 
 TEST_F(BadInput, EmptyDataFolderIsNamed) {
     fs::create_directories(dir_.path() / "empty");
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["data_source"] = (dir_.path() / "empty").string();
     expect_failure(run_config(c), 1, {"empty", "is empty"});
 }
@@ -136,7 +124,7 @@ TEST_F(BadInput, EmptyDataFolderIsNamed) {
 TEST_F(BadInput, UnreadableImageIsNamed) {
     fs::create_directories(dir_.path() / "images");
     pot::test::write_file(dir_.path() / "images" / "bad.png", "this is not a png");
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["data_source"] = (dir_.path() / "images").string();
     expect_failure(run_config(c), 1, {"bad.png"});
 }
@@ -144,7 +132,7 @@ TEST_F(BadInput, UnreadableImageIsNamed) {
 TEST_F(BadInput, OutputFolderThatCannotBeCreated) {
     pot::test::write_file(dir_.path() / "a_file", "x");
     out_ = dir_.path() / "a_file" / "results";
-    const auto r = run_config(valid_config());
+    const auto r = run_config(pot::test::minimal_config());
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_NE(r.err.find("a_file"), std::string::npos) << r.err;
 }
@@ -157,7 +145,7 @@ TEST_F(BadInput, BadPluginLibrariesAreSkippedAndTheRunStillWorks) {
     for (const auto& e : fs::directory_iterator(fs::path(POT_BAD_PLUGIN_DIR) / "abi_major"))
         fs::copy_file(e.path(), plugins / e.path().filename());
     const auto file = dir_.path() / "config.json";
-    pot::test::write_file(file, valid_config().dump());
+    pot::test::write_file(file, pot::test::minimal_config().dump());
     const auto r = run_pot_host({"--plugins", plugins.string(), "-c", file.string(), "-d", "--output-dir", out_.string()});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("libpot_garbage.so"), std::string::npos) << r.err;
@@ -167,13 +155,13 @@ TEST_F(BadInput, BadPluginLibrariesAreSkippedAndTheRunStillWorks) {
 
 TEST_F(BadInput, MissingPluginFolderIsAUsageError) {
     const auto file = dir_.path() / "config.json";
-    pot::test::write_file(file, valid_config().dump());
+    pot::test::write_file(file, pot::test::minimal_config().dump());
     const auto r = run_pot_host({"--plugins", "/nonexistent/plugins", "-c", file.string(), "--output-dir", out_.string()});
     expect_failure(r, 2, {"/nonexistent/plugins"});
 }
 
 TEST_F(BadInput, OptimizerNameAndParamsAreCheckedBeforeAnyWork) {
-    auto config = valid_config();
+    auto config = pot::test::minimal_config();
     config["optimizer"] = {{"name", "TPE"}, {"params", {{"gamma", 1.5}}}};
     const auto file = dir_.path() / "config.json";
     pot::test::write_file(file, config.dump());
@@ -186,7 +174,7 @@ TEST_F(BadInput, OptimizerNameAndParamsAreCheckedBeforeAnyWork) {
 }
 
 TEST_F(BadInput, OptimizerTunesMinMaxAndKeepsTheBestTrial) {
-    auto config = valid_config();
+    auto config = pot::test::minimal_config();
     config["optimizer"] = {{"name", "TPE"}, {"params", {{"n_startup_trials", 2}}}, {"trials", 3},
                            {"eval_subset_size", 20}};
     const auto r = run_config(config, {"-d"});

@@ -30,51 +30,8 @@ const fs::path kExample = fs::path(POT_SOURCE_DIR) / "examples" / "fmnist";
 // Longer than any of these runs takes on a loaded machine; a hang ends in SIGALRM.
 constexpr unsigned kTimeLimitSeconds = 120;
 
-std::string read_all(const fs::path& file) {
-    std::ifstream in(file);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// run_pot_host with a time limit: the alarm survives exec, so a hung pot-host is killed and the
-// test fails instead of blocking the suite.
-RunResult run_pot_host_limited(const std::vector<std::string>& args) {
-    TempDir io;
-    const auto out_file = io.path() / "out.txt", err_file = io.path() / "err.txt";
-    std::fflush(nullptr);  // or the child writes out what this process buffered, again
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        if (!freopen(out_file.c_str(), "w", stdout) || !freopen(err_file.c_str(), "w", stderr)) _exit(127);
-        alarm(kTimeLimitSeconds);
-        std::vector<char*> argv;
-        std::string host = POT_HOST;
-        argv.push_back(host.data());
-        std::vector<std::string> copy = args;
-        for (auto& a : copy) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(host.c_str(), argv.data());
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    RunResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = read_all(out_file);
-    r.err = read_all(err_file);
-    return r;
-}
-
-json valid_config() {
-    return {{"model", {{"model_name", "fmnist_cnn"}, {"model", (kExample / "fmnist_cnn.onnx").string()}}},
-            {"engine",
-             {{"backend", "reference"},
-              {"data_source", (kExample / "data" / "calibration").string()},
-              {"preprocessing", {{"scale", {255}}}}}},
-            {"compression",
-             {{"target_device", "CPU"},
-              {"algorithms", {{{"name", "MinMaxQuantization"}, {"params", {{"stat_subset_size", 4}}}}}}}}};
+RunResult run_pot_host_in_time(const std::vector<std::string>& args) {
+    return pot::test::run_pot_host(args, kTimeLimitSeconds);
 }
 
 std::string nested_arrays(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
@@ -102,7 +59,7 @@ protected:
         return run_config_file(file);
     }
     RunResult run_config_file(const fs::path& file) {
-        return run_pot_host_limited(
+        return run_pot_host_in_time(
             {"--plugins", POT_PLUGIN_DIR, "-c", file.string(), "--output-dir", out_.string()});
     }
     // Exit code, a message containing every one of `parts`, and no output folder.
@@ -136,7 +93,7 @@ TEST_F(BadInputBounds, NpyWithAHeaderOverTheLimitNamesTheFile) {
     const auto folder = dir_.path() / "npy";
     fs::create_directories(folder);
     pot::test::write_file(folder / "long.npy", npy_v2(header, std::string(28 * 28 * 4, '\0')));
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["data_source"] = folder.string();
     expect_failure(run_config(c), 1, {"long.npy", "header"});
 }
@@ -146,7 +103,7 @@ TEST_F(BadInputBounds, NpyDeclaringGigabytesInAFewBytesNamesTheFile) {
     const auto folder = dir_.path() / "npy";
     fs::create_directories(folder);
     pot::test::write_file(folder / "huge.npy", npy_v2(header, std::string(16, '\0')));
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["data_source"] = folder.string();
     expect_failure(run_config(c), 1, {"huge.npy", "truncated"});
 }
@@ -157,7 +114,7 @@ TEST_F(BadInputBounds, IdxHeaderWhoseSizeOverflowsNamesTheFile) {
     for (uint32_t v : {2051u, 1u << 16, 1u << 24, 1u << 24}) write_be32(idx, v);
     const auto file = dir_.path() / "train-images-idx3-ubyte";
     pot::test::write_file(file, idx + std::string(64, '\0'));
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["data_source"] = file.string();
     expect_failure(run_config(c), 1, {"train-images-idx3-ubyte", "16777216x16777216"});
 }
@@ -166,7 +123,7 @@ TEST_F(BadInputBounds, SymbolicLinkLoopInTheDataFolderIsNamed) {
     const auto folder = data_folder_with("003.png", "");
     fs::remove(folder / "003.png");
     fs::create_symlink(folder / "003.png", folder / "003.png");
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["data_source"] = folder.string();
     expect_failure(run_config(c), 1, {"data folder", (folder / "003.png").string()});
 }
@@ -175,13 +132,13 @@ TEST_F(BadInputBounds, ImageDeclaringAHugeSizeIsNamed) {
     // A PNG header declaring 100000 x 100000 pixels (30 GB decoded) and nothing else.
     const std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\x01\x86\xa0\0\x01\x86\xa0\x08\x02\0\0\0", 29);
     const auto folder = data_folder_with("002.png", png + std::string(16, '\0'));
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["data_source"] = folder.string();
     expect_failure(run_config(c), 1, {"002.png", "100000x100000"});
 }
 
 TEST_F(BadInputBounds, HugeResizeIsAConfigError) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["preprocessing"]["resize"] = {1000000, 1000000};
     expect_failure(run_config(c), 2, {"/engine/preprocessing/resize", "16384"});
 }
@@ -196,31 +153,31 @@ TEST_F(BadInputBounds, ConfigThatIsADeviceIsAConfigError) {
 }
 
 TEST_F(BadInputBounds, ModelThatIsAFifoNamesTheFile) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["model"]["model"] = fifo("model.onnx").string();
     expect_failure(run_config(c), 1, {"model.onnx", "FIFO"});
 }
 
 TEST_F(BadInputBounds, AnnotationThatIsAFifoNamesTheFile) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["annotation"] = fifo("labels.txt").string();
     expect_failure(run_config(c), 1, {"labels.txt", "FIFO"});
 }
 
 TEST_F(BadInputBounds, HardwareConfigThatIsAFifoIsAConfigError) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["compression"]["algorithms"][0]["params"]["hardware_config"] = fifo("hw.json").string();
     expect_failure(run_config(c), 2, {"hw.json", "FIFO"});
 }
 
 TEST_F(BadInputBounds, StatisticsCacheThatIsAFifoNamesTheFile) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["compression"]["statistics_cache"] = fifo("stats.json").string();
     expect_failure(run_config(c), 1, {"stats.json", "FIFO"});
 }
 
 TEST_F(BadInputBounds, DeeplyNestedConfigNamesTheJsonPath) {
-    auto text = valid_config().dump();
+    auto text = pot::test::minimal_config().dump();
     text.insert(text.size() - 1, R"(, "deep": )" + nested_arrays(200000));
     expect_failure(run_text(text), 2, {"config.json", "deeper than 64", "/deep/0/0/0"});
 }
@@ -228,7 +185,7 @@ TEST_F(BadInputBounds, DeeplyNestedConfigNamesTheJsonPath) {
 TEST_F(BadInputBounds, DeeplyNestedHardwareConfigNamesTheJsonPath) {
     const auto hw = dir_.path() / "hw.json";
     pot::test::write_file(hw, R"({"operations": )" + nested_arrays(200000) + "}");
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["compression"]["algorithms"][0]["params"]["hardware_config"] = hw.string();
     expect_failure(run_config(c), 2, {"hw.json", "deeper than 64", "/operations/0/0"});
 }
@@ -236,32 +193,32 @@ TEST_F(BadInputBounds, DeeplyNestedHardwareConfigNamesTheJsonPath) {
 TEST_F(BadInputBounds, DeeplyNestedStatisticsCacheNamesTheFile) {
     const auto cache = dir_.path() / "stats.json";
     pot::test::write_file(cache, R"({"version": 1, "entries": )" + nested_arrays(200000) + "}");
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["compression"]["statistics_cache"] = cache.string();
     expect_failure(run_config(c), 1, {"stats.json", "deeper than 64", "/entries/0"});
 }
 
 TEST_F(BadInputBounds, OverlongScopeRegexNamesItsPath) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["compression"]["algorithms"][0]["params"]["ignored"] = {{"scope_regex", {std::string(100000, '(')}}};
     expect_failure(run_config(c), 2, {"/compression/algorithms/0/params/ignored/scope_regex", "1000"});
 }
 
 TEST_F(BadInputBounds, HugeEngineThreadCountIsAConfigError) {
-    auto c = valid_config();
+    auto c = pot::test::minimal_config();
     c["engine"]["threads"] = 100000;
     expect_failure(run_config(c), 2, {"/engine/threads", "100000"});
 }
 
 TEST_F(BadInputBounds, HugeBenchmarkThreadCountIsAUsageError) {
-    const auto r = run_pot_host_limited({"benchmark", "--plugins", POT_PLUGIN_DIR, "-m",
+    const auto r = run_pot_host_in_time({"benchmark", "--plugins", POT_PLUGIN_DIR, "-m",
                                          (kExample / "fmnist_cnn.onnx").string(), "--engine", "cpu",
                                          "--niter", "1", "--nthreads", "100000"});
     expect_failure(r, 2, {"--nthreads", "100000"});
 }
 
 TEST_F(BadInputBounds, HugeBenchmarkBatchIsAUsageError) {
-    const auto r = run_pot_host_limited({"benchmark", "--plugins", POT_PLUGIN_DIR, "-m",
+    const auto r = run_pot_host_in_time({"benchmark", "--plugins", POT_PLUGIN_DIR, "-m",
                                          (kExample / "fmnist_cnn.onnx").string(), "--engine", "reference",
                                          "--niter", "1", "-b", "1000000000"});
     expect_failure(r, 2, {"--batch", "1000000000"});

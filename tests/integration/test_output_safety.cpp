@@ -32,20 +32,6 @@ using pot::test::run_pot_host;
 using pot::test::RunResult;
 using pot::test::TempDir;
 
-const fs::path kExample = fs::path(POT_SOURCE_DIR) / "examples" / "fmnist";
-
-json valid_config() {
-    return {{"model",
-             {{"model_name", "fmnist_cnn"}, {"model", (kExample / "fmnist_cnn.onnx").string()}}},
-            {"engine",
-             {{"backend", "reference"},
-              {"data_source", (kExample / "data" / "calibration").string()},
-              {"preprocessing", {{"scale", {255}}}}}},
-            {"compression",
-             {{"target_device", "CPU"},
-              {"algorithms",
-               {{{"name", "MinMaxQuantization"}, {"params", {{"stat_subset_size", 4}}}}}}}}};
-}
 
 std::string read_text(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
@@ -144,7 +130,7 @@ class OutputSafetySignal : public OutputSafety, public testing::WithParamInterfa
 TEST_P(OutputSafetySignal, InterruptedRunLeavesNothingAndEndsWithTheSignal) {
     fs::create_directories(out_);
     // Thousands of tuning trials: far longer than the test waits.
-    auto config = valid_config();
+    auto config = pot::test::minimal_config();
     config["optimizer"] = {{"name", "TPE"}, {"trials", 10000}, {"eval_subset_size", 0}};
     BackgroundRun run({"--plugins", POT_PLUGIN_DIR, "-c", write_config(config).string(),
                        "--output-dir", out_.string(), "--log-level", "WARNING"},
@@ -178,7 +164,7 @@ TEST_F(OutputSafety, StagingFolderOfADeadRunIsRemovedByTheNextRun) {
     const fs::path stale = out_ / "fmnist_cnn" / (".pot-staging-" + std::to_string(dead));
     fs::create_directories(stale);
     pot::test::write_file(stale / "fmnist_cnn.onnx", "half a model");
-    const auto r = run_config(valid_config());
+    const auto r = run_config(pot::test::minimal_config());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_FALSE(fs::exists(stale));
     EXPECT_NE(r.err.find(stale.filename().string()), std::string::npos) << r.err;
@@ -195,7 +181,7 @@ TEST_F(OutputSafety, RunInTheSecondOfExistingResultsGetsAFolderOfItsOwn) {
         pot::test::write_file(out_ / "fmnist_cnn" / name / "report.json", "earlier run");
         taken.insert(name);
     }
-    const auto r = run_config(valid_config());
+    const auto r = run_config(pot::test::minimal_config());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::vector<std::string> added;
     for (const auto& name : names_in(out_ / "fmnist_cnn")) {
@@ -216,7 +202,7 @@ TEST_F(OutputSafety, RunInTheSecondOfExistingResultsGetsAFolderOfItsOwn) {
 }
 
 TEST_F(OutputSafety, ModelNameLeadingOutOfTheOutputFolderIsAConfigError) {
-    auto config = valid_config();
+    auto config = pot::test::minimal_config();
     config["model"]["model_name"] = "../escaped";
     const auto r = run_config(config);
     EXPECT_EQ(r.exit_code, 2) << r.err;
@@ -228,7 +214,7 @@ TEST_F(OutputSafety, ModelNameLeadingOutOfTheOutputFolderIsAConfigError) {
 TEST_F(OutputSafety, DirectDumpThatCannotPlaceEveryFileWritesNone) {
     fs::create_directories(out_ / "fmnist_cnn.onnx");
     pot::test::write_file(out_ / "fmnist_cnn.onnx" / "keep.txt", "a folder in the way");
-    const auto r = run_config(valid_config(), {"-d"});
+    const auto r = run_config(pot::test::minimal_config(), {"-d"});
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_NE(r.err.find("fmnist_cnn.onnx"), std::string::npos) << r.err;
     EXPECT_EQ(names_in(out_), std::set<std::string>{"fmnist_cnn.onnx"});
@@ -236,9 +222,9 @@ TEST_F(OutputSafety, DirectDumpThatCannotPlaceEveryFileWritesNone) {
 }
 
 TEST_F(OutputSafety, DirectDumpReplacesTheResultsOfAnEarlierRun) {
-    ASSERT_EQ(run_config(valid_config(), {"-d"}).exit_code, 0);
+    ASSERT_EQ(run_config(pot::test::minimal_config(), {"-d"}).exit_code, 0);
     pot::test::write_file(out_ / "notes.txt", "mine");
-    const auto r = run_config(valid_config(), {"-d"});
+    const auto r = run_config(pot::test::minimal_config(), {"-d"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(names_in(out_), (std::set<std::string>{"fmnist_cnn.onnx", "layer_errors.png",
                                                      "notes.txt", "report.json"}));
@@ -256,7 +242,7 @@ TEST_F(OutputSafety, TruncatedPluginIsSkippedWithALineNamingIt) {
         .read(reinterpret_cast<char*>(&header), sizeof(header));
     fs::resize_file(truncated, header.e_phoff + header.e_phnum * sizeof(ElfW(Phdr)) + 256);
     const auto r =
-        run_pot_host({"--plugins", plugins.string(), "-c", write_config(valid_config()).string(),
+        run_pot_host({"--plugins", plugins.string(), "-c", write_config(pot::test::minimal_config()).string(),
                       "-d", "--output-dir", out_.string()});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("libpot_truncated.so"), std::string::npos) << r.err;
@@ -284,7 +270,7 @@ TEST_F(OutputSafety, OutOfMemoryNamesWhatWasBeingDone) {
     const auto cd = b.node("Add", {view(2), view(3)});
     b.output(b.node("Add", {ab, cd}, {}, "the_big_add"), {784, 784, 784, 784});
     pot::core::save_onnx(b.build(), dir_.path() / "bomb.onnx");
-    auto config = valid_config();
+    auto config = pot::test::minimal_config();
     config["model"]["model"] = (dir_.path() / "bomb.onnx").string();
     const auto config_file = write_config(config);
 
