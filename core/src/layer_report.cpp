@@ -119,13 +119,15 @@ std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, 
     size_t chunk = 1;
     for (size_t first = 0; first < samples; first += chunk) {
         const size_t last = std::min(samples, first + chunk);
+        std::vector<Sample> chunk_samples;
+        for (size_t s = first; s < last; ++s) chunk_samples.push_back(data.get(s));  // decoded once
         std::vector<Recorder> reference(last - first);
         engine.set_model(fp32);
-        for (size_t s = first; s < last; ++s) engine.infer(data.get(s).inputs, values, &reference[s - first]);
+        for (size_t s = first; s < last; ++s) engine.infer(chunk_samples[s - first].inputs, values, &reference[s - first]);
         engine.set_model(int8);
         for (size_t s = first; s < last; ++s) {
             Recorder quantized;
-            engine.infer(data.get(s).inputs, values, &quantized);
+            engine.infer(chunk_samples[s - first].inputs, values, &quantized);
             accumulate(layers, values, reference[s - first], quantized, acc);
         }
         if (first == 0) chunk = std::max<size_t>(1, kChunkBytes / std::max<size_t>(1, reference[0].bytes()));
