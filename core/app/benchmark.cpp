@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "engine_choice.hpp"
 #include "pot/core/graph_transforms.hpp"
 #include "pot/core/model_io.hpp"
+#include "pot/core/quantization_job.hpp"
 #include "pot/core/registry.hpp"
 #include "pot/engine.hpp"
 
@@ -15,18 +15,16 @@ namespace pot::app {
 int run_benchmark(const BenchmarkCommand& options) {
     core::Registry registry;
     load_plugins(registry, options.plugins);
-    auto engine = create_engine(registry, options.engine, "{}", "--engine");
-    engine->set_options(EngineOptions{options.threads});
+    auto engine = core::create_engine(registry, options.engine, "{}", options.threads, "--engine");
     Graph graph = core::load_onnx(options.model);
     checked_benchmark_input_bytes(graph, options.batch, "benchmark: --batch", ErrorKind::Usage);
     core::optimize_graph(graph);
-    engine->set_model(graph);
+    auto model = engine->compile(graph);
     BenchmarkOptions bench;
     bench.batch = options.batch;
     bench.iterations = options.iterations;
     bench.seconds = options.seconds;
-    bench.threads = options.threads;
-    const auto r = engine->benchmark(graph, bench);
+    const auto r = engine->benchmark(*model, bench);
     if (options.json) {
         const nlohmann::json j = {{"model", options.model.string()}, {"engine", engine->name()},
                                   {"batch", options.batch}, {"threads", options.threads},

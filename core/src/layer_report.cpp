@@ -114,20 +114,21 @@ std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, 
     if (layers.empty()) return layers;
     std::vector<Accumulator> acc(layers.size());
     samples = std::min(samples, data.size());
-    // Each model is given to the engine once per chunk of samples rather than once per sample
-    // (a swap recompiles the model); a chunk's FP32 values stay within kChunkBytes.
+    // Both models are compiled once; a chunk of samples is decoded once and its FP32 values
+    // (at most kChunkBytes) are kept until the INT8 model has run on it.
+    const auto fp32_model = engine.compile(fp32);
+    const auto int8_model = engine.compile(int8);
     size_t chunk = 1;
     for (size_t first = 0; first < samples; first += chunk) {
         const size_t last = std::min(samples, first + chunk);
         std::vector<Sample> chunk_samples;
-        for (size_t s = first; s < last; ++s) chunk_samples.push_back(data.get(s));  // decoded once
+        for (size_t s = first; s < last; ++s) chunk_samples.push_back(data.get(s));
         std::vector<Recorder> reference(last - first);
-        engine.set_model(fp32);
-        for (size_t s = first; s < last; ++s) engine.infer(chunk_samples[s - first].inputs, values, &reference[s - first]);
-        engine.set_model(int8);
+        for (size_t s = first; s < last; ++s)
+            fp32_model->infer(chunk_samples[s - first].inputs, values, &reference[s - first]);
         for (size_t s = first; s < last; ++s) {
             Recorder quantized;
-            engine.infer(chunk_samples[s - first].inputs, values, &quantized);
+            int8_model->infer(chunk_samples[s - first].inputs, values, &quantized);
             accumulate(layers, values, reference[s - first], quantized, acc);
         }
         if (first == 0) chunk = std::max<size_t>(1, kChunkBytes / std::max<size_t>(1, reference[0].bytes()));

@@ -49,6 +49,13 @@ OutcomeChanges compare_outcomes(const std::vector<std::pair<size_t, bool>>& firs
     return c;
 }
 
+std::vector<double> Top1Accuracy::per_sample() const {
+    std::vector<double> out;
+    out.reserve(outcomes_.size());
+    for (const auto& [index, correct] : outcomes_) out.push_back(correct ? 1.0 : 0.0);
+    return out;
+}
+
 double Top1Accuracy::value() const {
     return total_ ? 100.0 * static_cast<double>(correct_) / static_cast<double>(total_) : 0.0;
 }
@@ -64,6 +71,15 @@ const std::vector<float>* ReferenceOutputs::find(size_t index) const {
     auto it = std::lower_bound(outputs_.begin(), outputs_.end(), index,
                                [](const auto& e, size_t i) { return e.first < i; });
     return it != outputs_.end() && it->first == index ? &it->second : nullptr;
+}
+
+void ReferenceOutputs::absorb(ReferenceOutputs&& other) {
+    for (auto& [index, values] : other.outputs_) {
+        auto it = std::lower_bound(outputs_.begin(), outputs_.end(), index,
+                                   [](const auto& e, size_t i) { return e.first < i; });
+        if (it == outputs_.end() || it->first != index) outputs_.insert(it, {index, std::move(values)});
+    }
+    other.outputs_.clear();
 }
 
 double cosine_similarity(const std::vector<float>& a, const std::vector<float>& b) {
@@ -88,6 +104,7 @@ void Top1Agreement::update(const std::vector<Tensor>& outputs, const Sample& sam
     const auto ref_top = std::max_element(ref->begin(), ref->end()) - ref->begin();
     const auto top = std::max_element(v.begin(), v.end()) - v.begin();
     same_ += ref_top == top ? 1 : 0;
+    agrees_.push_back(ref_top == top ? 1.0 : 0.0);
     cosine_sum_ += cosine_similarity(*ref, v);
     ++total_;
 }

@@ -18,35 +18,31 @@ constexpr int kMaxExpansionDepth = 8;
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
-
-// Runs a call into plugin code and names the algorithm in any error it raises. Out of memory
-// stays std::bad_alloc, made here, so the top level reports it as such with the stage.
-template <typename F>
-auto call_algorithm(const Algorithm& algorithm, const char* what, F&& f) {
-    try {
-        return f();
-    } catch (const std::bad_alloc&) {
-        throw std::bad_alloc();
-    } catch (const Error& e) {
-        throw Error(e.kind(), str_cat(algorithm.name(), " ", what, ": ", e.what()));
-    } catch (const std::exception& e) {
-        throw Error(ErrorKind::Runtime, str_cat(algorithm.name(), " ", what, ": ", e.what()));
-    }
-}
 }  // namespace
 
 Pipeline::Pipeline(const Registry& registry, const std::vector<AlgorithmConfig>& algorithms) {
     for (const auto& a : algorithms) add(registry, {a.name, a.params_json}, a.path, 0);
 }
 
+Pipeline::Pipeline(const Registry& registry,
+                   std::vector<std::pair<std::string, PluginPtr<Algorithm>>> algorithms) {
+    for (auto& [path, algorithm] : algorithms) add(registry, std::move(algorithm), path, 0);
+}
+
 void Pipeline::add(const Registry& registry, const AlgorithmSpec& spec, const std::string& path,
                    int depth) {
     POT_CHECK_KIND(Config, depth < kMaxExpansionDepth, path, ": algorithm '", spec.name,
                    "' expands into itself");
-    auto algorithm = registry.create_algorithm(spec.name, spec.params_json, path);
-    const auto parts = call_algorithm(*algorithm, "expand", [&] { return algorithm->expand(); });
+    add(registry, registry.create_algorithm(spec.name, spec.params_json, path), path, depth);
+}
+
+void Pipeline::add(const Registry& registry, PluginPtr<Algorithm> algorithm, const std::string& path,
+                   int depth) {
+    PluginOrigin origin = origin_of(algorithm, "");
+    origin.object = call_plugin(origin, "name", [&] { return algorithm->name(); });
+    const auto parts = call_plugin(origin, "expand", [&] { return algorithm->expand(); });
     if (parts.empty()) {
-        steps_.push_back({path, std::move(algorithm)});
+        steps_.push_back({path, std::move(algorithm), std::move(origin)});
         return;
     }
     for (const auto& part : parts) add(registry, part, path, depth + 1);
@@ -54,18 +50,19 @@ void Pipeline::add(const Registry& registry, const AlgorithmSpec& spec, const st
 
 std::vector<std::string> Pipeline::names() const {
     std::vector<std::string> out;
-    for (const auto& s : steps_) out.push_back(s.algorithm->name());
+    for (const auto& s : steps_) out.push_back(s.origin.object);
     return out;
 }
 
-std::vector<std::pair<std::string, Tunable*>> Pipeline::tunables() const {
-    std::vector<std::pair<std::string, Tunable*>> out;
+std::vector<Pipeline::TunableStep> Pipeline::tunables() const {
+    std::vector<TunableStep> out;
     std::map<std::string, int> seen;
     for (const auto& s : steps_) {
         auto* t = dynamic_cast<Tunable*>(s.algorithm.get());
         if (!t) continue;
-        const int n = ++seen[s.algorithm->name()];
-        out.emplace_back(n == 1 ? s.algorithm->name() : str_cat(s.algorithm->name(), "#", n), t);
+        const std::string& name = s.origin.object;
+        const int n = ++seen[name];
+        out.push_back({n == 1 ? name : str_cat(name, "#", n), t, s.origin});
     }
     return out;
 }
@@ -89,8 +86,8 @@ std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_
         bool all_samples = false;
         for (size_t i = begin; i < end; ++i) {
             auto& algorithm = *steps_[i].algorithm;
-            auto r = call_algorithm(algorithm, "statistics_needed",
-                                    [&] { return algorithm.statistics_needed(graph, host); });
+            auto r = call_plugin(steps_[i].origin, "statistics_needed",
+                                 [&] { return algorithm.statistics_needed(graph, host); });
             requests.insert(requests.end(), r.begin(), r.end());
             const size_t wanted = algorithm.stat_subset_size();
             all_samples = all_samples || wanted == 0;
@@ -106,7 +103,7 @@ std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_
         if (!requests.empty()) {
             std::string names;
             for (size_t i = begin; i < end; ++i)
-                names += str_cat(i == begin ? "" : ", ", steps_[i].algorithm->name(), " (",
+                names += str_cat(i == begin ? "" : ", ", steps_[i].origin.object, " (",
                                  steps_[i].path, ")");
             const StageScope stage(str_cat("collecting statistics for ", names));
             const auto start = std::chrono::steady_clock::now();
@@ -116,10 +113,10 @@ std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_
         for (size_t i = begin; i < end; ++i) {
             auto& algorithm = *steps_[i].algorithm;
             const StageScope stage(
-                str_cat("applying ", algorithm.name(), " (", steps_[i].path, ")"));
+                str_cat("applying ", steps_[i].origin.object, " (", steps_[i].path, ")"));
             const auto start = std::chrono::steady_clock::now();
-            call_algorithm(algorithm, "apply", [&] { algorithm.apply(graph, stats, host); });
-            timings.push_back({algorithm.name(), seconds_since(start)});
+            call_plugin(steps_[i].origin, "apply", [&] { algorithm.apply(graph, stats, host); });
+            timings.push_back({steps_[i].origin.object, seconds_since(start)});
             if (float_reference && !quantized) {
                 quantized = has_fake_quantize(graph);
                 if (!quantized) *float_reference = graph;

@@ -22,8 +22,12 @@ const char* kind_name(PotKind kind) {
 }
 
 namespace {
-// Size of the record as of ABI 1.0; later minors only append fields.
-constexpr uint32_t kInfoSizeV1_0 = sizeof(PotPluginInfo);
+// Records shorter than ABI 2.0's are refused. Fixed, not sizeof(): the record of a later minor is
+// longer, and a plugin built against 2.0 must still load.
+constexpr uint32_t kInfoSizeV2_0 = POT_PLUGIN_INFO_SIZE_2_0;
+#if defined(__LP64__)
+static_assert(sizeof(PotPluginInfo) >= kInfoSizeV2_0, "PotPluginInfo lost a field of ABI 2.0");
+#endif
 
 std::string copy_string(const char* s) { return s ? std::string(s) : std::string(); }
 
@@ -126,8 +130,8 @@ std::shared_ptr<const PluginLibrary> PluginLibrary::load(const std::filesystem::
     POT_CHECK_KIND(Input, info->abi_minor <= POT_ABI_MINOR, where, " needs plugin ABI ",
                    info->abi_major, ".", info->abi_minor, "; pot-host provides ", POT_ABI_MAJOR, ".",
                    POT_ABI_MINOR, "; update pot-host");
-    POT_CHECK_KIND(Input, info->struct_size >= kInfoSizeV1_0, where, ": plugin record has ",
-                   info->struct_size, " bytes, expected at least ", kInfoSizeV1_0);
+    POT_CHECK_KIND(Input, info->struct_size >= kInfoSizeV2_0, where, ": plugin record has ",
+                   info->struct_size, " bytes, expected at least ", kInfoSizeV2_0);
     POT_CHECK_KIND(Input, info->toolchain && std::strcmp(info->toolchain, POT_TOOLCHAIN_TAG) == 0,
                    where, " was built with C++ runtime '", copy_string(info->toolchain),
                    "'; pot-host uses '", POT_TOOLCHAIN_TAG, "'; rebuild it with a compatible toolchain");

@@ -83,12 +83,11 @@ void* Registry::create(PotKind kind, const std::string& name, const std::string&
                        const std::string& where, const Entry*& entry) const {
     entry = &find(kind, name, where);
     char error[2048] = {0};
-    void* object = entry->factory.create(params_json.c_str(), error, sizeof(error));
+    uint32_t error_kind = POT_ERROR_RUNTIME;
+    void* object = entry->factory.create(params_json.c_str(), error, sizeof(error), &error_kind);
     if (object) return object;
     std::string message = error[0] ? error : "create() failed without a message";
-    const std::string prefix = kConfigErrorPrefix;
-    const bool config_error = message.rfind(prefix, 0) == 0;
-    if (config_error) message = message.substr(prefix.size());
+    const bool config_error = error_kind == POT_ERROR_CONFIG;
     // Parameter paths inside the plugin start at "params"; anchor them at the config entry.
     if (message.rfind("params", 0) == 0) message = where + "/" + message;
     const std::string text = str_cat(kind_name(kind), " '", name, "' (",

@@ -9,9 +9,9 @@
 
 namespace pot::core {
 
-Session::Session(Engine& engine, const DataLoader& data, std::string target_device, Logger& logger,
-                 Progress* progress)
-    : engine_(engine), data_(data), target_device_(std::move(target_device)), logger_(logger),
+Session::Session(Engine& engine, const DataLoader& data, Evaluator& evaluator, std::string target_device,
+                 Logger& logger, Progress* progress)
+    : engine_(engine), data_(data), evaluator_(evaluator), target_device_(std::move(target_device)), logger_(logger),
       progress_(progress) {}
 
 std::vector<size_t> Session::sample_indices(size_t subset_size) const {
@@ -37,8 +37,8 @@ Statistics Session::collect(const Graph& graph, const std::vector<StatisticReque
             return *hit;
         }
     }
-    engine_.set_model(graph);
-    auto stats = engine_.collect(data_, requests, indices, progress_);
+    auto model = engine_.compile(graph);
+    auto stats = engine_.collect(*model, data_, requests, indices, progress_);
     if (cache_) cache_->store(key, stats);
     return stats;
 }

@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "pot/core/atomic_file.hpp"
 #include "pot/error.hpp"
 #include "pot/file_io.hpp"
 #include "pot/json_parse.hpp"
@@ -140,13 +141,7 @@ void StatisticsCache::store(const std::string& key, const Statistics& stats) {
     auto& entry = entries_[key];
     for (const auto& [request_key, tensor] : stats.all())
         entry[request_key] = {{"shape", tensor.shape()}, {"values", tensor.to_floats()}};
-    const auto tmp = file_.string() + ".tmp";
-    {
-        std::ofstream out(tmp);
-        out << nlohmann::json{{"version", 1}, {"entries", entries_}}.dump() << "\n";
-        POT_CHECK_KIND(Runtime, out.good(), "cannot write statistics cache '", tmp, "'");
-    }
-    std::filesystem::rename(tmp, file_);
+    write_file_atomically(file_, nlohmann::json{{"version", 1}, {"entries", entries_}}.dump() + "\n");
 }
 
 }  // namespace pot::core

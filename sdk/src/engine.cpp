@@ -96,7 +96,7 @@ std::vector<size_t> all_indices(const DataLoader& data, const std::vector<size_t
 
 }  // namespace
 
-Statistics Engine::collect(const DataLoader& data, const std::vector<StatisticRequest>& requests,
+Statistics Engine::collect(CompiledModel& model, const DataLoader& data, const std::vector<StatisticRequest>& requests,
                            const std::vector<size_t>& indices, Progress* progress) {
     const auto unique = unique_requests(requests);
     ReducingObserver observer(unique);
@@ -105,14 +105,14 @@ Statistics Engine::collect(const DataLoader& data, const std::vector<StatisticRe
     if (progress) progress->start("statistics", order.size());
     SampleReader reader(data, order);
     for (size_t i = 0; i < order.size(); ++i) {
-        infer(reader.next().inputs, observed, &observer);
+        model.infer(reader.next().inputs, observed, &observer);
         if (progress) progress->advance(i + 1);
     }
     if (progress) progress->finish();
     return observer.result();
 }
 
-double Engine::evaluate(const DataLoader& data, Metric& metric, const std::vector<size_t>& indices,
+double Engine::evaluate(CompiledModel& model, const DataLoader& data, Metric& metric, const std::vector<size_t>& indices,
                         Progress* progress) {
     metric.reset();
     const auto order = all_indices(data, indices);
@@ -120,7 +120,7 @@ double Engine::evaluate(const DataLoader& data, Metric& metric, const std::vecto
     SampleReader reader(data, order);
     for (size_t i = 0; i < order.size(); ++i) {
         const Sample& sample = reader.next();
-        metric.update(infer(sample.inputs), sample);
+        metric.update(model.infer(sample.inputs), sample);
         if (progress) progress->advance(i + 1);
     }
     if (progress) progress->finish();
@@ -158,7 +158,8 @@ uint64_t checked_benchmark_input_bytes(const Graph& graph, int64_t batch, const 
     return total;
 }
 
-BenchmarkResult Engine::benchmark(const Graph& graph, const BenchmarkOptions& options) {
+BenchmarkResult Engine::benchmark(CompiledModel& model, const BenchmarkOptions& options) {
+    const Graph& graph = model.graph();
     checked_benchmark_input_bytes(graph, options.batch, "benchmark", ErrorKind::Runtime);
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -174,12 +175,12 @@ BenchmarkResult Engine::benchmark(const Graph& graph, const BenchmarkOptions& op
         inputs.push_back(std::move(t));
     }
     using Clock = std::chrono::steady_clock;
-    infer(inputs);  // warm-up: first-run allocations and lazy compilation stay out of the numbers
+    model.infer(inputs);  // warm-up: first-run allocations and lazy compilation stay out of the numbers
     std::vector<double> latencies;
     const auto start = Clock::now();
     for (;;) {
         const auto t0 = Clock::now();
-        infer(inputs);
+        model.infer(inputs);
         const auto t1 = Clock::now();
         latencies.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
         const double elapsed = std::chrono::duration<double>(t1 - start).count();

@@ -6,6 +6,7 @@
 #include "pot/core/log.hpp"
 #include "pot/core/metrics.hpp"
 #include "pot/core/pipeline.hpp"
+#include "pot/core/evaluator.hpp"
 #include "pot/core/session.hpp"
 #include "pot/fake_quantize_node.hpp"
 #include "test_host.hpp"
@@ -181,13 +182,13 @@ TEST_F(MinMax, QuantizedModelStaysCloseToFp32) {
     const Graph fp32 = graph_;
     quantize();
     auto& engine = host_.engine();
+    const auto fp32_model = engine.compile(fp32);
+    const auto int8_model = engine.compile(graph_);
     double cosine = 0;
     for (size_t i = 0; i < data_.size(); ++i) {
         const auto sample = data_.get(i);
-        engine.set_model(fp32);
-        const auto a = engine.infer(sample.inputs).at(0).to_floats();
-        engine.set_model(graph_);
-        const auto b = engine.infer(sample.inputs).at(0).to_floats();
+        const auto a = fp32_model->infer(sample.inputs).at(0).to_floats();
+        const auto b = int8_model->infer(sample.inputs).at(0).to_floats();
         cosine += pot::core::cosine_similarity(a, b);
     }
     EXPECT_GT(cosine / static_cast<double>(data_.size()), 0.99);
@@ -216,11 +217,13 @@ TEST_F(MinMax, IsTunableThroughPresetAndRangeEstimator) {
     // Found through the pipeline, inside DefaultQuantization too; a trial overrides the configured
     // params: min_max ranges contain the mean of per-sample maxima, mixed makes them asymmetric.
     pot::core::Logger logger(pot::LogLevel::Warning);
-    pot::core::Session session(host_.engine(), data_, "CPU", logger, nullptr);
+    const Graph float_model = graph_;
+    pot::core::Evaluator evaluator(host_.engine(), data_, float_model);
+    pot::core::Session session(host_.engine(), data_, evaluator, "CPU", logger, nullptr);
     pot::core::Pipeline dq(host_.registry(), {{"DefaultQuantization", "{}", "/compression/algorithms/0"}});
     ASSERT_EQ(dq.tunables().size(), 1u);
-    EXPECT_EQ(dq.tunables()[0].first, "MinMaxQuantization");
-    const auto space = dq.tunables()[0].second->search_space(graph_);
+    EXPECT_EQ(dq.tunables()[0].prefix, "MinMaxQuantization");
+    const auto space = dq.tunables()[0].tunable->search_space(graph_);
     ASSERT_EQ(space.dimensions.size(), 2u);
     EXPECT_EQ(space.dimensions[0].name, "preset");
     EXPECT_EQ(space.dimensions[1].name, "range_estimator");
@@ -229,7 +232,7 @@ TEST_F(MinMax, IsTunableThroughPresetAndRangeEstimator) {
         pot::core::Pipeline pipeline(host_.registry(), {{"MinMaxQuantization", "{}", "/compression/algorithms/0"}});
         pot::Trial trial;
         trial.choice = choice;
-        pipeline.tunables().at(0).second->set_trial(trial);
+        pipeline.tunables().at(0).tunable->set_trial(trial);
         Graph g = pot::test::small_cnn();
         pipeline.run(g, session);
         return g;
@@ -249,7 +252,7 @@ TEST_F(MinMax, IsTunableThroughPresetAndRangeEstimator) {
     pot::core::Pipeline pipeline(host_.registry(), {{"MinMaxQuantization", "{}", "/compression/algorithms/0"}});
     pot::Trial unknown;
     unknown.choice = {{"bits", "4"}};
-    EXPECT_THROW(pipeline.tunables().at(0).second->set_trial(unknown), pot::Error);
+    EXPECT_THROW(pipeline.tunables().at(0).tunable->set_trial(unknown), pot::Error);
 }
 
 TEST_F(MinMax, ReportListsEveryQuantizer) {

@@ -13,7 +13,9 @@ nlohmann::json run_pipeline(PluginHost& host,
                             const std::vector<std::pair<std::string, std::string>>& algorithms,
                             Graph& graph, const DataLoader& data) {
     core::Logger logger(LogLevel::Warning);
-    core::Session session(host.engine(), data, "CPU", logger, nullptr);
+    const Graph float_model = graph;
+    core::Evaluator evaluator(host.engine(), data, float_model);
+    core::Session session(host.engine(), data, evaluator, "CPU", logger, nullptr);
     std::vector<core::AlgorithmConfig> configs;
     for (size_t i = 0; i < algorithms.size(); ++i)
         configs.push_back({algorithms[i].first, algorithms[i].second,
@@ -24,10 +26,9 @@ nlohmann::json run_pipeline(PluginHost& host,
 }
 
 std::vector<Tensor> run_model(PluginHost& host, const Graph& graph, const DataLoader& data) {
-    host.engine().set_model(graph);
+    const auto model = host.engine().compile(graph);
     std::vector<Tensor> outputs;
-    for (size_t i = 0; i < data.size(); ++i)
-        outputs.push_back(host.engine().infer(data.get(i).inputs).at(0));
+    for (size_t i = 0; i < data.size(); ++i) outputs.push_back(model->infer(data.get(i).inputs).at(0));
     return outputs;
 }
 

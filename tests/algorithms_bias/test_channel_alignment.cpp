@@ -45,8 +45,8 @@ protected:
                                                              const std::string& value) {
         const pot::StatisticRequest low{value, pot::ReducerKind::MeanQuantileLow, 1, 1e-4};
         const pot::StatisticRequest high{value, pot::ReducerKind::MeanQuantileHigh, 1, 1e-4};
-        host_.engine().set_model(g);
-        const auto stats = host_.engine().collect(data_, {low, high}, {}, nullptr);
+        const auto model = host_.engine().compile(g);
+        const auto stats = host_.engine().collect(*model, data_, {low, high}, {}, nullptr);
         return {stats.floats(low), stats.floats(high)};
     }
 

@@ -45,15 +45,15 @@ TEST(ReferenceEngine, IsNamedReference) { EXPECT_EQ(ReferenceEngine().name(), "r
 
 TEST(ReferenceEngine, DynamicBatchGivesTheSameRowsAsSingleImages) {
     ReferenceEngine engine;
-    engine.set_model(small_cnn());
+    auto engine_model = engine.compile(small_cnn());
     const Tensor batch = random_floats({3, 1, 6, 6}, 40);
-    const auto out = engine.infer({batch}, {}, nullptr);
+    const auto out = engine_model->infer({batch}, {}, nullptr);
     ASSERT_EQ(out.size(), 1u);
     ASSERT_EQ(out[0].shape(), Shape({3, 4}));
     for (int64_t n = 0; n < 3; ++n) {
         Tensor one(DType::F32, {1, 1, 6, 6});
         std::copy_n(batch.data<float>() + n * 36, 36, one.data<float>());
-        const Tensor row = engine.infer({one}, {}, nullptr).at(0);
+        const Tensor row = engine_model->infer({one}, {}, nullptr).at(0);
         for (int64_t j = 0; j < 4; ++j)
             EXPECT_EQ(row.data<float>()[j], out[0].data<float>()[n * 4 + j]);
         float sum = 0;
@@ -64,10 +64,10 @@ TEST(ReferenceEngine, DynamicBatchGivesTheSameRowsAsSingleImages) {
 
 TEST(ReferenceEngine, ObserverSeesInputsConstantsAndIntermediatesOnce) {
     ReferenceEngine engine;
-    engine.set_model(small_cnn());
+    auto engine_model = engine.compile(small_cnn());
     const Tensor x = random_floats({2, 1, 6, 6}, 41);
     RecordingObserver observer;
-    const auto out = engine.infer({x}, {"x", "w", "relu", "pool", "prob"}, &observer);
+    const auto out = engine_model->infer({x}, {"x", "w", "relu", "pool", "prob"}, &observer);
     EXPECT_EQ(observer.calls, (std::map<std::string, int>{
                                   {"x", 1}, {"w", 1}, {"relu", 1}, {"pool", 1}, {"prob", 1}}));
     EXPECT_TRUE(tensors_near(observer.seen["x"], x, 0.0f));
@@ -80,10 +80,10 @@ TEST(ReferenceEngine, ObserverSeesInputsConstantsAndIntermediatesOnce) {
 
 TEST(ReferenceEngine, ObservingAnUnknownValueIsAnError) {
     ReferenceEngine engine;
-    engine.set_model(small_cnn());
+    auto engine_model = engine.compile(small_cnn());
     RecordingObserver observer;
     try {
-        engine.infer({Tensor(DType::F32, {1, 1, 6, 6})}, {"no_such_value"}, &observer);
+        engine_model->infer({Tensor(DType::F32, {1, 1, 6, 6})}, {"no_such_value"}, &observer);
         FAIL() << "expected an error";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("no_such_value"), std::string::npos) << e.what();
@@ -94,7 +94,7 @@ TEST(ReferenceEngine, UnsupportedOpNamesNodeAndOp) {
     const Graph g =
         GraphBuilder().input("x", {1}).node("Foo", {"x"}, {"y"}, {}, "bar").output("y").build();
     try {
-        ReferenceEngine().set_model(g);
+        ReferenceEngine().compile(g);
         FAIL() << "expected an error";
     } catch (const Error& e) {
         EXPECT_EQ(std::string(e.what()), "reference engine does not support op 'Foo' (node 'bar')");
@@ -103,15 +103,15 @@ TEST(ReferenceEngine, UnsupportedOpNamesNodeAndOp) {
 
 TEST(ReferenceEngine, WrongInputCountIsAnError) {
     ReferenceEngine engine;
-    engine.set_model(small_cnn());
-    EXPECT_THROW(engine.infer({}, {}, nullptr), Error);
+    auto engine_model = engine.compile(small_cnn());
+    EXPECT_THROW(engine_model->infer({}, {}, nullptr), Error);
 }
 
 TEST(ReferenceEngine, StaticDimMismatchNamesTheInputAndShapes) {
     ReferenceEngine engine;
-    engine.set_model(small_cnn());
+    auto engine_model = engine.compile(small_cnn());
     try {
-        engine.infer({Tensor(DType::F32, {1, 1, 5, 6})}, {}, nullptr);
+        engine_model->infer({Tensor(DType::F32, {1, 1, 5, 6})}, {}, nullptr);
         FAIL() << "expected an error";
     } catch (const Error& e) {
         const std::string msg = e.what();
@@ -123,15 +123,11 @@ TEST(ReferenceEngine, StaticDimMismatchNamesTheInputAndShapes) {
 
 TEST(ReferenceEngine, WrongDtypeAndRankAreErrors) {
     ReferenceEngine engine;
-    engine.set_model(small_cnn());
-    EXPECT_THROW(engine.infer({Tensor(DType::I64, {1, 1, 6, 6})}, {}, nullptr), Error);
-    EXPECT_THROW(engine.infer({Tensor(DType::F32, {1, 6, 6})}, {}, nullptr), Error);
+    auto engine_model = engine.compile(small_cnn());
+    EXPECT_THROW(engine_model->infer({Tensor(DType::I64, {1, 1, 6, 6})}, {}, nullptr), Error);
+    EXPECT_THROW(engine_model->infer({Tensor(DType::F32, {1, 6, 6})}, {}, nullptr), Error);
 }
 
-TEST(ReferenceEngine, InferBeforeSetModelIsAnError) {
-    ReferenceEngine engine;
-    EXPECT_THROW(engine.infer({}, {}, nullptr), Error);
-}
 
 TEST(ReferenceEngine, NodeReadingALaterValueIsRejected) {
     const Graph g = GraphBuilder()
@@ -141,7 +137,7 @@ TEST(ReferenceEngine, NodeReadingALaterValueIsRejected) {
                         .output("y")
                         .build();
     try {
-        ReferenceEngine().set_model(g);
+        ReferenceEngine().compile(g);
         FAIL() << "expected an error";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("Relu 'early'"), std::string::npos) << e.what();
@@ -161,10 +157,10 @@ TEST(ReferenceEngine, ValueWithSeveralConsumersSurvivesUntilTheLast) {
                         .output("x")
                         .build();
     ReferenceEngine engine;
-    engine.set_model(g);
+    auto engine_model = engine.compile(g);
     const Tensor x = floats({4}, {-1, 1, 2, 3});
     for (int run = 0; run < 2; ++run) {
-        const auto out = engine.infer({x}, {}, nullptr);
+        const auto out = engine_model->infer({x}, {}, nullptr);
         ASSERT_EQ(out.size(), 3u);
         POT_EXPECT_FLOATS(out[0], Shape({4}), std::vector<float>({0, 2, 8, 18}), 0.0f);
         POT_EXPECT_FLOATS(out[1], Shape({4}), std::vector<float>({0, 1, 2, 3}), 0.0f);
@@ -187,8 +183,8 @@ TEST(ReferenceEngine, ConstantNodesAndIntegerShapeChainsRun) {
                         .output("y")
                         .build();
     ReferenceEngine engine;
-    engine.set_model(g);
-    const auto out = engine.infer({random_floats({3, 2, 2}, 50)}, {}, nullptr);
+    auto engine_model = engine.compile(g);
+    const auto out = engine_model->infer({random_floats({3, 2, 2}, 50)}, {}, nullptr);
     EXPECT_EQ(out.at(0).shape(), Shape({3, 4}));
 }
 
@@ -204,19 +200,19 @@ TEST(ReferenceEngine, QdqModelRunsAsIs) {
                         .output("y")
                         .build();
     ReferenceEngine engine;
-    engine.set_model(g);
-    POT_EXPECT_FLOATS(engine.infer({floats({3}, {-5, 0.74f, 200})}, {}, nullptr).at(0), Shape({3}),
+    auto engine_model = engine.compile(g);
+    POT_EXPECT_FLOATS(engine_model->infer({floats({3}, {-5, 0.74f, 200})}, {}, nullptr).at(0), Shape({3}),
                       std::vector<float>({0, 0.5f, 125.5f}), 0.0f);
 }
 
 TEST(ReferenceEngine, ParamsAcceptThreadsAndRejectUnknownKeys) {
     ReferenceEngine single(Params(R"({"threads": 1})"));
-    single.set_model(small_cnn());
+    auto single_model = single.compile(small_cnn());
     ReferenceEngine all(Params("{}"));
-    all.set_model(small_cnn());
+    auto all_model = all.compile(small_cnn());
     const Tensor x = random_floats({4, 1, 6, 6}, 60);
-    EXPECT_TRUE(tensors_near(single.infer({x}, {}, nullptr).at(0),
-                             all.infer({x}, {}, nullptr).at(0), 0.0f));
+    EXPECT_TRUE(tensors_near(single_model->infer({x}, {}, nullptr).at(0),
+                             all_model->infer({x}, {}, nullptr).at(0), 0.0f));
     try {
         ReferenceEngine bad(Params(R"({"thread": 2})"));
         FAIL() << "expected an error";
@@ -227,14 +223,15 @@ TEST(ReferenceEngine, ParamsAcceptThreadsAndRejectUnknownKeys) {
     EXPECT_THROW(ReferenceEngine(Params(R"({"threads": -1})")), Error);
 }
 
-TEST(ReferenceEngine, SetModelCopiesTheGraph) {
+TEST(ReferenceEngine, CompileCopiesTheGraph) {
     ReferenceEngine engine;
+    std::unique_ptr<CompiledModel> engine_model;
     {
         Graph g = small_cnn();
-        engine.set_model(g);
+        engine_model = engine.compile(g);
         g.nodes.clear();
     }
-    EXPECT_EQ(engine.infer({random_floats({1, 1, 6, 6}, 61)}, {}, nullptr).at(0).shape(),
+    EXPECT_EQ(engine_model->infer({random_floats({1, 1, 6, 6}, 61)}, {}, nullptr).at(0).shape(),
               Shape({1, 4}));
 }
 

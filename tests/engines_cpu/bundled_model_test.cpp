@@ -31,15 +31,14 @@ TEST(CpuEngineBundledModel, Int8WithinOneOutputStepOfReference) {
     PluginHost host("reference");
     host.run("MinMaxQuantization", R"({"preset": "performance", "weights": {"bits": 7}})", graph,
              VectorData(samples));
-    cpu::CpuEngine engine;
-    const auto out = run_both(graph, {images}, &engine);
+    const auto out = run_both(graph, {images});
     // The logits stay in float; the allowance is one step of an 8-bit grid over their range, for
     // the rare intermediate value that rounds the other way in integer arithmetic.
     const auto logits = out.reference.at(0).to_floats();
     const auto [lowest, highest] = std::minmax_element(logits.begin(), logits.end());
     expect_close(out, (*highest - *lowest) / 255.0f);
-    EXPECT_NE(engine.describe_plan().find("convolution"), std::string::npos);
-    EXPECT_NE(engine.describe_plan().find("u8:s8"), std::string::npos) << engine.describe_plan();
+    EXPECT_NE(out.plan.find("convolution"), std::string::npos);
+    EXPECT_NE(out.plan.find("u8:s8"), std::string::npos) << out.plan;
 }
 
 }  // namespace

@@ -14,17 +14,18 @@ namespace pot::test {
 
 struct Outputs {
     std::vector<Tensor> cpu, reference;
+    std::string plan;  ///< the cpu engine's plan (CpuEngine::describe_plan)
 };
 
 /// Runs `graph` on `inputs` with the cpu and the reference engines.
-inline Outputs run_both(const Graph& graph, const std::vector<Tensor>& inputs,
-                        cpu::CpuEngine* engine = nullptr) {
-    cpu::CpuEngine local;
-    cpu::CpuEngine& cpu_engine = engine ? *engine : local;
-    cpu_engine.set_model(graph);
+inline Outputs run_both(const Graph& graph, const std::vector<Tensor>& inputs) {
+    cpu::CpuEngine cpu_engine;
+    auto cpu_model = cpu_engine.compile(graph);
     reference::ReferenceEngine ref;
-    ref.set_model(graph);
-    return {cpu_engine.infer(inputs), ref.infer(inputs, {}, nullptr)};
+    auto ref_model = ref.compile(graph);
+    Outputs out{cpu_model->infer(inputs), ref_model->infer(inputs, {}, nullptr), ""};
+    out.plan = cpu::CpuEngine::describe_plan(*cpu_model);
+    return out;
 }
 
 /// Largest |a - b| over two tensors of equal shape (infinity when shapes differ).

@@ -49,11 +49,10 @@ TEST(CpuEngine, SmallCnnFp32MatchesReference) {
 }
 
 TEST(CpuEngine, SmallCnnInt8MatchesReferenceAndRunsInt8) {
-    cpu::CpuEngine engine;
-    const auto out = run_both(small_cnn(true), {images(2, 2)}, &engine);
+    const auto out = run_both(small_cnn(true), {images(2, 2)});
     // Softmax of logits that may differ by a few steps of their quantization.
     expect_close(out, 0.02f);
-    const std::string plan = engine.describe_plan();
+    const std::string plan = out.plan;
     const std::string act = cpu::cpu_u8_exact() ? "u8" : "s8";
     EXPECT_NE(plan.find("convolution +Relu +requantize " + act + ":s8:" + act), std::string::npos) << plan;
     EXPECT_NE(plan.find("matmul " + act + ":s8:f32"), std::string::npos) << plan;
@@ -63,12 +62,12 @@ TEST(CpuEngine, DynamicBatchCompilesOnePlanPerShape) {
     const Graph graph = small_cnn(false);
     cpu::CpuEngine engine;
     reference::ReferenceEngine ref;
-    engine.set_model(graph);
-    ref.set_model(graph);
+    auto engine_model = engine.compile(graph);
+    auto ref_model = ref.compile(graph);
     for (int64_t batch : {1, 3, 1}) {
         const auto input = images(batch, static_cast<uint32_t>(batch));
-        const auto cpu_out = engine.infer({input});
-        const auto ref_out = ref.infer({input}, {}, nullptr);
+        const auto cpu_out = engine_model->infer({input});
+        const auto ref_out = ref_model->infer({input}, {}, nullptr);
         ASSERT_EQ(cpu_out[0].dim(0), batch);
         EXPECT_LE(max_abs_diff(cpu_out[0], ref_out[0]), 1e-5f) << "batch " << batch;
     }
@@ -92,12 +91,12 @@ TEST(CpuEngine, ObservedValuesEqualReferenceEngines) {
         for (const auto& n : graph.nodes) observed.push_back(n.outputs[0]);
         cpu::CpuEngine engine;
         reference::ReferenceEngine ref;
-        engine.set_model(graph);
-        ref.set_model(graph);
+        auto engine_model = engine.compile(graph);
+        auto ref_model = ref.compile(graph);
         Recorder cpu_seen, ref_seen;
         const auto input = images(1, 4);
-        engine.infer({input}, observed, &cpu_seen);
-        ref.infer({input}, observed, &ref_seen);
+        engine_model->infer({input}, observed, &cpu_seen);
+        ref_model->infer({input}, observed, &ref_seen);
         ASSERT_EQ(cpu_seen.values.size(), ref_seen.values.size()) << "quantized " << quantized;
         for (const auto& [name, tensor] : ref_seen.values) {
             ASSERT_TRUE(cpu_seen.values.count(name)) << name;
@@ -114,8 +113,8 @@ TEST(CpuEngine, UnsupportedOpErrorNamesTheNode) {
     g.output(g.node("Relu", {g.node("FancyOp", {x})}));
     cpu::CpuEngine engine;
     try {
-        engine.set_model(g.graph());
-        FAIL() << "set_model accepted an unknown op";
+        auto engine_model = engine.compile(g.graph());
+        FAIL() << "compile accepted an unknown op";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("FancyOp 'FancyOp0'"), std::string::npos) << e.what();
     }
@@ -136,16 +135,12 @@ TEST(CpuEngine, ParamsRejectUnknownKeys) {
 TEST(CpuEngine, SingleThreadGivesTheSameResult) {
     const Graph graph = small_cnn(true);
     cpu::CpuEngine one(Params(R"({"threads": 1})")), all;
-    one.set_model(graph);
-    all.set_model(graph);
+    auto one_model = one.compile(graph);
+    auto all_model = all.compile(graph);
     const auto input = images(2, 9);
-    EXPECT_LE(max_abs_diff(one.infer({input})[0], all.infer({input})[0]), 1e-6f);
+    EXPECT_LE(max_abs_diff(one_model->infer({input})[0], all_model->infer({input})[0]), 1e-6f);
 }
 
-TEST(CpuEngine, InferBeforeSetModelFails) {
-    cpu::CpuEngine engine;
-    EXPECT_THROW(engine.infer({images(1, 1)}), Error);
-}
 
 }  // namespace
 }  // namespace pot::test

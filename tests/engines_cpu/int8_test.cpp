@@ -50,11 +50,10 @@ TEST_P(Int8Graph, WithinOneStepOfReference) {
     const auto [y, step] = c.build(g, x, c.input[1]);
     g.output(y);
     const auto input = g.random_tensor(c.input, -2.0f, 2.0f);
-    cpu::CpuEngine engine;
-    const auto out = run_both(g.graph(), {input}, &engine);
+    const auto out = run_both(g.graph(), {input});
     expect_close(out, step * 1.001f);
-    EXPECT_NE(engine.describe_plan().find(c.expect_in_plan), std::string::npos)
-        << "plan:\n" << engine.describe_plan();
+    EXPECT_NE(out.plan.find(c.expect_in_plan), std::string::npos)
+        << "plan:\n" << out.plan;
 }
 
 std::vector<Int8Case> int8_cases() {
@@ -137,9 +136,8 @@ TEST(CpuEngineInt8, SevenBitWeightsOnSignedSourceMatchReference) {
         const auto x = g.input("x", s);
         const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
         g.output(g.qconv(q, s[1], 16, 3, {}, 1, 127));
-        cpu::CpuEngine engine;
         // Float output: no output rounding hides a lost weight bit.
-        expect_close(run_both(g.graph(), {g.random_tensor(s, -2.0f, 2.0f)}, &engine), 1e-4f);
+        expect_close(run_both(g.graph(), {g.random_tensor(s, -2.0f, 2.0f)}), 1e-4f);
     }
 }
 
@@ -149,9 +147,9 @@ TEST(CpuEngineInt8, QuantizedConvRunsAsInt8Primitive) {
     const auto q = g.fq_spec(x, 0.0f, 2.0f, symmetric_unsigned());
     g.output(g.fq_spec(g.node("Relu", {g.qconv(q, 16, 32, 3)}), 0.0f, 2.0f, symmetric_unsigned()));
     cpu::CpuEngine engine;
-    engine.set_model(g.graph());
-    engine.infer({g.random_tensor({1, 16, 14, 14})});
-    const std::string plan = engine.describe_plan();
+    auto engine_model = engine.compile(g.graph());
+    engine_model->infer({g.random_tensor({1, 16, 14, 14})});
+    const std::string plan = cpu::CpuEngine::describe_plan(*engine_model);
     const auto line_start = plan.find("convolution");
     ASSERT_NE(line_start, std::string::npos) << plan;
     const std::string line = plan.substr(line_start, plan.find('\n', line_start) - line_start);
@@ -165,9 +163,9 @@ TEST(CpuEngineInt8, FloatModelRunsInF32Only) {
     const auto x = g.input("x", {1, 8, 10, 10});
     g.output(g.node("Relu", {g.conv(x, 8, 8, 3)}));
     cpu::CpuEngine engine;
-    engine.set_model(g.graph());
-    engine.infer({g.random_tensor({1, 8, 10, 10})});
-    const std::string plan = engine.describe_plan();
+    auto engine_model = engine.compile(g.graph());
+    engine_model->infer({g.random_tensor({1, 8, 10, 10})});
+    const std::string plan = cpu::CpuEngine::describe_plan(*engine_model);
     EXPECT_EQ(plan.find("u8"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("s8"), std::string::npos) << plan;
     EXPECT_NE(plan.find("convolution +Relu f32:f32:f32"), std::string::npos) << plan;
@@ -180,9 +178,9 @@ TEST(CpuEngineInt8, PerChannelActivationQuantizationFallsBackToFloat) {
     const auto hi = g.constant(Tensor::from_vector<float>({1, 4, 1, 1}, {1, 2, 1, 2}));
     const auto q = g.node(kFakeQuantizeOp, {x, lo, hi, lo, hi}, {{"levels", int64_t{256}}}, kFakeQuantizeDomain);
     g.output(g.qconv(q, 4, 8, 3));
-    cpu::CpuEngine engine;
-    expect_close(run_both(g.graph(), {g.random_tensor({1, 4, 6, 6}, -2.0f, 2.0f)}, &engine), 1e-4f);
-    EXPECT_NE(engine.describe_plan().find("reference FakeQuantize"), std::string::npos) << engine.describe_plan();
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 4, 6, 6}, -2.0f, 2.0f)});
+    expect_close(out, 1e-4f);
+    EXPECT_NE(out.plan.find("reference FakeQuantize"), std::string::npos) << out.plan;
 }
 
 }  // namespace

@@ -100,8 +100,7 @@ TEST_F(EndToEnd, OnnxRuntimeOutputsMatchOurFakeQuantizeWithinOneStep) {
         std::vector<float>(evaluation_.images.data<float>(), evaluation_.images.data<float>() + kSamples * 784));
     const auto ort = pot::test::run_in_onnxruntime(model_, {batch}).at(0);
     pot::test::PluginHost host("reference");
-    host.engine().set_model(graph);
-    const auto ours = host.engine().infer({batch}).at(0);
+    const auto ours = host.engine().compile(graph)->infer({batch}).at(0);
     ASSERT_EQ(ort.shape(), ours.shape());
     // The logits stay in float; the allowance is one step of an 8-bit grid over their range,
     // for the rare intermediate value that rounds the other way in integer arithmetic.

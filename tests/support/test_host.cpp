@@ -2,6 +2,7 @@
 
 #include "graph_builder.hpp"
 #include "pot/core/pipeline.hpp"
+#include "pot/core/quantization_job.hpp"
 
 namespace pot::test {
 
@@ -14,12 +15,15 @@ std::vector<Tensor> random_samples(size_t count, const Shape& shape, unsigned se
 PluginHost::PluginHost(const std::string& engine, const std::string& target_device)
     : target_device_(target_device) {
     registry_.load_directory(POT_PLUGIN_DIR);
-    engine_ = registry_.create_engine(engine, "{}", "engine");
+    // Through the plugin boundary, as pot-host calls it.
+    engine_ = core::create_engine(registry_, engine, "{}", 0, "engine");
 }
 
 void PluginHost::run(const std::string& algorithm, const std::string& params_json, Graph& graph,
                      const DataLoader& data) {
-    core::Session session(*engine_, data, target_device_, logger_, nullptr);
+    const Graph float_model = graph;
+    core::Evaluator evaluator(*engine_, data, float_model);
+    core::Session session(*engine_, data, evaluator, target_device_, logger_, nullptr);
     core::Pipeline pipeline(registry_, {{algorithm, params_json, "/compression/algorithms/0"}});
     pipeline.run(graph, session);
     last_reports_ = session.algorithm_reports();

@@ -50,7 +50,7 @@ public:
 
 private:
     core::Registry registry_;
-    core::PluginPtr<Engine> engine_;
+    std::unique_ptr<Engine> engine_;
     std::string target_device_;
     core::Logger logger_{LogLevel::Warning};
     nlohmann::json last_reports_;

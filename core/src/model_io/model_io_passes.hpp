@@ -34,7 +34,4 @@ std::map<std::string, int64_t> export_qdq(Graph& graph);
 /// graph.opset = target. Throws naming the node when an op has no equivalent form.
 void upgrade_opset(Graph& graph, int64_t target);
 
-/// Writes `bytes` to `file` through a temporary file in the same folder and a rename.
-void write_file_atomically(const std::filesystem::path& file, const std::string& bytes);
-
 }  // namespace pot::core::model_io

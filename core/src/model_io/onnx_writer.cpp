@@ -6,6 +6,7 @@
 #include <set>
 
 #include "model_io_passes.hpp"
+#include "pot/core/atomic_file.hpp"
 #include "pot/core/model_io.hpp"
 #include "pot/error.hpp"
 #include "pot/fake_quantize_node.hpp"
@@ -180,7 +181,7 @@ void save_onnx(const Graph& graph, const std::filesystem::path& file) {
     } catch (const Error& e) {
         POT_THROW(Runtime, "cannot save ONNX model '", file.string(), "': ", e.what());
     }
-    model_io::write_file_atomically(file, bytes);
+    write_file_atomically(file, bytes);
 }
 
 }  // namespace pot::core

@@ -42,8 +42,7 @@ std::vector<float> FastBiasCorrection::mean_output_shift(const Graph& graph, con
     const Shape& shape = shapes_.at(op.src);
     const Tensor src = broadcast_channels(src_mean, shape, op.channel_axis);
     Engine& engine = host.engine();
-    engine.set_model(make_weight_error_graph(graph, op, shape));
-    const auto outputs = engine.infer({src});
+    const auto outputs = engine.compile(make_weight_error_graph(graph, op, shape))->infer({src});
     POT_CHECK(outputs.size() == 2, "bias correction of '", op.node, "': expected two outputs, got ",
               outputs.size());
     const auto quantized = channel_means(outputs[0], op.channel_axis);

@@ -42,8 +42,7 @@ std::map<std::string, Shape> value_shapes(const Graph& graph,
                   "' and others are unknown and there is no calibration sample to observe them");
         std::map<std::string, Shape> observed;
         ShapeObserver observer(observed);
-        host.engine().set_model(graph);
-        host.engine().infer(host.data().get(0).inputs, unknown, &observer);
+        host.engine().compile(graph)->infer(host.data().get(0).inputs, unknown, &observer);
         for (const auto& v : unknown) {
             auto it = observed.find(v);
             POT_CHECK(it != observed.end(), "the engine did not produce value '", v,

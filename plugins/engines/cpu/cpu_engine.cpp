@@ -2,40 +2,86 @@
 
 #include <omp.h>
 
+#include <map>
 #include <set>
 
 #include <dnnl.hpp>
 
+#include "ops.hpp"
 #include "plan_builder.hpp"
 #include "reference_fallback.hpp"
 
 namespace pot::cpu {
 
+namespace {
+
+class CpuCompiledModel final : public CompiledModel {
+public:
+    CpuCompiledModel(const Graph& graph, const dnnl::engine& engine, int threads)
+        : graph_(graph), engine_(engine), stream_(engine_), threads_(threads) {}
+
+    const Graph& graph() const override { return graph_; }
+
+    std::vector<Tensor> infer(const std::vector<Tensor>& inputs, const std::vector<std::string>& observed,
+                              ValueObserver* observer) override {
+        // oneDNN runs on OpenMP: the team size is a per-thread setting of the calling thread.
+        if (threads_ > 0) omp_set_num_threads(threads_);
+        std::vector<Shape> shapes;
+        std::string key;
+        for (const auto& t : inputs) {
+            POT_CHECK(t.dtype() == DType::F32, "cpu engine: inputs must be f32, got ", dtype_name(t.dtype()));
+            shapes.push_back(t.shape());
+            key += shape_str(t.shape());
+        }
+        const std::set<std::string> observed_set(observed.begin(), observed.end());
+        for (const auto& v : observed_set) key += "|" + v;
+        auto& plan = plans_[key];
+        if (!plan) {
+            try {
+                plan = PlanBuilder(graph_, engine_, shapes, observed_set).build();
+            } catch (const dnnl::error& e) {
+                // Failures inside a node name it (PlanBuilder::lower_node); these are the plan's
+                // own buffers and inputs.
+                POT_THROW(Runtime, "cpu engine: oneDNN failed while compiling '", graph_.name, "': ", e.what());
+            }
+        }
+        last_ = plan.get();
+        try {
+            return plan->run(inputs, stream_, observer);
+        } catch (const dnnl::error& e) {
+            POT_THROW(Runtime, "cpu engine: oneDNN failed while running '", graph_.name, "': ", e.what());
+        }
+    }
+
+    std::string describe_plan() const { return last_ ? last_->describe() : ""; }
+
+private:
+    const Graph graph_;
+    dnnl::engine engine_;
+    dnnl::stream stream_;
+    int threads_;
+    std::map<std::string, std::unique_ptr<Plan>> plans_;
+    const Plan* last_ = nullptr;
+};
+
+}  // namespace
+
 struct CpuEngine::State {
     dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-    dnnl::stream stream{engine};
-    std::unique_ptr<Graph> graph;
-    std::map<std::string, std::unique_ptr<Plan>> plans;
-    Plan* last = nullptr;
+    int threads = 0;
 };
 
 CpuEngine::CpuEngine() : state_(std::make_unique<State>()) {}
 
 CpuEngine::CpuEngine(const Params& params) : CpuEngine() {
-    const int threads = checked_thread_count(params.get_int("threads", 0), params.path() + "/threads");
+    // Bounded: libgomp crashes when asked for a team of many thousands of threads.
+    state_->threads = checked_thread_count(params.get_int("threads", 0), params.path() + "/threads");
     params.reject_unknown();
-    set_options(EngineOptions{threads});
 }
 
 CpuEngine::~CpuEngine() = default;
 
-void CpuEngine::set_options(const EngineOptions& options) {
-    // Bounded: libgomp crashes when asked for a team of many thousands of threads.
-    checked_thread_count(options.threads, "cpu engine: threads");
-    options_ = options;
-}
-
-void CpuEngine::set_model(const Graph& graph) {
+std::unique_ptr<CompiledModel> CpuEngine::compile(const Graph& graph) {
     for (const auto& node : graph.nodes) {
         const bool covered = find_lowering(node) != nullptr || fallback_supports(node) ||
                              (node.op_type == "Shape" && node.domain.empty());
@@ -43,45 +89,27 @@ void CpuEngine::set_model(const Graph& graph) {
                   node.op_type, " is not supported by the cpu engine (no oneDNN lowering and no "
                   "reference kernel)");
     }
-    state_->graph = std::make_unique<Graph>(graph);
-    state_->plans.clear();
-    state_->last = nullptr;
+    return std::make_unique<CpuCompiledModel>(graph, state_->engine, state_->threads);
 }
 
-std::vector<Tensor> CpuEngine::infer(const std::vector<Tensor>& inputs,
-                                     const std::vector<std::string>& observed,
-                                     ValueObserver* observer) {
-    POT_CHECK(state_->graph, "cpu engine: infer() called before set_model()");
-    // oneDNN runs on OpenMP: the team size is a per-thread setting of the calling thread.
-    if (options_.threads > 0) omp_set_num_threads(options_.threads);
-    std::vector<Shape> shapes;
-    std::string key;
-    for (const auto& t : inputs) {
-        POT_CHECK(t.dtype() == DType::F32, "cpu engine: inputs must be f32, got ", dtype_name(t.dtype()));
-        shapes.push_back(t.shape());
-        key += shape_str(t.shape());
-    }
-    const std::set<std::string> observed_set(observed.begin(), observed.end());
-    for (const auto& v : observed_set) key += "|" + v;
-    auto& plan = state_->plans[key];
-    if (!plan) {
-        try {
-            plan = PlanBuilder(*state_->graph, state_->engine, shapes, observed_set).build();
-        } catch (const dnnl::error& e) {
-            // Failures inside a node name it (PlanBuilder::lower_node); these are the plan's own
-            // buffers and inputs.
-            POT_THROW(Runtime, "cpu engine: oneDNN failed while compiling '", state_->graph->name,
-                      "': ", e.what());
-        }
-    }
-    state_->last = plan.get();
-    try {
-        return plan->run(inputs, state_->stream, observer);
-    } catch (const dnnl::error& e) {
-        POT_THROW(Runtime, "cpu engine: oneDNN failed while running '", state_->graph->name, "': ", e.what());
-    }
+EngineCapabilities CpuEngine::capabilities() const {
+    EngineCapabilities c;
+    // Conv, Gemm and MatMul run as u8/s8 x s8 primitives (conv_op.cpp, matmul_op.cpp) with
+    // per-output-channel weight scales, and requantize their output in a post-op (fusion.cpp).
+    // MatMul also reads a quantized second activation. An Add whose inputs are codes is folded into
+    // the producing primitive as a sum post-op.
+    c.int8_ops = {{"Conv", {0}, 1, true, true},
+                  {"Gemm", {0}, 1, true, true},
+                  {"MatMul", {0, 1}, 1, true, true},
+                  {"Add", {0, 1}, -1, false, false}};
+    c.absorbed_activations = absorbed_activation_types();
+    return c;
 }
 
-std::string CpuEngine::describe_plan() const { return state_->last ? state_->last->describe() : ""; }
+std::string CpuEngine::describe_plan(const CompiledModel& model) {
+    const auto* cpu = dynamic_cast<const CpuCompiledModel*>(&model);
+    POT_CHECK(cpu != nullptr, "cpu engine: describe_plan() of a model another engine compiled");
+    return cpu->describe_plan();
+}
 
 }  // namespace pot::cpu

@@ -15,6 +15,12 @@ std::optional<float> scalar_input(const PlanBuilder& b, const Node& n, size_t i)
 }
 }  // namespace
 
+std::vector<std::string> absorbed_activation_types() {
+    // The single-input ops eltwise_ops() below turns into post-ops.
+    return {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "Clip",
+            "Exp", "Log", "Sqrt", "Abs", "Neg"};
+}
+
 std::optional<std::vector<EltwiseOp>> eltwise_ops(const PlanBuilder& b, const Node& n) {
     if (!n.domain.empty()) return std::nullopt;
     const std::string& op = n.op_type;

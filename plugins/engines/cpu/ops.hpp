@@ -32,6 +32,9 @@ struct EltwiseOp {
 /// when the node is not such an op or its parameters are not constants.
 std::optional<std::vector<EltwiseOp>> eltwise_ops(const PlanBuilder& b, const Node& node);
 
+/// Op types of one input that eltwise_ops() computes, and so run as post-ops of the op before.
+std::vector<std::string> absorbed_activation_types();
+
 /// Nodes after a Conv/MatMul/Gemm that run as its post-ops.
 struct Fusion {
     std::vector<size_t> nodes;            ///< fused nodes, in order

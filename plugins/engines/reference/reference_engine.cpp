@@ -11,14 +11,43 @@
 
 namespace pot::reference {
 
+namespace {
+
+class ReferenceModel final : public CompiledModel {
+public:
+    ReferenceModel(const Graph& graph, std::vector<std::vector<std::string>> release_after, int threads)
+        : graph_(graph), release_after_(std::move(release_after)), threads_(threads) {}
+
+    const Graph& graph() const override { return graph_; }
+
+    std::vector<Tensor> infer(const std::vector<Tensor>& inputs, const std::vector<std::string>& observed,
+                              ValueObserver* observer) override {
+        if (threads_ <= 0) return run(inputs, observed, observer);
+        tbb::task_arena arena(threads_);
+        return arena.execute([&] { return run(inputs, observed, observer); });
+    }
+
+private:
+    std::vector<Tensor> run(const std::vector<Tensor>& inputs, const std::vector<std::string>& observed,
+                            ValueObserver* observer) const;
+    void check_inputs(const std::vector<Tensor>& inputs) const;
+
+    const Graph graph_;
+    /// release_after_[i]: node outputs no later node reads once node i has run.
+    const std::vector<std::vector<std::string>> release_after_;
+    const int threads_;
+};
+
+}  // namespace
+
 ReferenceEngine::ReferenceEngine() = default;
 
 ReferenceEngine::ReferenceEngine(const Params& params) {
-    options_.threads = checked_thread_count(params.get_int("threads", 0), params.path() + "/threads");
+    threads_ = checked_thread_count(params.get_int("threads", 0), params.path() + "/threads");
     params.reject_unknown();
 }
 
-void ReferenceEngine::set_model(const Graph& graph) {
+std::unique_ptr<CompiledModel> ReferenceEngine::compile(const Graph& graph) {
     std::unordered_set<std::string> available;
     for (const auto& in : graph.inputs) available.insert(in.name);
     for (const auto& [name, tensor] : graph.initializers) available.insert(name);
@@ -50,12 +79,10 @@ void ReferenceEngine::set_model(const Graph& graph) {
         for (const auto& out : node.outputs)
             if (!out.empty() && !graph.is_output(out)) release_after[last_use[out]].push_back(out);
 
-    graph_ = graph;
-    release_after_ = std::move(release_after);
-    has_model_ = true;
+    return std::make_unique<ReferenceModel>(graph, std::move(release_after), threads_);
 }
 
-void ReferenceEngine::check_inputs(const std::vector<Tensor>& inputs) const {
+void ReferenceModel::check_inputs(const std::vector<Tensor>& inputs) const {
     POT_CHECK(inputs.size() == graph_.inputs.size(), "reference engine: the model has ",
               graph_.inputs.size(), " inputs but ", inputs.size(), " tensors were given");
     for (size_t i = 0; i < inputs.size(); ++i) {
@@ -70,18 +97,9 @@ void ReferenceEngine::check_inputs(const std::vector<Tensor>& inputs) const {
     }
 }
 
-std::vector<Tensor> ReferenceEngine::infer(const std::vector<Tensor>& inputs,
-                                           const std::vector<std::string>& observed,
-                                           ValueObserver* observer) {
-    POT_CHECK(has_model_, "reference engine: infer() called before set_model()");
-    if (options_.threads <= 0) return run(inputs, observed, observer);
-    tbb::task_arena arena(options_.threads);
-    return arena.execute([&] { return run(inputs, observed, observer); });
-}
-
-std::vector<Tensor> ReferenceEngine::run(const std::vector<Tensor>& inputs,
-                                         const std::vector<std::string>& observed,
-                                         ValueObserver* observer) const {
+std::vector<Tensor> ReferenceModel::run(const std::vector<Tensor>& inputs,
+                                        const std::vector<std::string>& observed,
+                                        ValueObserver* observer) const {
     check_inputs(inputs);
     // Every value by name: graph inputs and constants are borrowed, node outputs owned here.
     std::unordered_map<std::string, const Tensor*> values;

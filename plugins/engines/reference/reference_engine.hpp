@@ -25,27 +25,19 @@ public:
     /// Copies `graph` and checks that every op is supported (throwing
     /// "reference engine does not support op 'Foo' (node 'bar')") and that every node input is a
     /// graph input, a constant or the output of an earlier node.
-    void set_model(const pot::Graph& graph) override;
+    ///
+    /// The model's infer() runs on `inputs` (one per graph input, in order; dims that the graph
+    /// declares as -1 may take any size). Shapes are computed from the actual inputs. Each value
+    /// named in `observed` (graph inputs, constants and node outputs alike) is passed to
+    /// `observer` once, right after it is available. Intermediate values are freed after their
+    /// last consumer.
+    std::unique_ptr<pot::CompiledModel> compile(const pot::Graph& graph) override;
 
-    /// Runs the model on `inputs` (one per graph input, in order; dims that the graph declares
-    /// as -1 may take any size). Shapes are computed from the actual inputs. Each value named in
-    /// `observed` (graph inputs, constants and node outputs alike) is passed to `observer` once,
-    /// right after it is available. Intermediate values are freed after their last consumer.
-    /// Returns the graph outputs in graph.outputs order.
-    std::vector<pot::Tensor> infer(const std::vector<pot::Tensor>& inputs,
-                                   const std::vector<std::string>& observed,
-                                   pot::ValueObserver* observer) override;
+    /// None: FakeQuantize runs as float arithmetic here, so no op is faster in INT8.
+    pot::EngineCapabilities capabilities() const override { return {}; }
 
 private:
-    std::vector<pot::Tensor> run(const std::vector<pot::Tensor>& inputs,
-                                 const std::vector<std::string>& observed,
-                                 pot::ValueObserver* observer) const;
-    void check_inputs(const std::vector<pot::Tensor>& inputs) const;
-
-    pot::Graph graph_;
-    bool has_model_ = false;
-    /// release_after_[i]: node outputs no later node reads once node i has run.
-    std::vector<std::vector<std::string>> release_after_;
+    int threads_ = 0;
 };
 
 }  // namespace pot::reference

@@ -8,8 +8,8 @@
 
 /* Bump the major on any change to a released interface or value type; the minor when an
  * optional interface or a trailing field is added. */
-#define POT_ABI_MAJOR 1
-#define POT_ABI_MINOR 1
+#define POT_ABI_MAJOR 2
+#define POT_ABI_MINOR 0
 #define POT_PLUGIN_ENTRY "pot_plugin_info"
 
 #ifdef __cplusplus
@@ -18,13 +18,17 @@ extern "C" {
 
 enum PotKind { POT_KIND_ALGORITHM = 1, POT_KIND_OPTIMIZER = 2, POT_KIND_ENGINE = 3 };
 
+/* Why create() failed; the values of pot::ErrorKind. Config makes pot-host exit with 2, others 1. */
+enum PotErrorKind { POT_ERROR_USAGE = 0, POT_ERROR_CONFIG = 1, POT_ERROR_INPUT = 2, POT_ERROR_RUNTIME = 3 };
+
 struct PotFactory {
     uint32_t kind;           /* enum PotKind */
     const char* name;        /* name used in the JSON config; owned by the plugin, copied by the host */
     const char* description; /* one line for --list-plugins */
-    /* Creates an object from its JSON parameters. Never throws: on failure returns NULL and writes
-     * a message into `error` (at most error_size bytes, NUL-terminated). */
-    void* (*create)(const char* params_json, char* error, size_t error_size);
+    /* Creates an object from its JSON parameters. Never throws: on failure returns NULL, writes
+     * a message into `error` (at most error_size bytes, NUL-terminated) and the enum PotErrorKind
+     * of the failure into *error_kind. */
+    void* (*create)(const char* params_json, char* error, size_t error_size, uint32_t* error_kind);
     /* Frees what create returned. Never throws. */
     void (*destroy)(void* object);
 };
@@ -32,13 +36,17 @@ struct PotFactory {
 struct PotPluginInfo {
     uint32_t abi_major; /* read first, before anything else */
     uint32_t abi_minor;
-    uint32_t struct_size; /* sizeof(PotPluginInfo) in the plugin's build */
+    uint32_t struct_size; /* sizeof(PotPluginInfo) in the plugin's build; at least POT_PLUGIN_INFO_SIZE_2_0 */
     const char* plugin_name;
     const char* plugin_version;
     const char* toolchain; /* POT_TOOLCHAIN_TAG of the plugin's build */
     uint32_t factory_count;
     const struct PotFactory* factories;
 };
+
+/* Size of the ABI 2.0 record on LP64 targets. The host accepts no shorter record; a later minor
+ * that appends fields leaves this value as it is (older plugins present the shorter record). */
+#define POT_PLUGIN_INFO_SIZE_2_0 56
 
 #ifdef __cplusplus
 }

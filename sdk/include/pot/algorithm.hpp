@@ -6,6 +6,7 @@
 
 #include "pot/data.hpp"
 #include "pot/engine.hpp"
+#include "pot/evaluation.hpp"
 #include "pot/graph.hpp"
 #include "pot/statistics.hpp"
 #include "pot/visibility.hpp"
@@ -21,10 +22,12 @@ struct AlgorithmSpec {
 };
 
 /// What the host offers an algorithm while it runs. References stay valid for the call only.
+/// Calls come from the thread that called the algorithm.
 class POT_SDK_VISIBLE HostServices {
 public:
     virtual ~HostServices() = default;
-    /// The engine chosen in the config.
+    /// The engine chosen in the config. Models an algorithm compiles on it are its own; they must
+    /// be destroyed before the algorithm's call returns.
     virtual Engine& engine() = 0;
     /// The calibration data.
     virtual const DataLoader& data() = 0;
@@ -38,6 +41,18 @@ public:
     /// Adds a section (JSON text) to report.json under "algorithms" -> algorithm name -> key.
     virtual void report(const std::string& algorithm, const std::string& key,
                         const std::string& json_text) = 0;
+
+    /// The model as the job loaded and optimized it, before any algorithm ran. @since ABI 2.0
+    virtual const Graph& float_model() = 0;
+    /// The data models are evaluated on: the config's evaluation data, or the calibration data
+    /// when it names none. @since ABI 2.0
+    virtual const DataLoader& evaluation_data() = 0;
+    /// Scores `graph` with the job's metric on samples `indices` of evaluation_data() (all when
+    /// empty), per sample too. The float model's results are kept, so comparing candidates with it
+    /// costs one float pass. @since ABI 2.0
+    virtual EvaluationResult evaluate(const Graph& graph, const std::vector<size_t>& indices) = 0;
+    /// Times `graph` on the job's engine. @since ABI 2.0
+    virtual BenchmarkResult latency(const Graph& graph, const BenchmarkOptions& options) = 0;
 };
 
 /// A compression algorithm. The pipeline calls statistics_needed() on the model as it is

@@ -43,6 +43,9 @@ public:
     virtual void update(const std::vector<Tensor>& outputs, const Sample& sample) = 0;
     /// The value over every sample folded in since reset().
     virtual double value() const = 0;
+    /// The score of each sample folded in since reset(), in update() order (for top-1 accuracy,
+    /// 1 for a correct sample and 0 for a wrong one). @since ABI 2.0
+    virtual std::vector<double> per_sample() const = 0;
 };
 
 }  // namespace pot

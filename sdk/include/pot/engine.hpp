@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,6 @@ struct BenchmarkOptions {
     int64_t batch = 1;
     int64_t iterations = 0;      ///< 0: run for `seconds`
     double seconds = 10.0;
-    int threads = 0;             ///< 0: the engine's default
 };
 
 /// Latency statistics in milliseconds, throughput in samples per second.
@@ -45,17 +45,12 @@ struct BenchmarkResult {
            latency_max_ms = 0, throughput_fps = 0;
 };
 
-/// Options common to every engine.
-struct EngineOptions {
-    int threads = 0;  ///< 0: all cores; see checked_thread_count
-};
-
 /// Most threads an engine runs, whatever the machine.
 constexpr int kMaxEngineThreads = 1024;
 /// Threads per logical CPU beyond which more threads only contend for the cores.
 constexpr int kMaxEngineThreadsPerCpu = 8;
 
-/// `threads` as an EngineOptions::threads value: 0 (all cores) up to the smaller of
+/// `threads` as an engine's "threads" parameter: 0 (all cores) up to the smaller of
 /// kMaxEngineThreads and kMaxEngineThreadsPerCpu per logical CPU of this machine. Anything else
 /// throws pot::Error(`kind`) naming `where` (a JSON path or a command-line option) and the bound.
 /// @since ABI 1.0
@@ -72,42 +67,77 @@ constexpr uint64_t kMaxBenchmarkInputBytes = uint64_t{1} << 30;
 POT_SDK_VISIBLE uint64_t checked_benchmark_input_bytes(const Graph& graph, int64_t batch,
                                                        const std::string& where, ErrorKind kind);
 
-/// Runs a Graph. Plugins implement set_model() and infer(); the data loops (collect,
-/// evaluate, benchmark) have default implementations that an engine may override.
+/// One op an engine runs with integer kernels, in the schema of the hardware-config files
+/// (plugins/algorithms/min_max/hardware/*.json) that tell MinMax where to quantize.
+/// @since ABI 2.0
+struct Int8Op {
+    std::string type;                  ///< ONNX op type
+    std::vector<int> activations;      ///< inputs read as u8/s8 codes
+    int weights_input = -1;            ///< constant input read as symmetric s8 codes; -1: none
+    bool per_channel_weights = false;  ///< one weight scale per output channel
+    bool quantized_output = false;     ///< the op can write its (activated) result as codes
+};
+
+/// What an engine runs in INT8: the ops, and the activations it fuses into an INT8 op's output
+/// (so that quantizing after the activation costs nothing).
+/// @since ABI 2.0
+struct EngineCapabilities {
+    std::vector<Int8Op> int8_ops;
+    std::vector<std::string> absorbed_activations;
+};
+
+/// A model prepared by an engine for execution. The caller owns it and must destroy it before the
+/// engine that made it (the plugin's code runs its destructor).
+///
+/// Thread safety: one compiled model runs one infer() at a time; several compiled models, of one
+/// engine or of several, may run at the same time on different threads.
+/// @since ABI 2.0
+class POT_SDK_VISIBLE CompiledModel {
+public:
+    virtual ~CompiledModel() = default;
+
+    /// The graph this model was compiled from (the engine's copy).
+    virtual const Graph& graph() const = 0;
+
+    /// Runs one batch. `inputs` follow graph().inputs. Every value named in `observed` (graph
+    /// inputs, constants and node outputs) is passed to `observer` as soon as it is computed, on
+    /// the calling thread. Returns the graph outputs in graph().outputs order.
+    virtual std::vector<Tensor> infer(const std::vector<Tensor>& inputs,
+                                      const std::vector<std::string>& observed = {},
+                                      ValueObserver* observer = nullptr) = 0;
+};
+
+/// Runs Graphs. Plugins implement compile() and capabilities(); the data loops (collect,
+/// evaluate, benchmark) have default implementations over CompiledModel::infer that an engine may
+/// override. Options such as the thread count come from the engine's parameters (the config's
+/// engine.threads is passed as the "threads" parameter), never set after creation.
+/// An engine may be used from several threads at once; see CompiledModel for its models.
+/// @since ABI 2.0 (replaces set_model/infer of ABI 1)
 class POT_SDK_VISIBLE Engine {
 public:
     virtual ~Engine() = default;
     virtual std::string name() const = 0;
-    /// Throws pot::Error(Config) when options.threads fails checked_thread_count.
-    virtual void set_options(const EngineOptions& options) {
-        checked_thread_count(options.threads, "engine threads");
-        options_ = options;
-    }
-    const EngineOptions& options() const { return options_; }
 
-    /// Prepares `graph` for execution. The engine copies what it needs; `graph` may change or die
-    /// after the call. Throws naming the node when an op is not supported.
-    virtual void set_model(const Graph& graph) = 0;
+    /// Checks and prepares `graph` for execution. The engine copies what it needs; `graph` may
+    /// change or die after the call. Throws pot::Error naming the node when an op is not supported.
+    virtual std::unique_ptr<CompiledModel> compile(const Graph& graph) = 0;
 
-    /// Runs one batch through the model set by set_model(). `inputs` follow the graph's inputs.
-    /// Every value named in `observed` is passed to `observer` as soon as it is computed.
-    virtual std::vector<Tensor> infer(const std::vector<Tensor>& inputs,
-                                      const std::vector<std::string>& observed = {},
-                                      ValueObserver* observer = nullptr) = 0;
+    /// The ops this engine runs in INT8.
+    virtual EngineCapabilities capabilities() const = 0;
 
-    /// Runs samples `indices` of `data` (all when empty) and reduces the values `requests` name.
-    virtual Statistics collect(const DataLoader& data, const std::vector<StatisticRequest>& requests,
+    /// Runs samples `indices` of `data` (all when empty) through `model` and reduces the values
+    /// `requests` name.
+    virtual Statistics collect(CompiledModel& model, const DataLoader& data,
+                               const std::vector<StatisticRequest>& requests,
                                const std::vector<size_t>& indices, Progress* progress);
 
-    /// Runs samples `indices` (all when empty) and folds the outputs into `metric` (reset first).
-    virtual double evaluate(const DataLoader& data, Metric& metric, const std::vector<size_t>& indices,
-                            Progress* progress);
+    /// Runs samples `indices` (all when empty) through `model` and folds the outputs into `metric`
+    /// (reset first). Returns metric.value().
+    virtual double evaluate(CompiledModel& model, const DataLoader& data, Metric& metric,
+                            const std::vector<size_t>& indices, Progress* progress);
 
-    /// Times infer() on inputs shaped like the model's (dynamic dims as 1, batch as asked).
-    virtual BenchmarkResult benchmark(const Graph& graph, const BenchmarkOptions& options);
-
-protected:
-    EngineOptions options_;
+    /// Times `model` on random inputs shaped like its graph's (dynamic dims as 1, batch as asked).
+    virtual BenchmarkResult benchmark(CompiledModel& model, const BenchmarkOptions& options);
 };
 
 }  // namespace pot

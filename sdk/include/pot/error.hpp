@@ -11,11 +11,12 @@ namespace pot {
 
 /// What kind of failure an Error reports; pot-host maps it to an exit code
 /// (Usage and Config -> 2, everything else -> 1).
+/// The values cross the plugin boundary as enum PotErrorKind (abi.h): never renumber them.
 enum class ErrorKind {
-    Usage,    ///< bad command line
-    Config,   ///< bad configuration file or parameters
-    Input,    ///< unreadable or malformed model or data
-    Runtime,  ///< failure while running (unsupported op, engine failure, I/O)
+    Usage = 0,    ///< bad command line
+    Config = 1,   ///< bad configuration file or parameters
+    Input = 2,    ///< unreadable or malformed model or data
+    Runtime = 3,  ///< failure while running (unsupported op, engine failure, I/O)
 };
 
 /// Concatenates any streamable values into one string.

@@ -13,9 +13,6 @@
 
 namespace pot {
 
-/// Prefix of a create() error message that reports bad parameters (exit code 2, not 1).
-inline constexpr const char* kConfigErrorPrefix = "config: ";
-
 namespace detail {
 
 inline void copy_error(const char* message, char* error, size_t error_size) {
@@ -25,19 +22,21 @@ inline void copy_error(const char* message, char* error, size_t error_size) {
 }
 
 template <typename Iface, typename Impl>
-void* create_object(const char* params_json, char* error, size_t error_size) noexcept {
+void* create_object(const char* params_json, char* error, size_t error_size, uint32_t* error_kind) noexcept {
+    const auto fail = [&](const char* message, ErrorKind kind) {
+        copy_error(message, error, error_size);
+        if (error_kind) *error_kind = static_cast<uint32_t>(kind);
+    };
     try {
         const Params params(params_json ? params_json : "{}", "params");
         Iface* object = new Impl(params);
         return static_cast<void*>(object);
     } catch (const Error& e) {
-        const std::string text =
-            (e.kind() == ErrorKind::Config ? kConfigErrorPrefix : "") + std::string(e.what());
-        copy_error(text.c_str(), error, error_size);
+        fail(e.what(), e.kind());
     } catch (const std::exception& e) {
-        copy_error(e.what(), error, error_size);
+        fail(e.what(), ErrorKind::Runtime);
     } catch (...) {
-        copy_error("unknown exception while creating the object", error, error_size);
+        fail("unknown exception while creating the object", ErrorKind::Runtime);
     }
     return nullptr;
 }

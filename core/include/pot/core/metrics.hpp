@@ -21,6 +21,7 @@ public:
     }
     void update(const std::vector<Tensor>& outputs, const Sample& sample) override;
     double value() const override;
+    std::vector<double> per_sample() const override;
     /// Whether each sample seen since reset() was classified correctly, by sample index.
     const std::vector<std::pair<size_t, bool>>& outcomes() const { return outcomes_; }
 
@@ -48,7 +49,11 @@ public:
     void reset() override { outputs_.clear(); }
     void update(const std::vector<Tensor>& outputs, const Sample& sample) override;
     double value() const override { return static_cast<double>(outputs_.size()); }
+    /// Not a score: 1 for each sample recorded.
+    std::vector<double> per_sample() const override { return std::vector<double>(outputs_.size(), 1.0); }
     const std::vector<float>* find(size_t index) const;
+    /// Adds the outputs `other` recorded (kept here where both have a sample).
+    void absorb(ReferenceOutputs&& other);
 
 private:
     std::vector<std::pair<size_t, std::vector<float>>> outputs_;  // sorted by index on insert
@@ -60,15 +65,21 @@ class Top1Agreement final : public Metric {
 public:
     explicit Top1Agreement(const ReferenceOutputs& reference) : reference_(reference) {}
     std::string name() const override { return "agreement@top1"; }
-    void reset() override { same_ = total_ = 0; cosine_sum_ = 0; }
+    void reset() override {
+        same_ = total_ = 0;
+        cosine_sum_ = 0;
+        agrees_.clear();
+    }
     void update(const std::vector<Tensor>& outputs, const Sample& sample) override;
     double value() const override;
+    std::vector<double> per_sample() const override { return agrees_; }
     double mean_cosine() const { return total_ ? cosine_sum_ / static_cast<double>(total_) : 0.0; }
 
 private:
     const ReferenceOutputs& reference_;
     int64_t same_ = 0, total_ = 0;
     double cosine_sum_ = 0;
+    std::vector<double> agrees_;
 };
 
 /// Cosine similarity of two equally long vectors (1 when both are zero).

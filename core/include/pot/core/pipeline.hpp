@@ -5,6 +5,7 @@
 
 #include "pot/algorithm.hpp"
 #include "pot/core/config.hpp"
+#include "pot/core/plugin_boundary.hpp"
 #include "pot/core/registry.hpp"
 #include "pot/optimizer.hpp"
 #include "pot/core/session.hpp"
@@ -25,13 +26,21 @@ public:
     /// Creates every algorithm; unknown names and bad parameters are Config errors naming the
     /// JSON path of the entry.
     Pipeline(const Registry& registry, const std::vector<AlgorithmConfig>& algorithms);
+    /// Algorithms made already (a program assembling its own pipeline, tests), each with the
+    /// path or label its messages use. Composites are expanded with `registry`.
+    Pipeline(const Registry& registry, std::vector<std::pair<std::string, PluginPtr<Algorithm>>> algorithms);
 
     /// Names of the algorithms after expansion, in run order.
     std::vector<std::string> names() const;
 
-    /// The algorithms that expose choices to an optimizer, with a prefix naming each uniquely
-    /// ("MinMaxQuantization", or "MinMaxQuantization#2" for the second of that name).
-    std::vector<std::pair<std::string, Tunable*>> tunables() const;
+    /// An algorithm that exposes choices to an optimizer.
+    struct TunableStep {
+        std::string prefix;  ///< "MinMaxQuantization", or "MinMaxQuantization#2" for the second of that name
+        Tunable* tunable;
+        PluginOrigin origin;  ///< for call_plugin
+    };
+    /// The tunable algorithms, in run order.
+    std::vector<TunableStep> tunables() const;
 
     /// Runs every algorithm on `graph`. Returns the time spent per statistics pass and algorithm.
     /// With `float_reference`, also keeps there the model as it was after the last algorithm that
@@ -44,8 +53,10 @@ private:
     struct Step {
         std::string path;  // JSON path of the config entry it came from
         PluginPtr<Algorithm> algorithm;
+        PluginOrigin origin;
     };
     void add(const Registry& registry, const AlgorithmSpec& spec, const std::string& path, int depth);
+    void add(const Registry& registry, PluginPtr<Algorithm> algorithm, const std::string& path, int depth);
 
     std::vector<Step> steps_;
 };

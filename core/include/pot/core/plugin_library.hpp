@@ -16,7 +16,7 @@ struct FactoryInfo {
     PotKind kind = POT_KIND_ALGORITHM;
     std::string name;
     std::string description;
-    void* (*create)(const char*, char*, size_t) = nullptr;
+    void* (*create)(const char*, char*, size_t, uint32_t*) = nullptr;
     void (*destroy)(void*) = nullptr;
 };
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pot/algorithm.hpp"
+#include "pot/core/evaluator.hpp"
 #include "pot/core/log.hpp"
 #include "pot/core/statistics_cache.hpp"
 
@@ -21,11 +22,13 @@ struct SampleSelection {
 };
 
 /// The host side of a quantization run: the engine, the calibration data, the sample selection,
-/// and the report sections algorithms add. Algorithms see it as pot::HostServices.
+/// the evaluation service and the report sections algorithms add. Algorithms see it as
+/// pot::HostServices.
 class Session final : public HostServices {
 public:
-    Session(Engine& engine, const DataLoader& data, std::string target_device, Logger& logger,
-            Progress* progress);
+    /// Every reference must outlive the session; `progress` may be null.
+    Session(Engine& engine, const DataLoader& data, Evaluator& evaluator, std::string target_device,
+            Logger& logger, Progress* progress);
 
     Engine& engine() override { return engine_; }
     const DataLoader& data() override { return data_; }
@@ -35,6 +38,14 @@ public:
     void log(LogLevel level, const std::string& message) override { logger_.log(level, message); }
     void report(const std::string& algorithm, const std::string& key,
                 const std::string& json_text) override;
+    const Graph& float_model() override { return evaluator_.float_model(); }
+    const DataLoader& evaluation_data() override { return evaluator_.data(); }
+    EvaluationResult evaluate(const Graph& graph, const std::vector<size_t>& indices) override {
+        return evaluator_.evaluate(graph, indices);
+    }
+    BenchmarkResult latency(const Graph& graph, const BenchmarkOptions& options) override {
+        return evaluator_.latency(graph, options);
+    }
 
     /// Statistics are looked up in / added to `cache` (may be null: always collect).
     void use_cache(StatisticsCache* cache) { cache_ = cache; }
@@ -49,6 +60,7 @@ public:
 private:
     Engine& engine_;
     const DataLoader& data_;
+    Evaluator& evaluator_;
     std::string target_device_;
     Logger& logger_;
     Progress* progress_;

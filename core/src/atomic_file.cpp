@@ -7,10 +7,10 @@
 #include <cstring>
 #include <vector>
 
-#include "model_io_passes.hpp"
+#include "pot/core/atomic_file.hpp"
 #include "pot/error.hpp"
 
-namespace pot::core::model_io {
+namespace pot::core {
 
 namespace {
 // Permissions of a file written with open(..., 0666) under the usual umask 022; mkstemp alone
@@ -60,4 +60,4 @@ void write_file_atomically(const std::filesystem::path& file, const std::string&
     }
 }
 
-}  // namespace pot::core::model_io
+}  // namespace pot::core

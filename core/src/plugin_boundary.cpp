@@ -1,0 +1,129 @@
+#include "pot/core/plugin_boundary.hpp"
+
+#include <filesystem>
+#include <new>
+
+#include "pot/core/failure_context.hpp"
+#include "pot/error.hpp"
+
+namespace pot::core {
+
+std::string PluginOrigin::describe() const {
+    if (!library) return "";
+    return str_cat("plugin ", library->plugin_name(), " ", library->version(), ", ", library->file().string());
+}
+
+void rethrow_from_plugin(const PluginOrigin& origin, std::string_view call) {
+    const std::string where = origin.describe();
+    const auto message = [&](const char* what) {
+        return str_cat(origin.object, " ", call, ": ", what, where.empty() ? "" : " [" + where + "]");
+    };
+    try {
+        throw;
+    } catch (const std::bad_alloc&) {
+        throw std::bad_alloc();
+    } catch (const std::filesystem::filesystem_error& e) {
+        throw std::filesystem::filesystem_error(message(e.what()), e.path1(), e.path2(), e.code());
+    } catch (const Error& e) {
+        throw Error(e.kind(), message(e.what()));
+    } catch (const std::exception& e) {
+        // main prints a pot::Error as it is: name the stage while its scopes are still open.
+        const std::string stage = current_stage();
+        throw Error(ErrorKind::Runtime, message(e.what()) + (stage.empty() ? "" : " while " + stage));
+    } catch (...) {
+        throw Error(ErrorKind::Runtime, message("an exception that is not a std::exception"));
+    }
+}
+
+namespace {
+
+class GuardedModel final : public CompiledModel {
+public:
+    GuardedModel(std::unique_ptr<CompiledModel> model, PluginOrigin origin)
+        : origin_(std::move(origin)), model_(std::move(model)) {}
+    ~GuardedModel() override {
+        // Destructors must not throw; plugin code that does so has already ended the process.
+        model_.reset();
+    }
+
+    const Graph& graph() const override {
+        return call_plugin(origin_, "graph", [&]() -> const Graph& { return model_->graph(); });
+    }
+    std::vector<Tensor> infer(const std::vector<Tensor>& inputs, const std::vector<std::string>& observed,
+                              ValueObserver* observer) override {
+        return call_plugin(origin_, "infer", [&] { return model_->infer(inputs, observed, observer); });
+    }
+
+private:
+    PluginOrigin origin_;  // declared first: the library outlives the model
+    std::unique_ptr<CompiledModel> model_;
+};
+
+// The data loops of Engine run host code (the SDK's defaults) or an engine's override, and call
+// back into models; the guarded model is what they see, so failures inside are named either way.
+class GuardedEngine final : public Engine {
+public:
+    explicit GuardedEngine(PluginPtr<Engine> engine)
+        : engine_(std::move(engine)),
+          origin_(origin_of(engine_, str_cat("engine '", engine_->name(), "'"))) {}
+
+    std::string name() const override { return call_plugin(origin_, "name", [&] { return engine_->name(); }); }
+    std::unique_ptr<CompiledModel> compile(const Graph& graph) override {
+        auto model = call_plugin(origin_, "compile", [&] { return engine_->compile(graph); });
+        POT_CHECK(model != nullptr, origin_.object, " compile returned no model");
+        return std::make_unique<GuardedModel>(std::move(model), origin_);
+    }
+    EngineCapabilities capabilities() const override {
+        return call_plugin(origin_, "capabilities", [&] { return engine_->capabilities(); });
+    }
+    Statistics collect(CompiledModel& model, const DataLoader& data, const std::vector<StatisticRequest>& requests,
+                       const std::vector<size_t>& indices, Progress* progress) override {
+        return call_plugin(origin_, "collect",
+                           [&] { return engine_->collect(model, data, requests, indices, progress); });
+    }
+    double evaluate(CompiledModel& model, const DataLoader& data, Metric& metric,
+                    const std::vector<size_t>& indices, Progress* progress) override {
+        return call_plugin(origin_, "evaluate",
+                           [&] { return engine_->evaluate(model, data, metric, indices, progress); });
+    }
+    BenchmarkResult benchmark(CompiledModel& model, const BenchmarkOptions& options) override {
+        return call_plugin(origin_, "benchmark", [&] { return engine_->benchmark(model, options); });
+    }
+
+private:
+    PluginPtr<Engine> engine_;
+    PluginOrigin origin_;
+};
+
+class GuardedOptimizer final : public Optimizer {
+public:
+    explicit GuardedOptimizer(PluginPtr<Optimizer> optimizer)
+        : optimizer_(std::move(optimizer)),
+          origin_(origin_of(optimizer_, str_cat("optimizer '", optimizer_->name(), "'"))) {}
+
+    std::string name() const override {
+        return call_plugin(origin_, "name", [&] { return optimizer_->name(); });
+    }
+    Trial ask(const SearchSpace& space) override {
+        return call_plugin(origin_, "ask", [&] { return optimizer_->ask(space); });
+    }
+    void tell(const Trial& trial, double score) override {
+        call_plugin(origin_, "tell", [&] { optimizer_->tell(trial, score); });
+    }
+
+private:
+    PluginPtr<Optimizer> optimizer_;
+    PluginOrigin origin_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> guard_engine(PluginPtr<Engine> engine) {
+    return std::make_unique<GuardedEngine>(std::move(engine));
+}
+
+std::unique_ptr<Optimizer> guard_optimizer(PluginPtr<Optimizer> optimizer) {
+    return std::make_unique<GuardedOptimizer>(std::move(optimizer));
+}
+
+}  // namespace pot::core

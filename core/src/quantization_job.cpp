@@ -1,0 +1,207 @@
+#include "pot/core/quantization_job.hpp"
+
+#include <chrono>
+
+#include "pot/abi.h"
+#include "pot/core/atomic_file.hpp"
+#include "pot/core/config.hpp"
+#include "pot/core/dataset.hpp"
+#include "pot/core/failure_context.hpp"
+#include "pot/core/graph_transforms.hpp"
+#include "pot/core/model_io.hpp"
+#include "pot/core/output_staging.hpp"
+#include "pot/core/pipeline.hpp"
+#include "pot/core/plugin_boundary.hpp"
+#include "pot/core/session.hpp"
+#include "pot/core/tuning_loop.hpp"
+#include "pot/error.hpp"
+#include "pot/json_parse.hpp"
+
+namespace pot::core {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+nlohmann::json evaluation_json(const Comparison& c, const DataLoader& data, const std::string& engine,
+                               double seconds) {
+    nlohmann::json j = {{"metric", c.int8.metric}, {"fp32", c.fp32.value}, {"int8", c.int8.value},
+                        {"drop", c.drop()}, {"samples", data.size()}, {"data", data.describe()},
+                        {"engine", engine}, {"seconds", seconds}};
+    if (c.mean_cosine) j["mean_cosine"] = *c.mean_cosine;
+    if (c.changes)
+        j["changed"] = {{"fixed", c.changes->fixed}, {"broken", c.changes->broken},
+                        {"drop_standard_error", c.changes->standard_error_points()}};
+    return j;
+}
+
+// The optimizer the config names, when some algorithm has choices to tune; otherwise a warning
+// and the report says it was not used.
+std::unique_ptr<Optimizer> create_optimizer(const Registry& registry, const Config& config,
+                                            const Pipeline& pipeline, Logger& logger, nlohmann::json& report) {
+    if (!config.optimizer) return nullptr;
+    auto optimizer = guard_optimizer(
+        registry.create_optimizer(config.optimizer->name, config.optimizer->params_json, "/optimizer"));
+    if (!pipeline.tunables().empty()) return optimizer;
+    logger.log(LogLevel::Warning, str_cat("optimizer ", optimizer->name(), ": no algorithm in "
+                                          "compression.algorithms has tunable choices; not used"));
+    report["optimizer"] = {{"name", optimizer->name()}, {"used", false}};
+    return nullptr;
+}
+
+}  // namespace
+
+std::vector<SkippedPlugin> load_plugin_dirs(Registry& registry, const std::vector<fs::path>& dirs) {
+    std::vector<SkippedPlugin> skipped;
+    for (const auto& dir : dirs)
+        for (auto& s : registry.load_directory(dir)) skipped.push_back(std::move(s));
+    return skipped;
+}
+
+std::unique_ptr<Engine> create_engine(const Registry& registry, const std::string& name,
+                                      const std::string& params_json, int threads, const std::string& where) {
+    std::string chosen = name;
+    if (chosen.empty()) chosen = registry.has(POT_KIND_ENGINE, "cpu") ? "cpu" : "reference";
+    std::string params = params_json;
+    if (threads != 0) {
+        auto json = parse_json(params_json, where + " parameters", ErrorKind::Config);
+        POT_CHECK_KIND(Config, json.is_object(), where, ": engine parameters must be an object");
+        POT_CHECK_KIND(Config, !json.contains("threads") || json["threads"] == threads, where,
+                       ": the thread count is given twice (", threads, " and ", json["threads"].dump(),
+                       " in the engine's parameters); give it once");
+        json["threads"] = threads;
+        params = json.dump();
+    }
+    return guard_engine(registry.create_engine(chosen, params, where));
+}
+
+JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
+    const auto config = load_config(options.config);
+    const StageScope job_stage(str_cat("quantizing '", config.model.name, "'"));
+    JobResult result;
+    result.model_name = config.model.name;
+    nlohmann::json& report = result.report;
+    report["config"] = config.json;
+    const auto run_start = Clock::now();
+
+    Registry registry;
+    std::optional<StageScope> stage(std::in_place, "loading plugins");
+    for (const auto& s : load_plugin_dirs(registry, options.plugin_dirs))
+        logger.log(LogLevel::Warning, "skipped plugin " + s.reason);
+    stage.reset();
+    for (const auto& e : registry.entries())
+        report["plugins"].push_back({{"kind", kind_name(e.kind)}, {"name", e.name},
+                                     {"version", e.version}, {"library", e.file.string()}});
+
+    // Resolve everything the config names before any heavy work, so config errors come first.
+    Pipeline pipeline(registry, config.compression.algorithms);
+    auto engine = create_engine(registry, config.engine.backend, config.engine.params_json,
+                                config.engine.threads, "/engine/backend");
+    auto optimizer = create_optimizer(registry, config, pipeline, logger, report);
+
+    stage.emplace(str_cat("preparing output folder '", options.output_dir.string(), "'"));
+    OutputStaging staging(options.output_dir, config.model.name,
+                          options.direct_dump ? OutputStaging::Layout::Direct : OutputStaging::Layout::Timestamped,
+                          results_timestamp());
+    for (const auto& stale : staging.removed_stale())
+        logger.log(LogLevel::Info, "removed " + stale.string() + " left by an interrupted run");
+
+    auto step = Clock::now();
+    stage.emplace(str_cat("loading model '", config.model.model.string(), "'"));
+    Graph graph = load_onnx(config.model.model);
+    optimize_graph(graph);
+    report["timings"]["load_model_s"] = seconds_since(step);
+    // Compiling the model first reports an op the engine cannot run before any other work.
+    stage.emplace(str_cat("compiling model '", config.model.model.string(), "'"));
+    engine->compile(graph);
+    POT_CHECK_KIND(Input, graph.inputs.size() == 1, config.model.model.string(), ": the model has ",
+                   graph.inputs.size(), " inputs; data sources feed models with one input");
+    stage.emplace(str_cat("opening data '", config.engine.data_source.string(), "'"));
+    const auto data = open_dataset(config.engine, graph.inputs[0]);
+    logger.log(LogLevel::Info, str_cat("model ", config.model.model.string(), ": ", graph.nodes.size(),
+                                       " nodes; data: ", data->describe(), "; engine: ", engine->name()));
+    // Evaluation data, when configured, serves -e, the optimizer's trials and algorithms.
+    std::unique_ptr<DataLoader> eval_data;
+    if (config.engine.evaluation_data_source) {
+        EngineConfig eval_config = config.engine;
+        eval_config.data_source = *config.engine.evaluation_data_source;
+        eval_config.annotation = config.engine.evaluation_annotation;
+        eval_data = open_dataset(eval_config, graph.inputs[0]);
+    }
+    const DataLoader& evaluation_data = eval_data ? *eval_data : *data;
+    const Graph fp32 = graph;
+
+    stage.reset();
+    ConsoleProgress console(logger.level() <= LogLevel::Info);
+    StageProgress progress(&console);
+    Evaluator evaluator(*engine, evaluation_data, fp32, &progress);
+    Session session(*engine, *data, evaluator, config.compression.target_device, logger, &progress);
+    std::optional<StatisticsCache> cache;
+    if (config.compression.statistics_cache) {
+        cache.emplace(*config.compression.statistics_cache);
+        session.use_cache(&*cache);
+    }
+    if (optimizer) {
+        const StageScope tuning(str_cat("tuning with ", optimizer->name()));
+        step = Clock::now();
+        TuningLoop loop(pipeline, *optimizer, evaluator, logger);
+        report["optimizer"] =
+            loop.run(fp32, session, config.optimizer->trials, config.optimizer->eval_subset_size).report();
+        report["timings"]["tuning_s"] = seconds_since(step);
+    }
+    step = Clock::now();
+    // Layer errors compare with the float model the quantizer saw: the same as fp32 unless a
+    // function-preserving rewrite (channel alignment) changed intermediate values first.
+    Graph float_reference = fp32;
+    stage.emplace("running the algorithms");
+    const auto timings = pipeline.run(graph, session, &float_reference);
+    result.quantize_seconds = seconds_since(step);
+    report["timings"]["quantize_s"] = result.quantize_seconds;
+    for (const auto& t : timings) report["timings"]["steps"].push_back({{"name", t.name}, {"seconds", t.seconds}});
+    report["algorithms"] = pipeline.names();
+    result.algorithm_count = pipeline.names().size();
+    if (cache) report["statistics_cache"] = {{"file", cache->file().string()}, {"hits", cache->hits()}};
+    report["algorithm_reports"] = session.algorithm_reports();
+
+    step = Clock::now();
+    stage.emplace("measuring per-layer errors");
+    result.layers = measure_layer_errors(*engine, float_reference, graph, *data, kLayerReportSamples);
+    report["layers"] = layer_errors_json(result.layers);
+    report["timings"]["layer_report_s"] = seconds_since(step);
+    if (!result.layers.empty()) plot_layer_errors(result.layers, staging.dir() / "layer_errors.png");
+
+    const auto model_file = staging.dir() / (config.model.name + ".onnx");
+    stage.emplace(str_cat("saving '", model_file.string(), "'"));
+    save_onnx(graph, model_file);
+    if (options.save_model) save_onnx(fp32, staging.dir() / (config.model.name + "_fp32.onnx"));
+    stage.reset();
+    result.fp32_bytes = fs::file_size(config.model.model);
+    result.int8_bytes = fs::file_size(model_file);
+    report["files"] = {{"fp32_model", config.model.model.string()}, {"fp32_bytes", result.fp32_bytes},
+                       {"int8_bytes", result.int8_bytes}};
+
+    if (options.evaluate) {
+        const StageScope evaluating("evaluating");
+        step = Clock::now();
+        result.evaluation = evaluator.compare(graph);
+        result.evaluation_samples = evaluation_data.size();
+        report["evaluation"] = evaluation_json(*result.evaluation, evaluation_data, engine->name(), seconds_since(step));
+    }
+    report["timings"]["total_s"] = seconds_since(run_start);
+    report["abi"] = str_cat(POT_ABI_MAJOR, ".", POT_ABI_MINOR);
+    stage.emplace(str_cat("writing the results into '", options.output_dir.string(), "'"));
+    result.results_dir = staging.commit([&](const fs::path& final_dir) {
+        result.model_file = final_dir / model_file.filename();
+        report["files"]["int8_model"] = result.model_file.string();
+        write_file_atomically(staging.dir() / "report.json", report.dump(2) + "\n");
+    });
+    return result;
+}
+
+}  // namespace pot::core
