@@ -158,6 +158,28 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
                 config.engine.evaluation_annotation = resolve(base_dir, eval.get_string("annotation", ""));
             eval.reject_unknown();
         }
+        if (engine.has("metrics")) {
+            const auto& metrics = engine.json().at("metrics");
+            engine.accept("metrics");
+            POT_CHECK_KIND(Config, metrics.is_array() && !metrics.empty(),
+                           "/engine/metrics: expected a non-empty list, got ", metrics.dump());
+            for (size_t i = 0; i < metrics.size(); ++i) {
+                const std::string path = str_cat("/engine/metrics/", i);
+                POT_CHECK_KIND(Config, metrics[i].is_object(), path, ": expected an object, got ", metrics[i].dump());
+                const Params entry(metrics[i], path);
+                MetricConfig metric;
+                metric.path = path;
+                metric.type = entry.get_string("type", "");
+                POT_CHECK_KIND(Config, !metric.type.empty(), path, "/type: required (the metric, e.g. \"accuracy\")");
+                metric.name = entry.get_string("name", "");
+                if (entry.has("baseline_value")) metric.baseline_value = entry.get_double("baseline_value", 0);
+                // Accuracy Checker puts a metric's parameters beside type and name (top_k: 5).
+                nlohmann::json params = metrics[i];
+                for (const char* key : {"type", "name", "baseline_value"}) params.erase(key);
+                metric.params_json = params.dump();
+                config.engine.metrics.push_back(std::move(metric));
+            }
+        }
         config.engine.threads = checked_thread_count(engine.get_int("threads", 0), "/engine/threads");
         config.engine.params_json = params_text(engine, "params");
         engine.reject_unknown();

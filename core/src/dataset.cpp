@@ -12,6 +12,7 @@
 #include "pot/core/npy.hpp"
 #include "pot/error.hpp"
 #include "pot/file_io.hpp"
+#include "pot/json_parse.hpp"
 
 namespace pot::core {
 
@@ -101,11 +102,11 @@ InputGeometry geometry_of(const ValueInfo& input, const std::string& layout) {
     return g;
 }
 
-std::vector<std::optional<int64_t>> labels_for(const std::vector<fs::path>& files,
+std::vector<std::optional<Annotation>> labels_for(const std::vector<fs::path>& files,
                                                const std::optional<fs::path>& labels_file) {
-    std::vector<std::optional<int64_t>> out(files.size());
+    std::vector<std::optional<Annotation>> out(files.size());
     if (!labels_file) return out;
-    const auto labels = read_labels(*labels_file);
+    const auto labels = read_annotations(*labels_file);
     for (size_t i = 0; i < files.size(); ++i) {
         auto it = labels.find(files[i].filename().string());
         POT_CHECK_KIND(Input, it != labels.end(), labels_file->string(), ": no label for '",
@@ -172,7 +173,7 @@ void check_spatial(const cv::Mat& img, const InputGeometry& g, const std::string
 // The sample an 8-bit image becomes: resized and cropped to the input, checked, converted to
 // float and laid out as the model input wants it. `origin` names the image in errors.
 Sample image_sample(size_t index, cv::Mat img, const Preprocessing& pre, const InputGeometry& g,
-                    const ValueInfo& input, const std::string& origin, std::optional<int64_t> label) {
+                    const ValueInfo& input, const std::string& origin, std::optional<Annotation> annotation) {
     cv::Mat f;
     try {
         img = resize_and_crop(std::move(img), pre, g);
@@ -184,7 +185,7 @@ Sample image_sample(size_t index, cv::Mat img, const Preprocessing& pre, const I
     Sample s;
     s.index = index;
     s.inputs.push_back(to_tensor(f, pre, g.nhwc, origin));
-    s.label = label;
+    s.annotation = std::move(annotation);
     return s;
 }
 
@@ -202,7 +203,7 @@ std::string checked_color(const Preprocessing& pre, const InputGeometry& g,
 class ImageFolder final : public DataLoader {
 public:
     ImageFolder(fs::path dir, std::vector<fs::path> files, Preprocessing pre, ValueInfo input,
-                std::vector<std::optional<int64_t>> labels)
+                std::vector<std::optional<Annotation>> labels)
         : dir_(std::move(dir)), files_(std::move(files)), pre_(std::move(pre)), input_(std::move(input)),
           labels_(std::move(labels)), geometry_(geometry_of(input_, pre_.layout)) {
         pre_.color = checked_color(pre_, geometry_, input_);
@@ -230,14 +231,14 @@ private:
     std::vector<fs::path> files_;
     Preprocessing pre_;
     ValueInfo input_;
-    std::vector<std::optional<int64_t>> labels_;
+    std::vector<std::optional<Annotation>> labels_;
     InputGeometry geometry_;
 };
 
 class NpyFolder final : public DataLoader {
 public:
     NpyFolder(fs::path dir, std::vector<fs::path> files, ValueInfo input,
-              std::vector<std::optional<int64_t>> labels)
+              std::vector<std::optional<Annotation>> labels)
         : dir_(std::move(dir)), files_(std::move(files)), input_(std::move(input)), labels_(std::move(labels)) {}
     size_t size() const override { return files_.size(); }
     std::string describe() const override { return str_cat(files_.size(), " .npy tensors in ", dir_.string()); }
@@ -260,7 +261,7 @@ public:
         Sample s;
         s.index = index;
         s.inputs.push_back(std::move(t));
-        s.label = labels_[index];
+        s.annotation = labels_[index];
         return s;
     }
 
@@ -268,7 +269,7 @@ private:
     fs::path dir_;
     std::vector<fs::path> files_;
     ValueInfo input_;
-    std::vector<std::optional<int64_t>> labels_;
+    std::vector<std::optional<Annotation>> labels_;
 };
 
 uint32_t read_be32(const std::string& bytes, size_t at) {
@@ -318,8 +319,8 @@ public:
         POT_CHECK(index < count_, "sample ", index, " is out of range (", count_, " images)");
         const auto* pixels = reinterpret_cast<const uint8_t*>(bytes_.data() + 16 + index * rows_ * cols_);
         const cv::Mat img(static_cast<int>(rows_), static_cast<int>(cols_), CV_8UC1, const_cast<uint8_t*>(pixels));
-        std::optional<int64_t> label;
-        if (!labels_.empty()) label = static_cast<uint8_t>(labels_[index]);
+        std::optional<Annotation> label;
+        if (!labels_.empty()) label = Annotation::of_class(static_cast<uint8_t>(labels_[index]));
         return image_sample(index, img.clone(), pre_, geometry_, input_,
                             str_cat(file_.string(), " image ", index), label);
     }
@@ -342,6 +343,30 @@ bool is_idx_images(const fs::path& p) {
 
 std::map<std::string, int64_t> read_labels(const fs::path& file) {
     return parse_labels(read_file_bounded(file, kMaxAnnotationBytes, "annotation file"), file.string());
+}
+
+std::map<std::string, Annotation> read_annotations(const fs::path& file) {
+    return parse_annotations(read_file_bounded(file, kMaxAnnotationBytes, "annotation file"), file.string());
+}
+
+std::map<std::string, Annotation> parse_annotations(const std::string& text, const std::string& origin) {
+    std::map<std::string, Annotation> out;
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || text[first] != '{') {
+        for (const auto& [name, index] : parse_labels(text, origin)) out.emplace(name, Annotation::of_class(index));
+        return out;
+    }
+    const auto json = parse_json(text, "annotation file '" + origin + "'", ErrorKind::Input);
+    for (const auto& [name, value] : json.items()) {
+        if (value.is_number_integer())
+            out.emplace(name, Annotation::of_class(value.get<int64_t>()));
+        else if (value.is_string())
+            out.emplace(name, Annotation::of_text(value.get<std::string>()));
+        else
+            out.emplace(name, Annotation::of_json(value.dump()));
+    }
+    POT_CHECK_KIND(Input, !out.empty(), "annotation file '", origin, "' annotates no sample");
+    return out;
 }
 
 std::map<std::string, int64_t> parse_labels(const std::string& text, const std::string& origin) {

@@ -1,8 +1,7 @@
 #include "pot/core/evaluator.hpp"
 
-#include <numeric>
-
 #include "pot/error.hpp"
+#include "pot/sample_reader.hpp"
 
 namespace pot::core {
 
@@ -10,22 +9,21 @@ double Comparison::drop() const {
     return fp32.higher_is_better ? fp32.value - int8.value : int8.value - fp32.value;
 }
 
-Evaluator::Evaluator(Engine& engine, const DataLoader& data, const Graph& float_model, Progress* progress)
-    : engine_(engine), data_(data), float_model_(float_model), progress_(progress),
-      labelled_(data.size() > 0 && data.get(0).label.has_value()) {}
+const char* default_metric_type(const DataLoader& data) {
+    return data.size() > 0 && data.get(0).class_index() ? "accuracy" : "agreement";
+}
+
+Evaluator::Evaluator(Engine& engine, const DataLoader& data, const Graph& float_model, Metric& metric,
+                     Progress* progress)
+    : engine_(engine), data_(data), float_model_(float_model), metric_(metric), progress_(progress) {}
 
 Evaluator::~Evaluator() = default;
 
 std::vector<size_t> Evaluator::resolve(const std::vector<size_t>& indices) const {
-    if (!indices.empty()) {
-        for (size_t i : indices)
-            POT_CHECK(i < data_.size(), "evaluation sample ", i, " does not exist: ", data_.describe(),
-                      " has ", data_.size(), " samples");
-        return indices;
-    }
-    std::vector<size_t> all(data_.size());
-    std::iota(all.begin(), all.end(), size_t{0});
-    return all;
+    for (size_t i : indices)
+        POT_CHECK(i < data_.size(), "evaluation sample ", i, " does not exist: ", data_.describe(), " has ",
+                  data_.size(), " samples");
+    return all_indices(data_, indices);
 }
 
 CompiledModel& Evaluator::float_compiled() {
@@ -33,56 +31,55 @@ CompiledModel& Evaluator::float_compiled() {
     return *float_compiled_;
 }
 
-EvaluationResult Evaluator::run(CompiledModel& model, Metric& metric, const std::vector<size_t>& indices) {
+std::vector<Tensor> Evaluator::reference_outputs(const Sample& sample) {
+    if (auto it = reference_.find(sample.index); it != reference_.end()) return it->second;
+    auto outputs = float_compiled().infer(sample.inputs);
+    size_t bytes = 0;
+    for (const auto& t : outputs) bytes += static_cast<size_t>(t.numel()) * dtype_size(t.dtype());
+    if (reference_bytes_ + bytes <= kReferenceCacheBytes) {
+        reference_bytes_ += bytes;
+        reference_.emplace(sample.index, outputs);
+    }
+    return outputs;
+}
+
+EvaluationResult Evaluator::run(CompiledModel& model, const std::vector<size_t>& indices, double* cosine) {
+    const bool referenced = metric_.needs_reference();
+    metric_.reset();
+    if (progress_) progress_->start("evaluation", indices.size());
+    SampleReader reader(data_, indices);
+    for (size_t i = 0; i < indices.size(); ++i) {
+        const Sample& sample = reader.next();
+        const auto reference = referenced ? reference_outputs(sample) : std::vector<Tensor>{};
+        // The float model compared with itself: its outputs are the reference, computed once.
+        const auto outputs = referenced && &model == float_compiled_.get() ? reference : model.infer(sample.inputs);
+        metric_.update(outputs, reference, sample);
+        if (cosine && !outputs.empty() && !reference.empty())
+            *cosine += cosine_similarity(outputs[0].to_floats(), reference[0].to_floats());
+        if (progress_) progress_->advance(i + 1);
+    }
+    if (progress_) progress_->finish();
     EvaluationResult r;
-    r.value = engine_.evaluate(model, data_, metric, indices, progress_);
-    r.metric = metric.name();
-    r.higher_is_better = metric.higher_is_better();
+    r.value = metric_.value();
+    r.metric = metric_.name();
+    r.higher_is_better = metric_.higher_is_better();
     r.indices = indices;
-    r.per_sample = metric.per_sample();
+    r.per_sample = metric_.per_sample();
     POT_CHECK(r.per_sample.size() == indices.size(), "metric ", r.metric, " scored ", r.per_sample.size(),
               " samples of ", indices.size());
     return r;
 }
 
-const ReferenceOutputs& Evaluator::reference(const std::vector<size_t>& indices) {
-    std::vector<size_t> missing;
-    for (size_t i : indices)
-        if (!reference_.find(i)) missing.push_back(i);
-    if (!missing.empty()) {
-        ReferenceOutputs computed;
-        engine_.evaluate(float_compiled(), data_, computed, missing, progress_);
-        reference_.absorb(std::move(computed));
-    }
-    return reference_;
-}
-
 EvaluationResult Evaluator::evaluate_float(const std::vector<size_t>& indices) {
     const auto order = resolve(indices);
     if (auto it = float_results_.find(order); it != float_results_.end()) return it->second;
-    EvaluationResult r;
-    if (labelled_) {
-        Top1Accuracy accuracy;
-        r = run(float_compiled(), accuracy, order);
-    } else {
-        // Agreement of the float model with itself: every sample agrees.
-        r.metric = Top1Agreement(reference_).name();
-        r.value = 100.0;
-        r.indices = order;
-        r.per_sample.assign(order.size(), 1.0);
-    }
-    return float_results_[order] = r;
+    return float_results_[order] = run(float_compiled(), order);
 }
 
 EvaluationResult Evaluator::evaluate(const Graph& graph, const std::vector<size_t>& indices) {
     const auto order = resolve(indices);
     auto model = engine_.compile(graph);
-    if (labelled_) {
-        Top1Accuracy accuracy;
-        return run(*model, accuracy, order);
-    }
-    Top1Agreement agreement(reference(order));
-    return run(*model, agreement, order);
+    return run(*model, order);
 }
 
 Comparison Evaluator::compare(const Graph& graph, const std::vector<size_t>& indices) {
@@ -90,16 +87,13 @@ Comparison Evaluator::compare(const Graph& graph, const std::vector<size_t>& ind
     Comparison c;
     c.fp32 = evaluate_float(order);
     auto model = engine_.compile(graph);
-    if (labelled_) {
-        Top1Accuracy accuracy;
-        c.int8 = run(*model, accuracy, order);
-        std::vector<std::pair<size_t, bool>> fp32_outcomes;
-        for (size_t k = 0; k < order.size(); ++k) fp32_outcomes.emplace_back(order[k], c.fp32.per_sample[k] > 0.5);
-        c.changes = compare_outcomes(fp32_outcomes, accuracy.outcomes());
+    if (metric_.needs_reference()) {
+        double cosine = 0;
+        c.int8 = run(*model, order, &cosine);
+        c.mean_cosine = order.empty() ? 0.0 : cosine / static_cast<double>(order.size());
     } else {
-        Top1Agreement agreement(reference(order));
-        c.int8 = run(*model, agreement, order);
-        c.mean_cosine = agreement.mean_cosine();
+        c.int8 = run(*model, order);
+        c.changes = compare_scores(c.fp32.per_sample, c.int8.per_sample);
     }
     return c;
 }

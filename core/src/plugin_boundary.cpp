@@ -81,11 +81,6 @@ public:
         return call_plugin(origin_, "collect",
                            [&] { return engine_->collect(model, data, requests, indices, progress); });
     }
-    double evaluate(CompiledModel& model, const DataLoader& data, Metric& metric,
-                    const std::vector<size_t>& indices, Progress* progress) override {
-        return call_plugin(origin_, "evaluate",
-                           [&] { return engine_->evaluate(model, data, metric, indices, progress); });
-    }
     BenchmarkResult benchmark(CompiledModel& model, const BenchmarkOptions& options) override {
         return call_plugin(origin_, "benchmark", [&] { return engine_->benchmark(model, options); });
     }
@@ -116,7 +111,38 @@ private:
     PluginOrigin origin_;
 };
 
+class GuardedMetric final : public Metric {
+public:
+    explicit GuardedMetric(PluginPtr<Metric> metric)
+        : metric_(std::move(metric)), origin_(origin_of(metric_, str_cat("metric '", metric_->name(), "'"))) {}
+
+    std::string name() const override { return call_plugin(origin_, "name", [&] { return metric_->name(); }); }
+    bool higher_is_better() const override {
+        return call_plugin(origin_, "higher_is_better", [&] { return metric_->higher_is_better(); });
+    }
+    bool needs_reference() const override {
+        return call_plugin(origin_, "needs_reference", [&] { return metric_->needs_reference(); });
+    }
+    void reset() override { call_plugin(origin_, "reset", [&] { metric_->reset(); }); }
+    void update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference,
+                const Sample& sample) override {
+        call_plugin(origin_, "update", [&] { metric_->update(outputs, reference, sample); });
+    }
+    double value() const override { return call_plugin(origin_, "value", [&] { return metric_->value(); }); }
+    std::vector<double> per_sample() const override {
+        return call_plugin(origin_, "per_sample", [&] { return metric_->per_sample(); });
+    }
+
+private:
+    PluginPtr<Metric> metric_;
+    PluginOrigin origin_;
+};
+
 }  // namespace
+
+std::unique_ptr<Metric> guard_metric(PluginPtr<Metric> metric) {
+    return std::make_unique<GuardedMetric>(std::move(metric));
+}
 
 std::unique_ptr<Engine> guard_engine(PluginPtr<Engine> engine) {
     return std::make_unique<GuardedEngine>(std::move(engine));

@@ -17,6 +17,7 @@ const char* kind_name(PotKind kind) {
         case POT_KIND_ALGORITHM: return "algorithm";
         case POT_KIND_OPTIMIZER: return "optimizer";
         case POT_KIND_ENGINE: return "engine";
+        case POT_KIND_METRIC: return "metric";
     }
     return "unknown";
 }
@@ -150,7 +151,7 @@ std::shared_ptr<const PluginLibrary> PluginLibrary::load(const std::filesystem::
         POT_CHECK_KIND(Input, !factory.name.empty(), where, ": factory ", i, " has no name");
         POT_CHECK_KIND(Input, f.create && f.destroy, where, ": factory '", factory.name,
                        "' lacks create or destroy");
-        POT_CHECK_KIND(Input, f.kind >= POT_KIND_ALGORITHM && f.kind <= POT_KIND_ENGINE, where,
+        POT_CHECK_KIND(Input, f.kind >= POT_KIND_ALGORITHM && f.kind <= POT_KIND_METRIC, where,
                        ": factory '", factory.name, "' has unknown kind ", f.kind);
         POT_CHECK_KIND(Input, names.insert(factory.name + "/" + std::to_string(f.kind)).second,
                        where, ": factory '", factory.name, "' is listed twice");

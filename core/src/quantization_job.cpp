@@ -32,6 +32,7 @@ double seconds_since(Clock::time_point start) {
 nlohmann::json evaluation_json(const Comparison& c, const DataLoader& data, const std::string& engine,
                                double seconds) {
     nlohmann::json j = {{"metric", c.int8.metric}, {"fp32", c.fp32.value}, {"int8", c.int8.value},
+                        {"higher_is_better", c.int8.higher_is_better},
                         {"drop", c.drop()}, {"samples", data.size()}, {"data", data.describe()},
                         {"engine", engine}, {"seconds", seconds}};
     if (c.mean_cosine) j["mean_cosine"] = *c.mean_cosine;
@@ -53,6 +54,13 @@ std::unique_ptr<Optimizer> create_optimizer(const Registry& registry, const Conf
                                           "compression.algorithms has tunable choices; not used"));
     report["optimizer"] = {{"name", optimizer->name()}, {"used", false}};
     return nullptr;
+}
+
+// The config's first metric; created before any heavy work so that a wrong name fails first.
+std::unique_ptr<Metric> configured_metric(const Registry& registry, const Config& config) {
+    if (config.engine.metrics.empty()) return nullptr;
+    const MetricConfig& m = config.engine.metrics.front();
+    return guard_metric(registry.create_metric(m.type, m.params_json, m.path));
 }
 
 }  // namespace
@@ -104,6 +112,7 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
     auto engine = create_engine(registry, config.engine.backend, config.engine.params_json,
                                 config.engine.threads, "/engine/backend");
     auto optimizer = create_optimizer(registry, config, pipeline, logger, report);
+    auto metric = configured_metric(registry, config);
 
     stage.emplace(str_cat("preparing output folder '", options.output_dir.string(), "'"));
     OutputStaging staging(options.output_dir, config.model.name,
@@ -135,12 +144,15 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
         eval_data = open_dataset(eval_config, graph.inputs[0]);
     }
     const DataLoader& evaluation_data = eval_data ? *eval_data : *data;
+    if (!metric)
+        metric = guard_metric(registry.create_metric(default_metric_type(evaluation_data), "{}",
+                                                     "the default metric"));
     const Graph fp32 = graph;
 
     stage.reset();
     ConsoleProgress console(logger.level() <= LogLevel::Info);
     StageProgress progress(&console);
-    Evaluator evaluator(*engine, evaluation_data, fp32, &progress);
+    Evaluator evaluator(*engine, evaluation_data, fp32, *metric, &progress);
     Session session(*engine, *data, evaluator, config.compression.target_device, logger, &progress);
     std::optional<StatisticsCache> cache;
     if (config.compression.statistics_cache) {
@@ -192,6 +204,11 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
         result.evaluation = evaluator.compare(graph);
         result.evaluation_samples = evaluation_data.size();
         report["evaluation"] = evaluation_json(*result.evaluation, evaluation_data, engine->name(), seconds_since(step));
+        if (!config.engine.metrics.empty()) {
+            const MetricConfig& m = config.engine.metrics.front();
+            if (!m.name.empty()) report["evaluation"]["name"] = m.name;
+            if (m.baseline_value) report["evaluation"]["baseline_value"] = *m.baseline_value;
+        }
     }
     report["timings"]["total_s"] = seconds_since(run_start);
     report["abi"] = str_cat(POT_ABI_MAJOR, ".", POT_ABI_MINOR);

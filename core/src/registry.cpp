@@ -112,6 +112,13 @@ PluginPtr<Engine> Registry::create_engine(const std::string& name, const std::st
     return PluginPtr<Engine>(static_cast<Engine*>(object), {entry->factory.destroy, entry->library});
 }
 
+PluginPtr<Metric> Registry::create_metric(const std::string& name, const std::string& params_json,
+                                          const std::string& where) const {
+    const Entry* entry = nullptr;
+    void* object = create(POT_KIND_METRIC, name, params_json, where, entry);
+    return PluginPtr<Metric>(static_cast<Metric*>(object), {entry->factory.destroy, entry->library});
+}
+
 PluginPtr<Optimizer> Registry::create_optimizer(const std::string& name,
                                                 const std::string& params_json,
                                                 const std::string& where) const {

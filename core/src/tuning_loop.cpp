@@ -54,8 +54,7 @@ TuningOutcome TuningLoop::run(const Graph& float_model, Session& session, int64_
     TuningOutcome outcome;
     outcome.optimizer = optimizer_.name();
     outcome.samples = indices.size();
-    outcome.score = evaluator_.labelled() ? "accuracy drop in points (lower is better)"
-                                          : "top-1 disagreement with FP32 in percent (lower is better)";
+    outcome.score = str_cat("drop of ", evaluator_.metric().name(), " from the float model (lower is better)");
     for (int64_t i = 0; i < trials; ++i) {
         const StageScope stage(str_cat(outcome.optimizer, " trial ", i + 1, " of ", trials));
         TrialRecord record;

@@ -1,6 +1,7 @@
 #include "pot/engine.hpp"
 
 #include "pot/file_io.hpp"
+#include "pot/sample_reader.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -51,49 +52,6 @@ private:
     std::set<std::string> seen_;
 };
 
-// Reads samples in `order`, decoding the next chunk on another thread while the caller runs the
-// engine on the current one: decoding then neither adds to the loop's time nor evicts the
-// engine's weights and code from the caches of the core that runs it.
-class SampleReader {
-public:
-    SampleReader(const DataLoader& data, const std::vector<size_t>& order) : data_(data), order_(order) {}
-    ~SampleReader() {
-        if (ahead_.valid()) ahead_.wait();  // an error there no longer matters
-    }
-
-    const Sample& next() {
-        if (pos_ == chunk_.size()) {
-            chunk_ = ahead_.valid() ? ahead_.get() : read(start_);
-            start_ += chunk_.size();
-            pos_ = 0;
-            if (start_ < order_.size())
-                ahead_ = std::async(std::launch::async, [this, from = start_] { return read(from); });
-        }
-        return chunk_[pos_++];
-    }
-
-private:
-    static constexpr size_t kChunk = 16;
-    std::vector<Sample> read(size_t from) const {
-        std::vector<Sample> out;
-        for (size_t i = from; i < std::min(from + kChunk, order_.size()); ++i) out.push_back(data_.get(order_[i]));
-        return out;
-    }
-
-    const DataLoader& data_;
-    const std::vector<size_t>& order_;
-    std::vector<Sample> chunk_;
-    size_t pos_ = 0, start_ = 0;
-    std::future<std::vector<Sample>> ahead_;
-};
-
-std::vector<size_t> all_indices(const DataLoader& data, const std::vector<size_t>& indices) {
-    if (!indices.empty()) return indices;
-    std::vector<size_t> out(data.size());
-    std::iota(out.begin(), out.end(), size_t{0});
-    return out;
-}
-
 }  // namespace
 
 Statistics Engine::collect(CompiledModel& model, const DataLoader& data, const std::vector<StatisticRequest>& requests,
@@ -110,21 +68,6 @@ Statistics Engine::collect(CompiledModel& model, const DataLoader& data, const s
     }
     if (progress) progress->finish();
     return observer.result();
-}
-
-double Engine::evaluate(CompiledModel& model, const DataLoader& data, Metric& metric, const std::vector<size_t>& indices,
-                        Progress* progress) {
-    metric.reset();
-    const auto order = all_indices(data, indices);
-    if (progress) progress->start("evaluation", order.size());
-    SampleReader reader(data, order);
-    for (size_t i = 0; i < order.size(); ++i) {
-        const Sample& sample = reader.next();
-        metric.update(model.infer(sample.inputs), sample);
-        if (progress) progress->advance(i + 1);
-    }
-    if (progress) progress->finish();
-    return metric.value();
 }
 
 int checked_thread_count(int64_t threads, const std::string& where, ErrorKind kind) {

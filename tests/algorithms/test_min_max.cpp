@@ -218,7 +218,7 @@ TEST_F(MinMax, IsTunableThroughPresetAndRangeEstimator) {
     // params: min_max ranges contain the mean of per-sample maxima, mixed makes them asymmetric.
     pot::core::Logger logger(pot::LogLevel::Warning);
     const Graph float_model = graph_;
-    pot::core::Evaluator evaluator(host_.engine(), data_, float_model);
+    pot::core::Evaluator evaluator(host_.engine(), data_, float_model, host_.metric());
     pot::core::Session session(host_.engine(), data_, evaluator, "CPU", logger, nullptr);
     pot::core::Pipeline dq(host_.registry(), {{"DefaultQuantization", "{}", "/compression/algorithms/0"}});
     ASSERT_EQ(dq.tunables().size(), 1u);

@@ -14,7 +14,7 @@ nlohmann::json run_pipeline(PluginHost& host,
                             Graph& graph, const DataLoader& data) {
     core::Logger logger(LogLevel::Warning);
     const Graph float_model = graph;
-    core::Evaluator evaluator(host.engine(), data, float_model);
+    core::Evaluator evaluator(host.engine(), data, float_model, host.metric());
     core::Session session(host.engine(), data, evaluator, "CPU", logger, nullptr);
     std::vector<core::AlgorithmConfig> configs;
     for (size_t i = 0; i < algorithms.size(); ++i)

@@ -39,7 +39,7 @@ public:
         Sample s;
         s.index = index;
         s.inputs = {Tensor::from_vector<float>({1, 1}, {static_cast<float>(index)})};
-        if (labelled_) s.label = 0;
+        if (labelled_) s.annotation = Annotation::of_class(0);
         return s;
     }
     std::string describe() const override { return "index samples"; }

@@ -52,7 +52,7 @@ TEST_F(Dataset, ImageFolderAppliesColorMeanScaleAndLayout) {
     auto data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 3, 2, 3}});
     ASSERT_EQ(data->size(), 1u);
     const auto s = data->get(0);
-    ASSERT_EQ(s.label, 7);
+    ASSERT_EQ(s.class_index(), 7);
     const auto& t = s.inputs.at(0);
     ASSERT_EQ(t.shape(), (pot::Shape{1, 3, 2, 3}));
     const float* v = t.data<float>();
@@ -72,7 +72,7 @@ TEST_F(Dataset, NhwcBgrKeepsOpenCvOrder) {
     ASSERT_EQ(t.shape(), (pot::Shape{1, 2, 3, 3}));
     EXPECT_FLOAT_EQ(t.data<float>()[(1 * 3 + 2) * 3 + 0], 12.0f);
     EXPECT_FLOAT_EQ(t.data<float>()[2], 200.0f);
-    EXPECT_FALSE(data->get(0).label.has_value());
+    EXPECT_FALSE(data->get(0).annotation.has_value());
 }
 
 TEST_F(Dataset, ResizeAndCenterCropGiveTheModelSize) {
@@ -186,7 +186,7 @@ TEST_F(Dataset, IdxFilesGiveImagesAndLabels) {
     auto data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {-1, 1, 2, 2}});
     ASSERT_EQ(data->size(), 2u);
     const auto s = data->get(1);
-    EXPECT_EQ(s.label, 9);
+    EXPECT_EQ(s.class_index(), 9);
     EXPECT_EQ(s.inputs.at(0).to_floats(), (std::vector<float>{4, 5, 6, 7}));
 }
 
@@ -297,7 +297,7 @@ TEST(DatasetBytes, ParseIdxReadsImagesAndLabelsFromMemory) {
                                            ValueInfo{"x", pot::DType::F32, {1, 1, 1, 2}});
     ASSERT_EQ(data->size(), 2u);
     const auto s = data->get(1);
-    EXPECT_EQ(s.label, 6);
+    EXPECT_EQ(s.class_index(), 6);
     EXPECT_EQ(s.inputs.at(0).to_floats(), (std::vector<float>{20, 30}));
 }
 

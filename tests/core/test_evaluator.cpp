@@ -3,6 +3,7 @@
 // are compared with it.
 #include <gtest/gtest.h>
 
+#include "metrics.hpp"
 #include "orchestration_fakes.hpp"
 #include "pot/core/evaluator.hpp"
 #include "pot/error.hpp"
@@ -16,24 +17,27 @@ TEST(Evaluator, LabelledDataIsScoredByAccuracyPerSample) {
     QualityEngine engine(kSamples);
     IndexData data(kSamples, true);
     const Graph fp32 = quality_graph(1.0f);
-    core::Evaluator evaluator(engine, data, fp32);
-    ASSERT_TRUE(evaluator.labelled());
+    metrics::Accuracy accuracy(Params("{}"));
+    metrics::SampleAgreement agreement(Params("{}"));
+    core::Evaluator evaluator(engine, data, fp32, data.get(0).class_index() ? static_cast<Metric&>(accuracy) : agreement);
     const auto r = evaluator.evaluate(quality_graph(0.5f));
     EXPECT_EQ(r.metric, "accuracy@top1");
     EXPECT_TRUE(r.higher_is_better);
     EXPECT_DOUBLE_EQ(r.value, 50.0);
     EXPECT_EQ(r.indices, (std::vector<size_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
-    EXPECT_EQ(r.per_sample, (std::vector<double>{1, 1, 1, 1, 1, 0, 0, 0, 0, 0}));
+    EXPECT_EQ(r.per_sample, (std::vector<double>{100, 100, 100, 100, 100, 0, 0, 0, 0, 0}));
 }
 
 TEST(Evaluator, SubsetsKeepTheirOrderAndAreChecked) {
     QualityEngine engine(kSamples);
     IndexData data(kSamples, true);
     const Graph fp32 = quality_graph(1.0f);
-    core::Evaluator evaluator(engine, data, fp32);
+    metrics::Accuracy accuracy(Params("{}"));
+    metrics::SampleAgreement agreement(Params("{}"));
+    core::Evaluator evaluator(engine, data, fp32, data.get(0).class_index() ? static_cast<Metric&>(accuracy) : agreement);
     const auto r = evaluator.evaluate(quality_graph(0.5f), {7, 2});
     EXPECT_EQ(r.indices, (std::vector<size_t>{7, 2}));
-    EXPECT_EQ(r.per_sample, (std::vector<double>{0, 1}));
+    EXPECT_EQ(r.per_sample, (std::vector<double>{0, 100}));
     EXPECT_DOUBLE_EQ(r.value, 50.0);
     try {
         evaluator.evaluate(quality_graph(0.5f), {3, kSamples});
@@ -47,7 +51,9 @@ TEST(Evaluator, ComparisonCountsFixedAndBrokenPredictions) {
     QualityEngine engine(kSamples);
     IndexData data(kSamples, true);
     const Graph fp32 = quality_graph(0.6f);
-    core::Evaluator evaluator(engine, data, fp32);
+    metrics::Accuracy accuracy(Params("{}"));
+    metrics::SampleAgreement agreement(Params("{}"));
+    core::Evaluator evaluator(engine, data, fp32, data.get(0).class_index() ? static_cast<Metric&>(accuracy) : agreement);
     const auto c = evaluator.compare(quality_graph(0.3f));
     EXPECT_DOUBLE_EQ(c.fp32.value, 60.0);
     EXPECT_DOUBLE_EQ(c.int8.value, 30.0);
@@ -62,13 +68,14 @@ TEST(Evaluator, UnlabelledDataIsScoredByAgreementWithTheFloatModel) {
     QualityEngine engine(kSamples);
     IndexData data(kSamples, false);
     const Graph fp32 = quality_graph(1.0f);
-    core::Evaluator evaluator(engine, data, fp32);
-    ASSERT_FALSE(evaluator.labelled());
+    metrics::Accuracy accuracy(Params("{}"));
+    metrics::SampleAgreement agreement(Params("{}"));
+    core::Evaluator evaluator(engine, data, fp32, data.get(0).class_index() ? static_cast<Metric&>(accuracy) : agreement);
     const auto c = evaluator.compare(quality_graph(0.3f));
     EXPECT_EQ(c.int8.metric, "agreement@top1");
     EXPECT_DOUBLE_EQ(c.fp32.value, 100.0) << "the float model agrees with itself";
     EXPECT_DOUBLE_EQ(c.int8.value, 30.0);
-    EXPECT_EQ(c.int8.per_sample, (std::vector<double>{1, 1, 1, 0, 0, 0, 0, 0, 0, 0}));
+    EXPECT_EQ(c.int8.per_sample, (std::vector<double>{100, 100, 100, 0, 0, 0, 0, 0, 0, 0}));
     EXPECT_DOUBLE_EQ(c.drop(), 70.0);
     ASSERT_TRUE(c.mean_cosine.has_value());
     EXPECT_NEAR(*c.mean_cosine, 0.3, 1e-12) << "[1, 0] vs [0, 1] has cosine 0";
@@ -79,12 +86,15 @@ TEST(Evaluator, FloatModelIsCompiledAndRunOnceForManyCandidates) {
         QualityEngine engine(kSamples);
         IndexData data(kSamples, labelled);
         const Graph fp32 = quality_graph(1.0f);
-        core::Evaluator evaluator(engine, data, fp32);
+        metrics::Accuracy accuracy(Params("{}"));
+    metrics::SampleAgreement agreement(Params("{}"));
+    core::Evaluator evaluator(engine, data, fp32, data.get(0).class_index() ? static_cast<Metric&>(accuracy) : agreement);
         for (float q : {0.2f, 0.5f, 0.9f}) evaluator.compare(quality_graph(q));
         evaluator.compare(quality_graph(0.5f), {1, 2, 3});  // a subset of what was run already
         EXPECT_EQ(engine.compiles[1.0f], 1) << "labelled " << labelled;
-        EXPECT_EQ(engine.inferences[1.0f], static_cast<int>(kSamples) + (labelled ? 3 : 0))
-            << "labelled " << labelled << ": float results are kept per sample set, outputs per sample";
+        // Labelled: the float results of each sample set are kept (one more pass for the subset).
+        // Compared with the float model: its outputs are kept per sample (no second pass at all).
+        EXPECT_EQ(engine.inferences[1.0f], static_cast<int>(kSamples) + (labelled ? 3 : 0)) << "labelled " << labelled;
     }
 }
 

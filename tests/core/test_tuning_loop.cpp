@@ -2,6 +2,7 @@
 // the optimizer is told each score, and afterwards the pipeline writes the best trial's model.
 #include <gtest/gtest.h>
 
+#include "metrics.hpp"
 #include "orchestration_fakes.hpp"
 #include "pot/core/evaluator.hpp"
 #include "pot/core/log.hpp"
@@ -21,7 +22,8 @@ protected:
     QualityEngine engine_{kSamples};
     IndexData data_{kSamples, true};
     const Graph fp32_ = quality_graph(1.0f);
-    core::Evaluator evaluator_{engine_, data_, fp32_};
+    metrics::Accuracy accuracy_{Params("{}")};
+    core::Evaluator evaluator_{engine_, data_, fp32_, accuracy_};
     core::Logger logger_{LogLevel::Warning};
     core::Session session_{engine_, data_, evaluator_, "CPU", logger_, nullptr};
 

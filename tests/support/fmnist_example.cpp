@@ -24,7 +24,7 @@ EvaluationSet fmnist_evaluation_set(int64_t limit) {
     for (int64_t i = 0; i < n; ++i) {
         const auto s = data->get(static_cast<size_t>(i));
         std::copy_n(s.inputs[0].data<float>(), 784, set.images.data<float>() + i * 784);
-        set.labels.push_back(s.label.value());
+        set.labels.push_back(s.class_index().value());
     }
     return set;
 }

@@ -22,7 +22,7 @@ PluginHost::PluginHost(const std::string& engine, const std::string& target_devi
 void PluginHost::run(const std::string& algorithm, const std::string& params_json, Graph& graph,
                      const DataLoader& data) {
     const Graph float_model = graph;
-    core::Evaluator evaluator(*engine_, data, float_model);
+    core::Evaluator evaluator(*engine_, data, float_model, metric_);
     core::Session session(*engine_, data, evaluator, target_device_, logger_, nullptr);
     core::Pipeline pipeline(registry_, {{algorithm, params_json, "/compression/algorithms/0"}});
     pipeline.run(graph, session);

@@ -8,6 +8,7 @@
 #include "pot/core/log.hpp"
 #include "pot/core/registry.hpp"
 #include "pot/core/session.hpp"
+#include "metrics.hpp"
 
 namespace pot::test {
 
@@ -21,7 +22,7 @@ public:
         Sample s;
         s.index = index;
         s.inputs = {inputs_.at(index)};
-        if (!labels_.empty()) s.label = labels_.at(index);
+        if (!labels_.empty()) s.annotation = Annotation::of_class(labels_.at(index));
         return s;
     }
     std::string describe() const override { return "in-memory samples"; }
@@ -45,6 +46,8 @@ public:
     Engine& engine() { return *engine_; }
     /// Creates `algorithm` with `params_json` and runs it on `graph` with `data` as calibration data.
     void run(const std::string& algorithm, const std::string& params_json, Graph& graph, const DataLoader& data);
+    /// The metric the host's evaluation service scores with (agreement with the float model).
+    Metric& metric() { return metric_; }
     /// Report sections of the last run().
     const nlohmann::json& reports() const { return last_reports_; }
 
@@ -53,6 +56,7 @@ private:
     std::unique_ptr<Engine> engine_;
     std::string target_device_;
     core::Logger logger_{LogLevel::Warning};
+    metrics::SampleAgreement metric_{Params("{}")};
     nlohmann::json last_reports_;
 };
 

@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-enum PotKind { POT_KIND_ALGORITHM = 1, POT_KIND_OPTIMIZER = 2, POT_KIND_ENGINE = 3 };
+enum PotKind { POT_KIND_ALGORITHM = 1, POT_KIND_OPTIMIZER = 2, POT_KIND_ENGINE = 3, POT_KIND_METRIC = 4 };
 
 /* Why create() failed; the values of pot::ErrorKind. Config makes pot-host exit with 2, others 1. */
 enum PotErrorKind { POT_ERROR_USAGE = 0, POT_ERROR_CONFIG = 1, POT_ERROR_INPUT = 2, POT_ERROR_RUNTIME = 3 };

@@ -108,7 +108,7 @@ public:
 };
 
 /// Runs Graphs. Plugins implement compile() and capabilities(); the data loops (collect,
-/// evaluate, benchmark) have default implementations over CompiledModel::infer that an engine may
+/// benchmark) have default implementations over CompiledModel::infer that an engine may
 /// override. Options such as the thread count come from the engine's parameters (the config's
 /// engine.threads is passed as the "threads" parameter), never set after creation.
 /// An engine may be used from several threads at once; see CompiledModel for its models.
@@ -130,11 +130,6 @@ public:
     virtual Statistics collect(CompiledModel& model, const DataLoader& data,
                                const std::vector<StatisticRequest>& requests,
                                const std::vector<size_t>& indices, Progress* progress);
-
-    /// Runs samples `indices` (all when empty) through `model` and folds the outputs into `metric`
-    /// (reset first). Returns metric.value().
-    virtual double evaluate(CompiledModel& model, const DataLoader& data, Metric& metric,
-                            const std::vector<size_t>& indices, Progress* progress);
 
     /// Times `model` on random inputs shaped like its graph's (dynamic dims as 1, batch as asked).
     virtual BenchmarkResult benchmark(CompiledModel& model, const BenchmarkOptions& options);

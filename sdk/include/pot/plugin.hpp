@@ -50,8 +50,9 @@ template <typename Iface>
 constexpr uint32_t kind_of() {
     if constexpr (std::is_same_v<Iface, Algorithm>) return POT_KIND_ALGORITHM;
     else if constexpr (std::is_same_v<Iface, Optimizer>) return POT_KIND_OPTIMIZER;
+    else if constexpr (std::is_same_v<Iface, Metric>) return POT_KIND_METRIC;
     else {
-        static_assert(std::is_same_v<Iface, Engine>, "plugins make Algorithms, Optimizers or Engines");
+        static_assert(std::is_same_v<Iface, Engine>, "plugins make Algorithms, Optimizers, Engines or Metrics");
         return POT_KIND_ENGINE;
     }
 }

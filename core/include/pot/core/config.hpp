@@ -31,6 +31,16 @@ struct ModelConfig {
     std::filesystem::path model;
 };
 
+/// One entry of engine.metrics (POT / Accuracy Checker style): the metric plugin `type`, the
+/// name the report shows, an optional baseline, and every other key as the metric's parameters.
+struct MetricConfig {
+    std::string type;
+    std::string name;  ///< defaults to the metric's own name
+    std::optional<double> baseline_value;  ///< the FP32 value the user expects (reported beside ours)
+    std::string params_json = "{}";
+    std::string path;  ///< JSON path of the entry, e.g. /engine/metrics/0
+};
+
 struct EngineConfig {
     std::string type = "simplified";
     std::string backend;  ///< engine plugin name; "" = cpu when loaded, else reference
@@ -42,6 +52,8 @@ struct EngineConfig {
     /// Data for -e when it differs from the calibration data (same preprocessing).
     std::optional<std::filesystem::path> evaluation_data_source;
     std::optional<std::filesystem::path> evaluation_annotation;
+    /// Metrics; the first is the one evaluation and the optimizer use. Empty: the host chooses.
+    std::vector<MetricConfig> metrics;
 };
 
 /// One entry of compression.algorithms.

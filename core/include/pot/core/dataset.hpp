@@ -19,12 +19,20 @@ std::map<std::string, int64_t> read_labels(const std::filesystem::path& file);
 /// Same as read_labels() for annotation text held in memory; `origin` names it in messages.
 std::map<std::string, int64_t> parse_labels(const std::string& text, const std::string& origin);
 
+/// Reads an annotation file: the class-index lines of read_labels(), or a JSON object mapping
+/// file names to a class index (integer), a text (string, e.g. a text line's transcription) or
+/// any other JSON value (boxes, masks). Throws pot::Error(Input) naming the file.
+std::map<std::string, Annotation> read_annotations(const std::filesystem::path& file);
+/// Same as read_annotations() for text held in memory; `origin` names it in messages.
+std::map<std::string, Annotation> parse_annotations(const std::string& text, const std::string& origin);
+
 /// Opens `config.data_source` as the data for a model whose single input is `input`:
 ///  - a folder of images (png, jpg, jpeg, bmp, tif, tiff), read with OpenCV and preprocessed;
 ///  - a folder of .npy files, one already preprocessed sample each;
 ///  - MNIST idx files: a "*idx3-ubyte" file, or a folder holding one (labels from the
 ///    "*idx1-ubyte" file beside it, or config.annotation).
-/// Samples come in file-name order. Labels come from config.annotation when given. Throws
+/// Samples come in file-name order. Annotations come from config.annotation when given (see
+/// read_annotations). Throws
 /// pot::Error(Input) naming the path when it is missing, unreadable or holds no samples.
 std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input);
 

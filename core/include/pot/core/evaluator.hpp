@@ -16,36 +16,38 @@ namespace pot::core {
 /// The float model and a quantized one on the same samples.
 struct Comparison {
     EvaluationResult fp32, int8;
-    /// Labelled data: predictions the quantized model fixed and broke.
+    /// Metrics scored against annotations: samples the quantized model scores higher and lower.
     std::optional<OutcomeChanges> changes;
-    /// Unlabelled data: mean cosine similarity of output 0 with the float model's.
+    /// Metrics scored against the float model: mean cosine similarity of output 0 with it.
     std::optional<double> mean_cosine;
 
-    /// fp32.value - int8.value for a metric where higher is better, the reverse otherwise: how
-    /// much worse the quantized model is, in the metric's units.
+    /// How much worse the quantized model is, in the metric's units (positive: worse).
     double drop() const;
 };
 
-/// Evaluates models on one data set with one metric: top-1 accuracy when the samples are
-/// labelled, top-1 agreement with the float model otherwise (the float model then scores 100 by
-/// definition). The float model is compiled once, and its results (or outputs) are kept per
-/// sample, so evaluating many candidates costs one float pass.
+/// Evaluates models on one data set with one metric. The float model is compiled once; its
+/// results are kept per sample set and, for metrics that compare with it, its outputs per sample
+/// (within kReferenceCacheBytes; beyond that they are computed again), so evaluating many
+/// candidates costs about one float pass.
 ///
 /// Not thread-safe: one caller at a time.
 class Evaluator {
 public:
-    /// `engine`, `data` and `float_model` must outlive the evaluator. `progress` may be null.
-    Evaluator(Engine& engine, const DataLoader& data, const Graph& float_model, Progress* progress = nullptr);
+    /// Float outputs kept for metrics that compare with the float model.
+    static constexpr size_t kReferenceCacheBytes = size_t{1} << 30;
+
+    /// Every reference must outlive the evaluator; `progress` may be null.
+    Evaluator(Engine& engine, const DataLoader& data, const Graph& float_model, Metric& metric,
+              Progress* progress = nullptr);
     ~Evaluator();
 
-    bool labelled() const { return labelled_; }
     const DataLoader& data() const { return data_; }
     const Graph& float_model() const { return float_model_; }
-    Engine& engine() { return engine_; }
+    Metric& metric() { return metric_; }
 
     /// `graph` on samples `indices` of data() (all when empty), in that order.
     EvaluationResult evaluate(const Graph& graph, const std::vector<size_t>& indices = {});
-    /// The float model on `indices`.
+    /// The float model on `indices` (for metrics that compare with it: against itself).
     EvaluationResult evaluate_float(const std::vector<size_t>& indices = {});
     /// The float model and `graph` on `indices`.
     Comparison compare(const Graph& graph, const std::vector<size_t>& indices = {});
@@ -54,19 +56,26 @@ public:
 
 private:
     std::vector<size_t> resolve(const std::vector<size_t>& indices) const;
-    /// Float outputs of every sample of `indices`, computing the ones not kept yet.
-    const ReferenceOutputs& reference(const std::vector<size_t>& indices);
     CompiledModel& float_compiled();
-    EvaluationResult run(CompiledModel& model, Metric& metric, const std::vector<size_t>& indices);
+    /// The float model's outputs for `sample`.
+    std::vector<Tensor> reference_outputs(const Sample& sample);
+    /// Runs `model` over `indices` into the metric; with `cosine`, also sums the cosine of output 0
+    /// with the float model's.
+    EvaluationResult run(CompiledModel& model, const std::vector<size_t>& indices, double* cosine = nullptr);
 
     Engine& engine_;
     const DataLoader& data_;
     const Graph& float_model_;
+    Metric& metric_;
     Progress* progress_;
-    bool labelled_;
     std::unique_ptr<CompiledModel> float_compiled_;
     std::map<std::vector<size_t>, EvaluationResult> float_results_;
-    ReferenceOutputs reference_;
+    std::map<size_t, std::vector<Tensor>> reference_;
+    size_t reference_bytes_ = 0;
 };
+
+/// The metric a job uses when the config names none: "accuracy" when the first sample of `data`
+/// carries a class index, "agreement" (with the float model) otherwise.
+const char* default_metric_type(const DataLoader& data);
 
 }  // namespace pot::core

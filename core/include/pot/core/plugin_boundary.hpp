@@ -49,6 +49,9 @@ auto call_plugin(const PluginOrigin& origin, std::string_view call, F&& f) -> de
 /// compiled model keeps the engine's library loaded while it lives.
 std::unique_ptr<Engine> guard_engine(PluginPtr<Engine> engine);
 
+/// `metric` with every call through call_plugin.
+std::unique_ptr<Metric> guard_metric(PluginPtr<Metric> metric);
+
 /// `optimizer` with ask() and tell() through call_plugin.
 std::unique_ptr<Optimizer> guard_optimizer(PluginPtr<Optimizer> optimizer);
 

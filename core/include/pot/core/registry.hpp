@@ -51,6 +51,8 @@ public:
                                           const std::string& where) const;
     PluginPtr<Engine> create_engine(const std::string& name, const std::string& params_json,
                                     const std::string& where) const;
+    PluginPtr<Metric> create_metric(const std::string& name, const std::string& params_json,
+                                    const std::string& where) const;
     PluginPtr<Optimizer> create_optimizer(const std::string& name, const std::string& params_json,
                                           const std::string& where) const;
 

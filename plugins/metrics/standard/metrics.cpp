@@ -1,0 +1,164 @@
+#include "metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "pot/error.hpp"
+
+namespace pot::metrics {
+
+namespace {
+
+int64_t output_param(const Params& params) {
+    const int64_t index = params.get_int("output", 0);
+    POT_CHECK_KIND(Config, index >= 0, params.path(), "/output: expected an output index >= 0, got ", index);
+    return index;
+}
+
+const Tensor& reference_output(const std::vector<Tensor>& reference, int64_t index, const Sample& sample) {
+    POT_CHECK(index < static_cast<int64_t>(reference.size()), "sample ", sample.index,
+              ": no float-model output ", index, " to compare with");
+    return reference[static_cast<size_t>(index)];
+}
+
+void check_same_shape(const Tensor& a, const Tensor& b, const Sample& sample) {
+    POT_CHECK(a.shape() == b.shape(), "sample ", sample.index, ": output shape ", shape_str(a.shape()),
+              " differs from the float model's ", shape_str(b.shape()));
+}
+
+// Argmax over the last axis at every position of a tensor of any rank.
+std::vector<int64_t> argmax_last_axis(const Tensor& t) {
+    const auto v = t.to_floats();
+    const int64_t last = t.rank() == 0 ? 1 : t.dim(t.rank() - 1);
+    std::vector<int64_t> out;
+    if (last == 0) return out;
+    for (size_t start = 0; start + static_cast<size_t>(last) <= v.size(); start += static_cast<size_t>(last))
+        out.push_back(std::max_element(v.begin() + static_cast<std::ptrdiff_t>(start),
+                                       v.begin() + static_cast<std::ptrdiff_t>(start + static_cast<size_t>(last))) -
+                      (v.begin() + static_cast<std::ptrdiff_t>(start)));
+    return out;
+}
+
+}  // namespace
+
+double ScoredMetric::value() const {
+    if (scores_.empty()) return 0.0;
+    return std::accumulate(scores_.begin(), scores_.end(), 0.0) / static_cast<double>(scores_.size());
+}
+
+const Tensor& ScoredMetric::output(const std::vector<Tensor>& outputs, const Sample& sample) const {
+    POT_CHECK(output_index_ < static_cast<int64_t>(outputs.size()), "sample ", sample.index, ": ", name(),
+              " reads output ", output_index_, " but the model has ", outputs.size());
+    return outputs[static_cast<size_t>(output_index_)];
+}
+
+Accuracy::Accuracy(const Params& params) {
+    top_k_ = params.get_int("top_k", 1);
+    POT_CHECK_KIND(Config, top_k_ >= 1, params.path(), "/top_k: expected >= 1, got ", top_k_);
+    output_index_ = output_param(params);
+    params.reject_unknown();
+}
+
+void Accuracy::update(const std::vector<Tensor>& outputs, const std::vector<Tensor>&, const Sample& sample) {
+    POT_CHECK_KIND(Input, sample.annotation.has_value(), "sample ", sample.index, " has no annotation; ", name(),
+                   " needs class indices (engine.annotation)");
+    const auto label = sample.class_index();
+    POT_CHECK_KIND(Input, label.has_value(), "sample ", sample.index, " is annotated with a ",
+                   sample.annotation->kind_name(), "; ", name(), " needs a class index");
+    const auto scores = output(outputs, sample).to_floats();
+    const auto classes = static_cast<int64_t>(scores.size());
+    // An index no output position can hold would count as a silent miss on every run.
+    POT_CHECK_KIND(Input, *label >= 0 && *label < classes, "sample ", sample.index, " is labelled ", *label,
+                   " but the model's output has ", classes, " classes (0 to ", classes - 1,
+                   "); check the annotation");
+    // Classes scoring strictly higher than the label's; ties count for the label.
+    const float own = scores[static_cast<size_t>(*label)];
+    const auto higher = std::count_if(scores.begin(), scores.end(), [&](float s) { return s > own; });
+    scores_.push_back(higher < top_k_ ? 100.0 : 0.0);
+}
+
+Agreement::Agreement(const Params& params, bool per_position) : per_position_(per_position) {
+    output_index_ = output_param(params);
+    params.reject_unknown();
+}
+
+void Agreement::reset() {
+    ScoredMetric::reset();
+    agreeing_ = positions_ = 0;
+}
+
+void Agreement::update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference,
+                       const Sample& sample) {
+    const Tensor& out = output(outputs, sample);
+    const Tensor& ref = reference_output(reference, output_index_, sample);
+    check_same_shape(out, ref, sample);
+    const auto a = argmax_last_axis(out), b = argmax_last_axis(ref);
+    int64_t same = 0;
+    for (size_t i = 0; i < a.size(); ++i) same += a[i] == b[i] ? 1 : 0;
+    const auto n = static_cast<int64_t>(a.size());
+    agreeing_ += same;
+    positions_ += n;
+    if (per_position_)
+        scores_.push_back(n ? 100.0 * static_cast<double>(same) / static_cast<double>(n) : 100.0);
+    else
+        scores_.push_back(same == n ? 100.0 : 0.0);
+}
+
+double Agreement::value() const {
+    if (!per_position_) return ScoredMetric::value();
+    return positions_ ? 100.0 * static_cast<double>(agreeing_) / static_cast<double>(positions_) : 0.0;
+}
+
+Cosine::Cosine(const Params& params) {
+    output_index_ = output_param(params);
+    params.reject_unknown();
+}
+
+void Cosine::update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference, const Sample& sample) {
+    const Tensor& out = output(outputs, sample);
+    const Tensor& ref = reference_output(reference, output_index_, sample);
+    check_same_shape(out, ref, sample);
+    const auto a = out.to_floats(), b = ref.to_floats();
+    double dot = 0, na = 0, nb = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        dot += static_cast<double>(a[i]) * b[i];
+        na += static_cast<double>(a[i]) * a[i];
+        nb += static_cast<double>(b[i]) * b[i];
+    }
+    scores_.push_back(na == 0 && nb == 0 ? 1.0 : (na == 0 || nb == 0) ? 0.0 : dot / std::sqrt(na * nb));
+}
+
+double Cosine::value() const { return ScoredMetric::value(); }
+
+Sqnr::Sqnr(const Params& params) {
+    output_index_ = output_param(params);
+    params.reject_unknown();
+}
+
+void Sqnr::reset() {
+    ScoredMetric::reset();
+    signal_ = noise_ = 0;
+}
+
+void Sqnr::update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference, const Sample& sample) {
+    const Tensor& out = output(outputs, sample);
+    const Tensor& ref = reference_output(reference, output_index_, sample);
+    check_same_shape(out, ref, sample);
+    const auto a = out.to_floats(), b = ref.to_floats();
+    double signal = 0, noise = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        signal += static_cast<double>(b[i]) * b[i];
+        noise += (static_cast<double>(a[i]) - b[i]) * (static_cast<double>(a[i]) - b[i]);
+    }
+    signal_ += signal;
+    noise_ += noise;
+    scores_.push_back(noise > 0 ? 10.0 * std::log10(signal / noise) : kExactSqnrDb);
+}
+
+double Sqnr::value() const {
+    if (scores_.empty()) return 0.0;
+    return noise_ > 0 ? 10.0 * std::log10(signal_ / noise_) : kExactSqnrDb;
+}
+
+}  // namespace pot::metrics
