@@ -19,6 +19,7 @@ own_plugins="$work/build/plugins"
 installed_plugins=$(dirname "$(find "$work/prefix" -name 'libpot_reference_engine.so' | head -n 1)")
 "$host" --list-plugins --plugins "$installed_plugins" --plugins "$own_plugins" | tee "$work/list.txt"
 grep -q "OpCensus" "$work/list.txt"
+grep -q "Top1Error" "$work/list.txt"
 
 sed "s#@SRC@#$src#g" "$src/tests/third_party_plugin/config.json.in" > "$work/config.json"
 "$host" --plugins "$installed_plugins" --plugins "$own_plugins" -c "$work/config.json" -d \
@@ -26,4 +27,19 @@ sed "s#@SRC@#$src#g" "$src/tests/third_party_plugin/config.json.in" > "$work/con
 report="$work/out/report.json"
 grep -q '"OpCensus"' "$report" || { echo "report lacks the OpCensus section"; cat "$report"; exit 1; }
 grep -q '"Conv"' "$report" || { echo "OpCensus did not count the Conv ops"; exit 1; }
-echo "third-party plugin built against the installed SDK, loaded and run"
+
+# The third-party metric, named in engine.metrics, scores -e.
+sed "s#@SRC@#$src#g" "$src/tests/third_party_plugin/metric_config.json.in" > "$work/metric_config.json"
+"$host" --plugins "$installed_plugins" --plugins "$own_plugins" -c "$work/metric_config.json" -e -d \
+    --output-dir "$work/metric_out" | tee "$work/metric_run.txt"
+python3 - "$work/metric_out/report.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))["evaluation"]
+assert e["metric"] == "error@top1", e
+assert e["name"] == "top-1 error" and e["baseline_value"] == 9.0, e
+assert e["higher_is_better"] is False, e
+assert 0 <= e["fp32"] <= 100 and 0 <= e["int8"] <= 100, e
+assert abs(e["drop"] - (e["int8"] - e["fp32"])) < 1e-9, "a lower-is-better drop is int8 - fp32: %s" % e
+print("third-party metric scored the evaluation:", e["fp32"], "->", e["int8"])
+PY
+echo "third-party plugins built against the installed SDK, loaded and run"
