@@ -93,7 +93,7 @@ Comparison Evaluator::compare(const Graph& graph, const std::vector<size_t>& ind
         c.mean_cosine = order.empty() ? 0.0 : cosine / static_cast<double>(order.size());
     } else {
         c.int8 = run(*model, order);
-        c.changes = compare_scores(c.fp32.per_sample, c.int8.per_sample);
+        c.changes = compare_scores(c.fp32.per_sample, c.int8.per_sample, c.int8.higher_is_better);
     }
     return c;
 }

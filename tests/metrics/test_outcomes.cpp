@@ -17,6 +17,13 @@ TEST(OutcomeChanges, CountsFixedAndBrokenSamples) {
     EXPECT_NEAR(c.standard_error_points(), 100.0 * std::sqrt(2.0) / 5.0, 1e-12);
 }
 
+TEST(OutcomeChanges, LowerIsBetterScoresCountTheOtherWay) {
+    // An error rate: FP32 wrong on sample 0 only, INT8 wrong on samples 0 and 1.
+    const auto c = pot::core::compare_scores({100, 0, 0}, {100, 100, 0}, false);
+    EXPECT_EQ(c.fixed, 0);
+    EXPECT_EQ(c.broken, 1);
+}
+
 TEST(OutcomeChanges, DifferentSampleCountsAreAnError) {
     EXPECT_THROW(pot::core::compare_scores({100}, {}), pot::Error);
 }

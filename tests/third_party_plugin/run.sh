@@ -40,6 +40,9 @@ assert e["name"] == "top-1 error" and e["baseline_value"] == 9.0, e
 assert e["higher_is_better"] is False, e
 assert 0 <= e["fp32"] <= 100 and 0 <= e["int8"] <= 100, e
 assert abs(e["drop"] - (e["int8"] - e["fp32"])) < 1e-9, "a lower-is-better drop is int8 - fp32: %s" % e
+n = e["samples"]
+net = e["changed"]["broken"] - e["changed"]["fixed"]
+assert abs(e["drop"] - 100.0 * net / n) < 1e-9, "broken and fixed samples account for the drop: %s" % e
 print("third-party metric scored the evaluation:", e["fp32"], "->", e["int8"])
 PY
 echo "third-party plugins built against the installed SDK, loaded and run"

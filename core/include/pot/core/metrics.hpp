@@ -14,8 +14,10 @@ struct OutcomeChanges {
     /// Standard error of the accuracy difference, in percentage points.
     double standard_error_points() const;
 };
-/// Compares two runs' per-sample scores, given in the same sample order.
-OutcomeChanges compare_scores(const std::vector<double>& first, const std::vector<double>& second);
+/// Compares two runs' per-sample scores, given in the same sample order; with `higher_is_better`
+/// false, a lower score is the better one.
+OutcomeChanges compare_scores(const std::vector<double>& first, const std::vector<double>& second,
+                              bool higher_is_better = true);
 
 /// Cosine similarity of two equally long vectors (1 when both are zero).
 double cosine_similarity(const std::vector<float>& a, const std::vector<float>& b);
