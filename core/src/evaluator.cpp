@@ -2,6 +2,7 @@
 
 #include "pot/error.hpp"
 #include "pot/sample_reader.hpp"
+#include "pot/similarity.hpp"
 
 namespace pot::core {
 
@@ -55,7 +56,7 @@ EvaluationResult Evaluator::run(CompiledModel& model, const std::vector<size_t>&
         const auto outputs = referenced && &model == float_compiled_.get() ? reference : model.infer(sample.inputs);
         metric_.update(outputs, reference, sample);
         if (cosine && !outputs.empty() && !reference.empty())
-            *cosine += cosine_similarity(outputs[0].to_floats(), reference[0].to_floats());
+            *cosine += Similarity::of(outputs[0].to_floats(), reference[0].to_floats()).cosine();
         if (progress_) progress_->advance(i + 1);
     }
     if (progress_) progress_->finish();

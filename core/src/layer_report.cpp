@@ -12,6 +12,7 @@
 
 #include "pot/error.hpp"
 #include "pot/fake_quantize_node.hpp"
+#include "pot/similarity.hpp"
 
 namespace pot::core {
 
@@ -33,7 +34,8 @@ public:
 };
 
 struct Accumulator {
-    double cosine_sum = 0, signal = 0, noise = 0;
+    double cosine_sum = 0;
+    Similarity total;  // over all samples, for SQNR
     size_t samples = 0;
 };
 
@@ -70,16 +72,9 @@ void accumulate(const std::vector<LayerError>& layers, const std::vector<std::st
         const auto a = reference.values.at(values[i]).to_floats();
         const auto b = quantized.values.at(values[i]).to_floats();
         POT_CHECK(a.size() == b.size(), "value '", values[i], "' differs in size between the models");
-        double dot = 0, na = 0, nb = 0, noise = 0;
-        for (size_t k = 0; k < a.size(); ++k) {
-            dot += static_cast<double>(a[k]) * b[k];
-            na += static_cast<double>(a[k]) * a[k];
-            nb += static_cast<double>(b[k]) * b[k];
-            noise += (static_cast<double>(a[k]) - b[k]) * (static_cast<double>(a[k]) - b[k]);
-        }
-        acc[i].cosine_sum += (na == 0 || nb == 0) ? (na == nb ? 1.0 : 0.0) : dot / std::sqrt(na * nb);
-        acc[i].signal += na;
-        acc[i].noise += noise;
+        const Similarity s = Similarity::of(b, a);
+        acc[i].cosine_sum += s.cosine();
+        acc[i].total += s;
         ++acc[i].samples;
     }
 }
@@ -135,8 +130,7 @@ std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, 
     }
     for (size_t i = 0; i < layers.size(); ++i) {
         layers[i].cosine = acc[i].samples ? acc[i].cosine_sum / static_cast<double>(acc[i].samples) : 1.0;
-        // An exact match has no noise: cap at a large, finite value so JSON stays valid.
-        layers[i].sqnr_db = acc[i].noise > 0 ? 10.0 * std::log10(acc[i].signal / acc[i].noise) : 200.0;
+        layers[i].sqnr_db = acc[i].total.sqnr_db();
     }
     return layers;
 }

@@ -24,17 +24,4 @@ OutcomeChanges compare_scores(const std::vector<double>& first, const std::vecto
     return c;
 }
 
-double cosine_similarity(const std::vector<float>& a, const std::vector<float>& b) {
-    POT_CHECK(a.size() == b.size(), "cosine similarity of vectors of ", a.size(), " and ", b.size(), " values");
-    double dot = 0, na = 0, nb = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        dot += static_cast<double>(a[i]) * b[i];
-        na += static_cast<double>(a[i]) * a[i];
-        nb += static_cast<double>(b[i]) * b[i];
-    }
-    if (na == 0 && nb == 0) return 1.0;
-    if (na == 0 || nb == 0) return 0.0;
-    return dot / std::sqrt(na * nb);
-}
-
 }  // namespace pot::core

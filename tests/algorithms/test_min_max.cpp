@@ -4,11 +4,11 @@
 
 #include "graph_builder.hpp"
 #include "pot/core/log.hpp"
-#include "pot/core/metrics.hpp"
 #include "pot/core/pipeline.hpp"
 #include "pot/core/evaluator.hpp"
 #include "pot/core/session.hpp"
 #include "pot/fake_quantize_node.hpp"
+#include "pot/similarity.hpp"
 #include "test_host.hpp"
 
 namespace {
@@ -189,7 +189,7 @@ TEST_F(MinMax, QuantizedModelStaysCloseToFp32) {
         const auto sample = data_.get(i);
         const auto a = fp32_model->infer(sample.inputs).at(0).to_floats();
         const auto b = int8_model->infer(sample.inputs).at(0).to_floats();
-        cosine += pot::core::cosine_similarity(a, b);
+        cosine += pot::Similarity::of(b, a).cosine();
     }
     EXPECT_GT(cosine / static_cast<double>(data_.size()), 0.99);
 }

@@ -5,6 +5,7 @@
 
 #include "pot/core/metrics.hpp"
 #include "pot/error.hpp"
+#include "pot/similarity.hpp"
 
 namespace {
 
@@ -28,10 +29,16 @@ TEST(OutcomeChanges, DifferentSampleCountsAreAnError) {
     EXPECT_THROW(pot::core::compare_scores({100}, {}), pot::Error);
 }
 
-TEST(CosineSimilarity, KnownValues) {
-    EXPECT_NEAR(pot::core::cosine_similarity({1, 0}, {1, 1}), std::sqrt(0.5), 1e-12);
-    EXPECT_DOUBLE_EQ(pot::core::cosine_similarity({0, 0}, {0, 0}), 1.0);
-    EXPECT_THROW(pot::core::cosine_similarity({1}, {1, 2}), pot::Error);
+TEST(Similarity, KnownValues) {
+    EXPECT_NEAR(pot::Similarity::of({1, 0}, {1, 1}).cosine(), std::sqrt(0.5), 1e-12);
+    EXPECT_DOUBLE_EQ(pot::Similarity::of({0, 0}, {0, 0}).cosine(), 1.0);
+    EXPECT_DOUBLE_EQ(pot::Similarity::of({0, 0}, {1, 0}).cosine(), 0.0);
+    EXPECT_NEAR(pot::Similarity::of({1, 0}, {1, 1}).sqnr_db(), 10 * std::log10(2.0), 1e-12);
+    EXPECT_DOUBLE_EQ(pot::Similarity::of({1, 2}, {1, 2}).sqnr_db(), pot::kExactSqnrDb);
+    auto sum = pot::Similarity::of({1, 0}, {1, 1});
+    sum += pot::Similarity::of({1, 1}, {1, 1});
+    EXPECT_NEAR(sum.sqnr_db(), 10 * std::log10(4.0), 1e-12);
+    EXPECT_THROW(pot::Similarity::of({1}, {1, 2}), pot::Error);
 }
 
 }  // namespace

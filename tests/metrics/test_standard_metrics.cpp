@@ -93,7 +93,7 @@ TEST(CosineAndSqnr, AgainstTheFloatOutput) {
     sqnr.update(out({1, 0}), out({1, 1}), sample(0));
     sqnr.update(out({1, 1}), out({1, 1}), sample(1));
     EXPECT_NEAR(sqnr.per_sample()[0], 10 * std::log10(2.0), 1e-12);
-    EXPECT_DOUBLE_EQ(sqnr.per_sample()[1], Sqnr::kExactSqnrDb);
+    EXPECT_DOUBLE_EQ(sqnr.per_sample()[1], kExactSqnrDb);
     EXPECT_NEAR(sqnr.value(), 10 * std::log10(4.0), 1e-12);
     EXPECT_NE(error_of([&] { sqnr.update(out({1}), {}, sample(3)); }).find("no float-model output"),
               std::string::npos);

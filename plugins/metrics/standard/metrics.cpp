@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "pot/error.hpp"
+#include "pot/similarity.hpp"
 
 namespace pot::metrics {
 
@@ -119,14 +120,7 @@ void Cosine::update(const std::vector<Tensor>& outputs, const std::vector<Tensor
     const Tensor& out = output(outputs, sample);
     const Tensor& ref = reference_output(reference, output_index_, sample);
     check_same_shape(out, ref, sample);
-    const auto a = out.to_floats(), b = ref.to_floats();
-    double dot = 0, na = 0, nb = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        dot += static_cast<double>(a[i]) * b[i];
-        na += static_cast<double>(a[i]) * a[i];
-        nb += static_cast<double>(b[i]) * b[i];
-    }
-    scores_.push_back(na == 0 && nb == 0 ? 1.0 : (na == 0 || nb == 0) ? 0.0 : dot / std::sqrt(na * nb));
+    scores_.push_back(Similarity::of(out.to_floats(), ref.to_floats()).cosine());
 }
 
 double Cosine::value() const { return ScoredMetric::value(); }
@@ -138,27 +132,18 @@ Sqnr::Sqnr(const Params& params) {
 
 void Sqnr::reset() {
     ScoredMetric::reset();
-    signal_ = noise_ = 0;
+    total_ = {};
 }
 
 void Sqnr::update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference, const Sample& sample) {
     const Tensor& out = output(outputs, sample);
     const Tensor& ref = reference_output(reference, output_index_, sample);
     check_same_shape(out, ref, sample);
-    const auto a = out.to_floats(), b = ref.to_floats();
-    double signal = 0, noise = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        signal += static_cast<double>(b[i]) * b[i];
-        noise += (static_cast<double>(a[i]) - b[i]) * (static_cast<double>(a[i]) - b[i]);
-    }
-    signal_ += signal;
-    noise_ += noise;
-    scores_.push_back(noise > 0 ? 10.0 * std::log10(signal / noise) : kExactSqnrDb);
+    const Similarity s = Similarity::of(out.to_floats(), ref.to_floats());
+    total_ += s;
+    scores_.push_back(s.sqnr_db());
 }
 
-double Sqnr::value() const {
-    if (scores_.empty()) return 0.0;
-    return noise_ > 0 ? 10.0 * std::log10(signal_ / noise_) : kExactSqnrDb;
-}
+double Sqnr::value() const { return scores_.empty() ? 0.0 : total_.sqnr_db(); }
 
 }  // namespace pot::metrics

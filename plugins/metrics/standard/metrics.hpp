@@ -7,6 +7,7 @@
 
 #include "pot/data.hpp"
 #include "pot/params.hpp"
+#include "pot/similarity.hpp"
 
 namespace pot::metrics {
 
@@ -79,10 +80,9 @@ public:
 
 /// "sqnr": signal-to-quantization-noise ratio of the output against the float model's, in dB:
 /// 10 log10(sum of squares of the float output / sum of squared differences) over all samples;
-/// per sample the same over its values. An exact match scores kExactSqnrDb.
+/// per sample the same over its values. An exact match scores pot::kExactSqnrDb.
 class Sqnr final : public ScoredMetric {
 public:
-    static constexpr double kExactSqnrDb = 200.0;
     explicit Sqnr(const Params& params);
     std::string name() const override { return "sqnr"; }
     bool needs_reference() const override { return true; }
@@ -92,7 +92,7 @@ public:
     double value() const override;
 
 private:
-    double signal_ = 0, noise_ = 0;
+    Similarity total_;
 };
 
 }  // namespace pot::metrics

@@ -19,7 +19,4 @@ struct OutcomeChanges {
 OutcomeChanges compare_scores(const std::vector<double>& first, const std::vector<double>& second,
                               bool higher_is_better = true);
 
-/// Cosine similarity of two equally long vectors (1 when both are zero).
-double cosine_similarity(const std::vector<float>& a, const std::vector<float>& b);
-
 }  // namespace pot::core
