@@ -72,9 +72,6 @@ std::vector<std::pair<std::string, Tunable*>> Pipeline::tunables() const {
 
 std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_reference) {
     std::vector<StepTiming> timings;
-    const auto has_fake_quantize = [](const Graph& g) {
-        return std::any_of(g.nodes.begin(), g.nodes.end(), [](const Node& n) { return is_fake_quantize(n); });
-    };
     bool quantized = has_fake_quantize(graph);
     if (float_reference && !quantized) *float_reference = graph;
     size_t begin = 0;

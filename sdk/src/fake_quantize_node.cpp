@@ -8,6 +8,23 @@ bool is_fake_quantize(const Node& node) {
     return node.op_type == kFakeQuantizeOp && node.domain == kFakeQuantizeDomain;
 }
 
+bool has_fake_quantize(const Graph& graph) {
+    return std::any_of(graph.nodes.begin(), graph.nodes.end(),
+                       [](const Node& node) { return is_fake_quantize(node); });
+}
+
+std::vector<std::optional<size_t>> quantizers_of(const Graph& graph, const Node& node) {
+    std::vector<std::optional<size_t>> out(node.inputs.size());
+    // One pass over the nodes for all inputs: callers ask this for every op of a model.
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+        if (!is_fake_quantize(graph.nodes[i])) continue;
+        for (const auto& value : graph.nodes[i].outputs)
+            for (size_t k = 0; k < node.inputs.size(); ++k)
+                if (!value.empty() && node.inputs[k] == value) out[k] = i;
+    }
+    return out;
+}
+
 namespace {
 
 // Rank of the data input when the graph knows it; an empty shape also stands for an unknown rank

@@ -14,7 +14,7 @@ BiasCorrection::BiasCorrection(const Params& params) : settings_(parse_bias_sett
 
 std::vector<StatisticRequest> BiasCorrection::statistics_needed(const Graph& graph,
                                                                 HostServices& host) {
-    if (std::any_of(graph.nodes.begin(), graph.nodes.end(), is_fake_quantize))
+    if (has_fake_quantize(graph))
         host.log(LogLevel::Warning,
                  str_cat(name(),
                          ": the model is already quantized when statistics are collected, so "

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pot/fake_quantize.hpp"
 #include "pot/graph.hpp"
@@ -11,6 +12,27 @@ namespace pot {
 
 /// True for a FakeQuantize node (op "FakeQuantize" in domain org.openvinotoolkit).
 POT_SDK_VISIBLE bool is_fake_quantize(const Node& node);
+
+/// True when some node of `graph` is a FakeQuantize, i.e. the model is already quantized.
+/// @since ABI 2.0
+POT_SDK_VISIBLE bool has_fake_quantize(const Graph& graph);
+
+/// For each input of `node`, in order: the index of the FakeQuantize node that produces it, or
+/// nullopt (a float value, a constant, an omitted input). E.g. quantizers_of(graph, conv)[1] is
+/// the quantizer of a Conv's weights.
+/// @since ABI 2.0
+POT_SDK_VISIBLE std::vector<std::optional<size_t>> quantizers_of(const Graph& graph,
+                                                                 const Node& node);
+
+/// Removes every FakeQuantize node: readers of its output read its data input again, so the
+/// graph computes in float. Where insert_fake_quantize() took over a value's name (the producer
+/// writes a renamed value that only the FakeQuantize reads), the producer gets the name back, so a
+/// graph quantized by insert_fake_quantize() returns to its original nodes and value names. A
+/// FakeQuantize writing a graph output whose input cannot take that name becomes an Identity, so
+/// graph outputs keep their names. Bound constants nothing else reads are removed, as is
+/// value_info of removed values. Returns the number of FakeQuantize nodes removed.
+/// @since ABI 2.0
+POT_SDK_VISIBLE size_t remove_fake_quantize(Graph& graph);
 
 /// The parameters of FakeQuantize node `node`, whose four bounds must be constants and whose
 /// `levels` attribute must be set (it is required by the op, as in OpenVINO; there is no default).
