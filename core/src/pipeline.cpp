@@ -89,12 +89,12 @@ std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_
             auto r = call_algorithm(algorithm, "statistics_needed",
                                     [&] { return algorithm.statistics_needed(graph, host); });
             requests.insert(requests.end(), r.begin(), r.end());
-            const size_t wanted = algorithm.stat_subset_size();
-            all_samples = all_samples || wanted == 0;
-            selection.subset_size = std::max(selection.subset_size, wanted);
+            const SamplingSettings sampling = algorithm.sampling();
+            all_samples = all_samples || sampling.subset_size == 0;
+            selection.subset_size = std::max(selection.subset_size, sampling.subset_size);
             if (i == begin) {
-                selection.shuffle = algorithm.shuffle_data();
-                selection.seed = algorithm.seed();
+                selection.shuffle = sampling.shuffle;
+                selection.seed = sampling.seed;
             }
         }
         if (all_samples) selection.subset_size = 0;
