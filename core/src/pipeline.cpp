@@ -69,15 +69,15 @@ std::vector<Pipeline::TunableStep> Pipeline::tunables() const {
 
 std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_reference) {
     std::vector<StepTiming> timings;
-    const auto has_fake_quantize = [](const Graph& g) {
-        return std::any_of(g.nodes.begin(), g.nodes.end(), [](const Node& n) { return is_fake_quantize(n); });
-    };
     bool quantized = has_fake_quantize(graph);
     if (float_reference && !quantized) *float_reference = graph;
     size_t begin = 0;
     while (begin < steps_.size()) {
         size_t end = begin;
-        while (end < steps_.size() && !steps_[end].algorithm->changes_model()) ++end;
+        const auto changes_model = [&](const Step& s) {
+            return call_plugin(s.origin, "changes_model", [&] { return s.algorithm->changes_model(); });
+        };
+        while (end < steps_.size() && !changes_model(steps_[end])) ++end;
         end = std::min(end + 1, steps_.size());
 
         // One statistics pass for the stage [begin, end), on the model as it is now.
@@ -89,12 +89,12 @@ std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_
             auto r = call_plugin(steps_[i].origin, "statistics_needed",
                                  [&] { return algorithm.statistics_needed(graph, host); });
             requests.insert(requests.end(), r.begin(), r.end());
-            const size_t wanted = algorithm.stat_subset_size();
-            all_samples = all_samples || wanted == 0;
-            selection.subset_size = std::max(selection.subset_size, wanted);
+            const SamplingSettings sampling = call_plugin(steps_[i].origin, "sampling", [&] { return algorithm.sampling(); });
+            all_samples = all_samples || sampling.subset_size == 0;
+            selection.subset_size = std::max(selection.subset_size, sampling.subset_size);
             if (i == begin) {
-                selection.shuffle = algorithm.shuffle_data();
-                selection.seed = algorithm.seed();
+                selection.shuffle = sampling.shuffle;
+                selection.seed = sampling.seed;
             }
         }
         if (all_samples) selection.subset_size = 0;

@@ -1,15 +1,75 @@
 #include "pot/fake_quantize_node.hpp"
 
+#include <algorithm>
+
 namespace pot {
 
 bool is_fake_quantize(const Node& node) {
     return node.op_type == kFakeQuantizeOp && node.domain == kFakeQuantizeDomain;
 }
 
+bool has_fake_quantize(const Graph& graph) {
+    return std::any_of(graph.nodes.begin(), graph.nodes.end(),
+                       [](const Node& node) { return is_fake_quantize(node); });
+}
+
+std::vector<std::optional<size_t>> quantizers_of(const Graph& graph, const Node& node) {
+    std::vector<std::optional<size_t>> out(node.inputs.size());
+    // One pass over the nodes for all inputs: callers ask this for every op of a model.
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+        if (!is_fake_quantize(graph.nodes[i])) continue;
+        for (const auto& value : graph.nodes[i].outputs)
+            for (size_t k = 0; k < node.inputs.size(); ++k)
+                if (!value.empty() && node.inputs[k] == value) out[k] = i;
+    }
+    return out;
+}
+
+namespace {
+
+// Rank of the data input when the graph knows it; an empty shape also stands for an unknown rank
+// (graph inputs without a shape), and no FakeQuantize has per-channel bounds on a scalar.
+std::optional<int64_t> known_rank(const Graph& graph, const std::string& value) {
+    const auto shape = graph.shape_of(value);
+    if (!shape || shape->empty()) return std::nullopt;
+    return static_cast<int64_t>(shape->size());
+}
+
+// The dimension of x along which `bound` varies (bounds broadcast right-aligned, as in numpy), or
+// -1 for a single value.
+int64_t bound_axis(const Node& node, const std::string& name, const Tensor& bound, int64_t src_rank) {
+    POT_CHECK_KIND(Input, bound.rank() <= src_rank, node.describe(), ": bound '", name, "' of shape ",
+                   shape_str(bound.shape()), " has a higher rank than the quantized input (rank ",
+                   src_rank, ")");
+    int64_t axis = -1;
+    for (int64_t d = 0; d < bound.rank(); ++d) {
+        if (bound.dim(d) == 1) continue;
+        POT_CHECK_KIND(Input, axis < 0, node.describe(), ": bound '", name, "' of shape ",
+                       shape_str(bound.shape()), " varies along more than one axis");
+        axis = src_rank - bound.rank() + d;
+    }
+    return axis;
+}
+
+}  // namespace
+
 FakeQuantizeParams read_fake_quantize(const Graph& graph, const Node& node) {
+    std::optional<int64_t> rank;
+    if (!node.inputs.empty()) rank = known_rank(graph, node.inputs[0]);
+    if (!rank) {
+        rank = 0;
+        for (size_t i = 1; i < node.inputs.size(); ++i)
+            if (graph.is_constant(node.inputs[i])) rank = std::max(*rank, graph.constant(node.inputs[i]).rank());
+    }
+    return read_fake_quantize(graph, node, *rank);
+}
+
+FakeQuantizeParams read_fake_quantize(const Graph& graph, const Node& node, int64_t src_rank) {
     POT_CHECK(is_fake_quantize(node), node.describe(), " is not a FakeQuantize");
     POT_CHECK_KIND(Input, node.inputs.size() == 5, node.describe(), ": FakeQuantize needs 5 inputs, has ",
                    node.inputs.size());
+    POT_CHECK_KIND(Input, node.has_attr("levels"), node.describe(),
+                   ": attribute 'levels' is required (e.g. 256 for 8-bit codes)");
     FakeQuantizeParams params;
     params.levels = node.attr_int("levels", 0);
     std::vector<float>* bounds[] = {&params.input_low, &params.input_high, &params.output_low,
@@ -20,18 +80,11 @@ FakeQuantizeParams read_fake_quantize(const Graph& graph, const Node& node) {
                        "' must be a constant");
         const Tensor& t = graph.constant(name);
         *bounds[i] = t.to_floats();
-        if (t.numel() > 1) {
-            int64_t axis = -1;
-            for (int64_t d = 0; d < t.rank(); ++d) {
-                if (t.dim(d) == 1) continue;
-                POT_CHECK_KIND(Input, axis < 0, node.describe(), ": bound '", name, "' of shape ",
-                               shape_str(t.shape()), " varies along more than one axis");
-                axis = d;
-            }
-            POT_CHECK_KIND(Input, params.axis < 0 || params.axis == axis, node.describe(),
-                           ": bounds disagree on the channel axis");
-            params.axis = axis;
-        }
+        const int64_t axis = bound_axis(node, name, t, src_rank);
+        if (axis < 0) continue;
+        POT_CHECK_KIND(Input, params.axis < 0 || params.axis == axis, node.describe(),
+                       ": bounds disagree on the channel axis");
+        params.axis = axis;
     }
     // Bounds may mix per-tensor and per-channel tensors: broadcast the scalars.
     size_t channels = 1;
@@ -46,6 +99,15 @@ FakeQuantizeParams read_fake_quantize(const Graph& graph, const Node& node) {
         POT_THROW(Input, node.describe(), ": ", e.what());
     }
     return params;
+}
+
+std::optional<FakeQuantizeParams> try_read_fake_quantize(const Graph& graph, const Node& node,
+                                                         int64_t src_rank) {
+    try {
+        return read_fake_quantize(graph, node, src_rank);
+    } catch (const Error&) {
+        return std::nullopt;
+    }
 }
 
 std::string insert_fake_quantize(Graph& graph, const FakeQuantizeSite& site,

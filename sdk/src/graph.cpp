@@ -99,6 +99,29 @@ std::optional<Shape> Graph::shape_of(const std::string& value) const {
     return std::nullopt;
 }
 
+size_t node_index(const Graph& graph, const std::string& node_name) {
+    const auto index = graph.find_node(node_name);
+    POT_CHECK(index.has_value(), "no node '", node_name, "' in graph '", graph.name,
+              "'; was it removed or renamed by an earlier edit?");
+    return *index;
+}
+
+Tensor& owned_constant(Graph& graph, size_t node, size_t input, const std::string& copy_suffix) {
+    POT_CHECK(node < graph.nodes.size(), "node index ", node, " is out of range for graph '",
+              graph.name, "' of ", graph.nodes.size(), " nodes");
+    const Node& reader = graph.nodes[node];
+    POT_CHECK(input < reader.inputs.size() && graph.is_constant(reader.inputs[input]),
+              reader.describe(), ": input ", input, " is not a constant");
+    const std::string name = reader.inputs[input];
+    if (graph.consumers(name).size() > 1 || graph.is_output(name)) {
+        const std::string copy = graph.unique_name(name + copy_suffix);
+        graph.initializers[copy] = graph.constant(name);
+        graph.nodes[node].inputs[input] = copy;
+        return graph.constant(copy);
+    }
+    return graph.constant(name);
+}
+
 namespace {
 /// True when `name` names a node or a value of `graph`. A scan without allocation: names are
 /// drawn one at a time while a graph is edited, so an index would be rebuilt for every call.

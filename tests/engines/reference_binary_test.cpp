@@ -1,4 +1,5 @@
 #include <cmath>
+#include <limits>
 
 #include "op_tester.hpp"
 
@@ -68,6 +69,26 @@ TEST(ReferenceBinary, IntegerArithmeticForShapeMath) {
                     std::vector<int64_t>({3, -3}));
     POT_EXPECT_INTS(OpTester("Add").input(ints1d({1})).input(ints1d({-5})).run(), Shape({1}),
                     std::vector<int64_t>({-4}));
+}
+
+TEST(ReferenceBinary, IntegerOverflowWrapsAround) {
+    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+    POT_EXPECT_INTS(OpTester("Add").input(ints1d({kMax})).input(ints1d({1})).run(), Shape({1}),
+                    std::vector<int64_t>({kMin}));
+    POT_EXPECT_INTS(OpTester("Sub").input(ints1d({kMin})).input(ints1d({1})).run(), Shape({1}),
+                    std::vector<int64_t>({kMax}));
+    const Tensor product = OpTester("Mul")
+                               .input(Tensor::from_vector<int32_t>({1}, {65536}))
+                               .input(Tensor::from_vector<int32_t>({1}, {65536}))
+                               .run();
+    EXPECT_EQ(product.to_ints(), std::vector<int64_t>({0}));
+}
+
+TEST(ReferenceBinary, IntegerDivisionThatOverflowsIsAnError) {
+    const int64_t min = std::numeric_limits<int64_t>::min();
+    EXPECT_THROW(OpTester("Div").input(ints1d({min})).input(ints1d({-1})).run(), Error);
+    EXPECT_THROW(OpTester("Div").input(ints1d({1})).input(ints1d({0})).run(), Error);
 }
 
 TEST(ReferenceBinary, IncompatibleShapesNameBoth) {

@@ -89,6 +89,20 @@ TEST(ReferenceConstant, MissingValueIsAnError) {
     EXPECT_THROW(reference::check_node(OpTester("Constant").node(), 13), Error);
 }
 
+TEST(ReferenceConstantOfShape, FillsTheShapeWithTheValue) {
+    POT_EXPECT_FLOATS(OpTester("ConstantOfShape").input(ints1d({2, 1})).run(), Shape({2, 1}),
+                      std::vector<float>({0, 0}), 0.0f);
+    const Tensor sevens =
+        OpTester("ConstantOfShape").attr("value", ints({1}, {7})).input(ints1d({3})).run();
+    POT_EXPECT_INTS(sevens, Shape({3}), std::vector<int64_t>({7, 7, 7}));
+    POT_EXPECT_INTS(OpTester("ConstantOfShape").attr("value", ints({1}, {7})).input(ints({0}, {})).run(),
+                    Shape({}), std::vector<int64_t>({7}));
+}
+
+TEST(ReferenceConstantOfShape, NegativeDimensionIsAnError) {
+    EXPECT_THROW(OpTester("ConstantOfShape").input(ints1d({2, -1})).run(), Error);
+}
+
 TEST(ReferenceCast, FloatToIntTruncatesAndBack) {
     const Tensor to_int =
         OpTester("Cast").attr("to", int64_t{7}).input(floats({3}, {2.9f, -2.9f, 0})).run();

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <set>
@@ -86,6 +87,10 @@ std::vector<OpCase> cases() {
         {"Sub", "Sub", {fed(rnd({2, 3, 4, 5}, 22)), fed(rnd({5}, 23))}},
         {"Mul", "Mul", {fed(rnd({2, 1, 4, 1}, 24)), fed(rnd({3, 1, 5}, 25))}},
         {"Div", "Div", {fed(rnd({2, 3, 4}, 26)), constant(rnd({3, 1}, 27, 0.5f, 2.0f))}},
+        {"AddInt64WrapsAround", "Add",
+         {fed(i64s({INT64_MAX, INT64_MIN, 5})), constant(i64s({1, -1, -7}))}},
+        {"MulInt32WrapsAround", "Mul",
+         {fed(Tensor::from_vector<int32_t>({2}, {65536, -3})), constant(Tensor::from_vector<int32_t>({2}, {65536, 7}))}},
         {"PowConstantExponent", "Pow", {fed(rnd({2, 3, 4}, 28, 0.1f, 2.0f)), constant(Tensor::scalar(2.5f))}},
         {"PowElementwise", "Pow", {fed(rnd({2, 3}, 29, 0.1f, 2.0f)), fed(rnd({2, 3}, 30, -2.0f, 2.0f))}},
         {"PRelu", "PRelu", {fed(rnd({2, 3, 4, 4}, 31)), constant(rnd({3, 1, 1}, 32, 0.0f, 0.5f))}},
@@ -157,6 +162,9 @@ std::vector<OpCase> cases() {
         {"Shape", "Shape", {fed(image)}},
         {"ConstantTensor", "Constant", {}, {{"value", rnd({2, 3}, 76)}}},
         {"ConstantFloats", "Constant", {}, {{"value_floats", std::vector<float>{1.5f, -2.0f}}}},
+        {"ConstantOfShapeDefaultsToFloatZero", "ConstantOfShape", {fed(i64s({2, 3}))}},
+        {"ConstantOfShapeInt64Value", "ConstantOfShape", {fed(i64s({4}))},
+         {{"value", Tensor::from_vector<int64_t>({1}, {7})}}},
         {"CastToInt64", "Cast", {fed(rnd({2, 3}, 77, -5.0f, 5.0f))}, {{"to", int64_t{7}}}},
         {"SplitEqual", "Split", {fed(rnd({2, 6, 3}, 78))}, {{"axis", int64_t{1}}}, 3},
         {"SplitSizesInput", "Split", {fed(rnd({2, 6, 3}, 79)), constant(i64s({1, 5}))}, {{"axis", int64_t{1}}}, 2},

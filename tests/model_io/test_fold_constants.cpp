@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "model_builders.hpp"
 #include "pot/core/graph_transforms.hpp"
 
@@ -97,6 +99,43 @@ TEST(FoldConstants, IntegerDivisionByZeroIsLeftToTheRuntime) {
     g.nodes.push_back({"use", "Add", "", {"x", "q"}, {"y"}, {}});
     pot::core::fold_constants(g);
     EXPECT_EQ(op_types(g), (std::vector<std::string>{"Div", "Add"}));
+}
+
+// Kept nodes keep a graph input reading their result, so the test sees whether they were folded.
+std::vector<std::string> fold_ops(Node node, std::map<std::string, Tensor> constants) {
+    Graph g;
+    g.initializers = std::move(constants);
+    g.inputs.push_back({"x", DType::I64, {1}});
+    g.outputs.push_back({"y", DType::I64, {1}});
+    node.outputs = {"out"};
+    g.nodes.push_back(node);
+    g.nodes.push_back({"use", "Add", "", {"x", "out"}, {"y"}, {}});
+    pot::core::fold_constants(g);
+    return op_types(g);
+}
+
+TEST(FoldConstants, IntegerOverflowWrapsAroundAsInTheRuntimes) {
+    const int64_t max = std::numeric_limits<int64_t>::max();
+    const Tensor sum = fold_one({"add", "Add", "", {"a", "b"}, {}, {}}, {{"a", ints({max})}, {"b", ints({1})}});
+    EXPECT_EQ(sum.to_ints(), (std::vector<int64_t>{std::numeric_limits<int64_t>::min()}));
+}
+
+TEST(FoldConstants, IntegerDivisionOverflowIsLeftToTheRuntime) {
+    const int64_t min = std::numeric_limits<int64_t>::min();
+    EXPECT_EQ(fold_ops({"div", "Div", "", {"a", "b"}, {}, {}}, {{"a", ints({min})}, {"b", ints({-1})}}),
+              (std::vector<std::string>{"Div", "Add"}));
+}
+
+TEST(FoldConstants, ResultsOverTheSizeLimitAreLeftAlone) {
+    // 2^25 elements each, over the 2^24 limit, from inputs of a few elements.
+    EXPECT_EQ(fold_ops({"fill", "ConstantOfShape", "", {"shape"}, {}, {}}, {{"shape", ints({8192, 4096})}}),
+              (std::vector<std::string>{"ConstantOfShape", "Add"}));
+    EXPECT_EQ(fold_ops({"outer", "Mul", "", {"a", "b"}, {}, {}},
+                       {{"a", Tensor(DType::I64, {8192, 1})}, {"b", Tensor(DType::I64, {1, 4096})}}),
+              (std::vector<std::string>{"Mul", "Add"}));
+    EXPECT_EQ(fold_ops({"gather", "Gather", "", {"d", "i"}, {}, {}},
+                       {{"d", Tensor(DType::I64, {2, 4096})}, {"i", Tensor(DType::I64, {8192})}}),
+              (std::vector<std::string>{"Gather", "Add"}));
 }
 
 TEST(FoldConstants, SliceWithNegativeStepAndClampedEnds) {

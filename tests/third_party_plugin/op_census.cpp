@@ -11,11 +11,11 @@ namespace {
 class OpCensus final : public pot::Algorithm {
 public:
     explicit OpCensus(const pot::Params& params)
-        : subset_(static_cast<size_t>(params.get_int("stat_subset_size", 10))) {
+        : sampling_(pot::parse_sampling(params, {.subset_size = 10})) {
         params.reject_unknown();
     }
     std::string name() const override { return "OpCensus"; }
-    size_t stat_subset_size() const override { return subset_; }
+    pot::SamplingSettings sampling() const override { return sampling_; }
 
     std::vector<pot::StatisticRequest> statistics_needed(const pot::Graph& graph, pot::HostServices&) override {
         return {input_max(graph)};
@@ -35,7 +35,7 @@ private:
         return {graph.inputs[0].name, pot::ReducerKind::Max, -1};
     }
 
-    size_t subset_;
+    pot::SamplingSettings sampling_;
 };
 
 const PotFactory kFactories[] = {

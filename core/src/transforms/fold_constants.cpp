@@ -2,6 +2,7 @@
 
 #include "constant_eval.hpp"
 #include "pot/core/graph_transforms.hpp"
+#include "reference_ops.hpp"
 
 namespace pot::core {
 
@@ -23,7 +24,7 @@ std::optional<std::vector<Tensor>> try_fold(const Graph& graph, const Node& node
         if (shape->empty() && !graph.is_constant(node.inputs[0]) &&
             !graph.value_info.count(node.inputs[0]))
             return std::nullopt;
-        return std::vector<Tensor>{transforms::evaluate_shape(node, *shape)};
+        return std::vector<Tensor>{reference::shape_output(node, *shape)};
     }
     if (!transforms::is_foldable_op(node)) return std::nullopt;
     std::vector<const Tensor*> inputs;

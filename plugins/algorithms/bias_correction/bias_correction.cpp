@@ -14,7 +14,7 @@ BiasCorrection::BiasCorrection(const Params& params) : settings_(parse_bias_sett
 
 std::vector<StatisticRequest> BiasCorrection::statistics_needed(const Graph& graph,
                                                                 HostServices& host) {
-    if (std::any_of(graph.nodes.begin(), graph.nodes.end(), is_fake_quantize))
+    if (has_fake_quantize(graph))
         host.log(LogLevel::Warning,
                  str_cat(name(),
                          ": the model is already quantized when statistics are collected, so "
@@ -49,7 +49,7 @@ std::vector<float> BiasCorrection::quantized_mean_output(const Graph& graph, con
     const std::string value = graph.nodes[node_index(graph, op.bias_node)].outputs.at(0);
     const auto request = channel_mean_request(value, op.channel_axis);
     const auto stats =
-        host.collect(graph_prefix(graph, value), {request}, settings_.stat_subset_size);
+        host.collect(graph_prefix(graph, value), {request}, settings_.sampling.subset_size);
     auto means = stats.floats(request);
     POT_CHECK(static_cast<int64_t>(means.size()) == op.channels, "bias correction of '", op.node,
               "': the quantized op has ", means.size(), " output channels, expected ", op.channels);

@@ -26,14 +26,9 @@ float range_spread(const std::vector<float>& low, const std::vector<float>& high
 }  // namespace
 
 ChannelAlignment::ChannelAlignment(const Params& params)
-    : stat_subset_size_(
-          static_cast<size_t>(std::max<int64_t>(params.get_int("stat_subset_size", 300), 0))),
-      shuffle_data_(params.get_bool("shuffle_data", false)),
-      seed_(static_cast<uint64_t>(params.get_int("seed", 0))),
+    : sampling_(parse_sampling(params)),
       quantile_(params.get_double("outlier_prob", kDefaultQuantile)),
       ignored_(params.child("ignored")) {
-    POT_CHECK_KIND(Config, params.get_int("stat_subset_size", 300) >= 0, params.path(),
-                   "/stat_subset_size: must be >= 0 (0 = all samples)");
     POT_CHECK_KIND(Config, quantile_ >= 0.0 && quantile_ < 0.5, params.path(),
                    "/outlier_prob: must be in [0, 0.5), got ", quantile_);
     params.reject_unknown();

@@ -20,9 +20,7 @@ public:
     std::string name() const override { return "ActivationChannelAlignment"; }
     std::vector<StatisticRequest> statistics_needed(const Graph& graph,
                                                     HostServices& host) override;
-    size_t stat_subset_size() const override { return stat_subset_size_; }
-    bool shuffle_data() const override { return shuffle_data_; }
-    uint64_t seed() const override { return seed_; }
+    SamplingSettings sampling() const override { return sampling_; }
     bool changes_model() const override { return true; }
     void apply(Graph& graph, const Statistics& stats, HostServices& host) override;
 
@@ -30,9 +28,7 @@ private:
     /// [low quantile, high quantile] requests of the activation of `pair`, per channel.
     std::vector<StatisticRequest> range_requests(const ConvPair& pair) const;
 
-    size_t stat_subset_size_ = 300;
-    bool shuffle_data_ = false;
-    uint64_t seed_ = 0;
+    SamplingSettings sampling_;
     double quantile_ = 1e-4;
     common::IgnoredScope ignored_;
     std::vector<ConvPair> pairs_;  ///< found by statistics_needed(), used by apply()

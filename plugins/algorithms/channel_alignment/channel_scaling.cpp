@@ -6,6 +6,9 @@ namespace pot::channel_alignment {
 
 namespace {
 
+// Names the copy of a constant other nodes share, made before it is aligned.
+constexpr const char* kCopySuffix = "/aligned";
+
 float median_of(std::vector<float> values) {
     const size_t mid = values.size() / 2;
     std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid),
@@ -17,25 +20,6 @@ float median_of(std::vector<float> values) {
     return 0.5f * (lower + upper);
 }
 
-size_t node_index(const Graph& graph, const std::string& name) {
-    const auto index = graph.find_node(name);
-    POT_CHECK(index.has_value(), "channel alignment: node '", name, "' is no longer in the graph");
-    return *index;
-}
-
-// The constant read at `input` of node `index`, copied under a new name first when other nodes
-// (or the graph outputs) read it too, so editing it changes this node only.
-Tensor& owned_constant(Graph& graph, size_t index, size_t input) {
-    const std::string name = graph.nodes[index].inputs.at(input);
-    if (graph.consumers(name).size() > 1 || graph.is_output(name)) {
-        const std::string copy = graph.unique_name(name + "/aligned");
-        graph.initializers[copy] = graph.constant(name);
-        graph.nodes[index].inputs[input] = copy;
-        return graph.constant(copy);
-    }
-    return graph.constant(name);
-}
-
 // The bias of Conv `index`, added as zeros when the Conv has none.
 Tensor& owned_bias(Graph& graph, size_t index, int64_t channels) {
     Node& conv = graph.nodes[index];
@@ -45,7 +29,7 @@ Tensor& owned_bias(Graph& graph, size_t index, int64_t channels) {
         conv.inputs.resize(3);
         conv.inputs[2] = name;
     }
-    return owned_constant(graph, index, 2);
+    return owned_constant(graph, index, 2, kCopySuffix);
 }
 
 bool has_bias(const Node& conv) { return conv.inputs.size() > 2 && !conv.inputs[2].empty(); }
@@ -81,7 +65,7 @@ void apply_transform(Graph& graph, const ConvPair& pair, const ChannelTransform&
     const size_t producer = node_index(graph, pair.producer);
     const size_t consumer = node_index(graph, pair.consumer);
 
-    Tensor& w_src = owned_constant(graph, producer, 1);
+    Tensor& w_src = owned_constant(graph, producer, 1, kCopySuffix);
     const auto per_filter = static_cast<size_t>(w_src.numel()) / channels;
     float* w1 = w_src.data<float>();
     for (size_t c = 0; c < channels; ++c)
@@ -92,7 +76,7 @@ void apply_transform(Graph& graph, const ConvPair& pair, const ChannelTransform&
             b1[c] = (b1[c] - transform.shift[c]) / transform.scale[c];
     }
 
-    Tensor& w_dst = owned_constant(graph, consumer, 1);
+    Tensor& w_dst = owned_constant(graph, consumer, 1, kCopySuffix);
     const int64_t outputs = w_dst.dim(0);
     float* w2 = w_dst.data<float>();
     if (shifts) {

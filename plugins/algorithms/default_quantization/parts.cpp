@@ -6,8 +6,8 @@ namespace pot::default_quantization {
 
 namespace {
 
-// Which keys each part receives (POT's names). Keys shared by several parts are given to each.
-const std::vector<std::string> kSamplingKeys = {"stat_subset_size", "shuffle_data", "seed"};
+// Which keys each part receives (POT's names), besides the sampling keys all of them take. Keys
+// shared by several parts are given to each.
 const std::vector<std::string> kAlignmentKeys = {"ignored"};
 const std::vector<std::string> kQuantizationKeys = {
     "preset",  "target_device",   "ignored",     "activations",
@@ -17,9 +17,11 @@ const std::vector<std::string> kBiasKeys = {"threshold", "apply_for_all_nodes"};
 AlgorithmSpec part(const Params& params, const std::string& name,
                    const std::vector<std::string>& keys) {
     nlohmann::json json = nlohmann::json::object();
-    for (const auto* list : {&kSamplingKeys, &keys})
-        for (const auto& key : *list)
-            if (params.has(key)) json[key] = params.json().at(key);
+    const auto forward = [&](const std::string& key) {
+        if (params.has(key)) json[key] = params.json().at(key);
+    };
+    for (const char* key : kSamplingKeys) forward(key);
+    for (const auto& key : keys) forward(key);
     return {name, json.dump()};
 }
 

@@ -15,7 +15,7 @@ FastBiasCorrection::FastBiasCorrection(const Params& params)
 
 std::vector<StatisticRequest> FastBiasCorrection::statistics_needed(const Graph& graph,
                                                                     HostServices& host) {
-    if (std::any_of(graph.nodes.begin(), graph.nodes.end(), is_fake_quantize))
+    if (has_fake_quantize(graph))
         host.log(LogLevel::Warning,
                  str_cat(name(),
                          ": the model is already quantized when statistics are collected, so "

@@ -30,9 +30,7 @@ public:
     std::string name() const override { return "FastBiasCorrection"; }
     std::vector<StatisticRequest> statistics_needed(const Graph& graph,
                                                     HostServices& host) override;
-    size_t stat_subset_size() const override { return settings_.stat_subset_size; }
-    bool shuffle_data() const override { return settings_.shuffle_data; }
-    uint64_t seed() const override { return settings_.seed; }
+    SamplingSettings sampling() const override { return settings_.sampling; }
     bool changes_model() const override { return true; }
     void apply(Graph& graph, const Statistics& stats, HostServices& host) override;
 

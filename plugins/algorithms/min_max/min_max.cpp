@@ -87,7 +87,7 @@ void MinMax::apply(Graph& graph, const Statistics& stats, HostServices& host) {
     // Every range is settled before the first FakeQuantize goes in: the histogram pass runs on
     // the model as the first pass saw it.
     auto ranges = estimate_activation_ranges(graph, activation_values, stats, host,
-                                             settings_.activations, settings_.stat_subset_size);
+                                             settings_.activations, settings_.sampling.subset_size);
     // Values a max pool or reshape only moves keep their source's grid; shared Concat/Add ranges
     // below may still widen one of the two, and then its FakeQuantize requantizes.
     for (const auto& p : points)

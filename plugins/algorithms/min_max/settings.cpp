@@ -167,11 +167,7 @@ MinMaxSettings parse_settings(const Params& params) {
                                         {"mixed", Preset::Mixed},
                                         {"accuracy", Preset::Accuracy}});
     s.activations.symmetric = s.preset == Preset::Performance;
-    s.stat_subset_size = static_cast<size_t>(params.get_int("stat_subset_size", 300));
-    POT_CHECK_KIND(Config, params.get_int("stat_subset_size", 300) >= 0, params.path(),
-                   "/stat_subset_size: must be >= 0 (0 = all samples)");
-    s.shuffle_data = params.get_bool("shuffle_data", false);
-    s.seed = static_cast<uint64_t>(params.get_int("seed", 0));
+    s.sampling = parse_sampling(params);
     params.get_string("target_device", "");  // POT repeats it here; the compression section decides
     if (params.has("hardware_config")) s.hardware_config = params.get_string("hardware_config", "");
     if (params.has("unify_scales")) s.unify_scales = params.get_bool("unify_scales", true);

@@ -9,6 +9,7 @@
 #include "ignored_scope.hpp"  // plugins/common
 #include "pot/graph.hpp"
 #include "pot/params.hpp"
+#include "pot/sampling_settings.hpp"
 #include "pot/statistics.hpp"
 #include "range_aciq.hpp"
 #include "range_admm.hpp"
@@ -66,9 +67,7 @@ struct MinMaxSettings {
     ActivationSettings activations;
     WeightSettings weights;
     common::IgnoredScope ignored;  ///< nodes left in float
-    size_t stat_subset_size = 300;
-    bool shuffle_data = false;
-    uint64_t seed = 0;
+    SamplingSettings sampling;
     std::optional<std::filesystem::path> hardware_config;  ///< overrides the target device's file
     /// Give the quantized inputs of each Concat, and both inputs of each Add, one shared range
     /// (the union of theirs). Unset: on for target device CPU, whose INT8 kernels need it.

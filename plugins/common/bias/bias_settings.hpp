@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "pot/params.hpp"
+#include "pot/sampling_settings.hpp"
 
 namespace pot::bias_correction {
 
@@ -15,9 +16,7 @@ struct BiasSettings {
     /// A new bias is applied only when max_c |new - old| / |old| stays below this.
     double threshold = kDefaultBiasShiftThreshold;
     bool apply_for_all_nodes = false;  ///< apply every new bias, whatever its change
-    size_t stat_subset_size = 300;     ///< 0: all samples
-    bool shuffle_data = false;
-    uint64_t seed = 0;
+    SamplingSettings sampling;  ///< also the samples of BiasCorrection's per-op passes
 };
 
 /// Reads the parameters and rejects unknown keys; errors name the JSON path.

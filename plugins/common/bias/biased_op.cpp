@@ -58,18 +58,6 @@ std::optional<BiasedOp> matmul_add(const Graph& graph, const Node& node) {
     return BiasedOp{node.name, add.name, bias_input, node.inputs[0], add.outputs[0], w->dim(1), -1};
 }
 
-// The constant at `input` of node `index`, copied under a new name first when others read it.
-Tensor& owned_constant(Graph& graph, size_t index, size_t input) {
-    const std::string name = graph.nodes[index].inputs.at(input);
-    if (graph.consumers(name).size() > 1 || graph.is_output(name)) {
-        const std::string copy = graph.unique_name(name + "/corrected");
-        graph.initializers[copy] = graph.constant(name);
-        graph.nodes[index].inputs[input] = copy;
-        return graph.constant(copy);
-    }
-    return graph.constant(name);
-}
-
 float bias_gain(const Graph& graph, const BiasedOp& op) {
     const Node& node = graph.nodes[node_index(graph, op.bias_node)];
     return is_op(node, "Gemm") ? node.attr_float("beta", 1.0f) : 1.0f;
@@ -97,12 +85,6 @@ bool resolve_channel_axis(BiasedOp& op, int64_t src_rank) {
     return op.channel_axis < src_rank;
 }
 
-size_t node_index(const Graph& graph, const std::string& name) {
-    const auto index = graph.find_node(name);
-    POT_CHECK(index.has_value(), "bias correction: node '", name, "' is no longer in the graph");
-    return *index;
-}
-
 std::vector<float> read_bias(const Graph& graph, const BiasedOp& op) {
     const Node& node = graph.nodes[node_index(graph, op.bias_node)];
     auto bias = graph.constant(node.inputs.at(op.bias_input)).to_floats();
@@ -117,18 +99,19 @@ void write_bias(Graph& graph, const BiasedOp& op, const std::vector<float>& bias
     POT_CHECK(static_cast<int64_t>(bias.size()) == op.channels, "bias correction of '", op.node,
               "': ", bias.size(), " bias values for ", op.channels, " channels");
     const float gain = bias_gain(graph, op);
-    Tensor& constant = owned_constant(graph, node_index(graph, op.bias_node), op.bias_input);
+    // A bias other nodes share is copied first, so only this op changes.
+    Tensor& constant =
+        owned_constant(graph, node_index(graph, op.bias_node), op.bias_input, "/corrected");
     float* dst = constant.data<float>();
     for (size_t c = 0; c < bias.size(); ++c) dst[c] = bias[c] / gain;
 }
 
 std::optional<size_t> weight_quantizer(const Graph& graph, const Node& op) {
-    if (op.inputs.size() < 2) return std::nullopt;
-    const auto producer = graph.producer(op.inputs[1]);
-    if (!producer || !is_fake_quantize(graph.nodes[*producer])) return std::nullopt;
-    const Node& fq = graph.nodes[*producer];
+    const auto quantizers = quantizers_of(graph, op);
+    if (quantizers.size() < 2 || !quantizers[1]) return std::nullopt;
+    const Node& fq = graph.nodes[*quantizers[1]];
     if (fq.inputs.empty() || !graph.is_constant(fq.inputs[0])) return std::nullopt;
-    return producer;
+    return quantizers[1];
 }
 
 }  // namespace pot::bias_correction

@@ -38,9 +38,6 @@ std::vector<float> read_bias(const Graph& graph, const BiasedOp& op);
 /// constant's shape. A constant other nodes read too is copied first, so only this op changes.
 void write_bias(Graph& graph, const BiasedOp& op, const std::vector<float>& bias);
 
-/// Index of node `name`; throws naming the op when it is gone.
-size_t node_index(const Graph& graph, const std::string& name);
-
 /// In a graph with FakeQuantize inserted: the FakeQuantize on the constant weights of `op`.
 std::optional<size_t> weight_quantizer(const Graph& graph, const Node& op);
 

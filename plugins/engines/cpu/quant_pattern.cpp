@@ -8,44 +8,9 @@ bool ActQuant::full_range() const {
     return dtype == DType::U8 ? (q_min == 0 && q_max == 255) : (q_min == -128 && q_max == 127);
 }
 
-bool is_fake_quantize(const Node& node) {
-    return node.op_type == kFakeQuantizeOp && node.domain == kFakeQuantizeDomain;
-}
-
-std::optional<FakeQuantizeParams> read_fake_quantize(const Graph& graph, const Node& node,
-                                                     int64_t src_rank) {
-    POT_CHECK(node.inputs.size() == 5, node.describe(), ": FakeQuantize needs 5 inputs, got ",
-              node.inputs.size());
-    FakeQuantizeParams params;
-    params.levels = node.attr_int("levels", 256);
-    std::vector<float>* bounds[] = {&params.input_low, &params.input_high, &params.output_low,
-                                    &params.output_high};
-    size_t channels = 1;
-    for (size_t i = 0; i < 4; ++i) {
-        if (!graph.is_constant(node.inputs[i + 1])) return std::nullopt;
-        const Tensor& bound = graph.constant(node.inputs[i + 1]);
-        *bounds[i] = bound.to_floats();
-        if (bound.numel() <= 1) continue;
-        int64_t axis = -1;
-        for (int64_t d = 0; d < bound.rank(); ++d) {
-            if (bound.dim(d) == 1) continue;
-            if (axis >= 0) return std::nullopt;
-            axis = d + (src_rank - bound.rank());
-        }
-        if (axis < 0 || (params.axis >= 0 && params.axis != axis)) return std::nullopt;
-        params.axis = axis;
-        channels = std::max(channels, static_cast<size_t>(bound.numel()));
-    }
-    // Per-tensor bounds mixed with per-channel ones are broadcast to every channel.
-    for (auto* b : bounds)
-        if (b->size() == 1 && channels > 1) b->assign(channels, b->front());
-    params.validate();
-    return params;
-}
-
 std::optional<ActQuant> activation_quant(const Graph& graph, const Node& node, int64_t src_rank,
                                          bool allow_u8) {
-    const auto params = read_fake_quantize(graph, node, src_rank);
+    const auto params = try_read_fake_quantize(graph, node, src_rank);
     if (!params || params->per_channel() || !params->is_affine() || params->levels > 256)
         return std::nullopt;
     // Whichever code type makes 0 the zero point: the kernels then skip zero-point work.
@@ -61,7 +26,7 @@ std::optional<ActQuant> activation_quant(const Graph& graph, const Node& node, i
 
 std::optional<WeightQuant> weight_quant(const Graph& graph, const Node& node, const Tensor& weights,
                                         int64_t channel_axis) {
-    auto params = read_fake_quantize(graph, node, weights.rank());
+    auto params = try_read_fake_quantize(graph, node, weights.rank());
     if (!params || !params->is_affine() || params->levels > 256) return std::nullopt;
     if (params->per_channel() && params->axis != channel_axis) return std::nullopt;
     QuantEncoding enc;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pot/fake_quantize.hpp"
+#include "pot/fake_quantize_node.hpp"
 #include "pot/graph.hpp"
 #include "pot/tensor.hpp"
 
@@ -30,15 +31,6 @@ struct WeightQuant {
     Tensor codes;  ///< I8, same shape as the float weights
     std::vector<float> scale;
 };
-
-/// True for the FakeQuantize op this project inserts.
-bool is_fake_quantize(const Node& node);
-
-/// The bounds of FakeQuantize `node` (its four bound inputs must be constants). Bounds with one
-/// non-unit dimension are per-channel along that dimension of a tensor of rank `src_rank`.
-/// Nullopt when a bound is not a constant or has more than one non-unit dimension.
-std::optional<FakeQuantizeParams> read_fake_quantize(const Graph& graph, const Node& node,
-                                                     int64_t src_rank);
 
 /// The integer form of an activation FakeQuantize when it is per-tensor, affine and fits 8 bits;
 /// nullopt otherwise (the node then runs in float). With `allow_u8`, codes are u8 unless s8 makes

@@ -8,6 +8,7 @@
 #include "pot/engine.hpp"
 #include "pot/evaluation.hpp"
 #include "pot/graph.hpp"
+#include "pot/sampling_settings.hpp"
 #include "pot/statistics.hpp"
 #include "pot/visibility.hpp"
 
@@ -70,12 +71,11 @@ public:
     /// Statistics needed from `graph`, the model as it is before apply().
     virtual std::vector<StatisticRequest> statistics_needed(const Graph& graph, HostServices& host) = 0;
 
-    /// Samples to collect statistics on (0: all of the data).
-    virtual size_t stat_subset_size() const { return 300; }
-    /// Whether the statistics subset is drawn at random (with seed()) instead of taking the first
-    /// samples in data order.
-    virtual bool shuffle_data() const { return false; }
-    virtual uint64_t seed() const { return 0; }
+    /// Which samples statistics are collected on. The default is POT's: the first 300 samples. An
+    /// algorithm taking POT's stat_subset_size, shuffle_data and seed keys returns what
+    /// parse_sampling() read from its parameters.
+    /// @since ABI 2.0
+    virtual SamplingSettings sampling() const { return {}; }
 
     /// True when later algorithms must measure the model after this one ran; ends a statistics
     /// stage (POT's change_original_model).

@@ -92,6 +92,20 @@ public:
     void remove_unused_constants();
 };
 
+/// Index of the node called `node_name`; throws naming the node and the graph when there is none
+/// (e.g. an earlier edit removed it). For a node that may be missing, use Graph::find_node().
+/// @since ABI 2.0
+POT_SDK_VISIBLE size_t node_index(const Graph& graph, const std::string& node_name);
+
+/// The constant read at input `input` of node `node`, made that node's own so it can be edited in
+/// place without changing any other reader: when other nodes or the graph outputs read it too, it
+/// is first copied to a new constant named graph.unique_name(<its name> + copy_suffix) (e.g.
+/// "/corrected") and the node switched to the copy. Throws naming the node when that input is not
+/// a constant. The reference stays valid until the constant is removed from graph.initializers.
+/// @since ABI 2.0
+POT_SDK_VISIBLE Tensor& owned_constant(Graph& graph, size_t node, size_t input,
+                                       const std::string& copy_suffix);
+
 /// Hands out node and value names not yet used in a graph during a batch of edits. It indexes
 /// the graph once, so a name costs O(1) where Graph::unique_name() scans the whole graph: use it
 /// when adding many nodes. Names it returns count as used from then on; names added to the graph

@@ -1,33 +1,40 @@
 #include <variant>
 
 #include "kernels.hpp"
+#include "reference_ops.hpp"
+#include "tensor_index.hpp"
 
 namespace pot::reference {
 
 namespace {
 
-// ONNX TensorProto.DataType codes of the element types tensors can hold.
-constexpr int64_t kOnnxFloat = 1, kOnnxUint8 = 2, kOnnxInt8 = 3, kOnnxInt32 = 6, kOnnxInt64 = 7;
-
-DType dtype_from_onnx(int64_t code) {
-    switch (code) {
-        case kOnnxFloat:
-            return DType::F32;
-        case kOnnxUint8:
-            return DType::U8;
-        case kOnnxInt8:
-            return DType::I8;
-        case kOnnxInt32:
-            return DType::I32;
-        case kOnnxInt64:
-            return DType::I64;
-        default:
-            POT_THROW(Runtime, "cast to ONNX data type ", code, " is not supported; expected ",
-                      "1 (float), 2 (uint8), 3 (int8), 6 (int32) or 7 (int64)");
-    }
+DType cast_target(const Node& node) {
+    const int64_t code = node.attr_int("to", 0);
+    const auto dtype = dtype_from_onnx_code(code);
+    POT_CHECK(dtype.has_value(), "cast to ONNX data type ", code, " is not supported; expected ",
+              "1 (float), 2 (uint8), 3 (int8), 6 (int32) or 7 (int64)");
+    return *dtype;
 }
 
 }  // namespace
+
+std::optional<DType> dtype_from_onnx_code(int64_t code) {
+    // ONNX TensorProto.DataType codes of the element types tensors can hold.
+    switch (code) {
+        case 1:
+            return DType::F32;
+        case 2:
+            return DType::U8;
+        case 3:
+            return DType::I8;
+        case 6:
+            return DType::I32;
+        case 7:
+            return DType::I64;
+        default:
+            return std::nullopt;
+    }
+}
 
 void check_constant(const Node& node, int64_t opset) {
     int present = 0;
@@ -60,13 +67,30 @@ void run_constant(NodeContext& ctx) {
 
 void check_cast(const Node& node, int64_t opset) {
     POT_CHECK(node.has_attr("to"), "attribute 'to' is required");
-    dtype_from_onnx(node.attr_int("to", 0));
+    cast_target(node);
 }
 
 void run_cast(NodeContext& ctx) {
     ctx.expect_inputs(1, 1);
     // Float to integer truncates toward zero, as ONNX Runtime's static_cast does.
-    ctx.set_output(0, ctx.input(0).cast(dtype_from_onnx(ctx.node().attr_int("to", 0))));
+    ctx.set_output(0, ctx.input(0).cast(cast_target(ctx.node())));
+}
+
+void run_constant_of_shape(NodeContext& ctx) {
+    ctx.expect_inputs(1, 1);
+    const Tensor& shape = ctx.input(0);
+    POT_CHECK(shape.dtype() == DType::I64, "input must be an i64 shape, got ",
+              dtype_name(shape.dtype()));
+    Tensor value = Tensor::scalar(0.0f);
+    if (ctx.node().has_attr("value")) {
+        const auto* tensor = std::get_if<Tensor>(&ctx.node().attributes.at("value"));
+        POT_CHECK(tensor != nullptr && tensor->numel() == 1,
+                  "attribute 'value' must be a tensor of one element");
+        value = *tensor;
+    }
+    Tensor dst(value.dtype(), shape.to_ints());
+    for (int64_t i = 0; i < dst.numel(); ++i) copy_element(value, 0, dst, i);
+    ctx.set_output(0, std::move(dst));
 }
 
 }  // namespace pot::reference

@@ -56,6 +56,7 @@ const std::map<std::pair<std::string, std::string>, OpEntry>& op_table() {
         add("Pad", run_pad, check_pad);
         add("Resize", run_resize, check_resize);
         add("Constant", run_constant, check_constant);
+        add("ConstantOfShape", run_constant_of_shape);
         add("Cast", run_cast, check_cast);
         add("QuantizeLinear", run_quantize_linear);
         add("DequantizeLinear", run_dequantize_linear);

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "kernels.hpp"
@@ -25,17 +26,33 @@ Tensor broadcast_apply(const Tensor& a, const Tensor& b, F f) {
     return dst;
 }
 
+// Integer results wrap around, as in the runtimes, where C++ signed overflow would be undefined.
 template <typename T>
-Tensor arithmetic(const std::string& op, const Tensor& a, const Tensor& b) {
-    if (op == "Add") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return T(x + y); });
-    if (op == "Sub") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return T(x - y); });
-    if (op == "Mul") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return T(x * y); });
+Tensor integer_arithmetic(const std::string& op, const Tensor& a, const Tensor& b) {
+    using U = std::make_unsigned_t<T>;
+    if (op == "Add")
+        return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return T(U(x) + U(y)); });
+    if (op == "Sub")
+        return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return T(U(x) - U(y)); });
+    if (op == "Mul")
+        return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return T(U(x) * U(y)); });
     if (op == "Div") {
         return broadcast_apply<T, T, T>(a, b, [](T x, T y) {
-            if constexpr (std::is_integral_v<T>) POT_CHECK(y != 0, "integer division by zero");
+            POT_CHECK(y != 0, "integer division by zero");
+            POT_CHECK(x != std::numeric_limits<T>::min() || y != -1, "integer division ", x,
+                      " / -1 overflows");
             return T(x / y);
         });
     }
+    POT_THROW(Runtime, "no arithmetic for op '", op, "'");
+}
+
+Tensor float_arithmetic(const std::string& op, const Tensor& a, const Tensor& b) {
+    using T = float;
+    if (op == "Add") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return x + y; });
+    if (op == "Sub") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return x - y; });
+    if (op == "Mul") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return x * y; });
+    if (op == "Div") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return x / y; });
     POT_THROW(Runtime, "no arithmetic for op '", op, "'");
 }
 
@@ -70,11 +87,11 @@ void run_binary(NodeContext& ctx) {
               dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
     switch (a.dtype()) {
         case DType::F32:
-            return ctx.set_output(0, arithmetic<float>(op, a, b));
+            return ctx.set_output(0, float_arithmetic(op, a, b));
         case DType::I32:
-            return ctx.set_output(0, arithmetic<int32_t>(op, a, b));
+            return ctx.set_output(0, integer_arithmetic<int32_t>(op, a, b));
         case DType::I64:
-            return ctx.set_output(0, arithmetic<int64_t>(op, a, b));
+            return ctx.set_output(0, integer_arithmetic<int64_t>(op, a, b));
         default:
             POT_THROW(Runtime, "element type ", dtype_name(a.dtype()),
                       " is not supported; expected f32, i32 or i64");

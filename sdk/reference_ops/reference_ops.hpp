@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,14 @@ bool supports_op(const Node& node);
 /// attribute value the kernel does not implement (e.g. Resize mode "cubic"). Shapes are not
 /// checked here; they are only known at run time.
 void check_node(const Node& node, int64_t opset);
+
+/// What Shape `node` outputs (start and end honoured) for an input of shape `shape`: Shape needs
+/// only the shape, so a caller that knows a value's static shape but not its data can evaluate it.
+Tensor shape_output(const Node& node, const Shape& shape);
+
+/// The element type ONNX TensorProto data type `code` names (Cast's `to`), or nullopt for a type
+/// tensors cannot hold (bool, float16, double, ...).
+std::optional<DType> dtype_from_onnx_code(int64_t code);
 
 /// The op types run_node implements, sorted. All are in the default ONNX domain except
 /// FakeQuantize (pot::kFakeQuantizeDomain).

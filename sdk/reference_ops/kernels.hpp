@@ -61,8 +61,9 @@ void check_pad(const Node& node, int64_t opset);
 void run_resize(NodeContext& ctx);
 void check_resize(const Node& node, int64_t opset);
 
-// constant.cpp: Constant and Cast.
+// constant.cpp: Constant, ConstantOfShape and Cast.
 void run_constant(NodeContext& ctx);
+void run_constant_of_shape(NodeContext& ctx);
 void check_constant(const Node& node, int64_t opset);
 void run_cast(NodeContext& ctx);
 void check_cast(const Node& node, int64_t opset);

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "kernels.hpp"
+#include "reference_ops.hpp"
 #include "tensor_index.hpp"
 
 namespace pot::reference {
@@ -84,19 +85,22 @@ void run_unsqueeze(NodeContext& ctx) {
     ctx.set_output(0, x.reshaped(shape));
 }
 
-void run_shape(NodeContext& ctx) {
-    ctx.expect_inputs(1, 1);
-    const Shape& shape = ctx.input(0).shape();
+Tensor shape_output(const Node& node, const Shape& shape) {
     const auto rank = static_cast<int64_t>(shape.size());
     // Opset 15 start/end select a slice of the dims, clamped like Python slicing.
     auto clamp_dim = [rank](int64_t v) {
         return std::clamp(v < 0 ? v + rank : v, int64_t{0}, rank);
     };
-    const int64_t start = clamp_dim(ctx.node().attr_int("start", 0));
-    const int64_t end = clamp_dim(ctx.node().attr_int("end", rank));
+    const int64_t start = clamp_dim(node.attr_int("start", 0));
+    const int64_t end = clamp_dim(node.attr_int("end", rank));
     std::vector<int64_t> dims;
     for (int64_t d = start; d < end; ++d) dims.push_back(shape[static_cast<size_t>(d)]);
-    ctx.set_output(0, Tensor::from_vector<int64_t>({static_cast<int64_t>(dims.size())}, dims));
+    return Tensor::from_vector<int64_t>({static_cast<int64_t>(dims.size())}, dims);
+}
+
+void run_shape(NodeContext& ctx) {
+    ctx.expect_inputs(1, 1);
+    ctx.set_output(0, shape_output(ctx.node(), ctx.input(0).shape()));
 }
 
 }  // namespace pot::reference
