@@ -14,9 +14,11 @@
 
 namespace pot {
 
+/// @since ABI 2.0
 enum class LogLevel { Debug, Info, Warning, Error };
 
 /// A named algorithm with its parameters (JSON text), as in compression.algorithms.
+/// @since ABI 2.0
 struct AlgorithmSpec {
     std::string name;
     std::string params_json = "{}";
@@ -24,6 +26,7 @@ struct AlgorithmSpec {
 
 /// What the host offers an algorithm while it runs. References stay valid for the call only.
 /// Calls come from the thread that called the algorithm.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE HostServices {
 public:
     virtual ~HostServices() = default;
@@ -59,6 +62,7 @@ public:
 /// A compression algorithm. The pipeline calls statistics_needed() on the model as it is
 /// before apply(), collects the statistics of consecutive algorithms in one pass, then calls
 /// apply() in order.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE Algorithm {
 public:
     virtual ~Algorithm() = default;

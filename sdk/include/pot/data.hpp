@@ -42,6 +42,7 @@ struct Sample {
 };
 
 /// Indexed access to calibration or evaluation data, in a deterministic order.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE DataLoader {
 public:
     virtual ~DataLoader() = default;

@@ -16,6 +16,7 @@ namespace pot {
 
 /// Receives intermediate values while an engine runs a batch. Called on the thread that runs
 /// infer(); the tensor is valid only during the call.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE ValueObserver {
 public:
     virtual ~ValueObserver() = default;
@@ -23,6 +24,7 @@ public:
 };
 
 /// Reports progress of long loops (statistics collection, evaluation). May be null.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE Progress {
 public:
     virtual ~Progress() = default;
@@ -32,6 +34,7 @@ public:
 };
 
 /// What `benchmark` measures and how long.
+/// @since ABI 2.0
 struct BenchmarkOptions {
     int64_t batch = 1;
     int64_t iterations = 0;      ///< 0: run for `seconds`
@@ -39,6 +42,7 @@ struct BenchmarkOptions {
 };
 
 /// Latency statistics in milliseconds, throughput in samples per second.
+/// @since ABI 2.0
 struct BenchmarkResult {
     int64_t count = 0;
     double duration_ms = 0, latency_median_ms = 0, latency_avg_ms = 0, latency_min_ms = 0,
@@ -46,8 +50,10 @@ struct BenchmarkResult {
 };
 
 /// Most threads an engine runs, whatever the machine.
+/// @since ABI 2.0
 constexpr int kMaxEngineThreads = 1024;
 /// Threads per logical CPU beyond which more threads only contend for the cores.
+/// @since ABI 2.0
 constexpr int kMaxEngineThreadsPerCpu = 8;
 
 /// `threads` as an engine's "threads" parameter: 0 (all cores) up to the smaller of
@@ -58,6 +64,7 @@ POT_SDK_VISIBLE int checked_thread_count(int64_t threads, const std::string& whe
                                          ErrorKind kind = ErrorKind::Config);
 
 /// Most bytes of inputs benchmark() allocates for one batch.
+/// @since ABI 2.0
 constexpr uint64_t kMaxBenchmarkInputBytes = uint64_t{1} << 30;
 
 /// Bytes of the inputs benchmark() creates for `batch` samples of `graph` (dynamic dims as 1).

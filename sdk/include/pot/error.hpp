@@ -12,6 +12,7 @@ namespace pot {
 /// What kind of failure an Error reports; pot-host maps it to an exit code
 /// (Usage and Config -> 2, everything else -> 1).
 /// The values cross the plugin boundary as enum PotErrorKind (abi.h): never renumber them.
+/// @since ABI 2.0
 enum class ErrorKind {
     Usage = 0,    ///< bad command line
     Config = 1,   ///< bad configuration file or parameters
@@ -20,6 +21,7 @@ enum class ErrorKind {
 };
 
 /// Concatenates any streamable values into one string.
+/// @since ABI 2.0
 template <typename... Parts>
 std::string str_cat(Parts&&... parts) {
     std::ostringstream out;
@@ -28,6 +30,7 @@ std::string str_cat(Parts&&... parts) {
 }
 
 /// The one exception type of the project. The message says what failed and where.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE Error : public std::runtime_error {
 public:
     Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}

@@ -19,6 +19,7 @@ namespace pot {
 /// integer form, q = clamp(round_half_even(x / scale) + zp), y = (q - zp) * scale, with
 /// scale = (ih - il) / (levels - 1) and zp = -il / scale. That is exactly what ONNX
 /// QuantizeLinear followed by DequantizeLinear computes, so export and import are lossless.
+/// @since ABI 2.0
 struct POT_SDK_VISIBLE FakeQuantizeParams {
     int64_t levels = 256;
     int64_t axis = -1;  ///< channel axis of per-channel bounds; -1 for per-tensor
@@ -33,6 +34,7 @@ struct POT_SDK_VISIBLE FakeQuantizeParams {
 };
 
 /// The integer encoding of an affine FakeQuantize: what ONNX QuantizeLinear/DequantizeLinear store.
+/// @since ABI 2.0
 struct POT_SDK_VISIBLE QuantEncoding {
     DType dtype = DType::U8;  ///< I8 or U8
     int64_t axis = -1;
@@ -44,6 +46,7 @@ struct POT_SDK_VISIBLE QuantEncoding {
 };
 
 /// How to turn a measured range into quantization parameters.
+/// @since ABI 2.0
 struct POT_SDK_VISIBLE QuantSpec {
     int bits = 8;
     bool symmetric = true;
@@ -56,11 +59,13 @@ struct POT_SDK_VISIBLE QuantSpec {
 
 /// Scale of an affine FakeQuantize channel. Every place that needs it calls this one function so
 /// kernels and exporters agree bit for bit.
+/// @since ABI 2.0
 inline float fake_quantize_scale(float low, float high, int64_t levels) {
     return (high - low) / static_cast<float>(levels - 1);
 }
 
 /// Applies FakeQuantize to one value (general OpenVINO form, see FakeQuantizeParams).
+/// @since ABI 2.0
 inline float fake_quantize_value(float x, float il, float ih, float ol, float oh, int64_t levels) {
     const float lo = std::min(il, ih), hi = std::max(il, ih);
     if (x <= lo) return ol;
@@ -70,16 +75,19 @@ inline float fake_quantize_value(float x, float il, float ih, float ol, float oh
 }
 
 /// Applies FakeQuantize to one value in integer form: `zero_point` is the (integral) code of 0.
+/// @since ABI 2.0
 inline float fake_quantize_affine(float x, float scale, float zero_point, float q_min, float q_max) {
     const float q = std::clamp(std::nearbyint(x / scale) + zero_point, q_min, q_max);
     return (q - zero_point) * scale;
 }
 
 /// dst = FakeQuantize(src). Per-channel bounds apply along params.axis. dst is resized as needed.
+/// @since ABI 2.0
 POT_SDK_VISIBLE void fake_quantize(const Tensor& src, const FakeQuantizeParams& params, Tensor& dst);
 
 /// Parameters for the range [low, high] per channel (vectors of equal length) under `spec`.
 /// The range is widened to contain 0 and aligned so that 0 is exactly representable.
+/// @since ABI 2.0
 POT_SDK_VISIBLE FakeQuantizeParams fake_quantize_from_range(const std::vector<float>& low,
                                                             const std::vector<float>& high,
                                                             const QuantSpec& spec, int64_t axis);
@@ -87,13 +95,16 @@ POT_SDK_VISIBLE FakeQuantizeParams fake_quantize_from_range(const std::vector<fl
 /// The integer encoding of an affine FakeQuantize. `preferred` (I8 or U8) is used when its
 /// zero point fits; otherwise the other type. Throws if params are not affine or 0 is not
 /// representable.
+/// @since ABI 2.0
 POT_SDK_VISIBLE QuantEncoding encoding_from_fake_quantize(const FakeQuantizeParams& params,
                                                           DType preferred);
 
 /// The FakeQuantize that QuantizeLinear + DequantizeLinear with `encoding` computes.
+/// @since ABI 2.0
 POT_SDK_VISIBLE FakeQuantizeParams fake_quantize_from_encoding(const QuantEncoding& encoding);
 
 /// Quantizes `src` to codes of encoding.dtype (I8 or U8) along encoding.axis.
+/// @since ABI 2.0
 POT_SDK_VISIBLE Tensor quantize_tensor(const Tensor& src, const QuantEncoding& encoding);
 
 }  // namespace pot

@@ -11,6 +11,7 @@
 namespace pot {
 
 /// True for a FakeQuantize node (op "FakeQuantize" in domain org.openvinotoolkit).
+/// @since ABI 2.0
 POT_SDK_VISIBLE bool is_fake_quantize(const Node& node);
 
 /// True when some node of `graph` is a FakeQuantize, i.e. the model is already quantized.
@@ -42,6 +43,7 @@ POT_SDK_VISIBLE size_t remove_fake_quantize(Graph& graph);
 /// from graph.shape_of(); where that is unknown (or empty, as for a graph input of unknown rank)
 /// the bounds are taken to have x's rank, which is how insert_fake_quantize() writes them.
 /// Throws an Input error naming the node otherwise.
+/// @since ABI 2.0
 POT_SDK_VISIBLE FakeQuantizeParams read_fake_quantize(const Graph& graph, const Node& node);
 
 /// The same, with `src_rank`, the rank of x, given by the caller (e.g. an engine that tracks
@@ -60,6 +62,7 @@ POT_SDK_VISIBLE std::optional<FakeQuantizeParams> try_read_fake_quantize(const G
 
 /// Where a FakeQuantize goes: on the value `value` for all its readers, or only for input
 /// `input_index` of node `consumer` (used for weights, which may be shared).
+/// @since ABI 2.0
 struct FakeQuantizeSite {
     std::string value;
     std::optional<std::string> consumer;
@@ -70,6 +73,7 @@ struct FakeQuantizeSite {
 /// are shaped to broadcast along params.axis). For a value produced by a node, the producer's
 /// output is renamed and the FakeQuantize takes over the original name, so graph outputs keep
 /// their names. Returns the name of the new node.
+/// @since ABI 2.0
 POT_SDK_VISIBLE std::string insert_fake_quantize(Graph& graph, const FakeQuantizeSite& site,
                                                  const FakeQuantizeParams& params, int64_t rank);
 /// The same, drawing new names from `names` (which must have been built from `graph` and seen
@@ -79,6 +83,7 @@ POT_SDK_VISIBLE std::string insert_fake_quantize(Graph& graph, const FakeQuantiz
                                                  const FakeQuantizeParams& params, int64_t rank, NameAllocator& names);
 
 /// The FakeQuantize node reading `value`, if exactly such a node consumes it.
+/// @since ABI 2.0
 POT_SDK_VISIBLE std::optional<size_t> fake_quantize_after(const Graph& graph, const std::string& value);
 
 }  // namespace pot

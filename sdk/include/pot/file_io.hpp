@@ -21,6 +21,7 @@ POT_SDK_VISIBLE std::string read_file_bounded(const std::filesystem::path& file,
                                               ErrorKind kind = ErrorKind::Input);
 
 /// "1.5 GiB", "64 KiB", "12 bytes": a byte count for messages.
+/// @since ABI 2.0
 POT_SDK_VISIBLE std::string byte_size_str(uint64_t bytes);
 
 }  // namespace pot

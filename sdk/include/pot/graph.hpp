@@ -14,15 +14,19 @@
 namespace pot {
 
 /// ONNX attribute values the IR keeps.
+/// @since ABI 2.0
 using Attribute = std::variant<int64_t, float, std::string, std::vector<int64_t>,
                                std::vector<float>, std::vector<std::string>, Tensor>;
 
 /// Op type and domain of the FakeQuantize node the algorithms insert (OpenVINO semantics;
 /// see fake_quantize.hpp). Inputs: x, input_low, input_high, output_low, output_high.
+/// @since ABI 2.0
 inline constexpr const char* kFakeQuantizeOp = "FakeQuantize";
+/// @since ABI 2.0
 inline constexpr const char* kFakeQuantizeDomain = "org.openvinotoolkit";
 
 /// One operation. Inputs and outputs name Values; an empty input name is an omitted optional input.
+/// @since ABI 2.0
 struct POT_SDK_VISIBLE Node {
     std::string name;
     std::string op_type;
@@ -44,6 +48,7 @@ struct POT_SDK_VISIBLE Node {
 };
 
 /// Type and shape of a value; dims of -1 are dynamic.
+/// @since ABI 2.0
 struct ValueInfo {
     std::string name;
     DType dtype = DType::F32;
@@ -53,6 +58,7 @@ struct ValueInfo {
 /// The model: nodes in topological order, constants (initializers), graph inputs and outputs.
 /// It is the contract between host, algorithms and engines. Plugins receive it by reference for
 /// the length of a call and must not keep pointers into it.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE Graph {
 public:
     std::string name;

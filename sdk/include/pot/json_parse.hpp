@@ -10,6 +10,7 @@
 namespace pot {
 
 /// Deepest nesting of objects and arrays accepted in JSON text read from a file or a plugin.
+/// @since ABI 2.0
 constexpr int kJsonMaxDepth = 64;
 
 /// Parses `text` (comments allowed). Nesting deeper than `max_depth` objects and arrays is
@@ -17,6 +18,7 @@ constexpr int kJsonMaxDepth = 64;
 /// or dump of the result can exhaust the stack. Failures throw pot::Error(`kind`):
 /// "<origin>: invalid JSON: ..." or "<origin>: JSON nested deeper than 64 levels at /a/0/b".
 /// Header-only: each library parses with its own copy of nlohmann_json.
+/// @since ABI 2.0
 inline nlohmann::json parse_json(const std::string& text, const std::string& origin, ErrorKind kind,
                                  int max_depth = kJsonMaxDepth) {
     struct Level {

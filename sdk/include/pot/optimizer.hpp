@@ -11,16 +11,19 @@
 namespace pot {
 
 /// One hyper-parameter with a finite set of choices (categorical; ordered ones keep their order).
+/// @since ABI 2.0
 struct SearchDimension {
     std::string name;
     std::vector<std::string> choices;
 };
 
+/// @since ABI 2.0
 struct SearchSpace {
     std::vector<SearchDimension> dimensions;
 };
 
 /// A point of a search space: dimension name -> chosen value.
+/// @since ABI 2.0
 struct Trial {
     int64_t id = 0;
     std::map<std::string, std::string> choice;
@@ -28,6 +31,7 @@ struct Trial {
 
 /// Ask/tell optimizer: never runs the model, so it can be tested on plain functions.
 /// Lower scores are better.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE Optimizer {
 public:
     virtual ~Optimizer() = default;
@@ -37,6 +41,7 @@ public:
 };
 
 /// Optional interface of an algorithm whose choices an optimizer may tune; found with dynamic_cast.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE Tunable {
 public:
     virtual ~Tunable() = default;

@@ -18,6 +18,7 @@ namespace pot {
 /// Typed, path-aware reads of a JSON object of parameters. Every failure is a Config error that
 /// names the JSON path. Header-only: each plugin parses with its own copy of nlohmann_json, so no
 /// JSON type crosses a library boundary.
+/// @since ABI 2.0
 class Params {
 public:
     /// Parses `json_text`; `path` is where the object sits in the config (e.g.

@@ -15,12 +15,14 @@ namespace pot {
 
 namespace detail {
 
+/// @since ABI 2.0
 inline void copy_error(const char* message, char* error, size_t error_size) {
     if (!error || error_size == 0) return;
     std::strncpy(error, message, error_size - 1);
     error[error_size - 1] = '\0';
 }
 
+/// @since ABI 2.0
 template <typename Iface, typename Impl>
 void* create_object(const char* params_json, char* error, size_t error_size, uint32_t* error_kind) noexcept {
     const auto fail = [&](const char* message, ErrorKind kind) {
@@ -41,11 +43,13 @@ void* create_object(const char* params_json, char* error, size_t error_size, uin
     return nullptr;
 }
 
+/// @since ABI 2.0
 template <typename Iface>
 void destroy_object(void* object) noexcept {
     delete static_cast<Iface*>(object);
 }
 
+/// @since ABI 2.0
 template <typename Iface>
 constexpr uint32_t kind_of() {
     if constexpr (std::is_same_v<Iface, Algorithm>) return POT_KIND_ALGORITHM;
@@ -60,6 +64,7 @@ constexpr uint32_t kind_of() {
 }  // namespace detail
 
 /// Factory entry for `Impl`, constructed as Impl(const pot::Params&) and owned through `Iface`.
+/// @since ABI 2.0
 template <typename Iface, typename Impl>
 constexpr PotFactory make_factory(const char* name, const char* description) {
     static_assert(std::is_base_of_v<Iface, Impl>, "Impl must derive from Iface");
@@ -68,6 +73,7 @@ constexpr PotFactory make_factory(const char* name, const char* description) {
 }
 
 /// The entry record of a plugin listing `factories`.
+/// @since ABI 2.0
 template <size_t N>
 constexpr PotPluginInfo make_plugin_info(const char* name, const char* version,
                                          const PotFactory (&factories)[N]) {

@@ -12,6 +12,7 @@ namespace pot {
 
 /// How a statistic reduces the activations of one value over the calibration samples.
 /// Axis 0 of every observed tensor is the batch; "per sample" means per index along it.
+/// @since ABI 2.0
 enum class ReducerKind {
     Min,            ///< minimum over all samples
     Max,            ///< maximum over all samples
@@ -29,9 +30,11 @@ enum class ReducerKind {
 
 /// "min", "max", "abs_max", "mean_min", "mean_max", "mean_quantile_low", "mean_quantile_high",
 /// "mean", "histogram"
+/// @since ABI 2.0
 POT_SDK_VISIBLE const char* reducer_name(ReducerKind kind);
 
 /// Equal-width bins over [low, high] for ReducerKind::Histogram.
+/// @since ABI 2.0
 struct HistogramSpec {
     double low = 0.0;
     double high = 0.0;
@@ -39,6 +42,7 @@ struct HistogramSpec {
 };
 
 /// One statistic an algorithm asks the engine to collect.
+/// @since ABI 2.0
 struct POT_SDK_VISIBLE StatisticRequest {
     std::string value;  ///< name of the graph value observed
     ReducerKind reducer = ReducerKind::Max;
@@ -55,6 +59,7 @@ struct POT_SDK_VISIBLE StatisticRequest {
 
 /// Accumulates one statistic while batches stream past; never keeps the activations.
 /// An instance is updated by one thread at a time.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE Reducer {
 public:
     virtual ~Reducer() = default;
@@ -65,12 +70,14 @@ public:
 };
 
 /// The reducer for `request`.
+/// @since ABI 2.0
 POT_SDK_VISIBLE std::unique_ptr<Reducer> make_reducer(const StatisticRequest& request);
 
 /// Accumulates several statistics of one value and shares the work between them: every
 /// min / max / abs-max / mean statistic that keeps the same channel axis (or none) comes from a
 /// single read of each batch, and independent parts of a large batch run in parallel. Engines
 /// feed each observed tensor once to its value's ValueReducer.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE ValueReducer {
 public:
     /// `requests` must all name the same value; results keep their order.
@@ -91,6 +98,7 @@ private:
 };
 
 /// Collected statistics, addressed by their request.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE Statistics {
 public:
     void set(const StatisticRequest& request, Tensor value) { values_[request.key()] = std::move(value); }
@@ -108,6 +116,7 @@ private:
 };
 
 /// Requests without duplicates, in first-seen order.
+/// @since ABI 2.0
 POT_SDK_VISIBLE std::vector<StatisticRequest> unique_requests(const std::vector<StatisticRequest>& requests);
 
 }  // namespace pot

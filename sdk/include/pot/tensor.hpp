@@ -13,13 +13,17 @@
 namespace pot {
 
 /// Element types a tensor can hold.
+/// @since ABI 2.0
 enum class DType : uint8_t { F32, I8, U8, I32, I64 };
 
 /// Bytes per element.
+/// @since ABI 2.0
 POT_SDK_VISIBLE size_t dtype_size(DType dtype);
 /// "f32", "i8", ...
+/// @since ABI 2.0
 POT_SDK_VISIBLE const char* dtype_name(DType dtype);
 
+/// @since ABI 2.0
 template <typename T>
 constexpr DType dtype_of() {
     if constexpr (std::is_same_v<T, float>) return DType::F32;
@@ -36,11 +40,14 @@ constexpr DType dtype_of() {
 using Shape = std::vector<int64_t>;
 
 /// Number of elements; 1 for a scalar (empty shape). Throws on a negative dimension.
+/// @since ABI 2.0
 POT_SDK_VISIBLE int64_t shape_numel(const Shape& shape);
 /// "[1,3,224,224]"
+/// @since ABI 2.0
 POT_SDK_VISIBLE std::string shape_str(const Shape& shape);
 
 /// Allocator that aligns storage to 64 bytes so kernels may use aligned vector loads.
+/// @since ABI 2.0
 template <typename T>
 struct AlignedAllocator {
     using value_type = T;
@@ -55,6 +62,7 @@ struct AlignedAllocator {
 };
 
 /// A dense, row-major tensor that owns its storage. Copies are deep.
+/// @since ABI 2.0
 class POT_SDK_VISIBLE Tensor {
 public:
     Tensor() = default;
