@@ -5,6 +5,22 @@
 # undefined symbols, linked against the SDK (pot::sdk), never against the host. It is placed in
 # OUTPUT_DIRECTORY, else POT_PLUGIN_OUTPUT_DIR when set (the project's own plugin folder), else the
 # current binary folder; and installed into the plugin folder unless NO_INSTALL is given.
+# pot_add_plugin_library(<name> <sources...>)
+#
+# A static library of plugin code (shared by several plugins, or linked by tests that call it
+# without loading the plugin): position-independent, hidden visibility, so two plugins loaded
+# together never interpose their copies on each other; linked against the SDK and exporting its
+# own folder as an include directory.
+function(pot_add_plugin_library name)
+    add_library(${name} STATIC ${ARGN})
+    target_link_libraries(${name} PUBLIC pot::sdk)
+    target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+    set_target_properties(${name} PROPERTIES
+        POSITION_INDEPENDENT_CODE ON
+        CXX_VISIBILITY_PRESET hidden
+        VISIBILITY_INLINES_HIDDEN ON)
+endfunction()
+
 function(pot_add_plugin name)
     cmake_parse_arguments(ARG "NO_INSTALL" "OUTPUT_DIRECTORY" "SOURCES;LIBRARIES" ${ARGN})
     if(NOT ARG_SOURCES)

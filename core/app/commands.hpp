@@ -17,6 +17,9 @@ int run_list_plugins(const std::vector<std::filesystem::path>& plugins);
 std::vector<std::string> load_plugins(core::Registry& registry,
                                       const std::vector<std::filesystem::path>& folders);
 
+/// `folders`, or the default plugin folder when it is empty.
+std::vector<std::filesystem::path> plugin_dirs(const std::vector<std::filesystem::path>& folders);
+
 /// The plugin folder used when --plugins is not given: <exe dir>/../<lib>/pot/plugins.
 std::filesystem::path default_plugin_dir();
 

@@ -4,6 +4,7 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 
 #include "commands.hpp"
+#include "pot/core/quantization_job.hpp"
 #include "pot/core/registry.hpp"
 
 namespace pot::app {
@@ -16,10 +17,12 @@ std::filesystem::path default_plugin_dir() {
 std::vector<std::string> load_plugins(core::Registry& registry,
                                       const std::vector<std::filesystem::path>& folders) {
     std::vector<std::string> skipped;
-    const auto dirs = folders.empty() ? std::vector<std::filesystem::path>{default_plugin_dir()} : folders;
-    for (const auto& dir : dirs)
-        for (const auto& s : registry.load_directory(dir)) skipped.push_back(s.reason);
+    for (const auto& s : core::load_plugin_dirs(registry, plugin_dirs(folders))) skipped.push_back(s.reason);
     return skipped;
+}
+
+std::vector<std::filesystem::path> plugin_dirs(const std::vector<std::filesystem::path>& folders) {
+    return folders.empty() ? std::vector<std::filesystem::path>{default_plugin_dir()} : folders;
 }
 
 int run_list_plugins(const std::vector<std::filesystem::path>& plugins) {

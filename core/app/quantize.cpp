@@ -28,7 +28,7 @@ int run_quantize(const QuantizeOptions& options) {
     core::Logger logger(core::parse_log_level(options.log_level));
     core::JobOptions job;
     job.config = options.config;
-    job.plugin_dirs = options.plugins.empty() ? std::vector{default_plugin_dir()} : options.plugins;
+    job.plugin_dirs = plugin_dirs(options.plugins);
     job.output_dir = options.output_dir;
     job.evaluate = options.evaluate;
     job.direct_dump = options.direct_dump;

@@ -32,28 +32,30 @@ CompiledModel& Evaluator::float_compiled() {
     return *float_compiled_;
 }
 
-std::vector<Tensor> Evaluator::reference_outputs(const Sample& sample) {
+const std::vector<Tensor>& Evaluator::reference_outputs(const Sample& sample) {
     if (auto it = reference_.find(sample.index); it != reference_.end()) return it->second;
     auto outputs = float_compiled().infer(sample.inputs);
     size_t bytes = 0;
-    for (const auto& t : outputs) bytes += static_cast<size_t>(t.numel()) * dtype_size(t.dtype());
-    if (reference_bytes_ + bytes <= kReferenceCacheBytes) {
-        reference_bytes_ += bytes;
-        reference_.emplace(sample.index, outputs);
-    }
-    return outputs;
+    for (const auto& t : outputs) bytes += t.byte_size();
+    if (reference_bytes_ + bytes > kReferenceCacheBytes) return scratch_ = std::move(outputs);
+    reference_bytes_ += bytes;
+    return reference_.emplace(sample.index, std::move(outputs)).first->second;
 }
 
 EvaluationResult Evaluator::run(CompiledModel& model, const std::vector<size_t>& indices, double* cosine) {
     const bool referenced = metric_.needs_reference();
+    // The float model compared with itself: its outputs are the reference, computed once.
+    const bool self = referenced && &model == float_compiled_.get();
+    const std::vector<Tensor> none;
     metric_.reset();
     if (progress_) progress_->start("evaluation", indices.size());
     SampleReader reader(data_, indices);
     for (size_t i = 0; i < indices.size(); ++i) {
         const Sample& sample = reader.next();
-        const auto reference = referenced ? reference_outputs(sample) : std::vector<Tensor>{};
-        // The float model compared with itself: its outputs are the reference, computed once.
-        const auto outputs = referenced && &model == float_compiled_.get() ? reference : model.infer(sample.inputs);
+        const std::vector<Tensor>& reference = referenced ? reference_outputs(sample) : none;
+        std::vector<Tensor> computed;
+        if (!self) computed = model.infer(sample.inputs);
+        const std::vector<Tensor>& outputs = self ? reference : computed;
         metric_.update(outputs, reference, sample);
         if (cosine && !outputs.empty() && !reference.empty())
             *cosine += Similarity::of(outputs[0].to_floats(), reference[0].to_floats()).cosine();

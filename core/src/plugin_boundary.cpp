@@ -37,14 +37,18 @@ void rethrow_from_plugin(const PluginOrigin& origin, std::string_view call) {
 
 namespace {
 
+// The origin of `object`, named "<kind> '<its name>'"; asking the name is a plugin call too.
+template <typename T>
+PluginOrigin named_origin(const PluginPtr<T>& object, const char* kind) {
+    PluginOrigin origin = origin_of(object, kind);
+    origin.object = str_cat(kind, " '", call_plugin(origin, "name", [&] { return object->name(); }), "'");
+    return origin;
+}
+
 class GuardedModel final : public CompiledModel {
 public:
     GuardedModel(std::unique_ptr<CompiledModel> model, PluginOrigin origin)
         : origin_(std::move(origin)), model_(std::move(model)) {}
-    ~GuardedModel() override {
-        // Destructors must not throw; plugin code that does so has already ended the process.
-        model_.reset();
-    }
 
     const Graph& graph() const override {
         return call_plugin(origin_, "graph", [&]() -> const Graph& { return model_->graph(); });
@@ -55,7 +59,7 @@ public:
     }
 
 private:
-    PluginOrigin origin_;  // declared first: the library outlives the model
+    PluginOrigin origin_;  // declared first, destroyed last: the library outlives the model
     std::unique_ptr<CompiledModel> model_;
 };
 
@@ -64,8 +68,7 @@ private:
 class GuardedEngine final : public Engine {
 public:
     explicit GuardedEngine(PluginPtr<Engine> engine)
-        : engine_(std::move(engine)),
-          origin_(origin_of(engine_, str_cat("engine '", engine_->name(), "'"))) {}
+        : engine_(std::move(engine)), origin_(named_origin(engine_, "engine")) {}
 
     std::string name() const override { return call_plugin(origin_, "name", [&] { return engine_->name(); }); }
     std::unique_ptr<CompiledModel> compile(const Graph& graph) override {
@@ -93,8 +96,7 @@ private:
 class GuardedOptimizer final : public Optimizer {
 public:
     explicit GuardedOptimizer(PluginPtr<Optimizer> optimizer)
-        : optimizer_(std::move(optimizer)),
-          origin_(origin_of(optimizer_, str_cat("optimizer '", optimizer_->name(), "'"))) {}
+        : optimizer_(std::move(optimizer)), origin_(named_origin(optimizer_, "optimizer")) {}
 
     std::string name() const override {
         return call_plugin(origin_, "name", [&] { return optimizer_->name(); });
@@ -114,7 +116,7 @@ private:
 class GuardedMetric final : public Metric {
 public:
     explicit GuardedMetric(PluginPtr<Metric> metric)
-        : metric_(std::move(metric)), origin_(origin_of(metric_, str_cat("metric '", metric_->name(), "'"))) {}
+        : metric_(std::move(metric)), origin_(named_origin(metric_, "metric")) {}
 
     std::string name() const override { return call_plugin(origin_, "name", [&] { return metric_->name(); }); }
     bool higher_is_better() const override {

@@ -177,7 +177,7 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
     report["timings"]["quantize_s"] = result.quantize_seconds;
     for (const auto& t : timings) report["timings"]["steps"].push_back({{"name", t.name}, {"seconds", t.seconds}});
     report["algorithms"] = pipeline.names();
-    result.algorithm_count = pipeline.names().size();
+    result.algorithm_count = report["algorithms"].size();
     if (cache) report["statistics_cache"] = {{"file", cache->file().string()}, {"hits", cache->hits()}};
     report["algorithm_reports"] = session.algorithm_reports();
 

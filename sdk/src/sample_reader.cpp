@@ -38,13 +38,4 @@ std::vector<size_t> all_indices(const DataLoader& data, const std::vector<size_t
     return out;
 }
 
-const char* Annotation::kind_name() const {
-    switch (kind) {
-        case Kind::ClassIndex: return "class index";
-        case Kind::Text: return "text";
-        case Kind::Json: return "JSON value";
-    }
-    return "annotation";
-}
-
 }  // namespace pot

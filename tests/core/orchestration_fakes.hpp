@@ -12,6 +12,7 @@
 #include "pot/core/plugin_ptr.hpp"
 #include "pot/engine.hpp"
 #include "pot/optimizer.hpp"
+#include "test_host.hpp"
 
 namespace pot::test {
 
@@ -31,25 +32,13 @@ inline Graph quality_graph(float quality) {
 inline float quality_of(const Graph& g) { return g.initializers.at(kQuality).to_floats().at(0); }
 
 /// `count` samples whose input is their index; labelled class 0 unless `labelled` is false.
-class IndexData final : public DataLoader {
-public:
-    IndexData(size_t count, bool labelled) : count_(count), labelled_(labelled) {}
-    size_t size() const override { return count_; }
-    Sample get(size_t index) const override {
-        Sample s;
-        s.index = index;
-        s.inputs = {Tensor::from_vector<float>({1, 1}, {static_cast<float>(index)})};
-        if (labelled_) s.annotation = Annotation::of_class(0);
-        return s;
-    }
-    std::string describe() const override { return "index samples"; }
+inline VectorData index_samples(size_t count, bool labelled) {
+    std::vector<Tensor> inputs;
+    for (size_t i = 0; i < count; ++i) inputs.push_back(Tensor::from_vector<float>({1, 1}, {static_cast<float>(i)}));
+    return VectorData(std::move(inputs), labelled ? std::vector<int64_t>(count, 0) : std::vector<int64_t>{});
+}
 
-private:
-    size_t count_;
-    bool labelled_;
-};
-
-/// Runs quality graphs over IndexData of `samples` samples: sample i is classified as class 0
+/// Runs quality graphs over index_samples() of `samples` samples: sample i is classified as class 0
 /// (output [1, 0]) when i < quality * samples, else as class 1. Counts compiles and inferences
 /// per quality.
 class QualityEngine final : public Engine {

@@ -13,13 +13,23 @@ namespace {
 
 constexpr size_t kSamples = 10;
 
+// An evaluator over kSamples index samples and a float model of `float_quality`, with the metric
+// the job would choose for the data: accuracy with labels, agreement without.
+struct EvaluatorSetup {
+    EvaluatorSetup(bool labelled, float float_quality)
+        : data(index_samples(kSamples, labelled)), fp32(quality_graph(float_quality)),
+          evaluator(engine, data, fp32, labelled ? static_cast<Metric&>(accuracy) : agreement) {}
+    QualityEngine engine{kSamples};
+    VectorData data;
+    Graph fp32;
+    metrics::Accuracy accuracy{Params("{}")};
+    metrics::SampleAgreement agreement{Params("{}")};
+    core::Evaluator evaluator;
+};
+
 TEST(Evaluator, LabelledDataIsScoredByAccuracyPerSample) {
-    QualityEngine engine(kSamples);
-    IndexData data(kSamples, true);
-    const Graph fp32 = quality_graph(1.0f);
-    metrics::Accuracy accuracy(Params("{}"));
-    metrics::SampleAgreement agreement(Params("{}"));
-    core::Evaluator evaluator(engine, data, fp32, data.get(0).class_index() ? static_cast<Metric&>(accuracy) : agreement);
+    EvaluatorSetup setup(true, 1.0f);
+    auto& evaluator = setup.evaluator;
     const auto r = evaluator.evaluate(quality_graph(0.5f));
     EXPECT_EQ(r.metric, "accuracy@top1");
     EXPECT_TRUE(r.higher_is_better);
@@ -29,12 +39,8 @@ TEST(Evaluator, LabelledDataIsScoredByAccuracyPerSample) {
 }
 
 TEST(Evaluator, SubsetsKeepTheirOrderAndAreChecked) {
-    QualityEngine engine(kSamples);
-    IndexData data(kSamples, true);
-    const Graph fp32 = quality_graph(1.0f);
-    metrics::Accuracy accuracy(Params("{}"));
-    metrics::SampleAgreement agreement(Params("{}"));
-    core::Evaluator evaluator(engine, data, fp32, data.get(0).class_index() ? static_cast<Metric&>(accuracy) : agreement);
+    EvaluatorSetup setup(true, 1.0f);
+    auto& evaluator = setup.evaluator;
     const auto r = evaluator.evaluate(quality_graph(0.5f), {7, 2});
     EXPECT_EQ(r.indices, (std::vector<size_t>{7, 2}));
     EXPECT_EQ(r.per_sample, (std::vector<double>{0, 100}));
@@ -48,12 +54,8 @@ TEST(Evaluator, SubsetsKeepTheirOrderAndAreChecked) {
 }
 
 TEST(Evaluator, ComparisonCountsFixedAndBrokenPredictions) {
-    QualityEngine engine(kSamples);
-    IndexData data(kSamples, true);
-    const Graph fp32 = quality_graph(0.6f);
-    metrics::Accuracy accuracy(Params("{}"));
-    metrics::SampleAgreement agreement(Params("{}"));
-    core::Evaluator evaluator(engine, data, fp32, data.get(0).class_index() ? static_cast<Metric&>(accuracy) : agreement);
+    EvaluatorSetup setup(true, 0.6f);
+    auto& evaluator = setup.evaluator;
     const auto c = evaluator.compare(quality_graph(0.3f));
     EXPECT_DOUBLE_EQ(c.fp32.value, 60.0);
     EXPECT_DOUBLE_EQ(c.int8.value, 30.0);
@@ -65,12 +67,8 @@ TEST(Evaluator, ComparisonCountsFixedAndBrokenPredictions) {
 }
 
 TEST(Evaluator, UnlabelledDataIsScoredByAgreementWithTheFloatModel) {
-    QualityEngine engine(kSamples);
-    IndexData data(kSamples, false);
-    const Graph fp32 = quality_graph(1.0f);
-    metrics::Accuracy accuracy(Params("{}"));
-    metrics::SampleAgreement agreement(Params("{}"));
-    core::Evaluator evaluator(engine, data, fp32, data.get(0).class_index() ? static_cast<Metric&>(accuracy) : agreement);
+    EvaluatorSetup setup(false, 1.0f);
+    auto& evaluator = setup.evaluator;
     const auto c = evaluator.compare(quality_graph(0.3f));
     EXPECT_EQ(c.int8.metric, "agreement@top1");
     EXPECT_DOUBLE_EQ(c.fp32.value, 100.0) << "the float model agrees with itself";
@@ -83,12 +81,9 @@ TEST(Evaluator, UnlabelledDataIsScoredByAgreementWithTheFloatModel) {
 
 TEST(Evaluator, FloatModelIsCompiledAndRunOnceForManyCandidates) {
     for (const bool labelled : {true, false}) {
-        QualityEngine engine(kSamples);
-        IndexData data(kSamples, labelled);
-        const Graph fp32 = quality_graph(1.0f);
-        metrics::Accuracy accuracy(Params("{}"));
-    metrics::SampleAgreement agreement(Params("{}"));
-    core::Evaluator evaluator(engine, data, fp32, data.get(0).class_index() ? static_cast<Metric&>(accuracy) : agreement);
+        EvaluatorSetup setup(labelled, 1.0f);
+        auto& evaluator = setup.evaluator;
+        auto& engine = setup.engine;
         for (float q : {0.2f, 0.5f, 0.9f}) evaluator.compare(quality_graph(q));
         evaluator.compare(quality_graph(0.5f), {1, 2, 3});  // a subset of what was run already
         EXPECT_EQ(engine.compiles[1.0f], 1) << "labelled " << labelled;

@@ -1,11 +1,11 @@
 // The plugin-call boundary: whatever a plugin call throws comes out as an exception the host made,
 // naming the object, the call and the plugin's file; out of memory stays out of memory.
 #include <filesystem>
-#include <functional>
 #include <new>
 
 #include <gtest/gtest.h>
 
+#include "errors.hpp"
 #include "graph_builder.hpp"
 #include "pot/core/plugin_boundary.hpp"
 #include "pot/core/quantization_job.hpp"
@@ -15,19 +15,16 @@
 namespace pot::test {
 namespace {
 
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "nothing was thrown";
-    return "";
+// The project's plugins, as pot-host loads them.
+core::Registry built_plugins() {
+    core::Registry registry;
+    registry.load_directory(POT_PLUGIN_DIR);
+    return registry;
 }
 
 TEST(PluginBoundary, NamesTheObjectAndTheCall) {
     const core::PluginOrigin origin{"algorithm X", nullptr};
-    const auto m = message_of([&] {
+    const auto m = error_message([&] {
         core::call_plugin(origin, "apply", [] { throw std::runtime_error("broke"); });
     });
     EXPECT_EQ(m.rfind("algorithm X apply: broke", 0), 0u) << m;
@@ -61,32 +58,29 @@ TEST(PluginBoundary, AnythingElseBecomesARuntimeError) {
 }
 
 TEST(PluginBoundary, EngineErrorsNameThePluginFile) {
-    core::Registry registry;
-    registry.load_directory(POT_PLUGIN_DIR);
+    const auto registry = built_plugins();
     auto engine = core::create_engine(registry, "reference", "{}", 0, "/engine/backend");
     GraphBuilder g;
     g.output(g.node("NoSuchOp", {g.input("x", {1, 2})}));
-    const auto m = message_of([&] { engine->compile(g.graph()); });
+    const auto m = error_message([&] { engine->compile(g.graph()); });
     EXPECT_NE(m.find("engine 'reference' compile: "), std::string::npos) << m;
     EXPECT_NE(m.find("NoSuchOp"), std::string::npos) << m;
     EXPECT_NE(m.find("libpot_reference_engine.so"), std::string::npos) << m;
 }
 
 TEST(PluginBoundary, CompiledModelErrorsNameThePluginFile) {
-    core::Registry registry;
-    registry.load_directory(POT_PLUGIN_DIR);
+    const auto registry = built_plugins();
     auto engine = core::create_engine(registry, "reference", "{}", 1, "/engine/backend");
     GraphBuilder g;
     g.output(g.node("Relu", {g.input("x", {1, 2})}));
     auto model = engine->compile(g.graph());
-    const auto m = message_of([&] { model->infer({Tensor(DType::F32, {1, 3})}); });
+    const auto m = error_message([&] { model->infer({Tensor(DType::F32, {1, 3})}); });
     EXPECT_NE(m.find("engine 'reference' infer: "), std::string::npos) << m;
     EXPECT_NE(m.find("libpot_reference_engine.so"), std::string::npos) << m;
 }
 
 TEST(PluginBoundary, ThreadsGivenTwiceMustAgree) {
-    core::Registry registry;
-    registry.load_directory(POT_PLUGIN_DIR);
+    const auto registry = built_plugins();
     EXPECT_NO_THROW(core::create_engine(registry, "reference", R"({"threads": 1})", 1, "/engine"));
     try {
         core::create_engine(registry, "reference", R"({"threads": 2})", 1, "/engine");

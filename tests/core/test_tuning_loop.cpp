@@ -20,7 +20,7 @@ class TuningLoopTest : public testing::Test {
 protected:
     core::Registry registry_;
     QualityEngine engine_{kSamples};
-    IndexData data_{kSamples, true};
+    VectorData data_ = index_samples(kSamples, true);
     const Graph fp32_ = quality_graph(1.0f);
     metrics::Accuracy accuracy_{Params("{}")};
     core::Evaluator evaluator_{engine_, data_, fp32_, accuracy_};

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "errors.hpp"
 #include "metrics.hpp"
 #include "pot/error.hpp"
 
@@ -20,16 +21,6 @@ Sample sample(size_t index, std::optional<Annotation> annotation = std::nullopt)
     s.index = index;
     s.annotation = std::move(annotation);
     return s;
-}
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no error";
-    return "";
 }
 
 TEST(Accuracy, TopOneAndTopK) {
@@ -51,12 +42,12 @@ TEST(Accuracy, TopOneAndTopK) {
 
 TEST(Accuracy, SaysWhatIsWrongWithTheAnnotation) {
     Accuracy m(Params("{}"));
-    EXPECT_NE(error_of([&] { m.update(out({1, 0}), {}, sample(4)); }).find("sample 4 has no annotation"),
+    EXPECT_NE(pot::test::error_message([&] { m.update(out({1, 0}), {}, sample(4)); }).find("sample 4 has no annotation"),
               std::string::npos);
-    EXPECT_NE(error_of([&] { m.update(out({1, 0}), {}, sample(5, Annotation::of_text("hello"))); })
+    EXPECT_NE(pot::test::error_message([&] { m.update(out({1, 0}), {}, sample(5, Annotation::of_text("hello"))); })
                   .find("annotated with a text; accuracy@top1 needs a class index"),
               std::string::npos);
-    EXPECT_NE(error_of([&] { m.update(out({1, 0}), {}, sample(6, Annotation::of_class(2))); })
+    EXPECT_NE(pot::test::error_message([&] { m.update(out({1, 0}), {}, sample(6, Annotation::of_class(2))); })
                   .find("has 2 classes"),
               std::string::npos);
     EXPECT_THROW(Accuracy(Params(R"({"top_k": 0})")), Error);
@@ -79,7 +70,7 @@ TEST(Agreement, ComparesArgmaxAtEveryPositionOfASequence) {
     EXPECT_DOUBLE_EQ(sample_level.value(), 50.0);
     EXPECT_NEAR(positions.per_sample()[1], 200.0 / 3, 1e-12);
     EXPECT_NEAR(positions.value(), 500.0 / 6, 1e-12);
-    EXPECT_NE(error_of([&] { sample_level.update(out({1, 0}), out({1, 0, 0}), sample(2)); }).find("differs"),
+    EXPECT_NE(pot::test::error_message([&] { sample_level.update(out({1, 0}), out({1, 0, 0}), sample(2)); }).find("differs"),
               std::string::npos);
 }
 
@@ -95,7 +86,7 @@ TEST(CosineAndSqnr, AgainstTheFloatOutput) {
     EXPECT_NEAR(sqnr.per_sample()[0], 10 * std::log10(2.0), 1e-12);
     EXPECT_DOUBLE_EQ(sqnr.per_sample()[1], kExactSqnrDb);
     EXPECT_NEAR(sqnr.value(), 10 * std::log10(4.0), 1e-12);
-    EXPECT_NE(error_of([&] { sqnr.update(out({1}), {}, sample(3)); }).find("no float-model output"),
+    EXPECT_NE(pot::test::error_message([&] { sqnr.update(out({1}), {}, sample(3)); }).find("no float-model output"),
               std::string::npos);
 }
 

@@ -11,23 +11,6 @@ namespace pot::metrics {
 
 namespace {
 
-int64_t output_param(const Params& params) {
-    const int64_t index = params.get_int("output", 0);
-    POT_CHECK_KIND(Config, index >= 0, params.path(), "/output: expected an output index >= 0, got ", index);
-    return index;
-}
-
-const Tensor& reference_output(const std::vector<Tensor>& reference, int64_t index, const Sample& sample) {
-    POT_CHECK(index < static_cast<int64_t>(reference.size()), "sample ", sample.index,
-              ": no float-model output ", index, " to compare with");
-    return reference[static_cast<size_t>(index)];
-}
-
-void check_same_shape(const Tensor& a, const Tensor& b, const Sample& sample) {
-    POT_CHECK(a.shape() == b.shape(), "sample ", sample.index, ": output shape ", shape_str(a.shape()),
-              " differs from the float model's ", shape_str(b.shape()));
-}
-
 // Argmax over the last axis at every position of a tensor of any rank.
 std::vector<int64_t> argmax_last_axis(const Tensor& t) {
     const auto v = t.to_floats();
@@ -43,6 +26,11 @@ std::vector<int64_t> argmax_last_axis(const Tensor& t) {
 
 }  // namespace
 
+ScoredMetric::ScoredMetric(const Params& params) : output_index_(params.get_int("output", 0)) {
+    POT_CHECK_KIND(Config, output_index_ >= 0, params.path(), "/output: expected an output index >= 0, got ",
+                   output_index_);
+}
+
 double ScoredMetric::value() const {
     if (scores_.empty()) return 0.0;
     return std::accumulate(scores_.begin(), scores_.end(), 0.0) / static_cast<double>(scores_.size());
@@ -54,10 +42,18 @@ const Tensor& ScoredMetric::output(const std::vector<Tensor>& outputs, const Sam
     return outputs[static_cast<size_t>(output_index_)];
 }
 
-Accuracy::Accuracy(const Params& params) {
-    top_k_ = params.get_int("top_k", 1);
+const Tensor& ScoredMetric::reference_for(const Tensor& out, const std::vector<Tensor>& reference,
+                                          const Sample& sample) const {
+    POT_CHECK(output_index_ < static_cast<int64_t>(reference.size()), "sample ", sample.index,
+              ": no float-model output ", output_index_, " to compare with");
+    const Tensor& ref = reference[static_cast<size_t>(output_index_)];
+    POT_CHECK(out.shape() == ref.shape(), "sample ", sample.index, ": output shape ", shape_str(out.shape()),
+              " differs from the float model's ", shape_str(ref.shape()));
+    return ref;
+}
+
+Accuracy::Accuracy(const Params& params) : ScoredMetric(params), top_k_(params.get_int("top_k", 1)) {
     POT_CHECK_KIND(Config, top_k_ >= 1, params.path(), "/top_k: expected >= 1, got ", top_k_);
-    output_index_ = output_param(params);
     params.reject_unknown();
 }
 
@@ -79,8 +75,7 @@ void Accuracy::update(const std::vector<Tensor>& outputs, const std::vector<Tens
     scores_.push_back(higher < top_k_ ? 100.0 : 0.0);
 }
 
-Agreement::Agreement(const Params& params, bool per_position) : per_position_(per_position) {
-    output_index_ = output_param(params);
+Agreement::Agreement(const Params& params, bool per_position) : ScoredMetric(params), per_position_(per_position) {
     params.reject_unknown();
 }
 
@@ -92,8 +87,7 @@ void Agreement::reset() {
 void Agreement::update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference,
                        const Sample& sample) {
     const Tensor& out = output(outputs, sample);
-    const Tensor& ref = reference_output(reference, output_index_, sample);
-    check_same_shape(out, ref, sample);
+    const Tensor& ref = reference_for(out, reference, sample);
     const auto a = argmax_last_axis(out), b = argmax_last_axis(ref);
     int64_t same = 0;
     for (size_t i = 0; i < a.size(); ++i) same += a[i] == b[i] ? 1 : 0;
@@ -111,24 +105,15 @@ double Agreement::value() const {
     return positions_ ? 100.0 * static_cast<double>(agreeing_) / static_cast<double>(positions_) : 0.0;
 }
 
-Cosine::Cosine(const Params& params) {
-    output_index_ = output_param(params);
-    params.reject_unknown();
-}
+Cosine::Cosine(const Params& params) : ScoredMetric(params) { params.reject_unknown(); }
 
 void Cosine::update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference, const Sample& sample) {
     const Tensor& out = output(outputs, sample);
-    const Tensor& ref = reference_output(reference, output_index_, sample);
-    check_same_shape(out, ref, sample);
+    const Tensor& ref = reference_for(out, reference, sample);
     scores_.push_back(Similarity::of(out.to_floats(), ref.to_floats()).cosine());
 }
 
-double Cosine::value() const { return ScoredMetric::value(); }
-
-Sqnr::Sqnr(const Params& params) {
-    output_index_ = output_param(params);
-    params.reject_unknown();
-}
+Sqnr::Sqnr(const Params& params) : ScoredMetric(params) { params.reject_unknown(); }
 
 void Sqnr::reset() {
     ScoredMetric::reset();
@@ -137,8 +122,7 @@ void Sqnr::reset() {
 
 void Sqnr::update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference, const Sample& sample) {
     const Tensor& out = output(outputs, sample);
-    const Tensor& ref = reference_output(reference, output_index_, sample);
-    check_same_shape(out, ref, sample);
+    const Tensor& ref = reference_for(out, reference, sample);
     const Similarity s = Similarity::of(out.to_floats(), ref.to_floats());
     total_ += s;
     scores_.push_back(s.sqnr_db());

@@ -14,6 +14,8 @@ namespace pot::metrics {
 /// Shared bookkeeping: one score per sample, the value their mean in percent (or as is).
 class ScoredMetric : public Metric {
 public:
+    /// Reads the "output" parameter; the derived metric reads its own, then rejects unknown keys.
+    explicit ScoredMetric(const Params& params);
     void reset() override { scores_.clear(); }
     std::vector<double> per_sample() const override { return scores_; }
     double value() const override;
@@ -21,6 +23,9 @@ public:
 protected:
     /// The output a metric reads ("output" parameter, default 0), checked against `outputs`.
     const Tensor& output(const std::vector<Tensor>& outputs, const Sample& sample) const;
+    /// The float model's output matching `out` (the output this metric reads), checked to exist
+    /// and to have out's shape.
+    const Tensor& reference_for(const Tensor& out, const std::vector<Tensor>& reference, const Sample& sample) const;
     int64_t output_index_ = 0;
     std::vector<double> scores_;
 };
@@ -75,7 +80,6 @@ public:
     bool needs_reference() const override { return true; }
     void update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference,
                 const Sample& sample) override;
-    double value() const override;
 };
 
 /// "sqnr": signal-to-quantization-noise ratio of the output against the float model's, in dB:

@@ -57,8 +57,9 @@ public:
 private:
     std::vector<size_t> resolve(const std::vector<size_t>& indices) const;
     CompiledModel& float_compiled();
-    /// The float model's outputs for `sample`.
-    std::vector<Tensor> reference_outputs(const Sample& sample);
+    /// The float model's outputs for `sample`: kept ones, or computed into `scratch` when the
+    /// cache is full. Valid until the next call.
+    const std::vector<Tensor>& reference_outputs(const Sample& sample);
     /// Runs `model` over `indices` into the metric; with `cosine`, also sums the cosine of output 0
     /// with the float model's.
     EvaluationResult run(CompiledModel& model, const std::vector<size_t>& indices, double* cosine = nullptr);
@@ -72,6 +73,7 @@ private:
     std::map<std::vector<size_t>, EvaluationResult> float_results_;
     std::map<size_t, std::vector<Tensor>> reference_;
     size_t reference_bytes_ = 0;
+    std::vector<Tensor> scratch_;  // float outputs beyond the cache
 };
 
 /// The metric a job uses when the config names none: "accuracy" when the first sample of `data`
