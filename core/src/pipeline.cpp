@@ -82,7 +82,9 @@ std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_
 
         // One statistics pass for the stage [begin, end), on the model as it is now.
         std::vector<StatisticRequest> requests;
-        SampleSelection selection;
+        // From 0, not SampleSelection's default of 300: the stage collects on the most samples
+        // one of its algorithms asks for, which may be fewer than 300.
+        SampleSelection selection{.subset_size = 0};
         bool all_samples = false;
         for (size_t i = begin; i < end; ++i) {
             auto& algorithm = *steps_[i].algorithm;

@@ -1,0 +1,90 @@
+// Pipeline: a statistics stage collects on as many calibration samples as the most demanding of
+// its algorithms asks for (0: all of them).
+#include <gtest/gtest.h>
+
+#include "graph_builder.hpp"
+#include "metrics.hpp"
+#include "orchestration_fakes.hpp"
+#include "pot/core/evaluator.hpp"
+#include "pot/core/log.hpp"
+#include "pot/core/pipeline.hpp"
+#include "pot/core/quantization_job.hpp"
+#include "pot/core/session.hpp"
+
+namespace pot::test {
+namespace {
+
+constexpr size_t kSamples = 10;
+
+/// Asks for the maximum of input "x" over `subset_size` samples and keeps it. On IndexData,
+/// whose sample i is the value i, that maximum is one less than the samples collected on.
+class InputMaxProbe final : public Algorithm {
+public:
+    explicit InputMaxProbe(size_t subset_size) : subset_size_(subset_size) {}
+    std::string name() const override { return "InputMaxProbe"; }
+    SamplingSettings sampling() const override { return {.subset_size = subset_size_}; }
+    std::vector<StatisticRequest> statistics_needed(const Graph&, HostServices&) override {
+        return {request()};
+    }
+    void apply(Graph&, const Statistics& stats, HostServices&) override {
+        seen_max = stats.floats(request()).at(0);
+    }
+
+    float seen_max = -1.0f;
+
+private:
+    static StatisticRequest request() { return {"x", ReducerKind::Max}; }
+    size_t subset_size_;
+};
+
+class PipelineSamplesTest : public testing::Test {
+protected:
+    PipelineSamplesTest() {
+        registry_.load_directory(POT_PLUGIN_DIR);
+        engine_ = core::create_engine(registry_, "reference", "{}", 0, "engine");
+        GraphBuilder b;
+        b.output(b.node("Relu", {b.input("x", {1, 1})}), {1, 1});
+        fp32_ = b.build();
+    }
+
+    /// Runs one probe per entry of `subset_sizes`, all in one statistics stage; their maxima.
+    std::vector<float> run_probes(const std::vector<size_t>& subset_sizes) {
+        std::vector<std::pair<std::string, core::PluginPtr<Algorithm>>> algorithms;
+        std::vector<InputMaxProbe*> probes;
+        for (size_t size : subset_sizes) {
+            probes.push_back(new InputMaxProbe(size));
+            algorithms.emplace_back(
+                "probe", core::PluginPtr<Algorithm>(probes.back(), {&delete_algorithm, nullptr}));
+        }
+        core::Pipeline pipeline(registry_, std::move(algorithms));
+        core::Evaluator evaluator(*engine_, data_, fp32_, accuracy_);
+        core::Session session(*engine_, data_, evaluator, "CPU", logger_, nullptr);
+        Graph graph = fp32_;
+        pipeline.run(graph, session);
+        std::vector<float> maxima;
+        for (const auto* probe : probes) maxima.push_back(probe->seen_max);
+        return maxima;
+    }
+
+    core::Registry registry_;
+    std::unique_ptr<Engine> engine_;
+    Graph fp32_;
+    IndexData data_{kSamples, true};
+    metrics::Accuracy accuracy_{Params("{}")};
+    core::Logger logger_{LogLevel::Warning};
+};
+
+TEST_F(PipelineSamplesTest, CollectsOnTheFirstSamplesAnAlgorithmAsksFor) {
+    EXPECT_EQ(run_probes({3}), std::vector<float>({2.0f}));
+}
+
+TEST_F(PipelineSamplesTest, AStageCollectsOnTheLargestSubsetItsAlgorithmsAskFor) {
+    EXPECT_EQ(run_probes({3, 5}), std::vector<float>({4.0f, 4.0f}));
+}
+
+TEST_F(PipelineSamplesTest, ASubsetOfZeroMeansEverySample) {
+    EXPECT_EQ(run_probes({3, 0}), std::vector<float>({9.0f, 9.0f}));
+}
+
+}  // namespace
+}  // namespace pot::test
