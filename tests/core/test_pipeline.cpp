@@ -69,7 +69,7 @@ protected:
     core::Registry registry_;
     std::unique_ptr<Engine> engine_;
     Graph fp32_;
-    IndexData data_{kSamples, true};
+    VectorData data_ = index_samples(kSamples, true);
     metrics::Accuracy accuracy_{Params("{}")};
     core::Logger logger_{LogLevel::Warning};
 };
