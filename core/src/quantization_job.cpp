@@ -16,6 +16,7 @@
 #include "pot/core/tuning_loop.hpp"
 #include "pot/error.hpp"
 #include "pot/json_parse.hpp"
+#include "staging_cleanup.hpp"
 
 namespace pot::core {
 
@@ -154,6 +155,8 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
     StageProgress progress(&console);
     Evaluator evaluator(*engine, evaluation_data, fp32, *metric, &progress);
     Session session(*engine, *data, evaluator, config.compression.target_device, logger, &progress);
+    session.offer_search(registry, [] { return staging_cleanup::stop_requested(); },
+                         config.engine.metrics.empty() ? std::nullopt : config.engine.metrics.front().baseline_value);
     std::optional<StatisticsCache> cache;
     if (config.compression.statistics_cache) {
         cache.emplace(*config.compression.statistics_cache);

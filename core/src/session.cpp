@@ -4,10 +4,16 @@
 #include <numeric>
 #include <random>
 
+#include "pot/core/pipeline.hpp"
 #include "pot/error.hpp"
 #include "pot/json_parse.hpp"
 
 namespace pot::core {
+
+namespace {
+// A search running a search running a search ... is a configuration mistake, not a design.
+constexpr int kMaxNestedRuns = 4;
+}  // namespace
 
 Session::Session(Engine& engine, const DataLoader& data, Evaluator& evaluator, std::string target_device,
                  Logger& logger, Progress* progress)
@@ -28,19 +34,44 @@ std::vector<size_t> Session::sample_indices(size_t subset_size) const {
 Statistics Session::collect(const Graph& graph, const std::vector<StatisticRequest>& requests,
                             size_t subset_size) {
     const auto indices = sample_indices(subset_size);
-    std::string key;
-    if (cache_) {
-        key = StatisticsCache::key(graph, data_.identity(), indices);
-        if (auto hit = cache_->find(key, requests)) {
-            logger_.log(LogLevel::Info, str_cat("statistics of ", unique_requests(requests).size(),
-                                                " requests loaded from ", cache_->file().string()));
-            return *hit;
-        }
+    StatisticsCache& cache = cache_ ? *cache_ : memo_;
+    const std::string key = StatisticsCache::key(graph, data_.identity(), indices);
+    if (auto hit = cache.find(key, requests)) {
+        logger_.log(LogLevel::Info, str_cat("statistics of ", unique_requests(requests).size(), " requests ",
+                                            cache_ ? "loaded from " + cache_->file().string()
+                                                   : std::string("reused from earlier in this run")));
+        return *hit;
     }
     auto model = engine_.compile(graph);
     auto stats = engine_.collect(*model, data_, requests, indices, progress_);
-    if (cache_) cache_->store(key, stats);
+    cache.store(key, stats);
     return stats;
+}
+
+Graph Session::run_algorithms(const Graph& graph, const std::vector<AlgorithmSpec>& algorithms,
+                             const std::string& where) {
+    POT_CHECK(registry_, where, ": this host does not run algorithms for other algorithms");
+    POT_CHECK_KIND(Config, nesting_ < kMaxNestedRuns, where, ": algorithms run each other more than ",
+                   kMaxNestedRuns, " levels deep");
+    POT_CHECK_KIND(Config, !algorithms.empty(), where, ": no algorithm to run");
+    std::vector<AlgorithmConfig> configs;
+    for (size_t i = 0; i < algorithms.size(); ++i)
+        configs.push_back({algorithms[i].name, algorithms[i].params_json,
+                           algorithms.size() == 1 ? where : str_cat(where, "/", i)});
+    Pipeline pipeline(*registry_, configs);
+    const SampleSelection outer = selection_;
+    ++nesting_;
+    Graph result = graph;
+    try {
+        pipeline.run(result, *this);
+    } catch (...) {
+        --nesting_;
+        selection_ = outer;
+        throw;
+    }
+    --nesting_;
+    selection_ = outer;
+    return result;
 }
 
 void Session::report(const std::string& algorithm, const std::string& key, const std::string& json_text) {

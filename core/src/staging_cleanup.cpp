@@ -26,6 +26,8 @@ constexpr size_t kMaxFolders = 8;
 struct State {
     std::atomic<int> phase{kIdle};
     std::atomic<int> held_signal{0};
+    std::atomic<int> stop_accepted{0};  ///< an algorithm polls stop_requested()
+    std::atomic<int> stop_asked{0};
     char staging[PATH_MAX] = {};
     char folders[kMaxFolders][PATH_MAX] = {};
     size_t folder_count = 0;
@@ -83,6 +85,15 @@ void die_of(int signal_number) {
 
 void on_signal(int signal_number) {
     const int saved_errno = errno;
+    if (signal_number == SIGINT && g_state.stop_accepted.load() && g_state.phase.load() == kStaging &&
+        g_state.stop_asked.exchange(1) == 0) {
+        static const char kMessage[] =
+            "\ninterrupt: stopping after the current step with the best result so far; "
+            "interrupt again to abort\n";
+        [[maybe_unused]] const auto written = write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+        errno = saved_errno;
+        return;
+    }
     int expected = kStaging;
     if (g_state.phase.compare_exchange_strong(expected, kCleaning)) {
         remove_staging_now();
@@ -115,6 +126,8 @@ void arm(const std::filesystem::path& staging, const std::vector<std::filesystem
     g_state.folder_count = std::min(folders.size(), kMaxFolders);
     for (size_t i = 0; i < g_state.folder_count; ++i) copy_path(g_state.folders[i], folders[i]);
     g_state.held_signal.store(0);
+    g_state.stop_accepted.store(0);
+    g_state.stop_asked.store(0);
     g_state.phase.store(kStaging);
     struct sigaction action = {};
     action.sa_handler = on_signal;
@@ -133,6 +146,12 @@ void disarm() {
     }
     for (size_t i = 0; i < std::size(kSignals); ++i)
         sigaction(kSignals[i], &g_state.previous[i], nullptr);
+    g_state.stop_accepted.store(0);
+}
+
+bool stop_requested() {
+    g_state.stop_accepted.store(1);
+    return g_state.stop_asked.load() != 0;
 }
 
 void begin_commit() {

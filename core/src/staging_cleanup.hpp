@@ -26,6 +26,11 @@ void arm(const std::filesystem::path& staging, const std::vector<std::filesystem
 /// never returns: that handler ends the process.
 void disarm();
 
+/// True once SIGINT asked the run to stop. The first call makes the next SIGINT (while staging)
+/// a stop request instead of the end of the run; a second SIGINT ends it as usual. Cleared by arm()
+/// and disarm().
+bool stop_requested();
+
 /// Enters the commit phase: signals are held until end_commit(). Never returns if a handler is
 /// already removing the staging folder.
 void begin_commit();

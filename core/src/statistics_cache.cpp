@@ -141,7 +141,8 @@ void StatisticsCache::store(const std::string& key, const Statistics& stats) {
     auto& entry = entries_[key];
     for (const auto& [request_key, tensor] : stats.all())
         entry[request_key] = {{"shape", tensor.shape()}, {"values", tensor.to_floats()}};
-    write_file_atomically(file_, nlohmann::json{{"version", 1}, {"entries", entries_}}.dump() + "\n");
+    if (!file_.empty())
+        write_file_atomically(file_, nlohmann::json{{"version", 1}, {"entries", entries_}}.dump() + "\n");
 }
 
 }  // namespace pot::core

@@ -1,6 +1,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "pot/error.hpp"
 #include "pot/fake_quantize_node.hpp"
 
 namespace pot {
@@ -11,7 +12,8 @@ namespace {
 // its size instead of scanning the graph per quantizer.
 class QuantizerRemoval {
 public:
-    explicit QuantizerRemoval(Graph& graph) : graph_(graph) {
+    // Removes the FakeQuantize nodes `only` names, or every one when it is null.
+    QuantizerRemoval(Graph& graph, const std::unordered_set<std::string>* only) : graph_(graph), only_(only) {
         for (size_t i = 0; i < graph.nodes.size(); ++i) {
             for (const auto& in : graph.nodes[i].inputs)
                 if (!in.empty()) ++readers_[in];
@@ -27,6 +29,7 @@ public:
         for (size_t i = 0; i < graph_.nodes.size(); ++i) {
             Node& node = graph_.nodes[i];
             if (!is_fake_quantize(node) || node.inputs.empty() || node.outputs.size() != 1) continue;
+            if (only_ && !only_->count(node.name)) continue;
             ++removed;
             bounds.insert(node.inputs.begin() + 1, node.inputs.end());
             const std::string src = resolve(node.inputs[0]);
@@ -89,6 +92,7 @@ private:
     }
 
     Graph& graph_;
+    const std::unordered_set<std::string>* only_;
     std::unordered_map<std::string, size_t> readers_;   ///< node inputs reading each value
     std::unordered_map<std::string, size_t> producer_;  ///< node writing each value
     std::unordered_set<std::string> graph_outputs_;
@@ -97,6 +101,16 @@ private:
 
 }  // namespace
 
-size_t remove_fake_quantize(Graph& graph) { return QuantizerRemoval(graph).run(); }
+size_t remove_fake_quantize(Graph& graph) { return QuantizerRemoval(graph, nullptr).run(); }
+
+size_t remove_fake_quantize(Graph& graph, const std::vector<std::string>& node_names) {
+    const std::unordered_set<std::string> only(node_names.begin(), node_names.end());
+    for (const auto& name : only) {
+        const auto index = graph.find_node(name);
+        POT_CHECK_KIND(Input, index && is_fake_quantize(graph.nodes[*index]), "graph '", graph.name,
+                       "': no FakeQuantize node is called '", name, "'");
+    }
+    return QuantizerRemoval(graph, &only).run();
+}
 
 }  // namespace pot

@@ -24,6 +24,7 @@ void PluginHost::run(const std::string& algorithm, const std::string& params_jso
     const Graph float_model = graph;
     core::Evaluator evaluator(*engine_, data, float_model, metric_);
     core::Session session(*engine_, data, evaluator, target_device_, logger_, nullptr);
+    session.offer_search(registry_, nullptr);
     core::Pipeline pipeline(registry_, {{algorithm, params_json, "/compression/algorithms/0"}});
     pipeline.run(graph, session);
     last_reports_ = session.algorithm_reports();

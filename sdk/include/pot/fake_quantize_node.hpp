@@ -35,6 +35,12 @@ POT_SDK_VISIBLE std::vector<std::optional<size_t>> quantizers_of(const Graph& gr
 /// @since ABI 2.0
 POT_SDK_VISIBLE size_t remove_fake_quantize(Graph& graph);
 
+/// The same for the FakeQuantize nodes named in `node_names` only (e.g. the quantizers of one
+/// layer an accuracy search puts back in float). A name that is not a FakeQuantize node of
+/// `graph` is an Input error naming it. Returns the number removed.
+/// @since ABI 2.1
+POT_SDK_VISIBLE size_t remove_fake_quantize(Graph& graph, const std::vector<std::string>& node_names);
+
 /// The parameters of FakeQuantize node `node`, whose four bounds must be constants and whose
 /// `levels` attribute must be set (it is required by the op, as in OpenVINO; there is no default).
 /// Bounds broadcast to the data input x as in numpy, aligned at the last dimension. A per-channel

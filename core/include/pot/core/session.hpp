@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,8 +12,11 @@
 #include "pot/core/evaluator.hpp"
 #include "pot/core/log.hpp"
 #include "pot/core/statistics_cache.hpp"
+#include "pot/search_services.hpp"
 
 namespace pot::core {
+
+class Registry;
 
 /// Which calibration samples statistics are collected on.
 struct SampleSelection {
@@ -23,8 +27,8 @@ struct SampleSelection {
 
 /// The host side of a quantization run: the engine, the calibration data, the sample selection,
 /// the evaluation service and the report sections algorithms add. Algorithms see it as
-/// pot::HostServices.
-class Session final : public HostServices {
+/// pot::HostServices, and as pot::SearchServices once offer_search() gave it a registry.
+class Session final : public HostServices, public SearchServices {
 public:
     /// Every reference must outlive the session; `progress` may be null.
     Session(Engine& engine, const DataLoader& data, Evaluator& evaluator, std::string target_device,
@@ -47,8 +51,26 @@ public:
         return evaluator_.latency(graph, options);
     }
 
-    /// Statistics are looked up in / added to `cache` (may be null: always collect).
+    /// Runs `algorithms` made from `registry` (see offer_search()) on a copy of `graph`.
+    Graph run_algorithms(const Graph& graph, const std::vector<AlgorithmSpec>& algorithms,
+                         const std::string& where) override;
+    bool stop_requested() override { return stop_source_ && stop_source_(); }
+    std::optional<double> float_baseline() override { return float_baseline_; }
+
+    /// Statistics are looked up in / added to `cache`, a file kept between runs (null: only the
+    /// statistics collected earlier in this session are reused).
     void use_cache(StatisticsCache* cache) { cache_ = cache; }
+
+    /// Lets algorithms run other algorithms (SearchServices::run_algorithms) made from
+    /// `registry`, which must outlive the session; `stop_source` answers stop_requested() (null:
+    /// never), and is called for the first time when an algorithm first asks; `float_baseline`
+    /// is the configured metric value of the float model, if any.
+    void offer_search(const Registry& registry, std::function<bool()> stop_source,
+                      std::optional<double> float_baseline = std::nullopt) {
+        registry_ = &registry;
+        stop_source_ = std::move(stop_source);
+        float_baseline_ = float_baseline;
+    }
 
     /// Sets how later collect() calls pick samples (the pipeline sets it per stage).
     void select_samples(const SampleSelection& selection) { selection_ = selection; }
@@ -66,6 +88,11 @@ private:
     Progress* progress_;
     SampleSelection selection_;
     StatisticsCache* cache_ = nullptr;
+    StatisticsCache memo_;  ///< this session's statistics, when cache_ is null
+    const Registry* registry_ = nullptr;
+    std::function<bool()> stop_source_;
+    std::optional<double> float_baseline_;
+    int nesting_ = 0;  ///< run_algorithms() calls under way
     nlohmann::json reports_ = nlohmann::json::object();
 };
 

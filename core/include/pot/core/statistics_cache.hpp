@@ -24,6 +24,8 @@ public:
     /// Opens `file`; a missing file is an empty cache. A corrupt one, one that is not a regular
     /// file (a FIFO, a device), is over 1 GiB or nests deeper than kJsonMaxDepth is an Input error.
     explicit StatisticsCache(std::filesystem::path file);
+    /// A cache kept in memory only, for the length of one run.
+    StatisticsCache() = default;
 
     /// The key for statistics of `graph` over `samples` of the data identified by `data_identity`.
     static std::string key(const Graph& graph, const std::string& data_identity,
@@ -31,7 +33,7 @@ public:
 
     /// Every one of `requests` under `key`, or nullopt when any is missing.
     std::optional<Statistics> find(const std::string& key, const std::vector<StatisticRequest>& requests) const;
-    /// Adds `stats` under `key` and writes the file (atomically).
+    /// Adds `stats` under `key` and writes the file (atomically) when there is one.
     void store(const std::string& key, const Statistics& stats);
 
     size_t hits() const { return hits_; }

@@ -1,0 +1,69 @@
+#include "accuracy_aware.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "pot/error.hpp"
+#include "pot/fake_quantize_node.hpp"
+#include "pot/search_services.hpp"
+#include "search.hpp"
+
+namespace pot::accuracy_aware {
+
+namespace {
+
+// Short enough not to dominate a search, long enough for a stable median.
+constexpr double kLatencySeconds = 1.0;
+
+nlohmann::json report_of(const Outcome& o, const BenchmarkResult& float_latency, const BenchmarkResult& latency) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : o.steps) {
+        nlohmann::json step = {{"action", s.action}, {"metric", s.value}, {"drop", s.drop},
+                               {"layers_in_float", s.reverted}, {"seconds", s.seconds}};
+        if (!s.layer.empty()) step["layer"] = s.layer;
+        if (!s.note.empty()) step["note"] = s.note;
+        steps.push_back(step);
+    }
+    nlohmann::json reverted = nlohmann::json::array();
+    for (const auto& r : o.reverted) reverted.push_back({{"layer", r.layer}, {"ranking_score", r.score}});
+    return {{"met", o.met},
+            {"stopped_by", o.stopped_by},
+            {"float_metric", o.float_value},
+            {"metric", o.value},
+            {"drop", o.drop},
+            {"budget", o.budget},
+            {"quantized_layers", o.quantized_layers},
+            {"reverted_layers", reverted},
+            {"evaluations", o.evaluations},
+            {"ranking_evaluations", o.ranking_evaluations},
+            {"latency_ms", {{"float", float_latency.latency_median_ms}, {"result", latency.latency_median_ms}}},
+            {"steps", steps}};
+}
+
+}  // namespace
+
+AccuracyAwareQuantization::AccuracyAwareQuantization(const Params& params) : settings_(read_settings(params)) {}
+
+std::vector<StatisticRequest> AccuracyAwareQuantization::statistics_needed(const Graph&, HostServices&) {
+    return {};  // the base algorithm asks for its own, through SearchServices::run_algorithms
+}
+
+void AccuracyAwareQuantization::apply(Graph& graph, const Statistics&, HostServices& host) {
+    auto* search = dynamic_cast<SearchServices*>(&host);
+    POT_CHECK(search, name(), ": the host does not offer SearchServices (plugin ABI 2.1); update pot-host");
+    POT_CHECK_KIND(Config, !has_fake_quantize(graph), settings_.path, ": ", name(),
+                   " quantizes the float model with its base_algorithm, so it must come first in "
+                   "compression.algorithms; the model it got is quantized already");
+    Outcome outcome = Search(settings_, host, *search).run(graph);
+    graph = std::move(outcome.model);
+    const BenchmarkOptions timing{1, 0, kLatencySeconds};
+    const auto float_latency = host.latency(host.float_model(), timing);
+    const auto latency = host.latency(graph, timing);
+    host.report(name(), "search", report_of(outcome, float_latency, latency).dump());
+    host.log(outcome.met ? LogLevel::Info : LogLevel::Warning,
+             str_cat(name(), ": ", outcome.met ? "met" : "did NOT meet", " the budget: drop ", outcome.drop,
+                     " (budget ", outcome.budget, ") with ", outcome.reverted.size(), " of ",
+                     outcome.quantized_layers, " layers in float; stopped: ", outcome.stopped_by,
+                     "; latency ", latency.latency_median_ms, " ms (float ", float_latency.latency_median_ms, " ms)"));
+}
+
+}  // namespace pot::accuracy_aware

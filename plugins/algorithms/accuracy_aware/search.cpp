@@ -1,0 +1,216 @@
+#include "search.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <unordered_map>
+
+#include "layers.hpp"
+#include "pot/error.hpp"
+#include "pot/text.hpp"
+
+namespace pot::accuracy_aware {
+
+namespace {
+
+constexpr const char* kName = "AccuracyAwareQuantization";
+
+std::string format(double v) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.4g", v);
+    return text;
+}
+
+}  // namespace
+
+Search::Search(const Settings& settings, HostServices& host, SearchServices& search)
+    : settings_(settings), host_(host), search_(search) {}
+
+double Search::drop_of(double value) const {
+    return higher_is_better_ ? outcome_.float_value - value : value - outcome_.float_value;
+}
+
+bool Search::out_of_time() {
+    if (search_.stop_requested()) {
+        outcome_.stopped_by = "interrupted";
+        return true;
+    }
+    const double minutes =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() / 60.0;
+    if (settings_.max_minutes > 0 && minutes >= settings_.max_minutes) {
+        outcome_.stopped_by = "max_minutes reached";
+        return true;
+    }
+    return false;
+}
+
+Search::Scored Search::evaluate(const Graph& graph) {
+    const EvaluationResult r = host_.evaluate(graph, {});
+    ++outcome_.evaluations;
+    POT_CHECK(r.per_sample.size() == r.indices.size(), kName, ": the metric '", r.metric, "' gave ",
+              r.per_sample.size(), " per-sample scores for ", r.indices.size(), " samples");
+    Scored scored{r.value, {}};
+    std::unordered_map<size_t, double> by_index;
+    for (size_t i = 0; i < r.indices.size(); ++i) by_index[r.indices[i]] = r.per_sample[i];
+    for (size_t index : diff_indices_) scored.per_sample.push_back(by_index.at(index));
+    return scored;
+}
+
+void Search::record(const std::string& action, const std::string& layer, const Scored& scored, size_t reverted,
+                    const std::string& note) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    outcome_.steps.push_back({action, layer, scored.value, drop_of(scored.value), reverted, seconds, note});
+    host_.log(LogLevel::Info, str_cat(kName, ": ", action, layer.empty() ? "" : " '" + layer + "'", ": metric ",
+                                      format(scored.value), ", drop ", format(drop_of(scored.value)), " (budget ",
+                                      format(outcome_.budget), "), ", reverted, " layers in float",
+                                      note.empty() ? "" : "; " + note));
+}
+
+void Search::consider(const Graph& graph, const Scored& scored, const std::vector<RankedLayer>& reverted) {
+    const double drop = drop_of(scored.value);
+    const bool better = !best_drop_ || drop < *best_drop_ ||
+                        (drop == *best_drop_ && reverted.size() < outcome_.reverted.size());
+    if (!better) return;
+    best_drop_ = drop;
+    outcome_.model = graph;
+    outcome_.value = scored.value;
+    outcome_.drop = drop;
+    outcome_.reverted = reverted;
+    outcome_.met = drop <= outcome_.budget;
+}
+
+Outcome Search::run(const Graph& float_model) {
+    start_ = std::chrono::steady_clock::now();
+    const size_t samples = host_.evaluation_data().size();
+    POT_CHECK_KIND(Input, samples > 0, kName, ": the evaluation data has no samples");
+
+    // The float model: its metric value, and per-sample scores to compare quantized models with.
+    if (const auto baseline = search_.float_baseline()) {
+        outcome_.float_value = *baseline;
+        std::vector<size_t> all(samples);
+        std::iota(all.begin(), all.end(), size_t{0});
+        std::mt19937_64 rng(settings_.seed);
+        std::shuffle(all.begin(), all.end(), rng);
+        const auto size = std::max<size_t>(1, static_cast<size_t>(static_cast<double>(samples) *
+                                                                  settings_.metric_subset_ratio));
+        all.resize(std::min(size, samples));
+        std::sort(all.begin(), all.end());
+        diff_indices_ = all;
+        const auto r = host_.evaluate(float_model, diff_indices_);
+        higher_is_better_ = r.higher_is_better;
+        float_per_sample_ = r.per_sample;
+    } else {
+        const auto r = host_.evaluate(float_model, {});
+        ++outcome_.evaluations;
+        outcome_.float_value = r.value;
+        higher_is_better_ = r.higher_is_better;
+        diff_indices_ = r.indices;
+        float_per_sample_ = r.per_sample;
+    }
+    POT_CHECK(float_per_sample_.size() == diff_indices_.size(), kName, ": the metric gave ",
+              float_per_sample_.size(), " per-sample scores for ", diff_indices_.size(), " samples");
+    outcome_.budget = settings_.drop_type == DropType::Absolute
+                          ? settings_.maximal_drop
+                          : settings_.maximal_drop * std::fabs(outcome_.float_value);
+    host_.log(LogLevel::Info, str_cat(kName, ": float model ", format(outcome_.float_value),
+                                      search_.float_baseline() ? " (baseline_value)" : "", "; drop budget ",
+                                      format(outcome_.budget)));
+
+    const std::string base_where = settings_.path + "/base_algorithm";
+    Graph model = search_.run_algorithms(float_model, {settings_.base}, base_where);
+    Scored scored = evaluate(model);
+    outcome_.quantized_layers = quantized_layers(model).size();
+    record("quantize", "", scored, 0, str_cat(outcome_.quantized_layers, " layers quantized by ", settings_.base.name));
+    consider(model, scored, {});
+    if (outcome_.met) {
+        outcome_.stopped_by = "the budget is met";
+        return outcome_;
+    }
+    if (settings_.convert_to_mixed_preset) {
+        model = search_.run_algorithms(float_model, {settings_.mixed}, base_where);
+        scored = evaluate(model);
+        record("mixed preset", "", scored, 0);
+        consider(model, scored, {});
+        if (outcome_.met) {
+            outcome_.stopped_by = "the budget is met";
+            return outcome_;
+        }
+    }
+
+    // Put layers back in float, the one whose revert helps most first.
+    std::vector<RankedLayer> reverted, ranking, last_ranking;
+    bool ranked_current = false;  // `ranking` was made on `model` as it is now
+    bool force_next = false;      // keep the next revert even if the drop grows
+    double drop = drop_of(scored.value);
+    for (int64_t iteration = 0;; ++iteration) {
+        if (out_of_time()) break;
+        if (iteration >= settings_.max_iter_num) {
+            outcome_.stopped_by = "max_iter_num reached";
+            break;
+        }
+        if (ranking.empty()) {
+            const auto candidates = quantized_layers(model);
+            if (candidates.empty()) {
+                outcome_.stopped_by = "no quantized layer is left";
+                break;
+            }
+            if (ranked_current) {
+                // No single revert lowers the drop: keep the best-ranked one anyway (the drop may
+                // fall once its neighbours are in float too) and rank again.
+                force_next = true;
+                ranking = last_ranking;
+                ranked_current = false;
+            }
+            if (!force_next) {
+                const auto subset =
+                    ranking_subset(diff_indices_, float_per_sample_, scored.per_sample, higher_is_better_,
+                                   static_cast<size_t>(settings_.ranking_subset_size));
+                ranking = rank_layers(model, candidates, subset, settings_.ranking, host_,
+                                      [this] { return out_of_time(); });
+                outcome_.ranking_evaluations += ranking.size();
+                if (ranking.size() < candidates.size()) break;  // out of time
+                last_ranking = ranking;
+                ranked_current = true;
+                host_.log(LogLevel::Info, str_cat(kName, ": ranked ", ranking.size(), " layers on ", subset.size(),
+                                                  " samples; first '", ranking.front().layer, "'"));
+            }
+            if (out_of_time()) break;
+        }
+        const RankedLayer next = ranking.front();
+        ranking.erase(ranking.begin());
+        Graph previous = model;
+        revert_layer(model, next.layer);
+        reverted.push_back(next);
+        const Scored now = evaluate(model);
+        const double new_drop = drop_of(now.value);
+        record("revert", next.layer, now, reverted.size(), str_cat("ranking score ", format(next.score)));
+        consider(model, now, reverted);
+        if (outcome_.met) {
+            outcome_.stopped_by = "the budget is met";
+            break;
+        }
+        if (new_drop <= drop && !force_next) {  // it helped: go on down the ranking
+            drop = new_drop;
+            scored = now;
+            ranked_current = false;
+            continue;
+        }
+        if (settings_.use_prev_if_drop_increase && !force_next) {
+            // The model is the one ranked again: the rest of the ranking still holds.
+            model = std::move(previous);
+            reverted.pop_back();
+            record("undo", next.layer, scored, reverted.size(), "the drop grew to " + format(new_drop));
+            continue;
+        }
+        // Kept although it hurt: the ranking no longer describes the model.
+        force_next = false;
+        drop = new_drop;
+        scored = now;
+        ranking.clear();
+        ranked_current = false;
+    }
+    return outcome_;
+}
+
+}  // namespace pot::accuracy_aware

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pot/algorithm.hpp"
+#include "pot/search_services.hpp"
+#include "ranking.hpp"
+#include "settings.hpp"
+
+namespace pot::accuracy_aware {
+
+/// One step of the search, as report.json lists it.
+struct Step {
+    std::string action;  ///< "quantize", "mixed preset", "revert", "undo"
+    std::string layer;   ///< the layer reverted (revert, undo)
+    double value = 0;    ///< the metric on the evaluation data after the step
+    double drop = 0;     ///< float minus quantized, oriented so that a loss is positive
+    size_t reverted = 0; ///< layers in float after the step
+    double seconds = 0;  ///< since the search started
+    std::string note;
+};
+
+/// The search's result.
+struct Outcome {
+    Graph model;           ///< the best model evaluated (the first one meeting the budget, if any)
+    bool met = false;      ///< its drop is within the budget
+    std::string stopped_by;
+    double float_value = 0, value = 0, drop = 0, budget = 0;
+    std::vector<RankedLayer> reverted;  ///< the layers of `model` in float, with their ranking scores
+    size_t quantized_layers = 0;        ///< layers quantized by the base algorithm
+    size_t evaluations = 0;             ///< over the whole evaluation data
+    size_t ranking_evaluations = 0;     ///< candidates scored on the ranking subset
+    std::vector<Step> steps;
+};
+
+/// The AccuracyAwareQuantization search over one float model. See accuracy_aware.hpp.
+class Search {
+public:
+    Search(const Settings& settings, HostServices& host, SearchServices& search);
+    Outcome run(const Graph& float_model);
+
+private:
+    struct Scored {
+        double value = 0;
+        std::vector<double> per_sample;  ///< on diff_indices_
+    };
+    Scored evaluate(const Graph& graph);
+    double drop_of(double value) const;
+    bool out_of_time();
+    void record(const std::string& action, const std::string& layer, const Scored& scored, size_t reverted,
+                const std::string& note = {});
+    void consider(const Graph& graph, const Scored& scored, const std::vector<RankedLayer>& reverted);
+
+    const Settings& settings_;
+    HostServices& host_;
+    SearchServices& search_;
+    std::chrono::steady_clock::time_point start_;
+    bool higher_is_better_ = true;
+    std::vector<size_t> diff_indices_;  ///< samples whose per-sample scores pick ranking subsets
+    std::vector<double> float_per_sample_;
+    Outcome outcome_;
+    std::optional<double> best_drop_;
+};
+
+}  // namespace pot::accuracy_aware

@@ -1,0 +1,187 @@
+// AccuracyAwareQuantization: its layer reverts (golden checks on a small CNN), the ranking subset,
+// the ranking itself on a model with one layer broken on purpose, and whole searches through the
+// plugin: budget met, budget missed, iteration and time limits.
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "graph_builder.hpp"
+#include "layers.hpp"
+#include "pot/core/evaluator.hpp"
+#include "pot/core/session.hpp"
+#include "pot/fake_quantize_node.hpp"
+#include "ranking.hpp"
+#include "test_host.hpp"
+
+namespace {
+
+using pot::Graph;
+using pot::test::PluginHost;
+using pot::test::VectorData;
+namespace aa = pot::accuracy_aware;
+
+size_t count_quantizers(const Graph& g) {
+    return static_cast<size_t>(std::count_if(g.nodes.begin(), g.nodes.end(), pot::is_fake_quantize));
+}
+
+bool reads_quantized(const Graph& g, const std::string& node) {
+    const auto q = pot::quantizers_of(g, g.nodes.at(pot::node_index(g, node)));
+    return std::any_of(q.begin(), q.end(), [](const auto& i) { return i.has_value(); });
+}
+
+class AccuracyAware : public testing::Test {
+protected:
+    PluginHost host_;
+    Graph float_ = pot::test::small_cnn();
+    VectorData data_{pot::test::random_samples(64, {1, 3, 8, 8}, 100)};
+
+    Graph quantized(const std::string& params = R"({"weights": {"bits": 8}})") {
+        Graph g = float_;
+        host_.run("MinMaxQuantization", params, g, data_);
+        return g;
+    }
+};
+
+TEST_F(AccuracyAware, QuantizedLayersAreTheNodesReadingQuantizers) {
+    const Graph g = quantized();
+    const auto layers = aa::quantized_layers(g);
+    for (const char* layer : {"conv1", "conv2", "fc"})
+        EXPECT_NE(std::find(layers.begin(), layers.end(), layer), layers.end()) << layer;
+    EXPECT_TRUE(aa::quantized_layers(float_).empty());
+}
+
+TEST_F(AccuracyAware, RevertingALayerRemovesTheQuantizersOnlyItRead) {
+    Graph g = quantized();
+    const size_t before = count_quantizers(g);
+    const auto removed = aa::revert_layer(g, "conv2");
+    EXPECT_FALSE(reads_quantized(g, "conv2"));
+    EXPECT_TRUE(reads_quantized(g, "conv1"));
+    EXPECT_TRUE(reads_quantized(g, "fc"));
+    // conv2's weight quantizer and the quantizer of relu1's output, which only conv2 read.
+    EXPECT_EQ(removed.size(), 2u);
+    EXPECT_EQ(count_quantizers(g), before - removed.size());
+    // The model still runs, and every layer reverted gives back the float model exactly.
+    for (const auto& layer : aa::quantized_layers(g)) aa::revert_layer(g, layer);
+    EXPECT_EQ(count_quantizers(g), 0u);
+    auto reverted = host_.engine().compile(g);
+    auto reference = host_.engine().compile(float_);
+    const auto sample = data_.get(0);
+    EXPECT_EQ(reverted->infer(sample.inputs).at(0).to_floats(), reference->infer(sample.inputs).at(0).to_floats());
+}
+
+TEST_F(AccuracyAware, ASharedQuantizerStaysWhileAnotherReaderIsQuantized) {
+    // x -> FakeQuantize -> {conv_a, conv_b}: reverting conv_a rewires it to x and keeps the
+    // quantizer for conv_b; reverting conv_b then removes it.
+    pot::test::GraphBuilder b("shared");
+    const auto x = b.input("x", {1, 2, 4, 4});
+    const auto wa = b.constant("wa", pot::test::random_tensor({2, 2, 1, 1}, 1, -1, 1));
+    const auto wb = b.constant("wb", pot::test::random_tensor({2, 2, 1, 1}, 2, -1, 1));
+    const auto a = b.node("Conv", {x, wa}, {}, "conv_a");
+    const auto c = b.node("Conv", {x, wb}, {}, "conv_b");
+    const auto y = b.node("Add", {a, c}, {}, "add");
+    b.output(y, {1, 2, 4, 4});
+    Graph g = b.build();
+    pot::FakeQuantizeParams params;
+    params.levels = 256;
+    params.input_low = params.output_low = {-1.0f};
+    params.input_high = params.output_high = {1.0f};
+    const auto fq = pot::insert_fake_quantize(g, {"x", std::nullopt, 0}, params, 4);
+    EXPECT_EQ(aa::revert_layer(g, "conv_a"), std::vector<std::string>{});
+    EXPECT_FALSE(reads_quantized(g, "conv_a"));
+    EXPECT_TRUE(reads_quantized(g, "conv_b"));
+    EXPECT_EQ(aa::revert_layer(g, "conv_b"), std::vector<std::string>{fq});
+    EXPECT_EQ(count_quantizers(g), 0u);
+    EXPECT_THROW(aa::revert_layer(g, "no_such_layer"), pot::Error);
+}
+
+TEST(AccuracyAwareRanking, RankingSubsetTakesTheSamplesTheQuantizationHurtMost) {
+    const std::vector<size_t> indices = {10, 11, 12, 13, 14};
+    const std::vector<double> fp32 = {100, 100, 0, 100, 100};
+    const std::vector<double> int8 = {100, 0, 0, 0, 100};
+    EXPECT_EQ(aa::ranking_subset(indices, fp32, int8, true, 2), (std::vector<size_t>{11, 13}));
+    EXPECT_EQ(aa::ranking_subset(indices, fp32, int8, true, 9).size(), 5u);
+    // Lower is better: a score that grew is a loss.
+    EXPECT_EQ(aa::ranking_subset(indices, int8, fp32, false, 2), (std::vector<size_t>{11, 13}));
+}
+
+TEST_F(AccuracyAware, ALayerMadeToBreakAccuracyRanksFirst) {
+    Graph g = quantized();
+    // Squeeze conv2's weight quantizer to a tenth of its range: its weights clip.
+    const auto q = pot::quantizers_of(g, g.nodes.at(pot::node_index(g, "conv2"))).at(1);
+    ASSERT_TRUE(q.has_value());
+    for (size_t bound = 1; bound <= 4; ++bound)
+    {
+        pot::Tensor& t = pot::owned_constant(g, *q, bound, "/squeezed");
+        for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] *= 0.1f;
+    }
+    std::vector<size_t> subset(data_.size());
+    for (size_t i = 0; i < subset.size(); ++i) subset[i] = i;
+    pot::core::Logger logger(pot::LogLevel::Warning);
+    for (const auto method : {aa::RankingMethod::Metric, aa::RankingMethod::OutputError}) {
+        pot::core::Evaluator evaluator(host_.engine(), data_, float_, host_.metric());
+        pot::core::Session session(host_.engine(), data_, evaluator, "CPU", logger, nullptr);
+        const auto ranking = aa::rank_layers(g, aa::quantized_layers(g), subset, method, session, [] { return false; });
+        ASSERT_EQ(ranking.size(), aa::quantized_layers(g).size());
+        EXPECT_EQ(ranking.front().layer, "conv2") << "method " << static_cast<int>(method);
+        EXPECT_GT(ranking.front().score, ranking.back().score);
+    }
+}
+
+// The search through the plugin, as a pipeline runs it. 4-bit MinMax costs this random CNN a
+// good share of its agreement with the float model on random inputs.
+class AccuracyAwareSearch : public AccuracyAware {
+protected:
+    nlohmann::json search(const std::string& extra) {
+        graph_ = float_;
+        host_.run("AccuracyAwareQuantization",
+                  R"({"base_algorithm": "MinMaxQuantization", "weights": {"bits": 4}, "activations": {"bits": 4})" +
+                      extra + "}",
+                  graph_, data_);
+        return host_.reports().at("AccuracyAwareQuantization").at("search");
+    }
+    Graph graph_;
+};
+
+TEST_F(AccuracyAwareSearch, RevertsLayersUntilTheBudgetIsMet) {
+    const auto r = search(R"(, "maximal_drop": 8.0)");
+    const auto& steps = r.at("steps");
+    ASSERT_GT(steps.at(0).at("drop").get<double>(), 8.0) << "the base quantization must miss the budget: " << r.dump(2);
+    EXPECT_TRUE(r.at("met").get<bool>()) << r.dump(2);
+    EXPECT_EQ(r.at("stopped_by"), "the budget is met");
+    EXPECT_LE(r.at("drop").get<double>(), 8.0);
+    const size_t reverted = r.at("reverted_layers").size();
+    EXPECT_GE(reverted, 1u);
+    EXPECT_LT(reverted, r.at("quantized_layers").get<size_t>()) << r.dump(2);
+    EXPECT_EQ(aa::quantized_layers(graph_).size() + reverted, r.at("quantized_layers").get<size_t>());
+    // The model left is the one the report describes: scored again, it has the reported value.
+    pot::core::Evaluator evaluator(host_.engine(), data_, float_, host_.metric());
+    EXPECT_DOUBLE_EQ(evaluator.evaluate(graph_, {}).value, r.at("metric").get<double>());
+}
+
+TEST_F(AccuracyAwareSearch, AnImpossibleBudgetLeavesTheBestModelFound) {
+    const auto r = search(R"(, "maximal_drop": 0.0, "max_iter_num": 2, "use_prev_if_drop_increase": false)");
+    EXPECT_FALSE(r.at("met").get<bool>());
+    EXPECT_EQ(r.at("stopped_by"), "max_iter_num reached") << r.dump(2);
+    double best = 1e9;
+    for (const auto& step : r.at("steps")) best = std::min(best, step.at("drop").get<double>());
+    EXPECT_DOUBLE_EQ(r.at("drop").get<double>(), best) << r.dump(2);
+    pot::core::Evaluator evaluator(host_.engine(), data_, float_, host_.metric());
+    EXPECT_DOUBLE_EQ(evaluator.evaluate(graph_, {}).value, r.at("metric").get<double>());
+}
+
+TEST_F(AccuracyAwareSearch, TheTimeBudgetEndsTheSearchWithTheQuantizedModel) {
+    const auto r = search(R"(, "maximal_drop": 0.0, "max_minutes": 1e-9)");
+    EXPECT_FALSE(r.at("met").get<bool>());
+    EXPECT_EQ(r.at("stopped_by"), "max_minutes reached");
+    EXPECT_EQ(r.at("steps").size(), 1u) << r.dump(2);
+    EXPECT_EQ(aa::quantized_layers(graph_).size(), r.at("quantized_layers").get<size_t>());
+}
+
+TEST_F(AccuracyAwareSearch, ParametersItCannotHonourAreRefused) {
+    EXPECT_THROW(search(R"(, "tune_hyperparams": true)"), pot::Error);
+    EXPECT_THROW(search(R"(, "annotation_free": true)"), pot::Error);
+    EXPECT_THROW(search(R"(, "drop_type": "percent")"), pot::Error);
+    EXPECT_THROW(search(R"(, "no_such_key": 1)"), pot::Error) << "unknown keys go to the base algorithm, which refuses them";
+}
+
+}  // namespace
