@@ -119,6 +119,12 @@ std::optional<std::pair<int32_t, int32_t>> clip_code_range(const Graph& graph, c
     return std::make_pair(c_lo, c_hi);
 }
 
+/// True when `q` has one scale per channel of `codes` along q.axis (one scale when per-tensor).
+bool fits(const LinearQuant& q, const Tensor& codes) {
+    if (q.axis < 0) return q.scale.size() == 1;
+    return q.axis < codes.rank() && codes.dim(q.axis) == static_cast<int64_t>(q.scale.size());
+}
+
 Tensor dequantize(const Tensor& codes, const LinearQuant& q) {
     Tensor dst(DType::F32, codes.shape());
     const std::vector<int64_t> values = codes.to_ints();
@@ -194,7 +200,7 @@ private:
         const std::string codes_name = dq.inputs[0];
         const Tensor codes = graph_.constant(codes_name);
         auto params = read_linear_quant(graph_, dq, codes.dtype(), codes.rank());
-        if (!params) return;
+        if (!params || !fits(*params, codes)) return;
         int32_t q_min = type_min(params->dtype), q_max = type_max(params->dtype);
         if (auto it = doc_levels_.find(dq.name); it != doc_levels_.end()) {
             const int32_t narrow_min = params->dtype == DType::I8 ? -static_cast<int32_t>(it->second / 2) : 0;
@@ -224,7 +230,7 @@ private:
             no_zero.inputs.resize(2);
             params = read_linear_quant(graph_, no_zero, std::nullopt, codes.rank());
         }
-        if (!params) return;
+        if (!params || !fits(*params, codes)) return;
         params->dtype = DType::I32;
         graph_.initializers[dq.outputs[0]] = dequantize(codes, *params);
         graph_.value_info.erase(dq.outputs[0]);
