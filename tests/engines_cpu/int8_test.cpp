@@ -158,6 +158,28 @@ TEST(CpuEngineInt8, QuantizedConvRunsAsInt8Primitive) {
     EXPECT_EQ(line.find("ref"), std::string::npos) << "int8 convolution fell back to oneDNN's reference code: " << line;
 }
 
+TEST(CpuEngineInt8, QuantizedMaxPoolAfterAFloatConvolutionAvoidsReferenceCode) {
+    // A layer left in float (as AccuracyAwareQuantization leaves some) writes a blocked f32 layout;
+    // the codes quantized from it must still be pooled by a jit kernel.
+    GraphBuilder g(5);
+    const auto x = g.input("x", {1, 8, 12, 12});
+    const auto f = g.fq_spec(g.node("Relu", {g.conv(x, 8, 16, 3)}), 0.0f, 2.0f, symmetric_unsigned());
+    const auto pooled = g.node("MaxPool", {f}, {{"kernel_shape", std::vector<int64_t>{2, 2}},
+                                                {"strides", std::vector<int64_t>{2, 2}}});
+    g.output(g.qconv(pooled, 16, 16, 3, {}, 1, 127));  // 7-bit weights: exact on every CPU
+    cpu::CpuEngine engine;
+    auto engine_model = engine.compile(g.graph());
+    const auto input = g.random_tensor({1, 8, 12, 12});
+    engine_model->infer({input});
+    const std::string plan = cpu::CpuEngine::describe_plan(*engine_model);
+    const auto line_start = plan.find("pooling");
+    ASSERT_NE(line_start, std::string::npos) << plan;
+    const std::string line = plan.substr(line_start, plan.find('\n', line_start) - line_start);
+    EXPECT_EQ(line.find("f32"), std::string::npos) << "the pooling should run on codes: " << line;
+    EXPECT_EQ(line.find("ref"), std::string::npos) << "int8 pooling fell back to oneDNN's reference code: " << line;
+    expect_close(run_both(g.graph(), {input}), 1e-4f);
+}
+
 TEST(CpuEngineInt8, FloatModelRunsInF32Only) {
     GraphBuilder g(3);
     const auto x = g.input("x", {1, 8, 10, 10});

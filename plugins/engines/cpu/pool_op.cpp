@@ -1,5 +1,8 @@
 #include "ops.hpp"
 
+#include <optional>
+#include <string>
+
 namespace pot::cpu {
 
 namespace {
@@ -61,22 +64,35 @@ bool lower_pool(PlanBuilder& b, size_t index) {
     }
     const Rep* xq = is_max ? b.quantized(x) : nullptr;
     const std::optional<ActQuant> quant = xq ? xq->quant : std::nullopt;
-    const dnnl::memory src = xq ? xq->mem : b.f32(x);
+    dnnl::memory src = xq ? xq->mem : b.f32(x);
     const auto algo = is_max ? dnnl::algorithm::pooling_max
                       : include_pad ? dnnl::algorithm::pooling_avg_include_padding
                                     : dnnl::algorithm::pooling_avg_exclude_padding;
-    const auto d = dnnl::pooling_v2_forward::desc(
-        dnnl::prop_kind::forward_inference, algo, src.get_desc(),
-        dnnl::memory::desc(dst_dims, src.get_desc().data_type(), tag::any), to_dims(strides),
-        to_dims(kernel), dil, pad_l, pad_r);
-    dnnl::pooling_v2_forward::primitive_desc pd;
-    try {
-        pd = dnnl::pooling_v2_forward::primitive_desc(d, b.engine());
-    } catch (const dnnl::error&) {
-        return false;
+    const auto make_pd = [&](const dnnl::memory::desc& src_desc) -> std::optional<dnnl::pooling_v2_forward::primitive_desc> {
+        const auto d = dnnl::pooling_v2_forward::desc(
+            dnnl::prop_kind::forward_inference, algo, src_desc,
+            dnnl::memory::desc(dst_dims, src_desc.data_type(), tag::any), to_dims(strides), to_dims(kernel), dil,
+            pad_l, pad_r);
+        try {
+            return dnnl::pooling_v2_forward::primitive_desc(d, b.engine());
+        } catch (const dnnl::error&) {
+            return std::nullopt;
+        }
+    };
+    auto pd = make_pd(src.get_desc());
+    if (!pd) return false;
+    // oneDNN pools integer codes with jit kernels in channels-last layout only; codes in a blocked
+    // layout (quantized from a float convolution's output) would get its reference kernel.
+    if (xq && std::string(pd->impl_info_str()).rfind("ref", 0) == 0) {
+        static const tag kChannelsLast[] = {tag::acb, tag::acdb, tag::acdeb};
+        const dnnl::memory::desc nhwc(src_dims, src.get_desc().data_type(), kChannelsLast[spatial - 1]);
+        if (auto channels_last = make_pd(nhwc); channels_last && std::string(channels_last->impl_info_str()).rfind("ref", 0) != 0) {
+            src = b.as(x, nhwc);
+            pd = std::move(channels_last);
+        }
     }
-    dnnl::memory dst = b.define(n.outputs[0], pd.dst_desc(), quant);
-    b.add_primitive(n.name, "pooling", pd, dnnl::pooling_v2_forward(pd),
+    dnnl::memory dst = b.define(n.outputs[0], pd->dst_desc(), quant);
+    b.add_primitive(n.name, "pooling", *pd, dnnl::pooling_v2_forward(*pd),
                     {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
     return true;
 }
