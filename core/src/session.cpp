@@ -34,17 +34,22 @@ std::vector<size_t> Session::sample_indices(size_t subset_size) const {
 Statistics Session::collect(const Graph& graph, const std::vector<StatisticRequest>& requests,
                             size_t subset_size) {
     const auto indices = sample_indices(subset_size);
-    StatisticsCache& cache = cache_ ? *cache_ : memo_;
-    const std::string key = StatisticsCache::key(graph, data_.identity(), indices);
-    if (auto hit = cache.find(key, requests)) {
-        logger_.log(LogLevel::Info, str_cat("statistics of ", unique_requests(requests).size(), " requests ",
-                                            cache_ ? "loaded from " + cache_->file().string()
-                                                   : std::string("reused from earlier in this run")));
-        return *hit;
+    // Statistics are kept between runs in the configured cache file, and within a job for nested
+    // runs (a search quantizing again); a plain pipeline run asks for each only once.
+    StatisticsCache* cache = cache_ ? cache_ : nesting_ > 0 ? &memo_ : nullptr;
+    std::string key;
+    if (cache) {
+        key = StatisticsCache::key(graph, data_.identity(), indices);
+        if (auto hit = cache->find(key, requests)) {
+            logger_.log(LogLevel::Info, str_cat("statistics of ", unique_requests(requests).size(), " requests ",
+                                                cache_ ? "loaded from " + cache_->file().string()
+                                                       : std::string("reused from earlier in this run")));
+            return *hit;
+        }
     }
     auto model = engine_.compile(graph);
     auto stats = engine_.collect(*model, data_, requests, indices, progress_);
-    cache.store(key, stats);
+    if (cache) cache->store(key, stats);
     return stats;
 }
 
@@ -59,18 +64,18 @@ Graph Session::run_algorithms(const Graph& graph, const std::vector<AlgorithmSpe
         configs.push_back({algorithms[i].name, algorithms[i].params_json,
                            algorithms.size() == 1 ? where : str_cat(where, "/", i)});
     Pipeline pipeline(*registry_, configs);
-    const SampleSelection outer = selection_;
+    // Nested runs set their own sample selection; the caller's is back when they end.
+    struct Restore {
+        Session& session;
+        SampleSelection selection;
+        ~Restore() {
+            --session.nesting_;
+            session.selection_ = selection;
+        }
+    } restore{*this, selection_};
     ++nesting_;
     Graph result = graph;
-    try {
-        pipeline.run(result, *this);
-    } catch (...) {
-        --nesting_;
-        selection_ = outer;
-        throw;
-    }
-    --nesting_;
-    selection_ = outer;
+    pipeline.run(result, *this);
     return result;
 }
 

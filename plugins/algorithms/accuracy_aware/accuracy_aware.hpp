@@ -17,7 +17,7 @@ class AccuracyAwareQuantization final : public Algorithm {
 public:
     explicit AccuracyAwareQuantization(const Params& params);
 
-    std::string name() const override { return "AccuracyAwareQuantization"; }
+    std::string name() const override { return kAlgorithmName; }
     std::vector<StatisticRequest> statistics_needed(const Graph& graph, HostServices& host) override;
     bool changes_model() const override { return true; }
     void apply(Graph& graph, const Statistics& stats, HostServices& host) override;

@@ -5,7 +5,7 @@
 namespace {
 const PotFactory kFactories[] = {
     pot::make_factory<pot::Algorithm, pot::accuracy_aware::AccuracyAwareQuantization>(
-        "AccuracyAwareQuantization",
+        pot::accuracy_aware::kAlgorithmName,
         "quantizes with a base algorithm, then puts layers back in float until the metric drop "
         "is within maximal_drop"),
 };

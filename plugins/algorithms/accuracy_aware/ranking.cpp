@@ -11,11 +11,11 @@ namespace pot::accuracy_aware {
 
 namespace {
 
-// The float model's outputs on `subset`, flattened per sample, computed once per ranking.
-std::vector<std::vector<float>> float_outputs(HostServices& host, const std::vector<size_t>& subset) {
-    auto model = host.engine().compile(host.float_model());
-    std::vector<std::vector<float>> out;
+// The outputs of `graph` on samples `subset`, flattened per sample.
+std::vector<std::vector<float>> flat_outputs(HostServices& host, const Graph& graph, const std::vector<size_t>& subset) {
+    auto model = host.engine().compile(graph);
     SampleReader reader(host.evaluation_data(), subset);
+    std::vector<std::vector<float>> out;
     for (size_t i = 0; i < subset.size(); ++i) {
         std::vector<float> flat;
         for (const auto& t : model->infer(reader.next().inputs)) {
@@ -29,29 +29,22 @@ std::vector<std::vector<float>> float_outputs(HostServices& host, const std::vec
 
 // Mean over the samples of |y - y_float|^2 / |y_float|^2 (the error over the signal when the
 // float output is all zeros).
-double output_error(HostServices& host, const Graph& candidate, const std::vector<size_t>& subset,
-                    const std::vector<std::vector<float>>& reference) {
-    auto model = host.engine().compile(candidate);
-    SampleReader reader(host.evaluation_data(), subset);
+double output_error(const std::vector<std::vector<float>>& outputs, const std::vector<std::vector<float>>& reference,
+                    const std::vector<size_t>& subset) {
     double total = 0;
-    for (size_t i = 0; i < subset.size(); ++i) {
-        std::vector<float> flat;
-        for (const auto& t : model->infer(reader.next().inputs)) {
-            const auto values = t.to_floats();
-            flat.insert(flat.end(), values.begin(), values.end());
-        }
-        POT_CHECK(flat.size() == reference[i].size(), "AccuracyAwareQuantization: sample ", subset[i],
-                  ": the quantized model gives ", flat.size(), " output values, the float model ",
+    for (size_t i = 0; i < outputs.size(); ++i) {
+        POT_CHECK(outputs[i].size() == reference[i].size(), kAlgorithmName, ": sample ", subset[i],
+                  ": the quantized model gives ", outputs[i].size(), " output values, the float model ",
                   reference[i].size());
         double error = 0, signal = 0;
-        for (size_t k = 0; k < flat.size(); ++k) {
-            const double d = static_cast<double>(flat[k]) - reference[i][k];
+        for (size_t k = 0; k < outputs[i].size(); ++k) {
+            const double d = static_cast<double>(outputs[i][k]) - reference[i][k];
             error += d * d;
             signal += static_cast<double>(reference[i][k]) * reference[i][k];
         }
         total += signal > 0 ? error / signal : error;
     }
-    return subset.empty() ? 0 : total / static_cast<double>(subset.size());
+    return outputs.empty() ? 0 : total / static_cast<double>(outputs.size());
 }
 
 }  // namespace
@@ -79,7 +72,7 @@ std::vector<RankedLayer> rank_layers(const Graph& graph, const std::vector<std::
                                      const std::vector<size_t>& subset, RankingMethod method,
                                      HostServices& host, const std::function<bool()>& out_of_time) {
     std::vector<std::vector<float>> reference;
-    if (method == RankingMethod::OutputError) reference = float_outputs(host, subset);
+    if (method == RankingMethod::OutputError) reference = flat_outputs(host, host.float_model(), subset);
     std::vector<RankedLayer> ranked;
     for (const auto& layer : candidates) {
         if (out_of_time()) break;
@@ -90,7 +83,7 @@ std::vector<RankedLayer> rank_layers(const Graph& graph, const std::vector<std::
             const auto result = host.evaluate(candidate, subset);
             score = result.higher_is_better ? result.value : -result.value;
         } else {
-            score = -output_error(host, candidate, subset, reference);
+            score = -output_error(flat_outputs(host, candidate, subset), reference, subset);
         }
         ranked.push_back({layer, score});
     }

@@ -14,8 +14,6 @@ namespace pot::accuracy_aware {
 
 namespace {
 
-constexpr const char* kName = "AccuracyAwareQuantization";
-
 std::string format(double v) {
     char text[32];
     std::snprintf(text, sizeof(text), "%.4g", v);
@@ -48,9 +46,13 @@ bool Search::out_of_time() {
 Search::Scored Search::evaluate(const Graph& graph) {
     const EvaluationResult r = host_.evaluate(graph, {});
     ++outcome_.evaluations;
-    POT_CHECK(r.per_sample.size() == r.indices.size(), kName, ": the metric '", r.metric, "' gave ",
+    POT_CHECK(r.per_sample.size() == r.indices.size(), kAlgorithmName, ": the metric '", r.metric, "' gave ",
               r.per_sample.size(), " per-sample scores for ", r.indices.size(), " samples");
     Scored scored{r.value, {}};
+    if (r.indices == diff_indices_) {
+        scored.per_sample = r.per_sample;
+        return scored;
+    }
     std::unordered_map<size_t, double> by_index;
     for (size_t i = 0; i < r.indices.size(); ++i) by_index[r.indices[i]] = r.per_sample[i];
     for (size_t index : diff_indices_) scored.per_sample.push_back(by_index.at(index));
@@ -61,7 +63,7 @@ void Search::record(const std::string& action, const std::string& layer, const S
                     const std::string& note) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     outcome_.steps.push_back({action, layer, scored.value, drop_of(scored.value), reverted, seconds, note});
-    host_.log(LogLevel::Info, str_cat(kName, ": ", action, layer.empty() ? "" : " '" + layer + "'", ": metric ",
+    host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": ", action, layer.empty() ? "" : " '" + layer + "'", ": metric ",
                                       format(scored.value), ", drop ", format(drop_of(scored.value)), " (budget ",
                                       format(outcome_.budget), "), ", reverted, " layers in float",
                                       note.empty() ? "" : "; " + note));
@@ -83,7 +85,7 @@ void Search::consider(const Graph& graph, const Scored& scored, const std::vecto
 Outcome Search::run(const Graph& float_model) {
     start_ = std::chrono::steady_clock::now();
     const size_t samples = host_.evaluation_data().size();
-    POT_CHECK_KIND(Input, samples > 0, kName, ": the evaluation data has no samples");
+    POT_CHECK_KIND(Input, samples > 0, kAlgorithmName, ": the evaluation data has no samples");
 
     // The float model: its metric value, and per-sample scores to compare quantized models with.
     if (const auto baseline = search_.float_baseline()) {
@@ -108,12 +110,12 @@ Outcome Search::run(const Graph& float_model) {
         diff_indices_ = r.indices;
         float_per_sample_ = r.per_sample;
     }
-    POT_CHECK(float_per_sample_.size() == diff_indices_.size(), kName, ": the metric gave ",
+    POT_CHECK(float_per_sample_.size() == diff_indices_.size(), kAlgorithmName, ": the metric gave ",
               float_per_sample_.size(), " per-sample scores for ", diff_indices_.size(), " samples");
     outcome_.budget = settings_.drop_type == DropType::Absolute
                           ? settings_.maximal_drop
                           : settings_.maximal_drop * std::fabs(outcome_.float_value);
-    host_.log(LogLevel::Info, str_cat(kName, ": float model ", format(outcome_.float_value),
+    host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": float model ", format(outcome_.float_value),
                                       search_.float_baseline() ? " (baseline_value)" : "", "; drop budget ",
                                       format(outcome_.budget)));
 
@@ -172,7 +174,7 @@ Outcome Search::run(const Graph& float_model) {
                 if (ranking.size() < candidates.size()) break;  // out of time
                 last_ranking = ranking;
                 ranked_current = true;
-                host_.log(LogLevel::Info, str_cat(kName, ": ranked ", ranking.size(), " layers on ", subset.size(),
+                host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": ranked ", ranking.size(), " layers on ", subset.size(),
                                                   " samples; first '", ranking.front().layer, "'"));
             }
             if (out_of_time()) break;

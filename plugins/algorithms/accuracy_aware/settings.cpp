@@ -51,7 +51,7 @@ Settings read_settings(const Params& params) {
     params.get_double("annotation_conf_threshold", 0.6);  // only meaningful with annotation_free
 
     const std::string base_name = params.get_string("base_algorithm", "DefaultQuantization");
-    POT_CHECK_KIND(Config, !base_name.empty() && base_name != "AccuracyAwareQuantization", params.path(),
+    POT_CHECK_KIND(Config, !base_name.empty() && base_name != kAlgorithmName, params.path(),
                    "/base_algorithm: must name a quantizing algorithm, got '", base_name, "'");
     nlohmann::json base = nlohmann::json::object();
     for (const auto& item : params.json().items())

@@ -9,6 +9,9 @@
 
 namespace pot::accuracy_aware {
 
+/// The algorithm's name in configs, reports and messages.
+inline constexpr const char* kAlgorithmName = "AccuracyAwareQuantization";
+
 enum class DropType { Absolute, Relative };
 
 /// How layers are ranked: by the metric on the ranking subset with the layer in float (POT), or by

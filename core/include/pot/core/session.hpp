@@ -57,8 +57,8 @@ public:
     bool stop_requested() override { return stop_source_ && stop_source_(); }
     std::optional<double> float_baseline() override { return float_baseline_; }
 
-    /// Statistics are looked up in / added to `cache`, a file kept between runs (null: only the
-    /// statistics collected earlier in this session are reused).
+    /// Statistics are looked up in / added to `cache`, a file kept between runs (null: only
+    /// run_algorithms() calls reuse what earlier ones collected).
     void use_cache(StatisticsCache* cache) { cache_ = cache; }
 
     /// Lets algorithms run other algorithms (SearchServices::run_algorithms) made from
@@ -88,7 +88,7 @@ private:
     Progress* progress_;
     SampleSelection selection_;
     StatisticsCache* cache_ = nullptr;
-    StatisticsCache memo_;  ///< this session's statistics, when cache_ is null
+    StatisticsCache memo_;  ///< statistics of nested runs, when cache_ is null
     const Registry* registry_ = nullptr;
     std::function<bool()> stop_source_;
     std::optional<double> float_baseline_;
