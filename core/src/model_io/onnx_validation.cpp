@@ -12,6 +12,9 @@
 
 #include "pot/error.hpp"
 
+// Present only when a sanitizer runtime is linked in (tests, fuzzers).
+extern "C" __attribute__((weak)) void __sanitizer_set_death_callback(void (*callback)(void));
+
 namespace pot::core::model_io {
 
 namespace {
@@ -75,6 +78,11 @@ std::optional<std::string> check_and_infer_in_child(onnx::ModelProto& model, con
     }
     if (pid == 0) {
         ::close(fds[0]);
+        // A crash of the ONNX library must end this child by its signal, for the parent to
+        // report. Handlers inherited from the parent (a sanitizer's, a fuzzer's) would report it
+        // as a failure of the parent itself.
+        if (__sanitizer_set_death_callback) __sanitizer_set_death_callback(nullptr);
+        for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
         std::string report;
         try {
             report = check_and_infer_here(model);
@@ -93,6 +101,9 @@ std::optional<std::string> check_and_infer_in_child(onnx::ModelProto& model, con
     }
     if (WIFSIGNALED(status))
         throw OnnxLibraryCrash(str_cat(where, "the ONNX library crashed (", ::strsignal(WTERMSIG(status)),
+                                       ") while checking the model; the file is malformed"));
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        throw OnnxLibraryCrash(str_cat(where, "the ONNX library failed (exit status ", WEXITSTATUS(status),
                                        ") while checking the model; the file is malformed"));
     POT_CHECK_KIND(Input, !report.empty(), where, "checking the model failed without a report");
     return report;
