@@ -2,15 +2,17 @@
 //
 //   pot-make-bench-models MODEL_DIR DATA_DIR [SAMPLES]
 //
-// MODEL_DIR/resnet18_shape.onnx and MODEL_DIR/mobilenet_v2_shape.onnx: 224x224 FP32 graphs with
-// the layer shapes of ResNet-18 and MobileNetV2 and random weights, built in pot's IR and written
-// by pot's exporter. DATA_DIR/sample_NN.npy: SAMPLES (default 16) random [1,3,224,224] inputs.
+// MODEL_DIR/resnet18_shape.onnx, mobilenet_v2_shape.onnx and mobilenet_v3_shape.onnx: 224x224 FP32
+// graphs with the layer shapes of ResNet-18, MobileNetV2 and MobileNetV3-Large (HardSwish spelled
+// out, as opset-13 exports have it) and random weights, built in pot's IR and written by pot's
+// exporter. DATA_DIR/sample_NN.npy: SAMPLES (default 16) random [1,3,224,224] inputs.
 //
 // BatchNormalization statistics are not random: each BN's running mean and variance are the
 // expected per-channel mean and variance of its conv's output, propagated analytically from the
 // input through every layer, so each BN normalises its channel and activations keep roughly unit
 // scale from the first layer to the last (as in a trained network) instead of exploding or
 // vanishing. Everything comes from fixed seeds, so the files are identical from run to run.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -39,7 +41,7 @@ using pot::Tensor;
 constexpr int64_t kImageSize = 224;
 constexpr int64_t kClasses = 1000;
 constexpr float kBnEpsilon = 1e-5f;
-constexpr float kRelu6Max = 6.0f;
+constexpr double kRelu6Max = 6.0;
 // Expected maximum and variance of 9 independent standard normals (a 3x3 max pool window).
 constexpr double kMax9Mean = 1.485;
 constexpr double kMax9Variance = 0.37;
@@ -80,7 +82,7 @@ public:
         return {"input", channels, size, 0.0, 1.0};
     }
 
-    enum class Activation { None, Relu, Relu6 };
+    enum class Activation { None, Relu, Relu6, HardSwish };
 
     /// Conv (no bias) -> BatchNormalization, optionally followed by Relu or Clip(0, 6).
     /// `residual_gamma` marks the last BN of a residual branch, which gets smaller scales so
@@ -136,7 +138,47 @@ public:
                 out_mean / static_cast<double>(out_channels), out_var / static_cast<double>(out_channels)};
         if (fn == Activation::Relu) return relu(out, name + ".relu");
         if (fn == Activation::Relu6) return relu6(out, name + ".relu6");
+        if (fn == Activation::HardSwish) return hard_swish(out, name + ".hswish");
         return out;
+    }
+
+    /// x * Clip(x + 3, 0, 6) / 6: HardSwish as exporters for opset 13 and older write it.
+    Act hard_swish(Act src, const std::string& name) {
+        shared_scalars();
+        const std::string sum = node("Add", name + ".add", {src.value, "hswish.three"});
+        const std::string gate = node("Clip", name + ".clip", {sum, "relu6.min", "relu6.max"});
+        const std::string product = node("Mul", name + ".mul", {src.value, gate});
+        src.value = node("Div", name + ".div", {product, "relu6.max"});
+        transform_moments(src, [](double x) { return x * std::clamp(x + 3.0, 0.0, kRelu6Max) / kRelu6Max; });
+        return src;
+    }
+
+    /// Squeeze-and-excitation: x * HardSigmoid(conv(relu(conv(GlobalAveragePool(x))))).
+    Act squeeze_excite(const Act& src, const std::string& name, int64_t squeezed) {
+        Act pooled{node("GlobalAveragePool", name + ".pool", {src.value}), src.channels, 1, src.mean,
+                   src.variance / static_cast<double>(src.size * src.size)};
+        Act s = conv_bn(pooled, name + ".fc1", squeezed, 1, 1, 1, Activation::Relu);
+        s = conv_bn(s, name + ".fc2", src.channels, 1, 1, 1, Activation::None);
+        const std::string gate = node("HardSigmoid", name + ".hsigmoid", {s.value},
+                                      {{"alpha", static_cast<float>(1.0 / kRelu6Max)}, {"beta", 0.5f}});
+        // The gate centres on 0.5.
+        return {node("Mul", name + ".scale", {src.value, gate}), src.channels, src.size, src.mean * 0.5,
+                src.variance * 0.25};
+    }
+
+    /// Mean and variance of f(x) for x ~ N(src.mean, src.variance), by quadrature over +-8 sd.
+    static void transform_moments(Act& src, double (*f)(double)) {
+        constexpr int kPoints = 2001;
+        const double sd = std::sqrt(std::max(src.variance, 1e-12)), step = 16.0 / (kPoints - 1);
+        double m1 = 0.0, m2 = 0.0, weight = 0.0;
+        for (int i = 0; i < kPoints; ++i) {
+            const double z = -8.0 + i * step, w = normal_pdf(z), y = f(src.mean + sd * z);
+            m1 += w * y;
+            m2 += w * y * y;
+            weight += w;
+        }
+        src.mean = m1 / weight;
+        src.variance = std::max(m2 / weight - src.mean * src.mean, 1e-12);
     }
 
     Act relu(Act src, const std::string& name) {
@@ -145,11 +187,15 @@ public:
         return src;
     }
 
+    void shared_scalars() {
+        if (graph_.is_constant("relu6.min")) return;
+        constant("relu6.min", Tensor::scalar(0.0f));
+        constant("relu6.max", Tensor::scalar(static_cast<float>(kRelu6Max)));
+        constant("hswish.three", Tensor::scalar(3.0f));
+    }
+
     Act relu6(Act src, const std::string& name) {
-        if (!graph_.is_constant("relu6.min")) {
-            constant("relu6.min", Tensor::scalar(0.0f));
-            constant("relu6.max", Tensor::scalar(kRelu6Max));
-        }
+        shared_scalars();
         src.value = node("Clip", name, {src.value, "relu6.min", "relu6.max"});
         // Activations stay near unit scale, so the upper clip rarely acts.
         rectify(src.mean, src.variance);
@@ -271,6 +317,53 @@ Graph mobilenet_v2_shape() {
     return b.release();
 }
 
+/// torchvision's squeeze-and-excitation width: a quarter of the channels, to the nearest multiple
+/// of 8 but not more than 10% below the quarter.
+int64_t squeezed_channels(int64_t channels) {
+    const int64_t quarter = channels / 4;
+    int64_t rounded = std::max<int64_t>(8, (quarter + 4) / 8 * 8);
+    if (10 * rounded < 9 * quarter) rounded += 8;
+    return rounded;
+}
+
+/// torchvision's mobilenet_v3_large layer table, with HardSwish spelled out (Add, Clip, Mul, Div)
+/// as exporters for opset 13 and older write it and squeeze-and-excitation gates as HardSigmoid;
+/// the classifier head is the one of the other shapes (1x1 conv to 1280, pool, Gemm).
+Graph mobilenet_v3_shape() {
+    ModelBuilder b("mobilenet_v3_shape", 3);
+    Act x = b.input(3, kImageSize);
+    x = b.conv_bn(x, "features.0", 16, 3, 2, 1, Fn::HardSwish);
+    struct Block {
+        int64_t kernel, expanded, channels;
+        bool squeeze_excite;
+        Fn fn;
+        int64_t stride;
+    };
+    const Block blocks[] = {
+        {3, 16, 16, false, Fn::Relu, 1},       {3, 64, 24, false, Fn::Relu, 2},
+        {3, 72, 24, false, Fn::Relu, 1},       {5, 72, 40, true, Fn::Relu, 2},
+        {5, 120, 40, true, Fn::Relu, 1},       {5, 120, 40, true, Fn::Relu, 1},
+        {3, 240, 80, false, Fn::HardSwish, 2}, {3, 200, 80, false, Fn::HardSwish, 1},
+        {3, 184, 80, false, Fn::HardSwish, 1}, {3, 184, 80, false, Fn::HardSwish, 1},
+        {3, 480, 112, true, Fn::HardSwish, 1}, {3, 672, 112, true, Fn::HardSwish, 1},
+        {5, 672, 160, true, Fn::HardSwish, 2}, {5, 960, 160, true, Fn::HardSwish, 1},
+        {5, 960, 160, true, Fn::HardSwish, 1}};
+    int index = 1;
+    for (const Block& k : blocks) {
+        const std::string name = "features." + std::to_string(index++);
+        Act y = x;
+        if (k.expanded != x.channels) y = b.conv_bn(y, name + ".expand", k.expanded, 1, 1, 1, k.fn);
+        y = b.conv_bn(y, name + ".dw", k.expanded, k.kernel, k.stride, k.expanded, k.fn);
+        if (k.squeeze_excite) y = b.squeeze_excite(y, name + ".se", squeezed_channels(k.expanded));
+        const bool residual = k.stride == 1 && x.channels == k.channels;
+        y = b.conv_bn(y, name + ".project", k.channels, 1, 1, 1, Fn::None, residual);
+        x = residual ? b.add(y, x, name + ".add") : y;
+    }
+    x = b.conv_bn(x, "features." + std::to_string(index), 1280, 1, 1, 1, Fn::HardSwish);
+    b.classifier(x, kClasses);
+    return b.release();
+}
+
 void write_samples(const fs::path& dir, int count) {
     fs::create_directories(dir);
     std::mt19937 rng(224);
@@ -300,10 +393,10 @@ int main(int argc, char** argv) {
         fs::create_directories(model_dir);
         pot::core::save_onnx(resnet18_shape(), model_dir / "resnet18_shape.onnx");
         pot::core::save_onnx(mobilenet_v2_shape(), model_dir / "mobilenet_v2_shape.onnx");
+        pot::core::save_onnx(mobilenet_v3_shape(), model_dir / "mobilenet_v3_shape.onnx");
         write_samples(argv[2], samples);
-        std::cout << "wrote " << (model_dir / "resnet18_shape.onnx").string() << ", "
-                  << (model_dir / "mobilenet_v2_shape.onnx").string() << " and " << samples
-                  << " samples in " << argv[2] << "\n";
+        std::cout << "wrote resnet18_shape.onnx, mobilenet_v2_shape.onnx and mobilenet_v3_shape.onnx in "
+                  << model_dir.string() << " and " << samples << " samples in " << argv[2] << "\n";
     } catch (const std::exception& e) {
         std::cerr << argv[0] << ": " << e.what() << "\n";
         return 1;

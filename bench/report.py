@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 MODELS = [
     ("resnet18_shape", "ResNet-18 shape, 224x224"),
     ("mobilenet_v2_shape", "MobileNetV2 shape, 224x224"),
+    ("mobilenet_v3_shape", "MobileNetV3-Large shape (HardSwish spelled out), 224x224"),
     ("fmnist_cnn", "examples/fmnist/fmnist_cnn.onnx, 28x28"),
 ]
 # Targets of the CPU-engine issue: (our INT8 / our FP32 speed-up, our INT8 / ORT INT8 speed-up).

@@ -178,6 +178,33 @@ TEST(MinMaxTargets, CpuQuantizesResidualAddInputsAndAnyDoesNot) {
     EXPECT_GT(count_quantizers(cpu), count_quantizers(any));
 }
 
+TEST(MinMaxTargets, CpuQuantizesAfterASpelledOutHardSwishAsAfterAnyActivation) {
+    // x * Clip(x + 3, 0, 6) / 6 is how exporters write HardSwish before opset 14; the cpu engine
+    // runs it as a post-op of the Conv, so the Conv's output quantizer belongs after it.
+    pot::test::GraphBuilder b;
+    const auto x = b.input("x", {-1, 2, 4, 4});
+    const auto c = b.node("Conv", {x, b.constant("w", pot::test::random_tensor({2, 2, 1, 1}, 3))}, {}, "conv");
+    const auto sum = b.node("Add", {c, b.constant("three", pot::Tensor::scalar(3.0f))}, {}, "add3");
+    const auto gate = b.node("Clip", {sum, b.constant("zero", pot::Tensor::scalar(0.0f)),
+                                      b.constant("six", pot::Tensor::scalar(6.0f))}, {}, "clip");
+    const auto product = b.node("Mul", {c, gate}, {}, "mul");
+    const auto hswish = b.node("Div", {product, "six"}, {}, "div");
+    b.output(b.node("Conv", {hswish, b.constant("w2", pot::test::random_tensor({2, 2, 1, 1}, 4))}, {}, "conv2"));
+    VectorData data(pot::test::random_samples(4, {1, 2, 4, 4}, 9));
+    Graph cpu = b.build(), any = b.build();
+    PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", cpu, data);
+    PluginHost("reference", "ANY").run("MinMaxQuantization", "{}", any, data);
+    EXPECT_FALSE(quantizer_producing(cpu, c).has_value());
+    EXPECT_EQ(quantizer_of(cpu, "add3", 0), "");
+    EXPECT_EQ(quantizer_of(cpu, "mul", 0), "");
+    const auto after = cpu.producer(cpu.nodes[*cpu.find_node("conv2")].inputs[0]);
+    ASSERT_TRUE(after && pot::is_fake_quantize(cpu.nodes[*after]));
+    EXPECT_EQ(cpu.producer(cpu.nodes[*after].inputs[0]), cpu.find_node("div"));
+    // The ANY target absorbs no HardSwish: the Conv's output is quantized where it is produced.
+    EXPECT_NE(quantizer_of(any, "add3", 0), "");
+    EXPECT_EQ(quantizer_of(any, "add3", 0), quantizer_of(any, "mul", 0));
+}
+
 TEST_F(MinMax, QuantizedModelStaysCloseToFp32) {
     const Graph fp32 = graph_;
     quantize();

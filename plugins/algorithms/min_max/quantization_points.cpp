@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "pot/activation_patterns.hpp"
 #include "pot/fake_quantize_node.hpp"
 
 namespace pot::min_max {
@@ -47,12 +48,30 @@ bool is_float_value(const Graph& graph, const std::string& value) {
     return true;  // unknown type: the engine checks when it runs
 }
 
-// Follows single-reader chains of absorbed activations (Conv -> Relu): the quantizer belongs after them.
+// The spelled-out activation (x * Sigmoid(x), ...) computed from `value`, when the target absorbs
+// it like a Relu and none of its nodes is ignored.
+std::optional<SpelledActivation> absorbed_spelled(const Graph& graph, const ValueIndex& index,
+                                                  const std::string& value, const HardwareConfig& hardware,
+                                                  const std::unordered_set<std::string>& ignored) {
+    auto spelled = match_spelled_activation(graph, value, [&index](const std::string& v) { return index.readers(v); });
+    if (!spelled || !hardware.absorbed_activations.count(spelled->op_type)) return std::nullopt;
+    for (size_t n : spelled->nodes)
+        if (ignored.count(graph.nodes[n].name)) return std::nullopt;
+    return spelled;
+}
+
+// Follows single-reader chains of absorbed activations (Conv -> Relu), spelled-out ones included:
+// the quantizer belongs after them.
 std::string absorbed_output(const Graph& graph, const ValueIndex& index, std::string value,
                             const HardwareConfig& hardware, const std::unordered_set<std::string>& ignored) {
     for (;;) {
+        if (graph.is_output(value)) return value;
+        if (const auto spelled = absorbed_spelled(graph, index, value, hardware, ignored)) {
+            value = spelled->output;
+            continue;
+        }
         const auto& readers = index.readers(value);
-        if (readers.size() != 1 || graph.is_output(value)) return value;
+        if (readers.size() != 1) return value;
         const Node& next = graph.nodes[readers[0]];
         if (!hardware.absorbed_activations.count(next.op_type) || ignored.count(next.name) ||
             next.outputs.size() != 1)
@@ -105,8 +124,19 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
         if (readers.size() == 1 && is_fake_quantize(graph.nodes[readers[0]])) return;  // already quantized
         points.push_back({QuantizationPoint::Kind::Activation, value, node, 0, -1, ""});
     };
-    for (const Node& node : graph.nodes) {
-        if (is_fake_quantize(node) || ignored.count(node.name)) continue;
+    // The nodes of absorbed spelled-out activations compute one activation: their inputs are not
+    // quantized on their own (the x + 3 of a HardSwish is no residual Add).
+    std::vector<bool> inside_activation(graph.nodes.size(), false);
+    auto mark_activation = [&](const std::string& value) {
+        if (const auto spelled = absorbed_spelled(graph, index, value, hardware, ignored))
+            for (size_t n : spelled->nodes) inside_activation[n] = true;
+    };
+    for (const auto& in : graph.inputs) mark_activation(in.name);
+    for (const Node& node : graph.nodes)
+        for (const auto& out : node.outputs) mark_activation(out);
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+        const Node& node = graph.nodes[i];
+        if (is_fake_quantize(node) || ignored.count(node.name) || inside_activation[i]) continue;
         const OpRule* rule = hardware.rule_for(node.op_type);
         if (!rule) continue;
         for (size_t i = 0; i < node.inputs.size(); ++i) {

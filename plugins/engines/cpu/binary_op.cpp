@@ -37,8 +37,7 @@ bool lower_binary(PlanBuilder& b, size_t index) {
         std::swap(a_dims, c_dims);
     }
     if (b.dims(a) != out_dims) return false;
-    const Fusion fusion = plan_fusion(b, n.outputs[0], out_dims, false);
-    if (fusion.sum_value) return false;
+    const Fusion fusion = plan_fusion(b, n.outputs[0], out_dims, false, false);
     dnnl::primitive_attr attr;
     apply_fusion(fusion, attr);
 

@@ -103,7 +103,7 @@ bool lower_conv(PlanBuilder& b, size_t index) {
         w_dims[0] /= groups;
         w_dims.insert(w_dims.begin(), groups);
     }
-    const Fusion fusion = plan_fusion(b, n.outputs[0], g.dst, int8);
+    const Fusion fusion = plan_fusion(b, n.outputs[0], g.dst, int8, true);
     const dt src_type = int8 ? to_dnnl(src_q.dtype) : dt::f32;
     const dt dst_type = fusion.requant ? to_dnnl(fusion.requant->dtype) : dt::f32;
     const dnnl::memory::desc src_md(src_dims, src_type, tag::any);

@@ -10,6 +10,7 @@
 #include "ops.hpp"
 #include "plan_builder.hpp"
 #include "reference_fallback.hpp"
+#include "spelled_activations.hpp"
 
 namespace pot::cpu {
 
@@ -35,19 +36,20 @@ public:
         }
         const std::set<std::string> observed_set(observed.begin(), observed.end());
         for (const auto& v : observed_set) key += "|" + v;
-        auto& plan = plans_[key];
-        if (!plan) {
+        auto& compiled = plans_[key];
+        if (!compiled.plan) {
             try {
-                plan = PlanBuilder(graph_, engine_, shapes, observed_set).build();
+                compiled.graph = std::make_unique<Graph>(with_spelled_activations_fused(graph_, observed_set));
+                compiled.plan = PlanBuilder(*compiled.graph, engine_, shapes, observed_set).build();
             } catch (const dnnl::error& e) {
                 // Failures inside a node name it (PlanBuilder::lower_node); these are the plan's
                 // own buffers and inputs.
                 POT_THROW(Runtime, "cpu engine: oneDNN failed while compiling '", graph_.name, "': ", e.what());
             }
         }
-        last_ = plan.get();
+        last_ = compiled.plan.get();
         try {
-            return plan->run(inputs, stream_, observer);
+            return compiled.plan->run(inputs, stream_, observer);
         } catch (const dnnl::error& e) {
             POT_THROW(Runtime, "cpu engine: oneDNN failed while running '", graph_.name, "': ", e.what());
         }
@@ -60,7 +62,13 @@ private:
     dnnl::engine engine_;
     dnnl::stream stream_;
     int threads_;
-    std::map<std::string, std::unique_ptr<Plan>> plans_;
+    /// A plan and the graph it was built from (graph_ with spelled-out activations fused), which
+    /// its steps refer to.
+    struct Compiled {
+        std::unique_ptr<Graph> graph;
+        std::unique_ptr<Plan> plan;
+    };
+    std::map<std::string, Compiled> plans_;
     const Plan* last_ = nullptr;
 };
 

@@ -1,6 +1,7 @@
 #include <limits>
 
 #include "ops.hpp"
+#include "spelled_activations.hpp"
 
 namespace pot::cpu {
 
@@ -17,11 +18,13 @@ std::optional<float> scalar_input(const PlanBuilder& b, const Node& n, size_t i)
 
 std::vector<std::string> absorbed_activation_types() {
     // The single-input ops eltwise_ops() below turns into post-ops.
+    // Swish stands for x * Sigmoid(x) spelled out (spelled_activations.hpp).
     return {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "Clip",
-            "Exp", "Log", "Sqrt", "Abs", "Neg"};
+            "Exp", "Log", "Sqrt", "Abs", "Neg", "Swish"};
 }
 
 std::optional<std::vector<EltwiseOp>> eltwise_ops(const PlanBuilder& b, const Node& n) {
+    if (n.domain == kEngineDomain && n.op_type == "Swish") return std::vector<EltwiseOp>{{alg::eltwise_swish, 1.0f}};
     if (!n.domain.empty()) return std::nullopt;
     const std::string& op = n.op_type;
     if (op == "Relu") return std::vector<EltwiseOp>{{alg::eltwise_relu}};
@@ -75,24 +78,34 @@ bool lower_eltwise(PlanBuilder& b, size_t index) {
     const auto desc = src.get_desc();
     // Following activations fuse as post-ops of the first one.
     std::vector<EltwiseOp> chain = *ops;
-    const Fusion fusion = plan_fusion(b, n.outputs[0], desc.dims(), false);
-    if (fusion.sum_value) return false;
+    const Fusion fusion = plan_fusion(b, n.outputs[0], desc.dims(), false, false);
     chain.insert(chain.end(), fusion.before_sum.begin(), fusion.before_sum.end());
-    dnnl::primitive_attr attr;
-    dnnl::post_ops po;
-    for (size_t i = 1; i < chain.size(); ++i) po.append_eltwise(1.0f, chain[i].alg, chain[i].alpha, chain[i].beta);
-    attr.set_post_ops(po);
-    const auto d = dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, chain[0].alg, desc,
-                                               chain[0].alpha, chain[0].beta);
-    dnnl::eltwise_forward::primitive_desc pd;
+    auto make_pd = [&](const EltwiseOp& op, const std::vector<EltwiseOp>& post) {
+        dnnl::primitive_attr attr;
+        dnnl::post_ops po;
+        for (const auto& p : post) po.append_eltwise(1.0f, p.alg, p.alpha, p.beta);
+        attr.set_post_ops(po);
+        const auto d = dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, op.alg, desc, op.alpha, op.beta);
+        return dnnl::eltwise_forward::primitive_desc(d, attr, b.engine());
+    };
+    // oneDNN 2.x has jit eltwise kernels for primitives without post-ops only: a chain (x + 3
+    // then Clip, say) with post-ops would run as scalar reference code, so it runs as one jit
+    // primitive per operation instead, the later ones in place.
+    std::vector<dnnl::eltwise_forward::primitive_desc> pds;
     try {
-        pd = dnnl::eltwise_forward::primitive_desc(d, attr, b.engine());
+        pds.push_back(make_pd(chain[0], {chain.begin() + 1, chain.end()}));
+        if (chain.size() > 1 && is_reference_impl(pds[0])) {
+            pds.clear();
+            for (const auto& op : chain) pds.push_back(make_pd(op, {}));
+        }
     } catch (const dnnl::error&) {
         return false;
     }
-    dnnl::memory dst = define_fused_dst(b, fusion, pd.dst_desc());
-    b.add_primitive(n.name, str_cat("eltwise ", n.op_type, fusion_note(b, fusion)), pd,
-                    dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    dnnl::memory dst = define_fused_dst(b, fusion, pds[0].dst_desc());
+    const std::string kind = str_cat("eltwise ", n.op_type, fusion_note(b, fusion));
+    for (size_t i = 0; i < pds.size(); ++i)
+        b.add_primitive(n.name, i == 0 ? kind : str_cat(kind, " (step ", i + 1, ")"), pds[i],
+                        dnnl::eltwise_forward(pds[i]), {{DNNL_ARG_SRC, i == 0 ? src : dst}, {DNNL_ARG_DST, dst}});
     return true;
 }
 

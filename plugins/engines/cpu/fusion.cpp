@@ -5,7 +5,7 @@
 namespace pot::cpu {
 
 Fusion plan_fusion(const PlanBuilder& b, const std::string& produced,
-                   const dnnl::memory::dims& dst_dims, bool allow_requant) {
+                   const dnnl::memory::dims& dst_dims, bool allow_requant, bool allow_sum) {
     Fusion f;
     f.out_value = produced;
     for (;;) {
@@ -16,7 +16,7 @@ Fusion plan_fusion(const PlanBuilder& b, const std::string& produced,
         if (auto ops = eltwise_ops(b, n); ops && n.inputs[0] == f.out_value) {
             auto& dst = f.sum_value ? f.after_sum : f.before_sum;
             dst.insert(dst.end(), ops->begin(), ops->end());
-        } else if (n.op_type == "Add" && n.domain.empty() && !f.sum_value && n.inputs.size() == 2) {
+        } else if (allow_sum && n.op_type == "Add" && n.domain.empty() && !f.sum_value && n.inputs.size() == 2) {
             const std::string& other = n.inputs[0] == f.out_value ? n.inputs[1] : n.inputs[0];
             if (other == f.out_value || b.is_constant(other) || !b.has_value(other) ||
                 b.dims(other) != dst_dims)
@@ -109,6 +109,10 @@ dnnl::memory zero_point_memory(const PlanBuilder& b, int32_t zero_point) {
                      b.engine());
     std::memcpy(mem.get_data_handle(), &zero_point, sizeof zero_point);
     return mem;
+}
+
+bool is_reference_impl(const dnnl::primitive_desc_base& pd) {
+    return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
 }
 
 dnnl::memory::dims to_dims(const std::vector<int64_t>& values) {

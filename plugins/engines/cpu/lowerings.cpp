@@ -1,11 +1,13 @@
 #include <map>
 
 #include "ops.hpp"
+#include "spelled_activations.hpp"
 
 namespace pot::cpu {
 
 LowerFn find_lowering(const Node& node) {
     if (is_fake_quantize(node)) return &lower_fake_quantize;
+    if (node.domain == kEngineDomain) return &lower_eltwise;
     if (!node.domain.empty() && node.domain != "ai.onnx") return nullptr;
     static const std::map<std::string, LowerFn> kLowerings = {
         {"Conv", &lower_conv},

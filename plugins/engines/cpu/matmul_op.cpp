@@ -53,7 +53,7 @@ bool lower_dense(PlanBuilder& b, const Node& n, const DenseSpec& s) {
     const bool int8 = xq && wq;
     const ActQuant src_q = int8 ? *xq : ActQuant{};
     const bool is_2d = s.out_dims.size() == 2;
-    const Fusion fusion = plan_fusion(b, n.outputs[0], is_2d ? s.out_dims : dnnl::memory::dims{-1}, int8);
+    const Fusion fusion = plan_fusion(b, n.outputs[0], is_2d ? s.out_dims : dnnl::memory::dims{-1}, int8, true);
 
     const dt src_type = int8 ? to_dnnl(src_q.dtype) : dt::f32;
     const dt dst_type = fusion.requant ? to_dnnl(fusion.requant->dtype) : dt::f32;

@@ -46,9 +46,10 @@ struct Fusion {
 };
 
 /// Follows sole consumers of `produced` (shape `dst_dims`) while they fuse; with `allow_requant`
-/// a closing per-tensor FakeQuantize becomes the output's encoding.
+/// a closing per-tensor FakeQuantize becomes the output's encoding, with `allow_sum` a residual
+/// Add a sum post-op.
 Fusion plan_fusion(const PlanBuilder& b, const std::string& produced,
-                   const dnnl::memory::dims& dst_dims, bool allow_requant);
+                   const dnnl::memory::dims& dst_dims, bool allow_requant, bool allow_sum);
 
 /// Post-ops (and dst zero point) implementing `fusion` on a real-valued result.
 void apply_fusion(const Fusion& fusion, dnnl::primitive_attr& attr);
@@ -72,6 +73,9 @@ void bias_to_accumulator_units(Tensor& bias, const std::vector<float>& output_sc
 
 /// A constant s32 memory holding one zero point (run-time zero-point argument).
 dnnl::memory zero_point_memory(const PlanBuilder& b, int32_t zero_point);
+
+/// True when oneDNN picked its scalar reference implementation ("ref:any", ...) for `pd`.
+bool is_reference_impl(const dnnl::primitive_desc_base& pd);
 
 /// Dims of an ONNX attribute list as oneDNN dims.
 dnnl::memory::dims to_dims(const std::vector<int64_t>& values);

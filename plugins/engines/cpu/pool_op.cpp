@@ -83,10 +83,10 @@ bool lower_pool(PlanBuilder& b, size_t index) {
     if (!pd) return false;
     // oneDNN pools integer codes with jit kernels in channels-last layout only; codes in a blocked
     // layout (quantized from a float convolution's output) would get its reference kernel.
-    if (xq && std::string(pd->impl_info_str()).rfind("ref", 0) == 0) {
+    if (xq && is_reference_impl(*pd)) {
         static const tag kChannelsLast[] = {tag::acb, tag::acdb, tag::acdeb};
         const dnnl::memory::desc nhwc(src_dims, src.get_desc().data_type(), kChannelsLast[spatial - 1]);
-        if (auto channels_last = make_pd(nhwc); channels_last && std::string(channels_last->impl_info_str()).rfind("ref", 0) != 0) {
+        if (auto channels_last = make_pd(nhwc); channels_last && !is_reference_impl(*channels_last)) {
             src = b.as(x, nhwc);
             pd = std::move(channels_last);
         }

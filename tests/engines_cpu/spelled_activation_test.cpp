@@ -1,0 +1,135 @@
+// Activations written out in elementary ops (HardSwish before opset 14, SiLU) run as one oneDNN
+// operation, never as oneDNN's scalar reference code, and compute what the reference engine does.
+#include "engine_compare.hpp"
+
+namespace pot::test {
+namespace {
+
+constexpr float kTolerance = 2e-4f;
+
+/// x * Clip(x + 3, 0, 6) / 6, as exporters for opset 13 and older write HardSwish.
+std::string spelled_hard_swish(GraphBuilder& g, const std::string& x) {
+    const auto sum = g.node("Add", {x, g.constant(Tensor::scalar(3.0f))});
+    const auto gate = g.node("Clip", {sum, g.constant(Tensor::scalar(0.0f)), g.constant(Tensor::scalar(6.0f))});
+    return g.node("Div", {g.node("Mul", {x, gate}), g.constant(Tensor::scalar(6.0f))});
+}
+
+std::string spelled_swish(GraphBuilder& g, const std::string& x) {
+    return g.node("Mul", {g.node("Sigmoid", {x}), x});
+}
+
+/// The plan's lines naming `what`.
+std::vector<std::string> lines_with(const std::string& plan, const std::string& what) {
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start < plan.size()) {
+        const size_t end = std::min(plan.find('\n', start), plan.size());
+        const std::string line = plan.substr(start, end - start);
+        if (line.find(what) != std::string::npos) lines.push_back(line);
+        start = end + 1;
+    }
+    return lines;
+}
+
+void expect_no_reference_code(const std::string& plan) {
+    EXPECT_TRUE(lines_with(plan, "ref:").empty()) << "oneDNN reference code in the plan:\n" << plan;
+    EXPECT_TRUE(lines_with(plan, "reference").empty()) << "reference kernels in the plan:\n" << plan;
+}
+
+TEST(CpuEngineSpelledActivation, HardSwishAfterAConvolutionIsOnePostOp) {
+    GraphBuilder g(21);
+    const auto x = g.input("x", {1, 8, 10, 10});
+    g.output(g.conv(spelled_hard_swish(g, g.conv(x, 8, 16, 3)), 16, 8, 1));
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 8, 10, 10}, -4.0f, 4.0f)});
+    expect_close(out, kTolerance);
+    EXPECT_EQ(lines_with(out.plan, "convolution +HardSwish").size(), 1u) << out.plan;
+    EXPECT_TRUE(lines_with(out.plan, "binary").empty()) << out.plan;
+    EXPECT_TRUE(lines_with(out.plan, "eltwise").empty()) << out.plan;
+    expect_no_reference_code(out.plan);
+}
+
+TEST(CpuEngineSpelledActivation, SwishAfterAConvolutionIsOnePostOp) {
+    GraphBuilder g(22);
+    const auto x = g.input("x", {1, 8, 10, 10});
+    g.output(g.conv(spelled_swish(g, g.conv(x, 8, 16, 3)), 16, 8, 1));
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 8, 10, 10}, -4.0f, 4.0f)});
+    expect_close(out, kTolerance);
+    EXPECT_EQ(lines_with(out.plan, "convolution +Swish").size(), 1u) << out.plan;
+    EXPECT_TRUE(lines_with(out.plan, "binary").empty()) << out.plan;
+    expect_no_reference_code(out.plan);
+}
+
+TEST(CpuEngineSpelledActivation, QuantizedConvolutionRequantizesAfterTheHardSwish) {
+    // Where MinMaxQuantization puts the quantizer: after the activation.
+    GraphBuilder g(27);
+    const auto x = g.input("x", {1, 8, 10, 10});
+    const QuantSpec symmetric{8, true, true, false}, asymmetric{8, false, true, false};
+    // 7-bit weights: exact on CPUs without VNNI too.
+    const auto first = g.qconv(g.fq_spec(x, -4.0f, 4.0f, symmetric), 8, 16, 3, {}, 1, 127);
+    g.output(g.fq_spec(spelled_hard_swish(g, first), -0.375f, 6.0f, asymmetric));
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 8, 10, 10}, -4.0f, 4.0f)});
+    // Rounding ties may break the other way: one quantization step.
+    const auto p = fake_quantize_from_range({-0.375f}, {6.0f}, asymmetric, -1);
+    expect_close(out, fake_quantize_scale(p.input_low[0], p.input_high[0], p.levels) * 1.001f);
+    EXPECT_EQ(lines_with(out.plan, "convolution +HardSwish +requantize").size(), 1u) << out.plan;
+    EXPECT_TRUE(lines_with(out.plan, "f32:f32").empty()) << out.plan;
+    expect_no_reference_code(out.plan);
+}
+
+TEST(CpuEngineSpelledActivation, HardSwishOfAGraphInputIsOneEltwise) {
+    GraphBuilder g(23);
+    const auto x = g.input("x", {1, 16, 7, 7});
+    g.output(spelled_hard_swish(g, x));
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 16, 7, 7}, -5.0f, 5.0f)});
+    expect_close(out, kTolerance);
+    EXPECT_EQ(lines_with(out.plan, "eltwise HardSwish").size(), 1u) << out.plan;
+    expect_no_reference_code(out.plan);
+}
+
+TEST(CpuEngineSpelledActivation, ObservedInnerValuesKeepTheNodes) {
+    // Statistics of a value inside the pattern need the pattern's own nodes.
+    GraphBuilder g(24);
+    const auto x = g.input("x", {1, 4, 5, 5});
+    const auto y = spelled_hard_swish(g, g.conv(x, 4, 4, 3));
+    g.output(y);
+    const std::string sum = g.graph().nodes[1].outputs[0];
+    ASSERT_EQ(g.graph().nodes[1].op_type, "Add");
+    cpu::CpuEngine engine;
+    auto model = engine.compile(g.graph());
+    const auto input = g.random_tensor({1, 4, 5, 5}, -3.0f, 3.0f);
+    struct Seen : ValueObserver {
+        void on_value(const std::string& value, const Tensor&) override { names.push_back(value); }
+        std::vector<std::string> names;
+    } seen;
+    const auto with_observer = model->infer({input}, {sum}, &seen);
+    EXPECT_EQ(seen.names, std::vector<std::string>{sum});
+    EXPECT_TRUE(lines_with(cpu::CpuEngine::describe_plan(*model), "HardSwish").empty());
+    const auto plain = model->infer({input});
+    EXPECT_EQ(lines_with(cpu::CpuEngine::describe_plan(*model), "convolution +HardSwish").size(), 1u);
+    EXPECT_LE(max_abs_diff(with_observer[0], plain[0]), kTolerance);
+}
+
+TEST(CpuEngineSpelledActivation, EltwiseChainsWithoutAProducerAvoidReferenceCode) {
+    // x + 3 then Clip(0, 6) has no op to fuse into; oneDNN 2.x runs eltwise primitives with
+    // post-ops in reference code only.
+    GraphBuilder g(25);
+    const auto x = g.input("x", {1, 16, 9, 9});
+    const auto sum = g.node("Add", {x, g.constant(Tensor::scalar(3.0f))});
+    g.output(g.node("Clip", {sum, g.constant(Tensor::scalar(0.0f)), g.constant(Tensor::scalar(6.0f))}));
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 16, 9, 9}, -8.0f, 8.0f)});
+    expect_close(out, kTolerance);
+    expect_no_reference_code(out.plan);
+}
+
+TEST(CpuEngineSpelledActivation, ActivationBeforeAResidualAddStaysInOneDnn) {
+    GraphBuilder g(26);
+    const auto x = g.input("x", {1, 8, 6, 6});
+    const auto y = g.node("Sigmoid", {x});
+    g.output(g.node("Add", {y, g.node("Relu", {x})}));
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 8, 6, 6}, -3.0f, 3.0f)});
+    expect_close(out, kTolerance);
+    expect_no_reference_code(out.plan);
+}
+
+}  // namespace
+}  // namespace pot::test
