@@ -131,5 +131,20 @@ TEST(CpuEngineSpelledActivation, ActivationBeforeAResidualAddStaysInOneDnn) {
     expect_no_reference_code(out.plan);
 }
 
+TEST(CpuEngineSpelledActivation, SqueezeExciteGateProductAvoidsReferenceCode) {
+    // x * HardSigmoid(conv(GlobalAveragePool(x))): the [1, C, 1, 1] gate broadcast over a blocked
+    // activation got oneDNN's reference binary kernel when read in plain layout.
+    GraphBuilder g(28);
+    const auto x = g.input("x", {1, 24, 14, 14});
+    const auto act = g.node("Relu", {g.conv(x, 24, 24, 3)});
+    const auto gate = g.node("HardSigmoid", {g.conv(g.node("GlobalAveragePool", {act}), 24, 24, 1)},
+                             {{"alpha", 1.0f / 6.0f}, {"beta", 0.5f}});
+    g.output(g.conv(g.node("Mul", {act, gate}), 24, 8, 1));
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 24, 14, 14}, -2.0f, 2.0f)});
+    expect_close(out, kTolerance);
+    EXPECT_EQ(lines_with(out.plan, "binary Mul").size(), 1u) << out.plan;
+    expect_no_reference_code(out.plan);
+}
+
 }  // namespace
 }  // namespace pot::test

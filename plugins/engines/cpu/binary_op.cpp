@@ -41,34 +41,51 @@ bool lower_binary(PlanBuilder& b, size_t index) {
     dnnl::primitive_attr attr;
     apply_fusion(fusion, attr);
 
-    // Same-shape operands share the layout of the first; a broadcast one is read plain.
+    // Same-shape operands share the layout of the first. A broadcast one (a squeeze-excite gate
+    // of shape [N,C,1,1], say) must be in a layout the jit kernels pair with the first's, or
+    // oneDNN picks its reference code: the blocked channel layouts are tried, then plain ones.
+    struct Candidate {
+        bool plain_src0;  // src0 reordered to plain f32 (else in the layout it was produced in)
+        dnnl::memory::desc src0_md, src1_md;
+    };
+    std::vector<Candidate> candidates;
     const dnnl::memory src0_any = b.f32(a);
-    for (const bool plain : {false, true}) {
-        const dnnl::memory src0 = plain ? b.plain_f32(a) : src0_any;
-        const dnnl::memory::desc src1_md =
-            c_dims == out_dims ? src0.get_desc() : plain_desc(c_dims, dt::f32);
-        const auto d = dnnl::binary::desc(*algo, src0.get_desc(), src1_md, src0.get_desc());
-        dnnl::binary::primitive_desc pd;
-        try {
-            pd = dnnl::binary::primitive_desc(d, attr, b.engine());
-        } catch (const dnnl::error&) {
-            continue;
-        }
-        dnnl::memory src1;
-        if (b.is_constant(c)) {
-            src1 = b.constant_memory(b.constant(c).cast(DType::F32), c_dims, src1_md);
-        } else if (c_dims == out_dims) {
-            src1 = b.as(c, src1_md);
-        } else {
-            const Rep plain_c = b.rep_as(c, plain_desc(b.dims(c), dt::f32));
-            src1 = b.view(plain_c, src1_md);
-        }
-        dnnl::memory dst = define_fused_dst(b, fusion, pd.dst_desc());
-        b.add_primitive(n.name, str_cat("binary ", n.op_type, fusion_note(b, fusion)), pd,
-                        dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
-        return true;
+    if (c_dims == out_dims) {
+        candidates.push_back({false, src0_any.get_desc(), src0_any.get_desc()});
+    } else if (b.dims(c).size() == rank && rank == 4) {
+        for (const auto tag : {dnnl::memory::format_tag::aBcd8b, dnnl::memory::format_tag::aBcd16b,
+                               dnnl::memory::format_tag::acdb, dnnl::memory::format_tag::abcd})
+            candidates.push_back({false, src0_any.get_desc(), dnnl::memory::desc(c_dims, dt::f32, tag)});
     }
-    return false;
+    candidates.push_back({true, plain_desc(out_dims, dt::f32), plain_desc(c_dims, dt::f32)});
+
+    std::optional<std::pair<Candidate, dnnl::binary::primitive_desc>> chosen;
+    for (const auto& candidate : candidates) {
+        const auto d = dnnl::binary::desc(*algo, candidate.src0_md, candidate.src1_md, candidate.src0_md);
+        try {
+            dnnl::binary::primitive_desc pd(d, attr, b.engine());
+            const bool reference = is_reference_impl(pd);
+            if (!chosen || !reference) chosen.emplace(candidate, std::move(pd));
+            if (!reference) break;
+        } catch (const dnnl::error&) {
+        }
+    }
+    if (!chosen) return false;
+    const auto& [candidate, pd] = *chosen;
+    const dnnl::memory src0 = candidate.plain_src0 ? b.plain_f32(a) : src0_any;
+    dnnl::memory src1;
+    if (b.is_constant(c)) {
+        src1 = b.constant_memory(b.constant(c).cast(DType::F32), c_dims, candidate.src1_md);
+    } else if (b.dims(c).size() == rank) {
+        src1 = b.as(c, candidate.src1_md);
+    } else {
+        const Rep plain_c = b.rep_as(c, plain_desc(b.dims(c), dt::f32));
+        src1 = b.view(plain_c, candidate.src1_md);
+    }
+    dnnl::memory dst = define_fused_dst(b, fusion, pd.dst_desc());
+    b.add_primitive(n.name, str_cat("binary ", n.op_type, fusion_note(b, fusion)), pd, dnnl::binary(pd),
+                    {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
+    return true;
 }
 
 }  // namespace pot::cpu
