@@ -158,6 +158,53 @@ TEST(CpuEngineInt8, QuantizedConvRunsAsInt8Primitive) {
     EXPECT_EQ(line.find("ref"), std::string::npos) << "int8 convolution fell back to oneDNN's reference code: " << line;
 }
 
+TEST(CpuEngineInt8, SevenBitDenseLayersAreExactAndAvoidThePackingGemm) {
+    // Without VNNI oneDNN runs int8 matmuls on a GEMM that repacks the weights per call; the
+    // engine runs them as 1x1 int8 convolutions there. Either way the result is exact.
+    for (const bool transposed : {true, false}) {
+        for (const int64_t m : {int64_t{1}, int64_t{5}}) {
+            GraphBuilder g(12);
+            const auto x = g.input("x", {m, 96});
+            const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+            const Shape w_shape = transposed ? Shape{40, 96} : Shape{96, 40};
+            const auto w = g.fq_weights(g.random_constant(w_shape, -0.3f, 0.3f), transposed ? 0 : 1, 127);
+            g.output(g.node("Gemm", {q, w, g.random_constant({40})},
+                            {{"transB", int64_t{transposed}}, {"alpha", 0.5f}, {"beta", 2.0f}}));
+            const auto out = run_both(g.graph(), {g.random_tensor({m, 96}, -2.0f, 2.0f)});
+            expect_close(out, 1e-4f);
+            const auto at = out.plan.find("Gemm");
+            ASSERT_NE(at, std::string::npos) << out.plan;
+            const std::string line = out.plan.substr(at, out.plan.find('\n', at) - at);
+            EXPECT_NE(line.find(sig("A:s8:f32")), std::string::npos) << line;
+            EXPECT_EQ(line.find("ref"), std::string::npos) << line;
+            if (!cpu::cpu_u8_exact()) {
+                EXPECT_NE(line.find("convolution 1x1"), std::string::npos) << line;
+            }
+        }
+    }
+}
+
+TEST(CpuEngineInt8, ResidualAddOfSymmetricCodesRunsOnCodes) {
+    // Both inputs of the Add are held as s8 codes of symmetric quantizers: one int8 binary
+    // primitive adds them and requantizes, with no float copy of either.
+    GraphBuilder g(6);
+    const auto x = g.input("x", {1, 8, 12, 12});
+    const auto in = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+    const auto left = g.fq_spec(g.qconv(in, 8, 8, 3, {}, 1, 127), -3.0f, 3.0f, symmetric_signed());
+    const auto right = g.fq_spec(g.qconv(in, 8, 8, 1, {}, 1, 127), -2.0f, 2.0f, symmetric_signed());
+    g.output(g.fq_spec(g.node("Add", {left, right}), -4.0f, 4.0f, symmetric_signed()));
+    const auto input = g.random_tensor({1, 8, 12, 12}, -2.0f, 2.0f);
+    const auto out = run_both(g.graph(), {input});
+    expect_close(out, step_of(-4.0f, 4.0f, symmetric_signed()) * 1.001f);
+    const auto line_start = out.plan.find("binary Add");
+    ASSERT_NE(line_start, std::string::npos) << out.plan;
+    const std::string line = out.plan.substr(line_start, out.plan.find('\n', line_start) - line_start);
+    EXPECT_NE(line.find("+requantize s8:s8:s8"), std::string::npos) << out.plan;
+    // The only dequantization is of the graph output.
+    EXPECT_EQ(out.plan.substr(0, line_start).find("dequantize"), std::string::npos) << out.plan;
+    EXPECT_EQ(line.find("ref"), std::string::npos) << line;
+}
+
 TEST(CpuEngineInt8, QuantizedMaxPoolAfterAFloatConvolutionAvoidsReferenceCode) {
     // A layer left in float (as AccuracyAwareQuantization leaves some) writes a blocked f32 layout;
     // the codes quantized from it must still be pooled by a jit kernel.

@@ -14,6 +14,45 @@ std::optional<dnnl::algorithm> binary_algorithm(const std::string& op) {
 }
 
 bool commutative(const std::string& op) { return op == "Add" || op == "Mul"; }
+
+// Both operands held as codes of one type with zero point 0 (a residual Add behind two symmetric
+// quantizers, say): one int8 binary primitive on the codes, scaled by the operands' scales and
+// requantized for a FakeQuantize that follows, instead of two dequantizations, a float op and a
+// quantization. oneDNN's binary has no zero points, hence the symmetric case only.
+bool lower_int8_binary(PlanBuilder& b, size_t index, dnnl::algorithm algo, const std::string& a,
+                       const std::string& c) {
+    const Node& n = b.node(index);
+    if (b.is_constant(a) || b.is_constant(c)) return false;
+    const Rep* aq = b.quantized(a);
+    const Rep* cq = b.quantized(c);
+    if (!aq || !cq || aq->quant->zero_point != 0 || cq->quant->zero_point != 0 ||
+        aq->quant->dtype != cq->quant->dtype)
+        return false;
+    // Copies: reps move when values gain new forms below.
+    const dnnl::memory src0 = aq->mem;
+    const float a_scale = aq->quant->scale, c_scale = cq->quant->scale;
+    const dnnl::memory::desc codes_md = src0.get_desc();
+    const Fusion fusion = plan_fusion(b, n.outputs[0], codes_md.dims(), true, false);
+    if (fusion.requant && fusion.requant->zero_point != 0) return false;
+    dnnl::primitive_attr attr;
+    attr.set_scales(DNNL_ARG_SRC_0, 0, {a_scale});
+    attr.set_scales(DNNL_ARG_SRC_1, 0, {c_scale});
+    apply_fusion(fusion, attr);
+    const dnnl::memory::desc dst_md(codes_md.dims(), fusion.requant ? to_dnnl(fusion.requant->dtype) : dt::f32,
+                                    dnnl::memory::format_tag::any);
+    dnnl::binary::primitive_desc pd;
+    try {
+        pd = dnnl::binary::primitive_desc(dnnl::binary::desc(algo, codes_md, codes_md, dst_md), attr, b.engine());
+    } catch (const dnnl::error&) {
+        return false;
+    }
+    if (is_reference_impl(pd)) return false;
+    const dnnl::memory src1 = b.as(c, codes_md);
+    dnnl::memory dst = define_fused_dst(b, fusion, pd.dst_desc());
+    b.add_primitive(n.name, str_cat("binary ", n.op_type, fusion_note(b, fusion)), pd, dnnl::binary(pd),
+                    {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
+    return true;
+}
 }  // namespace
 
 bool lower_binary(PlanBuilder& b, size_t index) {
@@ -37,6 +76,7 @@ bool lower_binary(PlanBuilder& b, size_t index) {
         std::swap(a_dims, c_dims);
     }
     if (b.dims(a) != out_dims) return false;
+    if (c_dims == out_dims && lower_int8_binary(b, index, *algo, a, c)) return true;
     const Fusion fusion = plan_fusion(b, n.outputs[0], out_dims, false, false);
     dnnl::primitive_attr attr;
     apply_fusion(fusion, attr);

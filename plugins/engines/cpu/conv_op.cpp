@@ -43,27 +43,6 @@ ConvGeometry conv_geometry(const Node& n, const dnnl::memory::dims& src, const S
     return g;
 }
 
-// On x86 without VNNI, oneDNN's int8 convolutions with signed sources multiply pairs of u8 x s8
-// products into saturating 16-bit sums, so its weight reorder halves every code (scale_adjust
-// 0.5) and the kernel doubles the result: one bit of every weight is lost. Codes within
-// [-63, 63] (7-bit weights) survive when given doubled, with the output scale halved to match.
-bool halves_weights(const dnnl::memory::desc& weights) {
-    const auto& extra = weights.data.extra;
-    return (extra.flags & dnnl_memory_extra_flag_scale_adjust) != 0 && extra.scale_adjust == 0.5f;
-}
-
-bool fits_doubled(const Tensor& codes) {
-    const int8_t* c = codes.data<int8_t>();
-    return std::all_of(c, c + codes.numel(), [](int8_t v) { return v >= -63 && v <= 63; });
-}
-
-Tensor doubled(const Tensor& codes) {
-    Tensor out = codes;
-    int8_t* c = out.data<int8_t>();
-    for (int64_t i = 0; i < out.numel(); ++i) c[i] = static_cast<int8_t>(2 * c[i]);
-    return out;
-}
-
 // The FakeQuantize producing a constant weight value, if any.
 const Node* weight_fake_quantize(const PlanBuilder& b, const std::string& weights) {
     const auto producer = b.graph().producer(weights);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 
 #include "ops.hpp"
@@ -109,6 +110,23 @@ dnnl::memory zero_point_memory(const PlanBuilder& b, int32_t zero_point) {
                      b.engine());
     std::memcpy(mem.get_data_handle(), &zero_point, sizeof zero_point);
     return mem;
+}
+
+bool halves_weights(const dnnl::memory::desc& weights) {
+    const auto& extra = weights.data.extra;
+    return (extra.flags & dnnl_memory_extra_flag_scale_adjust) != 0 && extra.scale_adjust == 0.5f;
+}
+
+bool fits_doubled(const Tensor& codes) {
+    const int8_t* c = codes.data<int8_t>();
+    return std::all_of(c, c + codes.numel(), [](int8_t v) { return v >= -63 && v <= 63; });
+}
+
+Tensor doubled(const Tensor& codes) {
+    Tensor out = codes;
+    int8_t* c = out.data<int8_t>();
+    for (int64_t i = 0; i < out.numel(); ++i) c[i] = static_cast<int8_t>(2 * c[i]);
+    return out;
 }
 
 bool is_reference_impl(const dnnl::primitive_desc_base& pd) {

@@ -74,6 +74,16 @@ void bias_to_accumulator_units(Tensor& bias, const std::vector<float>& output_sc
 /// A constant s32 memory holding one zero point (run-time zero-point argument).
 dnnl::memory zero_point_memory(const PlanBuilder& b, int32_t zero_point);
 
+/// On x86 without VNNI, oneDNN's int8 convolutions with signed sources multiply pairs of u8 x s8
+/// products into saturating 16-bit sums, so their weight reorder halves every code (scale_adjust
+/// 0.5) and the kernel doubles the result: one bit of every weight is lost. Codes within
+/// [-63, 63] (7-bit weights) survive when given doubled(), with the output scale halved.
+bool halves_weights(const dnnl::memory::desc& weights);
+/// True when every code of `codes` (I8) is within [-63, 63].
+bool fits_doubled(const Tensor& codes);
+/// `codes` (I8) times two.
+Tensor doubled(const Tensor& codes);
+
 /// True when oneDNN picked its scalar reference implementation ("ref:any", ...) for `pd`.
 bool is_reference_impl(const dnnl::primitive_desc_base& pd);
 
