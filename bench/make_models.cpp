@@ -2,10 +2,10 @@
 //
 //   pot-make-bench-models MODEL_DIR DATA_DIR [SAMPLES]
 //
-// MODEL_DIR/resnet18_shape.onnx, mobilenet_v2_shape.onnx and mobilenet_v3_shape.onnx: 224x224 FP32
-// graphs with the layer shapes of ResNet-18, MobileNetV2 and MobileNetV3-Large (HardSwish spelled
-// out, as opset-13 exports have it) and random weights, built in pot's IR and written by pot's
-// exporter. DATA_DIR/sample_NN.npy: SAMPLES (default 16) random [1,3,224,224] inputs.
+// MODEL_DIR/resnet18_shape.onnx, mobilenet_v2_shape.onnx, mobilenet_v3_shape.onnx and
+// vit_shape.onnx: 224x224 FP32 graphs with the layer shapes of ResNet-18, MobileNetV2,
+// MobileNetV3-Large (HardSwish spelled out, as opset-13 exports have it) and ViT-Ti/16 (LayerNorm
+// and GELU spelled out), with random weights, built in pot's IR and written by pot's exporter. DATA_DIR/sample_NN.npy: SAMPLES (default 16) random [1,3,224,224] inputs.
 //
 // BatchNormalization statistics are not random: each BN's running mean and variance are the
 // expected per-channel mean and variance of its conv's output, propagated analytically from the
@@ -14,6 +14,7 @@
 // vanishing. Everything comes from fixed seeds, so the files are identical from run to run.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -241,7 +242,6 @@ public:
 
     Graph release() { return std::move(graph_); }
 
-private:
     std::string constant(const std::string& name, Tensor value) {
         graph_.initializers[name] = std::move(value);
         return name;
@@ -259,6 +259,20 @@ private:
         return graph_.nodes.back().outputs[0];
     }
 
+    /// A constant of `shape` with N(0, 1/fan_in) values.
+    std::string random_weight(const std::string& name, Shape shape, int64_t fan_in) {
+        Tensor w(DType::F32, std::move(shape));
+        std::normal_distribution<float> dist(0.0f, static_cast<float>(std::sqrt(1.0 / fan_in)));
+        for (int64_t i = 0; i < w.numel(); ++i) w.data<float>()[i] = dist(rng_);
+        return constant(name, std::move(w));
+    }
+
+    std::string ints(const std::string& name, std::vector<int64_t> values) {
+        const auto n = static_cast<int64_t>(values.size());
+        return constant(name, Tensor::from_vector<int64_t>({n}, values));
+    }
+
+private:
     Graph graph_;
     std::mt19937 rng_;
 };
@@ -364,6 +378,108 @@ Graph mobilenet_v3_shape() {
     return b.release();
 }
 
+/// Transformer encoder of ViT-Ti/16's width (192, 3 heads, MLP 768) on 224x224 images: 16x16
+/// patch embedding, 12 pre-norm blocks, mean-pooled tokens, linear classifier. LayerNorm and
+/// GELU are spelled out as exporters for opsets before 17 and 20 write them (ReduceMean, Sub,
+/// Pow, Sqrt, Div; Div, Erf, Add, Mul); attention is MatMul, Softmax, MatMul per head batch.
+class VitBuilder {
+public:
+    static constexpr int64_t kDim = 192, kHeads = 3, kMlp = 768, kTokens = 196, kBlocks = 12;
+
+    Graph build() {
+        b_.input(3, kImageSize);
+        b_.constant("ln.two", Tensor::scalar(2.0f));
+        b_.constant("ln.eps", Tensor::scalar(1e-6f));
+        b_.constant("gelu.sqrt2", Tensor::scalar(static_cast<float>(std::numbers::sqrt2)));
+        b_.constant("gelu.one", Tensor::scalar(1.0f));
+        b_.constant("gelu.half", Tensor::scalar(0.5f));
+        b_.constant("attn.scale", Tensor::scalar(static_cast<float>(1.0 / std::sqrt(kDim / kHeads))));
+        const std::string patches = b_.node(
+            "Conv", "patch_embed",
+            {"input", b_.random_weight("patch_embed.weight", {kDim, 3, 16, 16}, 3 * 16 * 16),
+             b_.random_weight("patch_embed.bias", {kDim}, kDim)},
+            {{"kernel_shape", std::vector<int64_t>{16, 16}}, {"strides", std::vector<int64_t>{16, 16}}});
+        const std::string flat = b_.node("Reshape", "tokens.flat", {patches, b_.ints("tokens.shape", {1, kDim, kTokens})});
+        std::string x = b_.node("Transpose", "tokens", {flat}, {{"perm", std::vector<int64_t>{0, 2, 1}}});
+        b_.ints("heads.shape", {1, kTokens, kHeads, kDim / kHeads});
+        b_.ints("merged.shape", {1, kTokens, kDim});
+        for (int64_t i = 0; i < kBlocks; ++i) {
+            const std::string name = "blocks." + std::to_string(i);
+            x = b_.node("Add", name + ".attn.residual", {x, attention(layer_norm(x, name + ".norm1"), name + ".attn")});
+            x = b_.node("Add", name + ".mlp.residual", {x, mlp(layer_norm(x, name + ".norm2"), name + ".mlp")});
+        }
+        x = layer_norm(x, "norm");
+        const std::string pooled = b_.node("ReduceMean", "pool", {x}, {{"axes", std::vector<int64_t>{1}}, {"keepdims", int64_t{0}}});
+        Node fc;
+        fc.name = "head";
+        fc.op_type = "Gemm";
+        fc.inputs = {pooled, b_.random_weight("head.weight", {kClasses, kDim}, kDim),
+                     b_.random_weight("head.bias", {kClasses}, kClasses)};
+        fc.outputs = {"logits"};
+        fc.attributes = {{"transB", int64_t{1}}};
+        Graph g = b_.release();
+        g.nodes.push_back(std::move(fc));
+        g.outputs.push_back({"logits", DType::F32, {1, kClasses}});
+        return g;
+    }
+
+private:
+    std::string layer_norm(const std::string& x, const std::string& name) {
+        const std::map<std::string, Attribute> last{{"axes", std::vector<int64_t>{-1}}, {"keepdims", int64_t{1}}};
+        const std::string mean = b_.node("ReduceMean", name + ".mean", {x}, last);
+        const std::string centred = b_.node("Sub", name + ".sub", {x, mean});
+        const std::string squared = b_.node("Pow", name + ".pow", {centred, "ln.two"});
+        const std::string variance = b_.node("ReduceMean", name + ".var", {squared}, last);
+        const std::string sd = b_.node("Sqrt", name + ".sqrt", {b_.node("Add", name + ".add_eps", {variance, "ln.eps"})});
+        const std::string normed = b_.node("Div", name + ".div", {centred, sd});
+        Tensor gamma(DType::F32, {kDim}), beta(DType::F32, {kDim});
+        std::uniform_real_distribution<float> g(0.8f, 1.2f), bb(-0.1f, 0.1f);
+        for (int64_t c = 0; c < kDim; ++c) {
+            gamma.data<float>()[c] = g(rng_);
+            beta.data<float>()[c] = bb(rng_);
+        }
+        const std::string scaled = b_.node("Mul", name + ".scale", {normed, b_.constant(name + ".weight", std::move(gamma))});
+        return b_.node("Add", name + ".shift", {scaled, b_.constant(name + ".bias", std::move(beta))});
+    }
+
+    std::string linear(const std::string& x, const std::string& name, int64_t in, int64_t out) {
+        const std::string product = b_.node("MatMul", name, {x, b_.random_weight(name + ".weight", {in, out}, in)});
+        return b_.node("Add", name + ".add_bias", {product, b_.random_weight(name + ".bias", {out}, 100 * out)});
+    }
+
+    /// [1, tokens, dim] -> [1, heads, tokens, dim / heads] (or its transpose for keys).
+    std::string split_heads(const std::string& x, const std::string& name, bool keys) {
+        const std::string shaped = b_.node("Reshape", name + ".heads", {x, "heads.shape"});
+        return b_.node("Transpose", name + ".perm", {shaped},
+                       {{"perm", keys ? std::vector<int64_t>{0, 2, 3, 1} : std::vector<int64_t>{0, 2, 1, 3}}});
+    }
+
+    std::string attention(const std::string& x, const std::string& name) {
+        const std::string q = split_heads(linear(x, name + ".q", kDim, kDim), name + ".q", false);
+        const std::string k = split_heads(linear(x, name + ".k", kDim, kDim), name + ".k", true);
+        const std::string v = split_heads(linear(x, name + ".v", kDim, kDim), name + ".v", false);
+        const std::string scores = b_.node("Mul", name + ".scores", {b_.node("MatMul", name + ".qk", {q, k}), "attn.scale"});
+        const std::string weights = b_.node("Softmax", name + ".softmax", {scores}, {{"axis", int64_t{-1}}});
+        const std::string context = b_.node("MatMul", name + ".av", {weights, v});
+        const std::string merged = b_.node(
+            "Reshape", name + ".merge",
+            {b_.node("Transpose", name + ".unperm", {context}, {{"perm", std::vector<int64_t>{0, 2, 1, 3}}}), "merged.shape"});
+        return linear(merged, name + ".proj", kDim, kDim);
+    }
+
+    std::string mlp(const std::string& x, const std::string& name) {
+        const std::string h = linear(x, name + ".fc1", kDim, kMlp);
+        // GELU as exported before opset 20: x * (Erf(x / sqrt(2)) + 1) * 0.5.
+        const std::string erf = b_.node("Erf", name + ".gelu.erf", {b_.node("Div", name + ".gelu.div", {h, "gelu.sqrt2"})});
+        const std::string gate = b_.node("Add", name + ".gelu.add", {erf, "gelu.one"});
+        const std::string gelu = b_.node("Mul", name + ".gelu.half", {b_.node("Mul", name + ".gelu.mul", {h, gate}), "gelu.half"});
+        return linear(gelu, name + ".fc2", kMlp, kDim);
+    }
+
+    ModelBuilder b_{"vit_shape", 16};
+    std::mt19937 rng_{16};
+};
+
 void write_samples(const fs::path& dir, int count) {
     fs::create_directories(dir);
     std::mt19937 rng(224);
@@ -371,8 +487,9 @@ void write_samples(const fs::path& dir, int count) {
     for (int i = 0; i < count; ++i) {
         Tensor t(DType::F32, {1, 3, kImageSize, kImageSize});
         for (int64_t k = 0; k < t.numel(); ++k) t.data<float>()[k] = dist(rng);
-        const std::string index = (i < 10 ? "0" : "") + std::to_string(i);
-        pot::core::write_npy(dir / ("sample_" + index + ".npy"), t);
+        char name[32];
+        std::snprintf(name, sizeof name, "sample_%02d.npy", i);
+        pot::core::write_npy(dir / name, t);
     }
 }
 
@@ -394,8 +511,9 @@ int main(int argc, char** argv) {
         pot::core::save_onnx(resnet18_shape(), model_dir / "resnet18_shape.onnx");
         pot::core::save_onnx(mobilenet_v2_shape(), model_dir / "mobilenet_v2_shape.onnx");
         pot::core::save_onnx(mobilenet_v3_shape(), model_dir / "mobilenet_v3_shape.onnx");
+        pot::core::save_onnx(VitBuilder().build(), model_dir / "vit_shape.onnx");
         write_samples(argv[2], samples);
-        std::cout << "wrote resnet18_shape.onnx, mobilenet_v2_shape.onnx and mobilenet_v3_shape.onnx in "
+        std::cout << "wrote resnet18_shape.onnx, mobilenet_v2_shape.onnx, mobilenet_v3_shape.onnx and vit_shape.onnx in "
                   << model_dir.string() << " and " << samples << " samples in " << argv[2] << "\n";
     } catch (const std::exception& e) {
         std::cerr << argv[0] << ": " << e.what() << "\n";

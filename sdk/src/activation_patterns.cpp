@@ -9,6 +9,7 @@ namespace {
 
 constexpr float kRelu6Max = 6.0f;
 constexpr float kHardSwishShift = 3.0f;
+constexpr float kSqrt2 = 1.41421356f;
 
 bool near(float value, float expected) {
     return std::fabs(value - expected) <= 1e-5f * std::max(1.0f, std::fabs(expected));
@@ -24,7 +25,9 @@ public:
         // One reader multiplies x by the gate the other one starts.
         for (const size_t mul : first) {
             const size_t gate = first[0] == mul ? first[1] : first[0];
-            if (!is(mul, "Mul") || (!is_unary_of(gate, x) && !is(gate, "Add"))) continue;
+            if (!is(mul, "Mul")) continue;
+            if (auto found = erf_gate(x, gate, mul)) return found;
+            if (!is_unary_of(gate, x) && !is(gate, "Add")) continue;
             const auto gate_value = other_operand(mul, x);
             if (!gate_value) continue;
             if (auto found = swish_or_hard_sigmoid_gate(x, gate, mul, *gate_value)) return found;
@@ -151,6 +154,34 @@ private:
             !only_read_by(gate_value, mul))
             return std::nullopt;
         return found("HardSwish", x, {add, *clip, *scale, mul});
+    }
+
+    /// x * (Erf(x / sqrt(2)) + 1) * 0.5, as PyTorch exports GELU before opset 20; the halving may
+    /// come first (x * 0.5 times the gate) and / sqrt(2) may be * (1 / sqrt(2)).
+    std::optional<SpelledActivation> erf_gate(const std::string& x, size_t scale, size_t mul) const {
+        if (!divides(scale, x, kSqrt2)) return std::nullopt;
+        const auto erf = single_reader(out(scale));
+        if (!erf || !is(*erf, "Erf") || !is_unary_of(*erf, out(scale))) return std::nullopt;
+        const auto plus_one = single_reader(out(*erf));
+        if (!plus_one || !is(*plus_one, "Add")) return std::nullopt;
+        const auto one = other_operand(*plus_one, out(*erf));
+        const auto one_value = one ? scalar(*one) : std::nullopt;
+        if (!one_value || !near(*one_value, 1.0f)) return std::nullopt;
+        const std::string& gate = out(*plus_one);
+        if (other_operand(mul, x) == gate) {
+            // (x * gate) * 0.5
+            if (!only_read_by(gate, mul)) return std::nullopt;
+            const auto half = single_reader(out(mul));
+            if (!half || !divides(*half, out(mul), 2.0f)) return std::nullopt;
+            return found("Gelu", x, {scale, *erf, *plus_one, mul, *half});
+        }
+        // (x * 0.5) * gate
+        if (!divides(mul, x, 2.0f)) return std::nullopt;
+        const auto product = single_reader(out(mul));
+        if (!product || !is(*product, "Mul") || other_operand(*product, out(mul)) != gate ||
+            !only_read_by(gate, *product))
+            return std::nullopt;
+        return found("Gelu", x, {scale, *erf, *plus_one, mul, *product});
     }
 
     const Graph& graph_;

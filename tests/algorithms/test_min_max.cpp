@@ -205,6 +205,24 @@ TEST(MinMaxTargets, CpuQuantizesAfterASpelledOutHardSwishAsAfterAnyActivation) {
     EXPECT_EQ(quantizer_of(any, "add3", 0), quantizer_of(any, "mul", 0));
 }
 
+TEST(MinMaxTargets, BiasAddsAreNotResidualAdds) {
+    // MatMul then Add(bias), as exporters write a Linear layer: the quantizer of the MatMul's output
+    // goes after the bias, and the Add's input is not quantized on its own.
+    pot::test::GraphBuilder b;
+    const auto x = b.input("x", {-1, 3, 8});
+    const auto m = b.node("MatMul", {x, b.constant("w", pot::test::random_tensor({8, 8}, 5))}, {}, "fc");
+    const auto biased = b.node("Add", {m, b.constant("bias", pot::test::random_tensor({8}, 6))}, {}, "bias");
+    b.output(b.node("MatMul", {biased, b.constant("w2", pot::test::random_tensor({8, 4}, 7))}, {}, "fc2"));
+    VectorData data(pot::test::random_samples(4, {1, 3, 8}, 9));
+    Graph g = b.build();
+    PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", g, data);
+    EXPECT_FALSE(quantizer_producing(g, m).has_value());
+    EXPECT_EQ(quantizer_of(g, "bias", 0), "");
+    const auto q = g.producer(g.nodes[*g.find_node("fc2")].inputs[0]);
+    ASSERT_TRUE(q && pot::is_fake_quantize(g.nodes[*q]));
+    EXPECT_EQ(g.producer(g.nodes[*q].inputs[0]), g.find_node("bias"));
+}
+
 TEST_F(MinMax, QuantizedModelStaysCloseToFp32) {
     const Graph fp32 = graph_;
     quantize();

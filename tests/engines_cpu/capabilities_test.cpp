@@ -59,9 +59,16 @@ TEST(CpuCapabilities, AbsorbedActivationsFuseIntoTheConvolution) {
             inputs.push_back(g.constant(Tensor::scalar(6.0f)));
         }
         // Log and Sqrt of negative values are NaN in both engines; the plan is what is checked.
-        // Swish has no ONNX op: it is x * Sigmoid(x) spelled out.
-        g.output(activation == "Swish" ? g.node("Mul", {conv, g.node("Sigmoid", {conv})})
-                                       : g.node(activation, inputs));
+        // Swish has no ONNX op and Gelu none before opset 20: they are spelled out.
+        if (activation == "Swish") {
+            g.output(g.node("Mul", {conv, g.node("Sigmoid", {conv})}));
+        } else if (activation == "Gelu") {
+            const auto erf = g.node("Erf", {g.node("Div", {conv, g.constant(Tensor::scalar(1.4142135f))})});
+            const auto gate = g.node("Add", {erf, g.constant(Tensor::scalar(1.0f))});
+            g.output(g.node("Mul", {g.node("Mul", {conv, gate}), g.constant(Tensor::scalar(0.5f))}));
+        } else {
+            g.output(g.node(activation, inputs));
+        }
         const auto out = run_both(g.graph(), {g.random_tensor({1, 4, 6, 6})});
         EXPECT_NE(out.plan.find("convolution +" + activation), std::string::npos) << activation << ":\n" << out.plan;
     }

@@ -184,6 +184,23 @@ TEST(CpuEngineInt8, SevenBitDenseLayersAreExactAndAvoidThePackingGemm) {
     }
 }
 
+TEST(CpuEngineInt8, TokenMatMulTakesTheFollowingBiasAdd) {
+    // A Linear layer on [batch, tokens, features] as exported: MatMul, then Add of the bias.
+    GraphBuilder g(13);
+    const auto x = g.input("x", {1, 6, 96});
+    const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+    const auto w = g.fq_weights(g.random_constant({96, 40}, -0.3f, 0.3f), 1, 127);
+    g.output(g.node("Add", {g.node("MatMul", {q, w}), g.random_constant({40})}));
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 6, 96}, -2.0f, 2.0f)});
+    expect_close(out, 1e-4f);
+    const auto at = out.plan.find("MatMul");
+    ASSERT_NE(at, std::string::npos) << out.plan;
+    const std::string line = out.plan.substr(at, out.plan.find('\n', at) - at);
+    EXPECT_NE(line.find("+bias"), std::string::npos) << out.plan;
+    EXPECT_EQ(out.plan.find("binary"), std::string::npos) << out.plan;
+    EXPECT_EQ(line.find("ref"), std::string::npos) << line;
+}
+
 TEST(CpuEngineInt8, ResidualAddOfSymmetricCodesRunsOnCodes) {
     // Both inputs of the Add are held as s8 codes of symmetric quantizers: one int8 binary
     // primitive adds them and requantizes, with no float copy of either.

@@ -14,6 +14,24 @@ std::string spelled_hard_swish(GraphBuilder& g, const std::string& x) {
     return g.node("Div", {g.node("Mul", {x, gate}), g.constant(Tensor::scalar(6.0f))});
 }
 
+/// x * (Erf(x / sqrt(2)) + 1) * 0.5, as PyTorch exports GELU before opset 20.
+std::string spelled_gelu(GraphBuilder& g, const std::string& x) {
+    const auto erf = g.node("Erf", {g.node("Div", {x, g.constant(Tensor::scalar(1.4142135f))})});
+    const auto gate = g.node("Add", {erf, g.constant(Tensor::scalar(1.0f))});
+    return g.node("Mul", {g.node("Mul", {x, gate}), g.constant(Tensor::scalar(0.5f))});
+}
+
+/// LayerNorm over the last axis as exported before opset 17.
+std::string spelled_layer_norm(GraphBuilder& g, const std::string& x, int64_t width) {
+    const std::map<std::string, Attribute> last{{"axes", std::vector<int64_t>{-1}}};
+    const auto centred = g.node("Sub", {x, g.node("ReduceMean", {x}, last)});
+    const auto variance = g.node("ReduceMean", {g.node("Pow", {centred, g.constant(Tensor::scalar(2.0f))})}, last);
+    const auto sd = g.node("Sqrt", {g.node("Add", {variance, g.constant(Tensor::scalar(1e-5f))})});
+    const auto normed = g.node("Div", {centred, sd});
+    const auto scaled = g.node("Mul", {normed, g.random_constant({width}, 0.5f, 1.5f)});
+    return g.node("Add", {scaled, g.random_constant({width}, -0.5f, 0.5f)});
+}
+
 std::string spelled_swish(GraphBuilder& g, const std::string& x) {
     return g.node("Mul", {g.node("Sigmoid", {x}), x});
 }
@@ -144,6 +162,42 @@ TEST(CpuEngineSpelledActivation, SqueezeExciteGateProductAvoidsReferenceCode) {
     expect_close(out, kTolerance);
     EXPECT_EQ(lines_with(out.plan, "binary Mul").size(), 1u) << out.plan;
     expect_no_reference_code(out.plan);
+}
+
+TEST(CpuEngineSpelledActivation, GeluAfterAMatMulIsOnePostOp) {
+    GraphBuilder g(29);
+    const auto x = g.input("x", {6, 32});
+    g.output(g.node("MatMul", {spelled_gelu(g, g.node("MatMul", {x, g.random_constant({32, 48})})),
+                               g.random_constant({48, 16})}));
+    const auto out = run_both(g.graph(), {g.random_tensor({6, 32}, -2.0f, 2.0f)});
+    expect_close(out, kTolerance);
+    EXPECT_EQ(lines_with(out.plan, "matmul +Gelu").size(), 1u) << out.plan;
+    expect_no_reference_code(out.plan);
+}
+
+TEST(CpuEngineSpelledActivation, SpelledLayerNormIsOnePrimitive) {
+    GraphBuilder g(30);
+    const auto x = g.input("x", {1, 10, 24});
+    g.output(spelled_layer_norm(g, g.node("Relu", {x}), 24));
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 10, 24}, -3.0f, 3.0f)});
+    expect_close(out, 1e-4f);
+    EXPECT_EQ(lines_with(out.plan, "layer_normalization").size(), 1u) << out.plan;
+    expect_no_reference_code(out.plan);
+}
+
+TEST(CpuEngineSpelledActivation, LayerNormalizationOpRunsInOneDnn) {
+    // Over the last axis and over the last two.
+    for (const int64_t axis : {int64_t{-1}, int64_t{1}}) {
+        GraphBuilder g(31);
+        const auto x = g.input("x", {2, 5, 12});
+        const Shape params = axis == -1 ? Shape{12} : Shape{5, 12};
+        g.output(g.node("LayerNormalization", {x, g.random_constant(params, 0.5f, 1.5f), g.random_constant(params)},
+                        {{"axis", axis}, {"epsilon", 1e-5f}}));
+        const auto out = run_both(g.graph(), {g.random_tensor({2, 5, 12}, -3.0f, 3.0f)});
+        expect_close(out, 1e-4f);
+        EXPECT_EQ(lines_with(out.plan, "layer_normalization").size(), 1u) << out.plan;
+        expect_no_reference_code(out.plan);
+    }
 }
 
 }  // namespace

@@ -121,6 +121,41 @@ TEST(SpelledActivation, Swish) {
     EXPECT_EQ(s.matched_names(), (Names{"sigmoid", "mul"}));
 }
 
+TEST(SpelledActivation, GeluAsPyTorchExportsIt) {
+    Spelled s;
+    const auto scaled = s.add("div", "Div", {"r", s.scalar(1.4142135f)}, "d");
+    const auto erf = s.add("erf", "Erf", {scaled}, "e");
+    const auto gate = s.add("add1", "Add", {erf, s.scalar(1.0f)}, "g");
+    const auto product = s.add("mul", "Mul", {"r", gate}, "m");
+    s.add("half", "Mul", {product, s.scalar(0.5f)}, "y");
+    const auto m = s.match();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->op_type, "Gelu");
+    EXPECT_EQ(m->output, "y");
+    EXPECT_EQ(s.matched_names(), (Names{"div", "erf", "add1", "mul", "half"}));
+}
+
+TEST(SpelledActivation, GeluWithTheHalvingFirst) {
+    Spelled s;
+    const auto scaled = s.add("inv_sqrt2", "Mul", {"r", s.scalar(0.70710678f)}, "d");
+    const auto gate = s.add("add1", "Add", {s.scalar(1.0f), s.add("erf", "Erf", {scaled}, "e")}, "g");
+    const auto half = s.add("half", "Mul", {s.scalar(0.5f), "r"}, "h");
+    s.add("mul", "Mul", {half, gate}, "y");
+    const auto m = s.match();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->op_type, "Gelu");
+    EXPECT_EQ(s.matched_names(), (Names{"inv_sqrt2", "erf", "add1", "half", "mul"}));
+}
+
+TEST(SpelledActivation, ErfOfAnotherScaleIsNotGelu) {
+    Spelled s;
+    const auto scaled = s.add("div", "Div", {"r", s.scalar(2.0f)}, "d");
+    const auto gate = s.add("add1", "Add", {s.add("erf", "Erf", {scaled}, "e"), s.scalar(1.0f)}, "g");
+    const auto product = s.add("mul", "Mul", {"r", gate}, "m");
+    s.add("half", "Mul", {product, s.scalar(0.5f)}, "y");
+    EXPECT_FALSE(s.match());
+}
+
 TEST(SpelledActivation, WrongConstantsDoNotMatch) {
     for (const float shift : {2.0f, 3.001f}) {
         Spelled s;

@@ -48,6 +48,13 @@ bool is_float_value(const Graph& graph, const std::string& value) {
     return true;  // unknown type: the engine checks when it runs
 }
 
+// An Add of a value and a constant: a bias (MatMul then Add, as exporters write Linear layers) or
+// a shift, which engines compute with the op before it.
+bool adds_constant(const Graph& graph, const Node& node) {
+    return node.domain.empty() && node.op_type == "Add" && node.inputs.size() == 2 &&
+           graph.is_constant(node.inputs[0]) != graph.is_constant(node.inputs[1]);
+}
+
 // The spelled-out activation (x * Sigmoid(x), ...) computed from `value`, when the target absorbs
 // it like a Relu and none of its nodes is ignored.
 std::optional<SpelledActivation> absorbed_spelled(const Graph& graph, const ValueIndex& index,
@@ -60,8 +67,8 @@ std::optional<SpelledActivation> absorbed_spelled(const Graph& graph, const Valu
     return spelled;
 }
 
-// Follows single-reader chains of absorbed activations (Conv -> Relu), spelled-out ones included:
-// the quantizer belongs after them.
+// Follows single-reader chains of absorbed activations (Conv -> Relu), spelled-out ones included,
+// and of constant (bias) Adds: the quantizer belongs after them.
 std::string absorbed_output(const Graph& graph, const ValueIndex& index, std::string value,
                             const HardwareConfig& hardware, const std::unordered_set<std::string>& ignored) {
     for (;;) {
@@ -73,9 +80,8 @@ std::string absorbed_output(const Graph& graph, const ValueIndex& index, std::st
         const auto& readers = index.readers(value);
         if (readers.size() != 1) return value;
         const Node& next = graph.nodes[readers[0]];
-        if (!hardware.absorbed_activations.count(next.op_type) || ignored.count(next.name) ||
-            next.outputs.size() != 1)
-            return value;
+        const bool absorbed = hardware.absorbed_activations.count(next.op_type) || adds_constant(graph, next);
+        if (!absorbed || ignored.count(next.name) || next.outputs.size() != 1) return value;
         value = next.outputs[0];
     }
 }
@@ -134,9 +140,11 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
     for (const auto& in : graph.inputs) mark_activation(in.name);
     for (const Node& node : graph.nodes)
         for (const auto& out : node.outputs) mark_activation(out);
-    for (size_t i = 0; i < graph.nodes.size(); ++i) {
-        const Node& node = graph.nodes[i];
-        if (is_fake_quantize(node) || ignored.count(node.name) || inside_activation[i]) continue;
+    for (size_t n = 0; n < graph.nodes.size(); ++n) {
+        const Node& node = graph.nodes[n];
+        if (is_fake_quantize(node) || ignored.count(node.name) || inside_activation[n]) continue;
+        // Adding a constant (a bias, a LayerNorm shift) is no residual Add: nothing to read in INT8.
+        if (adds_constant(graph, node)) continue;
         const OpRule* rule = hardware.rule_for(node.op_type);
         if (!rule) continue;
         for (size_t i = 0; i < node.inputs.size(); ++i) {

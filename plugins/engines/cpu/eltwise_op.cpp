@@ -18,15 +18,23 @@ std::optional<float> scalar_input(const PlanBuilder& b, const Node& n, size_t i)
 
 std::vector<std::string> absorbed_activation_types() {
     // The single-input ops eltwise_ops() below turns into post-ops.
-    // Swish stands for x * Sigmoid(x) spelled out (spelled_activations.hpp).
+    // Swish and Gelu also stand for their spelled-out forms (spelled_activations.hpp).
     return {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "Clip",
-            "Exp", "Log", "Sqrt", "Abs", "Neg", "Swish"};
+            "Exp", "Log", "Sqrt", "Abs", "Neg", "Swish", "Gelu"};
 }
 
 std::optional<std::vector<EltwiseOp>> eltwise_ops(const PlanBuilder& b, const Node& n) {
     if (n.domain == kEngineDomain && n.op_type == "Swish") return std::vector<EltwiseOp>{{alg::eltwise_swish, 1.0f}};
+    if (n.domain == kEngineDomain && n.op_type == "Gelu") return std::vector<EltwiseOp>{{alg::eltwise_gelu_erf}};
     if (!n.domain.empty()) return std::nullopt;
     const std::string& op = n.op_type;
+    if (op == "Gelu") {
+        // ONNX opset 20.
+        const std::string approximate = n.attr_string("approximate", "none");
+        if (approximate == "none") return std::vector<EltwiseOp>{{alg::eltwise_gelu_erf}};
+        if (approximate == "tanh") return std::vector<EltwiseOp>{{alg::eltwise_gelu_tanh}};
+        return std::nullopt;
+    }
     if (op == "Relu") return std::vector<EltwiseOp>{{alg::eltwise_relu}};
     if (op == "LeakyRelu") return std::vector<EltwiseOp>{{alg::eltwise_relu, n.attr_float("alpha", 0.01f)}};
     if (op == "Sigmoid") return std::vector<EltwiseOp>{{alg::eltwise_logistic}};

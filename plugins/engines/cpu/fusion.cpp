@@ -82,7 +82,9 @@ std::string fusion_note(const PlanBuilder& b, const Fusion& f) {
     std::string out;
     for (size_t n : f.nodes) {
         const Node& node = b.node(n);
-        out += str_cat(" +", is_fake_quantize(node) ? "requantize" : node.op_type == "Add" ? "sum" : node.op_type);
+        const bool bias = node.op_type == "Add" && std::any_of(node.inputs.begin(), node.inputs.end(),
+                                                               [&](const std::string& in) { return b.is_constant(in); });
+        out += str_cat(" +", is_fake_quantize(node) ? "requantize" : bias ? "bias" : node.op_type == "Add" ? "sum" : node.op_type);
     }
     return out;
 }

@@ -18,9 +18,11 @@ bool lower_pool(PlanBuilder& b, size_t index);
 bool lower_eltwise(PlanBuilder& b, size_t index);
 bool lower_binary(PlanBuilder& b, size_t index);
 bool lower_softmax(PlanBuilder& b, size_t index);
+bool lower_layer_norm(PlanBuilder& b, size_t index);
 bool lower_concat(PlanBuilder& b, size_t index);
 bool lower_fake_quantize(PlanBuilder& b, size_t index);
 bool lower_reshape(PlanBuilder& b, size_t index);
+bool lower_transpose(PlanBuilder& b, size_t index);
 
 /// One oneDNN eltwise operation, in real (dequantized) units.
 struct EltwiseOp {

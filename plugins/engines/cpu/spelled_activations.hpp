@@ -10,11 +10,12 @@ namespace pot::cpu {
 /// Domain of the nodes the engine writes into its own copy of a graph (never seen outside it).
 inline constexpr const char* kEngineDomain = "pot.cpu";
 
-/// `graph` with every spelled-out activation (pot/activation_patterns.hpp) replaced by one node
-/// computing it, so that it runs as one oneDNN eltwise operation (or post-op of the op before)
-/// instead of three to four primitives: HardSwish (ONNX op) and Swish (op "Swish" of
-/// kEngineDomain, x * sigmoid(x)). The node takes the name of the pattern's last node. A pattern
-/// whose inner values are `observed` is kept as it is.
+/// `graph` with every spelled-out activation (pot/activation_patterns.hpp) and LayerNorm replaced
+/// by one node computing it, run as one oneDNN operation (an activation often as a post-op of the
+/// op before) instead of two to nine primitives: HardSwish and LayerNormalization (over the last
+/// axis) as ONNX ops, Swish (x * sigmoid(x)) and Gelu (erf form) as ops of kEngineDomain (ONNX
+/// has no Swish, and Gelu only from opset 20). The node takes the name of the pattern's last
+/// node. A pattern whose inner values are `observed` is kept as it is.
 Graph with_spelled_activations_fused(const Graph& graph, const std::set<std::string>& observed);
 
 }  // namespace pot::cpu
