@@ -1,5 +1,6 @@
 #include "spelled_activations.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "pot/activation_patterns.hpp"
@@ -53,10 +54,10 @@ public:
         if (!epsilon || !root || !is(*root, "Sqrt") || input(divide, 1) != out(*root) || !sole_reader(out(*root)))
             return std::nullopt;
         const auto scale = sole_reader(out(divide));
-        if (!scale || !is(*scale, "Mul") || input(*scale, 0) != out(divide) || !constant(input(*scale, 1)))
+        if (!scale || !is(*scale, "Mul") || input(*scale, 0) != out(divide) || !row_vector(input(*scale, 1)))
             return std::nullopt;
         const auto shift = sole_reader(out(*scale));
-        if (!shift || !is(*shift, "Add") || input(*shift, 0) != out(*scale) || !constant(input(*shift, 1)))
+        if (!shift || !is(*shift, "Add") || input(*shift, 0) != out(*scale) || !row_vector(input(*shift, 1)))
             return std::nullopt;
         return SpelledLayerNorm{x, out(*shift), input(*scale, 1), input(*shift, 1), *epsilon,
                                 {mean, sub, square, *variance, *add_eps, *root, divide, *scale, *shift}};
@@ -73,6 +74,13 @@ private:
         return i < n.inputs.size() ? n.inputs[i] : "";
     }
     bool constant(const std::string& value) const { return !value.empty() && graph_.is_constant(value); }
+    /// A constant varying along the last axis only ([C], [1, 1, C]), as LayerNormalization's
+    /// Scale and B over the last axis must be.
+    bool row_vector(const std::string& value) const {
+        if (!constant(value)) return false;
+        const Shape& shape = graph_.constant(value).shape();
+        return !shape.empty() && std::all_of(shape.begin(), shape.end() - 1, [](int64_t d) { return d == 1; });
+    }
     std::optional<float> scalar(const std::string& value) const {
         if (!constant(value)) return std::nullopt;
         const Tensor& t = graph_.constant(value);
