@@ -131,13 +131,16 @@ Graph with_spelled_activations_fused(const Graph& graph, const std::set<std::str
         return it == readers.end() ? std::vector<size_t>{} : it->second;
     };
 
-    // Patterns never share nodes: every value inside one has a single reader, itself.
+    // Patterns do not share nodes (every value inside one has a single reader); checked anyway.
     std::vector<int> pattern_of(graph.nodes.size(), -1);
     std::vector<Node> replacements;  // per pattern, the node computing it
     auto add_pattern = [&](const std::vector<size_t>& nodes, Node replacement) {
-        for (size_t k = 0; k + 1 < nodes.size(); ++k)
+        for (size_t k = 0; k < nodes.size(); ++k) {
+            if (pattern_of[nodes[k]] >= 0) return;
+            if (k + 1 == nodes.size()) continue;
             for (const auto& inner : graph.nodes[nodes[k]].outputs)
                 if (observed.count(inner)) return;
+        }
         for (size_t n : nodes) pattern_of[n] = static_cast<int>(replacements.size());
         replacement.name = graph.nodes[nodes.back()].name;
         replacements.push_back(std::move(replacement));
@@ -165,16 +168,19 @@ Graph with_spelled_activations_fused(const Graph& graph, const std::set<std::str
         for (const auto& out : node.outputs) try_value(out);
     if (replacements.empty()) return graph;
 
+    // A replacement reads only the pattern's input (and constants), which is computed before any
+    // node of the pattern: it takes the place of the first one.
     Graph fused = graph;
     fused.nodes.clear();
+    std::vector<bool> placed(replacements.size(), false);
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
         if (pattern_of[i] < 0) {
             fused.nodes.push_back(graph.nodes[i]);
             continue;
         }
-        // In a sorted graph the output's producer comes after the rest of its pattern.
-        Node& replacement = replacements[static_cast<size_t>(pattern_of[i])];
-        if (replacement.name == graph.nodes[i].name) fused.nodes.push_back(std::move(replacement));
+        const auto p = static_cast<size_t>(pattern_of[i]);
+        if (!placed[p]) fused.nodes.push_back(std::move(replacements[p]));
+        placed[p] = true;
     }
     return fused;
 }
