@@ -104,6 +104,17 @@ TEST(CpuEngineSpelledActivation, HardSwishOfAGraphInputIsOneEltwise) {
     expect_no_reference_code(out.plan);
 }
 
+TEST(CpuEngineSpelledActivation, NodesWithoutNamesFuseToo) {
+    // ONNX allows empty and repeated node names.
+    GraphBuilder g(32);
+    const auto x = g.input("x", {1, 8, 6, 6});
+    g.output(g.conv(spelled_gelu(g, spelled_hard_swish(g, g.conv(x, 8, 8, 3))), 8, 4, 1));
+    for (auto& node : g.graph().nodes) node.name.clear();
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 8, 6, 6}, -4.0f, 4.0f)});
+    expect_close(out, kTolerance);
+    EXPECT_EQ(lines_with(out.plan, "convolution +HardSwish +Gelu").size(), 1u) << out.plan;
+}
+
 TEST(CpuEngineSpelledActivation, ObservedInnerValuesKeepTheNodes) {
     // Statistics of a value inside the pattern need the pattern's own nodes.
     GraphBuilder g(24);
