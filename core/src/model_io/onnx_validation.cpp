@@ -2,10 +2,13 @@
 
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <optional>
@@ -54,16 +57,30 @@ void write_all(int fd, const std::string& bytes) {
     }
 }
 
-std::string read_all(int fd) {
+/// Everything written to `fd` until the writer closes it, or nullopt when `deadline` passes first.
+std::optional<std::string> read_all(int fd, std::chrono::steady_clock::time_point deadline) {
     std::string bytes;
     char buffer[1 << 16];
     for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return std::nullopt;
+        pollfd wait{fd, POLLIN, 0};
+        const int ready = ::poll(&wait, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+        if (ready < 0 && errno != EINTR) break;
+        if (ready <= 0) continue;
         const ssize_t n = ::read(fd, buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         bytes.append(buffer, static_cast<size_t>(n));
     }
     return bytes;
+}
+
+/// How long the checker and shape inference may take: ample for any real model (the library
+/// takes well under a second for hundreds of MB), so only a hang reaches it.
+std::chrono::seconds time_limit(const onnx::ModelProto& model) {
+    constexpr int64_t kBaseSeconds = 20, kBytesPerExtraSecond = 10 << 20;
+    return std::chrono::seconds(kBaseSeconds + static_cast<int64_t>(model.ByteSizeLong()) / kBytesPerExtraSecond);
 }
 
 /// Runs check_and_infer_here() in a forked child; nullopt when no child could be started.
@@ -94,11 +111,16 @@ std::optional<std::string> check_and_infer_in_child(onnx::ModelProto& model, con
         ::_exit(0);  // no destructors or atexit handlers of the parent's state
     }
     ::close(fds[1]);
-    std::string report = read_all(fds[0]);
+    const auto limit = time_limit(model);
+    const std::optional<std::string> finished = read_all(fds[0], std::chrono::steady_clock::now() + limit);
     ::close(fds[0]);
+    if (!finished) ::kill(pid, SIGKILL);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    POT_CHECK_KIND(Input, finished.has_value(), where, "the ONNX checker and shape inference did not finish in ",
+                   limit.count(), " s; the model is malformed or too large");
+    const std::string& report = *finished;
     if (WIFSIGNALED(status))
         throw OnnxLibraryCrash(str_cat(where, "the ONNX library crashed (", ::strsignal(WTERMSIG(status)),
                                        ") while checking the model; the file is malformed"));
