@@ -47,7 +47,22 @@ TEST_F(AccuracyAware, QuantizedLayersAreTheNodesReadingQuantizers) {
     const auto layers = aa::quantized_layers(g);
     for (const char* layer : {"conv1", "conv2", "fc"})
         EXPECT_NE(std::find(layers.begin(), layers.end(), layer), layers.end()) << layer;
+    // Flatten reads relu2's quantizer but only moves values: no layer of its own.
+    ASSERT_TRUE(reads_quantized(g, "flatten"));
+    EXPECT_EQ(std::find(layers.begin(), layers.end(), "flatten"), layers.end());
     EXPECT_TRUE(aa::quantized_layers(float_).empty());
+}
+
+TEST_F(AccuracyAware, RevertingALayerTakesTheValueMovingOpsBeforeItAlong) {
+    // fc reads Flatten(relu2) through a quantizer, and Flatten reads relu2's quantizer: with fc in
+    // float nothing reads codes there, so Flatten reads relu2 in float and both quantizers go.
+    Graph g = quantized();
+    const auto removed = aa::revert_layer(g, "fc");
+    EXPECT_FALSE(reads_quantized(g, "fc"));
+    EXPECT_FALSE(reads_quantized(g, "flatten"));
+    EXPECT_TRUE(reads_quantized(g, "conv2"));
+    // fc's weight quantizer, Flatten's output quantizer and relu2's.
+    EXPECT_EQ(removed.size(), 3u);
 }
 
 TEST_F(AccuracyAware, RevertingALayerRemovesTheQuantizersOnlyItRead) {
