@@ -54,12 +54,18 @@ void expect_no_reference_code(const std::string& plan) {
     EXPECT_TRUE(lines_with(plan, "reference").empty()) << "reference kernels in the plan:\n" << plan;
 }
 
-TEST(CpuEngineSpelledActivation, HardSwishAfterAConvolutionIsOnePostOp) {
-    GraphBuilder g(21);
+/// Conv -> `activation` -> 1x1 Conv on both engines, their outputs checked to agree.
+Outputs between_convolutions(uint32_t seed, std::string (*activation)(GraphBuilder&, const std::string&)) {
+    GraphBuilder g(seed);
     const auto x = g.input("x", {1, 8, 10, 10});
-    g.output(g.conv(spelled_hard_swish(g, g.conv(x, 8, 16, 3)), 16, 8, 1));
-    const auto out = run_both(g.graph(), {g.random_tensor({1, 8, 10, 10}, -4.0f, 4.0f)});
+    g.output(g.conv(activation(g, g.conv(x, 8, 16, 3)), 16, 8, 1));
+    auto out = run_both(g.graph(), {g.random_tensor({1, 8, 10, 10}, -4.0f, 4.0f)});
     expect_close(out, kTolerance);
+    return out;
+}
+
+TEST(CpuEngineSpelledActivation, HardSwishAfterAConvolutionIsOnePostOp) {
+    const auto out = between_convolutions(21, spelled_hard_swish);
     EXPECT_EQ(lines_with(out.plan, "convolution +HardSwish").size(), 1u) << out.plan;
     EXPECT_TRUE(lines_with(out.plan, "binary").empty()) << out.plan;
     EXPECT_TRUE(lines_with(out.plan, "eltwise").empty()) << out.plan;
@@ -67,11 +73,7 @@ TEST(CpuEngineSpelledActivation, HardSwishAfterAConvolutionIsOnePostOp) {
 }
 
 TEST(CpuEngineSpelledActivation, SwishAfterAConvolutionIsOnePostOp) {
-    GraphBuilder g(22);
-    const auto x = g.input("x", {1, 8, 10, 10});
-    g.output(g.conv(spelled_swish(g, g.conv(x, 8, 16, 3)), 16, 8, 1));
-    const auto out = run_both(g.graph(), {g.random_tensor({1, 8, 10, 10}, -4.0f, 4.0f)});
-    expect_close(out, kTolerance);
+    const auto out = between_convolutions(22, spelled_swish);
     EXPECT_EQ(lines_with(out.plan, "convolution +Swish").size(), 1u) << out.plan;
     EXPECT_TRUE(lines_with(out.plan, "binary").empty()) << out.plan;
     expect_no_reference_code(out.plan);

@@ -67,14 +67,32 @@ std::optional<SpelledActivation> absorbed_spelled(const Graph& graph, const Valu
     return spelled;
 }
 
+// The absorbed spelled-out activations of `graph` (absorbed_spelled()), by input value.
+using SpelledByInput = std::unordered_map<std::string, SpelledActivation>;
+
+SpelledByInput absorbed_spelled_activations(const Graph& graph, const ValueIndex& index,
+                                            const HardwareConfig& hardware,
+                                            const std::unordered_set<std::string>& ignored) {
+    SpelledByInput found;
+    auto add = [&](const std::string& value) {
+        if (auto spelled = absorbed_spelled(graph, index, value, hardware, ignored))
+            found.emplace(value, std::move(*spelled));
+    };
+    for (const auto& in : graph.inputs) add(in.name);
+    for (const Node& node : graph.nodes)
+        for (const auto& out : node.outputs) add(out);
+    return found;
+}
+
 // Follows single-reader chains of absorbed activations (Conv -> Relu), spelled-out ones included,
 // and of constant (bias) Adds: the quantizer belongs after them.
 std::string absorbed_output(const Graph& graph, const ValueIndex& index, std::string value,
-                            const HardwareConfig& hardware, const std::unordered_set<std::string>& ignored) {
+                            const HardwareConfig& hardware, const std::unordered_set<std::string>& ignored,
+                            const SpelledByInput& spelled) {
     for (;;) {
         if (graph.is_output(value)) return value;
-        if (const auto spelled = absorbed_spelled(graph, index, value, hardware, ignored)) {
-            value = spelled->output;
+        if (const auto it = spelled.find(value); it != spelled.end()) {
+            value = it->second.output;
             continue;
         }
         const auto& readers = index.readers(value);
@@ -132,14 +150,10 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
     };
     // The nodes of absorbed spelled-out activations compute one activation: their inputs are not
     // quantized on their own (the x + 3 of a HardSwish is no residual Add).
+    const SpelledByInput spelled = absorbed_spelled_activations(graph, index, hardware, ignored);
     std::vector<bool> inside_activation(graph.nodes.size(), false);
-    auto mark_activation = [&](const std::string& value) {
-        if (const auto spelled = absorbed_spelled(graph, index, value, hardware, ignored))
-            for (size_t n : spelled->nodes) inside_activation[n] = true;
-    };
-    for (const auto& in : graph.inputs) mark_activation(in.name);
-    for (const Node& node : graph.nodes)
-        for (const auto& out : node.outputs) mark_activation(out);
+    for (const auto& [input, activation] : spelled)
+        for (size_t n : activation.nodes) inside_activation[n] = true;
     for (size_t n = 0; n < graph.nodes.size(); ++n) {
         const Node& node = graph.nodes[n];
         if (is_fake_quantize(node) || ignored.count(node.name) || inside_activation[n]) continue;
@@ -166,7 +180,7 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
         // An output is quantized so that the next op reads INT8; a model output has no next op,
         // and quantizing it would only round (and clip) what the user gets, e.g. the logits.
         if (rule->quantize_output && !node.outputs.empty()) {
-            const std::string out = absorbed_output(graph, index, node.outputs[0], hardware, ignored);
+            const std::string out = absorbed_output(graph, index, node.outputs[0], hardware, ignored, spelled);
             if (!graph.is_output(out)) add_activation(out, node.name);
         }
     }
