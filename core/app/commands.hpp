@@ -5,6 +5,10 @@
 
 namespace pot::app {
 
+/// Exit code of a run that wrote its results but whose accuracy target (AccuracyAwareQuantization's
+/// maximal_drop) is not met.
+inline constexpr int kExitTargetMissed = 3;
+
 /// Runs the quantization job; returns the process exit code. Throws pot::Error on failure.
 int run_quantize(const QuantizeOptions& options);
 /// Runs `pot-host benchmark`.

@@ -43,7 +43,10 @@ int run_quantize(const QuantizeOptions& options) {
     if (!r.layers.empty()) std::cout << core::layer_errors_table(r.layers, 10);
     if (r.evaluation) print_evaluation(*r.evaluation, r.evaluation_samples);
     std::cout << "  results: " << r.results_dir.string() << "\n";
-    return 0;
+    if (!r.target_met) return 0;
+    std::cout << "  accuracy target: " << (*r.target_met ? "met" : "NOT met (the model is the best one found)")
+              << "\n";
+    return *r.target_met ? 0 : kExitTargetMissed;
 }
 
 }  // namespace pot::app

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <unistd.h>
+
 #include "pot/abi.h"
 #include "pot/core/atomic_file.hpp"
 #include "pot/core/config.hpp"
@@ -157,6 +159,27 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
     Session session(*engine, *data, evaluator, config.compression.target_device, logger, &progress);
     session.offer_search(registry, [] { return staging_cleanup::stop_requested(); },
                          config.engine.metrics.empty() ? std::nullopt : config.engine.metrics.front().baseline_value);
+    // A search hands over its best model as it goes: saved beside the results at once, so that a
+    // run killed before the end still leaves it; removed once the results are in place.
+    const fs::path best_model = staging.parent() / (config.model.name + ".best_so_far.onnx");
+    const fs::path best_summary = staging.parent() / (config.model.name + ".best_so_far.json");
+    bool checkpointed = false;
+    session.on_checkpoint([&](const Graph& model, bool meets_target, const nlohmann::json& summary) {
+        write_file_atomically(best_model, serialize_onnx(model));
+        const nlohmann::json j = {
+            {"model", best_model.string()}, {"meets_target", meets_target}, {"config", options.config.string()},
+            {"seconds_into_run", seconds_since(run_start)}, {"pid", static_cast<int64_t>(getpid())},
+            {"summary", summary},
+            {"note", "the best model found so far by a run that had not finished; the run removes this file "
+                     "once its results are written"}};
+        write_file_atomically(best_summary, j.dump(2) + "\n");
+        if (!checkpointed)
+            logger.log(LogLevel::Info, str_cat("the best model so far is kept in ", best_model.string(),
+                                               " until the results are written"));
+        checkpointed = true;
+    });
+    session.reserve_result_names({config.model.name + ".onnx", config.model.name + "_fp32.onnx", "report.json",
+                                  "layer_errors.png"});
     std::optional<StatisticsCache> cache;
     if (config.compression.statistics_cache) {
         cache.emplace(*config.compression.statistics_cache);
@@ -213,6 +236,12 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
             if (m.baseline_value) report["evaluation"]["baseline_value"] = *m.baseline_value;
         }
     }
+    result.target_met = session.target_met();
+    if (result.target_met) report["target_met"] = *result.target_met;
+    for (const auto& [name, bytes] : session.result_files()) {
+        write_file_atomically(staging.dir() / name, bytes);
+        report["files"]["results"].push_back(name);
+    }
     report["timings"]["total_s"] = seconds_since(run_start);
     report["abi"] = str_cat(POT_ABI_MAJOR, ".", POT_ABI_MINOR);
     stage.emplace(str_cat("writing the results into '", options.output_dir.string(), "'"));
@@ -221,6 +250,11 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
         report["files"]["int8_model"] = result.model_file.string();
         write_file_atomically(staging.dir() / "report.json", report.dump(2) + "\n");
     });
+    if (checkpointed) {
+        std::error_code ignored;  // a file left behind says only what the results say too
+        fs::remove(best_model, ignored);
+        fs::remove(best_summary, ignored);
+    }
     return result;
 }
 

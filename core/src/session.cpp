@@ -1,6 +1,7 @@
 #include "pot/core/session.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <numeric>
 #include <random>
 
@@ -82,6 +83,26 @@ Graph Session::run_algorithms(const Graph& graph, const std::vector<AlgorithmSpe
 void Session::report(const std::string& algorithm, const std::string& key, const std::string& json_text) {
     reports_[algorithm][key] =
         parse_json(json_text, str_cat(algorithm, " reported JSON for '", key, "'"), ErrorKind::Runtime);
+}
+
+void Session::checkpoint(const Graph& model, bool meets_target, const std::string& summary_json) {
+    auto summary = parse_json(summary_json, "the summary of a checkpoint", ErrorKind::Runtime);
+    POT_CHECK(summary.is_object(), "the summary of a checkpoint must be a JSON object, got ", summary.type_name());
+    if (checkpoint_sink_) checkpoint_sink_(model, meets_target, summary);
+    target_met_ = meets_target;
+}
+
+void Session::add_result_file(const std::string& name, const std::string& bytes) {
+    const bool plain = !name.empty() && name != "." && name != ".." && name.size() <= 128 &&
+                       std::all_of(name.begin(), name.end(), [](char c) {
+                           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+                       });
+    POT_CHECK(plain, "result file '", name, "': a name of at most 128 letters, digits, '.', '_' and '-' is needed");
+    const bool taken = std::find(reserved_names_.begin(), reserved_names_.end(), name) != reserved_names_.end() ||
+                       std::any_of(result_files_.begin(), result_files_.end(),
+                                   [&](const auto& file) { return file.first == name; });
+    POT_CHECK(!taken, "result file '", name, "': another file of the results has that name");
+    result_files_.emplace_back(name, bytes);
 }
 
 }  // namespace pot::core

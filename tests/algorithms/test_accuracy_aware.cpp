@@ -184,6 +184,29 @@ TEST_F(AccuracyAwareSearch, AnImpossibleBudgetLeavesTheBestModelFound) {
     EXPECT_DOUBLE_EQ(evaluator.evaluate(graph_, {}).value, r.at("metric").get<double>());
 }
 
+TEST_F(AccuracyAwareSearch, EveryBetterModelIsHandedOverAsItIsFound) {
+    const auto r = search(R"(, "maximal_drop": 0.0, "max_iter_num": 3, "use_prev_if_drop_increase": false)");
+    const auto& checkpoints = host_.checkpoints();
+    ASSERT_FALSE(checkpoints.empty());
+    // Each checkpoint improves on the one before; the last is the model the search returns.
+    for (size_t i = 1; i < checkpoints.size(); ++i) {
+        const auto& before = checkpoints[i - 1].summary;
+        const auto& now = checkpoints[i].summary;
+        const bool better = now.at("drop") < before.at("drop") ||
+                            (now.at("drop") == before.at("drop") &&
+                             now.at("reverted_layers").size() < before.at("reverted_layers").size());
+        EXPECT_TRUE(better) << before.dump() << " then " << now.dump();
+    }
+    EXPECT_EQ(checkpoints.back().summary.at("drop"), r.at("drop"));
+    EXPECT_EQ(checkpoints.back().summary.at("reverted_layers"), r.at("reverted_layers"));
+    EXPECT_EQ(checkpoints.back().meets_target, r.at("met").get<bool>());
+    EXPECT_EQ(host_.target_met(), std::optional<bool>(r.at("met").get<bool>()));
+    // The plot of the steps goes with the results, under the name the report gives.
+    ASSERT_EQ(host_.result_files().size(), 1u);
+    EXPECT_EQ(host_.result_files()[0].first, r.at("plot"));
+    EXPECT_EQ(host_.result_files()[0].second.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+}
+
 TEST_F(AccuracyAwareSearch, TheTimeBudgetEndsTheSearchWithTheQuantizedModel) {
     const auto r = search(R"(, "maximal_drop": 0.0, "max_minutes": 1e-9)");
     EXPECT_FALSE(r.at("met").get<bool>());

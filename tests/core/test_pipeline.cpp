@@ -86,5 +86,34 @@ TEST_F(PipelineSamplesTest, ASubsetOfZeroMeansEverySample) {
     EXPECT_EQ(run_probes({3, 0}), std::vector<float>({9.0f, 9.0f}));
 }
 
+// ResultServices: checkpoints reach the sink with their parsed summary, the last one decides the
+// target; result files need plain, unused names.
+TEST_F(PipelineSamplesTest, SessionHandsCheckpointsToItsSinkAndKeepsResultFiles) {
+    core::Evaluator evaluator(*engine_, data_, fp32_, accuracy_);
+    core::Session session(*engine_, data_, evaluator, "CPU", logger_, nullptr);
+    ResultServices& results = session;
+    EXPECT_FALSE(session.target_met().has_value());
+    results.checkpoint(fp32_, false, R"({"drop": 3})");  // no sink yet: only the target changes
+    EXPECT_EQ(session.target_met(), std::optional<bool>(false));
+    std::vector<double> drops;
+    session.on_checkpoint([&](const Graph& model, bool, const nlohmann::json& summary) {
+        EXPECT_EQ(model.nodes.size(), fp32_.nodes.size());
+        drops.push_back(summary.at("drop").get<double>());
+    });
+    results.checkpoint(fp32_, false, R"({"drop": 2})");
+    results.checkpoint(fp32_, true, R"({"drop": 0.5})");
+    EXPECT_EQ(drops, (std::vector<double>{2, 0.5}));
+    EXPECT_EQ(session.target_met(), std::optional<bool>(true));
+    EXPECT_THROW(results.checkpoint(fp32_, true, "[1, 2]"), Error) << "a summary must be an object";
+    EXPECT_THROW(results.checkpoint(fp32_, true, "{"), Error);
+
+    session.reserve_result_names({"report.json"});
+    results.add_result_file("plot.png", "bytes");
+    for (const char* bad : {"", ".", "..", "../plot.png", "a/b.png", "report.json", "plot.png", "x y.png"})
+        EXPECT_THROW(results.add_result_file(bad, "bytes"), Error) << "'" << bad << "'";
+    ASSERT_EQ(session.result_files().size(), 1u);
+    EXPECT_EQ(session.result_files()[0], (std::pair<std::string, std::string>{"plot.png", "bytes"}));
+}
+
 }  // namespace
 }  // namespace pot::test

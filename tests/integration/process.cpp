@@ -4,6 +4,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <csignal>
+#include <cstdio>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string read_all(const fs::path& file) {
-    std::ifstream in(file);
+    std::ifstream in(file, std::ios::binary);
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
@@ -46,6 +49,44 @@ RunResult run_pot_host(const std::vector<std::string>& args, unsigned time_limit
     r.err = read_all(err_file);
     return r;
 }
+
+BackgroundRun::BackgroundRun(const std::vector<std::string>& args, const fs::path& log_dir)
+    : out_(log_dir / "out.txt"), err_(log_dir / "err.txt") {
+    std::fflush(nullptr);
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        if (!freopen(out_.c_str(), "w", stdout) || !freopen(err_.c_str(), "w", stderr)) _exit(127);
+        std::vector<std::string> copy = args;
+        std::vector<char*> argv{const_cast<char*>(POT_HOST)};
+        for (auto& a : copy) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(POT_HOST, argv.data());
+        _exit(127);
+    }
+}
+
+BackgroundRun::~BackgroundRun() {
+    if (pid_ > 0 && !waited_) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+}
+
+bool BackgroundRun::running() {
+    if (waited_) return false;
+    if (waitpid(pid_, &status_, WNOHANG) == pid_) waited_ = true;
+    return !waited_;
+}
+
+int BackgroundRun::wait() {
+    if (!waited_) waitpid(pid_, &status_, 0);
+    waited_ = true;
+    return status_;
+}
+
+std::string BackgroundRun::out() const { return read_all(out_); }
+std::string BackgroundRun::err() const { return read_all(err_); }
 
 nlohmann::json minimal_config() {
     const fs::path example = fs::path(POT_SOURCE_DIR) / "examples" / "fmnist";

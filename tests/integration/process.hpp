@@ -22,6 +22,30 @@ struct RunResult {
 /// blocking the suite.
 RunResult run_pot_host(const std::vector<std::string>& args, unsigned time_limit_s = 0);
 
+/// pot-host started in the background with `args`, stdout and stderr going to files in
+/// `log_dir`. The destructor kills a run still going.
+class BackgroundRun {
+public:
+    BackgroundRun(const std::vector<std::string>& args, const std::filesystem::path& log_dir);
+    ~BackgroundRun();
+    BackgroundRun(const BackgroundRun&) = delete;
+    BackgroundRun& operator=(const BackgroundRun&) = delete;
+
+    int pid() const { return pid_; }
+    /// False once the process has ended.
+    bool running();
+    /// Waits for the end; the wait status (WIFEXITED, WEXITSTATUS, WTERMSIG apply).
+    int wait();
+    std::string out() const;
+    std::string err() const;
+
+private:
+    std::filesystem::path out_, err_;
+    int pid_ = -1;
+    int status_ = 0;
+    bool waited_ = false;
+};
+
 /// The smallest valid quantization config: the bundled CNN, the reference engine, MinMax on 4
 /// calibration images. Bad-input tests break one part of it.
 nlohmann::json minimal_config();

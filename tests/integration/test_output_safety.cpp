@@ -29,6 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using pot::test::run_pot_host;
+using pot::test::BackgroundRun;
 using pot::test::RunResult;
 using pot::test::TempDir;
 
@@ -51,50 +52,6 @@ fs::path find_staging(const fs::path& dir) {
         if (it->path().filename().string().rfind(".pot-staging-", 0) == 0) return it->path();
     return {};
 }
-
-// pot-host started in the background, stdout and stderr going to files.
-class BackgroundRun {
-public:
-    BackgroundRun(const std::vector<std::string>& args, const fs::path& log_dir)
-        : err_(log_dir / "err.txt") {
-        const auto out = log_dir / "out.txt";
-        pid_ = fork();
-        if (pid_ == 0) {
-            if (!freopen(out.c_str(), "w", stdout) || !freopen(err_.c_str(), "w", stderr))
-                _exit(127);
-            std::vector<std::string> copy = args;
-            std::vector<char*> argv{const_cast<char*>(POT_HOST)};
-            for (auto& a : copy) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            execv(POT_HOST, argv.data());
-            _exit(127);
-        }
-    }
-    ~BackgroundRun() {
-        if (pid_ > 0 && !waited_) {
-            kill(pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-    pid_t pid() const { return pid_; }
-    bool running() {
-        if (waited_) return false;
-        if (waitpid(pid_, &status_, WNOHANG) == pid_) waited_ = true;
-        return !waited_;
-    }
-    int wait() {
-        if (!waited_) waitpid(pid_, &status_, 0);
-        waited_ = true;
-        return status_;
-    }
-    std::string err() const { return read_text(err_); }
-
-private:
-    fs::path err_;
-    pid_t pid_ = -1;
-    int status_ = 0;
-    bool waited_ = false;
-};
 
 // Local time as pot names results folders.
 std::string timestamp_at(std::chrono::system_clock::time_point when) {

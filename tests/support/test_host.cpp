@@ -25,9 +25,15 @@ void PluginHost::run(const std::string& algorithm, const std::string& params_jso
     core::Evaluator evaluator(*engine_, data, float_model, metric_);
     core::Session session(*engine_, data, evaluator, target_device_, logger_, nullptr);
     session.offer_search(registry_, nullptr);
+    checkpoints_.clear();
+    session.on_checkpoint([this](const Graph&, bool meets_target, const nlohmann::json& summary) {
+        checkpoints_.push_back({meets_target, summary});
+    });
     core::Pipeline pipeline(registry_, {{algorithm, params_json, "/compression/algorithms/0"}});
     pipeline.run(graph, session);
     last_reports_ = session.algorithm_reports();
+    target_met_ = session.target_met();
+    result_files_ = session.result_files();
 }
 
 }  // namespace pot::test

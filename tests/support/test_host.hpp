@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,16 @@ public:
     /// Report sections of the last run().
     const nlohmann::json& reports() const { return last_reports_; }
 
+    /// What the last run() handed over through pot::ResultServices: every checkpoint (whether it
+    /// met its target, its summary), the target of the last one, and the result files.
+    struct Checkpoint {
+        bool meets_target = false;
+        nlohmann::json summary;
+    };
+    const std::vector<Checkpoint>& checkpoints() const { return checkpoints_; }
+    std::optional<bool> target_met() const { return target_met_; }
+    const std::vector<std::pair<std::string, std::string>>& result_files() const { return result_files_; }
+
 private:
     core::Registry registry_;
     std::unique_ptr<Engine> engine_;
@@ -58,6 +70,9 @@ private:
     core::Logger logger_{LogLevel::Warning};
     metrics::SampleAgreement metric_{Params("{}")};
     nlohmann::json last_reports_;
+    std::vector<Checkpoint> checkpoints_;
+    std::optional<bool> target_met_;
+    std::vector<std::pair<std::string, std::string>> result_files_;
 };
 
 }  // namespace pot::test

@@ -4,7 +4,9 @@
 
 #include "pot/error.hpp"
 #include "pot/fake_quantize_node.hpp"
+#include "pot/result_services.hpp"
 #include "pot/search_services.hpp"
+#include "plot.hpp"
 #include "search.hpp"
 
 namespace pot::accuracy_aware {
@@ -13,6 +15,27 @@ namespace {
 
 // Short enough not to dominate a search, long enough for a stable median.
 constexpr double kLatencySeconds = 1.0;
+constexpr const char* kPlotFile = "accuracy_aware_steps.png";
+
+nlohmann::json reverted_json(const Outcome& o) {
+    nlohmann::json reverted = nlohmann::json::array();
+    for (const auto& r : o.reverted) reverted.push_back({{"layer", r.layer}, {"ranking_score", r.score}});
+    return reverted;
+}
+
+// What a checkpoint says of the best model so far.
+std::string summary_of(const Outcome& o) {
+    return nlohmann::json{{"algorithm", kAlgorithmName},
+                          {"met", o.met},
+                          {"float_metric", o.float_value},
+                          {"metric", o.value},
+                          {"drop", o.drop},
+                          {"budget", o.budget},
+                          {"quantized_layers", o.quantized_layers},
+                          {"reverted_layers", reverted_json(o)},
+                          {"steps_so_far", o.steps.size()}}
+        .dump();
+}
 
 nlohmann::json report_of(const Outcome& o, const BenchmarkResult& float_latency, const BenchmarkResult& latency) {
     nlohmann::json steps = nlohmann::json::array();
@@ -23,8 +46,6 @@ nlohmann::json report_of(const Outcome& o, const BenchmarkResult& float_latency,
         if (!s.note.empty()) step["note"] = s.note;
         steps.push_back(step);
     }
-    nlohmann::json reverted = nlohmann::json::array();
-    for (const auto& r : o.reverted) reverted.push_back({{"layer", r.layer}, {"ranking_score", r.score}});
     return {{"met", o.met},
             {"stopped_by", o.stopped_by},
             {"float_metric", o.float_value},
@@ -32,7 +53,7 @@ nlohmann::json report_of(const Outcome& o, const BenchmarkResult& float_latency,
             {"drop", o.drop},
             {"budget", o.budget},
             {"quantized_layers", o.quantized_layers},
-            {"reverted_layers", reverted},
+            {"reverted_layers", reverted_json(o)},
             {"evaluations", o.evaluations},
             {"ranking_evaluations", o.ranking_evaluations},
             {"latency_ms", {{"float", float_latency.latency_median_ms}, {"result", latency.latency_median_ms}}},
@@ -53,12 +74,19 @@ void AccuracyAwareQuantization::apply(Graph& graph, const Statistics&, HostServi
     POT_CHECK_KIND(Config, !has_fake_quantize(graph), settings_.path, ": ", name(),
                    " quantizes the float model with its base_algorithm, so it must come first in "
                    "compression.algorithms; the model it got is quantized already");
-    Outcome outcome = Search(settings_, host, *search).run(graph);
+    // With a 2.2 host every better model is saved at once, and the plot goes with the results.
+    auto* results = dynamic_cast<ResultServices*>(&host);
+    Search::OnBetter on_better;
+    if (results) on_better = [results](const Outcome& o) { results->checkpoint(o.model, o.met, summary_of(o)); };
+    Outcome outcome = Search(settings_, host, *search, std::move(on_better)).run(graph);
+    if (results) results->add_result_file(kPlotFile, plot_steps(outcome));
     graph = std::move(outcome.model);
     const BenchmarkOptions timing{1, 0, kLatencySeconds};
     const auto float_latency = host.latency(host.float_model(), timing);
     const auto latency = host.latency(graph, timing);
-    host.report(name(), "search", report_of(outcome, float_latency, latency).dump());
+    auto report = report_of(outcome, float_latency, latency);
+    if (results) report["plot"] = kPlotFile;
+    host.report(name(), "search", report.dump());
     host.log(outcome.met ? LogLevel::Info : LogLevel::Warning,
              str_cat(name(), ": ", outcome.met ? "met" : "did NOT meet", " the budget: drop ", outcome.drop,
                      " (budget ", outcome.budget, ") with ", outcome.reverted.size(), " of ",

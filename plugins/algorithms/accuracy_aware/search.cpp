@@ -22,8 +22,8 @@ std::string format(double v) {
 
 }  // namespace
 
-Search::Search(const Settings& settings, HostServices& host, SearchServices& search)
-    : settings_(settings), host_(host), search_(search) {}
+Search::Search(const Settings& settings, HostServices& host, SearchServices& search, OnBetter on_better)
+    : settings_(settings), host_(host), search_(search), on_better_(std::move(on_better)) {}
 
 double Search::drop_of(double value) const {
     return higher_is_better_ ? outcome_.float_value - value : value - outcome_.float_value;
@@ -80,10 +80,13 @@ void Search::consider(const Graph& graph, const Scored& scored, const std::vecto
     outcome_.drop = drop;
     outcome_.reverted = reverted;
     outcome_.met = drop <= outcome_.budget;
+    if (on_better_) on_better_(outcome_);
 }
 
 Outcome Search::run(const Graph& float_model) {
     start_ = std::chrono::steady_clock::now();
+    // Asking once tells the host that an interrupt from now on stops the search, not the run.
+    (void)search_.stop_requested();
     const size_t samples = host_.evaluation_data().size();
     POT_CHECK_KIND(Input, samples > 0, kAlgorithmName, ": the evaluation data has no samples");
 

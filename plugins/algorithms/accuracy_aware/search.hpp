@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,7 +40,9 @@ struct Outcome {
 /// The AccuracyAwareQuantization search over one float model. See accuracy_aware.hpp.
 class Search {
 public:
-    Search(const Settings& settings, HostServices& host, SearchServices& search);
+    /// Called with the outcome so far whenever a better model is found (a checkpoint to save).
+    using OnBetter = std::function<void(const Outcome&)>;
+    Search(const Settings& settings, HostServices& host, SearchServices& search, OnBetter on_better = {});
     Outcome run(const Graph& float_model);
 
 private:
@@ -57,6 +60,7 @@ private:
     const Settings& settings_;
     HostServices& host_;
     SearchServices& search_;
+    OnBetter on_better_;
     std::chrono::steady_clock::time_point start_;
     bool higher_is_better_ = true;
     std::vector<size_t> diff_indices_;  ///< samples whose per-sample scores pick ranking subsets

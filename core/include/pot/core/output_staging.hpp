@@ -43,6 +43,9 @@ public:
 
     /// The folder to write results into until commit().
     const std::filesystem::path& dir() const { return staging_; }
+    /// The folder that holds the staging folder and the results: `<output_dir>/<model_name>` in
+    /// the timestamped layout, `output_dir` in the direct one.
+    const std::filesystem::path& parent() const { return parent_; }
     /// Stale staging folders of dead processes the constructor removed.
     const std::vector<std::filesystem::path>& removed_stale() const { return removed_stale_; }
 

@@ -38,6 +38,9 @@ struct JobResult {
     std::vector<LayerError> layers;         ///< per-layer errors, network order
     std::optional<Comparison> evaluation;   ///< with JobOptions::evaluate
     size_t evaluation_samples = 0;
+    /// Whether the model meets the accuracy target of the algorithm that set one (a search such as
+    /// AccuracyAwareQuantization, through ResultServices::checkpoint); nullopt when none did.
+    std::optional<bool> target_met;
 };
 
 /// Samples the per-layer error report runs through both models: enough for stable cosine and SQNR.

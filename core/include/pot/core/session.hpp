@@ -12,6 +12,7 @@
 #include "pot/core/evaluator.hpp"
 #include "pot/core/log.hpp"
 #include "pot/core/statistics_cache.hpp"
+#include "pot/result_services.hpp"
 #include "pot/search_services.hpp"
 
 namespace pot::core {
@@ -27,8 +28,9 @@ struct SampleSelection {
 
 /// The host side of a quantization run: the engine, the calibration data, the sample selection,
 /// the evaluation service and the report sections algorithms add. Algorithms see it as
-/// pot::HostServices, and as pot::SearchServices once offer_search() gave it a registry.
-class Session final : public HostServices, public SearchServices {
+/// pot::HostServices, as pot::SearchServices once offer_search() gave it a registry, and as
+/// pot::ResultServices.
+class Session final : public HostServices, public SearchServices, public ResultServices {
 public:
     /// Every reference must outlive the session; `progress` may be null.
     Session(Engine& engine, const DataLoader& data, Evaluator& evaluator, std::string target_device,
@@ -56,6 +58,22 @@ public:
                          const std::string& where) override;
     bool stop_requested() override { return stop_source_ && stop_source_(); }
     std::optional<double> float_baseline() override { return float_baseline_; }
+
+    /// Passes the model and the parsed summary to the sink set by on_checkpoint() (none: only
+    /// target_met() changes).
+    void checkpoint(const Graph& model, bool meets_target, const std::string& summary_json) override;
+    /// Keeps the file for the job to write with its results (see result_files()).
+    void add_result_file(const std::string& name, const std::string& bytes) override;
+
+    using CheckpointSink = std::function<void(const Graph& model, bool meets_target, const nlohmann::json& summary)>;
+    /// Where checkpoint() saves models; `reserved` are the file names the job writes itself, which
+    /// add_result_file() refuses.
+    void on_checkpoint(CheckpointSink sink) { checkpoint_sink_ = std::move(sink); }
+    void reserve_result_names(std::vector<std::string> reserved) { reserved_names_ = std::move(reserved); }
+    /// Whether the last checkpoint met its target; nullopt when no algorithm made one.
+    std::optional<bool> target_met() const { return target_met_; }
+    /// Files algorithms added, in order: name and content.
+    const std::vector<std::pair<std::string, std::string>>& result_files() const { return result_files_; }
 
     /// Statistics are looked up in / added to `cache`, a file kept between runs (null: only
     /// run_algorithms() calls reuse what earlier ones collected).
@@ -94,6 +112,10 @@ private:
     std::optional<double> float_baseline_;
     int nesting_ = 0;  ///< run_algorithms() calls under way
     nlohmann::json reports_ = nlohmann::json::object();
+    CheckpointSink checkpoint_sink_;
+    std::optional<bool> target_met_;
+    std::vector<std::string> reserved_names_;
+    std::vector<std::pair<std::string, std::string>> result_files_;
 };
 
 }  // namespace pot::core

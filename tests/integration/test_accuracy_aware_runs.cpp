@@ -1,0 +1,151 @@
+// AccuracyAwareQuantization as a user runs it with pot-host: budget met, budget missed, time
+// budget hit, interrupted, killed. Each ends with the files and exit code the README promises:
+// the results (with the plot of the search) whenever the run ends on its own or by one Ctrl-C, exit
+// 3 when the target is missed, and the best model so far beside the results when it is killed.
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "pot/core/model_io.hpp"
+#include "pot/fake_quantize_node.hpp"
+#include "process.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using pot::test::BackgroundRun;
+using pot::test::TempDir;
+
+constexpr int kTargetMissed = 3;
+
+json read_json(const fs::path& file) {
+    std::ifstream in(file);
+    return json::parse(in);
+}
+
+std::set<std::string> names_in(const fs::path& dir) {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
+    return out;
+}
+
+class AccuracyAwareRuns : public testing::Test {
+protected:
+    TempDir dir_;
+    fs::path out_ = dir_.path() / "results";
+    const std::set<std::string> results_ = {"fmnist_cnn.onnx", "report.json", "layer_errors.png",
+                                            "accuracy_aware_steps.png"};
+
+    // The bundled CNN with 4-bit weights and activations (DefaultQuantization alone loses about
+    // 2.5 points), scored on the 300 calibration images with the cpu engine.
+    fs::path write_config(const json& extra_params) {
+        const fs::path example = fs::path(POT_SOURCE_DIR) / "examples" / "fmnist";
+        json params = {{"maximal_drop", 0.5}, {"base_algorithm", "DefaultQuantization"},
+                       {"preset", "performance"},  {"stat_subset_size", 300},
+                       {"weights", {{"bits", 4}}}, {"activations", {{"bits", 4}}}};
+        params.update(extra_params);
+        const json config = {
+            {"model", {{"model_name", "fmnist_cnn"}, {"model", (example / "fmnist_cnn.onnx").string()}}},
+            {"engine",
+             {{"backend", "cpu"},
+              {"data_source", (example / "data" / "calibration").string()},
+              {"annotation", (example / "data" / "calibration" / "labels.txt").string()},
+              {"preprocessing", {{"color", "GRAY"}, {"layout", "NCHW"}, {"mean", {0}}, {"scale", {255}}}}}},
+            {"compression",
+             {{"target_device", "CPU"},
+              {"algorithms", {{{"name", "AccuracyAwareQuantization"}, {"params", params}}}}}}};
+        const auto file = dir_.path() / "config.json";
+        pot::test::write_file(file, config.dump(2));
+        return file;
+    }
+    std::vector<std::string> args(const json& extra_params) {
+        return {"--plugins", POT_PLUGIN_DIR, "-c", write_config(extra_params).string(), "--output-dir",
+                out_.string(), "-d", "--log-level", "WARNING"};
+    }
+    json search_report() {
+        return read_json(out_ / "report.json").at("algorithm_reports").at("AccuracyAwareQuantization").at("search");
+    }
+    // Starts a search that cannot meet its budget and waits for its first checkpoint.
+    std::unique_ptr<BackgroundRun> start_long_search() {
+        auto run = std::make_unique<BackgroundRun>(args({{"maximal_drop", 0.0}, {"ranking_subset_size", 300}}),
+                                                   dir_.path());
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+        while (!fs::exists(out_ / "fmnist_cnn.best_so_far.json") && run->running() &&
+               std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        return run;
+    }
+};
+
+TEST_F(AccuracyAwareRuns, BudgetMetExitsZeroWithTheResultsAndThePlot) {
+    const auto r = pot::test::run_pot_host(args(json::object()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("accuracy target: met"), std::string::npos) << r.out;
+    EXPECT_EQ(names_in(out_), results_) << "the best-so-far files go once the results are written";
+    const auto search = search_report();
+    EXPECT_TRUE(search.at("met").get<bool>());
+    EXPECT_GT(search.at("steps").at(0).at("drop").get<double>(), 0.5) << "the base quantization must miss";
+    EXPECT_GE(search.at("reverted_layers").size(), 1u);
+    EXPECT_EQ(read_json(out_ / "report.json").at("target_met"), true);
+}
+
+TEST_F(AccuracyAwareRuns, BudgetMissedExitsThreeWithTheBestModelFound) {
+    const auto r = pot::test::run_pot_host(args({{"maximal_drop", 0.0}, {"max_iter_num", 1}}));
+    ASSERT_EQ(r.exit_code, kTargetMissed) << r.err;
+    EXPECT_NE(r.out.find("accuracy target: NOT met"), std::string::npos) << r.out;
+    EXPECT_EQ(names_in(out_), results_);
+    const auto search = search_report();
+    EXPECT_FALSE(search.at("met").get<bool>());
+    EXPECT_EQ(search.at("stopped_by"), "max_iter_num reached");
+    EXPECT_EQ(read_json(out_ / "report.json").at("target_met"), false);
+}
+
+TEST_F(AccuracyAwareRuns, TimeBudgetHitExitsThreeWithTheResults) {
+    const auto r = pot::test::run_pot_host(args({{"maximal_drop", 0.0}, {"max_minutes", 1e-6}}));
+    ASSERT_EQ(r.exit_code, kTargetMissed) << r.err;
+    EXPECT_EQ(names_in(out_), results_);
+    EXPECT_EQ(search_report().at("stopped_by"), "max_minutes reached");
+}
+
+TEST_F(AccuracyAwareRuns, InterruptStopsTheSearchAndWritesTheBestModelSoFar) {
+    auto run = start_long_search();
+    ASSERT_TRUE(fs::exists(out_ / "fmnist_cnn.best_so_far.json")) << run->err();
+    ASSERT_TRUE(run->running()) << run->err();
+    kill(run->pid(), SIGINT);
+    const int status = run->wait();
+    ASSERT_TRUE(WIFEXITED(status)) << "status " << status << "; " << run->err();
+    EXPECT_EQ(WEXITSTATUS(status), kTargetMissed) << run->err();
+    EXPECT_EQ(names_in(out_), results_);
+    EXPECT_EQ(search_report().at("stopped_by"), "interrupted");
+}
+
+TEST_F(AccuracyAwareRuns, KilledRunLeavesTheBestModelSoFar) {
+    auto run = start_long_search();
+    ASSERT_TRUE(fs::exists(out_ / "fmnist_cnn.best_so_far.json")) << run->err();
+    ASSERT_TRUE(run->running()) << run->err();
+    kill(run->pid(), SIGKILL);
+    run->wait();
+    EXPECT_FALSE(fs::exists(out_ / "fmnist_cnn.onnx")) << "no results: the run did not finish";
+    const auto summary = read_json(out_ / "fmnist_cnn.best_so_far.json");
+    EXPECT_FALSE(summary.at("meets_target").get<bool>());
+    EXPECT_EQ(summary.at("summary").at("algorithm"), "AccuracyAwareQuantization");
+    EXPECT_EQ(summary.at("model"), (out_ / "fmnist_cnn.best_so_far.onnx").string());
+    // The model is whole and quantized.
+    const auto model = pot::core::load_onnx(out_ / "fmnist_cnn.best_so_far.onnx");
+    EXPECT_TRUE(pot::has_fake_quantize(model));
+    // The next run into the same folder leaves its own results and its own files only.
+    const auto r = pot::test::run_pot_host(args(json::object()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(names_in(out_), results_);
+}
+
+}  // namespace
