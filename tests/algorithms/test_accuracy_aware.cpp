@@ -2,9 +2,11 @@
 // the ranking itself on a model with one layer broken on purpose, and whole searches through the
 // plugin: budget met, budget missed, iteration and time limits.
 #include <algorithm>
+#include <cmath>
 
 #include <gtest/gtest.h>
 
+#include "annotation_free.hpp"
 #include "graph_builder.hpp"
 #include "layers.hpp"
 #include "pot/core/evaluator.hpp"
@@ -12,6 +14,7 @@
 #include "pot/fake_quantize_node.hpp"
 #include "ranking.hpp"
 #include "test_host.hpp"
+#include "tuning.hpp"
 
 namespace {
 
@@ -215,9 +218,75 @@ TEST_F(AccuracyAwareSearch, TheTimeBudgetEndsTheSearchWithTheQuantizedModel) {
     EXPECT_EQ(aa::quantized_layers(graph_).size(), r.at("quantized_layers").get<size_t>());
 }
 
+TEST(AccuracyAwareAnnotationFree, ConfidenceIsTheTopProbability) {
+    EXPECT_DOUBLE_EQ(aa::confidence({0.1f, 0.7f, 0.2f}), 0.7f) << "probabilities are taken as they are";
+    // Logits: softmax first. ln(3) against 0 and 0 gives 3 / (3 + 1 + 1).
+    EXPECT_NEAR(aa::confidence({std::log(3.0f), 0.0f, 0.0f}), 0.6, 1e-6);
+    EXPECT_NEAR(aa::confidence({-5.0f, -5.0f}), 0.5, 1e-12);
+    EXPECT_EQ(aa::confidence({}), 0.0);
+}
+
+TEST_F(AccuracyAwareSearch, AnnotationFreeScoresOnlyTheSamplesTheFloatModelIsConfidentOn) {
+    // The data has no labels: the host scores agreement with the float model. Threshold: the
+    // median confidence of the float model, so about half of the samples are kept.
+    auto model = host_.engine().compile(float_);
+    std::vector<double> confidences;
+    for (size_t i = 0; i < data_.size(); ++i)
+        confidences.push_back(aa::confidence(model->infer(data_.get(i).inputs).at(0).to_floats()));
+    std::vector<double> sorted = confidences;
+    std::sort(sorted.begin(), sorted.end());
+    const double threshold = sorted[sorted.size() / 2];
+    const auto expected = static_cast<size_t>(
+        std::count_if(confidences.begin(), confidences.end(), [&](double c) { return c > threshold; }));
+    ASSERT_GT(expected, 0u);
+    ASSERT_LT(expected, data_.size());
+    const auto r = search(R"(, "maximal_drop": 8.0, "annotation_free": true, "annotation_conf_threshold": )" +
+                          std::to_string(threshold));
+    EXPECT_EQ(r.at("annotation_free_samples").get<size_t>(), expected) << r.dump(2);
+    EXPECT_DOUBLE_EQ(r.at("float_metric").get<double>(), 100.0) << "the float model agrees with itself";
+    // The result is scored on those samples only.
+    std::vector<size_t> kept;
+    for (size_t i = 0; i < confidences.size(); ++i)
+        if (confidences[i] > threshold) kept.push_back(i);
+    pot::core::Evaluator evaluator(host_.engine(), data_, float_, host_.metric());
+    EXPECT_DOUBLE_EQ(evaluator.evaluate(graph_, kept).value, r.at("metric").get<double>());
+    EXPECT_THROW(search(R"(, "annotation_free": true, "annotation_conf_threshold": 1.5)"), pot::Error);
+}
+
+TEST_F(AccuracyAwareSearch, TuneHyperparamsTriesTheRangeEstimatorsBeforeReverting) {
+    const auto r = search(R"(, "maximal_drop": 0.0, "max_iter_num": 0, "tune_hyperparams": true)");
+    const auto& steps = r.at("steps");
+    ASSERT_EQ(steps.size(), 2u) << r.dump(2);
+    EXPECT_EQ(steps.at(1).at("action"), "tune");
+    // The quantized model and the 7 range estimators on the ranking subset (MinMax has no bias round).
+    EXPECT_EQ(r.at("ranking_evaluations").get<size_t>(), 1u + aa::range_candidates({"MinMaxQuantization", "{}"}).size());
+    // The model kept is never worse than the untuned one.
+    EXPECT_LE(r.at("drop").get<double>(), steps.at(0).at("drop").get<double>());
+    if (!r.at("tuned").is_null()) {
+        EXPECT_LT(r.at("drop").get<double>(), steps.at(0).at("drop").get<double>());
+    }
+}
+
+TEST(AccuracyAwareTuning, CandidatesChangeOneThingOfTheBaseParameters) {
+    const pot::AlgorithmSpec base{"DefaultQuantization",
+                                  R"({"preset": "performance", "activations": {"bits": 4, "range_estimator": {"method": "kl"}}})"};
+    const auto ranges = aa::range_candidates(base);
+    EXPECT_EQ(ranges.size(), 7u);
+    for (const auto& c : ranges) {
+        const auto params = nlohmann::json::parse(c.spec.params_json);
+        EXPECT_EQ(c.spec.name, "DefaultQuantization");
+        EXPECT_EQ(params.at("activations").at("bits"), 4) << c.change;
+        EXPECT_TRUE(params.at("activations").at("range_estimator").contains("min")) << c.change;
+        EXPECT_FALSE(params.at("activations").at("range_estimator").contains("method")) << c.change;
+    }
+    const auto bias = aa::bias_candidates(base);
+    ASSERT_EQ(bias.size(), 1u);
+    EXPECT_EQ(nlohmann::json::parse(bias[0].spec.params_json).at("use_fast_bias"), false);
+    EXPECT_TRUE(aa::bias_candidates(bias[0].spec).empty()) << "already BiasCorrection";
+    EXPECT_TRUE(aa::bias_candidates({"MinMaxQuantization", "{}"}).empty());
+}
+
 TEST_F(AccuracyAwareSearch, ParametersItCannotHonourAreRefused) {
-    EXPECT_THROW(search(R"(, "tune_hyperparams": true)"), pot::Error);
-    EXPECT_THROW(search(R"(, "annotation_free": true)"), pot::Error);
     EXPECT_THROW(search(R"(, "drop_type": "percent")"), pot::Error);
     EXPECT_THROW(search(R"(, "no_such_key": 1)"), pot::Error) << "unknown keys go to the base algorithm, which refuses them";
 }

@@ -56,6 +56,9 @@ nlohmann::json report_of(const Outcome& o, const BenchmarkResult& float_latency,
             {"reverted_layers", reverted_json(o)},
             {"evaluations", o.evaluations},
             {"ranking_evaluations", o.ranking_evaluations},
+            {"seconds", o.seconds},
+            {"tuned", o.tuned.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.tuned)},
+            {"annotation_free_samples", o.confident_samples ? nlohmann::json(*o.confident_samples) : nlohmann::json(nullptr)},
             {"latency_ms", {{"float", float_latency.latency_median_ms}, {"result", latency.latency_median_ms}}},
             {"steps", steps}};
 }

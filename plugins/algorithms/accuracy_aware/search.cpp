@@ -6,7 +6,9 @@
 #include <random>
 #include <unordered_map>
 
+#include "annotation_free.hpp"
 #include "layers.hpp"
+#include "tuning.hpp"
 #include "pot/error.hpp"
 #include "pot/text.hpp"
 
@@ -44,7 +46,7 @@ bool Search::out_of_time() {
 }
 
 Search::Scored Search::evaluate(const Graph& graph) {
-    const EvaluationResult r = host_.evaluate(graph, {});
+    const EvaluationResult r = host_.evaluate(graph, eval_indices_);
     ++outcome_.evaluations;
     POT_CHECK(r.per_sample.size() == r.indices.size(), kAlgorithmName, ": the metric '", r.metric, "' gave ",
               r.per_sample.size(), " per-sample scores for ", r.indices.size(), " samples");
@@ -83,15 +85,84 @@ void Search::consider(const Graph& graph, const Scored& scored, const std::vecto
     if (on_better_) on_better_(outcome_);
 }
 
+void Search::tune(const Graph& float_model, AlgorithmSpec spec, Graph& model, Scored& scored) {
+    const auto subset = ranking_subset(diff_indices_, float_per_sample_, scored.per_sample, higher_is_better_,
+                                       static_cast<size_t>(settings_.ranking_subset_size));
+    const std::string where = settings_.path + "/tune_hyperparams";
+    // Oriented so that higher is better, on the subset the quantization hurt most.
+    const auto score_on_subset = [&](const Graph& graph) {
+        const double v = host_.evaluate(graph, subset).value;
+        ++outcome_.ranking_evaluations;
+        return higher_is_better_ ? v : -v;
+    };
+    double best_score = score_on_subset(model);
+    host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": tune_hyperparams: the base parameters score ",
+                                      format(higher_is_better_ ? best_score : -best_score), " on ", subset.size(),
+                                      " samples"));
+    std::string best_change;
+    std::optional<Graph> best;
+    // Two rounds, as POT searches them: the activation range estimator, then bias correction with
+    // the best range found.
+    for (int round = 0; round < 2; ++round) {
+        const auto candidates = round == 0 ? range_candidates(spec) : bias_candidates(spec);
+        AlgorithmSpec round_best = spec;
+        for (const auto& candidate : candidates) {
+            if (out_of_time()) return;
+            Graph g = search_.run_algorithms(float_model, {candidate.spec}, where);
+            const double score = score_on_subset(g);
+            host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": tune_hyperparams: ", candidate.change, ": ",
+                                              format(higher_is_better_ ? score : -score), " on ", subset.size(),
+                                              " samples"));
+            if (score > best_score) {
+                best_score = score;
+                best_change = (round == 0 || best_change.empty() ? "" : best_change + "; ") + candidate.change;
+                best = std::move(g);
+                round_best = candidate.spec;
+            }
+        }
+        spec = round_best;
+    }
+    if (!best) {
+        record("tune", "", scored, 0, "no other parameters scored better on the ranking subset");
+        return;
+    }
+    const Scored now = evaluate(*best);
+    const bool adopted = drop_of(now.value) < drop_of(scored.value);
+    record("tune", "", now, 0, str_cat(best_change, adopted ? ": adopted" : ": not adopted, the drop did not fall"));
+    if (!adopted) return;
+    outcome_.tuned = best_change;
+    model = std::move(*best);
+    scored = now;
+    consider(model, scored, {});
+}
+
 Outcome Search::run(const Graph& float_model) {
     start_ = std::chrono::steady_clock::now();
+    search(float_model);
+    outcome_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    return std::move(outcome_);
+}
+
+void Search::search(const Graph& float_model) {
     // Asking once tells the host that an interrupt from now on stops the search, not the run.
     (void)search_.stop_requested();
     const size_t samples = host_.evaluation_data().size();
     POT_CHECK_KIND(Input, samples > 0, kAlgorithmName, ": the evaluation data has no samples");
 
+    if (settings_.annotation_free) {
+        eval_indices_ = confident_samples(float_model, host_, settings_.annotation_conf_threshold);
+        POT_CHECK_KIND(Input, !eval_indices_.empty(), settings_.path, "/annotation_conf_threshold: the float model "
+                       "is confident (top probability above ", settings_.annotation_conf_threshold, ") on none of the ",
+                       samples, " evaluation samples; lower the threshold");
+        outcome_.confident_samples = eval_indices_.size();
+        host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": annotation_free: scoring the ", eval_indices_.size(),
+                                          " of ", samples, " samples whose float prediction has a probability above ",
+                                          settings_.annotation_conf_threshold));
+    }
     // The float model: its metric value, and per-sample scores to compare quantized models with.
-    if (const auto baseline = search_.float_baseline()) {
+    // With annotation_free the float predictions are the labels: a given baseline does not apply.
+    const auto baseline = settings_.annotation_free ? std::nullopt : search_.float_baseline();
+    if (baseline) {
         outcome_.float_value = *baseline;
         std::vector<size_t> all(samples);
         std::iota(all.begin(), all.end(), size_t{0});
@@ -106,8 +177,12 @@ Outcome Search::run(const Graph& float_model) {
         higher_is_better_ = r.higher_is_better;
         float_per_sample_ = r.per_sample;
     } else {
-        const auto r = host_.evaluate(float_model, {});
+        const auto r = host_.evaluate(float_model, eval_indices_);
         ++outcome_.evaluations;
+        POT_CHECK_KIND(Config, !settings_.annotation_free || r.metric.rfind("agreement", 0) == 0, settings_.path,
+                       "/annotation_free: scores agreement with the float model's predictions, but the job's metric "
+                       "is '", r.metric, "' (the evaluation data has annotations, or engine.metrics names it): "
+                       "drop the annotations or the metric, or set annotation_free to false");
         outcome_.float_value = r.value;
         higher_is_better_ = r.higher_is_better;
         diff_indices_ = r.indices;
@@ -119,7 +194,7 @@ Outcome Search::run(const Graph& float_model) {
                           ? settings_.maximal_drop
                           : settings_.maximal_drop * std::fabs(outcome_.float_value);
     host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": float model ", format(outcome_.float_value),
-                                      search_.float_baseline() ? " (baseline_value)" : "", "; drop budget ",
+                                      baseline ? " (baseline_value)" : "", "; drop budget ",
                                       format(outcome_.budget)));
 
     const std::string base_where = settings_.path + "/base_algorithm";
@@ -130,16 +205,25 @@ Outcome Search::run(const Graph& float_model) {
     consider(model, scored, {});
     if (outcome_.met) {
         outcome_.stopped_by = "the budget is met";
-        return outcome_;
+        return;
     }
+    AlgorithmSpec spec = settings_.base;
     if (settings_.convert_to_mixed_preset) {
-        model = search_.run_algorithms(float_model, {settings_.mixed}, base_where);
+        spec = settings_.mixed;
+        model = search_.run_algorithms(float_model, {spec}, base_where);
         scored = evaluate(model);
         record("mixed preset", "", scored, 0);
         consider(model, scored, {});
         if (outcome_.met) {
             outcome_.stopped_by = "the budget is met";
-            return outcome_;
+            return;
+        }
+    }
+    if (settings_.tune_hyperparams && !out_of_time()) {
+        tune(float_model, spec, model, scored);
+        if (outcome_.met) {
+            outcome_.stopped_by = "the budget is met";
+            return;
         }
     }
 
@@ -215,7 +299,6 @@ Outcome Search::run(const Graph& float_model) {
         ranking.clear();
         ranked_current = false;
     }
-    return outcome_;
 }
 
 }  // namespace pot::accuracy_aware

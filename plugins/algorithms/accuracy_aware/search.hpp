@@ -34,6 +34,9 @@ struct Outcome {
     size_t quantized_layers = 0;        ///< layers quantized by the base algorithm
     size_t evaluations = 0;             ///< over the whole evaluation data
     size_t ranking_evaluations = 0;     ///< candidates scored on the ranking subset
+    double seconds = 0;                 ///< the whole search, quantizations and evaluations included
+    std::optional<size_t> confident_samples;  ///< annotation_free: the samples scored
+    std::string tuned;                  ///< tune_hyperparams: the change adopted, if any
     std::vector<Step> steps;
 };
 
@@ -50,6 +53,10 @@ private:
         double value = 0;
         std::vector<double> per_sample;  ///< on diff_indices_
     };
+    void search(const Graph& float_model);  ///< fills outcome_
+    /// tune_hyperparams: tries other parameters of the base algorithm on the ranking subset and
+    /// adopts the best when it lowers the drop on the evaluation data.
+    void tune(const Graph& float_model, AlgorithmSpec spec, Graph& model, Scored& scored);
     Scored evaluate(const Graph& graph);
     double drop_of(double value) const;
     bool out_of_time();
@@ -63,6 +70,7 @@ private:
     OnBetter on_better_;
     std::chrono::steady_clock::time_point start_;
     bool higher_is_better_ = true;
+    std::vector<size_t> eval_indices_;  ///< the samples scored (empty: all; annotation_free: confident ones)
     std::vector<size_t> diff_indices_;  ///< samples whose per-sample scores pick ranking subsets
     std::vector<double> float_per_sample_;
     Outcome outcome_;

@@ -42,13 +42,11 @@ Settings read_settings(const Params& params) {
     POT_CHECK_KIND(Config, s.max_minutes >= 0, params.path(), "/max_minutes: must be 0 (no limit) or more, got ",
                    s.max_minutes);
     s.seed = static_cast<uint64_t>(params.get_int("metric_subset_seed", 0));
-    POT_CHECK_KIND(Config, !params.get_bool("tune_hyperparams", false), params.path(),
-                   "/tune_hyperparams: the grid search over the base algorithm's parameters is not "
-                   "available; remove the key or set it to false (TunableQuantization searches them)");
-    POT_CHECK_KIND(Config, !params.get_bool("annotation_free", false), params.path(),
-                   "/annotation_free: not available; without annotations the default metric already "
-                   "compares with the float model (agreement): remove the key or set it to false");
-    params.get_double("annotation_conf_threshold", 0.6);  // only meaningful with annotation_free
+    s.tune_hyperparams = params.get_bool("tune_hyperparams", false);
+    s.annotation_free = params.get_bool("annotation_free", false);
+    s.annotation_conf_threshold = params.get_double("annotation_conf_threshold", s.annotation_conf_threshold);
+    POT_CHECK_KIND(Config, s.annotation_conf_threshold >= 0 && s.annotation_conf_threshold < 1, params.path(),
+                   "/annotation_conf_threshold: must be in [0, 1), got ", s.annotation_conf_threshold);
 
     const std::string base_name = params.get_string("base_algorithm", "DefaultQuantization");
     POT_CHECK_KIND(Config, !base_name.empty() && base_name != kAlgorithmName, params.path(),

@@ -32,13 +32,14 @@ struct Settings {
     bool use_prev_if_drop_increase = true;
     RankingMethod ranking = RankingMethod::Metric;
     double max_minutes = 0;                ///< 0: no time budget
+    bool tune_hyperparams = false;         ///< try other range estimators (and bias correction) first
+    bool annotation_free = false;          ///< score only samples the float model is confident on
+    double annotation_conf_threshold = 0.6;
     uint64_t seed = 0;                     ///< picks the metric subset
     std::string path;                      ///< of the parameters, for messages
 };
 
 /// Reads `params`; unknown keys go to the base algorithm, which rejects what it does not know.
-/// POT keys this implementation cannot honour (tune_hyperparams, annotation_free) are Config
-/// errors, never ignored.
 Settings read_settings(const Params& params);
 
 }  // namespace pot::accuracy_aware
