@@ -174,6 +174,7 @@ void Search::search(const Graph& float_model) {
         std::sort(all.begin(), all.end());
         diff_indices_ = all;
         const auto r = host_.evaluate(float_model, diff_indices_);
+        metric_ = r.metric;
         higher_is_better_ = r.higher_is_better;
         float_per_sample_ = r.per_sample;
     } else {
@@ -184,6 +185,7 @@ void Search::search(const Graph& float_model) {
                        "is '", r.metric, "' (the evaluation data has annotations, or engine.metrics names it): "
                        "drop the annotations or the metric, or set annotation_free to false");
         outcome_.float_value = r.value;
+        metric_ = r.metric;
         higher_is_better_ = r.higher_is_better;
         diff_indices_ = r.indices;
         float_per_sample_ = r.per_sample;
@@ -196,6 +198,15 @@ void Search::search(const Graph& float_model) {
     host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": float model ", format(outcome_.float_value),
                                       baseline ? " (baseline_value)" : "", "; drop budget ",
                                       format(outcome_.budget)));
+    // POT's Accuracy Checker metrics were fractions, so its configs say 0.01 for one point; here
+    // the standard metrics are in percent and such a budget would revert nearly everything.
+    const bool percent = metric_.rfind("accuracy@", 0) == 0 || metric_.rfind("agreement@", 0) == 0;
+    if (percent && settings_.drop_type == DropType::Absolute && settings_.maximal_drop > 0 &&
+        settings_.maximal_drop < 0.1)
+        host_.log(LogLevel::Warning,
+                  str_cat(settings_.path, "/maximal_drop: ", format(settings_.maximal_drop), " is in points of '",
+                          metric_, "', which is in percent; POT's metrics were fractions, where 0.01 meant one "
+                          "point: for a POT config, multiply maximal_drop by 100"));
 
     const std::string base_where = settings_.path + "/base_algorithm";
     Graph model = search_.run_algorithms(float_model, {settings_.base}, base_where);

@@ -70,6 +70,7 @@ private:
     OnBetter on_better_;
     std::chrono::steady_clock::time_point start_;
     bool higher_is_better_ = true;
+    std::string metric_;  ///< the name of the job's metric
     std::vector<size_t> eval_indices_;  ///< the samples scored (empty: all; annotation_free: confident ones)
     std::vector<size_t> diff_indices_;  ///< samples whose per-sample scores pick ranking subsets
     std::vector<double> float_per_sample_;

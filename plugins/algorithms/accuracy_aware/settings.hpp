@@ -21,7 +21,9 @@ enum class RankingMethod { Metric, OutputError };
 
 /// AccuracyAwareQuantization's parameters: POT's names, meanings and defaults, plus a time budget.
 struct Settings {
-    double maximal_drop = 0.01;  ///< in the metric's units (the standard metrics are in percent)
+    /// In the metric's units (the standard metrics are in percent): one point, what POT's default
+    /// 0.01 meant on its fraction-valued metrics.
+    double maximal_drop = 1.0;
     DropType drop_type = DropType::Absolute;
     AlgorithmSpec base;          ///< base_algorithm with every parameter not listed here
     AlgorithmSpec mixed;         ///< the same with preset "mixed" (convert_to_mixed_preset)
