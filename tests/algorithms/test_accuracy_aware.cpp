@@ -286,6 +286,19 @@ TEST(AccuracyAwareTuning, CandidatesChangeOneThingOfTheBaseParameters) {
     EXPECT_TRUE(aa::bias_candidates({"MinMaxQuantization", "{}"}).empty());
 }
 
+TEST_F(AccuracyAwareSearch, PotMetricsListGivesTheFloatBaseline) {
+    // The float model agrees with itself: 100. Given as a baseline, it is not evaluated in full.
+    const auto r = search(R"(, "maximal_drop": 8.0, "metrics": [{"name": "agreement", "baseline_value": 100}])");
+    EXPECT_DOUBLE_EQ(r.at("float_metric").get<double>(), 100.0);
+    const auto without = search(R"(, "maximal_drop": 8.0)");
+    EXPECT_EQ(r.at("evaluations").get<size_t>() + 1, without.at("evaluations").get<size_t>());
+    // POT's fractions on a percent metric would make every model look better than float.
+    EXPECT_THROW(search(R"(, "metrics": [{"name": "agreement", "baseline_value": 0.9}])"), pot::Error);
+    EXPECT_THROW(search(R"(, "metrics": [{"name": "a"}, {"name": "b"}])"), pot::Error);
+    EXPECT_THROW(search(R"(, "metrics": [{"baseline_value": 1}])"), pot::Error);
+    EXPECT_THROW(search(R"(, "metrics": [{"name": "a", "threshold": 1}])"), pot::Error);
+}
+
 TEST_F(AccuracyAwareSearch, ParametersItCannotHonourAreRefused) {
     EXPECT_THROW(search(R"(, "drop_type": "percent")"), pot::Error);
     EXPECT_THROW(search(R"(, "no_such_key": 1)"), pot::Error) << "unknown keys go to the base algorithm, which refuses them";

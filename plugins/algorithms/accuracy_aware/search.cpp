@@ -22,6 +22,11 @@ std::string format(double v) {
     return text;
 }
 
+// The standard metrics whose values are in percent.
+bool is_percent(const std::string& metric) {
+    return metric.rfind("accuracy@", 0) == 0 || metric.rfind("agreement@", 0) == 0;
+}
+
 }  // namespace
 
 Search::Search(const Settings& settings, HostServices& host, SearchServices& search, OnBetter on_better)
@@ -149,6 +154,10 @@ void Search::search(const Graph& float_model) {
     const size_t samples = host_.evaluation_data().size();
     POT_CHECK_KIND(Input, samples > 0, kAlgorithmName, ": the evaluation data has no samples");
 
+    // Quantizing first makes a wrong parameter of the base algorithm an error before any evaluation.
+    const std::string base_where = settings_.path + "/base_algorithm";
+    Graph model = search_.run_algorithms(float_model, {settings_.base}, base_where);
+    outcome_.quantized_layers = quantized_layers(model).size();
     if (settings_.annotation_free) {
         eval_indices_ = confident_samples(float_model, host_, settings_.annotation_conf_threshold);
         POT_CHECK_KIND(Input, !eval_indices_.empty(), settings_.path, "/annotation_conf_threshold: the float model "
@@ -161,7 +170,9 @@ void Search::search(const Graph& float_model) {
     }
     // The float model: its metric value, and per-sample scores to compare quantized models with.
     // With annotation_free the float predictions are the labels: a given baseline does not apply.
-    const auto baseline = settings_.annotation_free ? std::nullopt : search_.float_baseline();
+    const auto baseline = settings_.annotation_free ? std::nullopt
+                          : settings_.baseline      ? settings_.baseline
+                                                    : search_.float_baseline();
     if (baseline) {
         outcome_.float_value = *baseline;
         std::vector<size_t> all(samples);
@@ -176,6 +187,9 @@ void Search::search(const Graph& float_model) {
         const auto r = host_.evaluate(float_model, diff_indices_);
         metric_ = r.metric;
         higher_is_better_ = r.higher_is_better;
+        POT_CHECK_KIND(Config, !is_percent(metric_) || *baseline > 1, settings_.path, "/metrics/0/baseline_value (or "
+                       "engine.metrics[0].baseline_value): ", *baseline, " looks like a fraction, but '", metric_,
+                       "' is in percent: write ", *baseline * 100, " (POT's metrics were fractions)");
         float_per_sample_ = r.per_sample;
     } else {
         const auto r = host_.evaluate(float_model, eval_indices_);
@@ -200,18 +214,14 @@ void Search::search(const Graph& float_model) {
                                       format(outcome_.budget)));
     // POT's Accuracy Checker metrics were fractions, so its configs say 0.01 for one point; here
     // the standard metrics are in percent and such a budget would revert nearly everything.
-    const bool percent = metric_.rfind("accuracy@", 0) == 0 || metric_.rfind("agreement@", 0) == 0;
-    if (percent && settings_.drop_type == DropType::Absolute && settings_.maximal_drop > 0 &&
+    if (is_percent(metric_) && settings_.drop_type == DropType::Absolute && settings_.maximal_drop > 0 &&
         settings_.maximal_drop < 0.1)
         host_.log(LogLevel::Warning,
                   str_cat(settings_.path, "/maximal_drop: ", format(settings_.maximal_drop), " is in points of '",
                           metric_, "', which is in percent; POT's metrics were fractions, where 0.01 meant one "
                           "point: for a POT config, multiply maximal_drop by 100"));
 
-    const std::string base_where = settings_.path + "/base_algorithm";
-    Graph model = search_.run_algorithms(float_model, {settings_.base}, base_where);
     Scored scored = evaluate(model);
-    outcome_.quantized_layers = quantized_layers(model).size();
     record("quantize", "", scored, 0, str_cat(outcome_.quantized_layers, " layers quantized by ", settings_.base.name));
     consider(model, scored, {});
     if (outcome_.met) {

@@ -14,7 +14,7 @@ const std::vector<std::string> kOwnKeys = {
     "metric_subset_ratio", "ranking_subset_size", "max_iter_num",
     "use_prev_if_drop_increase", "convert_to_mixed_preset", "tune_hyperparams",
     "annotation_free",    "annotation_conf_threshold", "ranking_method",
-    "max_minutes",        "metric_subset_seed"};
+    "max_minutes",        "metric_subset_seed",  "metrics"};
 }  // namespace
 
 Settings read_settings(const Params& params) {
@@ -47,6 +47,26 @@ Settings read_settings(const Params& params) {
     s.annotation_conf_threshold = params.get_double("annotation_conf_threshold", s.annotation_conf_threshold);
     POT_CHECK_KIND(Config, s.annotation_conf_threshold >= 0 && s.annotation_conf_threshold < 1, params.path(),
                    "/annotation_conf_threshold: must be in [0, 1), got ", s.annotation_conf_threshold);
+
+    // POT's list of the metrics to keep within budget, with their float values: the job scores one
+    // metric (engine.metrics[0]), so one entry is taken.
+    if (params.has("metrics")) {
+        const auto& metrics = params.json().at("metrics");
+        POT_CHECK_KIND(Config, metrics.is_array() && metrics.size() == 1, params.path(),
+                       "/metrics: a list of one metric ({\"name\": ..., \"baseline_value\": ...}) is needed: the job "
+                       "scores with one metric, engine.metrics[0]");
+        const auto& m = metrics[0];
+        POT_CHECK_KIND(Config, m.is_object() && m.contains("name") && m["name"].is_string(), params.path(),
+                       "/metrics/0: an object with a \"name\" is needed");
+        for (const auto& item : m.items())
+            POT_CHECK_KIND(Config, item.key() == "name" || item.key() == "baseline_value", params.path(),
+                           "/metrics/0/", item.key(), ": unknown key; known: name, baseline_value");
+        if (m.contains("baseline_value")) {
+            POT_CHECK_KIND(Config, m["baseline_value"].is_number(), params.path(),
+                           "/metrics/0/baseline_value: a number is needed");
+            s.baseline = m["baseline_value"].get<double>();
+        }
+    }
 
     const std::string base_name = params.get_string("base_algorithm", "DefaultQuantization");
     POT_CHECK_KIND(Config, !base_name.empty() && base_name != kAlgorithmName, params.path(),

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "pot/algorithm.hpp"
@@ -37,6 +38,7 @@ struct Settings {
     bool tune_hyperparams = false;         ///< try other range estimators (and bias correction) first
     bool annotation_free = false;          ///< score only samples the float model is confident on
     double annotation_conf_threshold = 0.6;
+    std::optional<double> baseline;        ///< POT's params.metrics[0].baseline_value
     uint64_t seed = 0;                     ///< picks the metric subset
     std::string path;                      ///< of the parameters, for messages
 };
