@@ -48,11 +48,15 @@ protected:
     // The bundled CNN with 4-bit weights and activations (DefaultQuantization alone loses about
     // 2.5 points), scored on the 300 calibration images with the cpu engine.
     fs::path write_config(const json& extra_params) {
-        const fs::path example = fs::path(POT_SOURCE_DIR) / "examples" / "fmnist";
         json params = {{"maximal_drop", 0.5}, {"base_algorithm", "DefaultQuantization"},
                        {"preset", "performance"},  {"stat_subset_size", 300},
                        {"weights", {{"bits", 4}}}, {"activations", {{"bits", 4}}}};
         params.update(extra_params);
+        return write_config_with({{"target_device", "CPU"},
+                                  {"algorithms", {{{"name", "AccuracyAwareQuantization"}, {"params", params}}}}});
+    }
+    fs::path write_config_with(const json& compression) {
+        const fs::path example = fs::path(POT_SOURCE_DIR) / "examples" / "fmnist";
         const json config = {
             {"model", {{"model_name", "fmnist_cnn"}, {"model", (example / "fmnist_cnn.onnx").string()}}},
             {"engine",
@@ -60,9 +64,7 @@ protected:
               {"data_source", (example / "data" / "calibration").string()},
               {"annotation", (example / "data" / "calibration" / "labels.txt").string()},
               {"preprocessing", {{"color", "GRAY"}, {"layout", "NCHW"}, {"mean", {0}}, {"scale", {255}}}}}},
-            {"compression",
-             {{"target_device", "CPU"},
-              {"algorithms", {{{"name", "AccuracyAwareQuantization"}, {"params", params}}}}}}};
+            {"compression", compression}};
         const auto file = dir_.path() / "config.json";
         pot::test::write_file(file, config.dump(2));
         return file;
@@ -146,6 +148,34 @@ TEST_F(AccuracyAwareRuns, KilledRunLeavesTheBestModelSoFar) {
     const auto r = pot::test::run_pot_host(args(json::object()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(names_in(out_), results_);
+}
+
+// The compression sections of POT's accuracy-aware template and of its MobileNetV2 example, as
+// written there, with the bundled model and data instead of the Accuracy Checker engine.
+TEST_F(AccuracyAwareRuns, PotConfigTemplatesAreAccepted) {
+    const json pot_template = {
+        {"target_device", "ANY"},
+        {"algorithms",
+         {{{"name", "AccuracyAwareQuantization"},
+           {"params", {{"preset", "performance"}, {"stat_subset_size", 300}, {"maximal_drop", 0.01},
+                       {"tune_hyperparams", false}}}}}}};
+    const auto file = write_config_with(pot_template);
+    const std::vector<std::string> common = {"--plugins", POT_PLUGIN_DIR, "--output-dir", out_.string(), "-d"};
+    auto with = [&](std::vector<std::string> a) {
+        a.insert(a.end(), common.begin(), common.end());
+        return a;
+    };
+    const auto r = pot::test::run_pot_host(with({"-c", file.string()}));
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == kTargetMissed) << r.err;
+    // POT's 0.01 was one point of a fraction; here it is a hundredth of a point, and it says so.
+    EXPECT_NE(r.err.find("multiply maximal_drop by 100"), std::string::npos) << r.err;
+
+    const json mobilenet_example = {
+        {"algorithms",
+         {{{"name", "AccuracyAwareQuantization"}, {"params", {{"preset", "performance"}, {"stat_subset_size", 300}}}}}}};
+    const auto example = pot::test::run_pot_host(with({"-c", write_config_with(mobilenet_example).string()}));
+    EXPECT_EQ(example.exit_code, 0) << example.err << "the default budget, one point, is met at 8 bits";
+    EXPECT_EQ(search_report().at("budget"), 1.0);
 }
 
 }  // namespace
