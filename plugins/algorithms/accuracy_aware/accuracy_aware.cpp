@@ -17,24 +17,20 @@ namespace {
 constexpr double kLatencySeconds = 1.0;
 constexpr const char* kPlotFile = "accuracy_aware_steps.png";
 
-nlohmann::json reverted_json(const Outcome& o) {
+// What the best model so far is: the part of the report a checkpoint carries too.
+nlohmann::json result_of(const Outcome& o) {
     nlohmann::json reverted = nlohmann::json::array();
     for (const auto& r : o.reverted) reverted.push_back({{"layer", r.layer}, {"ranking_score", r.score}});
-    return reverted;
+    return {{"met", o.met},       {"float_metric", o.float_value}, {"metric", o.value},
+            {"drop", o.drop},     {"budget", o.budget},            {"quantized_layers", o.quantized_layers},
+            {"reverted_layers", reverted}};
 }
 
-// What a checkpoint says of the best model so far.
 std::string summary_of(const Outcome& o) {
-    return nlohmann::json{{"algorithm", kAlgorithmName},
-                          {"met", o.met},
-                          {"float_metric", o.float_value},
-                          {"metric", o.value},
-                          {"drop", o.drop},
-                          {"budget", o.budget},
-                          {"quantized_layers", o.quantized_layers},
-                          {"reverted_layers", reverted_json(o)},
-                          {"steps_so_far", o.steps.size()}}
-        .dump();
+    auto summary = result_of(o);
+    summary["algorithm"] = kAlgorithmName;
+    summary["steps_so_far"] = o.steps.size();
+    return summary.dump();
 }
 
 nlohmann::json report_of(const Outcome& o, const BenchmarkResult& float_latency, const BenchmarkResult& latency) {
@@ -46,21 +42,17 @@ nlohmann::json report_of(const Outcome& o, const BenchmarkResult& float_latency,
         if (!s.note.empty()) step["note"] = s.note;
         steps.push_back(step);
     }
-    return {{"met", o.met},
-            {"stopped_by", o.stopped_by},
-            {"float_metric", o.float_value},
-            {"metric", o.value},
-            {"drop", o.drop},
-            {"budget", o.budget},
-            {"quantized_layers", o.quantized_layers},
-            {"reverted_layers", reverted_json(o)},
-            {"evaluations", o.evaluations},
-            {"ranking_evaluations", o.ranking_evaluations},
-            {"seconds", o.seconds},
-            {"tuned", o.tuned.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.tuned)},
-            {"annotation_free_samples", o.confident_samples ? nlohmann::json(*o.confident_samples) : nlohmann::json(nullptr)},
-            {"latency_ms", {{"float", float_latency.latency_median_ms}, {"result", latency.latency_median_ms}}},
-            {"steps", steps}};
+    auto report = result_of(o);
+    report.update({{"stopped_by", o.stopped_by},
+                   {"evaluations", o.evaluations},
+                   {"ranking_evaluations", o.ranking_evaluations},
+                   {"seconds", o.seconds},
+                   {"tuned", o.tuned.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.tuned)},
+                   {"annotation_free_samples",
+                    o.confident_samples ? nlohmann::json(*o.confident_samples) : nlohmann::json(nullptr)},
+                   {"latency_ms", {{"float", float_latency.latency_median_ms}, {"result", latency.latency_median_ms}}},
+                   {"steps", steps}});
+    return report;
 }
 
 }  // namespace
