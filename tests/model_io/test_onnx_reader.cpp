@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -78,6 +80,40 @@ TEST(OnnxReader, ConvWhoseInputRankDisagreesWithItsKernelIsAnInputErrorNotACrash
     set_floats(g->add_initializer(), "w", {3, 2, 1, 1}, std::vector<float>(6, 0.5f));
     add_node(g, "Conv", {"x", "w"}, {"y"}, "conv");
     expect_input_error([&] { pot::core::parse_onnx(serialized(m), "bad_conv.onnx"); }, {"bad_conv.onnx"});
+}
+
+// The checker runs in pot-onnx-check, a program of its own ($POT_ONNX_CHECK overrides where it
+// is): whatever ends that program early is the file's fault, reported as such; a program that
+// cannot be started leaves the check to a forked child, with the same results.
+class OnnxCheckerProgram : public testing::Test {
+protected:
+    void TearDown() override { unsetenv("POT_ONNX_CHECK"); }
+    void use_program(const std::string& script) {
+        const auto file = dir_ / "checker.sh";
+        write_bytes(file, "#!/bin/sh\n" + script + "\n");
+        std::filesystem::permissions(file, std::filesystem::perms::owner_all);
+        setenv("POT_ONNX_CHECK", file.c_str(), 1);
+    }
+    pot::test::TempDir dir_;
+};
+
+TEST_F(OnnxCheckerProgram, ACrashOfTheCheckerIsAnInputErrorNamingTheFile) {
+    use_program("kill -SEGV $$");
+    expect_input_error([&] { pot::core::parse_onnx(serialized(relu_model()), "m.onnx"); }, {"m.onnx", "crashed"});
+}
+
+TEST_F(OnnxCheckerProgram, AFailureOfTheCheckerIsAnInputErrorNamingTheFile) {
+    use_program("exit 7");
+    expect_input_error([&] { pot::core::parse_onnx(serialized(relu_model()), "m.onnx"); },
+                       {"m.onnx", "exit status 7"});
+}
+
+TEST_F(OnnxCheckerProgram, AProgramThatCannotStartLeavesTheCheckToAChildProcess) {
+    setenv("POT_ONNX_CHECK", (dir_ / "missing").c_str(), 1);
+    EXPECT_NO_THROW(pot::core::parse_onnx(serialized(relu_model()), "m.onnx"));
+    auto bad = relu_model();
+    bad.mutable_graph()->mutable_node(0)->set_op_type("NoSuchOp");
+    expect_input_error([&] { pot::core::parse_onnx(serialized(bad), "m.onnx"); }, {"m.onnx", "checker", "NoSuchOp"});
 }
 
 TEST(OnnxReader, ExternalDataIsRejectedWithAClearMessage) {

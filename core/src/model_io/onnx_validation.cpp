@@ -2,7 +2,11 @@
 
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
+#include <dlfcn.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,10 +14,13 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
 #include "pot/error.hpp"
+
+extern char** environ;
 
 // Present only when a sanitizer runtime is linked in (tests, fuzzers).
 extern "C" __attribute__((weak)) void __sanitizer_set_death_callback(void (*callback)(void));
@@ -26,9 +33,9 @@ constexpr char kInferred = 'o';
 constexpr char kCheckerFailed = 'c';
 constexpr char kInferenceFailed = 'i';
 
-/// The checker and shape inference in this process. Returns the report: status byte, then the
-/// inferred value_info and outputs (as a serialized ModelProto) or the error message.
-std::string check_and_infer_here(onnx::ModelProto& model) {
+}  // namespace
+
+std::string check_and_infer_report(onnx::ModelProto& model) {
     try {
         onnx::checker::check_model(model);
     } catch (const std::exception& e) {
@@ -46,6 +53,8 @@ std::string check_and_infer_here(onnx::ModelProto& model) {
     inferred.SerializeToString(&bytes);
     return kInferred + bytes;
 }
+
+namespace {
 
 void write_all(int fd, const std::string& bytes) {
     size_t done = 0;
@@ -83,7 +92,90 @@ std::chrono::seconds time_limit(const onnx::ModelProto& model) {
     return std::chrono::seconds(kBaseSeconds + static_cast<int64_t>(model.ByteSizeLong()) / kBytesPerExtraSecond);
 }
 
-/// Runs check_and_infer_here() in a forked child; nullopt when no child could be started.
+/// Waits for `pid` to end, then reports what ended it unless it wrote its report in time.
+std::string finish_child(pid_t pid, const std::optional<std::string>& finished, std::chrono::seconds limit,
+                         const std::string& where) {
+    if (!finished) ::kill(pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    POT_CHECK_KIND(Input, finished.has_value(), where, "the ONNX checker and shape inference did not finish in ",
+                   limit.count(), " s; the model is malformed or too large");
+    if (WIFSIGNALED(status))
+        throw OnnxLibraryCrash(str_cat(where, "the ONNX library crashed (", ::strsignal(WTERMSIG(status)),
+                                       ") while checking the model; the file is malformed"));
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        throw OnnxLibraryCrash(str_cat(where, "the ONNX library failed (exit status ", WEXITSTATUS(status),
+                                       ") while checking the model; the file is malformed"));
+    POT_CHECK_KIND(Input, !finished->empty(), where, "checking the model failed without a report");
+    return *finished;
+}
+
+/// pot-onnx-check: $POT_ONNX_CHECK, else pot/pot-onnx-check beside the library holding this code.
+std::optional<std::string> checker_program() {
+    if (const char* path = std::getenv("POT_ONNX_CHECK"); path && *path) return std::string(path);
+    Dl_info info{};
+    if (::dladdr(reinterpret_cast<void*>(&check_and_infer_shapes), &info) == 0 || !info.dli_fname)
+        return std::nullopt;
+    std::string program = info.dli_fname;
+    program = program.substr(0, program.find_last_of('/') + 1) + "pot/pot-onnx-check";
+    if (::access(program.c_str(), X_OK) != 0) return std::nullopt;
+    return program;
+}
+
+/// Writes `bytes` into a new anonymous file, positioned at its start; -1 when that fails.
+int anonymous_file_with(const std::string& bytes) {
+    const int fd = ::memfd_create("pot-onnx-model", MFD_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+    }
+    if (done == bytes.size() && ::lseek(fd, 0, SEEK_SET) == 0) return fd;
+    ::close(fd);
+    return -1;
+}
+
+/// Runs pot-onnx-check on `model`. Spawning a program, unlike forking, is safe from a process
+/// whose other threads hold locks, and the program starts with default signal handlers. nullopt
+/// when it could not be started.
+std::optional<std::string> check_and_infer_in_program(const onnx::ModelProto& model, const std::string& program,
+                                                      const std::string& where) {
+    std::string bytes;
+    if (!model.SerializeToString(&bytes)) return std::nullopt;
+    const int input = anonymous_file_with(bytes);
+    if (input < 0) return std::nullopt;
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        ::close(input);
+        return std::nullopt;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, input, STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    std::string argv0 = program;
+    char* argv[] = {argv0.data(), nullptr};
+    pid_t pid = -1;
+    const int spawned = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(input);
+    ::close(fds[1]);
+    if (spawned != 0) {
+        ::close(fds[0]);
+        return std::nullopt;
+    }
+    const auto limit = time_limit(model);
+    const auto finished = read_all(fds[0], std::chrono::steady_clock::now() + limit);
+    ::close(fds[0]);
+    return finish_child(pid, finished, limit, where);
+}
+
+/// Runs check_and_infer_report() in a forked child; nullopt when no child could be started.
 std::optional<std::string> check_and_infer_in_child(onnx::ModelProto& model, const std::string& where) {
     int fds[2];
     if (::pipe(fds) != 0) return std::nullopt;
@@ -102,7 +194,7 @@ std::optional<std::string> check_and_infer_in_child(onnx::ModelProto& model, con
         for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
         std::string report;
         try {
-            report = check_and_infer_here(model);
+            report = check_and_infer_report(model);
         } catch (...) {
             report = kInferenceFailed + std::string("unexpected failure");
         }
@@ -114,27 +206,15 @@ std::optional<std::string> check_and_infer_in_child(onnx::ModelProto& model, con
     const auto limit = time_limit(model);
     const std::optional<std::string> finished = read_all(fds[0], std::chrono::steady_clock::now() + limit);
     ::close(fds[0]);
-    if (!finished) ::kill(pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    POT_CHECK_KIND(Input, finished.has_value(), where, "the ONNX checker and shape inference did not finish in ",
-                   limit.count(), " s; the model is malformed or too large");
-    const std::string& report = *finished;
-    if (WIFSIGNALED(status))
-        throw OnnxLibraryCrash(str_cat(where, "the ONNX library crashed (", ::strsignal(WTERMSIG(status)),
-                                       ") while checking the model; the file is malformed"));
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        throw OnnxLibraryCrash(str_cat(where, "the ONNX library failed (exit status ", WEXITSTATUS(status),
-                                       ") while checking the model; the file is malformed"));
-    POT_CHECK_KIND(Input, !report.empty(), where, "checking the model failed without a report");
-    return report;
+    return finish_child(pid, finished, limit, where);
 }
 }  // namespace
 
 void check_and_infer_shapes(onnx::ModelProto& model, const std::string& where) {
-    auto report = check_and_infer_in_child(model, where);
-    if (!report) report = check_and_infer_here(model);
+    std::optional<std::string> report;
+    if (const auto program = checker_program()) report = check_and_infer_in_program(model, *program, where);
+    if (!report) report = check_and_infer_in_child(model, where);
+    if (!report) report = check_and_infer_report(model);
     const std::string detail = report->substr(1);
     POT_CHECK_KIND(Input, (*report)[0] != kCheckerFailed, where, "fails the ONNX checker: ", detail);
     POT_CHECK_KIND(Input, (*report)[0] != kInferenceFailed, where, "shape inference failed: ", detail);
