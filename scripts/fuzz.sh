@@ -31,7 +31,8 @@ stamp="$build/.fuzz-run-start"
 touch "$stamp"
 mkdir -p "$build/logs"
 # Fork mode runs the inputs in child processes and goes on after a crash, so one run reports every
-# finding rather than stopping at the first. The ONNX checker inside the loader forks as well.
+# finding rather than stopping at the first. The loader runs the ONNX checker in a process too
+# (build-fuzz/lib/pot/pot-onnx-check).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
