@@ -17,8 +17,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
-import re
 import subprocess
 import sys
 import time
@@ -72,7 +70,7 @@ def dq_params(bits, ignored=None):
 def measure(args, model):
     name = os.path.splitext(os.path.basename(model))[0]
     row = {"model": name}
-    base, _, base_wall = run(args, f"{name}/dq", config_for(model, "DefaultQuantization", dq_params(args.bits), args.threads))
+    base, _, _ = run(args, f"{name}/dq", config_for(model, "DefaultQuantization", dq_params(args.bits), args.threads))
     ev = base["evaluation"]
     row.update(fp32=ev["fp32"], dq=ev["int8"], dq_drop=ev["drop"], dq_s=base["timings"]["total_s"],
                eval_s=ev["seconds"] / 2)  # -e scores FP32 and INT8: one evaluation is half
@@ -92,7 +90,7 @@ def measure(args, model):
              if l["op_type"] not in kValueMoving and l.get("quantizers")]
     naive_runs, naive_s, naive = 0, 0.0, None
     for k in range(1, len(order) + 1):
-        r, _, wall = run(args, f"{name}/naive_{k}",
+        r, _, _ = run(args, f"{name}/naive_{k}",
                          config_for(model, "DefaultQuantization", dq_params(args.bits, order[:k]), args.threads))
         naive_runs += 1
         naive_s += r["timings"]["total_s"]
@@ -108,7 +106,6 @@ def time_budget(args, model):
     name = os.path.splitext(os.path.basename(model))[0]
     params = dict(dq_params(args.bits), maximal_drop=0.0, base_algorithm="DefaultQuantization",
                   max_minutes=args.time_budget_minutes)
-    start = time.monotonic()
     r, code, wall = run(args, f"{name}/time_budget", config_for(model, "AccuracyAwareQuantization", params, args.threads))
     s = r["algorithm_reports"]["AccuracyAwareQuantization"]["search"]
     return {"model": name, "wall_s": wall, "search_s": s["seconds"], "stopped_by": s["stopped_by"],
