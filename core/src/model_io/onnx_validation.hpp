@@ -1,6 +1,7 @@
 #pragma once
 
-// Checker and shape inference of a model being loaded. Internal to onnx_reader.cpp.
+// Checker and shape inference of a model being loaded: internal to onnx_reader.cpp and to the
+// pot-onnx-check program (core/app/onnx_check.cpp).
 
 #include <onnx/onnx_pb.h>
 
