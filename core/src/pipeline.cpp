@@ -117,6 +117,7 @@ std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_
             const StageScope stage(
                 str_cat("applying ", steps_[i].origin.object, " (", steps_[i].path, ")"));
             const auto start = std::chrono::steady_clock::now();
+            host.set_current_path(steps_[i].path);
             call_plugin(steps_[i].origin, "apply", [&] { algorithm.apply(graph, stats, host); });
             timings.push_back({steps_[i].origin.object, seconds_since(start)});
             if (float_reference && !quantized) {

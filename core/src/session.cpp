@@ -59,21 +59,27 @@ Graph Session::run_algorithms(const Graph& graph, const std::vector<AlgorithmSpe
     POT_CHECK(registry_, where, ": this host does not run algorithms for other algorithms");
     POT_CHECK_KIND(Config, nesting_ < kMaxNestedRuns, where, ": algorithms run each other more than ",
                    kMaxNestedRuns, " levels deep");
-    POT_CHECK_KIND(Config, !algorithms.empty(), where, ": no algorithm to run");
+    POT_CHECK_KIND(Config, !algorithms.empty(), where.empty() ? current_path_ : where, ": no algorithm to run");
+    // A relative place is the caller's own: its parameters hold the nested algorithm's keys.
+    const std::string at = !where.empty() && where[0] == '/' ? where
+                           : where.empty()                   ? current_path_
+                                                             : str_cat(current_path_, "/", where);
     std::vector<AlgorithmConfig> configs;
     for (size_t i = 0; i < algorithms.size(); ++i)
         configs.push_back({algorithms[i].name, algorithms[i].params_json,
-                           algorithms.size() == 1 ? where : str_cat(where, "/", i)});
+                           algorithms.size() == 1 ? at : str_cat(at, "/", i)});
     Pipeline pipeline(*registry_, configs);
     // Nested runs set their own sample selection; the caller's is back when they end.
     struct Restore {
         Session& session;
         SampleSelection selection;
+        std::string path;
         ~Restore() {
             --session.nesting_;
             session.selection_ = selection;
+            session.current_path_ = path;
         }
-    } restore{*this, selection_};
+    } restore{*this, selection_, current_path_};
     ++nesting_;
     Graph result = graph;
     pipeline.run(result, *this);

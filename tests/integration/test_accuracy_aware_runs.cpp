@@ -150,6 +150,14 @@ TEST_F(AccuracyAwareRuns, KilledRunLeavesTheBestModelSoFar) {
     EXPECT_EQ(names_in(out_), results_);
 }
 
+// The base algorithm's keys sit in AccuracyAware's params, as in POT: a wrong one is named there.
+TEST_F(AccuracyAwareRuns, AWrongBaseParameterIsNamedWhereTheConfigHasIt) {
+    const auto r = pot::test::run_pot_host(args({{"no_such_key", 1}}));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("/compression/algorithms/0/params/no_such_key"), std::string::npos) << r.err;
+    EXPECT_TRUE(pot::test::empty_or_missing(out_));
+}
+
 // The compression sections of POT's accuracy-aware template and of its MobileNetV2 example, as
 // written there, with the bundled model and data instead of the Accuracy Checker engine.
 TEST_F(AccuracyAwareRuns, PotConfigTemplatesAreAccepted) {

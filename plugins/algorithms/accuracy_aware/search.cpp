@@ -93,7 +93,7 @@ void Search::consider(const Graph& graph, const Scored& scored, const std::vecto
 void Search::tune(const Graph& float_model, AlgorithmSpec spec, Graph& model, Scored& scored) {
     const auto subset = ranking_subset(diff_indices_, float_per_sample_, scored.per_sample, higher_is_better_,
                                        static_cast<size_t>(settings_.ranking_subset_size));
-    const std::string where = settings_.path + "/tune_hyperparams";
+    const std::string where;  // the candidates' keys are this algorithm's params, changed
     // Oriented so that higher is better, on the subset the quantization hurt most.
     const auto score_on_subset = [&](const Graph& graph) {
         const double v = host_.evaluate(graph, subset).value;
@@ -155,7 +155,8 @@ void Search::search(const Graph& float_model) {
     POT_CHECK_KIND(Input, samples > 0, kAlgorithmName, ": the evaluation data has no samples");
 
     // Quantizing first makes a wrong parameter of the base algorithm an error before any evaluation.
-    const std::string base_where = settings_.path + "/base_algorithm";
+    // The base algorithm's keys sit in this algorithm's params: errors name them there.
+    const std::string base_where;
     Graph model = search_.run_algorithms(float_model, {settings_.base}, base_where);
     outcome_.quantized_layers = quantized_layers(model).size();
     if (settings_.annotation_free) {

@@ -28,9 +28,10 @@ public:
     /// the job's calibration data with each algorithm's sampling settings, and their report
     /// sections are added to the job's report. Statistics collected earlier in the job for the
     /// same model and samples are reused, so running a base algorithm again with other settings
-    /// costs only the statistics that changed. `where` names the caller's parameter for messages
-    /// (e.g. "/compression/algorithms/0/params/base_algorithm"). Unknown names and bad
-    /// parameters throw Config errors naming `where`.
+    /// costs only the statistics that changed. `where` names the place in the config for messages:
+    /// a JSON pointer ("/compression/algorithms/0/params/base_algorithm"), or relative to the
+    /// calling algorithm's place ("" is that place itself: the nested algorithms' parameter errors
+    /// then name the caller's params, where POT configs put them; since ABI 2.2). Unknown names and bad parameters throw Config errors naming it.
     virtual Graph run_algorithms(const Graph& graph, const std::vector<AlgorithmSpec>& algorithms,
                                  const std::string& where) = 0;
 

@@ -90,6 +90,10 @@ public:
         float_baseline_ = float_baseline;
     }
 
+    /// Where in the config the algorithm being applied was configured ("/compression/algorithms/0");
+    /// a relative `where` given to run_algorithms() is resolved against it. The pipeline sets it.
+    void set_current_path(std::string path) { current_path_ = std::move(path); }
+
     /// Sets how later collect() calls pick samples (the pipeline sets it per stage).
     void select_samples(const SampleSelection& selection) { selection_ = selection; }
     /// Indices of the samples collect() uses for `subset_size` (0: all), in a deterministic order.
@@ -111,6 +115,7 @@ private:
     std::function<bool()> stop_source_;
     std::optional<double> float_baseline_;
     int nesting_ = 0;  ///< run_algorithms() calls under way
+    std::string current_path_;
     nlohmann::json reports_ = nlohmann::json::object();
     CheckpointSink checkpoint_sink_;
     std::optional<bool> target_met_;
