@@ -56,14 +56,16 @@ std::string check_and_infer_report(onnx::ModelProto& model) {
 
 namespace {
 
-void write_all(int fd, const std::string& bytes) {
+/// True when every byte was written.
+bool write_all(int fd, const std::string& bytes) {
     size_t done = 0;
     while (done < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
+        if (n <= 0) return false;
         done += static_cast<size_t>(n);
     }
+    return true;
 }
 
 /// Everything written to `fd` until the writer closes it, or nullopt when `deadline` passes first.
@@ -127,14 +129,7 @@ std::optional<std::string> checker_program() {
 int anonymous_file_with(const std::string& bytes) {
     const int fd = ::memfd_create("pot-onnx-model", MFD_CLOEXEC);
     if (fd < 0) return -1;
-    size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += static_cast<size_t>(n);
-    }
-    if (done == bytes.size() && ::lseek(fd, 0, SEEK_SET) == 0) return fd;
+    if (write_all(fd, bytes) && ::lseek(fd, 0, SEEK_SET) == 0) return fd;
     ::close(fd);
     return -1;
 }
