@@ -101,6 +101,100 @@ std::string params_text(const Params& parent, const std::string& key) {
     return j.dump();
 }
 
+// The optimizer section. Its params hold POT's keys for the tuning run, which core reads, and
+// the optimizer plugin's own keys, which are passed on to it (and checked by it).
+OptimizerConfig parse_optimizer(const Params& optimizer) {
+    OptimizerConfig opt;
+    opt.name = optimizer.get_string("name", "");
+    POT_CHECK_KIND(Config, !opt.name.empty(), "/optimizer/name: required");
+    nlohmann::json plugin_params = nlohmann::json::parse(params_text(optimizer, "params"));
+    const Params params(plugin_params, "/optimizer/params");
+    TuningSettings& t = opt.tuning;
+
+    const auto number = [&](const char* key, double fallback, double low, double high, const char* range) {
+        const double v = params.get_double(key, fallback);
+        POT_CHECK_KIND(Config, std::isfinite(v) && v >= low && v <= high, "/optimizer/params/", key, ": expected ",
+                       range, ", got ", v);
+        return v;
+    };
+    // POT's spelling in params, or this tool's earlier one beside them; not both.
+    const auto count = [&](const std::string& key, const std::string& legacy, int64_t fallback, int64_t low,
+                           int64_t high) {
+        const bool in_params = params.has(key), beside = optimizer.has(legacy);
+        POT_CHECK_KIND(Config, !(in_params && beside), "/optimizer: ", key, " is given twice (/optimizer/params/",
+                       key, " and /optimizer/", legacy, "); give it once, in params");
+        const Params& from = in_params ? params : optimizer;
+        const std::string& name = in_params ? key : legacy;
+        const int64_t v = from.get_int(name, fallback);
+        POT_CHECK_KIND(Config, v >= low && v <= high, from.path(), "/", name, ": expected ", low, " to ", high,
+                       ", got ", v);
+        return v;
+    };
+    t.max_trials = count("max_trials", "trials", t.max_trials, 1, 100000);
+    t.eval_subset_size = static_cast<size_t>(count("eval_subset_size", "eval_subset_size", 0, 0, int64_t{1} << 40));
+    t.max_minutes = number("max_minutes", 0.0, 0.0, 1e7, "minutes >= 0 (0: no limit)");
+    t.load_method = params.get_enum<TrialsLoadMethod>("trials_load_method", TrialsLoadMethod::ColdStart,
+                                                      {{"cold_start", TrialsLoadMethod::ColdStart},
+                                                       {"warm_start", TrialsLoadMethod::WarmStart},
+                                                       {"fine_tune", TrialsLoadMethod::FineTune},
+                                                       {"eval", TrialsLoadMethod::Eval}});
+    t.targets.accuracy_loss = number("accuracy_loss", t.targets.accuracy_loss, 0.0, 100.0, "a percentage in [0, 100]");
+    t.targets.latency_reduce = number("latency_reduce", t.targets.latency_reduce, 1e-3, 1e6, "a speed-up > 0");
+    t.targets.accuracy_weight = number("accuracy_weight", t.targets.accuracy_weight, 0.0, 1e6, ">= 0");
+    t.targets.latency_weight = number("latency_weight", t.targets.latency_weight, 0.0, 1e6, ">= 0");
+    t.targets.expected_quantization_ratio =
+        number("expected_quantization_ratio", t.targets.expected_quantization_ratio, 1e-3, 1 - 1e-3, "in (0, 1)");
+    t.targets.quantization_ratio_weight =
+        number("quantization_ratio_weight", t.targets.quantization_ratio_weight, 0.0, 1e6, ">= 0");
+    t.stop_on_target = params.get_bool("stop_on_target", false);
+    params.get_bool("debug", false);  // POT's extra dumps; the trial log holds everything already
+    POT_CHECK_KIND(Config, !params.has("multinode"), "/optimizer/params/multinode: tuning on several machines is "
+                   "not supported; run one tuning per machine with its own trial log");
+    POT_CHECK_KIND(Config, !params.has("anneal"), "/optimizer/params/anneal: not supported; use name "
+                   "\"RandomSearch\" or \"TPE\"");
+    if (params.has("metrics")) {
+        const auto& metrics = params.json().at("metrics");
+        POT_CHECK_KIND(Config, metrics.is_array(), "/optimizer/params/metrics: expected a list, got ", metrics.dump());
+        for (size_t i = 0; i < metrics.size(); ++i) {
+            const Params m(metrics[i], str_cat("/optimizer/params/metrics/", i));
+            m.get_string("name", "");
+            if (m.has("baseline_value") && !t.baseline_value)
+                t.baseline_value = m.get_double("baseline_value", 0.0);
+            m.reject_unknown();
+        }
+    }
+    const bool latency_matters = t.targets.latency_weight > 0 || t.targets.latency_reduce > 1.0;
+    const Params bench = params.child("benchmark");
+    BenchmarkOptions b;
+    b.seconds = 1.0;
+    const int64_t batch = bench.get_int("batch_size", 1);
+    POT_CHECK_KIND(Config, batch >= 0 && batch <= 4096, "/optimizer/params/benchmark/batch_size: expected 0 to 4096, got ", batch);
+    b.batch = std::max<int64_t>(batch, 1);
+    const int64_t niter = bench.get_int("niter", 0);
+    POT_CHECK_KIND(Config, niter >= 0 && niter <= 1000000, "/optimizer/params/benchmark/niter: expected 0 to 1000000, got ", niter);
+    // Fewer timed runs than this make speed-ups noise on a shared machine.
+    constexpr int64_t kMinIterations = 20;
+    if (niter > 0) b.iterations = std::max(niter, kMinIterations);
+    b.seconds = bench.get_double("duration_seconds", b.seconds);
+    POT_CHECK_KIND(Config, std::isfinite(b.seconds) && b.seconds > 0 && b.seconds <= 3600,
+                   "/optimizer/params/benchmark/duration_seconds: expected (0, 3600], got ", b.seconds);
+    // benchmark_app's settings without a meaning for an engine inside this process: threads are
+    // the engine's own setting (/engine/params/threads).
+    for (const char* key : {"performance_count", "nthreads", "nstreams", "nireq", "api_type", "benchmark_app_dir"})
+        bench.accept(key);
+    bench.reject_unknown();
+    if (latency_matters) t.benchmark = b;
+
+    // What is left belongs to the optimizer plugin.
+    for (const char* key : {"max_trials", "eval_subset_size", "max_minutes", "trials_load_method", "accuracy_loss",
+                            "latency_reduce", "accuracy_weight", "latency_weight", "expected_quantization_ratio",
+                            "quantization_ratio_weight", "stop_on_target", "debug", "metrics", "benchmark"})
+        plugin_params.erase(key);
+    opt.params_json = plugin_params.dump();
+    optimizer.reject_unknown();
+    return opt;
+}
+
 // The name becomes a file and folder name inside --output-dir: it must not lead elsewhere.
 void check_model_name(const std::string& name) {
     const bool control = std::any_of(name.begin(), name.end(),
@@ -209,21 +303,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
         }
         compression.reject_unknown();
 
-        if (root.has("optimizer")) {
-            const Params optimizer = root.child("optimizer");
-            OptimizerConfig opt;
-            opt.name = optimizer.get_string("name", "");
-            POT_CHECK_KIND(Config, !opt.name.empty(), "/optimizer/name: required");
-            opt.params_json = params_text(optimizer, "params");
-            opt.trials = optimizer.get_int("trials", opt.trials);
-            POT_CHECK_KIND(Config, opt.trials >= 1 && opt.trials <= 10000, "/optimizer/trials: must be in [1, 10000], got ",
-                           opt.trials);
-            const int64_t subset = optimizer.get_int("eval_subset_size", static_cast<int64_t>(opt.eval_subset_size));
-            POT_CHECK_KIND(Config, subset >= 0, "/optimizer/eval_subset_size: must be >= 0, got ", subset);
-            opt.eval_subset_size = static_cast<size_t>(subset);
-            optimizer.reject_unknown();
-            config.optimizer = opt;
-        }
+        if (root.has("optimizer")) config.optimizer = parse_optimizer(root.child("optimizer"));
         root.reject_unknown();
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::Config) throw;

@@ -28,6 +28,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr const char* kTuningPlotFile = "tuning_trials.png";
+
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -179,19 +181,31 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
         checkpointed = true;
     });
     session.reserve_result_names({config.model.name + ".onnx", config.model.name + "_fp32.onnx", "report.json",
-                                  "layer_errors.png"});
+                                  "layer_errors.png", kTuningPlotFile});
     std::optional<StatisticsCache> cache;
     if (config.compression.statistics_cache) {
         cache.emplace(*config.compression.statistics_cache);
         session.use_cache(&*cache);
     }
+    std::optional<bool> tuning_met;
+    std::string tuning_plot;
     if (optimizer) {
         const StageScope tuning(str_cat("tuning with ", optimizer->name()));
         step = Clock::now();
         TuningLoop loop(pipeline, *optimizer, evaluator, logger);
-        report["optimizer"] =
-            loop.run(fp32, session, config.optimizer->trials, config.optimizer->eval_subset_size).report();
+        // Kept beside the results, not in them: a later run resumes or refines it.
+        const fs::path log_file = staging.parent() / (config.model.name + ".trials.jsonl");
+        const TuningSettings& settings = config.optimizer->tuning;
+        const TuningOutcome outcome = loop.run(fp32, session, settings, log_file);
+        report["optimizer"] = outcome.report(settings);
+        tuning_plot = plot_tuning_trials(outcome, settings);
+        tuning_met = outcome.meets_targets;
         report["timings"]["tuning_s"] = seconds_since(step);
+        logger.log(LogLevel::Info,
+                   str_cat("tuning: ", outcome.trials.size(), " trials (", outcome.resumed, " from ",
+                           log_file.string(), "), stopped by ", outcome.stopped_by, "; chose trial ",
+                           outcome.best + 1, ": accuracy loss ", outcome.best_trial().measurement.accuracy_loss * 100,
+                           " %, speed-up ", outcome.best_trial().measurement.latency_ratio, "x"));
     }
     step = Clock::now();
     // Layer errors compare with the float model the quantizer saw: the same as fp32 unless a
@@ -237,7 +251,12 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
         }
     }
     result.target_met = session.target_met();
+    if (tuning_met) result.target_met = *tuning_met;
     if (result.target_met) report["target_met"] = *result.target_met;
+    if (!tuning_plot.empty()) {
+        write_file_atomically(staging.dir() / kTuningPlotFile, tuning_plot);
+        report["files"]["results"].push_back(kTuningPlotFile);
+    }
     for (const auto& [name, bytes] : session.result_files()) {
         write_file_atomically(staging.dir() / name, bytes);
         report["files"]["results"].push_back(name);

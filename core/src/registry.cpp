@@ -1,6 +1,7 @@
 #include "pot/core/registry.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "pot/error.hpp"
 #include "pot/plugin.hpp"
@@ -72,6 +73,20 @@ const Registry::Entry& Registry::find(PotKind kind, const std::string& name,
     auto it = entries_.find({kind, name});
     if (it != entries_.end()) return it->second;
     const auto known = names(kind);
+    // Other spellings of a name ("Tpe" in POT's configs for "TPE") match when only one name
+    // differs from it in case alone.
+    const auto lower = [](std::string s) {
+        for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return s;
+    };
+    const Entry* folded = nullptr;
+    size_t matches = 0;
+    for (const auto& n : known)
+        if (lower(n) == lower(name)) {
+            folded = &entries_.at({kind, n});
+            ++matches;
+        }
+    if (matches == 1) return *folded;
     std::string list;
     for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
     POT_THROW(Config, where, ": unknown ", kind_name(kind), " '", name, "'", did_you_mean(name, known),

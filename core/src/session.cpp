@@ -37,7 +37,7 @@ Statistics Session::collect(const Graph& graph, const std::vector<StatisticReque
     const auto indices = sample_indices(subset_size);
     // Statistics are kept between runs in the configured cache file, and within a job for nested
     // runs (a search quantizing again); a plain pipeline run asks for each only once.
-    StatisticsCache* cache = cache_ ? cache_ : nesting_ > 0 ? &memo_ : nullptr;
+    StatisticsCache* cache = cache_ ? cache_ : nesting_ > 0 || memoize_ ? &memo_ : nullptr;
     std::string key;
     if (cache) {
         key = StatisticsCache::key(graph, data_.identity(), indices);

@@ -41,6 +41,8 @@ void Tpe::check_space(const SearchSpace& space) {
         POT_CHECK_KIND(Config, names.insert(d.name).second, "TPE: dimension '", d.name, "' appears twice");
     }
     if (!space_) {
+        // Trials told before the first ask are checked now that the space is known.
+        for (const auto& s : scored_) check_choices(space, s.trial);
         space_ = space;
         return;
     }
@@ -63,11 +65,29 @@ Trial Tpe::ask(const SearchSpace& space) {
 }
 
 void Tpe::tell(const Trial& trial, double score) {
-    auto it = pending_.find(trial.id);
-    POT_CHECK(it != pending_.end(), "TPE: trial ", trial.id, " was not asked for or was already told");
     POT_CHECK(std::isfinite(score), "TPE: trial ", trial.id, " has a non-finite score ", score);
-    scored_.push_back({it->second, score});
-    pending_.erase(it);
+    auto it = pending_.find(trial.id);
+    if (it != pending_.end()) {
+        scored_.push_back({it->second, score});
+        pending_.erase(it);
+        return;
+    }
+    // A trial it did not propose (the base configuration, a resumed run's trials): learnt from
+    // all the same, and never proposed again.
+    if (space_) check_choices(*space_, trial);
+    scored_.push_back({trial, score});
+    asked_.insert(trial.choice);
+}
+
+void Tpe::check_choices(const SearchSpace& space, const Trial& trial) {
+    for (const auto& d : space.dimensions) {
+        auto it = trial.choice.find(d.name);
+        POT_CHECK(it != trial.choice.end(), "TPE: told trial ", trial.id, " has no choice for '", d.name, "'");
+        POT_CHECK(std::find(d.choices.begin(), d.choices.end(), it->second) != d.choices.end(), "TPE: told trial ",
+                  trial.id, " chose '", it->second, "' for '", d.name, "', which is not one of its choices");
+    }
+    POT_CHECK(trial.choice.size() == space.dimensions.size(), "TPE: told trial ", trial.id,
+              " has choices for dimensions the search space does not have");
 }
 
 std::optional<std::pair<Trial, double>> Tpe::best() const {

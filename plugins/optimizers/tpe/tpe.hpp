@@ -44,6 +44,7 @@ public:
 
     std::string name() const override { return "TPE"; }
     Trial ask(const SearchSpace& space) override;
+    /// Trials it did not ask for are learnt from too (ABI 2.3), and not proposed again.
     void tell(const Trial& trial, double score) override;
 
     /// The scored trial with the lowest score so far, if any.
@@ -57,6 +58,7 @@ private:
     Trial random_trial(const SearchSpace& space);
     Trial modelled_trial(const SearchSpace& space);
     void check_space(const SearchSpace& space);
+    static void check_choices(const SearchSpace& space, const Trial& trial);
     /// Whether every choice of `d` is a number: such dimensions are modelled as ordered.
     static bool numeric(const SearchDimension& d);
 

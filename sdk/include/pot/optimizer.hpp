@@ -29,6 +29,10 @@ struct Trial {
     std::map<std::string, std::string> choice;
 };
 
+/// The choice that keeps a layer in float (POT's "layer" tuning scope).
+/// @since ABI 2.3
+inline constexpr const char* kFloatChoice = "float";
+
 /// Ask/tell optimizer: never runs the model, so it can be tested on plain functions.
 /// Lower scores are better.
 /// @since ABI 2.0
@@ -37,6 +41,8 @@ public:
     virtual ~Optimizer() = default;
     virtual std::string name() const = 0;
     virtual Trial ask(const SearchSpace& space) = 0;
+    /// The score of `trial`. Since ABI 2.3 also for trials the optimizer did not ask for (the
+    /// base configuration, trials of a resumed run), which it learns from like its own.
     virtual void tell(const Trial& trial, double score) = 0;
 };
 
@@ -45,6 +51,8 @@ public:
 class POT_SDK_VISIBLE Tunable {
 public:
     virtual ~Tunable() = default;
+    /// The dimensions and their choices; the first choice of each is the base configuration.
+    /// Since ABI 2.3: after set_trial(), the choices set are the base (fine_tune relies on it).
     virtual SearchSpace search_space(const Graph& graph) const = 0;
     virtual void set_trial(const Trial& trial) = 0;
 };

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pot/core/tuning_settings.hpp"
+
 namespace pot::core {
 
 /// Longest side, in pixels, of any image: decoded, resized, cropped or a model input.
@@ -70,11 +72,12 @@ struct CompressionConfig {
     std::optional<std::filesystem::path> statistics_cache;
 };
 
+/// The optimizer section: the plugin to create with its own parameters, and the tuning run's
+/// settings (POT's keys in the same params object).
 struct OptimizerConfig {
     std::string name;
-    std::string params_json = "{}";
-    int64_t trials = 10;             ///< configurations tried (each one a full quantization)
-    size_t eval_subset_size = 300;   ///< samples each trial is scored on (0: all)
+    std::string params_json = "{}";  ///< the params without the keys TuningSettings took
+    TuningSettings tuning;
 };
 
 /// The validated configuration (POT's schema: model / engine / compression / optimizer).

@@ -78,6 +78,12 @@ public:
     /// Statistics are looked up in / added to `cache`, a file kept between runs (null: only
     /// run_algorithms() calls reuse what earlier ones collected).
     void use_cache(StatisticsCache* cache) { cache_ = cache; }
+    /// With `on`, statistics are also kept in memory between collect() calls (a tuning run
+    /// quantizes many times; stages its choices do not change collect once). Off forgets them.
+    void memoize_statistics(bool on) {
+        memoize_ = on;
+        if (!on && nesting_ == 0) memo_ = StatisticsCache();
+    }
 
     /// Lets algorithms run other algorithms (SearchServices::run_algorithms) made from
     /// `registry`, which must outlive the session; `stop_source` answers stop_requested() (null:
@@ -115,6 +121,7 @@ private:
     std::function<bool()> stop_source_;
     std::optional<double> float_baseline_;
     int nesting_ = 0;  ///< run_algorithms() calls under way
+    bool memoize_ = false;
     std::string current_path_;
     nlohmann::json reports_ = nlohmann::json::object();
     CheckpointSink checkpoint_sink_;
