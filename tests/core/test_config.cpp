@@ -123,4 +123,82 @@ TEST(Config, ThreadCountIsBounded) {
     EXPECT_NE(m.find("100000"), std::string::npos) << m;
 }
 
+// POT's optimizer section: the tuning keys go to core, the rest to the optimizer plugin.
+std::string with_optimizer(const std::string& optimizer) {
+    std::string s = kValid;
+    return s.insert(s.rfind('}'), ",\n  \"optimizer\": " + optimizer + "\n");
+}
+
+TEST(Config, ReadsPotsOptimizerParametersAndPassesTheRestToThePlugin) {
+    const auto c = parse_config(with_optimizer(R"({"name": "Tpe", "params": {
+        "max_trials": 200, "max_minutes": 1440, "trials_load_method": "warm_start", "accuracy_loss": 0.1,
+        "latency_reduce": 1.5, "accuracy_weight": 1.0, "latency_weight": 2.0, "stop_on_target": true,
+        "eval_subset_size": 2000, "metrics": [{"name": "accuracy", "baseline_value": 0.72}],
+        "benchmark": {"performance_count": false, "batch_size": 0, "nthreads": 8, "nstreams": 1, "nireq": 1,
+                      "api_type": "async", "niter": 4, "duration_seconds": 30, "benchmark_app_dir": "x"},
+        "seed": 3, "gamma": 0.3}})"), "/base", "cfg.json");
+    ASSERT_TRUE(c.optimizer.has_value());
+    const auto& t = c.optimizer->tuning;
+    EXPECT_EQ(c.optimizer->name, "Tpe");
+    EXPECT_EQ(t.max_trials, 200);
+    EXPECT_DOUBLE_EQ(t.max_minutes, 1440);
+    EXPECT_EQ(t.load_method, pot::core::TrialsLoadMethod::WarmStart);
+    EXPECT_DOUBLE_EQ(t.targets.accuracy_loss, 0.1);
+    EXPECT_DOUBLE_EQ(t.targets.latency_reduce, 1.5);
+    EXPECT_DOUBLE_EQ(t.targets.latency_weight, 2.0);
+    EXPECT_TRUE(t.stop_on_target);
+    EXPECT_EQ(t.eval_subset_size, 2000u);
+    EXPECT_DOUBLE_EQ(*t.baseline_value, 0.72);
+    ASSERT_TRUE(t.benchmark.has_value());
+    EXPECT_EQ(t.benchmark->batch, 1) << "batch_size 0 means the model's own";
+    EXPECT_EQ(t.benchmark->iterations, 20) << "niter raised to the smallest count worth timing";
+    EXPECT_EQ(nlohmann::json::parse(c.optimizer->params_json), nlohmann::json::parse(R"({"seed": 3, "gamma": 0.3})"));
+}
+
+TEST(Config, OptimizerDefaultsFollowPot) {
+    const auto c = parse_config(with_optimizer(R"({"name": "TPE"})"), "/base", "cfg.json");
+    const auto& t = c.optimizer->tuning;
+    EXPECT_EQ(t.max_trials, 100);
+    EXPECT_EQ(t.load_method, pot::core::TrialsLoadMethod::ColdStart);
+    EXPECT_DOUBLE_EQ(t.targets.accuracy_loss, 1.0);
+    EXPECT_EQ(t.eval_subset_size, 0u) << "every evaluation sample";
+    EXPECT_TRUE(t.benchmark.has_value()) << "latency_weight 1 by default: latency is measured";
+    EXPECT_EQ(c.optimizer->params_json, "{}");
+    // Without a latency weight or target, nothing is timed.
+    const auto quiet = parse_config(with_optimizer(R"({"name": "TPE", "params": {"latency_weight": 0}})"), "/base",
+                                    "cfg.json");
+    EXPECT_FALSE(quiet.optimizer->tuning.benchmark.has_value());
+}
+
+TEST(Config, OptimizerMistakesNameTheirPath) {
+    EXPECT_NE(config_error(with_optimizer(R"({"name": "TPE", "params": {"trials_load_method": "hot"}})"))
+                  .find("/optimizer/params/trials_load_method: unknown value 'hot'"),
+              std::string::npos);
+    EXPECT_NE(config_error(with_optimizer(R"({"name": "TPE", "params": {"max_trials": 0}})"))
+                  .find("/optimizer/params/max_trials"),
+              std::string::npos);
+    EXPECT_NE(config_error(with_optimizer(R"({"name": "TPE", "params": {"accuracy_loss": -1}})"))
+                  .find("/optimizer/params/accuracy_loss"),
+              std::string::npos);
+    EXPECT_NE(config_error(with_optimizer(R"({"name": "TPE", "params": {"benchmark": {"niters": 3}}})"))
+                  .find("/optimizer/params/benchmark/niters"),
+              std::string::npos);
+    EXPECT_NE(config_error(with_optimizer(R"({"name": "TPE", "trials": 3, "params": {"max_trials": 3}})"))
+                  .find("given twice"),
+              std::string::npos);
+    EXPECT_NE(config_error(with_optimizer(R"({"name": "TPE", "params": {"multinode": {}}})"))
+                  .find("/optimizer/params/multinode"),
+              std::string::npos);
+    EXPECT_NE(config_error(with_optimizer(R"({"name": "TPE", "params": {"metrics": [{"name": "a", "baseline": 1}]}})"))
+                  .find("/optimizer/params/metrics/0/baseline"),
+              std::string::npos);
+}
+
+TEST(Config, TheEarlierOptimizerKeysStillWork) {
+    const auto c = parse_config(with_optimizer(R"({"name": "TPE", "trials": 8, "eval_subset_size": 1000})"), "/base",
+                                "cfg.json");
+    EXPECT_EQ(c.optimizer->tuning.max_trials, 8);
+    EXPECT_EQ(c.optimizer->tuning.eval_subset_size, 1000u);
+}
+
 }  // namespace

@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -131,8 +133,48 @@ TEST(Tpe, MisuseIsAnError) {
     EXPECT_THROW(tpe.tell(t, 1.0), pot::Error) << "told twice";
     Trial unknown;
     unknown.id = 99;
-    EXPECT_THROW(tpe.tell(unknown, 1.0), pot::Error);
+    EXPECT_THROW(tpe.tell(unknown, 1.0), pot::Error) << "a told trial without choices";
+    unknown.choice = {{"a", "1"}, {"b", "9"}, {"c", "2"}};
+    EXPECT_THROW(tpe.tell(unknown, 1.0), pot::Error) << "a told trial with a choice outside the space";
     EXPECT_THROW(tpe.ask(SearchSpace{{{"a", {"0", "1"}}}}), pot::Error) << "space changed";
+}
+
+TEST(Tpe, LearnsFromTrialsItDidNotAskForAndNeverProposesThem) {
+    // A resumed run tells the earlier trials before the first ask: the optimizer starts modelling
+    // at once and does not propose them again.
+    const auto space = grid_space();
+    TpeSettings s;
+    s.startup_trials = 5;
+    Tpe tpe(s);
+    std::set<std::map<std::string, std::string>> told;
+    for (int i = 0; i < 8; ++i) {
+        Trial t;
+        t.id = 1000 + i;
+        t.choice = {{"a", std::to_string(i)}, {"b", std::to_string(7 - i)}, {"c", "6"}};
+        tpe.tell(t, bowl(t));
+        told.insert(t.choice);
+    }
+    for (int i = 0; i < 30; ++i) {
+        const Trial t = tpe.ask(space);
+        EXPECT_FALSE(told.count(t.choice)) << "proposed a told trial again";
+        told.insert(t.choice);
+        tpe.tell(t, bowl(t));
+    }
+    ASSERT_TRUE(tpe.best().has_value());
+    EXPECT_LE(tpe.best()->second, 1.0) << "started from the told trials' model";
+
+    // A told trial outside the space is refused at the first ask, naming the choice.
+    Tpe other(TpeSettings{});
+    Trial bad;
+    bad.id = -1;
+    bad.choice = {{"a", "8"}, {"b", "0"}, {"c", "0"}};
+    other.tell(bad, 1.0);
+    try {
+        other.ask(space);
+        FAIL() << "a told trial outside the space was accepted";
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("'8' for 'a'"), std::string::npos) << e.what();
+    }
 }
 
 TEST(Tpe, BadParametersNameTheirPath) {

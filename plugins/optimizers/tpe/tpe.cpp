@@ -72,6 +72,7 @@ void Tpe::tell(const Trial& trial, double score) {
         pending_.erase(it);
         return;
     }
+    POT_CHECK(trial.id < 0 || trial.id >= next_id_, "TPE: trial ", trial.id, " was already told");
     // A trial it did not propose (the base configuration, a resumed run's trials): learnt from
     // all the same, and never proposed again.
     if (space_) check_choices(*space_, trial);
