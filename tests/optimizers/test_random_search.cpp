@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "grid_search.hpp"
 #include "random_search.hpp"
 #include "test_host.hpp"
 
@@ -76,6 +77,28 @@ TEST(RandomSearch, LoadsAsAPluginByNameInAnyCase) {
     EXPECT_EQ(search->name(), "RandomSearch");
     auto tpe = host.registry().create_optimizer("Tpe", "{}", "/optimizer");
     EXPECT_EQ(tpe->name(), "TPE") << "POT's spelling";
+}
+
+TEST(GridSearch, WalksEveryPointOnceSkippingToldOnesThenStartsOver) {
+    const auto space = small_space();
+    pot::grid_search::GridSearch grid;
+    Trial told;
+    told.id = -1;
+    told.choice = {{"a", "0"}, {"b", "x"}, {"c", "p"}};  // the first point
+    grid.tell(told, 1.0);
+    std::set<std::map<std::string, std::string>> seen{told.choice};
+    const Trial first = grid.ask(space);
+    EXPECT_EQ(first.choice, (std::map<std::string, std::string>{{"a", "0"}, {"b", "x"}, {"c", "q"}}))
+        << "the last dimension varies fastest; the told point is skipped";
+    seen.insert(first.choice);
+    grid.tell(first, 1.0);
+    for (int i = 0; i < 22; ++i) {
+        const Trial t = grid.ask(space);
+        EXPECT_TRUE(seen.insert(t.choice).second);
+        grid.tell(t, 1.0);
+    }
+    EXPECT_EQ(seen.size(), 24u);
+    EXPECT_EQ(grid.ask(space).choice, told.choice) << "after the last point it starts over";
 }
 
 }  // namespace
