@@ -130,7 +130,7 @@ OptimizerConfig parse_optimizer(const Params& optimizer) {
                        ", got ", v);
         return v;
     };
-    t.max_trials = count("max_trials", "trials", t.max_trials, 1, 100000);
+    t.max_trials = count("max_trials", "trials", t.max_trials, 1, 10000);
     t.eval_subset_size = static_cast<size_t>(count("eval_subset_size", "eval_subset_size", 0, 0, int64_t{1} << 40));
     t.max_minutes = number("max_minutes", 0.0, 0.0, 1e7, "minutes >= 0 (0: no limit)");
     t.load_method = params.get_enum<TrialsLoadMethod>("trials_load_method", TrialsLoadMethod::ColdStart,

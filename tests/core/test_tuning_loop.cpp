@@ -280,9 +280,7 @@ TEST_F(TuningLoopTest, APipelineWithoutTunablesIsAConfigError) {
     }
 }
 
-TEST(TrialLog, ACutShortLastLineIsSkippedAndABadOneInTheMiddleNamesItsLine) {
-    TempDir dir;
-    const auto file = dir / "t.jsonl";
+core::TrialLogHeader one_dimension_header() {
     core::TrialLogHeader header;
     header.optimizer = "TPE";
     header.space.dimensions.push_back({"a", {"x", "y"}});
@@ -290,8 +288,14 @@ TEST(TrialLog, ACutShortLastLineIsSkippedAndABadOneInTheMiddleNamesItsLine) {
     header.fp32_metric = 90;
     header.eval_samples = 10;
     header.scales = {{"accuracy_min", 1}, {"accuracy_scale", 2}, {"latency_min", 3}, {"latency_scale", 4}};
+    return header;
+}
+
+TEST(TrialLog, ACutShortLastLineIsSkippedAndABadOneInTheMiddleNamesItsLine) {
+    TempDir dir;
+    const auto file = dir / "t.jsonl";
     {
-        core::TrialLog log(file, header);
+        core::TrialLog log(file, one_dimension_header());
         core::TrialRecord r;
         r.trial.choice["a"] = "y";
         r.metric = 80;
@@ -323,13 +327,8 @@ TEST(TrialLog, ACutShortLastLineIsSkippedAndABadOneInTheMiddleNamesItsLine) {
 TEST(TrialLog, AChoiceOutsideTheSpaceIsRefused) {
     TempDir dir;
     const auto file = dir / "t.jsonl";
-    core::TrialLogHeader header;
-    header.optimizer = "TPE";
-    header.space.dimensions.push_back({"a", {"x", "y"}});
-    header.metric = "accuracy";
-    header.scales = nlohmann::json::object();
     {
-        core::TrialLog log(file, header);
+        core::TrialLog log(file, one_dimension_header());
         core::TrialRecord r;
         r.trial.choice["a"] = "z";
         log.append(r);

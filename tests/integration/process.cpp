@@ -88,6 +88,11 @@ int BackgroundRun::wait() {
 std::string BackgroundRun::out() const { return read_all(out_); }
 std::string BackgroundRun::err() const { return read_all(err_); }
 
+nlohmann::json read_json(const fs::path& file) {
+    std::ifstream in(file);
+    return nlohmann::json::parse(in);
+}
+
 nlohmann::json minimal_config() {
     const fs::path example = fs::path(POT_SOURCE_DIR) / "examples" / "fmnist";
     return {{"model", {{"model_name", "fmnist_cnn"}, {"model", (example / "fmnist_cnn.onnx").string()}}},

@@ -64,6 +64,9 @@ QuantizeRun quantize_and_evaluate(const nlohmann::json& config, const std::files
 /// Writes `text` to `file`.
 void write_file(const std::filesystem::path& file, const std::string& text);
 
+/// The JSON document in `file` (a report.json).
+nlohmann::json read_json(const std::filesystem::path& file);
+
 /// True when `dir` does not exist or holds nothing.
 bool empty_or_missing(const std::filesystem::path& dir);
 

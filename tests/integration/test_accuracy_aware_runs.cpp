@@ -23,14 +23,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using pot::test::BackgroundRun;
+using pot::test::read_json;
 using pot::test::TempDir;
 
 constexpr int kTargetMissed = 3;
-
-json read_json(const fs::path& file) {
-    std::ifstream in(file);
-    return json::parse(in);
-}
 
 std::set<std::string> names_in(const fs::path& dir) {
     std::set<std::string> out;
