@@ -120,13 +120,29 @@ def labels_seeds(out):
     write(out, "large.txt", b"x.png 9223372036854775807\r\ny.npy 0\n")
 
 
+def trial_log_seeds(out):
+    header = {"format": "pot-trial-log", "version": 1, "optimizer": "TPE",
+              "space": [{"name": "TunableQuantization/conv1", "choices": ["a:sym w:perchannel", "float"]},
+                        {"name": "MinMaxQuantization/preset", "choices": ["performance", "mixed"]}],
+              "metric": "accuracy@top1", "fp32_metric": 91.5, "fp32_latency_ms": 0.42, "eval_samples": 300,
+              "scales": {"accuracy_min": 1, "accuracy_scale": 495.8, "latency_min": -55.3, "latency_scale": 4.1},
+              "fine_tuned_from": None}
+    trial = {"trial": 0, "choice": {"TunableQuantization/conv1": "float", "MinMaxQuantization/preset": "mixed"},
+             "metric": 90.1, "accuracy_loss": 0.0153, "latency_ms": 0.4, "latency_ratio": 1.05,
+             "quantized_ratio": 0.0, "loss": 47.2, "seconds": 1.5, "minutes_into_run": 0.03}
+    lines = [json.dumps(header), json.dumps(trial), json.dumps(dict(trial, trial=1, repeat_of=0))]
+    write(out, "log.jsonl", ("\n".join(lines) + "\n").encode())
+    write(out, "cut_short.jsonl", ("\n".join(lines) + "\n" + lines[1][:40]).encode())
+    write(out, "header_only.jsonl", (lines[0] + "\n").encode())
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     corpus = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus")
     rng = np.random.default_rng(SEED)
     random.seed(SEED)
     for target in ["fuzz_onnx_model", "fuzz_qdq_import", "fuzz_config", "fuzz_npy", "fuzz_idx",
-                   "fuzz_image", "fuzz_labels"]:
+                   "fuzz_image", "fuzz_labels", "fuzz_trial_log"]:
         shutil.rmtree(os.path.join(corpus, target), ignore_errors=True)
     onnx_seeds(os.path.join(corpus, "fuzz_onnx_model"), rng)
     qdq_import_seeds(os.path.join(corpus, "fuzz_qdq_import"), rng)
@@ -135,6 +151,7 @@ def main():
     idx_seeds(os.path.join(corpus, "fuzz_idx"), rng)
     image_seeds(os.path.join(corpus, "fuzz_image"), rng)
     labels_seeds(os.path.join(corpus, "fuzz_labels"))
+    trial_log_seeds(os.path.join(corpus, "fuzz_trial_log"))
 
 
 if __name__ == "__main__":

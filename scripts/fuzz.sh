@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 build=${POT_FUZZ_BUILD_DIR:-build-fuzz}
-all_targets=(fuzz_onnx_model fuzz_qdq_import fuzz_config fuzz_npy fuzz_idx fuzz_image fuzz_labels)
+all_targets=(fuzz_onnx_model fuzz_qdq_import fuzz_config fuzz_npy fuzz_idx fuzz_image fuzz_labels fuzz_trial_log)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 

@@ -162,7 +162,10 @@ void TrialLog::write_line(const nlohmann::json& j) {
 }
 
 TrialLog::Content TrialLog::read(const fs::path& file) {
-    const std::string text = read_file_bounded(file, kMaxBytes, "trial log");
+    return parse(read_file_bounded(file, kMaxBytes, "trial log"), file.string());
+}
+
+TrialLog::Content TrialLog::parse(const std::string& text, const std::string& origin) {
     Content content;
     size_t begin = 0, line_number = 0;
     bool have_header = false;
@@ -174,7 +177,7 @@ TrialLog::Content TrialLog::read(const fs::path& file) {
         begin = end + 1;
         ++line_number;
         if (line.empty()) continue;
-        const std::string where = str_cat(file.string(), ":", line_number);
+        const std::string where = str_cat(origin, ":", line_number);
         nlohmann::json j;
         try {
             j = parse_json(line, where, ErrorKind::Input);
@@ -202,7 +205,7 @@ TrialLog::Content TrialLog::read(const fs::path& file) {
                        ": trial has choices for dimensions the search space does not have");
         content.trials.push_back(std::move(r));
     }
-    POT_CHECK_KIND(Input, have_header, file.string(), ": the trial log is empty");
+    POT_CHECK_KIND(Input, have_header, origin, ": the trial log is empty");
     return content;
 }
 

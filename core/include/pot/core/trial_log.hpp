@@ -70,6 +70,8 @@ public:
     /// Reads a log; every choice must be one of the header's space. Errors are pot::Error(Input)
     /// naming the file and line.
     static Content read(const std::filesystem::path& file);
+    /// The same from the text of a log; `origin` names it in messages.
+    static Content parse(const std::string& text, const std::string& origin);
 
 private:
     void write_line(const nlohmann::json& j);
