@@ -70,7 +70,7 @@ protected:
               {{"name", "FastBiasCorrection"}, {"params", {{"stat_subset_size", 300}}}}}}};
         json optimizer_params = {{"max_trials", 6},     {"eval_subset_size", 200}, {"latency_weight", 0},
                                  {"accuracy_loss", 100}, {"seed", 5},               {"n_startup_trials", 3}};
-        optimizer_params.update(params);
+        if (params.is_object()) optimizer_params.update(params);
         config["optimizer"] = {{"name", "Tpe"}, {"params", optimizer_params}};
         const auto file = dir_.path() / name;
         pot::test::write_file(file, config.dump(2));

@@ -5,7 +5,6 @@
 #include "pot/algorithm.hpp"
 #include "pot/optimizer.hpp"
 #include "pot/params.hpp"
-#include "quantization_points.hpp"
 #include "settings.hpp"
 
 namespace pot::min_max {
@@ -30,12 +29,7 @@ public:
     SamplingSettings sampling() const override { return settings_.sampling; }
     void apply(Graph& graph, const Statistics& stats, HostServices& host) override;
 
-    /// The first-pass requests for the range of activation `value`: [low, high].
-    std::vector<StatisticRequest> range_requests(const std::string& value) const;
-
 private:
-    std::vector<QuantizationPoint> points_for(const Graph& graph, HostServices& host) const;
-
     nlohmann::json params_;  // as configured, for trials to override
     std::string params_path_;
     MinMaxSettings settings_;

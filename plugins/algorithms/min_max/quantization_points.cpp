@@ -1,5 +1,6 @@
 #include "quantization_points.hpp"
 
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -124,6 +125,36 @@ std::string grid_source(const Graph& graph, const ValueIndex& index, std::string
     return value;
 }
 
+bool reads_as_activation(const Node& node, const OpRule& rule, const std::string& value) {
+    for (size_t i : rule.activation_inputs)
+        if (i < node.inputs.size() && node.inputs[i] == value) return true;
+    return false;
+}
+
+// The first quantized op in node order that reads `value` as an activation, directly or through
+// grid-preserving ops. `rules` holds the rule of every quantized op, null for the other nodes.
+std::optional<size_t> first_quantized_reader(const Graph& graph, const ValueIndex& index,
+                                             const std::string& value,
+                                             const std::vector<const OpRule*>& rules) {
+    std::optional<size_t> first;
+    std::vector<std::string> pending = {value};
+    std::set<std::string> seen;
+    while (!pending.empty()) {
+        const std::string v = std::move(pending.back());
+        pending.pop_back();
+        if (!seen.insert(v).second) continue;
+        for (size_t r : index.readers(v)) {
+            const Node& reader = graph.nodes[r];
+            if (rules[r] && reads_as_activation(reader, *rules[r], v)) {
+                if (!first || r < *first) first = r;
+            } else if (keeps_grid(reader) && reader.inputs[0] == v) {
+                pending.push_back(reader.outputs[0]);
+            }
+        }
+    }
+    return first;
+}
+
 }  // namespace
 
 std::optional<int64_t> weight_channel_axis(const Node& node, const Tensor& weight) {
@@ -134,11 +165,13 @@ std::optional<int64_t> weight_channel_axis(const Node& node, const Tensor& weigh
     return std::nullopt;
 }
 
-std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
-                                                        const HardwareConfig& hardware,
-                                                        const MinMaxSettings& settings) {
-    const auto ignored = settings.ignored.resolve(graph);
+std::vector<QuantizationPoint> find_quantization_points(
+    const Graph& graph, const HardwareConfig& hardware, const MinMaxSettings& settings,
+    const std::unordered_set<std::string>& float_nodes) {
+    auto ignored = settings.ignored.resolve(graph);
+    ignored.insert(float_nodes.begin(), float_nodes.end());
     const ValueIndex index(graph);
+    std::vector<const OpRule*> quantized_rules(graph.nodes.size(), nullptr);
     std::vector<QuantizationPoint> points;
     std::set<std::string> activations;
     auto add_activation = [&](const std::string& value, const std::string& node) {
@@ -146,7 +179,7 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
         if (!activations.insert(value).second) return;
         const auto& readers = index.readers(value);
         if (readers.size() == 1 && is_fake_quantize(graph.nodes[readers[0]])) return;  // already quantized
-        points.push_back({QuantizationPoint::Kind::Activation, value, node, 0, -1, ""});
+        points.push_back({QuantizationPoint::Kind::Activation, value, node, 0, -1, "", node});
     };
     // The nodes of absorbed spelled-out activations compute one activation: their inputs are not
     // quantized on their own (the x + 3 of a HardSwish is no residual Add).
@@ -161,6 +194,7 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
         if (adds_constant(graph, node)) continue;
         const OpRule* rule = hardware.rule_for(node.op_type);
         if (!rule) continue;
+        quantized_rules[n] = rule;
         for (size_t i = 0; i < node.inputs.size(); ++i) {
             const std::string& in = node.inputs[i];
             if (in.empty()) continue;
@@ -171,7 +205,7 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
                 const bool per_channel = settings.weights.per_channel.value_or(rule->weight_per_channel);
                 const auto axis = weight_channel_axis(node, w);
                 points.push_back({QuantizationPoint::Kind::Weight, in, node.name, i,
-                                  per_channel && axis ? *axis : -1, ""});
+                                  per_channel && axis ? *axis : -1, "", node.name});
             } else if (std::find(rule->activation_inputs.begin(), rule->activation_inputs.end(), i) !=
                        rule->activation_inputs.end()) {
                 add_activation(in, node.name);
@@ -187,11 +221,17 @@ std::vector<QuantizationPoint> find_quantization_points(const Graph& graph,
     std::set<std::string> measured;
     for (const auto& p : points)
         if (p.kind == QuantizationPoint::Kind::Activation) measured.insert(p.value);
+    std::map<std::string, std::string> config_nodes;
     for (auto& p : points) {
         if (p.kind != QuantizationPoint::Kind::Activation) continue;
         const std::string source = grid_source(graph, index, p.value);
         if (source != p.value && measured.count(source)) p.same_grid_as = source;
+        if (const auto reader = first_quantized_reader(graph, index, p.value, quantized_rules))
+            p.config_node = graph.nodes[*reader].name;
+        config_nodes[p.value] = p.config_node;
     }
+    for (auto& p : points)
+        if (!p.same_grid_as.empty()) p.config_node = config_nodes.at(p.same_grid_as);
     return points;
 }
 

@@ -39,6 +39,7 @@ struct RangeEstimator {
     int admm_iterations = kDefaultAdmmIterations;
 
     bool needs_histogram() const { return method != RangeMethod::Statistics; }
+    bool operator==(const RangeEstimator&) const = default;
 };
 
 struct ActivationSettings {

@@ -1,0 +1,179 @@
+#include "quantization_plan.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "pot/fake_quantize_node.hpp"
+#include "range_estimation.hpp"
+#include "range_unify.hpp"
+#include "range_weights.hpp"
+
+namespace pot::min_max {
+
+namespace {
+
+nlohmann::json describe(const QuantizationPoint& p, const FakeQuantizeParams& fq) {
+    nlohmann::json j = {
+        {"value", p.value},
+        {"node", p.node},
+        {"kind", p.kind == QuantizationPoint::Kind::Weight ? "weights" : "activations"},
+        {"levels", fq.levels},
+        {"granularity", fq.per_channel() ? "perchannel" : "pertensor"}};
+    if (fq.per_channel()) {
+        j["axis"] = fq.axis;
+        j["channels"] = fq.channels();
+        j["range"] = {*std::min_element(fq.input_low.begin(), fq.input_low.end()),
+                      *std::max_element(fq.input_high.begin(), fq.input_high.end())};
+    } else {
+        j["range"] = {fq.input_low[0], fq.input_high[0]};
+        j["scale"] = fake_quantize_scale(fq.input_low[0], fq.input_high[0], fq.levels);
+    }
+    return j;
+}
+
+// The range of every measured activation of `plan`, each from its own estimator.
+std::map<std::string, ValueRange> estimate_ranges(const Graph& graph,
+                                                  const std::vector<PlannedPoint>& plan,
+                                                  const Statistics& stats, HostServices& host,
+                                                  const MinMaxSettings& settings) {
+    // One estimate per estimator: a histogram method then collects its histograms in one pass.
+    std::vector<std::pair<RangeEstimator, std::vector<std::string>>> by_estimator;
+    for (const auto& p : plan) {
+        if (!p.is_measured()) continue;
+        auto it = std::find_if(by_estimator.begin(), by_estimator.end(),
+                               [&](const auto& group) { return group.first == p.range; });
+        if (it != by_estimator.end()) {
+            it->second.push_back(p.point.value);
+        } else {
+            by_estimator.emplace_back(p.range, std::vector<std::string>{p.point.value});
+        }
+    }
+    std::map<std::string, ValueRange> ranges;
+    for (const auto& [estimator, values] : by_estimator) {
+        ActivationSettings group_settings = settings.activations;
+        group_settings.range = estimator;
+        ranges.merge(estimate_activation_ranges(graph, values, stats, host, group_settings,
+                                                settings.sampling.subset_size));
+    }
+    return ranges;
+}
+
+// Symmetric mode of every activation of `plan` once ranges are shared: a shared range is one
+// grid, so its values take one mode, asymmetric when any of them asks for it (a symmetric grid
+// would waste codes on the asymmetric ones). A moved value outside any group keeps its source's.
+std::map<std::string, bool> resolve_modes(const std::vector<PlannedPoint>& plan,
+                                          const std::vector<std::vector<std::string>>& shared) {
+    std::map<std::string, bool> symmetric;
+    for (const auto& p : plan)
+        if (p.point.kind == QuantizationPoint::Kind::Activation)
+            symmetric[p.point.value] = p.symmetric;
+    std::set<std::string> grouped;
+    for (const auto& group : shared) {
+        const bool all_symmetric = std::all_of(
+            group.begin(), group.end(), [&](const std::string& v) { return symmetric.at(v); });
+        for (const auto& v : group) {
+            symmetric[v] = all_symmetric;
+            grouped.insert(v);
+        }
+    }
+    for (const auto& p : plan)
+        if (!p.point.same_grid_as.empty() && !grouped.count(p.point.value))
+            symmetric[p.point.value] = symmetric.at(p.point.same_grid_as);
+    return symmetric;
+}
+
+}  // namespace
+
+HardwareConfig hardware_config_for(const MinMaxSettings& settings, HostServices& host) {
+    return settings.hardware_config ? read_hardware_config(*settings.hardware_config)
+                                    : builtin_hardware_config(host.target_device());
+}
+
+std::vector<PlannedPoint> plan_quantization(const Graph& graph, const HardwareConfig& hardware,
+                                            const MinMaxSettings& settings,
+                                            const QuantizationOverrides& overrides) {
+    std::vector<PlannedPoint> plan;
+    for (auto& p : find_quantization_points(graph, hardware, settings, overrides.float_nodes)) {
+        PlannedPoint planned{std::move(p), settings.activations.symmetric,
+                             settings.activations.range};
+        const auto it = overrides.ops.find(planned.point.config_node);
+        if (it != overrides.ops.end()) {
+            const OpOverride& op = it->second;
+            QuantizationPoint& point = planned.point;
+            if (point.kind == QuantizationPoint::Kind::Weight && op.weights_per_channel) {
+                const Node& node = graph.nodes[*graph.find_node(point.node)];
+                const auto axis = weight_channel_axis(node, graph.constant(point.value));
+                point.axis = *op.weights_per_channel && axis ? *axis : -1;
+            } else if (point.kind == QuantizationPoint::Kind::Activation) {
+                planned.symmetric = op.activations_symmetric.value_or(planned.symmetric);
+                if (op.activations_range) planned.range = *op.activations_range;
+            }
+        }
+        plan.push_back(std::move(planned));
+    }
+    return plan;
+}
+
+std::vector<StatisticRequest> plan_statistics(const std::vector<PlannedPoint>& plan) {
+    std::vector<StatisticRequest> requests;
+    std::set<std::string> keys;
+    for (const auto& p : plan) {
+        if (!p.is_measured()) continue;
+        for (auto& r : range_first_pass_requests(p.range, p.point.value))
+            if (keys.insert(r.key()).second) requests.push_back(std::move(r));
+    }
+    return requests;
+}
+
+void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Statistics& stats,
+                HostServices& host, const MinMaxSettings& settings, const std::string& algorithm) {
+    // Every range is settled before the first FakeQuantize goes in: the histogram pass runs on
+    // the model as the first pass saw it.
+    auto ranges = estimate_ranges(graph, plan, stats, host, settings);
+    // Values a max pool or reshape only moves keep their source's grid; shared Concat/Add ranges
+    // below may still widen one of the two, and then its FakeQuantize requantizes.
+    for (const auto& p : plan)
+        if (!p.point.same_grid_as.empty()) ranges[p.point.value] = ranges.at(p.point.same_grid_as);
+    std::vector<std::vector<std::string>> shared;
+    if (settings.unify_scales.value_or(host.target_device() == "CPU"))
+        shared = unify_ranges(graph, ranges);
+    const auto symmetric = resolve_modes(plan, shared);
+
+    nlohmann::json report = nlohmann::json::array();
+    size_t weights = 0, activations = 0;
+    NameAllocator names(graph);
+    for (const auto& planned : plan) {
+        const QuantizationPoint& p = planned.point;
+        FakeQuantizeParams fq;
+        int64_t rank = 0;
+        FakeQuantizeSite site{p.value, std::nullopt, 0};
+        if (p.kind == QuantizationPoint::Kind::Weight) {
+            const Tensor& w = graph.constant(p.value);
+            const auto [lo, hi] = weight_ranges(w, p.axis, settings.weights);
+            QuantSpec spec{settings.weights.bits, /*symmetric=*/true, /*is_signed=*/true,
+                           /*narrow_range=*/true};
+            fq = fake_quantize_from_range(lo, hi, spec, p.axis);
+            rank = w.rank();
+            site = {p.value, p.node, p.input_index};
+            ++weights;
+        } else {
+            const ValueRange r = ranges.at(p.value);
+            QuantSpec spec{settings.activations.bits, symmetric.at(p.value),
+                           /*is_signed=*/r.low < 0.0f, /*narrow_range=*/false};
+            fq = fake_quantize_from_range({r.low}, {r.high}, spec, -1);
+            rank = static_cast<int64_t>(graph.shape_of(p.value).value_or(Shape{}).size());
+            ++activations;
+        }
+        insert_fake_quantize(graph, site, fq, rank, names);
+        report.push_back(describe(p, fq));
+        if (!p.same_grid_as.empty()) report.back()["same_grid_as"] = p.same_grid_as;
+    }
+    host.report(algorithm, "quantized", report.dump());
+    if (!shared.empty()) host.report(algorithm, "shared_ranges", nlohmann::json(shared).dump());
+    host.log(LogLevel::Info, str_cat(algorithm, ": quantized ", weights, " weight tensors and ",
+                                     activations, " activations"));
+}
+
+}  // namespace pot::min_max
