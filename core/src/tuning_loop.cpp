@@ -160,10 +160,12 @@ nlohmann::json TuningOutcome::report(const TuningSettings& settings) const {
 TuningLoop::TuningLoop(Pipeline& pipeline, Optimizer& optimizer, Evaluator& evaluator, Logger& logger)
     : pipeline_(pipeline), optimizer_(optimizer), evaluator_(evaluator), logger_(logger) {}
 
-SearchSpace TuningLoop::search_space(const Graph& float_model) const {
+SearchSpace TuningLoop::search_space(const Graph& float_model, const std::string& target_device) const {
     // Each algorithm's dimensions are prefixed with its unique name, so two MinMax steps tune apart.
     SearchSpace space;
-    for (const auto& step : pipeline_.tunables())
+    for (const auto& step : pipeline_.tunables()) {
+        if (auto* aware = dynamic_cast<TargetDeviceAware*>(step.tunable))
+            call_plugin(step.origin, "set_target_device", [&] { aware->set_target_device(target_device); });
         for (auto d : call_plugin(step.origin, "search_space",
                                   [&] { return step.tunable->search_space(float_model).dimensions; })) {
             POT_CHECK(!d.choices.empty(), step.origin.object, " search_space: dimension '", d.name,
@@ -171,6 +173,7 @@ SearchSpace TuningLoop::search_space(const Graph& float_model) const {
             d.name = step.prefix + "/" + d.name;
             space.dimensions.push_back(std::move(d));
         }
+    }
     POT_CHECK_KIND(Config, !space.dimensions.empty(), "optimizer: the tunable algorithms offer no choices");
     return space;
 }
@@ -272,7 +275,7 @@ TuningOutcome TuningLoop::run(const Graph& float_model, Session& session, const 
         }
         const StageScope stage("measuring the float model");
         outcome.header.optimizer = outcome.optimizer;
-        outcome.header.space = search_space(float_model);
+        outcome.header.space = search_space(float_model, session.target_device());
         outcome.header.metric = evaluator_.metric().name();
         outcome.header.eval_samples = indices.size();
         outcome.header.fp32_metric =

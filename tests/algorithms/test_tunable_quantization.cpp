@@ -522,9 +522,11 @@ TEST(TunableQuantizationTargets, TrialUnderATargetThatQuantizesOtherOpsNamesTheP
     pot::core::Logger logger(pot::LogLevel::Warning);
     pot::core::Evaluator evaluator(host.engine(), data, model, host.metric());
     pot::core::Session session(host.engine(), data, evaluator, "ANY", logger, nullptr);
-    const auto run = [&](const std::string& params) {
+    const auto run = [&](const std::string& params, bool tell_device = false) {
         pot::core::Pipeline pipeline(host.registry(), {{"TunableQuantization", params, "/c/0"}});
         auto* tunable = pipeline.tunables().at(0).tunable;
+        // What a tuning run does before asking for the space.
+        if (tell_device) dynamic_cast<pot::TargetDeviceAware&>(*tunable).set_target_device("ANY");
         pot::Trial trial;
         for (const auto& d : tunable->search_space(model).dimensions)
             trial.choice[d.name] = d.choices.back();
@@ -543,6 +545,7 @@ TEST(TunableQuantizationTargets, TrialUnderATargetThatQuantizesOtherOpsNamesTheP
             << e.what();
     }
     EXPECT_EQ(run(R"({"tuning_scope": ["layer"], "target_device": "ANY"})"), 1u);
+    EXPECT_EQ(run(R"({"tuning_scope": ["layer"]})", true), 1u) << "the host's target device, told";
 }
 
 TEST(TunableQuantizationFmnist, CnnSearchSpaceHasAtLeast200Points) {

@@ -33,6 +33,7 @@ TunableQuantization::TunableQuantization(const Params& params)
     : scope_(parse_tuning_scope(params)),
       target_device_(
           params.get_enum<std::string>("target_device", "CPU", {{"ANY", "ANY"}, {"CPU", "CPU"}})),
+      target_device_configured_(params.has("target_device")),
       settings_(parse_settings(params)) {
     POT_CHECK_KIND(
         Config, !scope_.has("range_estimator") || !settings_.activations.range.needs_histogram(),
@@ -40,6 +41,10 @@ TunableQuantization::TunableQuantization(const Params& params)
         ": range_estimator tunes statistics estimators, and activations.range_estimator is a "
         "histogram method (kl, mse, ...); drop range_estimator from tuning_scope or configure "
         "mean_min_max, min_max or quantile");
+}
+
+void TunableQuantization::set_target_device(const std::string& device) {
+    if (!target_device_configured_ && (device == "CPU" || device == "ANY")) target_device_ = device;
 }
 
 std::vector<TunableQuantization::TunedOp> TunableQuantization::tuned_ops(

@@ -19,7 +19,7 @@ namespace pot::min_max {
 /// optimizer chooses per quantized op. It takes MinMaxQuantization's parameters plus
 /// tuning_scope, estimator_tuning_scope and outlier_prob_choices (README.md). Without a trial
 /// (or with an empty tuning_scope) it quantizes exactly as MinMaxQuantization does.
-class TunableQuantization final : public Algorithm, public Tunable {
+class TunableQuantization final : public Algorithm, public Tunable, public TargetDeviceAware {
 public:
     explicit TunableQuantization(const Params& params);
 
@@ -33,6 +33,10 @@ public:
     /// a choice the op never offers is a Config error at once; before that, at the next call
     /// that sees the model.
     void set_trial(const Trial& trial) override;
+
+    /// The host's target device, which the search space follows unless params.target_device or
+    /// params.hardware_config says otherwise.
+    void set_target_device(const std::string& device) override;
 
     std::string name() const override { return "TunableQuantization"; }
     /// The first-pass statistics of every estimator any trial may choose, for every activation
@@ -68,6 +72,7 @@ private:
     // Read before settings_: parse_settings() rejects the keys not read yet.
     TuningScope scope_;
     std::string target_device_;  ///< whose hardware config search_space() uses
+    bool target_device_configured_ = false;  ///< params.target_device was given
     MinMaxSettings settings_;
     std::map<std::string, std::string> trial_;              ///< op node name -> choice text
     mutable std::optional<std::vector<TunedOp>> seen_ops_;  ///< of the last search_space() model

@@ -57,4 +57,14 @@ public:
     virtual void set_trial(const Trial& trial) = 0;
 };
 
+/// Optional interface of a Tunable whose search space depends on the target device (the ops a
+/// hardware config quantizes): the host calls set_target_device() with the compression section's
+/// target_device ("CPU", "ANY") before search_space(). Found with dynamic_cast.
+/// @since ABI 2.3
+class POT_SDK_VISIBLE TargetDeviceAware {
+public:
+    virtual ~TargetDeviceAware() = default;
+    virtual void set_target_device(const std::string& device) = 0;
+};
+
 }  // namespace pot

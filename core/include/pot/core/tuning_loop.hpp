@@ -56,7 +56,8 @@ public:
                       const std::filesystem::path& log_file);
 
 private:
-    SearchSpace search_space(const Graph& float_model) const;
+    /// The tunables' dimensions, prefixed; tunables that depend on the target device learn it first.
+    SearchSpace search_space(const Graph& float_model, const std::string& target_device) const;
     void set_trial(const Trial& trial) const;
 
     Pipeline& pipeline_;
