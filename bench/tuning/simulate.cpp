@@ -18,6 +18,7 @@
 
 #include "grid_search.hpp"
 #include "pot/core/trial_log.hpp"
+#include "pot/core/tuning_loop.hpp"
 #include "pot/error.hpp"
 #include "random_search.hpp"
 #include "tpe.hpp"
@@ -77,8 +78,7 @@ int main(int argc, char** argv) {
                        "[--seeds N >= 1] [--trials N >= 2]");
         const auto content = pot::core::TrialLog::read(log);
         const auto& space = content.header.space;
-        double points = 1;
-        for (const auto& d : space.dimensions) points *= static_cast<double>(d.choices.size());
+        const double points = pot::core::search_space_points(space);
         std::map<Choice, double> table;
         for (const auto& t : content.trials) table.emplace(t.trial.choice, t.loss);
         POT_CHECK_KIND(Input, static_cast<double>(table.size()) == points, log, ": ", table.size(), " of ", points,

@@ -80,9 +80,16 @@ EvaluationResult Evaluator::evaluate_float(const std::vector<size_t>& indices) {
 }
 
 EvaluationResult Evaluator::evaluate(const Graph& graph, const std::vector<size_t>& indices) {
+    return evaluate_and_time(graph, indices, nullptr).first;
+}
+
+std::pair<EvaluationResult, std::optional<BenchmarkResult>> Evaluator::evaluate_and_time(
+    const Graph& graph, const std::vector<size_t>& indices, const BenchmarkOptions* timing) {
     const auto order = resolve(indices);
     auto model = engine_.compile(graph);
-    return run(*model, order);
+    auto result = run(*model, order);
+    if (!timing) return {std::move(result), std::nullopt};
+    return {std::move(result), engine_.benchmark(*model, *timing)};
 }
 
 Comparison Evaluator::compare(const Graph& graph, const std::vector<size_t>& indices) {

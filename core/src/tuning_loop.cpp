@@ -98,6 +98,12 @@ private:
 
 }  // namespace
 
+double search_space_points(const SearchSpace& space) {
+    double points = 1;
+    for (const auto& d : space.dimensions) points *= static_cast<double>(d.choices.size());
+    return points;
+}
+
 std::vector<size_t> TuningOutcome::pareto_front() const {
     std::vector<size_t> front;
     for (size_t i = 0; i < trials.size(); ++i) {
@@ -134,11 +140,7 @@ nlohmann::json TuningOutcome::report(const TuningSettings& settings) const {
         {"samples", header.eval_samples},
         {"search_space",
          {{"dimensions", header.space.dimensions.size()},
-          {"points", [&] {
-               double points = 1;
-               for (const auto& d : header.space.dimensions) points *= static_cast<double>(d.choices.size());
-               return points;
-           }()}}},
+          {"points", search_space_points(header.space)}}},
         {"targets",
          {{"accuracy_loss_percent", settings.targets.accuracy_loss},
           {"latency_reduce", settings.targets.latency_reduce},
@@ -248,13 +250,10 @@ TuningOutcome TuningLoop::run(const Graph& float_model, Session& session, const 
     std::vector<size_t> indices(settings.eval_subset_size ? std::min(settings.eval_subset_size, evaluator_.data().size())
                                                           : evaluator_.data().size());
     std::iota(indices.begin(), indices.end(), size_t{0});
+    // Latency per model structure (structure_key), measured once each.
     std::map<std::string, double> latency_by_structure;
-    const auto measure_latency = [&](const Graph& graph) -> std::optional<double> {
-        if (!settings.benchmark) return std::nullopt;
-        const std::string key = structure_key(graph);
-        auto it = latency_by_structure.find(key);
-        if (it != latency_by_structure.end()) return it->second;
-        const double ms = evaluator_.latency(graph, *settings.benchmark).latency_median_ms;
+    const auto remember_latency = [&](const std::string& key, const BenchmarkResult& timed) {
+        const double ms = timed.latency_median_ms;
         POT_CHECK(std::isfinite(ms) && ms > 0, "the engine measured a latency of ", ms, " ms");
         latency_by_structure.emplace(key, ms);
         return ms;
@@ -280,7 +279,9 @@ TuningOutcome TuningLoop::run(const Graph& float_model, Session& session, const 
         outcome.header.eval_samples = indices.size();
         outcome.header.fp32_metric =
             settings.baseline_value ? *settings.baseline_value : evaluator_.evaluate_float(indices).value;
-        outcome.header.fp32_latency_ms = measure_latency(float_model);
+        if (settings.benchmark)
+            outcome.header.fp32_latency_ms =
+                remember_latency(structure_key(float_model), evaluator_.latency(float_model, *settings.benchmark));
     }
     const SearchSpace& space = outcome.header.space;
     if (method == TrialsLoadMethod::WarmStart)
@@ -309,11 +310,22 @@ TuningOutcome TuningLoop::run(const Graph& float_model, Session& session, const 
         set_trial(trial);
         Graph graph = float_model;
         pipeline_.run(graph, session);
-        const EvaluationResult r = evaluator_.evaluate(graph, indices);
+        // A structure not timed yet is timed on the model compiled for its evaluation.
+        std::string key;
+        const BenchmarkOptions* timing = nullptr;
+        if (settings.benchmark) {
+            key = structure_key(graph);
+            auto known = latency_by_structure.find(key);
+            if (known != latency_by_structure.end())
+                record.latency_ms = known->second;
+            else
+                timing = &*settings.benchmark;
+        }
+        const auto [r, timed] = evaluator_.evaluate_and_time(graph, indices, timing);
+        if (timed) record.latency_ms = remember_latency(key, *timed);
         record.metric = r.value;
         const double drop = r.higher_is_better ? fp32 - r.value : r.value - fp32;
         record.measurement.accuracy_loss = fp32 != 0 ? drop / std::abs(fp32) : drop;
-        record.latency_ms = measure_latency(graph);
         if (record.latency_ms && outcome.header.fp32_latency_ms)
             record.measurement.latency_ratio = *outcome.header.fp32_latency_ms / *record.latency_ms;
         record.measurement.quantized_ratio = quantized_ratio(space, trial);
@@ -333,17 +345,16 @@ TuningOutcome TuningLoop::run(const Graph& float_model, Session& session, const 
                     str_cat(outcome.optimizer, " trial ", index + 1, "/", settings.max_trials, ": accuracy loss ",
                             m.accuracy_loss * 100, " %, speed-up ", m.latency_ratio, "x, loss ", record.loss,
                             record.repeat_of ? str_cat(" (the same choices as trial ", *record.repeat_of + 1, ")") : ""));
+        // A repeat has an earlier trial's measurement, so it never improves: an improving trial
+        // always comes with its model.
         const bool improves = index == 0 || better_trial(objective, m, record.loss, outcome.best_trial().measurement,
                                                          outcome.best_trial().loss);
-        if (improves && (model || index == 0)) {
-            outcome.best = index;
-            if (model) {
-                const nlohmann::json summary = {{"trial", index}, {"choice", record.trial.choice},
-                                                {"accuracy_loss", m.accuracy_loss}, {"latency_ratio", m.latency_ratio},
-                                                {"loss", record.loss}, {"trial_log", log_file.string()}};
-                session.checkpoint(*model, objective.meets_targets(m), summary.dump());
-            }
-        }
+        if (!improves || !model) return;
+        outcome.best = index;
+        const nlohmann::json summary = {{"trial", index}, {"choice", record.trial.choice},
+                                        {"accuracy_loss", m.accuracy_loss}, {"latency_ratio", m.latency_ratio},
+                                        {"loss", record.loss}, {"trial_log", log_file.string()}};
+        session.checkpoint(*model, objective.meets_targets(m), summary.dump());
     };
 
     if (method != TrialsLoadMethod::WarmStart) {

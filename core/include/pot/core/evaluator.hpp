@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "pot/core/metrics.hpp"
@@ -47,6 +48,9 @@ public:
 
     /// `graph` on samples `indices` of data() (all when empty), in that order.
     EvaluationResult evaluate(const Graph& graph, const std::vector<size_t>& indices = {});
+    /// The same, and with `timing` also the latency of `graph`, from one compilation.
+    std::pair<EvaluationResult, std::optional<BenchmarkResult>> evaluate_and_time(
+        const Graph& graph, const std::vector<size_t>& indices, const BenchmarkOptions* timing);
     /// The float model on `indices` (for metrics that compare with it: against itself).
     EvaluationResult evaluate_float(const std::vector<size_t>& indices = {});
     /// The float model and `graph` on `indices`.

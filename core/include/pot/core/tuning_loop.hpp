@@ -19,6 +19,9 @@
 
 namespace pot::core {
 
+/// How many points `space` has (a double: spaces of many dimensions exceed 64-bit counts).
+double search_space_points(const SearchSpace& space);
+
 /// What a tuning run tried and chose.
 struct TuningOutcome {
     std::string optimizer;
