@@ -26,6 +26,7 @@ std::string descr_of(DType dtype) {
         case DType::U8: return "|u1";
         case DType::I32: return "<i4";
         case DType::I64: return "<i8";
+        case DType::Bool: return "|b1";
     }
     return "";
 }
@@ -152,6 +153,7 @@ std::optional<NpyType> npy_type(const std::string& descr) {
     if (descr == "|u1" || descr == "<u1") return NpyType{DType::U8, 1};
     if (descr == "<i4") return NpyType{DType::I32, 4};
     if (descr == "<i8") return NpyType{DType::I64, 8};
+    if (descr == "|b1") return NpyType{DType::Bool, 1};
     return std::nullopt;
 }
 
@@ -203,6 +205,7 @@ Tensor parse_npy(const std::string& bytes, const std::string& origin) {
     if (descr != "<f8") {
         // An array with a zero dimension owns no storage: raw() may be null.
         if (t.byte_size() > 0) std::memcpy(t.raw(), bytes.data() + data_at, t.byte_size());
+        if (t.dtype() == DType::Bool) normalize_bools(t);
         return t;
     }
     float* dst = t.data<float>();

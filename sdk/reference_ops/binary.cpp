@@ -9,23 +9,6 @@ namespace pot::reference {
 
 namespace {
 
-// dst[i] = f(a[ia], b[ib]) over the broadcast shape; A, B and the result may differ in type.
-template <typename R, typename A, typename B, typename F>
-Tensor broadcast_apply(const Tensor& a, const Tensor& b, F f) {
-    const Shape shape = broadcast_shapes(a.shape(), b.shape());
-    const Shape a_strides = broadcast_strides(a.shape(), shape);
-    const Shape b_strides = broadcast_strides(b.shape(), shape);
-    Tensor dst(dtype_of<R>(), shape);
-    const A* pa = a.data<A>();
-    const B* pb = b.data<B>();
-    R* out = dst.data<R>();
-    int64_t i = 0;
-    for_each_index(shape, [&](const std::vector<int64_t>& index) {
-        out[i++] = f(pa[offset_of(index, a_strides)], pb[offset_of(index, b_strides)]);
-    });
-    return dst;
-}
-
 // Integer results wrap around, as in the runtimes, where C++ signed overflow would be undefined.
 template <typename T>
 Tensor integer_arithmetic(const std::string& op, const Tensor& a, const Tensor& b) {
@@ -54,6 +37,24 @@ Tensor float_arithmetic(const std::string& op, const Tensor& a, const Tensor& b)
     if (op == "Mul") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return x * y; });
     if (op == "Div") return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return x / y; });
     POT_THROW(Runtime, "no arithmetic for op '", op, "'");
+}
+
+// Mod: with fmod = 0 (integers only) the result takes the divisor's sign, as Python's %; with
+// fmod = 1 the dividend's, as C's fmod.
+template <typename T>
+Tensor modulo(const Tensor& a, const Tensor& b, bool fmod) {
+    if constexpr (std::is_floating_point_v<T>) {
+        POT_CHECK(fmod, "Mod of floats needs fmod = 1");
+        return broadcast_apply<T, T, T>(a, b, [](T x, T y) { return std::fmod(x, y); });
+    } else {
+        return broadcast_apply<T, T, T>(a, b, [fmod](T x, T y) {
+            POT_CHECK(y != 0, "integer modulo by zero");
+            if (y == -1) return T(0);  // also avoids the overflow of min % -1
+            T r = static_cast<T>(x % y);
+            if (!fmod && r != 0 && ((r < 0) != (y < 0))) r = static_cast<T>(r + y);
+            return r;
+        });
+    }
 }
 
 Tensor power(const Tensor& base, const Tensor& exponent) {
@@ -85,6 +86,17 @@ void run_binary(NodeContext& ctx) {
     if (op == "PRelu") return ctx.set_output(0, prelu(a, b));
     POT_CHECK(a.dtype() == b.dtype(), "both inputs must have the same type, got ",
               dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
+    if (op == "Mod") {
+        const bool fmod = ctx.node().attr_int("fmod", 0) != 0;
+        switch (a.dtype()) {
+            case DType::F32: return ctx.set_output(0, modulo<float>(a, b, fmod));
+            case DType::I32: return ctx.set_output(0, modulo<int32_t>(a, b, fmod));
+            case DType::I64: return ctx.set_output(0, modulo<int64_t>(a, b, fmod));
+            default:
+                POT_THROW(Runtime, "Mod of ", dtype_name(a.dtype()),
+                          " is not supported; expected f32, i32 or i64");
+        }
+    }
     switch (a.dtype()) {
         case DType::F32:
             return ctx.set_output(0, float_arithmetic(op, a, b));

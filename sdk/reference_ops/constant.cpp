@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
 #include <variant>
 
 #include "kernels.hpp"
@@ -12,7 +15,7 @@ DType cast_target(const Node& node) {
     const int64_t code = node.attr_int("to", 0);
     const auto dtype = dtype_from_onnx_code(code);
     POT_CHECK(dtype.has_value(), "cast to ONNX data type ", code, " is not supported; expected ",
-              "1 (float), 2 (uint8), 3 (int8), 6 (int32) or 7 (int64)");
+              "1 (float), 2 (uint8), 3 (int8), 6 (int32), 7 (int64) or 9 (bool)");
     return *dtype;
 }
 
@@ -31,6 +34,8 @@ std::optional<DType> dtype_from_onnx_code(int64_t code) {
             return DType::I32;
         case 7:
             return DType::I64;
+        case 9:
+            return DType::Bool;
         default:
             return std::nullopt;
     }
@@ -88,9 +93,72 @@ void run_constant_of_shape(NodeContext& ctx) {
                   "attribute 'value' must be a tensor of one element");
         value = *tensor;
     }
+    check_generated_size(shape.to_ints(), "ConstantOfShape");
     Tensor dst(value.dtype(), shape.to_ints());
     for (int64_t i = 0; i < dst.numel(); ++i) copy_element(value, 0, dst, i);
     ctx.set_output(0, std::move(dst));
+}
+
+}  // namespace pot::reference
+
+namespace pot::reference {
+
+namespace {
+
+template <typename T>
+Tensor range_of(T start, T limit, T delta) {
+    POT_CHECK(delta != T(0), "delta must not be zero");
+    // ONNX: count = max(ceil((limit - start) / delta), 0), computed in double for every type.
+    const double span = (static_cast<double>(limit) - static_cast<double>(start)) / static_cast<double>(delta);
+    POT_CHECK(std::isfinite(span), "the range from ", start, " to ", limit, " by ", delta,
+              " is not finite");
+    const double count = std::max(std::ceil(span), 0.0);
+    POT_CHECK(count <= static_cast<double>(kMaxGeneratedElements), "Range from ", start, " to ",
+              limit, " by ", delta, " would have more than ", kMaxGeneratedElements, " elements");
+    const auto n = static_cast<int64_t>(count);
+    Tensor out(dtype_of<T>(), {n});
+    T* dst = out.data<T>();
+    for (int64_t i = 0; i < n; ++i) {
+        if constexpr (std::is_integral_v<T>) {
+            // The last value may lie past `limit`; wrap around rather than overflow.
+            using U = std::make_unsigned_t<T>;
+            dst[i] = static_cast<T>(static_cast<U>(start) + static_cast<U>(i) * static_cast<U>(delta));
+        } else {
+            dst[i] = start + static_cast<T>(i) * delta;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+void run_range(NodeContext& ctx) {
+    ctx.expect_inputs(3, 3);
+    const Tensor& start = ctx.input(0);
+    const Tensor& limit = ctx.input(1);
+    const Tensor& delta = ctx.input(2);
+    POT_CHECK(start.dtype() == limit.dtype() && start.dtype() == delta.dtype(),
+              "start, limit and delta must have one type, got ", dtype_name(start.dtype()), ", ",
+              dtype_name(limit.dtype()), " and ", dtype_name(delta.dtype()));
+    for (const Tensor* t : {&start, &limit, &delta})
+        POT_CHECK(t->numel() == 1, "start, limit and delta must be scalars, got shape ",
+                  shape_str(t->shape()));
+    switch (start.dtype()) {
+        case DType::F32:
+            return ctx.set_output(0, range_of<float>(start.data<float>()[0], limit.data<float>()[0],
+                                                     delta.data<float>()[0]));
+        case DType::I32:
+            return ctx.set_output(0, range_of<int32_t>(start.data<int32_t>()[0],
+                                                       limit.data<int32_t>()[0],
+                                                       delta.data<int32_t>()[0]));
+        case DType::I64:
+            return ctx.set_output(0, range_of<int64_t>(start.data<int64_t>()[0],
+                                                       limit.data<int64_t>()[0],
+                                                       delta.data<int64_t>()[0]));
+        default:
+            POT_THROW(Runtime, "Range of ", dtype_name(start.dtype()),
+                      " is not supported; expected f32, i32 or i64");
+    }
 }
 
 }  // namespace pot::reference

@@ -127,3 +127,56 @@ void run_transpose(NodeContext& ctx) {
 }
 
 }  // namespace pot::reference
+
+namespace pot::reference {
+
+namespace {
+
+// Copies `src` into a new tensor of `shape`, repeating along every broadcast dimension.
+Tensor broadcast_to(const Tensor& src, const Shape& shape) {
+    const Shape strides = broadcast_strides(src.shape(), shape);
+    Tensor dst(src.dtype(), shape);
+    int64_t i = 0;
+    for_each_index(shape, [&](const std::vector<int64_t>& index) {
+        copy_element(src, offset_of(index, strides), dst, i++);
+    });
+    return dst;
+}
+
+}  // namespace
+
+void run_expand(NodeContext& ctx) {
+    ctx.expect_inputs(2, 2);
+    const Tensor& x = ctx.input(0);
+    const auto wanted = read_ints(ctx.input(1));
+    // Expand broadcasts both ways: a 1 in `shape` keeps the input's dimension.
+    const Shape shape = broadcast_shapes(x.shape(), Shape(wanted.begin(), wanted.end()));
+    check_generated_size(shape, "Expand");
+    ctx.set_output(0, broadcast_to(x, shape));
+}
+
+void run_tile(NodeContext& ctx) {
+    ctx.expect_inputs(2, 2);
+    const Tensor& x = ctx.input(0);
+    const auto repeats = read_ints(ctx.input(1));
+    POT_CHECK(static_cast<int64_t>(repeats.size()) == x.rank(), "repeats has ", repeats.size(),
+              " values for an input of rank ", x.rank());
+    Shape shape = x.shape();
+    for (size_t d = 0; d < shape.size(); ++d) {
+        POT_CHECK(repeats[d] >= 0, "repeats must not be negative, got ", repeats[d]);
+        POT_CHECK(!__builtin_mul_overflow(shape[d], repeats[d], &shape[d]),
+                  "Tile output dimension overflows");
+    }
+    check_generated_size(shape, "Tile");
+    const Shape src_strides = strides_of(x.shape());
+    Tensor y(x.dtype(), shape);
+    int64_t i = 0;
+    for_each_index(shape, [&](const std::vector<int64_t>& index) {
+        int64_t offset = 0;
+        for (size_t d = 0; d < index.size(); ++d) offset += (index[d] % x.shape()[d]) * src_strides[d];
+        copy_element(x, offset, y, i++);
+    });
+    ctx.set_output(0, std::move(y));
+}
+
+}  // namespace pot::reference

@@ -37,4 +37,56 @@ void run_gather(NodeContext& ctx) {
     ctx.set_output(0, std::move(y));
 }
 
+// ScatterND: a copy of data with the slices that indices address replaced by (or, with a
+// reduction, combined with) updates, in the order of the updates.
+void run_scatter_nd(NodeContext& ctx) {
+    ctx.expect_inputs(3, 3);
+    const Tensor& data = ctx.input(0);
+    const Tensor& indices = ctx.input(1);
+    const Tensor& updates = ctx.input(2);
+    POT_CHECK(indices.dtype() == DType::I64, "indices must be i64, got ", dtype_name(indices.dtype()));
+    POT_CHECK(updates.dtype() == data.dtype(), "updates (", dtype_name(updates.dtype()),
+              ") must have the data's type (", dtype_name(data.dtype()), ")");
+    POT_CHECK(indices.rank() >= 1, "indices must have rank >= 1");
+    const int64_t k = indices.dim(-1);
+    POT_CHECK(k >= 1 && k <= data.rank(), "the last dimension of indices (", k,
+              ") must be between 1 and the data rank ", data.rank());
+    // updates.shape = indices.shape[:-1] + data.shape[k:]
+    Shape want(indices.shape().begin(), indices.shape().end() - 1);
+    want.insert(want.end(), data.shape().begin() + k, data.shape().end());
+    POT_CHECK(updates.shape() == want, "updates of shape ", shape_str(updates.shape()),
+              " must have shape ", shape_str(want));
+    const std::string reduction = ctx.node().attr_string("reduction", "none");
+    POT_CHECK(reduction == "none" || ((reduction == "add" || reduction == "mul") &&
+                                      data.dtype() == DType::F32),
+              "reduction '", reduction, "' is not supported; none (any type), add or mul (f32)");
+    const Shape strides = strides_of(data.shape());
+    int64_t slice = 1;
+    for (int64_t d = k; d < data.rank(); ++d) slice *= data.dim(d);
+    const auto idx = read_ints(indices);
+    Tensor y = data;
+    const int64_t count = k == 0 ? 0 : static_cast<int64_t>(idx.size()) / k;
+    for (int64_t u = 0; u < count; ++u) {
+        int64_t offset = 0;
+        for (int64_t d = 0; d < k; ++d) {
+            int64_t i = idx[static_cast<size_t>(u * k + d)];
+            const int64_t dim = data.dim(d);
+            POT_CHECK(i >= -dim && i < dim, "index ", i, " is out of range for dimension ", d,
+                      " of size ", dim);
+            if (i < 0) i += dim;
+            offset += i * strides[static_cast<size_t>(d)];
+        }
+        for (int64_t j = 0; j < slice; ++j) {
+            if (reduction == "none") {
+                copy_element(updates, u * slice + j, y, offset + j);
+            } else {
+                float& dst = y.data<float>()[offset + j];
+                const float v = updates.data<float>()[u * slice + j];
+                dst = reduction == "add" ? dst + v : dst * v;
+            }
+        }
+    }
+    ctx.set_output(0, std::move(y));
+}
+
 }  // namespace pot::reference

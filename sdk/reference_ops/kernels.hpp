@@ -13,12 +13,24 @@ void run_clip(NodeContext& ctx);
 void run_identity(NodeContext& ctx);
 void check_unary(const Node& node, int64_t opset);
 
-// binary.cpp: Add, Sub, Mul, Div, Pow, PRelu with numpy broadcasting.
+// binary.cpp: Add, Sub, Mul, Div, Mod, Pow, PRelu with numpy broadcasting.
 void run_binary(NodeContext& ctx);
 
-// conv.cpp
+// conv.cpp: Conv and ConvTranspose.
 void run_conv(NodeContext& ctx);
 void check_conv(const Node& node, int64_t opset);
+void run_conv_transpose(NodeContext& ctx);
+void check_conv_transpose(const Node& node, int64_t opset);
+
+// recurrent.cpp: LSTM and GRU.
+void run_lstm(NodeContext& ctx);
+void run_gru(NodeContext& ctx);
+void check_recurrent(const Node& node, int64_t opset);
+
+// logical.cpp: comparisons (any numeric type in, bool out), And / Or / Xor / Not on bool, Where.
+void run_compare(NodeContext& ctx);
+void run_logical(NodeContext& ctx);
+void run_where(NodeContext& ctx);
 
 // matmul.cpp
 void run_gemm(NodeContext& ctx);
@@ -30,7 +42,7 @@ void run_average_pool(NodeContext& ctx);
 void run_global_average_pool(NodeContext& ctx);
 void check_pool(const Node& node, int64_t opset);
 
-// softmax.cpp
+// softmax.cpp: Softmax and LogSoftmax.
 void run_softmax(NodeContext& ctx);
 
 // normalization.cpp
@@ -52,16 +64,20 @@ void run_shape(NodeContext& ctx);
 void run_concat(NodeContext& ctx);
 void run_split(NodeContext& ctx);
 void run_transpose(NodeContext& ctx);
+void run_expand(NodeContext& ctx);
+void run_tile(NodeContext& ctx);
 
 // slice.cpp, gather.cpp, pad.cpp, resize.cpp
 void run_slice(NodeContext& ctx);
 void run_gather(NodeContext& ctx);
+void run_scatter_nd(NodeContext& ctx);
 void run_pad(NodeContext& ctx);
 void check_pad(const Node& node, int64_t opset);
 void run_resize(NodeContext& ctx);
 void check_resize(const Node& node, int64_t opset);
 
-// constant.cpp: Constant, ConstantOfShape and Cast.
+// constant.cpp: Constant, ConstantOfShape, Cast and Range.
+void run_range(NodeContext& ctx);
 void run_constant(NodeContext& ctx);
 void run_constant_of_shape(NodeContext& ctx);
 void check_constant(const Node& node, int64_t opset);

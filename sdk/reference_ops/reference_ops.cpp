@@ -32,14 +32,25 @@ const std::map<std::pair<std::string, std::string>, OpEntry>& op_table() {
         add("Clip", run_clip);
         add("Identity", run_identity);
         add("Dropout", run_identity, check_unary);
-        for (const char* op : {"Add", "Sub", "Mul", "Div", "Pow", "PRelu"}) add(op, run_binary);
+        for (const char* op : {"Add", "Sub", "Mul", "Div", "Mod", "Pow", "PRelu"}) add(op, run_binary);
         add("Conv", run_conv, check_conv);
+        add("ConvTranspose", run_conv_transpose, check_conv_transpose);
+        for (const char* op : {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"})
+            add(op, run_compare);
+        for (const char* op : {"And", "Or", "Xor", "Not"}) add(op, run_logical);
+        add("Where", run_where);
+        add("LSTM", run_lstm, check_recurrent);
+        add("GRU", run_gru, check_recurrent);
+        add("Expand", run_expand);
+        add("Tile", run_tile);
+        add("Range", run_range);
         add("Gemm", run_gemm);
         add("MatMul", run_matmul);
         add("MaxPool", run_max_pool, check_pool);
         add("AveragePool", run_average_pool, check_pool);
         add("GlobalAveragePool", run_global_average_pool);
         add("Softmax", run_softmax);
+        add("LogSoftmax", run_softmax);
         add("BatchNormalization", run_batch_normalization, check_batch_normalization);
         add("LayerNormalization", run_layer_normalization);
         add("ReduceMean", run_reduce_mean);
@@ -53,6 +64,7 @@ const std::map<std::pair<std::string, std::string>, OpEntry>& op_table() {
         add("Transpose", run_transpose);
         add("Slice", run_slice);
         add("Gather", run_gather);
+        add("ScatterND", run_scatter_nd);
         add("Pad", run_pad, check_pad);
         add("Resize", run_resize, check_resize);
         add("Constant", run_constant, check_constant);

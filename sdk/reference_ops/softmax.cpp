@@ -6,8 +6,10 @@
 
 namespace pot::reference {
 
+// Softmax and LogSoftmax.
 void run_softmax(NodeContext& ctx) {
     ctx.expect_inputs(1, 1);
+    const bool log_output = ctx.node().op_type == "LogSoftmax";
     const Tensor& x = ctx.float_input(0);
     const Shape& shape = x.shape();
     // Opset < 13 flattens the input to 2-D at `axis` (default 1) and normalizes each row;
@@ -39,7 +41,13 @@ void run_softmax(NodeContext& ctx) {
                 dst[at(j)] = std::exp(src[at(j)] - max_value);
                 sum += dst[at(j)];
             }
-            for (int64_t j = 0; j < length; ++j) dst[at(j)] /= sum;
+            if (log_output) {
+                // log(exp(x - max) / sum) = x - max - log(sum), without rounding exp() first.
+                const float log_sum = std::log(sum);
+                for (int64_t j = 0; j < length; ++j) dst[at(j)] = src[at(j)] - max_value - log_sum;
+            } else {
+                for (int64_t j = 0; j < length; ++j) dst[at(j)] /= sum;
+            }
         }
     ctx.set_output(0, std::move(y));
 }

@@ -41,6 +41,18 @@ Shape broadcast_strides(const Shape& src, const Shape& dst) {
     return out;
 }
 
+void check_generated_size(const Shape& shape, const char* op) {
+    int64_t n = 1;
+    for (int64_t d : shape) {
+        POT_CHECK(d >= 0, op, " output shape ", shape_str(shape), " has a negative dimension");
+        POT_CHECK(d == 0 || n <= kMaxGeneratedElements / d, op, " output of shape ",
+                  shape_str(shape), " would have more than ", kMaxGeneratedElements, " elements");
+        n *= d;
+    }
+    POT_CHECK(n <= kMaxGeneratedElements, op, " output of shape ", shape_str(shape),
+              " would have more than ", kMaxGeneratedElements, " elements");
+}
+
 std::vector<int64_t> read_ints(const Tensor& t) { return t.to_ints(); }
 
 float read_scalar(const Tensor& t) {

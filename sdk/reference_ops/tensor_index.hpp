@@ -43,6 +43,24 @@ inline int64_t offset_of(const std::vector<int64_t>& index, const Shape& strides
     return offset;
 }
 
+/// dst[i] = f(a[ia], b[ib]) over the numpy broadcast of both shapes; A, B and the result R may
+/// differ in type.
+template <typename R, typename A, typename B, typename F>
+Tensor broadcast_apply(const Tensor& a, const Tensor& b, F f) {
+    const Shape shape = broadcast_shapes(a.shape(), b.shape());
+    const Shape a_strides = broadcast_strides(a.shape(), shape);
+    const Shape b_strides = broadcast_strides(b.shape(), shape);
+    Tensor dst(dtype_of<R>(), shape);
+    const A* pa = a.data<A>();
+    const B* pb = b.data<B>();
+    R* out = dst.data<R>();
+    int64_t i = 0;
+    for_each_index(shape, [&](const std::vector<int64_t>& index) {
+        out[i++] = f(pa[offset_of(index, a_strides)], pb[offset_of(index, b_strides)]);
+    });
+    return dst;
+}
+
 /// Calls f(tag) with a value-initialised element of `dtype`'s C++ type, so generic kernels can
 /// write `using T = decltype(tag);`.
 template <typename F>
@@ -58,6 +76,8 @@ decltype(auto) visit_dtype(DType dtype, F&& f) {
             return f(int32_t{});
         case DType::I64:
             return f(int64_t{});
+        case DType::Bool:
+            return f(bool{});
     }
     POT_THROW(Runtime, "unknown element type ", static_cast<int>(dtype));
 }
@@ -69,6 +89,13 @@ inline void copy_element(const Tensor& src, int64_t src_index, Tensor& dst, int6
                 static_cast<const std::byte*>(src.raw()) + static_cast<size_t>(src_index) * size,
                 size);
 }
+
+/// Most elements an op may create from sizes given in its inputs (Expand, Tile, Range,
+/// ConstantOfShape): 2^28, 1 GiB of f32. A larger request is refused before anything is allocated.
+inline constexpr int64_t kMaxGeneratedElements = int64_t{1} << 28;
+
+/// Throws, naming `op`, when `shape` is invalid or holds more than kMaxGeneratedElements elements.
+void check_generated_size(const Shape& shape, const char* op);
 
 /// The values of an integer (or float) tensor as int64, e.g. a shape or axes input.
 std::vector<int64_t> read_ints(const Tensor& t);

@@ -13,6 +13,7 @@ size_t dtype_size(DType dtype) {
         case DType::U8: return 1;
         case DType::I32: return 4;
         case DType::I64: return 8;
+        case DType::Bool: return 1;
     }
     POT_THROW(Runtime, "unknown element type ", static_cast<int>(dtype));
 }
@@ -24,6 +25,7 @@ const char* dtype_name(DType dtype) {
         case DType::U8: return "u8";
         case DType::I32: return "i32";
         case DType::I64: return "i64";
+        case DType::Bool: return "bool";
     }
     return "unknown";
 }
@@ -44,6 +46,13 @@ std::string shape_str(const Shape& shape) {
     for (size_t i = 0; i < shape.size(); ++i) out << (i ? "," : "") << shape[i];
     out << ']';
     return out.str();
+}
+
+void normalize_bools(Tensor& tensor) {
+    POT_CHECK(tensor.dtype() == DType::Bool, "normalize_bools on a ", dtype_name(tensor.dtype()),
+              " tensor");
+    auto* bytes = static_cast<uint8_t*>(tensor.raw());
+    for (size_t i = 0; i < tensor.byte_size(); ++i) bytes[i] = bytes[i] != 0;
 }
 
 Tensor::Tensor(DType dtype, Shape shape)
@@ -90,6 +99,7 @@ std::vector<To> convert_all(const Tensor& t) {
         case DType::U8: fill(t.data<uint8_t>()); break;
         case DType::I32: fill(t.data<int32_t>()); break;
         case DType::I64: fill(t.data<int64_t>()); break;
+        case DType::Bool: fill(t.data<bool>()); break;
     }
     return out;
 }
@@ -121,6 +131,13 @@ Tensor Tensor::cast(DType dtype) const {
         case DType::U8: store(out.data<uint8_t>()); break;
         case DType::I32: store(out.data<int32_t>()); break;
         case DType::I64: store(out.data<int64_t>()); break;
+        case DType::Bool: {
+            // Any non-zero value is true, as ONNX's Cast to BOOL.
+            const auto v = to_floats();
+            bool* dst = out.data<bool>();
+            for (int64_t i = 0; i < numel_; ++i) dst[i] = v[static_cast<size_t>(i)] != 0.0f;
+            break;
+        }
     }
     return out;
 }

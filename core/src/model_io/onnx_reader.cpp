@@ -27,6 +27,7 @@ std::optional<DType> dtype_from_onnx(int32_t type) {
         case onnx::TensorProto::UINT8: return DType::U8;
         case onnx::TensorProto::INT32: return DType::I32;
         case onnx::TensorProto::INT64: return DType::I64;
+        case onnx::TensorProto::BOOL: return DType::Bool;
         default: return std::nullopt;
     }
 }
@@ -39,7 +40,7 @@ std::string onnx_type_name(int32_t type) {
 DType require_dtype(int32_t type, const std::string& what) {
     auto dtype = dtype_from_onnx(type);
     POT_CHECK_KIND(Input, dtype.has_value(), what, " has element type ", onnx_type_name(type),
-                   "; supported are FLOAT, INT8, UINT8, INT32 and INT64");
+                   "; supported are FLOAT, INT8, UINT8, INT32, INT64 and BOOL");
     return *dtype;
 }
 
@@ -77,6 +78,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what
         expect_count(bytes / elem, "raw_data");
         Tensor t(dtype, shape);
         if (bytes > 0) std::memcpy(t.raw(), proto.raw_data().data(), static_cast<size_t>(bytes));
+        if (dtype == DType::Bool) normalize_bools(t);
         return t;
     }
     switch (dtype) {
@@ -94,11 +96,13 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what
         }
         case DType::I8:
         case DType::U8:
-        case DType::I32: {
+        case DType::I32:
+        case DType::Bool: {
             expect_count(proto.int32_data_size(), "int32_data");
             Tensor t(dtype, shape);
             if (dtype == DType::I8) copy_typed<int8_t>(proto.int32_data(), t);
             else if (dtype == DType::U8) copy_typed<uint8_t>(proto.int32_data(), t);
+            else if (dtype == DType::Bool) copy_typed<bool>(proto.int32_data(), t);
             else copy_typed<int32_t>(proto.int32_data(), t);
             return t;
         }

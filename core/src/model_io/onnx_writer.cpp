@@ -28,6 +28,7 @@ int32_t onnx_type(DType dtype) {
         case DType::U8: return onnx::TensorProto::UINT8;
         case DType::I32: return onnx::TensorProto::INT32;
         case DType::I64: return onnx::TensorProto::INT64;
+        case DType::Bool: return onnx::TensorProto::BOOL;
     }
     return onnx::TensorProto::UNDEFINED;
 }

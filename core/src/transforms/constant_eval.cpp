@@ -20,8 +20,13 @@ std::optional<int64_t> bounded_numel(const Shape& shape) {
     return n;
 }
 
+bool is_comparison(const std::string& op) {
+    return op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" ||
+           op == "GreaterOrEqual";
+}
+
 bool is_arithmetic(const std::string& op) {
-    return op == "Add" || op == "Sub" || op == "Mul" || op == "Div";
+    return op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Mod";
 }
 
 // Checked before the ops whose result can hold more elements than their inputs run, so folding
@@ -51,9 +56,42 @@ bool result_is_small(const Node& node, const std::vector<const Tensor*>& in) {
         shape.insert(shape.end(), data.begin() + axis + 1, data.end());
         return bounded_numel(shape).has_value();
     }
-    if (is_arithmetic(op)) {
+    if (is_arithmetic(op) || is_comparison(op) || op == "And" || op == "Or" || op == "Xor") {
         if (in.size() != 2 || !in[1]) return false;
         return bounded_numel(reference::broadcast_shapes(in[0]->shape(), in[1]->shape())).has_value();
+    }
+    if (op == "Where") {
+        if (in.size() != 3 || !in[1] || !in[2]) return false;
+        return bounded_numel(reference::broadcast_shapes(
+                                 reference::broadcast_shapes(in[0]->shape(), in[1]->shape()),
+                                 in[2]->shape()))
+            .has_value();
+    }
+    if (op == "Expand") {
+        if (in.size() != 2 || !in[1] || in[1]->rank() != 1) return false;
+        const auto wanted = in[1]->to_ints();
+        return bounded_numel(reference::broadcast_shapes(in[0]->shape(),
+                                                         Shape(wanted.begin(), wanted.end())))
+            .has_value();
+    }
+    if (op == "Tile") {
+        if (in.size() != 2 || !in[1]) return false;
+        const auto repeats = in[1]->to_ints();
+        if (static_cast<int64_t>(repeats.size()) != in[0]->rank()) return false;
+        Shape shape = in[0]->shape();
+        for (size_t d = 0; d < shape.size(); ++d) {
+            if (repeats[d] < 0 || __builtin_mul_overflow(shape[d], repeats[d], &shape[d])) return false;
+        }
+        return bounded_numel(shape).has_value();
+    }
+    if (op == "Range") {
+        if (in.size() != 3 || !in[1] || !in[2]) return false;
+        for (const Tensor* t : in)
+            if (t->numel() != 1) return false;
+        const double start = in[0]->to_floats()[0], limit = in[1]->to_floats()[0];
+        const double delta = in[2]->to_floats()[0];
+        if (delta == 0.0) return false;
+        return std::ceil((limit - start) / delta) <= static_cast<double>(kMaxFoldedElements);
     }
     return true;
 }
@@ -74,7 +112,9 @@ bool cast_is_defined(const Node& node, const Tensor& src) {
 const std::set<std::string>& foldable_ops() {
     static const std::set<std::string> ops = {
         "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape", "Cast", "Slice", "Add",
-        "Sub", "Mul", "Div", "Transpose", "Identity", "ConstantOfShape"};
+        "Sub", "Mul", "Div", "Transpose", "Identity", "ConstantOfShape", "Equal", "Less",
+        "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "Where", "Expand",
+        "Tile", "Range", "Mod", "ScatterND"};
     return ops;
 }
 }  // namespace

@@ -12,9 +12,10 @@
 
 namespace pot {
 
-/// Element types a tensor can hold.
+/// Element types a tensor can hold. `Bool` (one byte per element, 0 or 1) was added in ABI 2.4;
+/// code written for 2.0-2.3 that switches over the types should reject values it does not know.
 /// @since ABI 2.0
-enum class DType : uint8_t { F32, I8, U8, I32, I64 };
+enum class DType : uint8_t { F32, I8, U8, I32, I64, Bool };
 
 /// Bytes per element.
 /// @since ABI 2.0
@@ -30,11 +31,18 @@ constexpr DType dtype_of() {
     else if constexpr (std::is_same_v<T, int8_t>) return DType::I8;
     else if constexpr (std::is_same_v<T, uint8_t>) return DType::U8;
     else if constexpr (std::is_same_v<T, int32_t>) return DType::I32;
+    else if constexpr (std::is_same_v<T, bool>) return DType::Bool;
     else {
         static_assert(std::is_same_v<T, int64_t>, "unsupported tensor element type");
         return DType::I64;
     }
 }
+
+class Tensor;
+/// Sets every byte of a Bool tensor filled from outside (a file, a memcpy) to 0 or 1, so that it
+/// holds valid `bool` values (any non-zero byte is true).
+/// @since ABI 2.4
+POT_SDK_VISIBLE void normalize_bools(Tensor& tensor);
 
 /// Dimensions, outermost first. -1 marks a dimension unknown until run time.
 using Shape = std::vector<int64_t>;
