@@ -235,40 +235,58 @@ private:
     InputGeometry geometry_;
 };
 
+// One sample of `input` read from a .npy file: converted to the input's type, given its batch
+// dimension of 1 when stored without it, and checked against the input's shape.
+Tensor npy_sample(const fs::path& file, const ValueInfo& input) {
+    Tensor t = read_npy(file);
+    // Numbers convert between types; truth values are no numbers (nor the other way round).
+    POT_CHECK_KIND(Input, (t.dtype() == DType::Bool) == (input.dtype == DType::Bool), file.string(),
+                   ": holds ", dtype_name(t.dtype()), " values, model input '", input.name, "' takes ",
+                   dtype_name(input.dtype));
+    if (t.dtype() != input.dtype) t = t.cast(input.dtype);
+    if (t.rank() + 1 == static_cast<int64_t>(input.shape.size())) {
+        Shape s{1};
+        s.insert(s.end(), t.shape().begin(), t.shape().end());
+        t = t.reshaped(s);
+    }
+    bool fits = t.rank() == static_cast<int64_t>(input.shape.size()) && t.dim(0) == 1;
+    for (size_t i = 1; fits && i < input.shape.size(); ++i)
+        fits = input.shape[i] < 0 || input.shape[i] == t.shape()[i];
+    POT_CHECK_KIND(Input, fits, file.string(), ": tensor of shape ", shape_str(t.shape()),
+                   " does not fit model input '", input.name, "' of shape ", shape_str(input.shape));
+    return t;
+}
+
+// Samples as .npy files. One input: the files of one folder. Several inputs: one folder per
+// input, named after it, holding the same file names (sample i is file i of each folder).
 class NpyFolder final : public DataLoader {
 public:
-    NpyFolder(fs::path dir, std::vector<fs::path> files, ValueInfo input,
+    NpyFolder(fs::path dir, std::vector<std::vector<fs::path>> files, std::vector<ValueInfo> inputs,
               std::vector<std::optional<Annotation>> labels)
-        : dir_(std::move(dir)), files_(std::move(files)), input_(std::move(input)), labels_(std::move(labels)) {}
-    size_t size() const override { return files_.size(); }
-    std::string describe() const override { return str_cat(files_.size(), " .npy tensors in ", dir_.string()); }
-    std::string identity() const override { return files_identity(files_); }
+        : dir_(std::move(dir)), files_(std::move(files)), inputs_(std::move(inputs)), labels_(std::move(labels)) {}
+    size_t size() const override { return files_.front().size(); }
+    std::string describe() const override {
+        return inputs_.size() == 1 ? str_cat(size(), " .npy tensors in ", dir_.string())
+                                   : str_cat(size(), " samples of ", inputs_.size(), " .npy tensors in ",
+                                             dir_.string(), "/<input name>/");
+    }
+    std::string identity() const override {
+        std::string out;
+        for (const auto& f : files_) out += files_identity(f);
+        return out;
+    }
     Sample get(size_t index) const override {
-        const auto& file = files_.at(index);
-        Tensor t = read_npy(file);
-        if (t.dtype() != input_.dtype) t = t.cast(input_.dtype);
-        // A sample may be stored with or without its batch dimension of 1.
-        if (t.rank() + 1 == static_cast<int64_t>(input_.shape.size())) {
-            Shape s{1};
-            s.insert(s.end(), t.shape().begin(), t.shape().end());
-            t = t.reshaped(s);
-        }
-        bool fits = t.rank() == static_cast<int64_t>(input_.shape.size()) && t.dim(0) == 1;
-        for (size_t i = 1; fits && i < input_.shape.size(); ++i)
-            fits = input_.shape[i] < 0 || input_.shape[i] == t.shape()[i];
-        POT_CHECK_KIND(Input, fits, file.string(), ": tensor of shape ", shape_str(t.shape()),
-                       " does not fit model input '", input_.name, "' of shape ", shape_str(input_.shape));
         Sample s;
         s.index = index;
-        s.inputs.push_back(std::move(t));
+        for (size_t i = 0; i < inputs_.size(); ++i) s.inputs.push_back(npy_sample(files_[i].at(index), inputs_[i]));
         s.annotation = labels_[index];
         return s;
     }
 
 private:
     fs::path dir_;
-    std::vector<fs::path> files_;
-    ValueInfo input_;
+    std::vector<std::vector<fs::path>> files_;  // per input
+    std::vector<ValueInfo> inputs_;
     std::vector<std::optional<Annotation>> labels_;
 };
 
@@ -407,7 +425,36 @@ std::unique_ptr<DataLoader> open_npy_folder(const fs::path& dir, const ValueInfo
     auto files = list_files(dir, {".npy"});
     POT_CHECK_KIND(Input, !files.empty(), "data folder '", dir.string(), "' has no .npy files");
     auto l = labels_for(files, labels);
-    return std::make_unique<NpyFolder>(dir, std::move(files), input, std::move(l));
+    return std::make_unique<NpyFolder>(dir, std::vector<std::vector<fs::path>>{std::move(files)},
+                                       std::vector<ValueInfo>{input}, std::move(l));
+}
+
+std::unique_ptr<DataLoader> open_npy_input_folders(const fs::path& dir, const std::vector<ValueInfo>& inputs,
+                                                   const std::optional<fs::path>& labels) {
+    std::vector<std::vector<fs::path>> files;
+    std::vector<std::string> names;
+    for (const auto& in : inputs) {
+        const fs::path sub = dir / in.name;
+        std::error_code ec;
+        POT_CHECK_KIND(Input, in.name.find('/') == std::string::npos && in.name != "." && in.name != ".." &&
+                                  fs::is_directory(sub, ec),
+                       "data folder '", dir.string(), "' has no folder '", in.name, "' for model input '",
+                       in.name, "': a model with several inputs reads one folder of .npy files per input, "
+                       "named after the input");
+        files.push_back(list_files(sub, {".npy"}));
+        POT_CHECK_KIND(Input, !files.back().empty(), "data folder '", sub.string(), "' has no .npy files");
+        std::vector<std::string> these;
+        for (const auto& f : files.back()) these.push_back(f.filename().string());
+        if (names.empty()) {
+            names = std::move(these);
+            continue;
+        }
+        POT_CHECK_KIND(Input, these == names, "data folders '", (dir / inputs.front().name).string(), "' and '",
+                       sub.string(), "' hold different .npy file names; sample i is file i of every folder, "
+                       "so they must match");
+    }
+    auto l = labels_for(files.front(), labels);
+    return std::make_unique<NpyFolder>(dir, std::move(files), inputs, std::move(l));
 }
 
 std::unique_ptr<DataLoader> open_idx(const fs::path& images, const Preprocessing& pre,
@@ -453,6 +500,16 @@ Sample decode_image_sample(const std::string& bytes, const Preprocessing& pre,
     Preprocessing resolved = pre;
     resolved.color = color;
     return image_sample(0, std::move(img), resolved, geometry, input, origin, std::nullopt);
+}
+
+std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const std::vector<ValueInfo>& inputs) {
+    POT_CHECK_KIND(Input, !inputs.empty(), "the model has no inputs to feed");
+    if (inputs.size() == 1) return open_dataset(config, inputs.front());
+    std::error_code ec;
+    POT_CHECK_KIND(Input, fs::is_directory(config.data_source, ec), "data_source '",
+                   config.data_source.string(), "': a model with ", inputs.size(), " inputs reads a folder "
+                   "holding one folder of .npy files per input, named after the input");
+    return open_npy_input_folders(config.data_source, inputs, config.annotation);
 }
 
 std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input) {

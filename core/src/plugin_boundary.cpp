@@ -5,6 +5,7 @@
 
 #include "pot/core/failure_context.hpp"
 #include "pot/error.hpp"
+#include "pot/profiling.hpp"
 
 namespace pot::core {
 
@@ -45,7 +46,7 @@ PluginOrigin named_origin(const PluginPtr<T>& object, const char* kind) {
     return origin;
 }
 
-class GuardedModel final : public CompiledModel {
+class GuardedModel final : public CompiledModel, public ProfilingModel {
 public:
     GuardedModel(std::unique_ptr<CompiledModel> model, PluginOrigin origin)
         : origin_(std::move(origin)), model_(std::move(model)) {}
@@ -56,6 +57,11 @@ public:
     std::vector<Tensor> infer(const std::vector<Tensor>& inputs, const std::vector<std::string>& observed,
                               ValueObserver* observer) override {
         return call_plugin(origin_, "infer", [&] { return model_->infer(inputs, observed, observer); });
+    }
+    std::vector<NodeTime> profile(const std::vector<Tensor>& inputs, int64_t iterations) override {
+        auto* inner = dynamic_cast<ProfilingModel*>(model_.get());
+        POT_CHECK_KIND(Usage, inner != nullptr, origin_.object, " does not time its steps (no per-node profile)");
+        return call_plugin(origin_, "profile", [&] { return inner->profile(inputs, iterations); });
     }
 
 private:

@@ -134,10 +134,8 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
     // Compiling the model first reports an op the engine cannot run before any other work.
     stage.emplace(str_cat("compiling model '", config.model.model.string(), "'"));
     engine->compile(graph);
-    POT_CHECK_KIND(Input, graph.inputs.size() == 1, config.model.model.string(), ": the model has ",
-                   graph.inputs.size(), " inputs; data sources feed models with one input");
     stage.emplace(str_cat("opening data '", config.engine.data_source.string(), "'"));
-    const auto data = open_dataset(config.engine, graph.inputs[0]);
+    const auto data = open_dataset(config.engine, graph.inputs);
     logger.log(LogLevel::Info, str_cat("model ", config.model.model.string(), ": ", graph.nodes.size(),
                                        " nodes; data: ", data->describe(), "; engine: ", engine->name()));
     // Evaluation data, when configured, serves -e, the optimizer's trials and algorithms.
@@ -146,7 +144,7 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
         EngineConfig eval_config = config.engine;
         eval_config.data_source = *config.engine.evaluation_data_source;
         eval_config.annotation = config.engine.evaluation_annotation;
-        eval_data = open_dataset(eval_config, graph.inputs[0]);
+        eval_data = open_dataset(eval_config, graph.inputs);
     }
     const DataLoader& evaluation_data = eval_data ? *eval_data : *data;
     if (!metric)

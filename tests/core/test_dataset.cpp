@@ -160,6 +160,43 @@ TEST_F(Dataset, NpyShapeMismatchIsNamed) {
     EXPECT_THROW(data->get(0), pot::Error);
 }
 
+TEST_F(Dataset, SeveralInputsReadOneNpyFolderPerInput) {
+    const std::vector<ValueInfo> inputs{{"input_ids", pot::DType::I64, {-1, 4}},
+                                        {"attention_mask", pot::DType::I64, {-1, 4}}};
+    for (const auto& in : inputs) fs::create_directories(dir_ / in.name);
+    for (int i = 0; i < 3; ++i) {
+        const std::string file = "s" + std::to_string(i) + ".npy";
+        pot::core::write_npy(dir_ / "input_ids" / file, pot::Tensor::from_vector<int64_t>({4}, {i, i + 1, 7, 9}));
+        pot::core::write_npy(dir_ / "attention_mask" / file, pot::Tensor::from_vector<int64_t>({1, 4}, {1, 1, 1, i == 2 ? 0 : 1}));
+    }
+    auto data = pot::core::open_dataset(config(), inputs);
+    ASSERT_EQ(data->size(), 3u);
+    const auto s = data->get(2);
+    ASSERT_EQ(s.inputs.size(), 2u);
+    EXPECT_EQ(s.inputs[0].dtype(), pot::DType::I64);
+    EXPECT_EQ(s.inputs[0].to_ints(), (std::vector<int64_t>{2, 3, 7, 9}));
+    EXPECT_EQ(s.inputs[1].shape(), (pot::Shape{1, 4}));
+    EXPECT_EQ(s.inputs[1].to_ints(), (std::vector<int64_t>{1, 1, 1, 0}));
+    EXPECT_NE(data->describe().find("3 samples of 2 .npy tensors"), std::string::npos) << data->describe();
+
+    // Folders whose file names differ cannot be paired.
+    fs::rename(dir_ / "attention_mask" / "s1.npy", dir_ / "attention_mask" / "t1.npy");
+    try {
+        pot::core::open_dataset(config(), inputs);
+        FAIL() << "unpaired files accepted";
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("different .npy file names"), std::string::npos) << e.what();
+    }
+    // A missing folder names the input it is for.
+    fs::remove_all(dir_ / "attention_mask");
+    try {
+        pot::core::open_dataset(config(), inputs);
+        FAIL() << "missing folder accepted";
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("no folder 'attention_mask'"), std::string::npos) << e.what();
+    }
+}
+
 void write_be32(std::ofstream& out, uint32_t v) {
     const char bytes[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
                            static_cast<char>(v)};

@@ -142,5 +142,64 @@ TEST(CpuEngine, SingleThreadGivesTheSameResult) {
 }
 
 
+// Token ids and an attention mask (int64 inputs) through an embedding Gather, a comparison, a
+// Where and a Cast: the integer and bool values are host tensors, the float path stays oneDNN.
+TEST(CpuEngine, IntegerAndBoolRuntimeValuesMatchReference) {
+    GraphBuilder g(31);
+    g.graph().inputs.push_back({"ids", DType::I64, {1, 6}});
+    g.graph().inputs.push_back({"mask", DType::I64, {1, 6}});
+    const auto table = g.random_constant({10, 8});
+    const auto embedded = g.node("Gather", {table, "ids"});  // [1, 6, 8]
+    const auto zero = g.constant(Tensor::from_vector<int64_t>({}, {0}));
+    const auto padding = g.node("Equal", {"mask", zero});  // bool [1, 6]
+    const auto keep = g.node("Not", {padding});
+    const auto keep_f = g.node("Cast", {keep}, {{"to", int64_t{1}}});
+    const auto bias = g.node("Where", {padding, g.constant(Tensor::scalar(-100.0f)), g.constant(Tensor::scalar(0.0f))});
+    const auto scores = g.node("MatMul", {embedded, g.random_constant({8, 1})});  // [1, 6, 1]
+    const auto flat = g.node("Reshape", {scores, g.constant(Tensor::from_vector<int64_t>({2}, {1, 6}))});
+    const auto weights = g.node("Softmax", {g.node("Add", {flat, bias})});
+    g.output(g.node("Mul", {weights, keep_f}));
+    g.output(padding);
+    g.graph().outputs.back().dtype = DType::Bool;
+    const Tensor ids = Tensor::from_vector<int64_t>({1, 6}, {3, 1, 4, 1, 5, 9});
+    const Tensor mask = Tensor::from_vector<int64_t>({1, 6}, {1, 1, 1, 1, 0, 0});
+    const auto out = run_both(g.graph(), {ids, mask});
+    expect_close(out, 1e-5f);
+    ASSERT_EQ(out.cpu.size(), 2u);
+    EXPECT_EQ(out.cpu[1].dtype(), DType::Bool);
+    EXPECT_EQ(out.cpu[1].to_ints(), (std::vector<int64_t>{0, 0, 0, 0, 1, 1}));
+    // The padded positions get no weight, the others share all of it.
+    const auto w = out.cpu[0].to_floats();
+    EXPECT_EQ(w[4], 0.0f);
+    EXPECT_NEAR(w[0] + w[1] + w[2] + w[3], 1.0f, 1e-5f);
+    EXPECT_NE(out.plan.find("matmul"), std::string::npos) << out.plan;
+    // A second run with other ids reuses the plan and sees the new values.
+    const Tensor other = Tensor::from_vector<int64_t>({1, 6}, {0, 0, 0, 0, 0, 0});
+    const auto again = run_both(g.graph(), {other, mask});
+    expect_close(again, 1e-5f);
+}
+
+// ConvTranspose (U-Net upsampling) and LSTM (CRNN) run in the cpu engine, as the reference does.
+TEST(CpuEngine, ConvTransposeAndLstmMatchReference) {
+    GraphBuilder g(32);
+    const auto x = g.input("x", {1, 4, 5, 5});
+    const auto up = g.node("ConvTranspose", {x, g.random_constant({4, 3, 2, 2}), g.random_constant({3})},
+                           {{"strides", Ints{2, 2}}});  // [1, 3, 10, 10]
+    const auto seq = g.node("Transpose", {g.node("Reshape", {up, g.constant(Tensor::from_vector<int64_t>({3}, {3, 10, 10}))})},
+                            {{"perm", Ints{1, 0, 2}}});  // [10, 3, 10]: sequence 10, batch 3
+    Node lstm;
+    lstm.name = "lstm";
+    lstm.op_type = "LSTM";
+    lstm.inputs = {seq, g.random_constant({2, 16, 10}), g.random_constant({2, 16, 4}), g.random_constant({2, 32})};
+    lstm.outputs = {"lstm_y"};
+    lstm.attributes = {{"hidden_size", int64_t{4}}, {"direction", std::string("bidirectional")}};
+    g.graph().nodes.push_back(lstm);
+    g.output("lstm_y");
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 4, 5, 5})});
+    expect_close(out, 1e-5f);
+    EXPECT_EQ(shape_str(out.cpu[0].shape()), "[10,2,3,4]");
+}
+
+
 }  // namespace
 }  // namespace pot::test

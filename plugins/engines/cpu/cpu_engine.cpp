@@ -9,6 +9,7 @@
 
 #include "ops.hpp"
 #include "plan_builder.hpp"
+#include "pot/profiling.hpp"
 #include "reference_fallback.hpp"
 #include "spelled_activations.hpp"
 
@@ -16,7 +17,7 @@ namespace pot::cpu {
 
 namespace {
 
-class CpuCompiledModel final : public CompiledModel {
+class CpuCompiledModel final : public CompiledModel, public ProfilingModel {
 public:
     CpuCompiledModel(const Graph& graph, const dnnl::engine& engine, int threads)
         : graph_(graph), engine_(engine), stream_(engine_), threads_(threads) {}
@@ -25,12 +26,53 @@ public:
 
     std::vector<Tensor> infer(const std::vector<Tensor>& inputs, const std::vector<std::string>& observed,
                               ValueObserver* observer) override {
+        Compiled& compiled = plan_for(inputs, observed);
+        try {
+            return compiled.plan->run(inputs, stream_, observer);
+        } catch (const dnnl::error& e) {
+            POT_THROW(Runtime, "cpu engine: oneDNN failed while running '", graph_.name, "': ", e.what());
+        }
+    }
+
+    std::vector<NodeTime> profile(const std::vector<Tensor>& inputs, int64_t iterations) override {
+        POT_CHECK(iterations >= 1, "cpu engine: profile needs at least one iteration");
+        infer(inputs, {}, nullptr);  // builds the plan and warms it up
+        Compiled& compiled = plan_for(inputs, {});
+        std::vector<double> total_ms;
+        try {
+            total_ms = compiled.plan->profile(inputs, stream_, iterations);
+        } catch (const dnnl::error& e) {
+            POT_THROW(Runtime, "cpu engine: oneDNN failed while running '", graph_.name, "': ", e.what());
+        }
+        std::map<std::string, std::string> op_of;
+        for (const auto& n : compiled.graph->nodes) op_of[n.name] = n.op_type;
+        std::vector<NodeTime> times;
+        for (size_t i = 0; i < total_ms.size(); ++i) {
+            const Step& step = compiled.plan->steps[i];
+            auto op = op_of.find(step.node);
+            times.push_back({step.node, op == op_of.end() ? step.kind : op->second,
+                             str_cat(step.kind, step.detail.empty() ? "" : " ", step.detail), total_ms[i]});
+        }
+        return times;
+    }
+
+    std::string describe_plan() const { return last_ ? last_->describe() : ""; }
+
+private:
+    /// A plan and the graph it was built from (graph_ with spelled-out activations fused), which
+    /// its steps refer to.
+    struct Compiled {
+        std::unique_ptr<Graph> graph;
+        std::unique_ptr<Plan> plan;
+    };
+
+    /// The plan for these input shapes and observed values, built on first use.
+    Compiled& plan_for(const std::vector<Tensor>& inputs, const std::vector<std::string>& observed) {
         // oneDNN runs on OpenMP: the team size is a per-thread setting of the calling thread.
         if (threads_ > 0) omp_set_num_threads(threads_);
         std::vector<Shape> shapes;
         std::string key;
         for (const auto& t : inputs) {
-            POT_CHECK(t.dtype() == DType::F32, "cpu engine: inputs must be f32, got ", dtype_name(t.dtype()));
             shapes.push_back(t.shape());
             key += shape_str(t.shape());
         }
@@ -48,26 +90,13 @@ public:
             }
         }
         last_ = compiled.plan.get();
-        try {
-            return compiled.plan->run(inputs, stream_, observer);
-        } catch (const dnnl::error& e) {
-            POT_THROW(Runtime, "cpu engine: oneDNN failed while running '", graph_.name, "': ", e.what());
-        }
+        return compiled;
     }
 
-    std::string describe_plan() const { return last_ ? last_->describe() : ""; }
-
-private:
     const Graph graph_;
     dnnl::engine engine_;
     dnnl::stream stream_;
     int threads_;
-    /// A plan and the graph it was built from (graph_ with spelled-out activations fused), which
-    /// its steps refer to.
-    struct Compiled {
-        std::unique_ptr<Graph> graph;
-        std::unique_ptr<Plan> plan;
-    };
     std::map<std::string, Compiled> plans_;
     const Plan* last_ = nullptr;
 };

@@ -1,5 +1,6 @@
 #include "plan.hpp"
 
+#include <chrono>
 #include <cstring>
 
 namespace pot::cpu {
@@ -52,29 +53,67 @@ size_t BufferPool::total_bytes() const {
     return total;
 }
 
-std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& stream,
-                              ValueObserver* observer) {
+void Plan::bind_inputs(const std::vector<Tensor>& inputs) {
     POT_CHECK(inputs.size() == input_mems.size(), "cpu engine: the model has ", input_mems.size(),
               " inputs, got ", inputs.size());
-    for (size_t i = 0; i < inputs.size(); ++i)
-        input_mems[i].set_data_handle(const_cast<void*>(inputs[i].raw()));
-    RunContext ctx{stream, observer};
-    for (auto& step : steps) {
-        try {
-            step.run(ctx);
-        } catch (const dnnl::error& e) {
-            POT_THROW(Runtime, "cpu engine: step '", step.node.empty() ? "-" : step.node, ": ", step.kind,
-                      " ", step.detail, "' failed: ", e.what());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        if (const auto& host = input_hosts[i]) {
+            POT_CHECK(inputs[i].dtype() == host->dtype() && inputs[i].shape() == host->shape(),
+                      "cpu engine: input ", i, " is ", dtype_name(inputs[i].dtype()), " ",
+                      shape_str(inputs[i].shape()), ", the model was compiled for ",
+                      dtype_name(host->dtype()), " ", shape_str(host->shape()));
+            if (host->byte_size() > 0) std::memcpy(host->raw(), inputs[i].raw(), host->byte_size());
+            continue;
         }
+        POT_CHECK(inputs[i].dtype() == DType::F32, "cpu engine: input ", i, " must be f32, got ",
+                  dtype_name(inputs[i].dtype()));
+        input_mems[i].set_data_handle(const_cast<void*>(inputs[i].raw()));
     }
+}
+
+void Plan::run_step(Step& step, RunContext& ctx) {
+    try {
+        step.run(ctx);
+    } catch (const dnnl::error& e) {
+        POT_THROW(Runtime, "cpu engine: step '", step.node.empty() ? "-" : step.node, ": ", step.kind,
+                  " ", step.detail, "' failed: ", e.what());
+    }
+}
+
+std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& stream,
+                              ValueObserver* observer) {
+    bind_inputs(inputs);
+    RunContext ctx{stream, observer};
+    for (auto& step : steps) run_step(step, ctx);
     stream.wait();
     std::vector<Tensor> outputs;
     for (size_t i = 0; i < output_mems.size(); ++i) {
+        if (output_hosts[i]) {
+            outputs.push_back(*output_hosts[i]);
+            continue;
+        }
         Tensor t(DType::F32, output_shapes[i]);
         std::memcpy(t.raw(), output_mems[i].get_data_handle(), t.byte_size());
         outputs.push_back(std::move(t));
     }
     return outputs;
+}
+
+std::vector<double> Plan::profile(const std::vector<Tensor>& inputs, dnnl::stream& stream,
+                                  int64_t iterations) {
+    using Clock = std::chrono::steady_clock;
+    bind_inputs(inputs);
+    RunContext ctx{stream, nullptr};
+    std::vector<double> total_ms(steps.size(), 0.0);
+    for (int64_t it = 0; it < iterations; ++it) {
+        for (size_t i = 0; i < steps.size(); ++i) {
+            const auto t0 = Clock::now();
+            run_step(steps[i], ctx);
+            stream.wait();
+            total_ms[i] += std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        }
+    }
+    return total_ms;
 }
 
 std::string Plan::describe() const {
@@ -110,7 +149,8 @@ dt to_dnnl(DType dtype) {
         case DType::I8: return dt::s8;
         case DType::U8: return dt::u8;
         case DType::I32: return dt::s32;
-        case DType::I64: break;
+        case DType::I64:
+        case DType::Bool: break;
     }
     POT_THROW(Runtime, "cpu engine: element type ", dtype_name(dtype), " has no oneDNN form");
 }

@@ -67,13 +67,23 @@ public:
     std::vector<Step> steps;
     BufferPool pool;
     std::vector<dnnl::memory> input_mems;   ///< plain f32, bound to the caller's tensors per run
+    /// Per input: the host tensor an integer or bool input is copied into per run (else null).
+    std::vector<std::shared_ptr<Tensor>> input_hosts;
     std::vector<dnnl::memory> output_mems;  ///< plain f32, never reused
+    /// Per output: the host tensor of an integer or bool output (else null; output_mems is used).
+    std::vector<std::shared_ptr<Tensor>> output_hosts;
     std::vector<Shape> output_shapes;
 
     std::vector<Tensor> run(const std::vector<Tensor>& inputs, dnnl::stream& stream,
                             ValueObserver* observer);
+    /// Runs the plan `iterations` times, waiting after each step; milliseconds per step, summed.
+    std::vector<double> profile(const std::vector<Tensor>& inputs, dnnl::stream& stream, int64_t iterations);
     /// One line per step: node, kind, data types and oneDNN implementation.
     std::string describe() const;
+
+private:
+    void bind_inputs(const std::vector<Tensor>& inputs);
+    static void run_step(Step& step, RunContext& ctx);
 };
 
 /// True when the CPU multiplies u8 x s8 exactly (VNNI). Without it oneDNN's u8 kernels add pairs
@@ -82,7 +92,7 @@ public:
 bool cpu_u8_exact();
 /// "f32", "u8", ... of a oneDNN data type.
 const char* dnnl_type_name(dnnl::memory::data_type type);
-/// oneDNN data type of a tensor element type (throws for I64).
+/// oneDNN data type of a tensor element type (throws for I64 and Bool, which live in host values).
 dnnl::memory::data_type to_dnnl(DType dtype);
 /// Plain (row-major) desc of `dims`.
 dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims, dnnl::memory::data_type type);

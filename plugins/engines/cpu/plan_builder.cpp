@@ -82,8 +82,15 @@ std::unique_ptr<Plan> PlanBuilder::build() {
         POT_CHECK(input_index < input_shapes_.size(), "cpu engine: expected an input tensor for '",
                   info.name, "'");
         const Shape& shape = input_shapes_[input_index++];
-        POT_CHECK(info.dtype == DType::F32, "cpu engine: input '", info.name, "' is ",
-                  dtype_name(info.dtype), "; only f32 inputs are supported");
+        if (info.dtype != DType::F32) {
+            // Token ids, masks: read by the reference kernels, never by a oneDNN primitive.
+            auto host = std::make_shared<Tensor>(info.dtype, shape);
+            plan_->input_mems.emplace_back();
+            plan_->input_hosts.push_back(host);
+            define_host(info.name, host);
+            continue;
+        }
+        plan_->input_hosts.push_back(nullptr);
         dnnl::memory mem(plain_desc(dnnl::memory::dims(shape.begin(), shape.end()), dt::f32),
                          engine_, DNNL_MEMORY_NONE);
         plan_->input_mems.push_back(mem);
@@ -111,11 +118,19 @@ std::unique_ptr<Plan> PlanBuilder::build() {
             dnnl::memory mem(plain_desc(dnnl::memory::dims(t.shape().begin(), t.shape().end()), dt::f32), engine_);
             std::memcpy(mem.get_data_handle(), t.raw(), t.byte_size());
             plan_->output_mems.push_back(mem);
+            plan_->output_hosts.push_back(nullptr);
             plan_->output_shapes.push_back(t.shape());
             continue;
         }
         POT_CHECK(has_value(out.name), "cpu engine: graph output '", out.name, "' is never computed");
+        if (auto host = host_value(out.name)) {
+            plan_->output_mems.emplace_back();
+            plan_->output_hosts.push_back(host);
+            plan_->output_shapes.push_back(host->shape());
+            continue;
+        }
         plan_->output_mems.push_back(plain_f32(out.name));
+        plan_->output_hosts.push_back(nullptr);
         plan_->output_shapes.push_back(shape(out.name));
     }
     plan_->pool.allocate();
@@ -145,7 +160,9 @@ void PlanBuilder::lower_node_steps(size_t index) {
     } else if (all_constant) {
         fold_node(index);
     } else {
-        const LowerFn fn = find_lowering(n);
+        bool reads_host_value = false;
+        for (const auto& in : n.inputs) reads_host_value = reads_host_value || (!in.empty() && host_value(in));
+        const LowerFn fn = reads_host_value ? nullptr : find_lowering(n);
         if (!fn || !fn(*this, index)) {
             POT_CHECK(fallback_supports(n), n.describe(),
                       ": op not supported by the cpu engine (no oneDNN lowering and no reference "
@@ -206,7 +223,7 @@ void PlanBuilder::observe_outputs(const Node& n) {
                           }});
             continue;
         }
-        if (!has_value(out)) continue;
+        if (!has_value(out) || host_value(out)) continue;  // only f32 values are observed
         // The observer reads a plain f32 tensor that the plan owns and refills on every run: a
         // value kept in a blocked layout is reordered straight into it, a plain one is copied.
         auto observed = std::make_shared<Tensor>(DType::F32, shape(out));
@@ -240,12 +257,23 @@ const Tensor& PlanBuilder::constant(const std::string& value) const {
 }
 
 bool PlanBuilder::has_value(const std::string& value) const {
+    if (host_values_.count(value)) return true;
     auto it = values_.find(value);
     return it != values_.end() && !it->second.reps.empty();
 }
 
+void PlanBuilder::define_host(const std::string& value, std::shared_ptr<Tensor> tensor) {
+    host_values_[value] = std::move(tensor);
+}
+
+std::shared_ptr<Tensor> PlanBuilder::host_value(const std::string& value) const {
+    auto it = host_values_.find(value);
+    return it == host_values_.end() ? nullptr : it->second;
+}
+
 Shape PlanBuilder::shape(const std::string& value) const {
     if (is_constant(value)) return constant(value).shape();
+    if (auto host = host_value(value)) return host->shape();
     return shape_of(primary(value).mem.get_desc());
 }
 

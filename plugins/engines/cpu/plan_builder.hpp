@@ -54,6 +54,12 @@ public:
                         std::optional<ActQuant> quant = std::nullopt);
     /// Adds a runtime value that shares `rep`'s buffer under another desc (reshape, in-place).
     dnnl::memory alias(const std::string& value, const Rep& rep, const dnnl::memory::desc& desc);
+    /// Adds a runtime value of an integer or bool type: a plan-owned tensor that the reference
+    /// kernels read and write (oneDNN has no int64 or bool memory). Nodes reading one run on the
+    /// reference kernels.
+    void define_host(const std::string& value, std::shared_ptr<Tensor> tensor);
+    /// The host tensor of `value`, or null when it is not a host value.
+    std::shared_ptr<Tensor> host_value(const std::string& value) const;
     /// Adds a constant value (folded at build time).
     void define_constant(const std::string& value, Tensor tensor);
     /// A memory owning a copy of `tensor` laid out as `desc` (weights reordered once, here).
@@ -108,6 +114,7 @@ private:
     std::vector<Shape> input_shapes_;
     std::set<std::string> observed_;
     std::map<std::string, Tensor> constants_;
+    std::map<std::string, std::shared_ptr<Tensor>> host_values_;
     std::map<std::string, ValueState> values_;
     std::vector<bool> fused_;
     std::vector<int> pending_scratch_;

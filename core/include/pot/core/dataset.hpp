@@ -36,6 +36,16 @@ std::map<std::string, Annotation> parse_annotations(const std::string& text, con
 /// pot::Error(Input) naming the path when it is missing, unreadable or holds no samples.
 std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input);
 
+/// Opens `config.data_source` for a model with these inputs: one input as open_dataset() above;
+/// several inputs (token ids and a mask, say) from a folder holding one folder of .npy files per
+/// input, named after the input, with the same file names in each (sample i is file i of each).
+/// Integer inputs are read as their own type. Throws pot::Error(Input) naming the folder or file.
+std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const std::vector<ValueInfo>& inputs);
+/// The several-input form of open_npy_folder(); exposed for tests.
+std::unique_ptr<DataLoader> open_npy_input_folders(const std::filesystem::path& dir,
+                                                   const std::vector<ValueInfo>& inputs,
+                                                   const std::optional<std::filesystem::path>& labels);
+
 /// Images in `dir` (sorted) with preprocessing; exposed for tests.
 std::unique_ptr<DataLoader> open_image_folder(const std::filesystem::path& dir,
                                               const Preprocessing& pre, const ValueInfo& input,
