@@ -44,6 +44,13 @@ po::options_description benchmark_options(BenchmarkCommand& b, std::vector<std::
         ("niter", po::value<int64_t>(&b.iterations)->default_value(0), "number of iterations")
         ("time,t", po::value<double>(&b.seconds)->default_value(0), "seconds to run (default 10 when --niter is not given)")
         ("nthreads", po::value<int>(&b.threads)->default_value(0), "inference threads (0: all cores)")
+        ("shape", po::value<std::string>(&b.shape), "input shapes, as benchmark_app's -shape: "
+            "name[1,3,224,224], several joined by commas, or [1,3,224,224] for a one-input model; "
+            "needed for dynamic dimensions other than the batch")
+        ("data", po::value<std::vector<std::string>>(&b.data), "input data: NAME=FILE.npy per input "
+            "(or FILE.npy for a one-input model); may be repeated")
+        ("pc", po::bool_switch(&b.per_node), "also time every step of the model (benchmark_app's -pc): "
+            "a table of node, op, implementation and time, slowest first")
         ("json", po::bool_switch(&b.json), "print one JSON object instead of text");
     return d;
 }
@@ -51,9 +58,11 @@ po::options_description benchmark_options(BenchmarkCommand& b, std::vector<std::
 po::variables_map parse(const po::options_description& d, const std::vector<std::string>& args) {
     po::variables_map vm;
     try {
-        // POT spells the short form of --save-model "-sm"; accept it as the long option.
+        // POT spells the short form of --save-model "-sm", benchmark_app's shape and per-node
+        // options are "-shape" and "-pc": accept them as the long options.
         std::vector<std::string> fixed;
-        for (const auto& a : args) fixed.push_back(a == "-sm" ? "--save-model" : a);
+        for (const auto& a : args)
+            fixed.push_back(a == "-sm" ? "--save-model" : a == "-shape" ? "--shape" : a == "-pc" ? "--pc" : a);
         po::store(po::command_line_parser(fixed).options(d).run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {

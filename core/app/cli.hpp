@@ -28,6 +28,9 @@ struct BenchmarkCommand {
     double seconds = 0;
     int threads = 0;
     bool json = false;
+    bool per_node = false;          ///< -pc: per-step times
+    std::string shape;              ///< benchmark_app's -shape text, "" when not given
+    std::vector<std::string> data;  ///< NAME=FILE.npy or FILE.npy
 };
 
 enum class Command { Quantize, Benchmark, ListPlugins, Version, Help };

@@ -103,11 +103,11 @@ uint64_t checked_benchmark_input_bytes(const Graph& graph, int64_t batch, const 
 
 BenchmarkResult Engine::benchmark(CompiledModel& model, const BenchmarkOptions& options) {
     const Graph& graph = model.graph();
-    checked_benchmark_input_bytes(graph, options.batch, "benchmark", ErrorKind::Runtime);
+    std::vector<Tensor> inputs = options.inputs;
+    if (inputs.empty()) checked_benchmark_input_bytes(graph, options.batch, "benchmark", ErrorKind::Runtime);
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    std::vector<Tensor> inputs;
-    for (const auto& in : graph.inputs) {
+    for (const auto& in : options.inputs.empty() ? graph.inputs : std::vector<ValueInfo>{}) {
         Shape shape = in.shape;
         for (size_t i = 0; i < shape.size(); ++i)
             if (shape[i] < 0) shape[i] = 1;

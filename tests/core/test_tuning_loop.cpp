@@ -248,7 +248,7 @@ TEST_F(TuningLoopTest, CheckpointsEachNewBestModel) {
 TEST_F(TuningLoopTest, MeasuresLatencyOncePerModelStructure) {
     auto settings = accuracy_only(3);
     settings.targets.latency_weight = 1;
-    settings.benchmark = BenchmarkOptions{1, 3, 0};
+    settings.benchmark = BenchmarkOptions{1, 3, 0, {}};
     const auto outcome = tune({"0.5", "0.9"}, settings);
     ASSERT_TRUE(outcome.header.fp32_latency_ms.has_value());
     // The knob changes a constant's value only: every trial has the float model's structure.

@@ -76,7 +76,8 @@ void AccuracyAwareQuantization::apply(Graph& graph, const Statistics&, HostServi
     Outcome outcome = Search(settings_, host, *search, std::move(on_better)).run(graph);
     if (results) results->add_result_file(kPlotFile, plot_steps(outcome));
     graph = std::move(outcome.model);
-    const BenchmarkOptions timing{1, 0, kLatencySeconds};
+    BenchmarkOptions timing;
+    timing.seconds = kLatencySeconds;
     const auto float_latency = host.latency(host.float_model(), timing);
     const auto latency = host.latency(graph, timing);
     auto report = report_of(outcome, float_latency, latency);

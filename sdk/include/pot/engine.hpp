@@ -39,6 +39,10 @@ struct BenchmarkOptions {
     int64_t batch = 1;
     int64_t iterations = 0;      ///< 0: run for `seconds`
     double seconds = 10.0;
+    /// The tensors to run on, one per graph input (@since ABI 2.4). When empty, benchmark() makes
+    /// random f32 inputs of the declared shapes, with `batch` as the first dimension and 1 for
+    /// other unknown dimensions (what 2.0-2.3 did); the host fills it so no dimension is guessed.
+    std::vector<Tensor> inputs;
 };
 
 /// Latency statistics in milliseconds, throughput in samples per second.
