@@ -8,6 +8,34 @@
 
 namespace pot::reference {
 
+namespace {
+
+// Checks Conv and ConvTranspose share.
+void check_operand_ranks(const Tensor& x, const Tensor& w) {
+    POT_CHECK(x.rank() >= 3 && x.rank() <= 5,
+              "input must be [N, C, spatial...] with 1 to 3 spatial dims, got shape ",
+              shape_str(x.shape()));
+    POT_CHECK(w.rank() == x.rank(), "weights of shape ", shape_str(w.shape()),
+              " must have the input's rank ", x.rank());
+}
+
+void check_bias(const Tensor* bias, int64_t out_channels) {
+    if (!bias) return;
+    POT_CHECK(bias->dtype() == DType::F32 && bias->numel() == out_channels, "bias must be f32 with ",
+              out_channels, " values, got shape ", shape_str(bias->shape()));
+}
+
+// The spatial kernel size of weights `w`, checked against the kernel_shape attribute.
+Shape kernel_of(const Node& node, const Tensor& w) {
+    const Shape kernel(w.shape().begin() + 2, w.shape().end());
+    if (node.has_attr("kernel_shape"))
+        POT_CHECK(node.attr_ints("kernel_shape") == kernel,
+                  "kernel_shape attribute does not match weights of shape ", shape_str(w.shape()));
+    return kernel;
+}
+
+}  // namespace
+
 void check_conv(const Node& node, int64_t opset) {
     check_auto_pad(node);
     POT_CHECK(node.attr_int("group", 1) >= 1, "group must be >= 1, got ",
@@ -20,27 +48,16 @@ void run_conv(NodeContext& ctx) {
     const Tensor& x = ctx.float_input(0);
     const Tensor& w = ctx.float_input(1);
     const Tensor* bias = ctx.optional_input(2);
-    POT_CHECK(x.rank() >= 3 && x.rank() <= 5,
-              "input must be [N, C, spatial...] with 1 to 3 spatial dims, got shape ",
-              shape_str(x.shape()));
-    POT_CHECK(w.rank() == x.rank(), "weights of shape ", shape_str(w.shape()),
-              " must have the input's rank ", x.rank());
+    check_operand_ranks(x, w);
     const int64_t group = node.attr_int("group", 1);
     const int64_t batch = x.dim(0), channels = x.dim(1);
     const int64_t out_channels = w.dim(0), group_in = w.dim(1);
     POT_CHECK(group_in * group == channels && out_channels % group == 0, "weights of shape ",
               shape_str(w.shape()), " with group ", group, " do not fit input of shape ",
               shape_str(x.shape()));
-    if (bias) {
-        POT_CHECK(bias->dtype() == DType::F32 && bias->numel() == out_channels,
-                  "bias must be f32 with ", out_channels, " values, got shape ",
-                  shape_str(bias->shape()));
-    }
+    check_bias(bias, out_channels);
     const Shape in_spatial(x.shape().begin() + 2, x.shape().end());
-    const Shape kernel(w.shape().begin() + 2, w.shape().end());
-    if (node.has_attr("kernel_shape"))
-        POT_CHECK(node.attr_ints("kernel_shape") == kernel,
-                  "kernel_shape attribute does not match weights of shape ", shape_str(w.shape()));
+    const Shape kernel = kernel_of(node, w);
     const auto geometry = window_axes(node, in_spatial, kernel, false);
     Shape out_shape{batch, out_channels};
     for (const auto& a : geometry) out_shape.push_back(a.out);
@@ -168,11 +185,7 @@ void run_conv_transpose(NodeContext& ctx) {
     const Tensor& x = ctx.float_input(0);
     const Tensor& w = ctx.float_input(1);
     const Tensor* bias = ctx.optional_input(2);
-    POT_CHECK(x.rank() >= 3 && x.rank() <= 5,
-              "input must be [N, C, spatial...] with 1 to 3 spatial dims, got shape ",
-              shape_str(x.shape()));
-    POT_CHECK(w.rank() == x.rank(), "weights of shape ", shape_str(w.shape()),
-              " must have the input's rank ", x.rank());
+    check_operand_ranks(x, w);
     const int64_t group = node.attr_int("group", 1);
     const int64_t batch = x.dim(0), channels = x.dim(1);
     // Weights are [C, M / group, k...]: input channels first.
@@ -181,16 +194,9 @@ void run_conv_transpose(NodeContext& ctx) {
               shape_str(w.shape()), " with group ", group, " do not fit input of shape ",
               shape_str(x.shape()));
     const int64_t group_in = channels / group;
-    if (bias) {
-        POT_CHECK(bias->dtype() == DType::F32 && bias->numel() == out_channels,
-                  "bias must be f32 with ", out_channels, " values, got shape ",
-                  shape_str(bias->shape()));
-    }
+    check_bias(bias, out_channels);
     const Shape in_spatial(x.shape().begin() + 2, x.shape().end());
-    const Shape kernel(w.shape().begin() + 2, w.shape().end());
-    if (node.has_attr("kernel_shape"))
-        POT_CHECK(node.attr_ints("kernel_shape") == kernel,
-                  "kernel_shape attribute does not match weights of shape ", shape_str(w.shape()));
+    const Shape kernel = kernel_of(node, w);
     const auto ax = transposed_axes(node, in_spatial, kernel);
     Shape out_shape{batch, out_channels};
     for (size_t i = 3 - in_spatial.size(); i < 3; ++i) out_shape.push_back(ax[i].out);
