@@ -3,7 +3,11 @@
 // random U(-1, 1) input, warm-up runs, then one timed session.run() after another.
 //
 //   node ort_bench.js MODEL --shape 1,3,224,224 [--threads N] [--warmup N] [--niter N | --seconds S]
+//   node ort_bench.js MODEL --data [NAME=]FILE.npy ... [--threads N] [--warmup N] [--niter N | --seconds S]
 //
+// --shape feeds a one-input float model with random data; --data (repeatable, like pot-host
+// benchmark's) feeds inputs from .npy files of any type tests/ort/run_model.js reads, by input
+// name (NAME=FILE.npy) or, without names, by position. With --data every input needs a file.
 // Prints one JSON line: model, engine, threads, count, latency_median_ms, latency_avg_ms,
 // latency_min_ms, latency_max_ms. All graph optimizations are on (so QDQ models run on ORT's
 // fused integer kernels), one inter-op thread, sequential execution, intra-op threads as asked.
@@ -13,6 +17,7 @@
 // Exit codes: 0 success, 2 bad usage, 3 onnxruntime-node missing, 1 anything else.
 'use strict';
 
+const fs = require('fs');
 const path = require('path');
 
 function fail(code, message) {
@@ -21,7 +26,7 @@ function fail(code, message) {
 }
 
 function parseArgs(argv) {
-  const opts = {threads: 2, warmup: 10, niter: 0, seconds: 3, shape: null, model: null};
+  const opts = {threads: 2, warmup: 10, niter: 0, seconds: 3, shape: null, data: [], model: null};
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     const value = () => {
@@ -33,12 +38,17 @@ function parseArgs(argv) {
     else if (a === '--niter') opts.niter = Number(value());
     else if (a === '--seconds') opts.seconds = Number(value());
     else if (a === '--shape') opts.shape = value().split(',').map(Number);
+    else if (a === '--data') opts.data.push(value());
     else if (a.startsWith('-')) fail(2, `unknown option ${a}`);
     else if (opts.model === null) opts.model = a;
     else fail(2, `unexpected argument ${a}`);
   }
-  if (!opts.model) fail(2, 'usage: node ort_bench.js MODEL --shape D0,D1,... [--threads N] [--warmup N] [--niter N | --seconds S]');
-  if (!opts.shape || opts.shape.some((d) => !Number.isInteger(d) || d < 1)) fail(2, '--shape must be positive integers, e.g. 1,3,224,224');
+  if (!opts.model) fail(2, 'usage: node ort_bench.js MODEL (--shape D0,D1,... | --data [NAME=]FILE.npy ...) [--threads N] [--warmup N] [--niter N | --seconds S]');
+  if (opts.data.length > 0) {
+    if (opts.shape) fail(2, '--shape and --data exclude each other');
+  } else if (!opts.shape || opts.shape.some((d) => !Number.isInteger(d) || d < 1)) {
+    fail(2, '--shape must be positive integers, e.g. 1,3,224,224');
+  }
   if (!Number.isInteger(opts.threads) || opts.threads < 1) fail(2, '--threads must be >= 1');
   return opts;
 }
@@ -54,6 +64,35 @@ function loadOrt() {
   return null;
 }
 
+function randomFeeds(ort, session, shape) {
+  // Same generator family as pot's benchmark (uniform in [-1, 1)), fixed seed.
+  let state = 42;
+  const count = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(count);
+  for (let i = 0; i < count; ++i) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    data[i] = state / 2147483648 - 1;
+  }
+  return {[session.inputNames[0]]: new ort.Tensor('float32', data, shape)};
+}
+
+function feedsFromFiles(ort, session, items) {
+  const {parseNpy} = require(path.join(__dirname, '..', 'tests', 'ort', 'run_model.js'));
+  const feeds = {};
+  items.forEach((item, i) => {
+    const eq = item.indexOf('=');
+    const name = eq < 0 ? session.inputNames[i] : item.slice(0, eq);
+    const file = eq < 0 ? item : item.slice(eq + 1);
+    if (!session.inputNames.includes(name)) fail(2, `--data ${item}: the model has no input ${name === undefined ? i : name} (inputs: ${session.inputNames.join(', ')})`);
+    if (name in feeds) fail(2, `--data: input ${name} given twice`);
+    const npy = parseNpy(fs.readFileSync(file), file);
+    feeds[name] = new ort.Tensor(npy.type, npy.data, npy.dims);
+  });
+  const missing = session.inputNames.filter((n) => !(n in feeds));
+  if (missing.length > 0) fail(2, `--data: no file for input(s) ${missing.join(', ')}`);
+  return feeds;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const ort = loadOrt();
@@ -64,15 +103,7 @@ async function main() {
     intraOpNumThreads: opts.threads,
     interOpNumThreads: 1,
   });
-  // Same generator family as pot's benchmark (uniform in [-1, 1)), fixed seed.
-  let state = 42;
-  const count = opts.shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(count);
-  for (let i = 0; i < count; ++i) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    data[i] = state / 2147483648 - 1;
-  }
-  const feeds = {[session.inputNames[0]]: new ort.Tensor('float32', data, opts.shape)};
+  const feeds = opts.data.length > 0 ? feedsFromFiles(ort, session, opts.data) : randomFeeds(ort, session, opts.shape);
 
   for (let i = 0; i < opts.warmup; ++i) await session.run(feeds);
   const latencies = [];

@@ -122,4 +122,7 @@ async function main() {
   });
 }
 
-main().catch((e) => fail(1, e && e.message ? e.message : String(e)));
+// bench/ort_bench.js reads its --data files with parseNpy.
+module.exports = { parseNpy };
+
+if (require.main === module) main().catch((e) => fail(1, e && e.message ? e.message : String(e)));
