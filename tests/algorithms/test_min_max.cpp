@@ -178,6 +178,27 @@ TEST(MinMaxTargets, CpuQuantizesResidualAddInputsAndAnyDoesNot) {
     EXPECT_GT(count_quantizers(cpu), count_quantizers(any));
 }
 
+// An attention mask filled with -inf (x * -inf where the mask is 0, as exporters write
+// masked_fill) has no finite range: that activation stays in float instead of failing the run,
+// and the other input of the Add it feeds is still quantized.
+TEST(MinMaxTargets, ActivationReachingInfinityStaysInFloat) {
+    pot::test::GraphBuilder b;
+    const auto x = b.input("x", {-1, 2, 4, 4});
+    const auto w = b.constant("w", pot::test::random_tensor({2, 2, 1, 1}, 3));
+    const auto c = b.node("Conv", {x, w}, {}, "conv");
+    const auto zero = b.constant("zero", pot::Tensor::scalar(0.0f));
+    const auto is_low = b.node("Less", {x, zero}, {}, "less");
+    const auto mask = b.node("Where", {is_low, b.constant("ninf", pot::Tensor::scalar(-INFINITY)), zero}, {}, "mask");
+    b.output(b.node("Add", {c, mask}, {}, "add"));
+    VectorData data(pot::test::random_samples(4, {1, 2, 4, 4}, 9));
+    Graph g = b.build();
+    PluginHost host("reference", "CPU");
+    host.run("MinMaxQuantization", "{}", g, data);
+    EXPECT_EQ(quantizer_of(g, "add", 1), "");
+    EXPECT_NE(quantizer_of(g, "add", 0), "");
+    EXPECT_NE(quantizer_of(g, "conv", 0), "");
+}
+
 TEST(MinMaxTargets, CpuQuantizesAfterASpelledOutHardSwishAsAfterAnyActivation) {
     // x * Clip(x + 3, 0, 6) / 6 is how exporters write HardSwish before opset 14; the cpu engine
     // runs it as a post-op of the Conv, so the Conv's output quantizer belongs after it.

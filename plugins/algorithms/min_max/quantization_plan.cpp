@@ -132,10 +132,16 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
     // Every range is settled before the first FakeQuantize goes in: the histogram pass runs on
     // the model as the first pass saw it.
     auto ranges = estimate_ranges(graph, plan, stats, host, settings);
+    // An activation that reaches +-inf (an attention mask filled with -inf) has no grid that keeps
+    // it: it stays in float, and so do the values that would share its grid.
+    std::vector<std::string> non_finite;
+    for (const auto& p : plan)
+        if (p.is_measured() && !ranges.count(p.point.value)) non_finite.push_back(p.point.value);
     // Values a max pool or reshape only moves keep their source's grid; shared Concat/Add ranges
     // below may still widen one of the two, and then its FakeQuantize requantizes.
     for (const auto& p : plan)
-        if (!p.point.same_grid_as.empty()) ranges[p.point.value] = ranges.at(p.point.same_grid_as);
+        if (!p.point.same_grid_as.empty() && ranges.count(p.point.same_grid_as))
+            ranges[p.point.value] = ranges.at(p.point.same_grid_as);
     std::vector<std::vector<std::string>> shared;
     if (settings.unify_scales.value_or(host.target_device() == "CPU"))
         shared = unify_ranges(graph, ranges);
@@ -159,6 +165,7 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
             site = {p.value, p.node, p.input_index};
             ++weights;
         } else {
+            if (!ranges.count(p.value)) continue;  // non-finite: kept in float
             const ValueRange r = ranges.at(p.value);
             QuantSpec spec{settings.activations.bits, symmetric.at(p.value),
                            /*is_signed=*/r.low < 0.0f, /*narrow_range=*/false};
@@ -171,6 +178,11 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
         if (!p.same_grid_as.empty()) report.back()["same_grid_as"] = p.same_grid_as;
     }
     host.report(algorithm, "quantized", report.dump());
+    if (!non_finite.empty()) {
+        host.report(algorithm, "kept_in_float_non_finite", nlohmann::json(non_finite).dump());
+        host.log(LogLevel::Warning, str_cat(algorithm, ": ", non_finite.size(), " activation(s) reach infinity ",
+                                            "and stay in float, e.g. '", non_finite.front(), "'"));
+    }
     if (!shared.empty()) host.report(algorithm, "shared_ranges", nlohmann::json(shared).dump());
     host.log(LogLevel::Info, str_cat(algorithm, ": quantized ", weights, " weight tensors and ",
                                      activations, " activations"));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "range_aciq.hpp"
 #include "range_admm.hpp"
@@ -12,13 +13,13 @@ namespace pot::min_max {
 
 namespace {
 
-ValueRange first_pass_range(const RangeEstimator& estimator, const std::string& value,
-                            const Statistics& stats) {
+// The range of `value` from its first-pass statistics; nullopt when it is not finite.
+std::optional<ValueRange> first_pass_range(const RangeEstimator& estimator, const std::string& value,
+                                           const Statistics& stats) {
     const auto requests = range_first_pass_requests(estimator, value);
     ValueRange r{stats.get(requests[0]).to_floats().at(0), stats.get(requests[1]).to_floats().at(0)};
     if (estimator.high == ReducerKind::AbsMax && !estimator.needs_histogram()) r.low = -r.high;
-    POT_CHECK(std::isfinite(r.low) && std::isfinite(r.high), "activation '", value,
-              "' has a non-finite range [", r.low, ", ", r.high, "]");
+    if (!std::isfinite(r.low) || !std::isfinite(r.high)) return std::nullopt;
     return r;
 }
 
@@ -67,7 +68,8 @@ std::map<std::string, ValueRange> estimate_activation_ranges(const Graph& graph,
                                                              size_t subset_size) {
     const RangeEstimator& estimator = settings.range;
     std::map<std::string, ValueRange> ranges;
-    for (const auto& v : values) ranges[v] = first_pass_range(estimator, v, stats);
+    for (const auto& v : values)
+        if (auto r = first_pass_range(estimator, v, stats)) ranges[v] = *r;
     if (!estimator.needs_histogram()) return ranges;
 
     std::vector<StatisticRequest> requests;

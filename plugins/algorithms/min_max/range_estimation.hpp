@@ -35,7 +35,8 @@ double histogram_threshold(const RangeEstimator& estimator, const AbsHistogram& 
 
 /// The range of every activation in `values`: straight from the first-pass `stats`, or, for a
 /// histogram method, from histograms collected in a second pass through `host` on `graph` (the
-/// model before any FakeQuantize is added) over at most `subset_size` samples.
+/// model before any FakeQuantize is added) over at most `subset_size` samples. A value whose
+/// range is not finite (it reaches +-inf) is left out of the result.
 std::map<std::string, ValueRange> estimate_activation_ranges(const Graph& graph,
                                                              const std::vector<std::string>& values,
                                                              const Statistics& stats,
