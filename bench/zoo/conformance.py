@@ -1,0 +1,583 @@
+#!/usr/bin/python3
+"""Conformance of pot on the model zoo of bench/zoo/export.py; writes docs/ZOO.md (called by run.sh).
+
+    conformance.py --zoo DIR --build DIR --work DIR --output docs/ZOO.md [--models a,b] [--small]
+                   [--threads 1] [--seconds 3] [--timeout 1800] [--keep] [--command "..."]
+    conformance.py --work DIR --output docs/ZOO.md --document-only     # rewrite from results.json
+
+For every model of DIR/manifest.json (or the selected ones) it draws random inputs of the
+manifest's calibration shapes (float inputs uniform in [-1, 1); integer token ids in [0, 1000);
+an input whose name holds "mask": ones with 0-8 trailing zeros), 32 calibration and 8 evaluation
+samples, and runs the steps COLUMNS describes (conform(); PyTorch FX in a child process,
+fx_worker). Every step's failure is recorded as one error line and the run goes on. Raw results:
+WORK/results.json (rewritten after every model); samples, outputs and models in WORK/<model>/.
+"""
+
+import argparse
+import datetime
+import importlib.util
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FP32_TOL = 1e-3
+INT8_TOL = 0.05
+FX_CHECK_TOL = 1e-3
+CALIBRATION, EVALUATION = 32, 8
+TINY_OUTPUT = 1e-6  # outputs this small are noted under the table
+FLAT_OUTPUT = 1e-3  # so are outputs that change this little from one input to another
+COLUMNS = [  # what each column of the document means; {seconds} is filled in when it is written
+    "loads: `pot-zoo-run` runs the FP32 model with the cpu and the reference engine",
+    "FP32 max rel err: max\\|ours - ORT\\| / max\\|ORT\\|, worst output, evaluation sample 0, cpu / "
+    f"reference engine; passes at <= {FP32_TOL:g}",
+    f"DQ: `pot-host` DefaultQuantization (preset performance, {CALIBRATION} calibration samples, cpu "
+    "engine) writes the QDQ model",
+    "QDQ in ORT: ONNX Runtime loads and runs that QDQ model",
+    "INT8 ours vs ORT: the same error measure, our cpu engine on the QDQ model against ONNX Runtime on "
+    f"it; passes at <= {INT8_TOL:g}",
+    f"SQNR (dB): our INT8 vs our FP32 (cpu engine), per output over {EVALUATION} evaluation samples (not "
+    "the calibration ones), worst output; FX: PyTorch FX static PTQ (`prepare_fx`/`convert_fx`, default "
+    "onednn qconfig mapping, per-tensor weights for ConvTranspose; the tracer's tuple unpacking fixed for "
+    "Python 3.11) of the same module, calibrated on the "
+    "same samples, vs the torch FP32 module (n/a when the module differs from the ONNX export by more "
+    f"than {FX_CHECK_TOL:g} or FX fails; reasons below)",
+    "Latency: median ms at batch 1, {seconds:g} s per run, evaluation sample 0 as input: `pot-host "
+    "benchmark` (cpu engine) and `bench/ort_bench.js`, FP32 model / QDQ model",
+]
+
+
+def load_module(name, relpath):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, relpath))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+short_error = load_module("accuracy_measure", "bench/accuracy/measure.py").short_error
+
+
+class StepError(Exception):
+    """A failed step; its message is the one line the table shows."""
+
+
+class Skipped(Exception):
+    """A step that cannot run because an earlier one failed (not counted as a failure)."""
+
+
+def log(*args):
+    print("[zoo]", *args, file=sys.stderr, flush=True)
+
+
+def run(cmd, timeout):
+    """Runs cmd; returns its stdout, or raises StepError with the error line."""
+    try:
+        proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise StepError(f"{os.path.basename(str(cmd[0]))}: timed out after {timeout} s") from None
+    if proc.returncode != 0:
+        raise StepError(short_error(proc.stderr or proc.stdout or f"exit code {proc.returncode}"))
+    return proc.stdout
+
+
+def last_json(text):
+    return json.loads([l for l in text.splitlines() if l.startswith("{")][-1])
+
+
+# ----------------------------------------------------------------------------- data and metrics
+
+def make_samples(entry, folder, count, seed):
+    """count samples per input as folder/<input>/NNN.npy; returns the list of per-sample file lists."""
+    rng = np.random.default_rng(seed)
+    files = [[] for _ in range(count)]
+    for inp in entry["inputs"]:
+        shape, sub = inp["calibration_shape"], os.path.join(folder, inp["name"])
+        os.makedirs(sub, exist_ok=True)
+        for k in range(count):
+            if inp["dtype"].startswith("float"):
+                x = rng.uniform(-1, 1, shape).astype(inp["dtype"])
+            elif "mask" in inp["name"]:
+                x = np.ones(shape, inp["dtype"])
+                x[..., shape[-1] - int(rng.integers(0, 9)):] = 0
+            else:
+                x = rng.integers(0, 1000, shape).astype(inp["dtype"])
+            path = os.path.join(sub, f"{k:03d}.npy")
+            np.save(path, x)
+            files[k].append(path)
+    return files
+
+
+def read_outputs(folder):
+    names = sorted((f for f in os.listdir(folder) if f.endswith(".npy")), key=lambda f: int(f[:-4]))
+    return [np.load(os.path.join(folder, f)).astype(np.float64) for f in names]
+
+
+def max_rel_err(ours, ref):
+    """max|ours - ref| / max|ref|, worst over outputs (inf when not finite)."""
+    if len(ours) != len(ref):
+        raise StepError(f"{len(ours)} outputs, ONNX Runtime has {len(ref)}")
+    worst = 0.0
+    for i, (a, b) in enumerate(zip(ours, ref)):
+        if a.shape != b.shape:
+            raise StepError(f"output {i}: shape {list(a.shape)}, ONNX Runtime's {list(b.shape)}")
+        err = float(np.max(np.abs(a - b), initial=0.0)) / max(float(np.max(np.abs(b), initial=0.0)), 1e-30)
+        worst = max(worst, err if math.isfinite(err) else math.inf)
+    return worst
+
+
+def sqnr_db(fp32_runs, int8_runs):
+    """10 log10(sum fp^2 / sum (fp - q)^2) per output over all samples; the worst output."""
+    worst = math.inf
+    for j in range(len(fp32_runs[0])):
+        fp = np.concatenate([r[j].ravel() for r in fp32_runs]).astype(np.float64)
+        q = np.concatenate([r[j].ravel() for r in int8_runs]).astype(np.float64)
+        noise = float(np.sum((fp - q) ** 2))
+        db = math.inf if noise == 0 else 10 * math.log10(float(np.sum(fp ** 2)) / noise)
+        worst = min(worst, db if math.isfinite(noise) else -math.inf)
+    return worst
+
+
+def input_spread(runs):
+    """How much the outputs depend on the input: max over samples of max|y_k - y_0| / max|y_0|,
+    smallest over outputs (a random-weight model whose features died outputs its last bias)."""
+    return min(max(float(np.max(np.abs(r[j] - runs[0][j]))) for r in runs)
+               / max(float(np.max(np.abs(runs[0][j]))), 1e-30) for j in range(len(runs[0])))
+
+
+# ----------------------------------------------------------------------------- one model
+
+class Runner:
+    def __init__(self, opts):
+        self.o = opts
+        self.bin = os.path.join(opts.build, "bin")
+        self.plugins = os.path.join(opts.build, "lib", "pot", "plugins")
+
+    def ours(self, engine, model, inputs, out):
+        run([os.path.join(self.bin, "pot-zoo-run"), "--plugins", self.plugins, "--engine", engine,
+             "--threads", self.o.threads, "-m", model, "--out", out] + inputs, self.o.timeout)
+        return read_outputs(out)
+
+    def ort(self, model, inputs, out):
+        run(["node", os.path.join(REPO, "tests", "ort", "run_model.js"), model, out] + inputs, self.o.timeout)
+        return read_outputs(out)
+
+    def quantize(self, entry, model, calib, out):
+        names = [i["name"] for i in entry["inputs"]]
+        config = {
+            "model": {"model_name": entry["name"], "model": model},
+            "engine": {"type": "simplified", "backend": "cpu", "threads": self.o.threads,
+                       "data_source": os.path.join(calib, names[0]) if len(names) == 1 else calib},
+            "compression": {"target_device": "CPU", "algorithms": [{
+                "name": "DefaultQuantization",
+                "params": {"preset": "performance", "stat_subset_size": CALIBRATION}}]},
+        }
+        path = os.path.join(os.path.dirname(out), "dq.json")
+        with open(path, "w") as f:
+            json.dump(config, f, indent=1)
+        run([os.path.join(self.bin, "pot-host"), "--plugins", self.plugins, "-c", path, "--output-dir", out,
+             "-d", "--log-level", "WARNING"], self.o.timeout)
+        qdq = os.path.join(out, entry["name"] + ".onnx")
+        if not os.path.exists(qdq):
+            raise StepError(f"pot-host wrote no {os.path.basename(qdq)}")
+        return qdq
+
+    def latency(self, tool, model, data):
+        if tool == "ours":
+            cmd = [os.path.join(self.bin, "pot-host"), "benchmark", "-m", model, "--plugins", self.plugins,
+                   "--engine", "cpu", "--nthreads", self.o.threads, "-t", self.o.seconds, "--json"]
+        else:
+            cmd = ["node", os.path.join(REPO, "bench", "ort_bench.js"), model, "--threads", self.o.threads,
+                   "--seconds", self.o.seconds, "--warmup", "2"]
+        cmd += [a for d in data for a in ("--data", d)]
+        return last_json(run(cmd, self.o.timeout))["latency_median_ms"]
+
+
+def attempt(record, step, fn):
+    """Runs one step; stores {"ok": True, ...its values} or {"ok": False, "error": line}."""
+    start = time.perf_counter()
+    try:
+        values = fn()
+        record[step] = {"ok": True, **(values or {})}
+    except Skipped as e:
+        record[step] = {"ok": False, "skipped": str(e)}
+    except Exception as e:  # any failure of a step is a result, never the end of the run
+        line = str(e) if isinstance(e, StepError) else short_error(f"{type(e).__name__}: {e}")
+        record[step] = {"ok": False, "error": line}
+        log(f"  {step}: {line}")
+    record[step]["seconds"] = round(time.perf_counter() - start, 2)
+    return record[step]["ok"]
+
+
+def conform(runner, entry):
+    """All steps for one manifest entry; returns its record."""
+    o, name = runner.o, entry["name"]
+    rec = {"name": name, "opset": entry.get("opset")}
+    if entry.get("export_error"):
+        rec["export"] = {"ok": False, "error": entry["export_error"]}
+        return rec
+    model = os.path.join(o.zoo, entry["file"])
+    work = os.path.join(o.work, name)
+    shutil.rmtree(work, ignore_errors=True)
+    calib_dir = os.path.join(work, "calibration")
+    make_samples(entry, calib_dir, CALIBRATION, seed=1)
+    evals = make_samples(entry, os.path.join(work, "evaluation"), EVALUATION, seed=2)
+    out = lambda *parts: os.path.join(work, "out", *map(str, parts))
+    got = {}  # outputs per variant: list over evaluation samples
+
+    def fp32_ort():
+        got["ort_fp32"] = runner.ort(model, evals[0], out("ort_fp32"))
+    attempt(rec, "ort_fp32", fp32_ort)
+
+    def loads():
+        errors = []
+        for engine in ("cpu", "reference"):
+            try:
+                got[engine] = [runner.ours(engine, model, evals[0], out(engine, 0))]
+            except StepError as e:
+                errors.append(f"{engine}: {e}")
+        if errors:
+            raise StepError("; ".join(errors))
+    attempt(rec, "loads", loads)
+
+    def fp32():
+        if "ort_fp32" not in got:
+            raise Skipped("no ONNX Runtime FP32 output")
+        errors = {engine: max_rel_err(got[engine][0], got["ort_fp32"]) if engine in got else None
+                  for engine in ("cpu", "reference")}
+        return {**errors, "ort_absmax": max(float(np.max(np.abs(y), initial=0.0)) for y in got["ort_fp32"])}
+    attempt(rec, "fp32", fp32)
+
+    def dq():
+        got["qdq"] = runner.quantize(entry, model, calib_dir, os.path.join(work, "int8"))
+    if attempt(rec, "dq", dq):
+        def qdq_ort():
+            got["ort_int8"] = runner.ort(got["qdq"], evals[0], out("ort_int8"))
+        attempt(rec, "qdq_ort", qdq_ort)
+
+        def int8():
+            got["int8"] = [runner.ours("cpu", got["qdq"], evals[k], out("int8", k)) for k in range(EVALUATION)]
+            if "ort_int8" not in got:
+                raise Skipped("no ONNX Runtime output on the QDQ file")
+            return {"max_rel_err": max_rel_err(got["int8"][0], got["ort_int8"])}
+        attempt(rec, "int8", int8)
+
+    def sqnr():
+        if "cpu" not in got or "int8" not in got:
+            raise Skipped("needs our FP32 and INT8 outputs")
+        fp = got["cpu"] + [runner.ours("cpu", model, evals[k], out("cpu", k)) for k in range(1, EVALUATION)]
+        return {"db": sqnr_db(fp, got["int8"]), "input_spread": input_spread(fp)}
+    attempt(rec, "sqnr", sqnr)
+
+    def fx():
+        text = run([sys.executable, os.path.abspath(__file__), "--fx-worker", name, "--work", work,
+                    "--zoo", o.zoo, "--threads", o.threads], o.timeout)
+        result = last_json(text)
+        if "na" in result:
+            raise StepError(result["na"])
+        return result
+    attempt(rec, "fx", fx)
+
+    data = [f"{inp['name']}={path}" for inp, path in zip(entry["inputs"], evals[0])]
+    rec["latency"] = {}
+    for variant, tool, key in (("ours_fp32", "ours", None), ("ours_int8", "ours", "qdq"),
+                               ("ort_fp32", "ort", None), ("ort_int8", "ort", "qdq")):
+        def time_it():
+            if key and key not in got:
+                raise Skipped("no QDQ model")
+            return {"ms": runner.latency(tool, got[key] if key else model, data)}
+        attempt(rec["latency"], variant, time_it)
+    return rec
+
+
+# ----------------------------------------------------------------------------- PyTorch FX peer
+
+def patch_fx_unpacking():
+    """torch 1.13's FX tracer finds `a, b = proxy` by indexing the caller's instructions with
+    f_lasti // 2, which Python 3.11's inline caches broke (shufflenet, ViT, SSD, LSTM unpacking fail
+    to trace); look the instruction up by its offset instead, as later torch versions do."""
+    import dis
+    import inspect
+    import torch.fx.proxy
+    if sys.version_info < (3, 11) or not torch.__version__.startswith("1."):
+        return
+
+    def proxy_iter(self):
+        frame = inspect.currentframe().f_back
+        inst = next((i for i in dis.get_instructions(frame.f_code) if i.offset == frame.f_lasti), None)
+        if inst is not None and inst.opname == "UNPACK_SEQUENCE":
+            return (self[i] for i in range(inst.argval))
+        return self.tracer.iter(self)
+    torch.fx.proxy.Proxy.__iter__ = proxy_iter
+
+
+def fx_worker(opts):
+    """Rebuilds the module with export.py's constructor and seed, checks it against ONNX Runtime's
+    FP32 outputs, quantizes it with FX (default onednn qconfig mapping; per-tensor weights for
+    ConvTranspose, which FX cannot quantize per channel) on the calibration samples and prints
+    {"db": SQNR vs the torch FP32 module on the evaluation samples} or {"na": reason}."""
+    import torch
+    patch_fx_unpacking()
+    from torch.ao.quantization import QConfig, default_weight_observer, get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+
+    def flat(y):
+        if isinstance(y, torch.Tensor):
+            return [y.detach().double().numpy()]
+        items = y.values() if isinstance(y, dict) else y
+        return [a for item in items for a in flat(item)]
+
+    def samples(kind, count):
+        return [tuple(torch.from_numpy(np.load(os.path.join(opts.work, kind, inp["name"], f"{k:03d}.npy")))
+                      for inp in entry["inputs"]) for k in range(count)]
+
+    def answer(**result):
+        print(json.dumps(result))
+        return 0
+
+    torch.set_num_threads(opts.threads)
+    export = load_module("zoo_export", "bench/zoo/export.py")
+    with open(os.path.join(opts.zoo, "manifest.json")) as f:
+        entry = next(e for e in json.load(f)["models"] if e["name"] == opts.fx_worker)
+    model, _ = export.build(export.BY_NAME[opts.fx_worker])
+    calib, evals = samples("calibration", CALIBRATION), samples("evaluation", EVALUATION)
+    with torch.no_grad():
+        fp32 = [flat(model(*x)) for x in evals]
+    ort_dir = os.path.join(opts.work, "out", "ort_fp32")
+    if not os.path.isdir(ort_dir):
+        return answer(na="no ONNX Runtime FP32 output to check the torch module against")
+    check = max_rel_err(fp32[0], read_outputs(ort_dir))
+    ours_dir = os.path.join(opts.work, "out", "cpu", "0")  # tells an ORT outlier from an export problem
+    vs_ours = max_rel_err(fp32[0], read_outputs(ours_dir)) if os.path.isdir(ours_dir) else None
+    if not check <= FX_CHECK_TOL:
+        return answer(na=f"torch module differs from the ONNX export: max rel err {check:.2g} against "
+                      f"ONNX Runtime" + (f", {vs_ours:.2g} against our cpu engine" if vs_ours is not None else ""),
+                      torch_vs_onnx=check, torch_vs_ours=vs_ours)
+    engine = "onednn" if "onednn" in torch.backends.quantized.supported_engines else "fbgemm"
+    torch.backends.quantized.engine = engine
+    stage = "prepare_fx"
+    try:
+        mapping = get_default_qconfig_mapping(engine)
+        per_tensor = QConfig(activation=mapping.global_qconfig.activation, weight=default_weight_observer)
+        for module in (torch.nn.ConvTranspose1d, torch.nn.ConvTranspose2d, torch.nn.ConvTranspose3d):
+            mapping.set_object_type(module, per_tensor)
+        prepared = prepare_fx(model, mapping, example_inputs=calib[0])
+        with torch.no_grad():
+            stage = "calibration"
+            for x in calib:
+                prepared(*x)
+            stage = "convert_fx"
+            quantized = convert_fx(prepared)
+            stage = "quantized inference"
+            int8 = [flat(quantized(*x)) for x in evals]
+    except Exception as e:  # tracing / conversion / quantized kernel failure: FX is n/a here
+        # The innermost frame outside torch itself: the model line FX stumbled on.
+        frames = [f for f in traceback.extract_tb(e.__traceback__) if "/torch/" not in f.filename]
+        where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+        message = str(e).strip().splitlines()[0] if str(e).strip() else "(no message)"
+        return answer(na=short_error(f"{stage}{where}: {type(e).__name__}: {message}"))
+    return answer(db=sqnr_db(fp32, int8), engine=engine, torch_vs_onnx=check, torch_vs_ours=vs_ours)
+
+
+# ----------------------------------------------------------------------------- document
+
+def ok(rec, step):
+    return rec.get(step, {}).get("ok", False)
+
+
+def within(v, tol):
+    return v is not None and v <= tol
+
+
+def num(v, fmt):
+    return "-" if v is None else ("inf" if v == math.inf else format(v, fmt))
+
+
+def cells(rec):
+    """The table cells of one model (failed steps: "no" / "-"; out-of-tolerance values in bold)."""
+    if "export" in rec:
+        return [rec["name"], str(rec["opset"]), "export failed"] + ["-"] * 7
+    bold = lambda text, good: text if good else f"**{text}**"
+    fp = rec.get("fp32", {})
+    errs = [bold(num(fp.get(e), ".1e"), fp.get(e) is None or fp[e] <= FP32_TOL) for e in ("cpu", "reference")]
+    load = rec["loads"]
+    loads = "yes" if load["ok"] else "no (" + ", ".join(
+        e for e in ("cpu", "reference") if e + ":" in load["error"]) + ")"
+    i8 = rec.get("int8", {}).get("max_rel_err")
+    fx = rec.get("fx", {})
+    lat = lambda v: num(rec["latency"][v].get("ms"), ".2f")
+    return [rec["name"], str(rec["opset"]), loads, " / ".join(errs),
+            "yes" if ok(rec, "dq") else "no", "yes" if ok(rec, "qdq_ort") else ("no" if ok(rec, "dq") else "-"),
+            bold(num(i8, ".3f"), i8 is None or i8 <= INT8_TOL),
+            f"{num(rec.get('sqnr', {}).get('db'), '.1f')} / {num(fx.get('db'), '.1f') if fx.get('ok') else 'n/a'}",
+            f"{lat('ours_fp32')} / {lat('ours_int8')}", f"{lat('ort_fp32')} / {lat('ort_int8')}"]
+
+
+def write_document(opts, meta, records):
+    cpu = load_module("bench_report", "bench/report.py").cpu_info()[0]
+    recs = [r for r in records if "export" not in r]
+    w = []
+    w += ["# Model zoo conformance", "",
+          "Generated by `bench/zoo/run.sh` (`bench/zoo/conformance.py`; see their headers). Each model of",
+          "`bench/zoo/export.py` (torchvision architectures and a few custom ones, random weights) is run",
+          "on random inputs (float: uniform in [-1, 1); token ids in [0, 1000); attention mask: ones with",
+          "0-8 trailing zeros) and checked step by step; a failing step is recorded and the run goes on.", "",
+          f"- Machine: {cpu}, {os.cpu_count()} logical CPUs; {meta['threads']} thread(s) for every run",
+          f"- ONNX Runtime (onnxruntime-node) {meta['ort']}; PyTorch {meta['torch']}"]
+    runs = {}  # the runs the records come from (KEEP=1 merges several), in table order
+    for r in records:
+        info = r.get("run", meta)
+        runs.setdefault(info["date"], (info, []))[1].append(r["name"])
+    for info, names in runs.values():
+        w += [f"- Command: `{info['command']}`; {info['date']}; load average (1/5/15 min) "
+              f"{info['load_before']} at the start, {info.get('load_after')} at the end"
+              + (f"; models: {', '.join(names)}" if len(runs) > 1 else "")]
+    w += ["", "Columns:", ""] + ["- " + c.replace("{seconds:g}", f"{meta['seconds']:g}") for c in COLUMNS]
+    w += ["", "| model | opset | loads | FP32 max rel err cpu / ref | DQ | QDQ in ORT | INT8 ours vs ORT | "
+          "SQNR ours / FX (dB) | ours FP32 / INT8 (ms) | ORT FP32 / INT8 (ms) |",
+          "| --- | ---: | --- | ---: | --- | --- | ---: | ---: | ---: | ---: |"]
+    w += ["| " + " | ".join(cells(r)) + " |" for r in records]
+    tiny = [f"{r['name']} ({r['fp32']['ort_absmax']:.1e})" for r in recs
+            if r.get("fp32", {}).get("ort_absmax", 1.0) < TINY_OUTPUT]
+    if tiny:
+        w += ["", f"FP32 outputs below {TINY_OUTPUT:g} in magnitude (random weights shrink the activations "
+              "layer by layer; some constructors zero-initialize the last layer): " + ", ".join(tiny) + ". A quantizer whose scale has a floor rounds such tensors "
+              "to zero (SQNR 0 dB); PyTorch's observers keep the scale at least float32 eps (1.2e-7)."]
+    flat = [f"{r['name']} ({r['sqnr']['input_spread']:.1e})" for r in recs
+            if r.get("sqnr", {}).get("input_spread", 1.0) < FLAT_OUTPUT]
+    if flat:
+        w += ["", f"Outputs that hardly depend on the input (max\\|y_k - y_0\\| / max\\|y_0\\| over the "
+              f"evaluation samples below {FLAT_OUTPUT:g}; the features died and the output is mostly the last "
+              "bias, so the SQNR says little): " + ", ".join(flat) + "."]
+    columns = [  # (label, passes, value for "worst", lower value is worse)
+        ("loads (both engines)", lambda r: ok(r, "loads"), None, False),
+        ("FP32 cpu", lambda r: within(r.get("fp32", {}).get("cpu"), FP32_TOL),
+         lambda r: r.get("fp32", {}).get("cpu"), False),
+        ("FP32 reference", lambda r: within(r.get("fp32", {}).get("reference"), FP32_TOL),
+         lambda r: r.get("fp32", {}).get("reference"), False),
+        ("DQ", lambda r: ok(r, "dq"), None, False),
+        ("QDQ in ORT", lambda r: ok(r, "qdq_ort"), None, False),
+        ("INT8 ours vs ORT", lambda r: within(r.get("int8", {}).get("max_rel_err"), INT8_TOL),
+         lambda r: r.get("int8", {}).get("max_rel_err"), False),
+        ("SQNR ours", None, lambda r: r.get("sqnr", {}).get("db"), True),
+        ("SQNR FX", None, lambda r: r.get("fx", {}).get("db"), True),
+    ]
+    w += ["", "## Summary", "", f"{len(records)} models; {len(records) - len(recs)} failed to export.", "",
+          "| column | pass | worst model |", "| --- | ---: | --- |"]
+    for label, passes, value, low_bad in columns:
+        scored = [(value(r), r["name"]) for r in recs if value and value(r) is not None]
+        worst = (min if low_bad else max)(scored) if scored else None
+        count = f"{sum(1 for r in recs if passes(r))}/{len(recs)}" if passes else "-"
+        w.append(f"| {label} | {count} | " + (f"{worst[1]} ({num(worst[0], '.1f' if low_bad else '.2g')})"
+                                              if worst else "-") + " |")
+    failures = [(r["name"], step, f"`{s['error']}`") for r in records
+                for step, s in list(r.items()) + [("latency " + k, v) for k, v in r.get("latency", {}).items()]
+                if isinstance(s, dict) and "error" in s and step != "fx"]
+    for r in recs:  # results out of tolerance
+        fp, i8 = r.get("fp32", {}), r.get("int8", {}).get("max_rel_err")
+        failures += [(r["name"], f"FP32 {e}", f"max rel err {fp[e]:.2g} > {FP32_TOL:g}")
+                     for e in ("cpu", "reference") if fp.get(e) is not None and fp[e] > FP32_TOL]
+        if i8 is not None and i8 > INT8_TOL:
+            failures.append((r["name"], "INT8 ours vs ORT", f"max rel err {i8:.2g} > {INT8_TOL:g}"))
+    w += ["", "## Failures", ""] + ([f"- {m}, {step}: {what}" for m, step, what in failures] or ["None."])
+    fx_na = [(r["name"], r["fx"].get("error", r["fx"].get("skipped"))) for r in recs if not ok(r, "fx")]
+    w += ["", "## PyTorch FX n/a", ""] + ([f"- {m}: `{err}`" for m, err in fx_na] or ["None."])
+    with open(opts.output, "w", encoding="utf-8") as f:
+        f.write("\n".join(w) + "\n")
+
+
+# ----------------------------------------------------------------------------- main
+
+def ort_version():
+    try:
+        with open(os.path.join(REPO, "tests", "ort", "node_modules", "onnxruntime-node", "package.json")) as f:
+            return json.load(f)["version"]
+    except (OSError, ValueError, KeyError):
+        return "unknown"
+
+
+def load_average():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def save(path, meta, records):
+    with open(path + ".tmp", "w") as f:
+        json.dump({"meta": meta, "models": records}, f, indent=1)
+    os.replace(path + ".tmp", path)
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--zoo", help="folder of manifest.json and the models")
+    p.add_argument("--build", help="build folder with bin/pot-host, bin/pot-zoo-run, lib/pot/plugins")
+    p.add_argument("--work", required=True, help="samples, outputs, quantized models, results.json")
+    p.add_argument("--output", default=os.path.join(REPO, "docs", "ZOO.md"))
+    p.add_argument("--models", default="", help="comma- or space-separated names (default: all)")
+    p.add_argument("--small", action="store_true", help="only the models the manifest marks small")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seconds", type=float, default=3.0, help="timed seconds per latency run")
+    p.add_argument("--timeout", type=int, default=1800, help="seconds per command")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the results.json entries of the models not selected (resume, or re-run a few)")
+    p.add_argument("--command", default="bench/zoo/run.sh", help="command line shown in the document")
+    p.add_argument("--document-only", action="store_true", help="rewrite the document from results.json")
+    p.add_argument("--fx-worker", help=argparse.SUPPRESS)
+    opts = p.parse_args(argv)
+    if opts.fx_worker:
+        return fx_worker(opts)
+    results_path = os.path.join(opts.work, "results.json")
+    if opts.document_only:
+        with open(results_path) as f:
+            results = json.load(f)
+        write_document(opts, results["meta"], results["models"])
+        return 0
+    if not opts.build or not opts.zoo:
+        p.error("--zoo and --build are required")
+
+    with open(os.path.join(opts.zoo, "manifest.json")) as f:
+        manifest = json.load(f)
+    entries = manifest["models"]
+    wanted = opts.models.replace(",", " ").split()
+    unknown = set(wanted) - {e["name"] for e in entries}
+    if unknown:
+        p.error(f"not in the manifest: {', '.join(sorted(unknown))}")
+    order = [e["name"] for e in entries]
+    entries = [e for e in entries if (not wanted or e["name"] in wanted) and (not opts.small or e.get("small"))]
+
+    os.makedirs(opts.work, exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    run_info = {"command": opts.command, "date": now, "load_before": load_average()}
+    meta = {"threads": opts.threads, "seconds": opts.seconds, "ort": ort_version(),
+            "torch": manifest.get("torch", "unknown"), "fp32_tol": FP32_TOL, "int8_tol": INT8_TOL}
+    results = {}
+    if opts.keep and os.path.exists(results_path):
+        with open(results_path) as f:
+            kept = json.load(f)
+        results = {r["name"]: r for r in kept["models"] if r["name"] in order
+                   and r["name"] not in {e["name"] for e in entries}}
+        for r in results.values():  # records written before they carried their run: the file's run
+            r.setdefault("run", {k: kept["meta"].get(k) for k in ("command", "date", "load_before", "load_after")})
+    runner = Runner(opts)
+    for entry in entries + [None]:
+        if entry:
+            log(f"{entry['name']}")
+            start = time.perf_counter()
+            results[entry["name"]] = conform(runner, entry)
+            results[entry["name"]].update(seconds=round(time.perf_counter() - start, 1), run=run_info)
+            log(f"  done in {results[entry['name']]['seconds']} s")
+        records = sorted(results.values(), key=lambda r: order.index(r["name"]))
+        run_info["load_after"] = load_average()
+        save(results_path, meta, records)
+        write_document(opts, meta, records)
+    log(f"wrote {opts.output} and {results_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
