@@ -46,9 +46,8 @@ COLUMNS = [  # what each column of the document means; {seconds} is filled in wh
     f"SQNR (dB): our INT8 vs our FP32 (cpu engine), per output over {EVALUATION} evaluation samples (not "
     "the calibration ones), worst output; FX: PyTorch FX static PTQ (`prepare_fx`/`convert_fx`, default "
     "onednn qconfig mapping, per-tensor weights for ConvTranspose; the tracer's tuple unpacking fixed for "
-    "Python 3.11) of the same module, calibrated on the "
-    "same samples, vs the torch FP32 module (n/a when the module differs from the ONNX export by more "
-    f"than {FX_CHECK_TOL:g} or FX fails; reasons below)",
+    "Python 3.11) of the same module, calibrated on the same samples, vs the torch FP32 module (n/a when "
+    f"the module differs from the ONNX export by more than {FX_CHECK_TOL:g} or FX fails; reasons below)",
     "Latency: median ms at batch 1, {seconds:g} s per run, evaluation sample 0 as input: `pot-host "
     "benchmark` (cpu engine) and `bench/ort_bench.js`, FP32 model / QDQ model",
 ]
