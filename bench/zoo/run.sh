@@ -5,7 +5,8 @@
 # the QDQ model in ONNX Runtime and compares it with our INT8 engine, measures the SQNR of our INT8
 # against our FP32 beside PyTorch FX post-training quantization of the same module, and times
 # FP32 and INT8 in both runtimes (bench/zoo/conformance.py has the details). A failing step is
-# recorded and the run goes on. Writes docs/ZOO.md and WORK_DIR/results.json.
+# recorded and the run goes on. Writes docs/ZOO.md and WORK_DIR/results.json; a hand-written block
+# between <!-- notes:begin --> and <!-- notes:end --> in the existing document is kept.
 #
 #   bash bench/zoo/run.sh [BUILD_DIR]
 #   MODELS="resnet18 unet" SECONDS_PER_RUN=1 bash bench/zoo/run.sh
