@@ -134,6 +134,9 @@ def trial_log_seeds(out):
     write(out, "log.jsonl", ("\n".join(lines) + "\n").encode())
     write(out, "cut_short.jsonl", ("\n".join(lines) + "\n" + lines[1][:40]).encode())
     write(out, "header_only.jsonl", (lines[0] + "\n").encode())
+    # Headers whose fields hold the wrong JSON type: each once escaped the reader as a json exception.
+    write(out, "header_format_object.jsonl", (json.dumps(dict(header, format={"a": 1})) + "\n").encode())
+    write(out, "header_version_object.jsonl", (json.dumps(dict(header, version={"v": 1})) + "\n").encode())
 
 
 def main():

@@ -99,10 +99,14 @@ nlohmann::json TrialLogHeader::to_json() const {
 }
 
 TrialLogHeader TrialLogHeader::from_json(const nlohmann::json& j, const std::string& where) {
-    POT_CHECK_KIND(Input, j.is_object() && j.value("format", "") == kFormat, where,
-                   ": not a trial log (the first line must be its header)");
-    POT_CHECK_KIND(Input, j.value("version", 0) == kFormatVersion, where, ": trial log version ",
-                   j.value("version", 0), " is not supported (expected ", kFormatVersion, ")");
+    // Type checks come before any get<>: a header edited by hand may hold anything in any field.
+    POT_CHECK_KIND(Input, j.is_object() && j.contains("format") && j["format"].is_string() &&
+                              j["format"].get<std::string>() == kFormat,
+                   where, ": not a trial log (the first line must be its header)");
+    POT_CHECK_KIND(Input, j.contains("version") && j["version"].is_number_integer(), where,
+                   ": 'version' is missing or not an integer");
+    POT_CHECK_KIND(Input, j["version"].get<int64_t>() == kFormatVersion, where, ": trial log version ",
+                   j["version"].dump(), " is not supported (expected ", kFormatVersion, ")");
     TrialLogHeader h;
     POT_CHECK_KIND(Input, j.contains("optimizer") && j["optimizer"].is_string(), where, ": 'optimizer' is missing");
     h.optimizer = j["optimizer"].get<std::string>();

@@ -341,6 +341,25 @@ TEST(TrialLog, AChoiceOutsideTheSpaceIsRefused) {
     }
 }
 
+TEST(TrialLog, AHeaderWithWronglyTypedFieldsIsAnInputError) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"({"format": 7, "version": 1})", "not a trial log"},
+        {R"({"format": "pot-trial-log", "version": {}})", "'version' is missing or not an integer"},
+        {R"({"format": "pot-trial-log", "version": "1"})", "'version' is missing or not an integer"},
+        {R"({"format": "pot-trial-log", "version": 9})", "trial log version 9 is not supported"},
+    };
+    for (const auto& [line, expected] : cases) {
+        try {
+            core::TrialLog::parse(line + "\n", "h.jsonl");
+            FAIL() << "accepted: " << line;
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::Input) << line;
+            EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << line << " -> " << e.what();
+            EXPECT_NE(std::string(e.what()).find("h.jsonl:1"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(TuningObjective, PenaltiesRankMissedAccuracyAboveMissedLatencyAboveBoth) {
     core::TuningTargets targets;
     targets.accuracy_loss = 1;    // 1 %
