@@ -126,15 +126,12 @@ struct TransposedAxis {
 
 std::vector<TransposedAxis> transposed_axes(const Node& node, const Shape& in, const Shape& kernel) {
     const size_t rank = in.size();
-    const auto strides = node.attr_ints("strides", std::vector<int64_t>(rank, 1));
-    const auto dilations = node.attr_ints("dilations", std::vector<int64_t>(rank, 1));
-    const auto pads = node.attr_ints("pads", std::vector<int64_t>(2 * rank, 0));
+    const auto [strides, dilations, pads] = window_attributes(node, rank);
     const auto output_padding = node.attr_ints("output_padding", std::vector<int64_t>(rank, 0));
     const auto output_shape = node.attr_ints("output_shape", {});
     const bool valid = node.attr_string("auto_pad", "NOTSET") == "VALID";
-    POT_CHECK(strides.size() == rank && dilations.size() == rank && pads.size() == 2 * rank &&
-                  output_padding.size() == rank,
-              "strides, dilations and output_padding need ", rank, " values and pads ", 2 * rank);
+    POT_CHECK(output_padding.size() == rank, "output_padding has ", output_padding.size(),
+              " values, expected ", rank);
     POT_CHECK(output_shape.empty() || output_shape.size() == rank ||
                   output_shape.size() == rank + 2,
               "output_shape has ", output_shape.size(), " values, expected ", rank);
@@ -145,8 +142,7 @@ std::vector<TransposedAxis> transposed_axes(const Node& node, const Shape& in, c
         a.kernel = kernel[i];
         a.stride = strides[i];
         a.dilation = dilations[i];
-        POT_CHECK(a.kernel >= 1 && a.stride >= 1 && a.dilation >= 1, "kernel ", a.kernel,
-                  ", stride ", a.stride, " and dilation ", a.dilation, " must all be >= 1");
+        check_window_axis(a.kernel, a.stride, a.dilation);
         POT_CHECK(output_padding[i] >= 0 && output_padding[i] < std::max(a.stride, a.dilation),
                   "output_padding ", output_padding[i], " must be in [0, max(stride, dilation))");
         const int64_t full = (a.in - 1) * a.stride + output_padding[i] + (a.kernel - 1) * a.dilation + 1;

@@ -88,13 +88,42 @@ Tensor state_output(const std::vector<float>& state, const RecurrentShape& s) {
     return Tensor::from_vector<float>({s.directions, s.batch, s.hidden}, state);
 }
 
-// Runs one direction over the sequence; `step(t, b)` updates the state of batch item b at time t.
-template <typename Step>
-void run_direction(const RecurrentShape& s, bool reverse, Step step) {
-    for (int64_t i = 0; i < s.seq; ++i) {
-        const int64_t t = reverse ? s.seq - 1 - i : i;
-        for (int64_t b = 0; b < s.batch; ++b) step(t, b);
+// What LSTM (4 gates) and GRU (3 gates) share before their cell arithmetic: the shape, the
+// weight blocks W, R and bias B of each direction, and the order each direction runs in.
+struct Directions {
+    RecurrentShape s;
+    int64_t gates = 0;
+    const float* w = nullptr;
+    const float* r = nullptr;
+    const float* bias = nullptr;  // null when B is omitted
+    bool reverse_only = false;
+    float clip = 0.0f;
+
+    const float* w_of(int64_t d) const { return w + d * gates * s.hidden * s.input; }
+    const float* r_of(int64_t d) const { return r + d * gates * s.hidden * s.hidden; }
+    const float* bias_of(int64_t d) const { return bias ? bias + d * 2 * gates * s.hidden : nullptr; }
+
+    // Runs direction d over the sequence; `step(t, b)` updates the state of batch item b at time t.
+    template <typename Step>
+    void run(int64_t d, Step step) const {
+        const bool backwards = reverse_only || d == 1;
+        for (int64_t i = 0; i < s.seq; ++i) {
+            const int64_t t = backwards ? s.seq - 1 - i : i;
+            for (int64_t b = 0; b < s.batch; ++b) step(t, b);
+        }
     }
+};
+
+Directions read_directions(const NodeContext& ctx, int64_t gates) {
+    Directions dirs;
+    dirs.s = read_shape(ctx, gates);
+    dirs.gates = gates;
+    dirs.w = ctx.input(1).data<float>();
+    dirs.r = ctx.input(2).data<float>();
+    if (const Tensor* b = ctx.optional_input(3)) dirs.bias = b->data<float>();
+    dirs.reverse_only = ctx.node().attr_string("direction", "forward") == "reverse";
+    dirs.clip = ctx.node().attr_float("clip", 0.0f);
+    return dirs;
 }
 
 float clipped(float v, float clip) { return clip > 0.0f ? std::clamp(v, -clip, clip) : v; }
@@ -129,27 +158,24 @@ void check_recurrent(const Node& node, int64_t opset) {
 
 void run_lstm(NodeContext& ctx) {
     ctx.expect_inputs(3, 8);
-    const RecurrentShape s = read_shape(ctx, 4);
+    const Directions dirs = read_directions(ctx, 4);
+    const RecurrentShape& s = dirs.s;
     const Tensor& x = ctx.input(0);
-    const float* w = ctx.input(1).data<float>();
-    const float* r = ctx.input(2).data<float>();
-    const Tensor* bias = ctx.optional_input(3);
     const Tensor* peephole = ctx.optional_input(7);
     const int64_t H = s.hidden;
     if (peephole)
         POT_CHECK(peephole->dtype() == DType::F32 && peephole->shape() == Shape({s.directions, 3 * H}),
                   "P of shape ", shape_str(peephole->shape()), " must be [", s.directions, ", ", 3 * H, "]");
-    const float clip = ctx.node().attr_float("clip", 0.0f);
-    const bool reverse_only = ctx.node().attr_string("direction", "forward") == "reverse";
+    const float clip = dirs.clip;
     std::vector<float> h = initial_state(ctx, 5, s), c = initial_state(ctx, 6, s);
     Tensor y(DType::F32, {s.seq, s.directions, s.batch, H});
     std::vector<float> gates(static_cast<size_t>(4 * H));
     for (int64_t d = 0; d < s.directions; ++d) {
-        const float* wd = w + d * 4 * H * s.input;
-        const float* rd = r + d * 4 * H * H;
-        const float* bd = bias ? bias->data<float>() + d * 8 * H : nullptr;
+        const float* wd = dirs.w_of(d);
+        const float* rd = dirs.r_of(d);
+        const float* bd = dirs.bias_of(d);
         const float* pd = peephole ? peephole->data<float>() + d * 3 * H : nullptr;
-        run_direction(s, reverse_only || d == 1, [&](int64_t t, int64_t b) {
+        dirs.run(d, [&](int64_t t, int64_t b) {
             float* hb = h.data() + (d * s.batch + b) * H;
             float* cb = c.data() + (d * s.batch + b) * H;
             // Gate order i, o, f, c; each gate gets Wb + Rb.
@@ -184,24 +210,21 @@ void run_lstm(NodeContext& ctx) {
 
 void run_gru(NodeContext& ctx) {
     ctx.expect_inputs(3, 6);
-    const RecurrentShape s = read_shape(ctx, 3);
+    const Directions dirs = read_directions(ctx, 3);
+    const RecurrentShape& s = dirs.s;
     const Tensor& x = ctx.input(0);
-    const float* w = ctx.input(1).data<float>();
-    const float* r = ctx.input(2).data<float>();
-    const Tensor* bias = ctx.optional_input(3);
     const int64_t H = s.hidden;
-    const float clip = ctx.node().attr_float("clip", 0.0f);
+    const float clip = dirs.clip;
     const bool linear_before_reset = ctx.node().attr_int("linear_before_reset", 0) != 0;
-    const bool reverse_only = ctx.node().attr_string("direction", "forward") == "reverse";
     std::vector<float> h = initial_state(ctx, 5, s);
     Tensor y(DType::F32, {s.seq, s.directions, s.batch, H});
     std::vector<float> xw(static_cast<size_t>(3 * H)), hr(static_cast<size_t>(3 * H));
-    std::vector<float> reset_h(static_cast<size_t>(H));
+    std::vector<float> reset_h(static_cast<size_t>(H)), z(static_cast<size_t>(H)), rg(static_cast<size_t>(H));
     for (int64_t d = 0; d < s.directions; ++d) {
-        const float* wd = w + d * 3 * H * s.input;
-        const float* rd = r + d * 3 * H * H;
-        const float* bd = bias ? bias->data<float>() + d * 6 * H : nullptr;
-        run_direction(s, reverse_only || d == 1, [&](int64_t t, int64_t b) {
+        const float* wd = dirs.w_of(d);
+        const float* rd = dirs.r_of(d);
+        const float* bd = dirs.bias_of(d);
+        dirs.run(d, [&](int64_t t, int64_t b) {
             float* hb = h.data() + (d * s.batch + b) * H;
             // Gate order z, r, h. xw = X W^T + Wb; hr = H R^T + Rb (the h gate's part waits for r
             // unless linear_before_reset).
@@ -211,7 +234,6 @@ void run_gru(NodeContext& ctx) {
             }
             matvec_add(wd, 3 * H, s.input, x_at(x, s, t, b), xw.data());
             matvec_add(rd, 2 * H, H, hb, hr.data());
-            std::vector<float> z(static_cast<size_t>(H)), rg(static_cast<size_t>(H));
             for (int64_t j = 0; j < H; ++j) {
                 z[static_cast<size_t>(j)] = sigmoid(clipped(xw[static_cast<size_t>(j)] + hr[static_cast<size_t>(j)], clip));
                 rg[static_cast<size_t>(j)] = sigmoid(clipped(xw[static_cast<size_t>(H + j)] + hr[static_cast<size_t>(H + j)], clip));

@@ -12,19 +12,29 @@ void check_auto_pad(const Node& node) {
               "'; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID");
 }
 
+WindowAttributes window_attributes(const Node& node, size_t rank) {
+    WindowAttributes w{node.attr_ints("strides", std::vector<int64_t>(rank, 1)),
+                       node.attr_ints("dilations", std::vector<int64_t>(rank, 1)),
+                       node.attr_ints("pads", std::vector<int64_t>(2 * rank, 0))};
+    POT_CHECK(w.strides.size() == rank, "strides has ", w.strides.size(), " values, expected ", rank);
+    POT_CHECK(w.dilations.size() == rank, "dilations has ", w.dilations.size(), " values, expected ",
+              rank);
+    POT_CHECK(w.pads.size() == 2 * rank, "pads has ", w.pads.size(), " values, expected ", 2 * rank);
+    return w;
+}
+
+void check_window_axis(int64_t kernel, int64_t stride, int64_t dilation) {
+    POT_CHECK(kernel >= 1 && stride >= 1 && dilation >= 1, "kernel ", kernel, ", stride ", stride,
+              " and dilation ", dilation, " must all be >= 1");
+}
+
 std::vector<WindowAxis> window_axes(const Node& node, const Shape& in, const Shape& kernel,
                                     bool ceil_mode) {
     const size_t rank = in.size();
     POT_CHECK(kernel.size() == rank, "kernel has ", kernel.size(),
               " spatial dims but the input has ", rank);
-    const auto strides = node.attr_ints("strides", std::vector<int64_t>(rank, 1));
-    const auto dilations = node.attr_ints("dilations", std::vector<int64_t>(rank, 1));
-    const auto pads = node.attr_ints("pads", std::vector<int64_t>(2 * rank, 0));
+    const auto [strides, dilations, pads] = window_attributes(node, rank);
     const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
-    POT_CHECK(strides.size() == rank, "strides has ", strides.size(), " values, expected ", rank);
-    POT_CHECK(dilations.size() == rank, "dilations has ", dilations.size(), " values, expected ",
-              rank);
-    POT_CHECK(pads.size() == 2 * rank, "pads has ", pads.size(), " values, expected ", 2 * rank);
 
     std::vector<WindowAxis> axes(rank);
     for (size_t i = 0; i < rank; ++i) {
@@ -33,8 +43,7 @@ std::vector<WindowAxis> window_axes(const Node& node, const Shape& in, const Sha
         a.kernel = kernel[i];
         a.stride = strides[i];
         a.dilation = dilations[i];
-        POT_CHECK(a.kernel >= 1 && a.stride >= 1 && a.dilation >= 1, "kernel ", a.kernel,
-                  ", stride ", a.stride, " and dilation ", a.dilation, " must all be >= 1");
+        check_window_axis(a.kernel, a.stride, a.dilation);
         if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
             a.out = (a.in + a.stride - 1) / a.stride;
             const int64_t total = std::max<int64_t>(0, (a.out - 1) * a.stride + a.extent() - a.in);

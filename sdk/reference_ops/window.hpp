@@ -26,6 +26,16 @@ struct WindowAxis {
     void valid_outputs(int64_t k, int64_t& first, int64_t& last) const;
 };
 
+/// The strides, dilations and pads of a window op (Conv, ConvTranspose, pooling) with `rank`
+/// spatial axes: ONNX's defaults filled in, each list's length checked.
+struct WindowAttributes {
+    std::vector<int64_t> strides, dilations, pads;
+};
+WindowAttributes window_attributes(const Node& node, size_t rank);
+
+/// Throws unless a window axis' kernel, stride and dilation are all at least 1.
+void check_window_axis(int64_t kernel, int64_t stride, int64_t dilation);
+
 /// Per-axis geometry of a Conv/MaxPool/AveragePool node for spatial input sizes `in` and
 /// kernel sizes `kernel`, from the attributes auto_pad, pads, strides, dilations and
 /// (for pooling) ceil_mode, as ONNX Runtime computes them: with ceil_mode a last window that
