@@ -43,6 +43,8 @@ LowerFn find_lowering(const Node& node) {
         {"Unsqueeze", &lower_reshape},
         {"Identity", &lower_reshape},
         {"Dropout", &lower_reshape},
+        {"LSTM", &lower_recurrent},
+        {"GRU", &lower_recurrent},
     };
     auto it = kLowerings.find(node.op_type);
     return it == kLowerings.end() ? nullptr : it->second;

@@ -457,12 +457,14 @@ dnnl::memory PlanBuilder::view(const Rep& rep, const dnnl::memory::desc& desc) {
     return mem;
 }
 
-dnnl::memory PlanBuilder::scratch(const dnnl::memory::desc& desc) {
+dnnl::memory PlanBuilder::scratch(const dnnl::memory::desc& desc) { return scratch_rep(desc).mem; }
+
+Rep PlanBuilder::scratch_rep(const dnnl::memory::desc& desc) {
     const int buffer = plan_->pool.acquire(desc.get_size());
     dnnl::memory mem(desc, engine_, DNNL_MEMORY_NONE);
     plan_->pool.bind(mem, buffer);
     pending_scratch_.push_back(buffer);
-    return mem;
+    return Rep{mem, std::nullopt, buffer};
 }
 
 void PlanBuilder::add_primitive(const std::string& node, const std::string& kind,

@@ -73,6 +73,8 @@ public:
     dnnl::memory view(const Rep& rep, const dnnl::memory::desc& desc);
     /// Scratch memory in the pool, free again after the next step.
     dnnl::memory scratch(const dnnl::memory::desc& desc);
+    /// Like scratch(), as a Rep that view() can show under other descs.
+    Rep scratch_rep(const dnnl::memory::desc& desc);
 
     void add_step(Step step) { plan_->steps.push_back(std::move(step)); }
     /// Appends the steps writing `src` into `dst` (layout change, quantize with `dst_quant`, or
