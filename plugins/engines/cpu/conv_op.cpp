@@ -51,20 +51,34 @@ const Node* weight_fake_quantize(const PlanBuilder& b, const std::string& weight
     if (!is_fake_quantize(fq) || !b.is_constant(fq.inputs[0])) return nullptr;
     return &fq;
 }
+
+// The operands of a Conv or ConvTranspose: constant weights (and bias), a 3-D to 5-D source.
+struct ConvOperands {
+    std::string x, w, bias;
+    dnnl::memory::dims src_dims;
+    Shape w_shape;
+    int64_t groups = 1;
+};
+
+std::optional<ConvOperands> conv_operands(const PlanBuilder& b, const Node& n) {
+    ConvOperands o{n.inputs.at(0), n.inputs.at(1), n.inputs.size() > 2 ? n.inputs[2] : "", {}, {}, 1};
+    if (!b.is_constant(o.w) || (!o.bias.empty() && !b.is_constant(o.bias))) return std::nullopt;
+    o.src_dims = b.dims(o.x);
+    o.w_shape = b.constant(o.w).shape();
+    if (o.src_dims.size() < 3 || o.src_dims.size() > 5 || o.w_shape.size() != o.src_dims.size()) return std::nullopt;
+    o.groups = n.attr_int("group", 1);
+    if (o.groups < 1) return std::nullopt;
+    return o;
+}
 }  // namespace
 
 bool lower_conv(PlanBuilder& b, size_t index) {
     const Node& n = b.node(index);
-    const std::string& x = n.inputs.at(0);
-    const std::string& w = n.inputs.at(1);
-    const std::string bias = n.inputs.size() > 2 ? n.inputs[2] : "";
-    if (!b.is_constant(w) || (!bias.empty() && !b.is_constant(bias))) return false;
-    const auto src_dims = b.dims(x);
-    const Shape w_shape = b.constant(w).shape();
-    if (src_dims.size() < 3 || src_dims.size() > 5 || w_shape.size() != src_dims.size()) return false;
-    const int64_t groups = n.attr_int("group", 1);
+    const auto operands = conv_operands(b, n);
+    if (!operands) return false;
+    const auto& [x, w, bias, src_dims, w_shape, groups] = *operands;
     const int64_t out_channels = w_shape[0];
-    if (groups < 1 || src_dims[1] != w_shape[1] * groups || out_channels % groups != 0) return false;
+    if (src_dims[1] != w_shape[1] * groups || out_channels % groups != 0) return false;
 
     const Rep* xq_rep = b.quantized(x);
     // A copy: the value's list of forms grows below.
@@ -130,6 +144,96 @@ bool lower_conv(PlanBuilder& b, size_t index) {
         args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_memory(b, src_q.zero_point);
     args[DNNL_ARG_DST] = define_fused_dst(b, fusion, pd.dst_desc());
     b.add_primitive(n.name, "convolution" + fusion_note(b, fusion), pd, dnnl::convolution_forward(pd),
+                    std::move(args));
+    return true;
+}
+
+// ConvTranspose (float) on oneDNN's deconvolution, with the ops after it as post-ops. ONNX's
+// weights [C_in, C_out / group, k...] are oneDNN's (g)oi... weights read with the input channel
+// outermost. output_shape and SAME padding stay on the reference kernels.
+bool lower_conv_transpose(PlanBuilder& b, size_t index) {
+    const Node& n = b.node(index);
+    const auto operands = conv_operands(b, n);
+    if (!operands) return false;
+    const auto& [x, w, bias, src_dims, w_shape, groups] = *operands;
+    const size_t spatial = src_dims.size() - 2;
+    if (src_dims[1] != w_shape[0] || w_shape[0] % groups != 0) return false;
+    const int64_t out_channels = w_shape[1] * groups;
+    const std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
+    if ((auto_pad != "NOTSET" && auto_pad != "VALID") || n.has_attr("output_shape")) return false;
+    if (!bias.empty() && b.constant(bias).numel() != out_channels) return false;
+    const auto strides = n.attr_ints("strides", std::vector<int64_t>(spatial, 1));
+    const auto dilations = n.attr_ints("dilations", std::vector<int64_t>(spatial, 1));
+    const auto pads = n.attr_ints("pads", std::vector<int64_t>(2 * spatial, 0));
+    const auto output_padding = n.attr_ints("output_padding", std::vector<int64_t>(spatial, 0));
+    if (strides.size() != spatial || dilations.size() != spatial || pads.size() != 2 * spatial ||
+        output_padding.size() != spatial)
+        return false;
+
+    // Output length (in - 1) * stride + (k - 1) * dilation + 1 + output_padding - pads; oneDNN
+    // takes output_padding off the end padding.
+    dnnl::memory::dims dst_dims = {src_dims[0], out_channels}, pad_l, pad_r, dilates;
+    int64_t kernel_size = 1;
+    for (size_t i = 0; i < spatial; ++i) {
+        const int64_t k = w_shape[2 + i];
+        const bool valid = auto_pad == "VALID";
+        const int64_t begin = valid ? 0 : pads[i], end = valid ? 0 : pads[spatial + i];
+        if (k < 1 || strides[i] < 1 || dilations[i] < 1 || begin < 0 || end < 0 || output_padding[i] < 0)
+            return false;
+        const int64_t out = (src_dims[2 + i] - 1) * strides[i] + (k - 1) * dilations[i] + 1 + output_padding[i] - begin - end;
+        if (out < 1) return false;
+        dst_dims.push_back(out);
+        pad_l.push_back(begin);
+        pad_r.push_back(end - output_padding[i]);
+        dilates.push_back(dilations[i] - 1);
+        kernel_size *= k;
+    }
+
+    // Logical (g)oi..., stored as ONNX's [g, C_in / g, C_out / g, k...].
+    const int64_t in_per_group = w_shape[0] / groups, out_per_group = w_shape[1];
+    dnnl::memory::dims w_dims = {out_per_group, in_per_group}, w_strides = {kernel_size, out_per_group * kernel_size};
+    if (groups > 1) {
+        w_dims.insert(w_dims.begin(), groups);
+        w_strides.insert(w_strides.begin(), in_per_group * out_per_group * kernel_size);
+    }
+    int64_t stride = kernel_size;
+    for (size_t i = 0; i < spatial; ++i) {
+        stride /= w_shape[2 + i];
+        w_dims.push_back(w_shape[2 + i]);
+        w_strides.push_back(stride);
+    }
+
+    const Fusion fusion = plan_fusion(b, n.outputs[0], dst_dims, false, true);
+    const dnnl::memory::desc src_md(src_dims, dt::f32, tag::any);
+    const dnnl::memory::desc w_md(w_dims, dt::f32, tag::any);
+    const dnnl::memory::desc bias_md({out_channels}, dt::f32, tag::x);
+    const dnnl::memory::desc dst_md(dst_dims, dt::f32, tag::any);
+    const auto prop = dnnl::prop_kind::forward_inference;
+    const auto alg = dnnl::algorithm::deconvolution_direct;
+    dnnl::deconvolution_forward::primitive_desc pd;
+    try {
+        const auto d = bias.empty()
+                           ? dnnl::deconvolution_forward::desc(prop, alg, src_md, w_md, dnnl::memory::desc(), dst_md,
+                                                               to_dims(strides), dilates, pad_l, pad_r)
+                           : dnnl::deconvolution_forward::desc(prop, alg, src_md, w_md, bias_md, dst_md,
+                                                               to_dims(strides), dilates, pad_l, pad_r);
+        dnnl::primitive_attr attr;
+        apply_fusion(fusion, attr);
+        pd = dnnl::deconvolution_forward::primitive_desc(d, attr, b.engine());
+    } catch (const dnnl::error&) {
+        return false;
+    }
+    if (is_reference_impl(pd)) return false;
+
+    std::unordered_map<int, dnnl::memory> args;
+    args[DNNL_ARG_SRC] = b.as(x, pd.src_desc());
+    const Tensor weights = b.constant(w).cast(DType::F32);
+    args[DNNL_ARG_WEIGHTS] =
+        b.constant_memory(weights.raw(), dnnl::memory::desc(w_dims, dt::f32, w_strides), pd.weights_desc());
+    if (!bias.empty())
+        args[DNNL_ARG_BIAS] = b.constant_memory(b.constant(bias).cast(DType::F32), {out_channels}, pd.bias_desc());
+    args[DNNL_ARG_DST] = define_fused_dst(b, fusion, pd.dst_desc());
+    b.add_primitive(n.name, "deconvolution" + fusion_note(b, fusion), pd, dnnl::deconvolution_forward(pd),
                     std::move(args));
     return true;
 }

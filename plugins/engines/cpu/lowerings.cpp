@@ -11,6 +11,7 @@ LowerFn find_lowering(const Node& node) {
     if (!node.domain.empty() && node.domain != "ai.onnx") return nullptr;
     static const std::map<std::string, LowerFn> kLowerings = {
         {"Conv", &lower_conv},
+        {"ConvTranspose", &lower_conv_transpose},
         {"Gemm", &lower_gemm},
         {"MatMul", &lower_matmul},
         {"MaxPool", &lower_pool},

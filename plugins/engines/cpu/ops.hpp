@@ -12,6 +12,7 @@ namespace pot::cpu {
 
 // Lowerings, one per op family (see find_lowering in lowerings.cpp).
 bool lower_conv(PlanBuilder& b, size_t index);
+bool lower_conv_transpose(PlanBuilder& b, size_t index);
 bool lower_gemm(PlanBuilder& b, size_t index);
 bool lower_matmul(PlanBuilder& b, size_t index);
 bool lower_pool(PlanBuilder& b, size_t index);
