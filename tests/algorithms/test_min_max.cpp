@@ -178,6 +178,31 @@ TEST(MinMaxTargets, CpuQuantizesResidualAddInputsAndAnyDoesNot) {
     EXPECT_GT(count_quantizers(cpu), count_quantizers(any));
 }
 
+// ConvTranspose weights are [C_in, C_out / group, k...]: one scale per output channel is axis 1,
+// which only holds all output channels with one group; grouped ones get one scale per tensor.
+TEST(MinMaxTargets, ConvTransposeWeightsArePerOutputChannelOnAxisOne) {
+    pot::test::GraphBuilder b;
+    const auto x = b.input("x", {-1, 4, 4, 4});
+    const auto up = b.node("ConvTranspose", {x, b.constant("w", pot::test::random_tensor({4, 3, 2, 2}, 3))},
+                           {{"strides", std::vector<int64_t>{2, 2}}}, "up");
+    const auto grouped = b.node("ConvTranspose", {b.node("Relu", {up}, {}, "relu"),
+                                                  b.constant("wg", pot::test::random_tensor({3, 2, 3, 3}, 4))},
+                                {{"group", int64_t{3}}}, "grouped");
+    b.output(grouped);
+    VectorData data(pot::test::random_samples(4, {1, 4, 4, 4}, 9));
+    Graph g = b.build();
+    PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", g, data);
+    EXPECT_NE(quantizer_of(g, "up", 0), "");
+    const auto w = quantizer_producing(g, g.nodes[*g.find_node("up")].inputs[1]);
+    ASSERT_TRUE(w.has_value());
+    EXPECT_EQ(w->axis, 1);
+    EXPECT_EQ(w->channels(), 3u);
+    const auto wg = quantizer_producing(g, g.nodes[*g.find_node("grouped")].inputs[1]);
+    ASSERT_TRUE(wg.has_value());
+    EXPECT_EQ(wg->channels(), 1u);
+    EXPECT_TRUE(quantizer_producing(g, "relu_out").has_value()) << "the activated output is quantized";
+}
+
 // An attention mask filled with -inf (x * -inf where the mask is 0, as exporters write
 // masked_fill) has no finite range: that activation stays in float instead of failing the run,
 // and the other input of the Add it feeds is still quantized.

@@ -102,6 +102,16 @@ std::vector<Int8Case> int8_cases() {
                              const auto p = g.node("MaxPool", {q}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
                              const auto y = g.fq_spec(g.qconv(p, c, 8, 3), -2.0f, 2.0f, symmetric_signed());
                              return std::pair{y, step_of(-2.0f, 2.0f, symmetric_signed())}; }, s, sig("pooling A:A")});
+        cases.push_back({"ConvTransposeReluRequant_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             const auto q = g.fq_spec(x, -1.5f, 2.0f, asymmetric());
+                             // ONNX's [C_in, C_out, k, k]: the output channel is axis 1.
+                             const auto w = g.fq_weights(g.random_constant({c, 8, 3, 3}, -0.4f, 0.4f), 1);
+                             const auto d = g.node("ConvTranspose", {q, w, g.random_constant({8}, -0.2f, 0.2f)},
+                                                   {{"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
+                                                    {"output_padding", Ints{1, 1}}});
+                             const auto y = g.fq_spec(g.node("Relu", {d}), 0.0f, 3.0f, symmetric_unsigned());
+                             return std::pair{y, step_of(0.0f, 3.0f, symmetric_unsigned())}; }, s,
+                         "deconvolution +Relu +requantize " + sig("A:s8:A")});
         cases.push_back({"SevenBitActivations_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
                              const QuantSpec seven{7, false, true, false};
                              const auto q = g.fq_spec(x, -1.0f, 1.0f, seven);

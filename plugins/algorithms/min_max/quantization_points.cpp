@@ -160,6 +160,8 @@ std::optional<size_t> first_quantized_reader(const Graph& graph, const ValueInde
 std::optional<int64_t> weight_channel_axis(const Node& node, const Tensor& weight) {
     if (weight.rank() < 2) return std::nullopt;
     if (node.op_type == "Conv") return 0;
+    // [C_in, C_out / group, k...]: axis 1 is the output channel only with one group.
+    if (node.op_type == "ConvTranspose") return node.attr_int("group", 1) == 1 ? std::optional<int64_t>(1) : std::nullopt;
     if (node.op_type == "Gemm") return node.attr_int("transB", 0) ? 0 : 1;
     if (node.op_type == "MatMul") return weight.rank() - 1;
     return std::nullopt;

@@ -148,7 +148,7 @@ bool lower_conv(PlanBuilder& b, size_t index) {
     return true;
 }
 
-// ConvTranspose (float) on oneDNN's deconvolution, with the ops after it as post-ops. ONNX's
+// ConvTranspose on oneDNN's deconvolution (INT8 or float), with the ops after it as post-ops. ONNX's
 // weights [C_in, C_out / group, k...] are oneDNN's (g)oi... weights read with the input channel
 // outermost. output_shape and SAME padding stay on the reference kernels.
 bool lower_conv_transpose(PlanBuilder& b, size_t index) {
@@ -203,37 +203,62 @@ bool lower_conv_transpose(PlanBuilder& b, size_t index) {
         w_strides.push_back(stride);
     }
 
-    const Fusion fusion = plan_fusion(b, n.outputs[0], dst_dims, false, true);
-    const dnnl::memory::desc src_md(src_dims, dt::f32, tag::any);
-    const dnnl::memory::desc w_md(w_dims, dt::f32, tag::any);
-    const dnnl::memory::desc bias_md({out_channels}, dt::f32, tag::x);
-    const dnnl::memory::desc dst_md(dst_dims, dt::f32, tag::any);
-    const auto prop = dnnl::prop_kind::forward_inference;
-    const auto alg = dnnl::algorithm::deconvolution_direct;
-    dnnl::deconvolution_forward::primitive_desc pd;
-    try {
-        const auto d = bias.empty()
-                           ? dnnl::deconvolution_forward::desc(prop, alg, src_md, w_md, dnnl::memory::desc(), dst_md,
-                                                               to_dims(strides), dilates, pad_l, pad_r)
-                           : dnnl::deconvolution_forward::desc(prop, alg, src_md, w_md, bias_md, dst_md,
-                                                               to_dims(strides), dilates, pad_l, pad_r);
-        dnnl::primitive_attr attr;
-        apply_fusion(fusion, attr);
-        pd = dnnl::deconvolution_forward::primitive_desc(d, attr, b.engine());
-    } catch (const dnnl::error&) {
-        return false;
-    }
-    if (is_reference_impl(pd)) return false;
+    // INT8 when the source arrives as codes and the weights pass a symmetric FakeQuantize per
+    // output channel (axis 1 of ONNX's layout; one group only, where that axis is the channel).
+    const Rep* xq_rep = b.quantized(x);
+    const std::optional<ActQuant> xq = xq_rep ? xq_rep->quant : std::nullopt;
+    std::optional<WeightQuant> wq;
+    if (xq && groups == 1)
+        if (const Node* fq = weight_fake_quantize(b, w)) wq = weight_quant(b.graph(), *fq, b.constant(fq->inputs[0]), 1);
+
+    struct Attempt {
+        Fusion fusion;
+        dnnl::deconvolution_forward::primitive_desc pd;
+        std::vector<float> acc_scale;
+        ActQuant src_q;
+    };
+    const auto attempt = [&](bool int8) -> std::optional<Attempt> {
+        Attempt a{plan_fusion(b, n.outputs[0], dst_dims, int8, true), {}, {}, int8 ? *xq : ActQuant{}};
+        const dt dst_type = a.fusion.requant ? to_dnnl(a.fusion.requant->dtype) : dt::f32;
+        const dnnl::memory::desc src_md(src_dims, int8 ? to_dnnl(a.src_q.dtype) : dt::f32, tag::any);
+        const dnnl::memory::desc w_md(w_dims, int8 ? dt::s8 : dt::f32, tag::any);
+        const dnnl::memory::desc bias_md = bias.empty() ? dnnl::memory::desc() : dnnl::memory::desc({out_channels}, dt::f32, tag::x);
+        const dnnl::memory::desc dst_md(dst_dims, dst_type, tag::any);
+        try {
+            const dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference,
+                                                      dnnl::algorithm::deconvolution_direct, src_md, w_md, bias_md,
+                                                      dst_md, to_dims(strides), dilates, pad_l, pad_r);
+            dnnl::primitive_attr attr;
+            a.acc_scale = set_output_scales(attr, out_channels, 1.0f, a.src_q, int8 ? &*wq : nullptr);
+            apply_fusion(a.fusion, attr);
+            a.pd = dnnl::deconvolution_forward::primitive_desc(d, attr, b.engine());
+        } catch (const dnnl::error&) {
+            return std::nullopt;
+        }
+        // Halved weights (CPUs without VNNI) would lose a bit of every code: float instead.
+        if (is_reference_impl(a.pd) || (int8 && halves_weights(a.pd.weights_desc()))) return std::nullopt;
+        return a;
+    };
+    bool int8 = xq && wq;
+    std::optional<Attempt> chosen = attempt(int8);
+    if (!chosen && int8) chosen = attempt(int8 = false);
+    if (!chosen) return false;
+    const auto& pd = chosen->pd;
 
     std::unordered_map<int, dnnl::memory> args;
     args[DNNL_ARG_SRC] = b.as(x, pd.src_desc());
-    const Tensor weights = b.constant(w).cast(DType::F32);
-    args[DNNL_ARG_WEIGHTS] =
-        b.constant_memory(weights.raw(), dnnl::memory::desc(w_dims, dt::f32, w_strides), pd.weights_desc());
-    if (!bias.empty())
-        args[DNNL_ARG_BIAS] = b.constant_memory(b.constant(bias).cast(DType::F32), {out_channels}, pd.bias_desc());
-    args[DNNL_ARG_DST] = define_fused_dst(b, fusion, pd.dst_desc());
-    b.add_primitive(n.name, "deconvolution" + fusion_note(b, fusion), pd, dnnl::deconvolution_forward(pd),
+    const Tensor weights = int8 ? wq->codes : b.constant(w).cast(DType::F32);
+    args[DNNL_ARG_WEIGHTS] = b.constant_memory(
+        weights.raw(), dnnl::memory::desc(w_dims, int8 ? dt::s8 : dt::f32, w_strides), pd.weights_desc());
+    if (!bias.empty()) {
+        Tensor bias_t = b.constant(bias).cast(DType::F32);
+        if (int8) bias_to_accumulator_units(bias_t, chosen->acc_scale);
+        args[DNNL_ARG_BIAS] = b.constant_memory(bias_t, {out_channels}, pd.bias_desc());
+    }
+    if (int8 && chosen->src_q.zero_point != 0)
+        args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_memory(b, chosen->src_q.zero_point);
+    args[DNNL_ARG_DST] = define_fused_dst(b, chosen->fusion, pd.dst_desc());
+    b.add_primitive(n.name, "deconvolution" + fusion_note(b, chosen->fusion), pd, dnnl::deconvolution_forward(pd),
                     std::move(args));
     return true;
 }

@@ -131,11 +131,13 @@ std::unique_ptr<CompiledModel> CpuEngine::compile(const Graph& graph) {
 
 EngineCapabilities CpuEngine::capabilities() const {
     EngineCapabilities c;
-    // Conv, Gemm and MatMul run as u8/s8 x s8 primitives (conv_op.cpp, matmul_op.cpp) with
-    // per-output-channel weight scales, and requantize their output in a post-op (fusion.cpp).
+    // Conv, ConvTranspose (one group), Gemm and MatMul run as u8/s8 x s8 primitives (conv_op.cpp,
+    // matmul_op.cpp) with per-output-channel weight scales, and requantize their output in a
+    // post-op (fusion.cpp).
     // MatMul also reads a quantized second activation. An Add whose inputs are codes is folded into
     // the producing primitive as a sum post-op.
     c.int8_ops = {{"Conv", {0}, 1, true, true},
+                  {"ConvTranspose", {0}, 1, true, true},
                   {"Gemm", {0}, 1, true, true},
                   {"MatMul", {0, 1}, 1, true, true},
                   {"Add", {0, 1}, -1, false, false}};
