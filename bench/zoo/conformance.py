@@ -50,6 +50,9 @@ COLUMNS = [  # what each column of the document means; {seconds} is filled in wh
     "onednn qconfig mapping, per-tensor weights for ConvTranspose; the tracer's tuple unpacking fixed for "
     "Python 3.11) of the same module, calibrated on the same samples, vs the torch FP32 module (n/a when "
     f"the module differs from the ONNX export by more than {FX_CHECK_TOL:g} or FX fails; reasons below)",
+    "off oneDNN: the steps of one `pot-host benchmark --pc` run of the FP32 / QDQ model that do not run "
+    "on an optimized oneDNN primitive: op types on the engine's reference kernels, and (bold, a failure) "
+    "oneDNN's own scalar `ref` implementations",
     "Latency: median ms at batch 1, {seconds:g} s per run, evaluation sample 0 as input: `pot-host "
     "benchmark` (cpu engine) and `bench/ort_bench.js`, FP32 model / QDQ model",
 ]
@@ -189,6 +192,17 @@ class Runner:
             raise StepError(f"pot-host wrote no {os.path.basename(qdq)}")
         return qdq
 
+    def steps(self, model, data):
+        """The steps of one profiled run: (op types on the reference kernels, oneDNN ref primitives)."""
+        cmd = [os.path.join(self.bin, "pot-host"), "benchmark", "-m", model, "--plugins", self.plugins,
+               "--engine", "cpu", "--nthreads", self.o.threads, "--niter", "1", "--pc", "--json"]
+        cmd += [a for d in data for a in ("--data", d)]
+        steps = last_json(run(cmd, self.o.timeout))["per_node"]["steps"]
+        fallback = sorted({s["op"] for s in steps if s["implementation"].startswith("reference")})
+        onednn_ref = sorted({f"{s['op']} ({s['implementation']})" for s in steps
+                             if re.search(r"\[ref[:\]]", s["implementation"])})
+        return fallback, onednn_ref
+
     def latency(self, tool, model, data):
         if tool == "ours":
             cmd = [os.path.join(self.bin, "pot-host"), "benchmark", "-m", model, "--plugins", self.plugins,
@@ -286,6 +300,20 @@ def conform(runner, entry):
     attempt(rec, "fx", fx)
 
     data = [f"{inp['name']}={path}" for inp, path in zip(entry["inputs"], evals[0])]
+
+    def primitives():
+        # Kept beside the step, which fails (and so lists them under Failures) on oneDNN refs.
+        rec["off_onednn"] = found = {}
+        for variant, key in (("fp32", None), ("int8", "qdq")):
+            if key and key not in got:
+                continue
+            fallback, onednn_ref = runner.steps(got[key] if key else model, data)
+            found[variant] = {"fallback": fallback, "onednn_ref": onednn_ref}
+        refs = sorted({r for v in found.values() for r in v["onednn_ref"]})
+        if refs:
+            raise StepError("oneDNN reference primitives: " + ", ".join(refs))
+    attempt(rec, "primitives", primitives)
+
     rec["latency"] = {}
     for variant, tool, key in (("ours_fp32", "ours", None), ("ours_int8", "ours", "qdq"),
                                ("ort_fp32", "ort", None), ("ort_int8", "ort", "qdq")):
@@ -479,6 +507,7 @@ def write_document(opts, meta, records):
         ("QDQ in ORT", lambda r: ok(r, "qdq_ort"), None, False),
         ("INT8 ours vs ORT", lambda r: within(r.get("int8", {}).get("max_rel_err"), INT8_TOL),
          lambda r: r.get("int8", {}).get("max_rel_err"), False),
+        ("no oneDNN reference primitive", lambda r: ok(r, "primitives"), None, False),
         ("SQNR ours", None, lambda r: r.get("sqnr", {}).get("db"), True),
         ("SQNR FX", None, lambda r: r.get("fx", {}).get("db"), True),
     ]
@@ -500,6 +529,15 @@ def write_document(opts, meta, records):
         if i8 is not None and i8 > INT8_TOL:
             failures.append((r["name"], "INT8 ours vs ORT", f"max rel err {i8:.2g} > {INT8_TOL:g}"))
     w += ["", "## Failures", ""] + ([f"- {m}, {step}: {what}" for m, step, what in failures] or ["None."])
+    off = []
+    for r in recs:
+        found = r.get("off_onednn", {})
+        parts = [f"{variant.upper()}: " + ", ".join([f"**{x}**" for x in v["onednn_ref"]] + v["fallback"])
+                 for variant, v in found.items() if v["fallback"] or v["onednn_ref"]]
+        if parts:
+            off.append(f"- {r['name']}: " + "; ".join(parts))
+    w += ["", "## Off oneDNN", "", "Op types that ran on the reference kernels, and oneDNN reference primitives "
+          "(bold), in one profiled run of each model:", ""] + (off or ["None."])
     fx_na = [(r["name"], r["fx"].get("error", r["fx"].get("skipped"))) for r in recs if not ok(r, "fx")]
     w += ["", "## PyTorch FX n/a", ""] + ([f"- {m}: `{err}`" for m, err in fx_na] or ["None."])
     with open(opts.output, "w", encoding="utf-8") as f:

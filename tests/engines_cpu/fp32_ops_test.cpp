@@ -156,6 +156,8 @@ std::vector<OpCase> dense_cases() {
                              return g.node("MatMul", {x, g.random_constant({k, 9})}); }, s});
         cases.push_back({"Softmax_" + tag, [](GraphBuilder& g, const std::string& x) {
                              return g.node("Softmax", {x}); }, s});
+        cases.push_back({"LogSoftmax_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("LogSoftmax", {x}); }, s});
         cases.push_back({"TransposeMatMul_" + tag, [](GraphBuilder& g, const std::string& x) {
                              return g.node("MatMul", {x, g.node("Transpose", {x})}); }, s});
     }
@@ -167,6 +169,8 @@ std::vector<OpCase> dense_cases() {
                              return g.node("MatMul", {x, g.node("Transpose", {x}, {{"perm", Ints{0, 2, 1}}})}); }, s});
         cases.push_back({"Softmax3dAxis1_" + tag, [](GraphBuilder& g, const std::string& x) {
                              return g.node("Softmax", {x}, {{"axis", int64_t{1}}}); }, s});
+        cases.push_back({"LogSoftmax3dAxis1_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("LogSoftmax", {x}, {{"axis", int64_t{1}}}); }, s});
     }
     return cases;
 }

@@ -35,6 +35,7 @@ LowerFn find_lowering(const Node& node) {
         {"Mul", &lower_binary},
         {"Div", &lower_binary},
         {"Softmax", &lower_softmax},
+        {"LogSoftmax", &lower_softmax},
         {"LayerNormalization", &lower_layer_norm},
         {"Concat", &lower_concat},
         {"Reshape", &lower_reshape},

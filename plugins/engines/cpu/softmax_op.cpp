@@ -4,6 +4,7 @@
 
 namespace pot::cpu {
 
+// Softmax and LogSoftmax (same axis rules; before opset 13 both coerce the input to 2-D).
 bool lower_softmax(PlanBuilder& b, size_t index) {
     const Node& n = b.node(index);
     const std::string& x = n.inputs.at(0);
@@ -21,7 +22,8 @@ bool lower_softmax(PlanBuilder& b, size_t index) {
         run_dims = {outer, std::accumulate(dims.begin() + axis, dims.end(), int64_t{1}, std::multiplies<>())};
         run_axis = 1;
     }
-    const auto algo = dnnl::algorithm::softmax_accurate;
+    const bool log = n.op_type == "LogSoftmax";
+    const auto algo = log ? dnnl::algorithm::softmax_log : dnnl::algorithm::softmax_accurate;
     const auto md = plain_desc(run_dims, dnnl::memory::data_type::f32);
     const auto d = dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference, algo, md, md, run_axis);
     dnnl::softmax_v2_forward::primitive_desc pd;
@@ -33,7 +35,7 @@ bool lower_softmax(PlanBuilder& b, size_t index) {
     const Rep src = b.rep_as(x, plain_desc(dims, dnnl::memory::data_type::f32));
     b.define(n.outputs[0], plain_desc(dims, dnnl::memory::data_type::f32));
     const dnnl::memory dst = b.view(b.primary(n.outputs[0]), md);
-    b.add_primitive(n.name, "softmax", pd, dnnl::softmax_v2_forward(pd),
+    b.add_primitive(n.name, log ? "logsoftmax" : "softmax", pd, dnnl::softmax_v2_forward(pd),
                     {{DNNL_ARG_SRC, b.view(src, md)}, {DNNL_ARG_DST, dst}});
     return true;
 }
