@@ -52,6 +52,9 @@ void check_batch_normalization(const Node& node, int64_t opset);
 
 // reduce.cpp
 void run_reduce_mean(NodeContext& ctx);
+void run_reduce_sum(NodeContext& ctx);
+void run_reduce_max(NodeContext& ctx);
+void run_reduce_min(NodeContext& ctx);
 
 // shape_ops.cpp: ops that only change the shape, not the data.
 void run_reshape(NodeContext& ctx);

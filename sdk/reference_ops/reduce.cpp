@@ -1,15 +1,21 @@
 #include <algorithm>
+#include <limits>
 
 #include "kernels.hpp"
 #include "tensor_index.hpp"
 
 namespace pot::reference {
 
-void run_reduce_mean(NodeContext& ctx) {
+namespace {
+
+enum class Reduction { Mean, Sum, Max, Min };
+
+// ReduceMean / ReduceSum / ReduceMax / ReduceMin over the axes of the attribute (or, from
+// ReduceSum's opset 13 and the others' opset 18, of the optional second input); no axes: all.
+void run_reduce(NodeContext& ctx, Reduction kind) {
     ctx.expect_inputs(1, 2);
     const Node& node = ctx.node();
     const Tensor& x = ctx.float_input(0);
-    // Axes are an attribute up to opset 17 and an optional input from opset 18.
     std::vector<int64_t> axes = node.attr_ints("axes");
     if (const Tensor* t = ctx.optional_input(1)) axes = read_ints(*t);
     const bool keep_dims = node.attr_int("keepdims", 1) != 0;
@@ -28,11 +34,16 @@ void run_reduce_mean(NodeContext& ctx) {
             kept_shape[d] = 1;
         }
     const Shape kept_strides = broadcast_strides(kept_shape, x.shape());
-    std::vector<double> sums(static_cast<size_t>(shape_numel(kept_shape)), 0.0);
+    const double start = kind == Reduction::Max   ? -std::numeric_limits<double>::infinity()
+                         : kind == Reduction::Min ? std::numeric_limits<double>::infinity()
+                                                  : 0.0;
+    std::vector<double> sums(static_cast<size_t>(shape_numel(kept_shape)), start);
     const float* src = x.data<float>();
     int64_t i = 0;
     for_each_index(x.shape(), [&](const std::vector<int64_t>& at) {
-        sums[static_cast<size_t>(offset_of(at, kept_strides))] += src[i++];
+        double& acc = sums[static_cast<size_t>(offset_of(at, kept_strides))];
+        const double v = src[i++];
+        acc = kind == Reduction::Max ? std::max(acc, v) : kind == Reduction::Min ? std::min(acc, v) : acc + v;
     });
 
     Shape out_shape;
@@ -40,8 +51,16 @@ void run_reduce_mean(NodeContext& ctx) {
         if (!reduced[d] || keep_dims) out_shape.push_back(kept_shape[d]);
     Tensor y(DType::F32, out_shape);
     for (size_t k = 0; k < sums.size(); ++k)
-        y.data<float>()[k] = static_cast<float>(sums[k] / static_cast<double>(count));
+        y.data<float>()[k] =
+            static_cast<float>(kind == Reduction::Mean ? sums[k] / static_cast<double>(count) : sums[k]);
     ctx.set_output(0, std::move(y));
 }
+
+}  // namespace
+
+void run_reduce_mean(NodeContext& ctx) { run_reduce(ctx, Reduction::Mean); }
+void run_reduce_sum(NodeContext& ctx) { run_reduce(ctx, Reduction::Sum); }
+void run_reduce_max(NodeContext& ctx) { run_reduce(ctx, Reduction::Max); }
+void run_reduce_min(NodeContext& ctx) { run_reduce(ctx, Reduction::Min); }
 
 }  // namespace pot::reference

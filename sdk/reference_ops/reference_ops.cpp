@@ -54,6 +54,9 @@ const std::map<std::pair<std::string, std::string>, OpEntry>& op_table() {
         add("BatchNormalization", run_batch_normalization, check_batch_normalization);
         add("LayerNormalization", run_layer_normalization);
         add("ReduceMean", run_reduce_mean);
+        add("ReduceSum", run_reduce_sum);
+        add("ReduceMax", run_reduce_max);
+        add("ReduceMin", run_reduce_min);
         add("Reshape", run_reshape);
         add("Flatten", run_flatten);
         add("Squeeze", run_squeeze);

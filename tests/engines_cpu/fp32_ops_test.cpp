@@ -193,6 +193,32 @@ std::vector<OpCase> data_cases() {
                              const auto shape = g.node("Shape", {x});
                              const auto r = g.node("Reshape", {g.node("Relu", {x}), g.constant(Tensor::from_vector<int64_t>({2}, {0, -1}))});
                              return g.node("Reshape", {r, shape}); }, s});
+        cases.push_back({"SliceChannelSplit_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             // ShuffleNet's split: the two halves of the channels, one through a conv.
+                             const auto i64 = [&](std::vector<int64_t> v) {
+                                 return g.constant(Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v)); };
+                             const auto a = g.node("Slice", {x, i64({0}), i64({c / 2}), i64({1})});
+                             const auto b = g.node("Slice", {x, i64({c / 2}), i64({INT64_MAX}), i64({1})});
+                             return g.node("Concat", {g.node("Relu", {a}), b}, {{"axis", int64_t{1}}}); }, s});
+        cases.push_back({"SliceNegativeAndTwoAxes_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             const auto i64 = [&](std::vector<int64_t> v) {
+                                 return g.constant(Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v)); };
+                             return g.node("Slice", {x, i64({-3, 1}), i64({-1, 100}), i64({-1, 2}), i64({1, 1})}); }, s});
+        cases.push_back({"SliceStepTwoFallsBack_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             const auto i64 = [&](std::vector<int64_t> v) {
+                                 return g.constant(Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v)); };
+                             return g.node("Slice", {x, i64({0}), i64({4}), i64({2}), i64({2})}); }, s});
+        for (const std::string op : {"ReduceMean", "ReduceMax", "ReduceMin"}) {
+            cases.push_back({op + "Spatial_" + tag, [op](GraphBuilder& g, const std::string& x) {
+                                 return g.node(op, {x}, {{"axes", Ints{2, 3}}}); }, s});
+            cases.push_back({op + "ChannelsDropped_" + tag, [op](GraphBuilder& g, const std::string& x) {
+                                 return g.node(op, {x}, {{"axes", Ints{-3}}, {"keepdims", int64_t{0}}}); }, s});
+        }
+        cases.push_back({"ReduceSumAxesInput_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             const auto axes = g.constant(Tensor::from_vector<int64_t>({2}, {1, -1}));
+                             return g.node("ReduceSum", {x, axes}, {{"keepdims", int64_t{0}}}); }, s});
+        cases.push_back({"ReduceMeanAll_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             return g.node("ReduceMean", {x}); }, s});
         cases.push_back({"TransposeNhwc_" + tag, [](GraphBuilder& g, const std::string& x) {
                              return g.node("Transpose", {x}, {{"perm", Ints{0, 2, 3, 1}}}); }, s});
         cases.push_back({"FallbackBatchNorm_" + tag, [c](GraphBuilder& g, const std::string& x) {

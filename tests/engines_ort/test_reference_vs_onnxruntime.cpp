@@ -202,6 +202,11 @@ std::vector<OpCase> cases() {
         {"ReduceMeanDropDims", "ReduceMean", {fed(image)},
          {{"axes", std::vector<int64_t>{1, -1}}, {"keepdims", int64_t{0}}}},
         {"ReduceMeanAllAxes", "ReduceMean", {fed(rnd({3, 4}, 64))}},
+        {"ReduceMaxKeepDims", "ReduceMax", {fed(image)}, {{"axes", std::vector<int64_t>{2, 3}}}},
+        {"ReduceMinDropDims", "ReduceMin", {fed(image)},
+         {{"axes", std::vector<int64_t>{1, -1}}, {"keepdims", int64_t{0}}}},
+        {"ReduceSumAxesInput", "ReduceSum", {fed(image), constant(i64s({1}))}, {{"keepdims", int64_t{0}}}},
+        {"ReduceSumAllAxes", "ReduceSum", {fed(image)}},
         // Layout and shape
         {"Concat", "Concat", {fed(rnd({2, 3, 4}, 65)), constant(rnd({2, 1, 4}, 66)), fed(rnd({2, 2, 4}, 67))},
          {{"axis", int64_t{1}}}},

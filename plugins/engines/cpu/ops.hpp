@@ -24,6 +24,8 @@ bool lower_concat(PlanBuilder& b, size_t index);
 bool lower_fake_quantize(PlanBuilder& b, size_t index);
 bool lower_reshape(PlanBuilder& b, size_t index);
 bool lower_transpose(PlanBuilder& b, size_t index);
+bool lower_slice(PlanBuilder& b, size_t index);
+bool lower_reduce(PlanBuilder& b, size_t index);
 bool lower_recurrent(PlanBuilder& b, size_t index);
 
 /// One oneDNN eltwise operation, in real (dequantized) units.

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "ops.hpp"
 #include "reference_fallback.hpp"
 
@@ -51,6 +53,57 @@ bool lower_transpose(PlanBuilder& b, size_t index) {
     auto pd = dnnl::reorder::primitive_desc(b.engine(), permuted, b.engine(), dst.get_desc());
     b.add_primitive(n.name, "transpose", pd, dnnl::reorder(pd),
                     {{DNNL_ARG_FROM, b.view(src, permuted)}, {DNNL_ARG_TO, dst}});
+    return true;
+}
+
+// Slice with step 1 along every sliced axis: a reorder from a window (sub-memory) of the input.
+// Codes move as they are, like Transpose's.
+bool lower_slice(PlanBuilder& b, size_t index) {
+    const Node& n = b.node(index);
+    const std::string& x = n.inputs.at(0);
+    const auto dims = b.dims(x);
+    const auto rank = static_cast<int64_t>(dims.size());
+    std::vector<int64_t> starts, ends, axes, steps;
+    if (b.graph().opset < 10) {
+        starts = n.attr_ints("starts");
+        ends = n.attr_ints("ends");
+        axes = n.attr_ints("axes", {});
+    } else {
+        // Input i as integers; false when it is given but not a constant.
+        const auto read = [&](size_t i, std::vector<int64_t>& out) {
+            if (i >= n.inputs.size() || n.inputs[i].empty()) return true;
+            if (!b.is_constant(n.inputs[i])) return false;
+            out = b.constant(n.inputs[i]).to_ints();
+            return true;
+        };
+        if (n.inputs.size() < 3 || !read(1, starts) || !read(2, ends) || !read(3, axes) || !read(4, steps))
+            return false;
+    }
+    if (axes.empty())
+        for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+    if (starts.size() != ends.size() || axes.size() != starts.size() || (!steps.empty() && steps.size() != starts.size()))
+        return false;
+    dnnl::memory::dims offsets(dims.size(), 0), out_dims = dims;
+    std::vector<bool> seen(dims.size(), false);
+    for (size_t i = 0; i < axes.size(); ++i) {
+        const int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
+        if (axis < 0 || axis >= rank || seen[static_cast<size_t>(axis)]) return false;
+        seen[static_cast<size_t>(axis)] = true;
+        if (!steps.empty() && steps[i] != 1) return false;
+        const int64_t d = dims[static_cast<size_t>(axis)];
+        // ONNX clamps starts and ends (negative ones count from the end) into [0, d].
+        const auto clamp = [d](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + d : v, 0, d); };
+        const int64_t begin = clamp(starts[i]), end = clamp(ends[i]);
+        if (end <= begin) return false;  // an empty result: the reference kernel makes it
+        offsets[static_cast<size_t>(axis)] = begin;
+        out_dims[static_cast<size_t>(axis)] = end - begin;
+    }
+    const Rep src = b.plain_any(x);
+    const auto type = src.mem.get_desc().data_type();
+    const auto window = plain_desc(dims, type).submemory_desc(out_dims, offsets);
+    const dnnl::memory dst = b.define(n.outputs[0], plain_desc(out_dims, type), src.quant);
+    auto pd = dnnl::reorder::primitive_desc(b.engine(), window, b.engine(), dst.get_desc());
+    b.add_primitive(n.name, "slice", pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, b.view(src, window)}, {DNNL_ARG_TO, dst}});
     return true;
 }
 
