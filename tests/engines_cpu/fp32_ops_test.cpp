@@ -134,6 +134,13 @@ std::vector<OpCase> binary_cases() {
         cases.push_back({"AddConstFirst_" + tag, [per_channel](GraphBuilder& g, const std::string& x) {
                              return g.node("Add", {g.random_constant(per_channel), x}); }, s});
     }
+    // Window attention: a mask broadcast over the window axis, constant and computed.
+    const Shape scores{1, 4, 3, 5, 5};
+    cases.push_back({"AddMaskBroadcastMiddleAxis", [](GraphBuilder& g, const std::string& x) {
+                         return g.node("Add", {x, g.random_constant({1, 4, 1, 5, 5})}); }, scores});
+    cases.push_back({"MulComputedBroadcastMiddleAxes", [](GraphBuilder& g, const std::string& x) {
+                         const auto mean = g.node("ReduceMean", {x}, {{"axes", Ints{1, 2}}});
+                         return g.node("Relu", {g.node("Mul", {x, g.node("Sigmoid", {mean})})}); }, scores});
     return cases;
 }
 INSTANTIATE_TEST_SUITE_P(Binary, Fp32Op, ::testing::ValuesIn(binary_cases()),

@@ -15,6 +15,31 @@ std::optional<dnnl::algorithm> binary_algorithm(const std::string& op) {
 
 bool commutative(const std::string& op) { return op == "Add" || op == "Mul"; }
 
+// When `c` (same rank as `out`) is broadcast over exactly one run of consecutive axes and equals
+// `out` elsewhere, the two as [outer, run, inner] and [outer, 1, inner]: a window-attention mask
+// [B, H, 1, N, N] added to scores [B, H, W, N, N] becomes [B*H, W, N*N] + [B*H, 1, N*N], a
+// broadcast oneDNN's jit kernels have (per batch and position) where the 5-D one has none.
+std::optional<std::pair<dnnl::memory::dims, dnnl::memory::dims>> fold_broadcast_run(
+    const dnnl::memory::dims& out, const dnnl::memory::dims& c) {
+    size_t lo = out.size(), hi = 0;
+    for (size_t i = 0; i < out.size(); ++i)
+        if (c[i] != out[i]) {
+            if (c[i] != 1) return std::nullopt;
+            lo = std::min(lo, i);
+            hi = i + 1;
+        }
+    if (lo >= hi) return std::nullopt;
+    for (size_t i = lo; i < hi; ++i)
+        if (c[i] == out[i] && out[i] != 1) return std::nullopt;  // not one run
+    const auto product = [&](size_t from, size_t to) {
+        int64_t p = 1;
+        for (size_t i = from; i < to; ++i) p *= out[i];
+        return p;
+    };
+    const int64_t outer = product(0, lo), run = product(lo, hi), inner = product(hi, out.size());
+    return std::pair{dnnl::memory::dims{outer, run, inner}, dnnl::memory::dims{outer, 1, inner}};
+}
+
 // Both operands held as codes of one type with zero point 0 (a residual Add behind two symmetric
 // quantizers, say): one int8 binary primitive on the codes, scaled by the operands' scales and
 // requantized for a FakeQuantize that follows, instead of two dequantizations, a float op and a
@@ -87,6 +112,7 @@ bool lower_binary(PlanBuilder& b, size_t index) {
     struct Candidate {
         bool plain_src0;  // src0 reordered to plain f32 (else in the layout it was produced in)
         dnnl::memory::desc src0_md, src1_md;
+        bool folded = false;  // plain operands viewed as fold_broadcast_run's 3-D shapes
     };
     std::vector<Candidate> candidates;
     const dnnl::memory src0_any = b.f32(a);
@@ -97,6 +123,8 @@ bool lower_binary(PlanBuilder& b, size_t index) {
                                dnnl::memory::format_tag::acdb, dnnl::memory::format_tag::abcd})
             candidates.push_back({false, src0_any.get_desc(), dnnl::memory::desc(c_dims, dt::f32, tag)});
     }
+    if (const auto folded = fold_broadcast_run(out_dims, c_dims))
+        candidates.push_back({true, plain_desc(folded->first, dt::f32), plain_desc(folded->second, dt::f32), true});
     candidates.push_back({true, plain_desc(out_dims, dt::f32), plain_desc(c_dims, dt::f32)});
 
     std::optional<std::pair<Candidate, dnnl::binary::primitive_desc>> chosen;
@@ -112,6 +140,18 @@ bool lower_binary(PlanBuilder& b, size_t index) {
     }
     if (!chosen) return false;
     const auto& [candidate, pd] = *chosen;
+    if (candidate.folded) {
+        const dnnl::memory src0 = b.view(b.rep_as(a, plain_desc(out_dims, dt::f32)), candidate.src0_md);
+        const dnnl::memory src1 = b.is_constant(c)
+                                      ? b.constant_memory(b.constant(c).cast(DType::F32), candidate.src1_md.dims(),
+                                                          candidate.src1_md)
+                                      : b.view(b.rep_as(c, plain_desc(b.dims(c), dt::f32)), candidate.src1_md);
+        define_fused_dst(b, fusion, plain_desc(out_dims, dt::f32));
+        const dnnl::memory dst = b.view(b.primary(fusion.out_value), pd.dst_desc());
+        b.add_primitive(n.name, str_cat("binary ", n.op_type, fusion_note(b, fusion)), pd, dnnl::binary(pd),
+                        {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
+        return true;
+    }
     const dnnl::memory src0 = candidate.plain_src0 ? b.plain_f32(a) : src0_any;
     dnnl::memory src1;
     if (b.is_constant(c)) {

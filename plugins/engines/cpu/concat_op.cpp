@@ -20,23 +20,42 @@ bool lower_concat(PlanBuilder& b, size_t index) {
         quant = q->quant;
     }
     if (!all_quantized) quant.reset();
-    std::vector<dnnl::memory> srcs;
-    std::vector<dnnl::memory::desc> mds;
-    for (const auto& in : n.inputs) {
+    for (const auto& in : n.inputs)
         if (b.dims(in).size() != static_cast<size_t>(rank)) return false;
-        srcs.push_back(quant ? b.quantized(in)->mem : b.f32(in));
-        mds.push_back(srcs.back().get_desc());
+    const auto type = quant ? to_dnnl(quant->dtype) : dnnl::memory::data_type::f32;
+    // With `plain`, the destination is plain too (left to itself, oneDNN may pick another layout
+    // for it, e.g. "bac" when the batch is 1, and copy with its reference concat).
+    const auto primitive_for = [&](const std::vector<dnnl::memory>& srcs, bool plain)
+        -> std::optional<dnnl::concat::primitive_desc> {
+        std::vector<dnnl::memory::desc> mds;
+        for (const auto& m : srcs) mds.push_back(m.get_desc());
+        try {
+            if (plain) {
+                auto dims = b.dims(n.inputs[0]);
+                dims[static_cast<size_t>(axis)] = 0;
+                for (const auto& in : n.inputs) dims[static_cast<size_t>(axis)] += b.dims(in)[static_cast<size_t>(axis)];
+                return dnnl::concat::primitive_desc(plain_desc(dims, type), static_cast<int>(axis), mds, b.engine());
+            }
+            return dnnl::concat::primitive_desc(static_cast<int>(axis), mds, b.engine());
+        } catch (const dnnl::error&) {
+            return std::nullopt;
+        }
+    };
+    std::vector<dnnl::memory> srcs;
+    for (const auto& in : n.inputs) srcs.push_back(quant ? b.quantized(in)->mem : b.f32(in));
+    auto pd = primitive_for(srcs, false);
+    // Inputs in different layouts (a blocked convolution output beside a plain one) get oneDNN's
+    // scalar reference concat; plain inputs into a plain destination get its fast copy.
+    if (!pd || is_reference_impl(*pd)) {
+        srcs.clear();
+        for (const auto& in : n.inputs) srcs.push_back(b.as(in, plain_desc(b.dims(in), type)));
+        pd = primitive_for(srcs, true);
     }
-    dnnl::concat::primitive_desc pd;
-    try {
-        pd = dnnl::concat::primitive_desc(static_cast<int>(axis), mds, b.engine());
-    } catch (const dnnl::error&) {
-        return false;
-    }
+    if (!pd) return false;
     std::unordered_map<int, dnnl::memory> args;
     for (size_t i = 0; i < srcs.size(); ++i) args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = srcs[i];
-    args[DNNL_ARG_DST] = b.define(n.outputs[0], pd.dst_desc(), quant);
-    b.add_primitive(n.name, "concat", pd, dnnl::concat(pd), std::move(args));
+    args[DNNL_ARG_DST] = b.define(n.outputs[0], pd->dst_desc(), quant);
+    b.add_primitive(n.name, "concat", *pd, dnnl::concat(*pd), std::move(args));
     return true;
 }
 
