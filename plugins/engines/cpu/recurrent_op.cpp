@@ -140,7 +140,9 @@ bool lower_recurrent(PlanBuilder& b, size_t index) {
     const std::string& y_c = lstm ? optional_name(n.outputs, 2) : kNone;
     const auto prop = dnnl::prop_kind::forward_inference;
 
-    std::unique_ptr<dnnl::primitive_desc_base> pd;
+    // The oneDNN descriptors are handles without virtual destructors: the derived one is copied
+    // into its base (the same handle), never deleted through a base pointer.
+    dnnl::rnn_primitive_desc_base pd;
     dnnl::primitive prim;
     try {
         if (lstm) {
@@ -152,30 +154,30 @@ bool lower_recurrent(PlanBuilder& b, size_t index) {
                                                               c0.empty() ? none : state_md, w_layer_md, w_iter_md, bias_md,
                                                               dst_layer_md, y_h.empty() ? none : state_md,
                                                               y_c.empty() ? none : state_md);
-            auto p = std::make_unique<dnnl::lstm_forward::primitive_desc>(d, b.engine());
-            prim = dnnl::lstm_forward(*p);
-            pd = std::move(p);
+            const dnnl::lstm_forward::primitive_desc p(d, b.engine());
+            prim = dnnl::lstm_forward(p);
+            pd = p;
         } else if (linear_before_reset) {
             const auto d = dnnl::lbr_gru_forward::desc(prop, rnn_direction, src_layer_md, h0.empty() ? none : state_md,
                                                        w_layer_md, w_iter_md, bias_md, dst_layer_md,
                                                        y_h.empty() ? none : state_md);
-            auto p = std::make_unique<dnnl::lbr_gru_forward::primitive_desc>(d, b.engine());
-            prim = dnnl::lbr_gru_forward(*p);
-            pd = std::move(p);
+            const dnnl::lbr_gru_forward::primitive_desc p(d, b.engine());
+            prim = dnnl::lbr_gru_forward(p);
+            pd = p;
         } else {
             const auto d = dnnl::gru_forward::desc(prop, rnn_direction, src_layer_md, h0.empty() ? none : state_md,
                                                    w_layer_md, w_iter_md, bias_md, dst_layer_md,
                                                    y_h.empty() ? none : state_md);
-            auto p = std::make_unique<dnnl::gru_forward::primitive_desc>(d, b.engine());
-            prim = dnnl::gru_forward(*p);
-            pd = std::move(p);
+            const dnnl::gru_forward::primitive_desc p(d, b.engine());
+            prim = dnnl::gru_forward(p);
+            pd = p;
         }
     } catch (const dnnl::error&) {
         return false;
     }
     // No reference test here: oneDNN names its generic RNN implementation "ref" although its
     // matrix products run on its packed GEMM (the only GRU implementation of oneDNN 2.6).
-    const auto& rnn_pd = static_cast<const dnnl::rnn_primitive_desc_base&>(*pd);
+    const auto& rnn_pd = pd;
 
     std::unordered_map<int, dnnl::memory> args;
     args[DNNL_ARG_SRC_LAYER] = b.as(x, src_layer_md);
@@ -209,7 +211,7 @@ bool lower_recurrent(PlanBuilder& b, size_t index) {
     const bool direct = !y.empty() && D == 1;
     const Rep dst_layer = direct ? b.primary(y) : b.scratch_rep(dst_layer_md);
     args[DNNL_ARG_DST_LAYER] = b.view(dst_layer, dst_layer_md);
-    b.add_primitive(n.name, lstm ? "lstm" : linear_before_reset ? "lbr_gru" : "gru", *pd, prim, std::move(args));
+    b.add_primitive(n.name, lstm ? "lstm" : linear_before_reset ? "lbr_gru" : "gru", pd, prim, std::move(args));
     if (!y.empty() && !direct) {
         // [T, N, D, H] as written, into Y's [T, D, N, H].
         const dnnl::memory::desc from({T, N, D, H}, dt::f32, tag::abcd);
