@@ -144,40 +144,39 @@ bool lower_recurrent(PlanBuilder& b, size_t index) {
     // into its base (the same handle), never deleted through a base pointer.
     dnnl::rnn_primitive_desc_base pd;
     dnnl::primitive prim;
+    // An omitted state is a zero desc: oneDNN starts from zeros or does not write it.
+    const dnnl::memory::desc& h0_md = h0.empty() ? none : state_md;
+    const dnnl::memory::desc& c0_md = c0.empty() ? none : state_md;
+    const dnnl::memory::desc& y_h_md = y_h.empty() ? none : state_md;
+    const dnnl::memory::desc& y_c_md = y_c.empty() ? none : state_md;
+    // The GRU forms share one signature.
+    const auto gru = [&](auto kind) {
+        using Primitive = decltype(kind);
+        const typename Primitive::desc d(prop, rnn_direction, src_layer_md, h0_md, w_layer_md, w_iter_md, bias_md,
+                                         dst_layer_md, y_h_md);
+        const typename Primitive::primitive_desc p(d, b.engine());
+        prim = Primitive(p);
+        pd = p;
+    };
     try {
         if (lstm) {
-            const auto d = peephole ? dnnl::lstm_forward::desc(prop, rnn_direction, src_layer_md, h0.empty() ? none : state_md,
-                                                              c0.empty() ? none : state_md, w_layer_md, w_iter_md,
-                                                              peephole_md, bias_md, dst_layer_md,
-                                                              y_h.empty() ? none : state_md, y_c.empty() ? none : state_md)
-                                    : dnnl::lstm_forward::desc(prop, rnn_direction, src_layer_md, h0.empty() ? none : state_md,
-                                                              c0.empty() ? none : state_md, w_layer_md, w_iter_md, bias_md,
-                                                              dst_layer_md, y_h.empty() ? none : state_md,
-                                                              y_c.empty() ? none : state_md);
+            const auto d = peephole ? dnnl::lstm_forward::desc(prop, rnn_direction, src_layer_md, h0_md, c0_md, w_layer_md,
+                                                              w_iter_md, peephole_md, bias_md, dst_layer_md, y_h_md, y_c_md)
+                                    : dnnl::lstm_forward::desc(prop, rnn_direction, src_layer_md, h0_md, c0_md, w_layer_md,
+                                                              w_iter_md, bias_md, dst_layer_md, y_h_md, y_c_md);
             const dnnl::lstm_forward::primitive_desc p(d, b.engine());
             prim = dnnl::lstm_forward(p);
             pd = p;
         } else if (linear_before_reset) {
-            const auto d = dnnl::lbr_gru_forward::desc(prop, rnn_direction, src_layer_md, h0.empty() ? none : state_md,
-                                                       w_layer_md, w_iter_md, bias_md, dst_layer_md,
-                                                       y_h.empty() ? none : state_md);
-            const dnnl::lbr_gru_forward::primitive_desc p(d, b.engine());
-            prim = dnnl::lbr_gru_forward(p);
-            pd = p;
+            gru(dnnl::lbr_gru_forward());
         } else {
-            const auto d = dnnl::gru_forward::desc(prop, rnn_direction, src_layer_md, h0.empty() ? none : state_md,
-                                                   w_layer_md, w_iter_md, bias_md, dst_layer_md,
-                                                   y_h.empty() ? none : state_md);
-            const dnnl::gru_forward::primitive_desc p(d, b.engine());
-            prim = dnnl::gru_forward(p);
-            pd = p;
+            gru(dnnl::gru_forward());
         }
     } catch (const dnnl::error&) {
         return false;
     }
     // No reference test here: oneDNN names its generic RNN implementation "ref" although its
     // matrix products run on its packed GEMM (the only GRU implementation of oneDNN 2.6).
-    const auto& rnn_pd = pd;
 
     std::unordered_map<int, dnnl::memory> args;
     args[DNNL_ARG_SRC_LAYER] = b.as(x, src_layer_md);
@@ -186,9 +185,9 @@ bool lower_recurrent(PlanBuilder& b, size_t index) {
     if (!c0.empty()) args[DNNL_ARG_SRC_ITER_C] = b.view(b.rep_as(c0, onnx_state_md), state_md);
     const dnnl::memory::desc plain_ldigo_layer({1, D, K, G, H}, dt::f32, tag::ldigo);
     const dnnl::memory::desc plain_ldigo_iter({1, D, H, G, H}, dt::f32, tag::ldigo);
-    args[DNNL_ARG_WEIGHTS_LAYER] = b.constant_memory(w_layer.raw(), plain_ldigo_layer, rnn_pd.weights_layer_desc());
-    args[DNNL_ARG_WEIGHTS_ITER] = b.constant_memory(w_iter.raw(), plain_ldigo_iter, rnn_pd.weights_iter_desc());
-    args[DNNL_ARG_BIAS] = b.constant_memory(bias_t.raw(), bias_md, rnn_pd.bias_desc());
+    args[DNNL_ARG_WEIGHTS_LAYER] = b.constant_memory(w_layer.raw(), plain_ldigo_layer, pd.weights_layer_desc());
+    args[DNNL_ARG_WEIGHTS_ITER] = b.constant_memory(w_iter.raw(), plain_ldigo_iter, pd.weights_iter_desc());
+    args[DNNL_ARG_BIAS] = b.constant_memory(bias_t.raw(), bias_md, pd.bias_desc());
     if (peephole) {
         // ONNX P holds i, o, f; oneDNN's peephole weights i, f, o.
         Tensor p(DType::F32, {1, D, 3, H});
@@ -197,7 +196,7 @@ bool lower_recurrent(PlanBuilder& b, size_t index) {
             for (int64_t g = 0; g < 3; ++g)
                 for (int64_t h = 0; h < H; ++h)
                     p.data<float>()[(d * 3 + g) * H + h] = (*peephole)[static_cast<size_t>((d * 3 + kPeepholeGates[g]) * H + h)];
-        args[DNNL_ARG_WEIGHTS_PEEPHOLE] = b.constant_memory(p.raw(), peephole_md, rnn_pd.weights_peephole_desc());
+        args[DNNL_ARG_WEIGHTS_PEEPHOLE] = b.constant_memory(p.raw(), peephole_md, pd.weights_peephole_desc());
     }
     for (const auto& [value, arg] : {std::pair{&y_h, DNNL_ARG_DST_ITER}, std::pair{&y_c, DNNL_ARG_DST_ITER_C}}) {
         if (value->empty()) continue;
