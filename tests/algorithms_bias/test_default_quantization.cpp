@@ -94,6 +94,17 @@ TEST_F(DefaultQuantization, PassesWeightSettingsToMinMax) {
     EXPECT_EQ(pot::read_fake_quantize(g, g.nodes[*fq]).levels, 15);
 }
 
+TEST_F(DefaultQuantization, SmoothQuantComesFirstWhenAskedFor) {
+    const std::vector<std::string> with = {"SmoothQuant", "ActivationChannelAlignment",
+                                           "MinMaxQuantization", "FastBiasCorrection"};
+    EXPECT_EQ(expanded_names(host_, R"({"smooth_quant": true})"), with);
+    EXPECT_EQ(expanded_names(host_, R"({"smooth_quant": {"alpha": 0.7}})"), with);
+    EXPECT_EQ(expanded_names(host_, R"({"smooth_quant": false})").size(), 3u);
+    const auto message = config_error(host_, R"({"smooth_quant": "yes"})");
+    EXPECT_NE(message.find("/compression/algorithms/0/params/smooth_quant"), std::string::npos)
+        << message;
+}
+
 TEST_F(DefaultQuantization, UnknownKeyNamesItsPath) {
     const auto message = config_error(host_, R"({"stat_subset_sise": 10})");
     EXPECT_NE(message.find("/compression/algorithms/0/params/stat_subset_sise"), std::string::npos)

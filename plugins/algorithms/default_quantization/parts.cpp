@@ -1,5 +1,7 @@
 #include "parts.hpp"
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 namespace pot::default_quantization {
@@ -25,6 +27,26 @@ AlgorithmSpec part(const Params& params, const std::string& name,
     return {name, json.dump()};
 }
 
+// The SmoothQuant part asked for by "smooth_quant": false / absent (none), true (its defaults)
+// or an object of SmoothQuant's own parameters (alpha, ignored); the sampling keys are forwarded
+// unless the object sets them.
+std::optional<AlgorithmSpec> smooth_quant_part(const Params& params) {
+    if (!params.has("smooth_quant")) return std::nullopt;
+    const nlohmann::json& value = params.json().at("smooth_quant");
+    params.accept("smooth_quant");
+    POT_CHECK_KIND(Config, value.is_boolean() || value.is_object(), params.path(),
+                   "/smooth_quant: must be true, false or an object of SmoothQuant parameters "
+                   "(alpha, ignored), got ", value.dump());
+    if (value.is_boolean() && !value.get<bool>()) return std::nullopt;
+    AlgorithmSpec spec = part(params, "SmoothQuant", {});
+    if (value.is_object()) {
+        nlohmann::json json = nlohmann::json::parse(spec.params_json);
+        for (const auto& [key, item] : value.items()) json[key] = item;
+        spec.params_json = json.dump();
+    }
+    return spec;
+}
+
 }  // namespace
 
 std::vector<AlgorithmSpec> split_into_parts(const Params& params) {
@@ -32,11 +54,11 @@ std::vector<AlgorithmSpec> split_into_parts(const Params& params) {
     POT_CHECK_KIND(Config, !params.get_bool("use_layerwise_tuning", false), params.path(),
                    "/use_layerwise_tuning: layer-wise fine-tuning is not supported; remove the key "
                    "or set it to false");
-    std::vector<AlgorithmSpec> parts = {
-        part(params, "ActivationChannelAlignment", kAlignmentKeys),
-        part(params, "MinMaxQuantization", kQuantizationKeys),
-        part(params, fast_bias ? "FastBiasCorrection" : "BiasCorrection", kBiasKeys),
-    };
+    std::vector<AlgorithmSpec> parts;
+    if (auto smooth = smooth_quant_part(params)) parts.push_back(std::move(*smooth));
+    parts.push_back(part(params, "ActivationChannelAlignment", kAlignmentKeys));
+    parts.push_back(part(params, "MinMaxQuantization", kQuantizationKeys));
+    parts.push_back(part(params, fast_bias ? "FastBiasCorrection" : "BiasCorrection", kBiasKeys));
     params.reject_unknown();
     return parts;
 }

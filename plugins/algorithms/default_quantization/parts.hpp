@@ -8,8 +8,9 @@
 namespace pot::default_quantization {
 
 /// The algorithms DefaultQuantization stands for, in order, each with the keys of `params` it
-/// understands: ActivationChannelAlignment, MinMaxQuantization, then FastBiasCorrection (or
-/// BiasCorrection when use_fast_bias is false). Keys no part knows, and use_layerwise_tuning = true
+/// understands: SmoothQuant when `smooth_quant` is true or an object of its parameters,
+/// ActivationChannelAlignment, MinMaxQuantization, then FastBiasCorrection (or BiasCorrection
+/// when use_fast_bias is false). Keys no part knows, and use_layerwise_tuning = true
 /// (not supported), are Config errors naming the JSON path. Values are checked by the parts.
 std::vector<AlgorithmSpec> split_into_parts(const Params& params);
 
