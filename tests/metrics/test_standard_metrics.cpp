@@ -54,6 +54,51 @@ TEST(Accuracy, SaysWhatIsWrongWithTheAnnotation) {
     EXPECT_THROW(Accuracy(Params(R"({"topk": 1})")), Error);
 }
 
+// One-hot scores [1, steps, classes] for a sequence of class indices.
+std::vector<Tensor> steps(const std::vector<int>& classes, int64_t count) {
+    std::vector<float> v(classes.size() * static_cast<size_t>(count), 0.0f);
+    for (size_t t = 0; t < classes.size(); ++t) v[t * static_cast<size_t>(count) + static_cast<size_t>(classes[t])] = 1.0f;
+    return out(v, {1, static_cast<int64_t>(classes.size()), count});
+}
+
+TEST(CtcExactMatch, GreedyDecodingMergesRepeatsAndDropsBlanks) {
+    CtcExactMatch m(Params(R"({"alphabet": "abl"})"));  // classes: 0 blank, 1 a, 2 b, 3 l
+    // "a a - b b - b l": repeats merge, a blank separates the two b's -> "abbl".
+    EXPECT_EQ(m.decode(steps({1, 1, 0, 2, 2, 0, 2, 3}, 4)[0]), "abbl");
+    m.update(steps({1, 1, 0, 2, 2, 0, 2, 3}, 4), {}, sample(0, Annotation::of_text("abbl")));
+    m.update(steps({1, 1, 0, 2, 2, 2, 2, 3}, 4), {}, sample(1, Annotation::of_text("abbl")));  // decodes "abl"
+    EXPECT_EQ(m.name(), "ctc_exact_match");
+    EXPECT_EQ(m.per_sample(), (std::vector<double>{100, 0}));
+    EXPECT_DOUBLE_EQ(m.value(), 50.0);
+}
+
+TEST(CtcExactMatch, BlankElsewhereAndMultiByteSymbols) {
+    // "ä", "b" then the blank last (index 2), as some exporters order them.
+    CtcExactMatch m(Params(R"({"alphabet": "äb", "blank": 2})"));
+    EXPECT_EQ(m.decode(steps({0, 2, 0, 1, 1}, 3)[0]), "ääb");
+}
+
+TEST(CtcExactMatch, SaysWhatIsWrong) {
+    CtcExactMatch m(Params(R"({"alphabet": "ab"})"));
+    EXPECT_NE(pot::test::error_message([&] { m.update(steps({1}, 3), {}, sample(3, Annotation::of_class(1))); })
+                  .find("sample 3 is annotated with a class index; ctc_exact_match needs a text"),
+              std::string::npos);
+    EXPECT_NE(pot::test::error_message([&] { m.update(steps({1}, 3), {}, sample(4)); }).find("sample 4 has no annotation"),
+              std::string::npos);
+    EXPECT_NE(pot::test::error_message([&] { m.update(steps({1}, 5), {}, sample(5, Annotation::of_text("a"))); })
+                  .find("3 classes (alphabet and blank) but output 0 has 5 scores per step"),
+              std::string::npos);
+    EXPECT_NE(pot::test::error_message([] { CtcExactMatch(Params("{}")); }).find("/alphabet: required"),
+              std::string::npos);
+    EXPECT_NE(pot::test::error_message([] { CtcExactMatch(Params(R"({"alphabet": "ab", "blank": 3})")); })
+                  .find("/blank: must be a class index from 0 to 2"),
+              std::string::npos);
+    // nlohmann's parser refuses invalid UTF-8, but parameters can also come as built JSON.
+    const nlohmann::json invalid = {{"alphabet", std::string("a\xff")}};
+    EXPECT_NE(pot::test::error_message([&] { CtcExactMatch(Params(invalid, "params")); }).find("not valid UTF-8"),
+              std::string::npos);
+}
+
 TEST(Agreement, ComparesArgmaxAtEveryPositionOfASequence) {
     // Two samples of 3 steps x 2 classes; the second disagrees at one step.
     SampleAgreement sample_level(Params("{}"));

@@ -105,6 +105,71 @@ double Agreement::value() const {
     return positions_ ? 100.0 * static_cast<double>(agreeing_) / static_cast<double>(positions_) : 0.0;
 }
 
+namespace {
+
+// Bytes of the UTF-8 sequence a lead byte opens; 0 for a byte that cannot lead one.
+size_t utf8_length(unsigned char lead) {
+    if (lead < 0x80) return 1;
+    if ((lead >> 5) == 0x6) return 2;
+    if ((lead >> 4) == 0xE) return 3;
+    if ((lead >> 3) == 0x1E) return 4;
+    return 0;
+}
+
+// The UTF-8 characters of `text`, each as its bytes; throws on a malformed sequence.
+std::vector<std::string> utf8_characters(const std::string& text, const std::string& where) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < text.size();) {
+        const size_t length = utf8_length(static_cast<unsigned char>(text[i]));
+        POT_CHECK_KIND(Config, length != 0 && i + length <= text.size(), where, ": not valid UTF-8 at byte ", i);
+        for (size_t k = 1; k < length; ++k)
+            POT_CHECK_KIND(Config, (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2, where,
+                           ": not valid UTF-8 at byte ", i + k);
+        out.push_back(text.substr(i, length));
+        i += length;
+    }
+    return out;
+}
+
+}  // namespace
+
+CtcExactMatch::CtcExactMatch(const Params& params)
+    : ScoredMetric(params), blank_(params.get_int("blank", 0)) {
+    POT_CHECK_KIND(Config, params.has("alphabet"), params.path(),
+                   "/alphabet: required: the symbols of the non-blank classes, in class order");
+    const auto alphabet = utf8_characters(params.get_string("alphabet", ""), params.path() + "/alphabet");
+    POT_CHECK_KIND(Config, !alphabet.empty(), params.path(), "/alphabet: must not be empty");
+    POT_CHECK_KIND(Config, blank_ >= 0 && blank_ <= static_cast<int64_t>(alphabet.size()), params.path(),
+                   "/blank: must be a class index from 0 to ", alphabet.size(), " (the alphabet has ",
+                   alphabet.size(), " symbols), got ", blank_);
+    symbols_ = alphabet;
+    symbols_.insert(symbols_.begin() + blank_, std::string());
+    params.reject_unknown();
+}
+
+std::string CtcExactMatch::decode(const Tensor& scores) const {
+    std::string text;
+    int64_t previous = -1;
+    for (const int64_t k : argmax_last_axis(scores)) {
+        if (k != previous && k != blank_) text += symbols_[static_cast<size_t>(k)];
+        previous = k;
+    }
+    return text;
+}
+
+void CtcExactMatch::update(const std::vector<Tensor>& outputs, const std::vector<Tensor>&, const Sample& sample) {
+    POT_CHECK_KIND(Input, sample.annotation && sample.annotation->kind == Annotation::Kind::Text, "sample ",
+                   sample.index, (sample.annotation ? " is annotated with a " + std::string(sample.annotation->kind_name())
+                                                    : std::string(" has no annotation")),
+                   "; ", name(), " needs a text (an annotation JSON mapping file names to strings)");
+    const Tensor& out = output(outputs, sample);
+    const int64_t classes = out.rank() == 0 ? 1 : out.dim(out.rank() - 1);
+    POT_CHECK_KIND(Input, classes == static_cast<int64_t>(symbols_.size()), "sample ", sample.index, ": ", name(),
+                   " has ", symbols_.size(), " classes (alphabet and blank) but output ", output_index_, " has ",
+                   classes, " scores per step (shape ", shape_str(out.shape()), ")");
+    scores_.push_back(decode(out) == sample.annotation->text ? 100.0 : 0.0);
+}
+
 Cosine::Cosine(const Params& params) : ScoredMetric(params) { params.reject_unknown(); }
 
 void Cosine::update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference, const Sample& sample) {

@@ -72,6 +72,26 @@ public:
     explicit PositionAgreement(const Params& params) : Agreement(params, true) {}
 };
 
+/// "ctc_exact_match": percent of samples whose greedy CTC decoding of the output equals the
+/// sample's text annotation. The output holds one score vector per step on its last axis (e.g.
+/// [1, steps, classes]); decoding takes the argmax per step, merges repeats and drops the blank.
+/// Params: alphabet (required, UTF-8: the symbols of the non-blank classes in class order),
+/// blank (the blank's class index, default 0), output.
+class CtcExactMatch final : public ScoredMetric {
+public:
+    explicit CtcExactMatch(const Params& params);
+    std::string name() const override { return "ctc_exact_match"; }
+    void update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference,
+                const Sample& sample) override;
+
+    /// The text a [..., classes] score tensor decodes to.
+    std::string decode(const Tensor& scores) const;
+
+private:
+    std::vector<std::string> symbols_;  ///< one per class; the blank's is empty
+    int64_t blank_ = 0;
+};
+
 /// "cosine": mean over samples of the cosine similarity of the output with the float model's.
 class Cosine final : public ScoredMetric {
 public:

@@ -10,6 +10,8 @@ const PotFactory kFactories[] = {
         "agreement", "percent of samples whose argmax over the last axis matches the float model everywhere"),
     pot::make_factory<pot::Metric, PositionAgreement>(
         "position_agreement", "percent of positions whose argmax over the last axis matches the float model"),
+    pot::make_factory<pot::Metric, CtcExactMatch>(
+        "ctc_exact_match", "percent of samples whose greedy CTC decoding equals their text annotation"),
     pot::make_factory<pot::Metric, Cosine>("cosine", "mean cosine similarity with the float model's output"),
     pot::make_factory<pot::Metric, Sqnr>("sqnr", "signal-to-quantization-noise ratio against the float model, dB"),
 };
