@@ -73,6 +73,23 @@ kRows = {
                       [kAlign, minmax(bits=7), kFast]),
     "aca_mm_bc_w7": ("ablation7", "+ BiasCorrection instead", [kAlign, minmax(bits=7), kSlow]),
 }
+# DefaultQuantization variants for transformer-style models (attention MatMuls, LayerNorm, GELU):
+# each changes one setting of dq_w8.
+def dq(**extra):
+    params = {"preset": "performance", "stat_subset_size": kSamples}
+    params.update(extra)
+    return [{"name": "DefaultQuantization", "params": params}]
+
+
+kRows["dq_sq05"] = ("variants", "`smooth_quant` alpha 0.5", dq(smooth_quant={"alpha": 0.5}))
+kRows["dq_sq08"] = ("variants", "`smooth_quant` alpha 0.8", dq(smooth_quant={"alpha": 0.8}))
+kRows["dq_quantile"] = ("variants", "activation ranges `quantile`",
+                        dq(activations={"range_estimator": {"method": "quantile"}}))
+kRows["dq_sq05_quantile"] = ("variants", "`smooth_quant` alpha 0.5 + activation ranges `quantile`",
+                             dq(smooth_quant={"alpha": 0.5},
+                                activations={"range_estimator": {"method": "quantile"}}))
+kRows["dq_mixed"] = ("variants", "preset `mixed` (asymmetric activations)", dq(preset="mixed"))
+kRows["dq_no_unify"] = ("variants", "`unify_scales` false", dq(unify_scales=False))
 for _method, _label in kMethods:
     kRows["range_" + _method] = ("ranges", f"`{_method}`: {_label}", [minmax(method=_method)])
 kRows["range_weights_admm"] = ("ranges", "`mean_min_max` activations, ADMM weight ranges",
@@ -410,6 +427,8 @@ def model_section(model, res):
     out += table("Ablation, 8-bit weights", ["mm_w8", "aca_mm_w8", "aca_mm_fbc_w8", "aca_mm_bc_w8"], rows,
                  summaries=True)
     out += table("Ablation, 7-bit weights", ["mm_w7", "aca_mm_w7", "aca_mm_fbc_w7", "aca_mm_bc_w7"], rows)
+    out += table("DefaultQuantization variants (8-bit weights, one setting changed)",
+                 [r for r in kRows if kRows[r][0] == "variants"], rows)
     out += table("MinMaxQuantization alone, activation range methods (8-bit weights)",
                  ["range_" + m for m, _ in kMethods] + ["range_weights_admm"], rows)
 

@@ -3,7 +3,7 @@
 #
 #   bash bench/accuracy/run.sh [MODEL.onnx...]
 #
-# Models default to the bundled examples/fmnist/fmnist_{cnn,mobilenet,resnet}.onnx; missing ones
+# Models default to the bundled examples/fmnist/fmnist_{cnn,mobilenet,resnet,vit}.onnx; missing ones
 # are skipped (listed in the document). Every model takes input [N,1,28,28] = pixel / 255 and
 # gives logits [N,10]. Each one is calibrated on the 300 bundled PNGs
 # (examples/fmnist/data/calibration) and evaluated (pot-host -e, cpu engine) on the 10,000 test
@@ -40,7 +40,7 @@ log() { printf '[accuracy] %s\n' "$*" >&2; }
 if [[ $# -gt 0 ]]; then
     models=("$@")
 else
-    models=("$repo"/examples/fmnist/fmnist_{cnn,mobilenet,resnet}.onnx)
+    models=("$repo"/examples/fmnist/fmnist_{cnn,mobilenet,resnet,vit}.onnx)
 fi
 
 source "$repo/bench/common.sh"

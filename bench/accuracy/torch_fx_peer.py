@@ -5,7 +5,7 @@
         [--calibration examples/fmnist/data/calibration] [--data-dir /usr/share/datasets/fashion-mnist]
 
 Rebuilds the PyTorch module from examples/fmnist/train.py's classes (chosen by the model file
-name: fmnist_cnn / fmnist_mobilenet / fmnist_resnet), loads its weights from the ONNX
+name: fmnist_cnn / fmnist_mobilenet / fmnist_resnet / fmnist_vit), loads its weights from the ONNX
 initializers (no retraining), checks it against train.py's ONNX interpreter, calibrates with
 torch's default onednn qconfig (HistogramObserver activations, per-channel symmetric int8
 weights) on the same 300 PNGs pot-host uses, and scores FP32 and INT8 on the 10,000 test images.
@@ -43,6 +43,17 @@ def onnx_weights(path):
     for node in graph.node:
         if node.op_type == "Identity" and node.input[0] in weights:
             weights[node.output[0]] = weights[node.input[0]]
+    # torch exports an nn.Linear on a 3-D input as MatMul by its transposed weight (under a
+    # generated name) followed by an Add of "<module>.bias": name the weight after that bias.
+    producer_of = {out: node for node in graph.node for out in node.output}
+    for node in graph.node:
+        if node.op_type != "Add":
+            continue
+        bias = [n for n in node.input if n.endswith(".bias") and n in weights]
+        matmul = [producer_of.get(n) for n in node.input if n not in weights]
+        if len(bias) == 1 and len(matmul) == 1 and matmul[0] is not None and matmul[0].op_type == "MatMul" \
+                and matmul[0].input[1] in weights:
+            weights[bias[0][:-len(".bias")] + ".weight"] = weights[matmul[0].input[1]].t().contiguous()
     return weights
 
 

@@ -9,16 +9,16 @@ python3-torch, python3-onnx, python3-numpy and dataset-fashion-mnist):
     python3 examples/fmnist/train.py --out examples/fmnist --model none # data sets only
     python3 examples/fmnist/train.py --out examples/fmnist --no-data    # models only
 
---model may be repeated (cnn, mobilenet, resnet, all, none). If `python3` on PATH is not
+--model may be repeated (cnn, mobilenet, resnet, vit, all, none). If `python3` on PATH is not
 Debian's interpreter (e.g. a pyenv shim), run /usr/bin/python3 instead.
 
-Model contract (all three models):
+Model contract (all models):
     input  "input"  float32 [N, 1, 28, 28], NCHW, grayscale, x = pixel / 255 (no mean subtraction)
     output "logits" float32 [N, 10], class index = argmax (see data/classes.txt)
     N is a dynamic axis.
 
 Written to --out:
-    fmnist_cnn.onnx, fmnist_mobilenet.onnx, fmnist_resnet.onnx
+    fmnist_cnn.onnx, fmnist_mobilenet.onnx, fmnist_resnet.onnx, fmnist_vit.onnx
     data/calibration/000.png ... 299.png + labels.txt   (training set, 30 per class)
     data/evaluation/images-idx3-ubyte, labels-idx1-ubyte  (first 2000 test images)
     data/classes.txt
@@ -278,6 +278,65 @@ class FmnistResNet(nn.Module):
         return self.fc(torch.flatten(self.pool(self.stages(self.stem(x))), 1))
 
 
+class Attention(nn.Module):
+    """Multi-head self-attention with one fused qkv projection, written out so it exports as
+    MatMul / Softmax / Transpose / Reshape nodes (the form exported transformers have)."""
+
+    def __init__(self, dim, heads, tokens):
+        super().__init__()
+        self.heads, self.head_dim, self.tokens = heads, dim // heads, tokens
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        # Literal token and head counts keep the Reshape shapes constant in the export
+        # (no Shape / Gather / Concat chains); only the batch dimension is dynamic.
+        qkv = self.qkv(x).reshape(-1, self.tokens, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        attention = torch.softmax((q @ k.transpose(-2, -1)) * self.head_dim ** -0.5, dim=-1)
+        y = (attention @ v).transpose(1, 2).reshape(-1, self.tokens, self.heads * self.head_dim)
+        return self.proj(y)
+
+
+class TransformerBlock(nn.Module):
+    """Pre-norm encoder block: x + attention(LN(x)), then x + MLP(LN(x)) with an exact GELU."""
+
+    def __init__(self, dim, heads, tokens, mlp_ratio):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attention = Attention(dim, heads, tokens)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, dim * mlp_ratio), nn.GELU(), nn.Linear(dim * mlp_ratio, dim))
+
+    def forward(self, x):
+        x = x + self.attention(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class FmnistViT(nn.Module):
+    """Small vision transformer: a two-convolution patch embedding (28x28 -> 7x7 = 49 tokens of
+    width 64) with learned position embeddings, four pre-norm blocks of four heads, a final
+    LayerNorm, mean pooling over the tokens and a linear head. Exported at opset 13, where
+    LayerNorm and GELU are spelled out (ReduceMean / Sub / Pow / Sqrt / Div and Erf), as
+    they are in most exported transformers."""
+
+    kDim, kHeads, kDepth, kTokens = 64, 4, 4, 49
+
+    def __init__(self):
+        super().__init__()
+        d = self.kDim
+        self.patch = nn.Sequential(nn.Conv2d(1, d // 2, 3, 2, 1), nn.GELU(), nn.Conv2d(d // 2, d, 2, 2))
+        self.position = nn.Parameter(torch.randn(1, self.kTokens, d) * 0.02)
+        self.blocks = nn.Sequential(*[TransformerBlock(d, self.kHeads, self.kTokens, 2)
+                                      for _ in range(self.kDepth)])
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, 10)
+
+    def forward(self, x):
+        tokens = self.patch(x).reshape(-1, self.kDim, self.kTokens).transpose(1, 2) + self.position
+        return self.head(self.norm(self.blocks(tokens)).mean(1))
+
+
 # name -> (class, epochs, peak learning rate, opset)
 # MobileNet uses opset 14 so nn.Hardswish exports as one HardSwish node
 # (opset 13 spells it HardSigmoid + Mul).
@@ -285,6 +344,7 @@ kModels = {
     "cnn": (FmnistCnn, 6, 2e-3, 13),
     "mobilenet": (FmnistMobileNet, 6, 4e-3, 14),
     "resnet": (FmnistResNet, 6, 3e-3, 13),
+    "vit": (FmnistViT, 20, 2e-3, 13),
 }
 
 
@@ -438,6 +498,27 @@ class OnnxTorchRunner:
             return [y]
         if op == "Identity":
             return [ins[0]]
+        if op in ("Sub", "Div", "Pow"):
+            fn = {"Sub": torch.sub, "Div": torch.div, "Pow": torch.pow}[op]
+            return [fn(ins[0], ins[1])]
+        if op in ("Sqrt", "Erf"):
+            return [{"Sqrt": torch.sqrt, "Erf": torch.erf}[op](ins[0])]
+        if op == "MatMul":
+            return [ins[0] @ ins[1]]
+        if op == "ReduceMean":
+            return [ins[0].mean(dim=tuple(a["axes"]), keepdim=bool(a.get("keepdims", 1)))]
+        if op == "Softmax":
+            return [torch.softmax(ins[0], dim=a.get("axis", -1))]
+        if op == "Transpose":
+            return [ins[0].permute(*a["perm"])]
+        if op == "Reshape":
+            shape = [int(d) for d in ins[1]]
+            shape = [ins[0].shape[i] if d == 0 else d for i, d in enumerate(shape)]
+            return [ins[0].reshape(shape)]
+        if op == "Gather":
+            index = ins[1].long()
+            return [torch.index_select(ins[0], a.get("axis", 0), index.reshape(-1)).reshape(
+                ins[0].shape[:a.get("axis", 0)] + index.shape + ins[0].shape[a.get("axis", 0) + 1:])]
         if op == "Constant":
             return [torch.from_numpy(numpy_helper.to_array(a["value"]).copy())]
         raise NotImplementedError(f"op {op} is not supported by the checking interpreter")

@@ -17,6 +17,8 @@ namespace fs = std::filesystem;
 struct BundledModel {
     std::string name;    // fmnist_<name>.onnx
     std::string config;  // in examples/fmnist
+    double min_fp32;     // FP32 top-1 of the trained model on the 2000 images, less a margin
+    double min_cosine;   // lowest per-layer cosine an 8-bit layer keeps
 };
 
 void PrintTo(const BundledModel& m, std::ostream* os) { *os << m.name; }
@@ -31,7 +33,7 @@ TEST_P(BundledModels, DefaultQuantizationKeepsAccuracy) {
     ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
     const auto& e = report.at("evaluation");
     EXPECT_EQ(e.at("samples"), 2000);
-    EXPECT_GE(e.at("fp32").get<double>(), 89.0) << "the bundled model is a trained classifier";
+    EXPECT_GE(e.at("fp32").get<double>(), m.min_fp32) << "the bundled model is a trained classifier";
     // 0.3 points is the target on the 10,000-image test set; 2000 images carry 0.05 points each.
     EXPECT_LE(e.at("fp32").get<double>() - e.at("int8").get<double>(), 0.5) << e.dump();
     // The changed predictions account for the drop exactly.
@@ -41,16 +43,19 @@ TEST_P(BundledModels, DefaultQuantizationKeepsAccuracy) {
     EXPECT_TRUE(fs::exists(out / ("fmnist_" + m.name + ".onnx")));
     // Per-layer errors compare each op with the float model the quantizer saw. Against the input
     // model instead, a Conv pair that ActivationChannelAlignment rescaled (one in the MobileNet)
-    // would show a cosine near 0.98 from the rescaling alone; real 8-bit errors here stay >= 0.99.
+    // would show a cosine near 0.98 from the rescaling alone; real 8-bit errors in the CNNs stay
+    // >= 0.99. In the ViT the lowest is the attention-weighted sum of values (about 0.985): the
+    // 8-bit Softmax output rounds the small attention weights of 49 tokens.
     ASSERT_FALSE(report.at("layers").empty());
     for (const auto& layer : report.at("layers"))
-        EXPECT_GE(layer.at("cosine").get<double>(), 0.99) << layer.dump();
+        EXPECT_GE(layer.at("cosine").get<double>(), m.min_cosine) << layer.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(Fmnist, BundledModels,
-                         testing::Values(BundledModel{"cnn", "default_quantization.json"},
-                                         BundledModel{"mobilenet", "mobilenet_default_quantization.json"},
-                                         BundledModel{"resnet", "resnet_default_quantization.json"}),
+                         testing::Values(BundledModel{"cnn", "default_quantization.json", 89.0, 0.99},
+                                         BundledModel{"mobilenet", "mobilenet_default_quantization.json", 89.0, 0.99},
+                                         BundledModel{"resnet", "resnet_default_quantization.json", 89.0, 0.99},
+                                         BundledModel{"vit", "vit_default_quantization.json", 88.5, 0.97}),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
