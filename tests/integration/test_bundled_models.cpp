@@ -2,6 +2,8 @@
 // config: the run succeeds and INT8 stays close to FP32 on the 2000 bundled evaluation images.
 // docs/ACCURACY.md has the same measured on the full 10,000-image test set, against peers.
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -49,6 +51,28 @@ TEST_P(BundledModels, DefaultQuantizationKeepsAccuracy) {
     ASSERT_FALSE(report.at("layers").empty());
     for (const auto& layer : report.at("layers"))
         EXPECT_GE(layer.at("cosine").get<double>(), m.min_cosine) << layer.dump();
+}
+
+// The bundled text-line recognizer (examples/textline): DefaultQuantization with its shipped
+// config keeps the exact match of the CTC decoding. -e scores the 300 calibration lines (none
+// was a training line); docs/ACCURACY_TEXTLINE.md has the held-out split.
+TEST(BundledTextline, DefaultQuantizationKeepsExactMatch) {
+    const fs::path dir = fs::path(POT_SOURCE_DIR) / "examples" / "textline";
+    std::ifstream in(dir / "default_quantization.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto config = nlohmann::json::parse(text.str(), nullptr, true, /*ignore_comments=*/true);
+    for (auto* value : {&config["model"]["model"], &config["engine"]["data_source"], &config["engine"]["annotation"]})
+        *value = (dir / value->get<std::string>()).string();
+    pot::test::TempDir work;
+    const auto [run, report] = pot::test::quantize_and_evaluate(config, work.path() / "out");
+    ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+    const auto& e = report.at("evaluation");
+    EXPECT_EQ(e.at("samples"), 300);
+    EXPECT_NE(e.at("metric").dump().find("exact_match"), std::string::npos) << e.dump();
+    EXPECT_GE(e.at("fp32").get<double>(), 93.0) << "the bundled recognizer reads about 97% of lines";
+    // One line is 0.33 points: at most 3 lines lost.
+    EXPECT_LE(e.at("fp32").get<double>() - e.at("int8").get<double>(), 1.0) << e.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(Fmnist, BundledModels,
