@@ -499,7 +499,9 @@ def write_document(args, models, skipped, results, started):
         "(McNemar): drops that differ by less than about two of these are not told apart by this test set.",
         "Fewer changed predictions means an INT8 model closer to the FP32 one.",
         "",
-        f"- Date: {now.strftime('%Y-%m-%d %H:%M UTC')} (run took {(time.time() - started) / 60:.1f} min)",
+        f"- Date: {now.strftime('%Y-%m-%d %H:%M UTC')} " + (
+            "(written from the results kept in the work folder, REUSE=1)" if args.reuse
+            else f"(run took {(time.time() - started) / 60:.1f} min)"),
         f"- CPU: {cpu_description()}; threads: {args.threads}",
         f"- Revision: {git_revision()}",
         "- Command: `POT_BUILD_DIR=<build> bash bench/accuracy/run.sh " + " ".join(
@@ -507,7 +509,9 @@ def write_document(args, models, skipped, results, started):
         "- Generated configs, raw pot-host results and peer JSON: `<build>/accuracy-work/<model>/`",
         "- Peers: `bench/accuracy/torch_fx_peer.py` (PyTorch FX static post-training quantization, onednn",
         "  backend, default qconfig: HistogramObserver activations, per-channel symmetric int8 weights; the module",
-        "  is rebuilt from `examples/fmnist/train.py` with the ONNX initializers, checked against the ONNX graph)",
+        "  is rebuilt from `examples/fmnist/train.py` with the ONNX initializers, checked against the ONNX graph;",
+        "  on the ViT it quantizes the Conv and Linear layers only: the attention MatMuls, LayerNorm, GELU, Softmax",
+        "  and the residual Adds stay float, where pot quantizes the inputs of every MatMul and Add)",
         "  and `bench/accuracy/opencv_peer.cpp` (`cv::dnn::readNetFromONNX` + `cv::dnn::Net::quantize` with the",
         "  300 images as one calibration blob; float inputs and outputs).",
         "",

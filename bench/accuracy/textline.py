@@ -123,9 +123,11 @@ def main(argv):
                   f"{measure.pct(dq['int8'])}, drop {measure.pts(dq['drop'])} points; target drop <= 1.0: **{verdict}**.", ""]
     header = [h.replace("top-1", "exact match") for h in measure.kTableHeader]
 
+    labels = {"dq_w8": "DefaultQuantization (examples/textline/default_quantization.json)"}
+
     def table(title, ids):
         out = [f"#### {title}", ""] + header
-        out += [measure.row_line(measure.kRows[r][1], results.get(r)) for r in ids]
+        out += [measure.row_line(labels.get(r, measure.kRows[r][1]), results.get(r)) for r in ids]
         return out + [""]
 
     lines += table("DefaultQuantization and its parts", ["dq_w8", "mm_w8", "aca_mm_w8", "aca_mm_fbc_w8"])
