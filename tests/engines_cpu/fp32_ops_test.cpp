@@ -215,6 +215,16 @@ std::vector<OpCase> data_cases() {
                              const auto i64 = [&](std::vector<int64_t> v) {
                                  return g.constant(Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v)); };
                              return g.node("Slice", {x, i64({0}), i64({4}), i64({2}), i64({2})}); }, s});
+        cases.push_back({"GatherScalarIndex_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             // q, k or v taken from a fused projection: one index drops the axis.
+                             const auto index = g.constant(Tensor::from_vector<int64_t>({}, {1}));
+                             return g.node("Relu", {g.node("Gather", {x, index}, {{"axis", int64_t{1}}})}); }, s});
+        cases.push_back({"GatherNegativeRunLastAxis_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             const auto index = g.constant(Tensor::from_vector<int64_t>({1, 2}, {-3, -2}));
+                             return g.node("Gather", {x, index}, {{"axis", int64_t{-1}}}); }, s});
+        cases.push_back({"GatherUnorderedFallsBack_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             const auto index = g.constant(Tensor::from_vector<int64_t>({2}, {2, 0}));
+                             return g.node("Gather", {x, index}, {{"axis", int64_t{1}}}); }, s});
         for (const std::string op : {"ReduceMean", "ReduceMax", "ReduceMin"}) {
             cases.push_back({op + "Spatial_" + tag, [op](GraphBuilder& g, const std::string& x) {
                                  return g.node(op, {x}, {{"axes", Ints{2, 3}}}); }, s});

@@ -41,6 +41,7 @@ LowerFn find_lowering(const Node& node) {
         {"Reshape", &lower_reshape},
         {"Transpose", &lower_transpose},
         {"Slice", &lower_slice},
+        {"Gather", &lower_gather},
         {"ReduceMean", &lower_reduce},
         {"ReduceSum", &lower_reduce},
         {"ReduceMax", &lower_reduce},

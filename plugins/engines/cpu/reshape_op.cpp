@@ -107,4 +107,48 @@ bool lower_slice(PlanBuilder& b, size_t index) {
     return true;
 }
 
+// Gather whose constant indices pick one contiguous ascending run [first, first + k) of the
+// axis, e.g. q, k and v from a fused projection (a scalar index): a reorder from that window of
+// the input. Codes move as they are.
+bool lower_gather(PlanBuilder& b, size_t index) {
+    const Node& n = b.node(index);
+    if (n.inputs.size() < 2 || !b.is_constant(n.inputs[1])) return false;
+    const std::string& x = n.inputs[0];
+    const auto dims = b.dims(x);
+    const auto rank = static_cast<int64_t>(dims.size());
+    int64_t axis = n.attr_int("axis", 0);
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) return false;
+    const Tensor& indices = b.constant(n.inputs[1]);
+    const auto picked = indices.to_ints();
+    const int64_t d = dims[static_cast<size_t>(axis)];
+    if (picked.empty()) return false;  // an empty result: the reference kernel makes it
+    // Negative indices count from the end; out-of-range ones are the reference kernel's error.
+    const auto position = [d](int64_t i) { return i < 0 ? i + d : i; };
+    const int64_t first = position(picked[0]);
+    for (size_t i = 0; i < picked.size(); ++i) {
+        const int64_t at = position(picked[i]);
+        if (at < 0 || at >= d || at != first + static_cast<int64_t>(i)) return false;
+    }
+    dnnl::memory::dims offsets(dims.size(), 0), window_dims = dims, out_dims;
+    offsets[static_cast<size_t>(axis)] = first;
+    window_dims[static_cast<size_t>(axis)] = static_cast<int64_t>(picked.size());
+    for (int64_t a = 0; a < rank; ++a) {
+        if (a == axis)
+            out_dims.insert(out_dims.end(), indices.shape().begin(), indices.shape().end());
+        else
+            out_dims.push_back(dims[static_cast<size_t>(a)]);
+    }
+    if (out_dims.empty()) return false;  // a scalar result
+    const Rep src = b.plain_any(x);
+    const auto type = src.mem.get_desc().data_type();
+    const auto window = plain_desc(dims, type).submemory_desc(window_dims, offsets);
+    b.define(n.outputs[0], plain_desc(out_dims, type), src.quant);
+    // The output holds the window's elements in the same order: only the axis is re-described.
+    const dnnl::memory dst = b.view(b.primary(n.outputs[0]), plain_desc(window_dims, type));
+    auto pd = dnnl::reorder::primitive_desc(b.engine(), window, b.engine(), dst.get_desc());
+    b.add_primitive(n.name, "gather", pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, b.view(src, window)}, {DNNL_ARG_TO, dst}});
+    return true;
+}
+
 }  // namespace pot::cpu
