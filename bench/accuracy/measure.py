@@ -345,10 +345,11 @@ def row_line(label, r):
             f"{changed_cell(r.get('changed'))} | {secs(r['quantize_s'])} |")
 
 
-def table(title, rows, results, summaries=False):
-    out = [f"#### {title}", ""] + kTableHeader
+def table(title, rows, results, summaries=False, header=kTableHeader, labels=None):
+    """One markdown table of `rows`; `labels` overrides the row labels of kRows."""
+    out = [f"#### {title}", ""] + header
     for row in rows:
-        out.append(row_line(kRows[row][1], results.get(row)))
+        out.append(row_line((labels or {}).get(row, kRows[row][1]), results.get(row)))
     out.append("")
     if summaries:
         notes = [f"- {kRows[row][1]}: {results[row]['summary']}" for row in rows

@@ -126,9 +126,7 @@ def main(argv):
     labels = {"dq_w8": "DefaultQuantization (examples/textline/default_quantization.json)"}
 
     def table(title, ids):
-        out = [f"#### {title}", ""] + header
-        out += [measure.row_line(labels.get(r, measure.kRows[r][1]), results.get(r)) for r in ids]
-        return out + [""]
+        return measure.table(title, ids, results, header=header, labels=labels)
 
     lines += table("DefaultQuantization and its parts", ["dq_w8", "mm_w8", "aca_mm_w8", "aca_mm_fbc_w8"])
     lines += table("DefaultQuantization variants (one setting changed)",

@@ -16,15 +16,20 @@ const std::vector<std::string> kQuantizationKeys = {
     "weights", "hardware_config", "unify_scales"};
 const std::vector<std::string> kBiasKeys = {"threshold", "apply_for_all_nodes"};
 
-AlgorithmSpec part(const Params& params, const std::string& name,
-                   const std::vector<std::string>& keys) {
+// The keys of `params` a part receives: the sampling keys and `keys`, where present.
+nlohmann::json forwarded(const Params& params, const std::vector<std::string>& keys) {
     nlohmann::json json = nlohmann::json::object();
     const auto forward = [&](const std::string& key) {
         if (params.has(key)) json[key] = params.json().at(key);
     };
     for (const char* key : kSamplingKeys) forward(key);
     for (const auto& key : keys) forward(key);
-    return {name, json.dump()};
+    return json;
+}
+
+AlgorithmSpec part(const Params& params, const std::string& name,
+                   const std::vector<std::string>& keys) {
+    return {name, forwarded(params, keys).dump()};
 }
 
 // The SmoothQuant part asked for by "smooth_quant": false / absent (none), true (its defaults)
@@ -38,13 +43,10 @@ std::optional<AlgorithmSpec> smooth_quant_part(const Params& params) {
                    "/smooth_quant: must be true, false or an object of SmoothQuant parameters "
                    "(alpha, ignored), got ", value.dump());
     if (value.is_boolean() && !value.get<bool>()) return std::nullopt;
-    AlgorithmSpec spec = part(params, "SmoothQuant", {});
-    if (value.is_object()) {
-        nlohmann::json json = nlohmann::json::parse(spec.params_json);
+    nlohmann::json json = forwarded(params, {});
+    if (value.is_object())
         for (const auto& [key, item] : value.items()) json[key] = item;
-        spec.params_json = json.dump();
-    }
-    return spec;
+    return AlgorithmSpec{"SmoothQuant", json.dump()};
 }
 
 }  // namespace

@@ -29,18 +29,6 @@ double spread(const std::vector<float>& max, const std::vector<float>& factors) 
     return median > 0.0f ? scaled.back() / median : 1.0;
 }
 
-bool same_site(const SmoothingSite& a, const SmoothingSite& b) {
-    if (a.activation != b.activation || a.consumers.size() != b.consumers.size() ||
-        a.affine.size() != b.affine.size())
-        return false;
-    for (size_t i = 0; i < a.consumers.size(); ++i)
-        if (a.consumers[i].node != b.consumers[i].node) return false;
-    for (size_t i = 0; i < a.affine.size(); ++i)
-        if (a.affine[i].node != b.affine[i].node || a.affine[i].input != b.affine[i].input)
-            return false;
-    return true;
-}
-
 }  // namespace
 
 SmoothQuant::SmoothQuant(const Params& params)
@@ -72,8 +60,7 @@ void SmoothQuant::apply(Graph& graph, const Statistics& stats, HostServices& hos
     const auto current = find_smoothing_sites(graph, ignored_);
     nlohmann::json report = nlohmann::json::array();
     for (const auto& site : sites_) {
-        const bool intact = std::any_of(current.begin(), current.end(),
-                                        [&](const SmoothingSite& s) { return same_site(s, site); });
+        const bool intact = std::find(current.begin(), current.end(), site) != current.end();
         if (!intact) {
             host.log(LogLevel::Warning,
                      str_cat(name(), ": the readers of '", site.activation,

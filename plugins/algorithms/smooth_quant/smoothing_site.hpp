@@ -13,6 +13,7 @@ namespace pot::smooth_quant {
 struct ChannelConstant {
     std::string node;
     size_t input = 0;
+    bool operator==(const ChannelConstant&) const = default;
 };
 
 /// A linear layer reading the smoothed activation as its left operand, with constant weights.
@@ -21,6 +22,7 @@ struct LinearConsumer {
     /// True when the weight is [outputs, channels] (Gemm with transB = 1), false when it is
     /// [channels, outputs] (MatMul, Gemm with transB = 0).
     bool transposed = false;
+    bool operator==(const LinearConsumer&) const = default;
 };
 
 /// An activation X (last axis: `channels` channels) that is produced by a per-channel affine map
@@ -34,6 +36,7 @@ struct SmoothingSite {
     int64_t channels = 0;
     std::vector<ChannelConstant> affine;  ///< gamma (and beta) of the producing affine map
     std::vector<LinearConsumer> consumers;
+    bool operator==(const SmoothingSite&) const = default;
 };
 
 /// Every site in `graph`, in node order. Sites whose consumers include a node in `ignored` or whose
