@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "kernels.hpp"
 #include "tensor_index.hpp"
@@ -108,7 +109,10 @@ void run_resize(NodeContext& ctx) {
         if (!scale_values.empty()) {
             a.scale = scale_values[d];
             POT_CHECK(a.scale > 0.0f, "scale ", a.scale, " of dim ", d, " must be positive");
-            a.out = static_cast<int64_t>(std::floor(static_cast<float>(a.in) * a.scale));
+            const double out = std::floor(static_cast<double>(a.in) * static_cast<double>(a.scale));
+            POT_CHECK(out <= static_cast<double>(std::numeric_limits<int32_t>::max()), "scale ",
+                      a.scale, " of dim ", d, " gives an output size of ", out);
+            a.out = static_cast<int64_t>(out);
         } else {
             a.out = size_values[d];
             POT_CHECK(a.out >= 0, "size ", a.out, " of dim ", d, " must not be negative");

@@ -146,6 +146,9 @@ QuantEncoding encoding_from_fake_quantize(const FakeQuantizeParams& params, DTyp
                 fake_quantize_scale(params.input_low[c], params.input_high[c], params.levels);
             const float zero_f = static_cast<float>(q_min) - params.input_low[c] / scale;
             if (!near_integer(zero_f)) return false;
+            if (!(zero_f >= static_cast<float>(type_min) - 0.5f &&
+                  zero_f <= static_cast<float>(type_max) + 0.5f))
+                return false;
             const auto zero = static_cast<int32_t>(std::nearbyint(zero_f));
             if (zero < type_min || zero > type_max) return false;
             enc.scale.push_back(scale);

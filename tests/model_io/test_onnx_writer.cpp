@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "model_builders.hpp"
@@ -218,6 +219,29 @@ TEST(OnnxWriter, ActivationWithFewerLevelsGetsAClipAndRoundTrips) {
     EXPECT_EQ(back.levels, 16);
     EXPECT_NEAR(back.input_low[0], params.input_low[0], 1e-6f);
     EXPECT_NEAR(back.input_high[0], params.input_high[0], 1e-6f);
+}
+
+TEST(OnnxWriter, ClipBoundFarOutsideTheCodeTypeStaysAClip) {
+    ConvReluSpec spec;
+    Graph g = conv_relu_graph(spec);
+    pot::insert_fake_quantize(g, FakeQuantizeSite{"x", std::nullopt, 0},
+                              fake_quantize_params(DType::U8, {0.1f}, {8}, -1, 16), 4);
+    onnx::ModelProto m;
+    ASSERT_TRUE(m.ParseFromString(pot::core::serialize_onnx(g)));
+    // Make the upper bound a whole code far beyond int32 (6e33 / 0.1 + 8 codes).
+    const std::string hi_name = m.graph().node(0).input(2);
+    bool rewritten = false;
+    for (auto& init : *m.mutable_graph()->mutable_initializer()) {
+        if (init.name() != hi_name) continue;
+        init.clear_raw_data();
+        init.clear_float_data();
+        init.add_float_data(6e32f);
+        rewritten = true;
+    }
+    ASSERT_TRUE(rewritten) << hi_name;
+    const Graph loaded = pot::core::parse_onnx(m.SerializeAsString(), "memory");
+    const auto types = op_types(loaded);
+    EXPECT_NE(std::find(types.begin(), types.end(), "Clip"), types.end());
 }
 
 TEST(OnnxWriter, FakeQuantizeWithDifferentOutputRangeFailsNamingTheNode) {

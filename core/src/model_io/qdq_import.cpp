@@ -113,6 +113,13 @@ std::optional<std::pair<int32_t, int32_t>> clip_code_range(const Graph& graph, c
     const auto whole = [](float v) { return std::fabs(v - std::nearbyint(v)) <= 1e-3f; };
     if (!std::isfinite(code_lo) || !std::isfinite(code_hi) || !whole(code_lo) || !whole(code_hi))
         return std::nullopt;
+    // Bounds outside the code type are not a narrowing; checked as floats so the casts below stay
+    // in range whatever the file says.
+    const auto in_type = [&](float v) {
+        return v >= static_cast<float>(type_min(q.dtype)) - 0.5f &&
+               v <= static_cast<float>(type_max(q.dtype)) + 0.5f;
+    };
+    if (!in_type(code_lo) || !in_type(code_hi)) return std::nullopt;
     const auto c_lo = static_cast<int32_t>(std::nearbyint(code_lo));
     const auto c_hi = static_cast<int32_t>(std::nearbyint(code_hi));
     if (c_lo < type_min(q.dtype) || c_hi > type_max(q.dtype) || c_hi - c_lo < 1) return std::nullopt;
