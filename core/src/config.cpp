@@ -1,5 +1,8 @@
 #include "pot/core/config.hpp"
 
+#include "accuracy_checker.hpp"
+#include "config_problems.hpp"
+
 #include "pot/engine.hpp"
 #include "pot/error.hpp"
 #include "pot/file_io.hpp"
@@ -7,7 +10,9 @@
 #include "pot/params.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <type_traits>
 
 namespace pot::core {
 
@@ -101,88 +106,155 @@ std::string params_text(const Params& parent, const std::string& key) {
     return j.dump();
 }
 
+// Accuracy Checker puts a metric's parameters beside type and name (top_k: 5).
+MetricConfig read_metric(const nlohmann::json& json, const std::string& path) {
+    POT_CHECK_KIND(Config, json.is_object(), path, ": expected an object, got ", json.dump());
+    const Params entry(json, path);
+    MetricConfig metric;
+    metric.path = path;
+    metric.type = entry.get_string("type", "");
+    POT_CHECK_KIND(Config, !metric.type.empty(), path, "/type: required (the metric, e.g. \"accuracy\")");
+    metric.name = entry.get_string("name", "");
+    if (entry.has("baseline_value")) metric.baseline_value = entry.get_double("baseline_value", 0);
+    nlohmann::json params = json;
+    for (const char* key : {"type", "name", "baseline_value"}) params.erase(key);
+    metric.params_json = params.dump();
+    return metric;
+}
+
+// POT reads its configs leniently: a comma before a closing bracket or brace is allowed there,
+// and its own files have some. Removes those commas, leaving strings and comments as they are.
+std::string without_trailing_commas(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    size_t pending_comma = std::string::npos;  // index in `out` of a comma not yet followed by a value
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '"') {
+            const size_t start = i++;
+            while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+            out.append(text, start, std::min(i, text.size() - 1) - start + 1);
+            pending_comma = std::string::npos;
+            continue;
+        }
+        if (c == '/' && i + 1 < text.size() && (text[i + 1] == '/' || text[i + 1] == '*')) {
+            const bool line = text[i + 1] == '/';
+            const size_t close = line ? text.find('\n', i) : text.find("*/", i + 2);
+            const size_t stop = close == std::string::npos ? text.size() : close + (line ? 0 : 2);
+            out.append(text, i, stop - i);
+            i = stop - 1;
+            continue;
+        }
+        if ((c == '}' || c == ']') && pending_comma != std::string::npos) out[pending_comma] = ' ';
+        if (c == ',') pending_comma = out.size();
+        else if (!std::isspace(static_cast<unsigned char>(c))) pending_comma = std::string::npos;
+        out += c;
+    }
+    return out;
+}
+
 // The optimizer section. Its params hold POT's keys for the tuning run, which core reads, and
 // the optimizer plugin's own keys, which are passed on to it (and checked by it).
-OptimizerConfig parse_optimizer(const Params& optimizer) {
+OptimizerConfig parse_optimizer(const Params& optimizer, ConfigProblems& problems) {
     OptimizerConfig opt;
-    opt.name = optimizer.get_string("name", "");
-    POT_CHECK_KIND(Config, !opt.name.empty(), "/optimizer/name: required");
-    nlohmann::json plugin_params = nlohmann::json::parse(params_text(optimizer, "params"));
+    problems.check([&] {
+        opt.name = optimizer.get_string("name", "");
+        POT_CHECK_KIND(Config, !opt.name.empty(), "/optimizer/name: required");
+    });
+    nlohmann::json plugin_params = nlohmann::json::object();
+    problems.check([&] { plugin_params = nlohmann::json::parse(params_text(optimizer, "params")); });
     const Params params(plugin_params, "/optimizer/params");
     TuningSettings& t = opt.tuning;
 
-    const auto number = [&](const char* key, double fallback, double low, double high, const char* range) {
-        const double v = params.get_double(key, fallback);
-        POT_CHECK_KIND(Config, std::isfinite(v) && v >= low && v <= high, "/optimizer/params/", key, ": expected ",
-                       range, ", got ", v);
-        return v;
+    const auto number = [&](const char* key, double& into, double low, double high, const char* range) {
+        problems.check([&] {
+            const double v = params.get_double(key, into);
+            POT_CHECK_KIND(Config, std::isfinite(v) && v >= low && v <= high, "/optimizer/params/", key,
+                           ": expected ", range, ", got ", v);
+            into = v;
+        });
     };
     // POT's spelling in params, or this tool's earlier one beside them; not both.
-    const auto count = [&](const std::string& key, const std::string& legacy, int64_t fallback, int64_t low,
+    const auto count = [&](const std::string& key, const std::string& legacy, auto& into, int64_t low,
                            int64_t high) {
-        const bool in_params = params.has(key), beside = optimizer.has(legacy);
-        POT_CHECK_KIND(Config, !(in_params && beside), "/optimizer: ", key, " is given twice (/optimizer/params/",
-                       key, " and /optimizer/", legacy, "); give it once, in params");
-        const Params& from = in_params ? params : optimizer;
-        const std::string& name = in_params ? key : legacy;
-        const int64_t v = from.get_int(name, fallback);
-        POT_CHECK_KIND(Config, v >= low && v <= high, from.path(), "/", name, ": expected ", low, " to ", high,
-                       ", got ", v);
-        return v;
+        problems.check([&] {
+            const bool in_params = params.has(key), beside = optimizer.has(legacy);
+            POT_CHECK_KIND(Config, !(in_params && beside), "/optimizer: ", key, " is given twice (/optimizer/params/",
+                           key, " and /optimizer/", legacy, "); give it once, in params");
+            const Params& from = in_params ? params : optimizer;
+            const std::string& name = in_params ? key : legacy;
+            const int64_t v = from.get_int(name, static_cast<int64_t>(into));
+            POT_CHECK_KIND(Config, v >= low && v <= high, from.path(), "/", name, ": expected ", low, " to ",
+                           high, ", got ", v);
+            into = static_cast<std::remove_reference_t<decltype(into)>>(v);
+        });
     };
-    t.max_trials = count("max_trials", "trials", t.max_trials, 1, 10000);
-    t.eval_subset_size = static_cast<size_t>(count("eval_subset_size", "eval_subset_size", 0, 0, int64_t{1} << 40));
-    t.max_minutes = number("max_minutes", 0.0, 0.0, 1e7, "minutes >= 0 (0: no limit)");
-    t.load_method = params.get_enum<TrialsLoadMethod>("trials_load_method", TrialsLoadMethod::ColdStart,
-                                                      {{"cold_start", TrialsLoadMethod::ColdStart},
-                                                       {"warm_start", TrialsLoadMethod::WarmStart},
-                                                       {"fine_tune", TrialsLoadMethod::FineTune},
-                                                       {"eval", TrialsLoadMethod::Eval}});
-    t.targets.accuracy_loss = number("accuracy_loss", t.targets.accuracy_loss, 0.0, 100.0, "a percentage in [0, 100]");
-    t.targets.latency_reduce = number("latency_reduce", t.targets.latency_reduce, 1e-3, 1e6, "a speed-up > 0");
-    t.targets.accuracy_weight = number("accuracy_weight", t.targets.accuracy_weight, 0.0, 1e6, ">= 0");
-    t.targets.latency_weight = number("latency_weight", t.targets.latency_weight, 0.0, 1e6, ">= 0");
-    t.targets.expected_quantization_ratio =
-        number("expected_quantization_ratio", t.targets.expected_quantization_ratio, 1e-3, 1 - 1e-3, "in (0, 1)");
-    t.targets.quantization_ratio_weight =
-        number("quantization_ratio_weight", t.targets.quantization_ratio_weight, 0.0, 1e6, ">= 0");
-    t.stop_on_target = params.get_bool("stop_on_target", false);
-    params.get_bool("debug", false);  // POT's extra dumps; the trial log holds everything already
-    POT_CHECK_KIND(Config, !params.has("multinode"), "/optimizer/params/multinode: tuning on several machines is "
-                   "not supported; run one tuning per machine with its own trial log");
-    POT_CHECK_KIND(Config, !params.has("anneal"), "/optimizer/params/anneal: not supported; use name "
-                   "\"RandomSearch\" or \"TPE\"");
-    if (params.has("metrics")) {
+    count("max_trials", "trials", t.max_trials, 1, 10000);
+    count("eval_subset_size", "eval_subset_size", t.eval_subset_size, 0, int64_t{1} << 40);
+    number("max_minutes", t.max_minutes, 0.0, 1e7, "minutes >= 0 (0: no limit)");
+    problems.check([&] {
+        t.load_method = params.get_enum<TrialsLoadMethod>("trials_load_method", TrialsLoadMethod::ColdStart,
+                                                          {{"cold_start", TrialsLoadMethod::ColdStart},
+                                                           {"warm_start", TrialsLoadMethod::WarmStart},
+                                                           {"fine_tune", TrialsLoadMethod::FineTune},
+                                                           {"eval", TrialsLoadMethod::Eval}});
+    });
+    number("accuracy_loss", t.targets.accuracy_loss, 0.0, 100.0, "a percentage in [0, 100]");
+    number("latency_reduce", t.targets.latency_reduce, 1e-3, 1e6, "a speed-up > 0");
+    number("accuracy_weight", t.targets.accuracy_weight, 0.0, 1e6, ">= 0");
+    number("latency_weight", t.targets.latency_weight, 0.0, 1e6, ">= 0");
+    number("expected_quantization_ratio", t.targets.expected_quantization_ratio, 1e-3, 1 - 1e-3, "in (0, 1)");
+    number("quantization_ratio_weight", t.targets.quantization_ratio_weight, 0.0, 1e6, ">= 0");
+    problems.check([&] { t.stop_on_target = params.get_bool("stop_on_target", false); });
+    // POT's extra dumps; the trial log holds everything already.
+    problems.check([&] { params.get_bool("debug", false); });
+    if (params.has("multinode"))
+        problems.add("/optimizer/params/multinode: tuning on several machines is not supported; run one "
+                     "tuning per machine with its own trial log");
+    if (params.has("anneal"))
+        problems.add("/optimizer/params/anneal: not supported; use name \"RandomSearch\" or \"TPE\"");
+    problems.check([&] {
+        if (!params.has("metrics")) return;
         const auto& metrics = params.json().at("metrics");
         POT_CHECK_KIND(Config, metrics.is_array(), "/optimizer/params/metrics: expected a list, got ", metrics.dump());
         for (size_t i = 0; i < metrics.size(); ++i) {
-            const Params m(metrics[i], str_cat("/optimizer/params/metrics/", i));
-            m.get_string("name", "");
-            if (m.has("baseline_value") && !t.baseline_value)
-                t.baseline_value = m.get_double("baseline_value", 0.0);
-            m.reject_unknown();
+            problems.check([&] {
+                const Params m(metrics[i], str_cat("/optimizer/params/metrics/", i));
+                m.get_string("name", "");
+                if (m.has("baseline_value") && !t.baseline_value)
+                    t.baseline_value = m.get_double("baseline_value", 0.0);
+                m.reject_unknown();
+            });
         }
-    }
+    });
     const bool latency_matters = t.targets.latency_weight > 0 || t.targets.latency_reduce > 1.0;
     const Params bench = params.child("benchmark");
     BenchmarkOptions b;
     b.seconds = 1.0;
-    const int64_t batch = bench.get_int("batch_size", 1);
-    POT_CHECK_KIND(Config, batch >= 0 && batch <= 4096, "/optimizer/params/benchmark/batch_size: expected 0 to 4096, got ", batch);
-    b.batch = std::max<int64_t>(batch, 1);
-    const int64_t niter = bench.get_int("niter", 0);
-    POT_CHECK_KIND(Config, niter >= 0 && niter <= 1000000, "/optimizer/params/benchmark/niter: expected 0 to 1000000, got ", niter);
-    // Fewer timed runs than this make speed-ups noise on a shared machine.
-    constexpr int64_t kMinIterations = 20;
-    if (niter > 0) b.iterations = std::max(niter, kMinIterations);
-    b.seconds = bench.get_double("duration_seconds", b.seconds);
-    POT_CHECK_KIND(Config, std::isfinite(b.seconds) && b.seconds > 0 && b.seconds <= 3600,
-                   "/optimizer/params/benchmark/duration_seconds: expected (0, 3600], got ", b.seconds);
+    problems.check([&] {
+        const int64_t batch = bench.get_int("batch_size", 1);
+        POT_CHECK_KIND(Config, batch >= 0 && batch <= 4096,
+                       "/optimizer/params/benchmark/batch_size: expected 0 to 4096, got ", batch);
+        b.batch = std::max<int64_t>(batch, 1);
+    });
+    problems.check([&] {
+        const int64_t niter = bench.get_int("niter", 0);
+        POT_CHECK_KIND(Config, niter >= 0 && niter <= 1000000,
+                       "/optimizer/params/benchmark/niter: expected 0 to 1000000, got ", niter);
+        // Fewer timed runs than this make speed-ups noise on a shared machine.
+        constexpr int64_t kMinIterations = 20;
+        if (niter > 0) b.iterations = std::max(niter, kMinIterations);
+    });
+    problems.check([&] {
+        b.seconds = bench.get_double("duration_seconds", b.seconds);
+        POT_CHECK_KIND(Config, std::isfinite(b.seconds) && b.seconds > 0 && b.seconds <= 3600,
+                       "/optimizer/params/benchmark/duration_seconds: expected (0, 3600], got ", b.seconds);
+    });
     // benchmark_app's settings without a meaning for an engine inside this process: threads are
     // the engine's own setting (/engine/params/threads).
     for (const char* key : {"performance_count", "nthreads", "nstreams", "nireq", "api_type", "benchmark_app_dir"})
         bench.accept(key);
-    bench.reject_unknown();
+    problems.check([&] { bench.reject_unknown(); });
     if (latency_matters) t.benchmark = b;
 
     // What is left belongs to the optimizer plugin.
@@ -191,7 +263,7 @@ OptimizerConfig parse_optimizer(const Params& optimizer) {
                             "quantization_ratio_weight", "stop_on_target", "debug", "metrics", "benchmark"})
         plugin_params.erase(key);
     opt.params_json = plugin_params.dump();
-    optimizer.reject_unknown();
+    problems.check([&] { optimizer.reject_unknown(); });
     return opt;
 }
 
@@ -207,109 +279,199 @@ void check_model_name(const std::string& name) {
                    "'\\', no control characters, not starting with '.'");
 }
 
+void parse_model(const Params& model, const std::filesystem::path& base_dir, ModelConfig& out,
+                 ConfigProblems& problems) {
+    problems.check([&] {
+        const auto model_path = model.get_string("model", "");
+        POT_CHECK_KIND(Config, !model_path.empty(), "/model/model: required (path to the ONNX file)");
+        out.model = resolve(base_dir, model_path);
+    });
+    problems.check([&] {
+        out.name = model.get_string("model_name", "");
+        // POT names the model after its file when model_name is absent.
+        if (out.name.empty() && !out.model.empty()) out.name = out.model.stem().string();
+        POT_CHECK_KIND(Config, !out.name.empty(), "/model/model_name: required");
+        check_model_name(out.name);
+    });
+    problems.check([&] { model.get_string("weights", ""); });  // POT's OpenVINO IR weights; unused for ONNX
+    if (model.has("name"))
+        problems.add("/model/name: unknown parameter; the model's name is /model/model_name (or, when "
+                     "absent, the model file's name)");
+    if (model.has("cascade"))
+        problems.add("/model/cascade: multi-model cascades are not supported; quantize each model of the "
+                     "cascade with a config of its own");
+    problems.check([&] { model.reject_unknown({"name", "cascade"}); });
+}
+
+void parse_engine(const Params& engine, const std::filesystem::path& base_dir, EngineConfig& out,
+                  ConfigProblems& problems) {
+    // POT's default engine is the Accuracy Checker; these keys are its.
+    std::vector<std::string> checker_keys;
+    for (const char* key : {"config", "models", "launchers", "datasets"})
+        if (engine.has(key)) checker_keys.push_back(key);
+    const bool typed = engine.has("type");
+    problems.check([&] {
+        out.type = engine.get_enum<std::string>(
+            "type", checker_keys.empty() ? "simplified" : "accuracy_checker",
+            {{"simplified", "simplified"}, {"accuracy_checker", "accuracy_checker"}});
+    });
+    if (out.type == "accuracy_checker") {
+        for (const auto& k : checker_keys) engine.accept(k);
+        if (checker_keys.empty())
+            problems.add("/engine/type: 'accuracy_checker' needs its config (an Accuracy Checker YAML file) or "
+                         "launchers and datasets");
+        else
+            read_accuracy_checker(engine, base_dir, out, problems);
+    }
+    problems.check([&] { out.backend = engine.get_string("backend", ""); });
+    problems.check([&] {
+        if (out.type == "accuracy_checker") {
+            POT_CHECK_KIND(Config, !engine.has("data_source") && !engine.has("annotation") &&
+                                       !engine.has("preprocessing") && !engine.has("metrics"),
+                           "/engine: the Accuracy Checker engine takes its data, annotation, preprocessing and "
+                           "metrics from its datasets entry; give them there");
+            return;
+        }
+        const auto data = engine.get_string("data_source", "");
+        POT_CHECK_KIND(Config, !data.empty(), "/engine/data_source: required (folder of images, .npy tensors, "
+                       "or MNIST idx files)", typed ? "" : "; the engine is 'simplified' when /engine/type is "
+                       "absent; POT's default there, the Accuracy Checker engine, needs /engine/config (its YAML "
+                       "file) or /engine/launchers and /engine/datasets");
+        out.data_source = resolve(base_dir, data);
+    });
+    problems.check([&] {
+        if (engine.has("annotation")) out.annotation = resolve(base_dir, engine.get_string("annotation", ""));
+    });
+    if (out.type != "accuracy_checker") problems.check([&] {
+        const Params pre = engine.child("preprocessing");
+        // POT's simplified engine reads layout beside data_source.
+        if (engine.has("layout")) {
+            POT_CHECK_KIND(Config, !pre.has("layout"), "/engine/layout: given twice (also "
+                           "/engine/preprocessing/layout); give it once");
+            nlohmann::json moved = pre.json();
+            moved["layout"] = engine.json().at("layout");
+            out.preprocessing = read_preprocessing(Params(moved, pre.path()));
+        } else {
+            out.preprocessing = read_preprocessing(pre);
+        }
+    });
+    problems.check([&] {
+        if (!engine.has("evaluation")) return;
+        const Params eval = engine.child("evaluation");
+        const auto source = eval.get_string("data_source", "");
+        POT_CHECK_KIND(Config, !source.empty(), "/engine/evaluation/data_source: required");
+        out.evaluation_data_source = resolve(base_dir, source);
+        if (eval.has("annotation")) out.evaluation_annotation = resolve(base_dir, eval.get_string("annotation", ""));
+        eval.reject_unknown();
+    });
+    problems.check([&] {
+        if (!engine.has("metrics")) return;
+        const auto& metrics = engine.json().at("metrics");
+        POT_CHECK_KIND(Config, metrics.is_array() && !metrics.empty(),
+                       "/engine/metrics: expected a non-empty list, got ", metrics.dump());
+        for (size_t i = 0; i < metrics.size(); ++i)
+            problems.check([&] { out.metrics.push_back(read_metric(metrics[i], str_cat("/engine/metrics/", i))); });
+    });
+    problems.check([&] { out.threads = checked_thread_count(engine.get_int("threads", 0), "/engine/threads"); });
+    problems.check([&] { out.params_json = params_text(engine, "params"); });
+    problems.check([&] {
+        const auto device = engine.get_string("device", "CPU");
+        POT_CHECK_KIND(Config, device == "CPU", "/engine/device: '", device, "': the engines here run on the "
+                       "CPU only; give \"CPU\" or leave it out");
+    });
+    // POT's counts of parallel inference requests: the engines here use their threads instead
+    // (/engine/threads).
+    for (const char* key : {"stat_requests_number", "eval_requests_number"})
+        problems.check([&] {
+            const int64_t n = engine.get_int(key, 1);
+            POT_CHECK_KIND(Config, n >= 0, "/engine/", key, ": expected a count >= 0, got ", n);
+        });
+    problems.check([&] { engine.reject_unknown({"layout"}); });
+}
+
+void parse_compression(const Params& compression, const std::filesystem::path& base_dir, CompressionConfig& out,
+                       ConfigProblems& problems) {
+    problems.check([&] {
+        const auto device = compression.get_string("target_device", "ANY");
+        // POT's other devices have quantization rules of their own, which no hardware config here
+        // describes; quantizing by CPU rules for them would give models they do not run as expected.
+        for (const char* other : {"GPU", "VPU", "NPU", "GNA", "GNA3", "GNA3.5", "CPU_SPR"})
+            POT_CHECK_KIND(Config, device != other, "/compression/target_device: '", device, "': POT's "
+                           "quantization rules for this device are not available here (hardware configs: "
+                           "CPU, ANY); use \"CPU\", or \"ANY\" for rules any int8 runtime accepts");
+        out.target_device = compression.get_enum<std::string>("target_device", "ANY", {{"ANY", "ANY"}, {"CPU", "CPU"}});
+    });
+    problems.check([&] { compression.get_string("model_type", ""); });
+    problems.check([&] { compression.get_bool("inplace_statistics", true); });
+    problems.check([&] {
+        if (compression.has("statistics_cache"))
+            out.statistics_cache = resolve(base_dir, compression.get_string("statistics_cache", ""));
+    });
+    problems.check([&] {
+        POT_CHECK_KIND(Config, compression.has("algorithms"), "/compression/algorithms: required");
+        const auto& algorithms = compression.json().at("algorithms");
+        POT_CHECK_KIND(Config, algorithms.is_array() && !algorithms.empty(),
+                       "/compression/algorithms: expected a non-empty list, got ", algorithms.dump());
+        for (size_t i = 0; i < algorithms.size(); ++i) {
+            problems.check([&] {
+                const std::string path = str_cat("/compression/algorithms/", i);
+                const Params entry(algorithms[i], path);
+                AlgorithmConfig algo;
+                algo.path = path;
+                algo.name = entry.get_string("name", "");
+                POT_CHECK_KIND(Config, !algo.name.empty(), path, "/name: required");
+                algo.params_json = params_text(entry, "params");
+                entry.reject_unknown();
+                out.algorithms.push_back(std::move(algo));
+            });
+        }
+    });
+    problems.check([&] { compression.reject_unknown(); });
+}
+
 }  // namespace
 
 Config parse_config(const std::string& text, const std::filesystem::path& base_dir,
                     const std::string& origin) {
     Config config;
-    config.json = parse_json(text, origin, ErrorKind::Config);
+    config.json = parse_json(without_trailing_commas(text), origin, ErrorKind::Config);
+    ConfigProblems problems;
     try {
         const Params root(config.json, "");
-        POT_CHECK_KIND(Config, root.has("model"), origin, ": missing section /model");
-        POT_CHECK_KIND(Config, root.has("engine"), origin, ": missing section /engine");
-        POT_CHECK_KIND(Config, root.has("compression"), origin, ": missing section /compression");
-
-        const Params model = root.child("model");
-        config.model.name = model.get_string("model_name", "");
-        POT_CHECK_KIND(Config, !config.model.name.empty(), "/model/model_name: required");
-        check_model_name(config.model.name);
-        const auto model_path = model.get_string("model", "");
-        POT_CHECK_KIND(Config, !model_path.empty(), "/model/model: required (path to the ONNX file)");
-        config.model.model = resolve(base_dir, model_path);
-        model.get_string("weights", "");  // POT's OpenVINO IR weights; unused for ONNX
-        model.reject_unknown();
-
-        const Params engine = root.child("engine");
-        config.engine.type = engine.get_enum<std::string>(
-            "type", "simplified", {{"simplified", "simplified"}, {"accuracy_checker", "accuracy_checker"}});
-        POT_CHECK_KIND(Config, config.engine.type == "simplified",
-                       "/engine/type: 'accuracy_checker' is not supported; use 'simplified' with "
-                       "data_source and annotation");
-        config.engine.backend = engine.get_string("backend", "");
-        const auto data = engine.get_string("data_source", "");
-        POT_CHECK_KIND(Config, !data.empty(), "/engine/data_source: required (folder of images, "
-                                              ".npy tensors, or MNIST idx files)");
-        config.engine.data_source = resolve(base_dir, data);
-        if (engine.has("annotation"))
-            config.engine.annotation = resolve(base_dir, engine.get_string("annotation", ""));
-        config.engine.preprocessing = read_preprocessing(engine.child("preprocessing"));
-        if (engine.has("evaluation")) {
-            const Params eval = engine.child("evaluation");
-            const auto source = eval.get_string("data_source", "");
-            POT_CHECK_KIND(Config, !source.empty(), "/engine/evaluation/data_source: required");
-            config.engine.evaluation_data_source = resolve(base_dir, source);
-            if (eval.has("annotation"))
-                config.engine.evaluation_annotation = resolve(base_dir, eval.get_string("annotation", ""));
-            eval.reject_unknown();
-        }
-        if (engine.has("metrics")) {
-            const auto& metrics = engine.json().at("metrics");
-            engine.accept("metrics");
-            POT_CHECK_KIND(Config, metrics.is_array() && !metrics.empty(),
-                           "/engine/metrics: expected a non-empty list, got ", metrics.dump());
-            for (size_t i = 0; i < metrics.size(); ++i) {
-                const std::string path = str_cat("/engine/metrics/", i);
-                POT_CHECK_KIND(Config, metrics[i].is_object(), path, ": expected an object, got ", metrics[i].dump());
-                const Params entry(metrics[i], path);
-                MetricConfig metric;
-                metric.path = path;
-                metric.type = entry.get_string("type", "");
-                POT_CHECK_KIND(Config, !metric.type.empty(), path, "/type: required (the metric, e.g. \"accuracy\")");
-                metric.name = entry.get_string("name", "");
-                if (entry.has("baseline_value")) metric.baseline_value = entry.get_double("baseline_value", 0);
-                // Accuracy Checker puts a metric's parameters beside type and name (top_k: 5).
-                nlohmann::json params = metrics[i];
-                for (const char* key : {"type", "name", "baseline_value"}) params.erase(key);
-                metric.params_json = params.dump();
-                config.engine.metrics.push_back(std::move(metric));
-            }
-        }
-        config.engine.threads = checked_thread_count(engine.get_int("threads", 0), "/engine/threads");
-        config.engine.params_json = params_text(engine, "params");
-        engine.reject_unknown();
-
-        const Params compression = root.child("compression");
-        config.compression.target_device = compression.get_enum<std::string>(
-            "target_device", "ANY", {{"ANY", "ANY"}, {"CPU", "CPU"}});
-        compression.get_string("model_type", "");
-        compression.get_bool("inplace_statistics", true);
-        if (compression.has("statistics_cache"))
-            config.compression.statistics_cache = resolve(base_dir, compression.get_string("statistics_cache", ""));
-        POT_CHECK_KIND(Config, compression.has("algorithms"), "/compression/algorithms: required");
-        const auto& algorithms = compression.json().at("algorithms");
-        compression.accept("algorithms");
-        POT_CHECK_KIND(Config, algorithms.is_array() && !algorithms.empty(),
-                       "/compression/algorithms: expected a non-empty list, got ", algorithms.dump());
-        for (size_t i = 0; i < algorithms.size(); ++i) {
-            const std::string path = str_cat("/compression/algorithms/", i);
-            const Params entry(algorithms[i], path);
-            AlgorithmConfig algo;
-            algo.path = path;
-            algo.name = entry.get_string("name", "");
-            POT_CHECK_KIND(Config, !algo.name.empty(), path, "/name: required");
-            algo.params_json = params_text(entry, "params");
-            entry.reject_unknown();
-            config.compression.algorithms.push_back(std::move(algo));
-        }
-        compression.reject_unknown();
-
-        if (root.has("optimizer")) config.optimizer = parse_optimizer(root.child("optimizer"));
-        root.reject_unknown();
+        for (const char* section : {"model", "engine", "compression"})
+            if (!root.has(section)) problems.add(str_cat("missing section /", section));
+        if (root.has("model")) parse_model(root.child("model"), base_dir, config.model, problems);
+        if (root.has("engine")) parse_engine(root.child("engine"), base_dir, config.engine, problems);
+        if (root.has("compression"))
+            parse_compression(root.child("compression"), base_dir, config.compression, problems);
+        if (root.has("optimizer")) config.optimizer = parse_optimizer(root.child("optimizer"), problems);
+        problems.check([&] { root.reject_unknown(); });
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::Config) throw;
-        throw Error(ErrorKind::Config, str_cat(origin, ": ", e.what()));
+        problems.add(e.what());
     }
+    problems.throw_if_any(origin);
     return config;
+}
+
+void check_config_paths(const Config& config) {
+    ConfigProblems problems;
+    const auto need = [&](const std::filesystem::path& path, const char* where, bool folder_allowed) {
+        std::error_code ec;
+        const auto status = std::filesystem::status(path, ec);
+        if (status.type() == std::filesystem::file_type::not_found)
+            problems.add(str_cat(where, ": '", path.string(), "' does not exist"));
+        else if (!folder_allowed && std::filesystem::is_directory(status))
+            problems.add(str_cat(where, ": '", path.string(), "' is a folder; expected a file"));
+    };
+    need(config.model.model, "/model/model", false);
+    need(config.engine.data_source, "/engine/data_source", true);
+    if (config.engine.annotation) need(*config.engine.annotation, "/engine/annotation", true);
+    if (config.engine.evaluation_data_source)
+        need(*config.engine.evaluation_data_source, "/engine/evaluation/data_source", true);
+    if (config.engine.evaluation_annotation)
+        need(*config.engine.evaluation_annotation, "/engine/evaluation/annotation", true);
+    problems.throw_if_any(config.file.string());
 }
 
 Config load_config(const std::filesystem::path& file) {

@@ -21,6 +21,11 @@ LogLevel parse_log_level(const std::string& text) {
 
 void Logger::log(LogLevel level, const std::string& message) {
     if (level < level_) return;
+    // Algorithms sharing one section (DefaultQuantization's parts) warn about it alike; once is enough.
+    {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        if (level == LogLevel::Warning && !warned_.insert(message).second) return;
+    }
     static const char* kNames[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
     std::cerr << "[" << kNames[static_cast<int>(level)] << "] " << message << std::endl;
 }

@@ -1,5 +1,7 @@
 #include "pot/core/pipeline.hpp"
 
+#include "config_problems.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -21,7 +23,10 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 Pipeline::Pipeline(const Registry& registry, const std::vector<AlgorithmConfig>& algorithms) {
-    for (const auto& a : algorithms) add(registry, {a.name, a.params_json}, a.path, 0);
+    // Every entry is checked, so one run names the problems of all of them.
+    ConfigProblems problems;
+    for (const auto& a : algorithms) problems.check([&] { add(registry, {a.name, a.params_json}, a.path, 0); });
+    problems.throw_if_any("");
 }
 
 Pipeline::Pipeline(const Registry& registry,

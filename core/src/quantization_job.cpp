@@ -96,6 +96,7 @@ std::unique_ptr<Engine> create_engine(const Registry& registry, const std::strin
 
 JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
     const auto config = load_config(options.config);
+    check_config_paths(config);
     const StageScope job_stage(str_cat("quantizing '", config.model.name, "'"));
     JobResult result;
     result.model_name = config.model.name;

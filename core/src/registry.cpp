@@ -89,6 +89,15 @@ const Registry::Entry& Registry::find(PotKind kind, const std::string& name,
     if (matches == 1) return *folded;
     std::string list;
     for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
+    // POT's algorithms that no plugin here provides: a spelling hint would name a different one.
+    static const char* const kPotOnly[] = {
+        "AccuracyAwareCommon", "AccuracyAwareGNA", "INT4MixedQuantization", "DataFreeQuantization",
+        "RangeOptimization", "ParamsGridSearchAlgorithm", "QuantNoiseEstimator", "OutlierChannelSplitting",
+        "WeightBiasCorrection", "MagnitudeSparsity", "WeightSparsity", "BaseWeightSparsity",
+        "OverflowCorrection", "Ranger", "LayerwiseFinetuning"};
+    if (kind == POT_KIND_ALGORITHM && std::find(std::begin(kPotOnly), std::end(kPotOnly), name) != std::end(kPotOnly))
+        POT_THROW(Config, where, ": '", name, "' is an OpenVINO POT algorithm that no loaded plugin provides; "
+                  "algorithms here: ", list);
     POT_THROW(Config, where, ": unknown ", kind_name(kind), " '", name, "'", did_you_mean(name, known),
               known.empty() ? std::string("; no plugin provides any ") + kind_name(kind)
                             : "; known: " + list);

@@ -18,6 +18,20 @@ std::string shortened(const std::string& name) {
     return str_cat(name.substr(0, kShownChars), "... (", name.size(), " characters)");
 }
 
+// OpenVINO's names of op types that are one ONNX op type each. POT's configs name OpenVINO's ops;
+// matched against an ONNX model as written they would match nothing.
+const std::pair<const char*, const char*> kOpenVinoToOnnx[] = {
+    {"Convolution", "Conv"}, {"ConvolutionBackpropData", "ConvTranspose"}, {"Multiply", "Mul"},
+    {"Subtract", "Sub"}, {"Divide", "Div"}, {"Power", "Pow"}, {"Maximum", "Max"}, {"Minimum", "Min"},
+    {"AvgPool", "AveragePool"}, {"Interpolate", "Resize"}, {"SoftMax", "Softmax"}, {"HSwish", "HardSwish"},
+    {"HSigmoid", "HardSigmoid"}, {"Clamp", "Clip"}, {"StridedSlice", "Slice"}};
+
+std::string onnx_op_type(const std::string& type) {
+    for (const auto& [openvino, onnx] : kOpenVinoToOnnx)
+        if (type == openvino) return onnx;
+    return type;
+}
+
 // POT writes operations as [{"type": "Add"}, ...]; plain strings are accepted too.
 std::vector<std::string> op_types(const Params& params, const std::string& key) {
     std::vector<std::string> out;
@@ -66,7 +80,7 @@ bool is_depthwise_conv(const Graph& graph, const Node& node) {
 IgnoredScope::IgnoredScope(const Params& params)
     : path_(params.path()),
       names_(params.get_strings("scope")),
-      types_(op_types(params, "operations")),
+      type_texts_(op_types(params, "operations")),
       inputs_to_(params.get_strings("inputs_to")),
       outputs_from_(params.get_strings("outputs_from")),
       blocks_(params.get_strings("blocks")),
@@ -85,7 +99,41 @@ IgnoredScope::IgnoredScope(const Params& params)
         }
         pattern_texts_.push_back(p);
     }
+    for (const auto& t : type_texts_) types_.push_back(onnx_op_type(t));
     params.reject_unknown();
+}
+
+std::vector<std::string> IgnoredScope::unmatched(const Graph& graph) const {
+    std::vector<std::string> out;
+    const auto none = [&](auto&& matches) {
+        return std::none_of(graph.nodes.begin(), graph.nodes.end(), matches);
+    };
+    for (size_t i = 0; i < names_.size(); ++i)
+        if (none([&](const Node& n) { return n.name == names_[i]; }))
+            out.push_back(str_cat(path_, "/scope/", i, ": the model has no node named '", shortened(names_[i]),
+                                  "'; the entry has no effect"));
+    for (size_t i = 0; i < types_.size(); ++i) {
+        if (!none([&](const Node& n) { return n.op_type == types_[i]; })) continue;
+        const bool mapped = types_[i] != type_texts_[i];
+        out.push_back(str_cat(path_, "/operations/", i, ": the model has no ", shortened(types_[i]), " node",
+                              mapped ? str_cat(" (OpenVINO's ", type_texts_[i], ")") : std::string(),
+                              "; the entry has no effect (op types are ONNX's, e.g. Conv, MatMul, Add)"));
+    }
+    for (size_t i = 0; i < patterns_.size(); ++i)
+        if (none([&](const Node& n) {
+                try {
+                    return boost::regex_match(n.name, patterns_[i]);
+                } catch (const std::runtime_error&) {
+                    return true;  // resolve() reports a pattern too complex to match
+                }
+            }))
+            out.push_back(str_cat(path_, "/scope_regex/", i, ": '", shortened(pattern_texts_[i]),
+                                  "' matches no node name; the entry has no effect"));
+    return out;
+}
+
+void IgnoredScope::warn_unmatched(const Graph& graph, HostServices& host) const {
+    for (const auto& message : unmatched(graph)) host.log(LogLevel::Warning, message);
 }
 
 bool IgnoredScope::matches_any(const std::string& node_name) const {

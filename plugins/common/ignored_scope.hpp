@@ -1,5 +1,6 @@
 #pragma once
 
+#include "pot/algorithm.hpp"
 #include "pot/graph.hpp"
 #include "pot/params.hpp"
 
@@ -18,7 +19,9 @@ namespace pot::common {
 ///     "scope":       ["node", ...],           // by exact node name
 ///     "scope_regex": ["conv[0-9]+", ...],     // by node name, whole-name regular expression
 ///                                             // (Perl syntax, at most 1000 characters)
-///     "operations":  [{"type": "Add"}, ...],  // by op type (plain strings also accepted)
+///     "operations":  [{"type": "Add"}, ...],  // by ONNX op type (plain strings also accepted;
+///                                             // OpenVINO's names of one-to-one ops, such as
+///                                             // Convolution or Multiply, are read as ONNX's)
 ///     "inputs_to":   ["node", ...],           // the node and everything between the inputs and it
 ///     "outputs_from": ["node", ...],          // the node and everything after it
 ///     "blocks":      ["node", ...],           // the node and what follows it up to the next
@@ -40,6 +43,11 @@ public:
     /// matching against a node name exceeds the regular expression engine's complexity bound.
     std::unordered_set<std::string> resolve(const Graph& graph) const;
 
+    /// One message per scope name, op type or pattern that matches no node of `graph`.
+    std::vector<std::string> unmatched(const Graph& graph) const;
+    /// Logs unmatched(graph) as warnings.
+    void warn_unmatched(const Graph& graph, HostServices& host) const;
+
 private:
     /// True when a scope_regex pattern matches the whole of `node_name`.
     bool matches_any(const std::string& node_name) const;
@@ -48,7 +56,8 @@ private:
     std::vector<std::string> names_;
     std::vector<boost::regex> patterns_;
     std::vector<std::string> pattern_texts_;
-    std::vector<std::string> types_;
+    std::vector<std::string> type_texts_;  ///< as written
+    std::vector<std::string> types_;       ///< as ONNX names them
     std::vector<std::string> inputs_to_;
     std::vector<std::string> outputs_from_;
     std::vector<std::string> blocks_;

@@ -138,4 +138,24 @@ TEST(IgnoredScope, RunawayMatchIsAConfigErrorNamingPatternAndNode) {
     }
 }
 
+TEST(IgnoredScope, OpenVinoOpTypeNamesAreReadAsOnnxOnes) {
+    EXPECT_EQ(resolve(R"({"operations": [{"type": "Convolution"}]})"), (Names{"c1", "dw", "c3"}));
+    const IgnoredScope scope(pot::Params(R"({"operations": ["Convolution"]})", "/ignored"));
+    EXPECT_TRUE(scope.unmatched(branchy()).empty());
+}
+
+TEST(IgnoredScope, EntriesThatMatchNothingAreEachNamed) {
+    const IgnoredScope scope(pot::Params(
+        R"({"scope": ["c1", "conv9"], "operations": ["Relu", "Multiply", "Sigmoid"], "scope_regex": ["c[0-9]", "fc_.*"]})",
+        "/ignored"));
+    const auto messages = scope.unmatched(branchy());
+    ASSERT_EQ(messages.size(), 4u) << testing::PrintToString(messages);
+    EXPECT_NE(messages[0].find("/ignored/scope/1"), std::string::npos) << messages[0];
+    EXPECT_NE(messages[0].find("'conv9'"), std::string::npos) << messages[0];
+    EXPECT_NE(messages[1].find("/ignored/operations/1"), std::string::npos) << messages[1];
+    EXPECT_NE(messages[1].find("no Mul node (OpenVINO's Multiply)"), std::string::npos) << messages[1];
+    EXPECT_NE(messages[2].find("/ignored/operations/2"), std::string::npos) << messages[2];
+    EXPECT_NE(messages[3].find("/ignored/scope_regex/1"), std::string::npos) << messages[3];
+}
+
 }  // namespace

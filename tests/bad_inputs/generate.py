@@ -379,7 +379,8 @@ def host_checked(path):
 
 
 # Keys without a default. Elsewhere null means "absent" (see pot/params.hpp), which is no error.
-REQUIRED = {"/model", "/engine", "/compression", "/model/model_name", "/model/model", "/engine/data_source",
+# model_name has one: the model file's name, as POT derives it.
+REQUIRED = {"/model", "/engine", "/compression", "/model/model", "/engine/data_source",
             "/compression/algorithms", "/compression/algorithms/0", "/compression/algorithms/0/name"}
 
 
@@ -428,7 +429,7 @@ def config_cases(corpus, rng):
             # An element of a list may be reported at the list.
             corpus.case("config", name, doc, expect=[path, path.rsplit("/", 1)[0]] if path[-1].isdigit() else path)
     # Missing required keys.
-    for path in ["/model", "/engine", "/compression", "/model/model_name", "/model/model",
+    for path in ["/model", "/engine", "/compression", "/model/model",
                  "/engine/data_source", "/compression/algorithms", "/compression/algorithms/0/name"]:
         doc = copy.deepcopy(good)
         parts = path.strip("/").split("/")

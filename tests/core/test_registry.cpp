@@ -4,6 +4,7 @@
 
 #include "pot/abi.h"
 
+#include "pot/core/pipeline.hpp"
 #include "pot/core/registry.hpp"
 
 namespace {
@@ -130,6 +131,40 @@ TEST(Registry, BadParametersAreConfigErrorsWithTheirPath) {
         EXPECT_EQ(e.kind(), pot::ErrorKind::Config);
         EXPECT_NE(std::string(e.what()).find("/compression/algorithms/3/params/tga"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("did you mean 'tag'"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Registry, PotAlgorithmsWithoutAPluginAreNamedAsSuchNotAsMisspellings) {
+    Registry registry;
+    registry.load_file(plugin_file("good"));
+    try {
+        registry.create_algorithm("WeightBiasCorrection", "{}", "/compression/algorithms/1");
+        FAIL();
+    } catch (const pot::Error& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("/compression/algorithms/1: 'WeightBiasCorrection' is an OpenVINO POT algorithm"),
+                  std::string::npos) << m;
+        EXPECT_EQ(m.find("did you mean"), std::string::npos) << m;
+        EXPECT_NE(m.find("FixtureGood"), std::string::npos) << m;
+    }
+}
+
+TEST(Pipeline, EveryBadAlgorithmEntryIsNamedInOneError) {
+    Registry registry;
+    registry.load_file(plugin_file("good"));
+    const std::vector<pot::core::AlgorithmConfig> entries{
+        {"FixtureGood", R"({"tga": "x"})", "/compression/algorithms/0"},
+        {"FixtureGood", "{}", "/compression/algorithms/1"},
+        {"FixtureGod", "{}", "/compression/algorithms/2"}};
+    try {
+        pot::core::Pipeline pipeline(registry, entries);
+        FAIL();
+    } catch (const pot::Error& e) {
+        const std::string m = e.what();
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Config);
+        EXPECT_NE(m.find("2 problems"), std::string::npos) << m;
+        EXPECT_NE(m.find("/compression/algorithms/0/params/tga"), std::string::npos) << m;
+        EXPECT_NE(m.find("/compression/algorithms/2: unknown algorithm 'FixtureGod'"), std::string::npos) << m;
     }
 }
 

@@ -61,7 +61,7 @@ TEST_F(BadInput, ValidConfigSucceeds) {
 TEST_F(BadInput, MissingModelNamesTheFile) {
     auto c = pot::test::minimal_config();
     c["model"]["model"] = (dir_.path() / "nowhere.onnx").string();
-    expect_failure(run_config(c), 1, {"nowhere.onnx"});
+    expect_failure(run_config(c), 2, {"/model/model", "nowhere.onnx", "does not exist"});
 }
 
 TEST_F(BadInput, CorruptModelNamesTheFile) {
@@ -113,7 +113,7 @@ TEST_F(BadInput, UnknownEngineIsAConfigError) {
 TEST_F(BadInput, MissingDataFolderIsNamed) {
     auto c = pot::test::minimal_config();
     c["engine"]["data_source"] = (dir_.path() / "no_data").string();
-    expect_failure(run_config(c), 1, {"no_data"});
+    expect_failure(run_config(c), 2, {"/engine/data_source", "no_data", "does not exist"});
 }
 
 TEST_F(BadInput, EmptyDataFolderIsNamed) {

@@ -46,7 +46,8 @@ std::vector<StatisticRequest> ChannelAlignment::range_requests(const ConvPair& p
 }
 
 std::vector<StatisticRequest> ChannelAlignment::statistics_needed(const Graph& graph,
-                                                                  HostServices&) {
+                                                                  HostServices& host) {
+    ignored_.warn_unmatched(graph, host);
     pairs_ = find_conv_pairs(graph, ignored_);
     std::vector<StatisticRequest> requests;
     for (const auto& pair : pairs_) {

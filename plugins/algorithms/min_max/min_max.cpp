@@ -32,6 +32,7 @@ void MinMax::set_trial(const Trial& trial) {
 }
 
 std::vector<StatisticRequest> MinMax::statistics_needed(const Graph& graph, HostServices& host) {
+    settings_.ignored.warn_unmatched(graph, host);
     return plan_statistics(plan_quantization(graph, hardware_config_for(settings_, host), settings_));
 }
 

@@ -152,6 +152,7 @@ void TunableQuantization::set_trial(const Trial& trial) {
 
 std::vector<StatisticRequest> TunableQuantization::statistics_needed(const Graph& graph,
                                                                      HostServices& host) {
+    settings_.ignored.warn_unmatched(graph, host);
     const auto plan = plan_quantization(graph, hardware_config_for(settings_, host), settings_);
     const auto ops = tuned_ops(graph, plan);
     check_target(graph, ops, host);

@@ -42,6 +42,7 @@ SmoothQuant::SmoothQuant(const Params& params)
 
 std::vector<StatisticRequest> SmoothQuant::statistics_needed(const Graph& graph,
                                                              HostServices& host) {
+    ignored_.warn_unmatched(graph, host);
     sites_ = find_smoothing_sites(graph, ignored_);
     const auto unknown = std::stable_partition(sites_.begin(), sites_.end(),
                                                [](const SmoothingSite& s) { return s.rank > 0; });

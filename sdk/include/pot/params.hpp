@@ -107,16 +107,19 @@ public:
         return Params(v ? *v : nlohmann::json::object(), where(key));
     }
 
-    /// Throws for the first key never read through this object, suggesting the nearest read key.
+    /// Throws one error naming every key never read through this object, each with the nearest
+    /// read key as a hint.
     void reject_unknown(const std::vector<std::string>& also_known = {}) const {
         std::vector<std::string> known(used_.begin(), used_.end());
         known.insert(known.end(), also_known.begin(), also_known.end());
+        std::string message;
         for (const auto& item : json_.items()) {
             if (used_.count(item.key()) || std::count(also_known.begin(), also_known.end(), item.key()))
                 continue;
-            POT_THROW(Config, where(item.key()), ": unknown parameter '", item.key(), "'",
-                      did_you_mean(item.key(), known));
+            message += str_cat(message.empty() ? "" : "; ", where(item.key()), ": unknown parameter '",
+                               item.key(), "'", did_you_mean(item.key(), known));
         }
+        if (!message.empty()) throw Error(ErrorKind::Config, message);
     }
 
     /// Marks `key` as known without reading it.

@@ -91,10 +91,14 @@ struct Config {
 };
 
 /// Reads and validates a config file; relative paths are resolved against the file's folder.
-/// Comments are allowed. Every problem is a pot::Error(Config) naming the file and JSON path, and
-/// an unknown key suggests the nearest known one. The file must be a regular file of at most
+/// Comments and POT's trailing commas are allowed. Every problem found is listed in one
+/// pot::Error(Config) naming the file and each JSON path; an unknown key suggests the nearest known
+/// one. The file must be a regular file of at most
 /// 16 MiB, nested at most kJsonMaxDepth deep.
 Config load_config(const std::filesystem::path& file);
+/// Checks that the files and folders `config` names exist (model, data, annotations), listing every
+/// one that does not as a Config error with its JSON path.
+void check_config_paths(const Config& config);
 /// Same, from text; `base_dir` resolves relative paths and `origin` names the source in messages.
 Config parse_config(const std::string& text, const std::filesystem::path& base_dir,
                     const std::string& origin);

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdio>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "pot/algorithm.hpp"
@@ -11,7 +13,8 @@ namespace pot::core {
 /// Parses "DEBUG", "INFO", "WARNING", "ERROR" (case-insensitive); throws a Usage error otherwise.
 LogLevel parse_log_level(const std::string& text);
 
-/// Writes messages at or above a level to stderr, one line each, prefixed with the level.
+/// Writes messages at or above a level to stderr, one line each, prefixed with the level. A
+/// warning identical to an earlier one is not repeated.
 class Logger {
 public:
     explicit Logger(LogLevel level = LogLevel::Info) : level_(level) {}
@@ -20,6 +23,8 @@ public:
 
 private:
     LogLevel level_;
+    std::mutex mutex_;
+    std::set<std::string> warned_;
 };
 
 /// Progress on stderr: a redrawn bar on a terminal, a few plain lines otherwise.

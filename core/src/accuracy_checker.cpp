@@ -1,0 +1,330 @@
+#include "accuracy_checker.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+
+#include <yaml-cpp/yaml.h>
+
+#include "pot/file_io.hpp"
+#include "pot/json_parse.hpp"
+
+namespace pot::core {
+
+namespace {
+
+// Accuracy Checker files are a few KiB, like configs.
+constexpr uint64_t kMaxYamlBytes = 16 << 20;
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
+    const std::filesystem::path path(p);
+    return path.is_absolute() ? path : (base / path).lexically_normal();
+}
+
+// YAML scalars carry no type: an integer, a number, a boolean (YAML 1.1 spellings) or a string.
+nlohmann::json scalar(const std::string& text) {
+    static const std::regex integer(R"([-+]?[0-9]+)");
+    static const std::regex number(R"([-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?)");
+    if (std::regex_match(text, integer)) {
+        try {
+            return std::stoll(text);
+        } catch (const std::out_of_range&) {
+        }
+    }
+    if (std::regex_match(text, number)) return std::stod(text);
+    for (const char* t : {"true", "True", "TRUE", "yes", "Yes", "on", "On"})
+        if (text == t) return true;
+    for (const char* f : {"false", "False", "FALSE", "no", "No", "off", "Off"})
+        if (text == f) return false;
+    return text;
+}
+
+// YAML aliases repeat a node without repeating its text, so a small file can stand for a huge
+// tree; the converted tree is bounded instead of the text.
+constexpr size_t kMaxYamlNodes = 1 << 20;
+
+nlohmann::json to_json(const YAML::Node& node, const std::string& origin, int depth, size_t& nodes) {
+    POT_CHECK_KIND(Config, depth < kJsonMaxDepth, origin, ": YAML nested deeper than ", kJsonMaxDepth, " levels");
+    POT_CHECK_KIND(Config, ++nodes <= kMaxYamlNodes, origin, ": YAML of more than ", kMaxYamlNodes,
+                   " values (aliases included); an Accuracy Checker config is far smaller");
+    switch (node.Type()) {
+        case YAML::NodeType::Null:
+        case YAML::NodeType::Undefined:
+            return nullptr;
+        case YAML::NodeType::Scalar:
+            // A quoted scalar stays a string.
+            return node.Tag() == "!" ? nlohmann::json(node.Scalar()) : scalar(node.Scalar());
+        case YAML::NodeType::Sequence: {
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& item : node) out.push_back(to_json(item, origin, depth + 1, nodes));
+            return out;
+        }
+        case YAML::NodeType::Map: {
+            nlohmann::json out = nlohmann::json::object();
+            for (const auto& item : node) out[item.first.as<std::string>()] = to_json(item.second, origin, depth + 1, nodes);
+            return out;
+        }
+    }
+    return nullptr;
+}
+
+nlohmann::json read_yaml(const std::filesystem::path& file) {
+    const std::string text = read_file_bounded(file, kMaxYamlBytes, "Accuracy Checker config", ErrorKind::Config);
+    try {
+        size_t nodes = 0;
+        return to_json(YAML::Load(text), file.string(), 0, nodes);
+    } catch (const YAML::Exception& e) {
+        POT_THROW(Config, file.string(), ": invalid YAML: ", e.what());
+    }
+}
+
+// Accuracy Checker writes per-channel values as a number, a list or a string "(a, b, c)".
+std::vector<float> channel_values(const nlohmann::json& v, const std::string& path) {
+    nlohmann::json list = v;
+    if (v.is_string()) {
+        std::string text = v.get<std::string>();
+        std::replace_if(text.begin(), text.end(), [](char c) { return c == '(' || c == ')' || c == ','; }, ' ');
+        std::istringstream in(text);
+        list = nlohmann::json::array();
+        double x = 0;
+        while (in >> x) list.push_back(x);
+        POT_CHECK_KIND(Config, in.eof() && !list.empty(), path, ": expected numbers, got ", v.dump());
+    }
+    if (list.is_number()) list = nlohmann::json::array({list});
+    POT_CHECK_KIND(Config, list.is_array() && !list.empty(), path, ": expected a number or numbers, got ", v.dump());
+    std::vector<float> out;
+    for (const auto& x : list) {
+        POT_CHECK_KIND(Config, x.is_number() && std::isfinite(x.get<double>()) && std::fabs(x.get<double>()) <= 1e6,
+                       path, ": expected numbers of magnitude up to 1e6, got ", v.dump());
+        out.push_back(static_cast<float>(x.get<double>()));
+    }
+    return out;
+}
+
+// A size given as `size` (square) or `dst_height` and `dst_width`.
+std::pair<int, int> step_size(const Params& step) {
+    const auto side = [&](const char* key) {
+        const int64_t v = step.get_int(key, 0);
+        POT_CHECK_KIND(Config, v > 0 && v <= kMaxImageSide, step.path(), "/", key, ": expected 1 to ",
+                       kMaxImageSide, " pixels, got ", v);
+        return static_cast<int>(v);
+    };
+    if (step.has("size")) return {side("size"), side("size")};
+    POT_CHECK_KIND(Config, step.has("dst_height") && step.has("dst_width"), step.path(),
+                   ": give size, or dst_height and dst_width");
+    return {side("dst_height"), side("dst_width")};
+}
+
+class Reader {
+public:
+    Reader(std::string origin, ConfigProblems& problems) : origin_(std::move(origin)), problems_(problems) {}
+
+    // Problems inside a YAML file name the file; inline ones name the config path alone.
+    template <typename Read>
+    void check(Read&& read) {
+        problems_.check(std::forward<Read>(read), origin_);
+    }
+    void add(const std::string& message) { check([&] { throw Error(ErrorKind::Config, message); }); }
+
+    void launcher(const Params& l) {
+        check([&] {
+            l.get_enum<std::string>("framework", "dlsdk",
+                                    {{"dlsdk", "dlsdk"}, {"openvino", "openvino"}, {"onnx_runtime", "onnx_runtime"}});
+        });
+        check([&] {
+            const auto device = l.get_string("device", "CPU");
+            POT_CHECK_KIND(Config, device == "CPU", l.path(), "/device: '", device, "': the engines here run on the CPU only");
+        });
+        check([&] {
+            if (!l.has("adapter")) return;
+            const auto& a = l.json().at("adapter");
+            const std::string type = a.is_object() && a.contains("type") && a["type"].is_string()
+                                         ? a["type"].get<std::string>()
+                                         : a.is_string() ? a.get<std::string>() : a.dump();
+            POT_CHECK_KIND(Config, type == "classification", l.path(), "/adapter: '", type, "' is not in the "
+                           "supported subset (classification: the model's output scores the classes)");
+        });
+        // The launcher's own model files: POT quantizes the model of its model section.
+        for (const char* key : {"model", "weights", "batch"}) l.accept(key);
+        check([&] { l.reject_unknown(); });
+    }
+
+    void dataset(const Params& d, const std::filesystem::path& base, EngineConfig& out) {
+        d.get_string("name", "");
+        out.preprocessing.color = "BGR";  // OpenCV's order, as Accuracy Checker reads images
+        check([&] {
+            const auto data = d.get_string("data_source", "");
+            POT_CHECK_KIND(Config, !data.empty(), d.path(), "/data_source: required");
+            out.data_source = resolve(base, data);
+        });
+        check([&] {
+            const auto reader = d.json().contains("reader") ? d.json().at("reader").dump() : "\"opencv_imread\"";
+            d.accept("reader");
+            POT_CHECK_KIND(Config, reader == "\"opencv_imread\"", d.path(), "/reader: ", reader,
+                           " is not in the supported subset (opencv_imread: images as OpenCV reads them, BGR)");
+        });
+        if (d.has("annotation_conversion")) {
+            const Params conv = d.child("annotation_conversion");
+            check([&] {
+                const auto converter = conv.get_string("converter", "");
+                POT_CHECK_KIND(Config, converter == "imagenet", conv.path(), "/converter: '", converter,
+                               "' is not in the supported subset (imagenet: '<file> <class>' lines)");
+            });
+            check([&] {
+                const auto file = conv.get_string("annotation_file", "");
+                POT_CHECK_KIND(Config, !file.empty(), conv.path(), "/annotation_file: required");
+                out.annotation = resolve(base, file);
+            });
+            check([&] {
+                POT_CHECK_KIND(Config, !conv.get_bool("has_background", false), conv.path(),
+                               "/has_background: true (labels shifted by one for a background class) is not "
+                               "supported; give labels as the model numbers its outputs");
+            });
+            conv.accept("labels_file");  // class names, for display only
+            check([&] { conv.reject_unknown(); });
+        }
+        // Accuracy Checker's ready annotation files are pickles of its own classes.
+        if (d.has("annotation"))
+            add(str_cat(d.path(), "/annotation: Accuracy Checker's converted annotation files are not read; give "
+                        "annotation_conversion with the imagenet converter"));
+        if (d.has("preprocessing")) preprocessing(d, out.preprocessing);
+        if (d.has("metrics")) metrics(d, out);
+        // Evaluation-only settings: the evaluation subset and the dataset's own batch.
+        for (const char* key : {"subsample_size", "batch", "dataset_meta", "annotation"}) d.accept(key);
+        check([&] { d.reject_unknown(); });
+    }
+
+private:
+    // The steps map to the simplified engine's fixed order: color, resize, center crop, normalize.
+    void preprocessing(const Params& d, Preprocessing& pre) {
+        const auto& steps = d.json().at("preprocessing");
+        const std::string path = d.path() + "/preprocessing";
+        if (!steps.is_array()) return add(str_cat(path, ": expected a list of steps"));
+        int last_rank = -1;
+        for (size_t i = 0; i < steps.size(); ++i) {
+            check([&] {
+                const Params step(steps[i], str_cat(path, "/", i));
+                const auto type = step.get_string("type", "");
+                int rank = 0;
+                if (type == "bgr_to_rgb") {
+                    pre.color = "RGB";
+                } else if (type == "resize") {
+                    rank = 1;
+                    pre.resize = step_size(step);
+                    step.get_enum<std::string>("interpolation", "LINEAR", {{"LINEAR", "LINEAR"}, {"BILINEAR", "LINEAR"}});
+                    // Pillow's bilinear resize and OpenCV's agree up to rounding at these scales.
+                    step.get_bool("use_pillow", false);
+                } else if (type == "crop") {
+                    rank = 2;
+                    POT_CHECK_KIND(Config, !step.has("central_fraction"), step.path(), "/central_fraction: a crop "
+                                   "by fraction is not supported; crop to size or dst_height and dst_width");
+                    pre.crop = step_size(step);
+                    step.get_bool("use_pillow", false);
+                } else if (type == "normalization") {
+                    rank = 3;
+                    if (step.has("mean")) pre.mean = channel_values(step.json().at("mean"), step.path() + "/mean");
+                    if (step.has("std")) pre.scale = channel_values(step.json().at("std"), step.path() + "/std");
+                    for (float s : pre.scale)
+                        POT_CHECK_KIND(Config, std::fabs(s) >= 1e-6f, step.path(), "/std: values must not be zero");
+                } else {
+                    POT_THROW(Config, step.path(), "/type: '", type, "' is not in the supported subset (bgr_to_rgb, "
+                              "resize, crop, normalization)");
+                }
+                POT_CHECK_KIND(Config, rank == 0 || rank > last_rank, step.path(), ": '", type, "' after a later "
+                               "step; the order supported is resize, crop, normalization");
+                last_rank = std::max(last_rank, rank);
+                step.reject_unknown();
+            });
+        }
+    }
+
+    void metrics(const Params& d, EngineConfig& out) {
+        const auto& list = d.json().at("metrics");
+        const std::string path = d.path() + "/metrics";
+        if (!list.is_array()) return add(str_cat(path, ": expected a list"));
+        for (size_t i = 0; i < list.size(); ++i) {
+            check([&] {
+                const Params m(list[i], str_cat(path, "/", i));
+                MetricConfig metric;
+                metric.path = m.path();
+                metric.type = m.get_string("type", "");
+                POT_CHECK_KIND(Config, metric.type == "accuracy", m.path(), "/type: '", metric.type,
+                               "' is not in the supported subset (accuracy)");
+                metric.name = m.get_string("name", "");
+                const int64_t top_k = m.get_int("top_k", 1);
+                POT_CHECK_KIND(Config, top_k >= 1 && top_k <= 1000, m.path(), "/top_k: expected 1 to 1000, got ", top_k);
+                metric.params_json = nlohmann::json{{"top_k", top_k}}.dump();
+                for (const char* key : {"reference", "presenter"}) m.accept(key);
+                m.reject_unknown();
+                out.metrics.push_back(std::move(metric));
+            });
+        }
+    }
+
+    std::string origin_;
+    ConfigProblems& problems_;
+};
+
+// The one element of list `key` of `object`.
+std::optional<Params> only(const Params& object, const char* key, Reader& reader) {
+    if (!object.has(key)) {
+        reader.add(str_cat(object.path(), "/", key, ": required"));
+        return std::nullopt;
+    }
+    const auto& list = object.json().at(key);
+    if (!list.is_array() || list.size() != 1 || !list[0].is_object()) {
+        reader.add(str_cat(object.path(), "/", key, ": expected a list of one entry (one is read), got ",
+                           list.is_array() ? str_cat(list.size(), " entries") : list.dump()));
+        return std::nullopt;
+    }
+    return Params(list[0], str_cat(object.path(), "/", key, "/0"));
+}
+
+void read_model(const Params& model, const std::filesystem::path& base, EngineConfig& out, Reader& reader) {
+    if (auto l = only(model, "launchers", reader)) reader.launcher(*l);
+    if (auto d = only(model, "datasets", reader)) reader.dataset(*d, base, out);
+}
+
+}  // namespace
+
+void read_accuracy_checker(const Params& engine, const std::filesystem::path& base_dir, EngineConfig& out,
+                           ConfigProblems& problems) {
+    out.type = "accuracy_checker";
+    if (engine.has("config")) {
+        std::filesystem::path file;
+        nlohmann::json yaml;
+        problems.check([&] {
+            file = resolve(base_dir, engine.get_string("config", ""));
+            yaml = read_yaml(file);
+        });
+        if (yaml.is_null()) return;
+        POT_CHECK_KIND(Config, !engine.has("launchers") && !engine.has("datasets"), "/engine: give config or "
+                       "launchers and datasets, not both");
+        Reader reader(file.string(), problems);
+        reader.check([&] {
+            const Params root(yaml, "");
+            const auto model = only(root, "models", reader);
+            if (model) {
+                model->get_string("name", "");
+                read_model(*model, file.parent_path(), out, reader);
+                reader.check([&] { model->reject_unknown(); });
+            }
+            root.accept("global_definitions");
+            reader.check([&] { root.reject_unknown(); });
+        });
+        return;
+    }
+    Reader reader("", problems);
+    if (engine.has("models")) {
+        const auto model = only(engine, "models", reader);
+        if (model) {
+            model->get_string("name", "");
+            read_model(*model, base_dir, out, reader);
+            reader.check([&] { model->reject_unknown(); });
+        }
+        return;
+    }
+    read_model(engine, base_dir, out, reader);
+}
+
+}  // namespace pot::core

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <filesystem>
+
+#include "config_problems.hpp"
+#include "pot/core/config.hpp"
+#include "pot/params.hpp"
+
+namespace pot::core {
+
+/// POT's default engine, the Accuracy Checker, read as the simplified engine it amounts to for the
+/// subset POT's configs use: the engine section's `config` (an Accuracy Checker YAML file whose
+/// `models` list holds one model) or its inline `launchers` and `datasets`. One launcher (a CPU
+/// classification launcher of any framework: the model is POT's), one dataset: `data_source`,
+/// `annotation_conversion` with the `imagenet` converter, `preprocessing` steps `bgr_to_rgb`,
+/// `resize`, `crop` and `normalization` in an order the simplified engine applies them in, and
+/// `accuracy` metrics. Everything outside the subset is a problem naming its path (the YAML file
+/// and the path inside it), all of them in one run. Fills `out`'s data, annotation,
+/// preprocessing and metrics.
+void read_accuracy_checker(const Params& engine, const std::filesystem::path& base_dir, EngineConfig& out,
+                           ConfigProblems& problems);
+
+}  // namespace pot::core

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pot/error.hpp"
+
+namespace pot::core {
+
+/// The Config errors of one file or one list of entries, gathered so a run reports all of them
+/// at once instead of one per run. Each independent read goes through check(); a Config error it
+/// throws is recorded and the next read goes on. Any other error kind passes through at once.
+class ConfigProblems {
+public:
+    /// More than this many problems means the wrong file; the rest are counted, not listed.
+    static constexpr size_t kMaxListed = 20;
+
+    /// Runs `read`, recording a Config error it throws (after `prefix` and ": " when `prefix` is
+    /// not empty: the file a nested document came from).
+    template <typename Read>
+    void check(Read&& read, const std::string& prefix = "") {
+        try {
+            read();
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Config) throw;
+            add(prefix.empty() ? std::string(e.what()) : prefix + ": " + e.what());
+        }
+    }
+
+    void add(std::string message) {
+        ++count_;
+        if (messages_.size() < kMaxListed) messages_.push_back(std::move(message));
+    }
+
+    bool empty() const { return count_ == 0; }
+
+    /// Throws one Config error listing every problem (one per line after the first), prefixed by
+    /// `origin` when it is not empty. Does nothing when there are none.
+    void throw_if_any(const std::string& origin) const {
+        if (count_ == 0) return;
+        const std::string prefix = origin.empty() ? std::string() : origin + ": ";
+        if (count_ == 1) throw Error(ErrorKind::Config, prefix + messages_[0]);
+        std::string text = str_cat(prefix, count_, " problems:");
+        for (const auto& m : messages_) text += "\n  " + m;
+        if (count_ > messages_.size())
+            text += str_cat("\n  ... and ", count_ - messages_.size(), " more");
+        throw Error(ErrorKind::Config, text);
+    }
+
+private:
+    std::vector<std::string> messages_;
+    size_t count_ = 0;
+};
+
+}  // namespace pot::core

@@ -1,0 +1,281 @@
+// POT's configuration files as their users wrote them: every problem of a file in one run, POT's
+// lenient syntax and spellings, and errors that say what POT-specific part is not supported.
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "pot/core/config.hpp"
+#include "pot/error.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using pot::core::parse_config;
+
+std::string config_error(const std::string& text) {
+    try {
+        parse_config(text, "/base", "cfg.json");
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Config) << e.what();
+        return e.what();
+    }
+    ADD_FAILURE() << "expected a config error for: " << text;
+    return "";
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+const char* kAlgorithms = R"("compression": {"algorithms": [{"name": "DefaultQuantization"}]})";
+
+std::string config(const std::string& model, const std::string& engine, const std::string& compression = kAlgorithms) {
+    return "{\"model\": " + model + ", \"engine\": " + engine + ", " + compression + "}";
+}
+
+const char* kModel = R"({"model_name": "net", "model": "net.onnx"})";
+
+TEST(PotConfig, EveryProblemOfTheFileIsNamedInOneError) {
+    const auto m = config_error(config(R"({"model_name": "net", "model": "net.onnx", "wieghts": "x.bin"})",
+                                       R"({"data_source": "d", "preprocessing": {"resize": "big"}, "treads": 2})",
+                                       R"("compression": {"target_device": "CPX", "algorithms": [{"params": {}}]},
+                                          "optimizer": {"name": "TPE", "params": {"max_trials": 0}})"));
+    EXPECT_TRUE(has(m, "cfg.json: 6 problems:")) << m;
+    for (const char* path : {"/model/wieghts", "/engine/preprocessing/resize", "/engine/treads",
+                             "/compression/target_device", "/compression/algorithms/0/name",
+                             "/optimizer/params/max_trials"})
+        EXPECT_TRUE(has(m, path)) << path << " missing from:\n" << m;
+}
+
+TEST(PotConfig, EveryUnknownKeyOfOneObjectIsNamed) {
+    const auto m = config_error(config(kModel, R"({"data_source": "d", "anotation": "a", "layot": "NCHW"})"));
+    EXPECT_TRUE(has(m, "/engine/anotation: unknown parameter 'anotation' (did you mean 'annotation'?)")) << m;
+    EXPECT_TRUE(has(m, "/engine/layot: unknown parameter 'layot' (did you mean 'layout'?)")) << m;
+}
+
+TEST(PotConfig, AFileOfManyMistakesListsTheFirstTwentyAndCountsTheRest) {
+    // Thirty distinct bad sections: one bad metric entry each.
+    std::string metrics;
+    for (int i = 0; i < 30; ++i) metrics += std::string(i ? ", " : "") + "{\"name\": \"m\"}";
+    const auto m = config_error(config(kModel, R"({"data_source": "d", "metrics": [)" + metrics + "]}"));
+    EXPECT_TRUE(has(m, "30 problems:")) << m;
+    EXPECT_TRUE(has(m, "/engine/metrics/19/type: required")) << m;
+    EXPECT_FALSE(has(m, "/engine/metrics/20/type")) << m;
+    EXPECT_TRUE(has(m, "... and 10 more")) << m;
+}
+
+TEST(PotConfig, TrailingCommasAreAcceptedOutsideStrings) {
+    const auto c = parse_config(R"({
+        "model": {"model_name": "net", "model": "net.onnx",},
+        "engine": {"data_source": "d,}", // a comment, with a comma,
+                   "preprocessing": {"mean": [1, 2, 3,],},},
+        "compression": {"algorithms": [{"name": "DefaultQuantization",},],},
+    })", "/base", "cfg.json");
+    EXPECT_EQ(c.engine.data_source, "/base/d,}");
+    EXPECT_EQ(c.engine.preprocessing.mean, (std::vector<float>{1, 2, 3}));
+    EXPECT_EQ(c.compression.algorithms.size(), 1u);
+    // A comma with nothing before it is still an error.
+    EXPECT_TRUE(has(config_error(R"({"model": {, "model": "n.onnx"}})"), "invalid JSON"));
+}
+
+TEST(PotConfig, AnAccuracyCheckerEngineWithoutItsPartsSaysWhatItNeeds) {
+    const auto typed = config_error(config(kModel, R"({"type": "accuracy_checker"})"));
+    EXPECT_TRUE(has(typed, "/engine/type: 'accuracy_checker' needs its config")) << typed;
+    const auto half = config_error(config(kModel, R"({"launchers": [{}]})"));
+    EXPECT_TRUE(has(half, "/engine/datasets: required")) << half;
+    const auto mixed = config_error(config(kModel, R"({"launchers": [{}], "datasets": [{"data_source": "d"}],
+                                                       "data_source": "d"})"));
+    EXPECT_TRUE(has(mixed, "takes its data, annotation, preprocessing and metrics from its datasets entry")) << mixed;
+    // No type and no data: the default engine type is what the user needs to hear about.
+    const auto bare = config_error(config(kModel, "{}"));
+    EXPECT_TRUE(has(bare, "/engine/data_source: required")) << bare;
+    EXPECT_TRUE(has(bare, "/engine/type is absent")) << bare;
+}
+
+TEST(PotConfig, EngineLayoutIsReadAsThePreprocessingLayout) {
+    const auto c = parse_config(config(kModel, R"({"data_source": "d", "layout": "NHWC"})"), "/base", "cfg.json");
+    EXPECT_EQ(c.engine.preprocessing.layout, "NHWC");
+    const auto m = config_error(config(kModel, R"({"data_source": "d", "layout": "NHWC", "preprocessing": {"layout": "NCHW"}})"));
+    EXPECT_TRUE(has(m, "/engine/layout: given twice")) << m;
+}
+
+TEST(PotConfig, ModelNameComesFromTheFileWhenAbsent) {
+    const auto c = parse_config(config(R"({"model": "models/mobilenet-v2.onnx"})", R"({"data_source": "d"})"), "/base",
+                                "cfg.json");
+    EXPECT_EQ(c.model.name, "mobilenet-v2");
+    const auto m = config_error(config(R"({"name": "net", "model": "net.onnx"})", R"({"data_source": "d"})"));
+    EXPECT_TRUE(has(m, "/model/name")) << m;
+    EXPECT_TRUE(has(m, "/model/model_name")) << m;
+}
+
+TEST(PotConfig, CascadesAreNamedAsUnsupported) {
+    const auto m = config_error(config(R"({"model_name": "mtcnn", "cascade": [{"name": "pnet", "model": "p.onnx"}]})",
+                                       R"({"data_source": "d"})"));
+    EXPECT_TRUE(has(m, "/model/cascade: multi-model cascades are not supported")) << m;
+}
+
+TEST(PotConfig, OtherPotDevicesSayWhyInsteadOfSuggestingCpu) {
+    for (const char* device : {"GPU", "VPU", "GNA", "NPU"}) {
+        const auto m = config_error(config(kModel, R"({"data_source": "d"})",
+                                           std::string(R"("compression": {"target_device": ")") + device +
+                                               R"(", "algorithms": [{"name": "DefaultQuantization"}]})"));
+        EXPECT_TRUE(has(m, "quantization rules for this device are not available")) << m;
+        EXPECT_FALSE(has(m, "did you mean")) << m;
+    }
+}
+
+TEST(PotConfig, PotEngineKeysAreReadWithTheirMeaning) {
+    const auto c = parse_config(config(kModel, R"({"data_source": "d", "device": "CPU", "stat_requests_number": 4,
+                                                   "eval_requests_number": 4})"),
+                                "/base", "cfg.json");
+    EXPECT_EQ(c.engine.data_source, "/base/d");
+    const auto m = config_error(config(kModel, R"({"data_source": "d", "device": "GPU"})"));
+    EXPECT_TRUE(has(m, "/engine/device: 'GPU'")) << m;
+}
+
+class ConfigPaths : public testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("pot_config_paths_" + std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_ / "data");
+        std::ofstream(dir_ / "net.onnx") << "x";
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    std::string config_error_in(const std::string& text) {
+        try {
+            parse_config(text, dir_, "cfg.json");
+        } catch (const pot::Error& e) {
+            EXPECT_EQ(e.kind(), pot::ErrorKind::Config) << e.what();
+            return e.what();
+        }
+        ADD_FAILURE() << "expected a config error for: " << text;
+        return "";
+    }
+    fs::path dir_;
+};
+
+TEST_F(ConfigPaths, EveryMissingFileIsNamedWithItsPath) {
+    auto c = parse_config(config(R"({"model_name": "n", "model": "missing.onnx"})",
+                                 R"({"data_source": "nodata", "annotation": "data"})"),
+                          dir_, "cfg.json");
+    c.file = dir_ / "cfg.json";
+    try {
+        pot::core::check_config_paths(c);
+        FAIL() << "missing files accepted";
+    } catch (const pot::Error& e) {
+        const std::string m = e.what();
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Config) << "a missing file is exit code 2, like other config errors";
+        EXPECT_TRUE(has(m, "2 problems")) << m;
+        EXPECT_TRUE(has(m, "/model/model: '" + (dir_ / "missing.onnx").string() + "' does not exist")) << m;
+        EXPECT_TRUE(has(m, "/engine/data_source: '" + (dir_ / "nodata").string() + "' does not exist")) << m;
+    }
+    c = parse_config(config(R"({"model_name": "n", "model": "net.onnx"})", R"({"data_source": "data"})"), dir_,
+                     "cfg.json");
+    EXPECT_NO_THROW(pot::core::check_config_paths(c));
+    c = parse_config(config(R"({"model_name": "n", "model": "data"})", R"({"data_source": "data"})"), dir_, "cfg.json");
+    EXPECT_THROW(pot::core::check_config_paths(c), pot::Error) << "a folder as the model";
+}
+
+// POT's default engine: inline launchers and datasets, or an Accuracy Checker YAML file.
+const char* kInlineChecker = R"json({
+    "datasets": [{
+        "name": "imagenet_1000_classes",
+        "data_source": "images",
+        "annotation_conversion": {"converter": "imagenet", "annotation_file": "val.txt"},
+        "preprocessing": [{"type": "bgr_to_rgb"}, {"type": "resize", "size": 256},
+                          {"type": "crop", "dst_height": 224, "dst_width": 200},
+                          {"type": "normalization", "mean": "(123.675, 116.28, 103.53)", "std": [58.395, 57.12, 57.375]}],
+        "metrics": [{"type": "accuracy", "name": "accuracy@top1", "top_k": 1},
+                    {"type": "accuracy", "name": "accuracy@top5", "top_k": 5}]
+    }],
+    "launchers": [{"framework": "dlsdk", "device": "CPU", "adapter": "classification"}]
+})json";
+
+TEST(PotConfig, InlineAccuracyCheckerEngineIsReadAsTheSimplifiedOne) {
+    const auto c = parse_config(config(kModel, kInlineChecker), "/base", "cfg.json");
+    EXPECT_EQ(c.engine.type, "accuracy_checker");
+    EXPECT_EQ(c.engine.data_source, "/base/images");
+    EXPECT_EQ(*c.engine.annotation, "/base/val.txt");
+    const auto& pre = c.engine.preprocessing;
+    EXPECT_EQ(pre.color, "RGB");
+    EXPECT_EQ(*pre.resize, std::make_pair(256, 256));
+    EXPECT_EQ(*pre.crop, std::make_pair(224, 200));
+    EXPECT_EQ(pre.mean, (std::vector<float>{123.675f, 116.28f, 103.53f}));
+    EXPECT_EQ(pre.scale, (std::vector<float>{58.395f, 57.12f, 57.375f}));
+    ASSERT_EQ(c.engine.metrics.size(), 2u);
+    EXPECT_EQ(c.engine.metrics[1].type, "accuracy");
+    EXPECT_EQ(c.engine.metrics[1].name, "accuracy@top5");
+    EXPECT_EQ(nlohmann::json::parse(c.engine.metrics[1].params_json)["top_k"], 5);
+}
+
+TEST(PotConfig, AccuracyCheckerWithoutBgrToRgbKeepsOpenCvsOrder) {
+    const auto c = parse_config(config(kModel, R"({"datasets": [{"data_source": "d"}], "launchers": [{}]})"),
+                                "/base", "cfg.json");
+    EXPECT_EQ(c.engine.preprocessing.color, "BGR");
+    EXPECT_FALSE(c.engine.annotation.has_value());
+}
+
+TEST(PotConfig, EverythingOutsideTheAccuracyCheckerSubsetIsListed) {
+    const auto m = config_error(config(kModel, R"({
+        "datasets": [{"data_source": "d", "reader": "pillow_imread",
+                      "annotation_conversion": {"converter": "voc_detection", "annotation_file": "a.txt",
+                                                "has_background": true},
+                      "preprocessing": [{"type": "crop", "central_fraction": 0.875}, {"type": "resize", "size": 299},
+                                        {"type": "crop", "size": 224}, {"type": "flip"}],
+                      "postprocessing": [],
+                      "metrics": [{"type": "map"}]}],
+        "launchers": [{"framework": "dlsdk", "device": "GPU", "adapter": "ssd"}]})"));
+    for (const char* part : {"/engine/launchers/0/device: 'GPU'", "/engine/launchers/0/adapter: 'ssd'",
+                             "/engine/datasets/0/reader", "/converter: 'voc_detection'", "/has_background",
+                             "/preprocessing/0/central_fraction", "/preprocessing/3/type: 'flip'",
+                             "/engine/datasets/0/postprocessing", "/metrics/0/type: 'map'"})
+        EXPECT_TRUE(has(m, part)) << part << " missing from:\n" << m;
+    const auto order = config_error(config(kModel, R"({"datasets": [{"data_source": "d",
+        "preprocessing": [{"type": "crop", "size": 224}, {"type": "resize", "size": 256}]}], "launchers": [{}]})"));
+    EXPECT_TRUE(has(order, "/preprocessing/1: 'resize' after a later step")) << order;
+}
+
+TEST_F(ConfigPaths, AnAccuracyCheckerYamlFileIsReadRelativeToItself) {
+    fs::create_directories(dir_ / "ac");
+    std::ofstream(dir_ / "ac" / "net.yml") << R"(models:
+  - name: net
+    launchers:
+      - framework: dlsdk
+        device: CPU
+        adapter: classification
+    datasets:
+      - name: imagenet
+        data_source: ../data
+        annotation_conversion:
+          converter: imagenet
+          annotation_file: "val.txt"
+        preprocessing:
+          - type: resize
+            size: 32
+          - type: normalization
+            mean: 127.5
+            std: 255
+        metrics:
+          - name: accuracy@top1
+            type: accuracy
+            top_k: 1
+)";
+    const auto c = parse_config(config(kModel, R"({"config": "ac/net.yml"})"), dir_, "cfg.json");
+    EXPECT_EQ(c.engine.data_source, dir_ / "data");
+    EXPECT_EQ(*c.engine.annotation, dir_ / "ac" / "val.txt");
+    EXPECT_EQ(*c.engine.preprocessing.resize, std::make_pair(32, 32));
+    EXPECT_EQ(c.engine.preprocessing.mean, std::vector<float>{127.5f});
+    EXPECT_EQ(c.engine.preprocessing.scale, std::vector<float>{255.0f});
+    ASSERT_EQ(c.engine.metrics.size(), 1u);
+
+    std::ofstream(dir_ / "ac" / "bad.yml") << "models:\n  - name: net\n    launchers: [{adapter: yolo_v3}]\n"
+                                              "    datasets: [{data_source: d, metrics: [{type: coco_precision}]}]\n";
+    const auto m = config_error_in(config(kModel, R"({"config": "ac/bad.yml"})"));
+    EXPECT_TRUE(has(m, (dir_ / "ac" / "bad.yml").string() + ": /models/0/launchers/0/adapter: 'yolo_v3'")) << m;
+    EXPECT_TRUE(has(m, "/models/0/datasets/0/metrics/0/type: 'coco_precision'")) << m;
+    std::ofstream(dir_ / "ac" / "broken.yml") << "models: [\n";
+    EXPECT_TRUE(has(config_error_in(config(kModel, R"({"config": "ac/broken.yml"})")), "invalid YAML"));
+    EXPECT_TRUE(has(config_error_in(config(kModel, R"({"config": "ac/none.yml"})")), "none.yml"));
+}
+
+}  // namespace
