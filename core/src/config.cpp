@@ -317,6 +317,7 @@ void parse_engine(const Params& engine, const std::filesystem::path& base_dir, E
     });
     if (out.type == "accuracy_checker") {
         for (const auto& k : checker_keys) engine.accept(k);
+        engine.accept("name");  // the inline model's name, as in an Accuracy Checker file
         if (checker_keys.empty())
             problems.add("/engine/type: 'accuracy_checker' needs its config (an Accuracy Checker YAML file) or "
                          "launchers and datasets");

@@ -178,6 +178,7 @@ TEST_F(ConfigPaths, EveryMissingFileIsNamedWithItsPath) {
 
 // POT's default engine: inline launchers and datasets, or an Accuracy Checker YAML file.
 const char* kInlineChecker = R"json({
+    "name": "net",
     "datasets": [{
         "name": "imagenet_1000_classes",
         "data_source": "images",

@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""Runs OpenVINO POT's configuration files with pot-host, paths replaced and nothing else changed,
+and writes a table of the results per file (docs/POT_COMPATIBILITY.md).
+
+The files are POT's, not this project's, so they are not in the tree: give a folder holding them
+(--configs) and, optionally, a file of "<path in the openvino repository> <commit>" lines naming
+where each came from (--origins; a file's name there is its path with '/' replaced by '__').
+
+Every string value of a "model" key becomes the bundled Fashion-MNIST CNN, every "weights" is
+dropped from the text's meaning (it stays, and is ignored for ONNX), every "data_source" becomes
+the bundled calibration images and every "annotation" (or Accuracy Checker "annotation_file")
+their labels; the Accuracy Checker YAML file a config names (engine.config) is taken by file name
+from --yaml and its paths replaced alike. A run is "ran" when pot-host
+exits 0 and writes the INT8 model; otherwise the table shows the exit code and the messages.
+
+    /usr/bin/python3 bench/pot_configs/run.py --configs DIR [--origins FILE] [--build build-tests]
+"""
+import argparse
+import pathlib
+import re
+import subprocess
+import tempfile
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+FMNIST = REPO / "examples" / "fmnist"
+
+
+DATA = FMNIST / "data" / "calibration"
+LABELS = DATA / "labels.txt"
+
+
+MODEL = FMNIST / "fmnist_cnn.onnx"
+
+
+def substitute(text, yaml_dir, work):
+    """POT's config text with its paths pointing at the bundled model and data. An Accuracy Checker
+    YAML file the config names (by file name, from `yaml_dir`) is copied into `work` with its paths
+    replaced the same way."""
+    def value(key, new):
+        nonlocal text
+        text = re.sub(r'("%s"\s*:\s*)"[^"]*"' % key, lambda m: m.group(1) + '"%s"' % new, text)
+    value("model", MODEL)
+    value("data_source", DATA)
+    value("annotation", LABELS)
+    value("annotation_file", LABELS)
+    match = re.search(r'"config"\s*:\s*"([^"]*)"', text)
+    if match and yaml_dir:
+        source = yaml_dir / pathlib.Path(match.group(1)).name
+        if source.exists():
+            yaml = source.read_text()
+            yaml = re.sub(r"(\bdata_source:\s*).*", lambda m: m.group(1) + str(DATA), yaml)
+            yaml = re.sub(r"(\bannotation_file:\s*).*", lambda m: m.group(1) + str(LABELS), yaml)
+            copy = work / source.name
+            copy.write_text(yaml)
+            value("config", copy)
+    return text
+
+
+def run(build, original, yaml_dir, timeout):
+    with tempfile.TemporaryDirectory() as tmp:
+        config = pathlib.Path(tmp) / "config.json"
+        config.write_text(substitute(original, yaml_dir, pathlib.Path(tmp)))
+        out = pathlib.Path(tmp) / "out"
+        proc = subprocess.run([str(build / "bin" / "pot-host"), "--plugins", str(build / "lib" / "pot" / "plugins"),
+                               "-c", str(config), "--output-dir", str(out), "-d", "--log-level", "WARNING"],
+                              capture_output=True, text=True, timeout=timeout)
+        wrote = any(out.glob("*.onnx")) if out.exists() else False
+        return proc.returncode, proc.stderr, wrote
+
+
+def messages(stderr, config_path):
+    """The error and warning lines, with the temporary file's path taken out."""
+    lines = []
+    for line in stderr.splitlines():
+        line = line.replace(str(config_path), "config.json").strip()
+        if not line or line.startswith(("[INFO]",)):
+            continue
+        line = re.sub(r"/tmp/tmp[^/ ]*/", "", line).replace(str(REPO) + "/", "")
+        lines.append(line.replace(str(MODEL), MODEL.name))
+    return lines
+
+
+def yaml_origins(yaml_dir):
+    """The Accuracy Checker files' origins, from COMMITS.txt beside them."""
+    listing = yaml_dir / "COMMITS.txt" if yaml_dir else None
+    if not listing or not listing.exists():
+        return ""
+    lines = [f"- `{path}` at {commit[:10]}" for path, commit in
+             (line.split()[:2] for line in listing.read_text().splitlines() if line.strip())]
+    return "\nThe Accuracy Checker YAML files the configs name, from the same repository:\n\n" + "\n".join(lines) + "\n"
+
+
+def main():
+    global MODEL
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--configs", required=True, type=pathlib.Path)
+    parser.add_argument("--origins", type=pathlib.Path)
+    parser.add_argument("--yaml", type=pathlib.Path, help="folder of the Accuracy Checker YAML files the configs name")
+    parser.add_argument("--build", type=pathlib.Path, default=REPO / "build-tests")
+    parser.add_argument("--output", type=pathlib.Path, default=REPO / "docs" / "POT_COMPATIBILITY.md")
+    parser.add_argument("--timeout", type=int, default=600)
+    parser.add_argument("--model", type=pathlib.Path, default=MODEL,
+                        help="the ONNX model every config is pointed at (default: the bundled Fashion-MNIST CNN; "
+                             "the Accuracy Checker reads images as 3-channel BGR, so its configs need a 3-channel model)")
+    args = parser.parse_args()
+    MODEL = args.model.resolve()
+
+    origins = {}
+    if args.origins:
+        for line in args.origins.read_text().splitlines():
+            if line.strip():
+                path, commit = line.split()[:2]
+                origins[path.replace("/", "__")] = (path, commit)
+
+    rows, ran = [], 0
+    files = sorted(args.configs.glob("*.json"))
+    for f in files:
+        code, stderr, wrote = run(args.build.resolve(), f.read_text(), args.yaml, args.timeout)
+        ok = code == 0 and wrote
+        ran += ok
+        path, commit = origins.get(f.name, (f.name, ""))
+        text = "; ".join(messages(stderr, f))
+        text = text.replace("|", "\\|")
+        if len(text) > 600:
+            text = text[:600] + " ..."
+        rows.append(f"| `{path}` | {commit[:10]} | {'ran' if ok else 'exit %d' % code} | {text} |")
+        print(f"{'ran ' if ok else 'FAIL'} {f.name}: {text[:200]}", flush=True)
+
+    command = ("/usr/bin/python3 bench/pot_configs/run.py --configs DIR --origins DIR/COMMITS.txt "
+               f"--yaml DIR/ac --model {MODEL.name}")
+    args.output.write_text(f"""# OpenVINO POT's configuration files
+
+POT's own configuration files (from `tools/pot/configs/` of the openvinotoolkit/openvino
+repository, at the commits shown), run with pot-host with their paths replaced and nothing else
+changed: every `model` is `{MODEL.name}`, every `data_source` the bundled
+calibration images, every `annotation` (and Accuracy Checker `annotation_file`) their labels,
+in the config and in the Accuracy Checker YAML file it names. **{ran} of {len(files)} ran.** The others show
+what pot-host said, every problem of a file in one run.
+
+Regenerate (the files are POT's and not in this tree; fetch them at the commits listed):
+
+    {command}
+
+| file | commit | result | messages |
+| --- | --- | --- | --- |
+""" + "\n".join(rows) + "\n" + yaml_origins(args.yaml))
+    print(f"{ran}/{len(files)} ran; wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
