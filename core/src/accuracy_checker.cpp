@@ -124,7 +124,7 @@ public:
     void check(Read&& read) {
         problems_.check(std::forward<Read>(read), origin_);
     }
-    void add(const std::string& message) { check([&] { throw Error(ErrorKind::Config, message); }); }
+    void add(const std::string& message) { problems_.add(message, origin_); }
 
     void launcher(const Params& l) {
         check([&] {

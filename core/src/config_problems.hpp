@@ -23,11 +23,13 @@ public:
             read();
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Config) throw;
-            add(prefix.empty() ? std::string(e.what()) : prefix + ": " + e.what());
+            add(e.what(), prefix);
         }
     }
 
-    void add(std::string message) {
+    /// Records `message`, after `prefix` and ": " when `prefix` is not empty.
+    void add(std::string message, const std::string& prefix = "") {
+        if (!prefix.empty()) message = prefix + ": " + message;
         ++count_;
         if (messages_.size() < kMaxListed) messages_.push_back(std::move(message));
     }

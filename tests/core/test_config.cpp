@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config_error.hpp"
 #include "pot/core/config.hpp"
 #include "pot/error.hpp"
 
@@ -18,16 +19,7 @@ const char* kValid = R"({
                   "algorithms": [{"name": "MinMaxQuantization", "params": {"preset": "mixed"}}]}
 })";
 
-std::string config_error(const std::string& text) {
-    try {
-        parse_config(text, "/base", "cfg.json");
-    } catch (const pot::Error& e) {
-        EXPECT_EQ(e.kind(), pot::ErrorKind::Config) << e.what();
-        return e.what();
-    }
-    ADD_FAILURE() << "expected a config error for: " << text;
-    return "";
-}
+using pot::test::config_error;
 
 std::string with(const std::string& from, const std::string& to) {
     std::string s = kValid;

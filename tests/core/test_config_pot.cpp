@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config_error.hpp"
 #include "pot/core/config.hpp"
 #include "pot/error.hpp"
 
@@ -13,16 +14,7 @@ namespace {
 namespace fs = std::filesystem;
 using pot::core::parse_config;
 
-std::string config_error(const std::string& text) {
-    try {
-        parse_config(text, "/base", "cfg.json");
-    } catch (const pot::Error& e) {
-        EXPECT_EQ(e.kind(), pot::ErrorKind::Config) << e.what();
-        return e.what();
-    }
-    ADD_FAILURE() << "expected a config error for: " << text;
-    return "";
-}
+using pot::test::config_error;
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -141,16 +133,7 @@ protected:
         std::ofstream(dir_ / "net.onnx") << "x";
     }
     void TearDown() override { fs::remove_all(dir_); }
-    std::string config_error_in(const std::string& text) {
-        try {
-            parse_config(text, dir_, "cfg.json");
-        } catch (const pot::Error& e) {
-            EXPECT_EQ(e.kind(), pot::ErrorKind::Config) << e.what();
-            return e.what();
-        }
-        ADD_FAILURE() << "expected a config error for: " << text;
-        return "";
-    }
+    std::string config_error_in(const std::string& text) { return config_error(text, dir_); }
     fs::path dir_;
 };
 
