@@ -151,7 +151,7 @@ public:
 
     void dataset(const Params& d, const std::filesystem::path& base, EngineConfig& out) {
         d.get_string("name", "");
-        out.preprocessing.color = "BGR";  // OpenCV's order, as Accuracy Checker reads images
+        // The channel order each reader gives (OpenCV's BGR, Pillow's RGB); the swap steps toggle it.
         check([&] {
             const auto data = d.get_string("data_source", "");
             POT_CHECK_KIND(Config, !data.empty(), d.path(), "/data_source: required");
@@ -160,8 +160,10 @@ public:
         check([&] {
             const auto reader = d.json().contains("reader") ? d.json().at("reader").dump() : "\"opencv_imread\"";
             d.accept("reader");
-            POT_CHECK_KIND(Config, reader == "\"opencv_imread\"", d.path(), "/reader: ", reader,
-                           " is not in the supported subset (opencv_imread: images as OpenCV reads them, BGR)");
+            POT_CHECK_KIND(Config, reader == "\"opencv_imread\"" || reader == "\"pillow_imread\"", d.path(),
+                           "/reader: ", reader, " is not in the supported subset (opencv_imread: BGR, "
+                           "pillow_imread: RGB)");
+            out.preprocessing.color = reader == "\"pillow_imread\"" ? "RGB" : "BGR";
         });
         if (d.has("annotation_conversion")) {
             const Params conv = d.child("annotation_conversion");
@@ -175,11 +177,8 @@ public:
                 POT_CHECK_KIND(Config, !file.empty(), conv.path(), "/annotation_file: required");
                 out.annotation = resolve(base, file);
             });
-            check([&] {
-                POT_CHECK_KIND(Config, !conv.get_bool("has_background", false), conv.path(),
-                               "/has_background: true (labels shifted by one for a background class) is not "
-                               "supported; give labels as the model numbers its outputs");
-            });
+            // The model's class 0 is a background class the annotation does not count.
+            check([&] { out.label_offset = conv.get_bool("has_background", false) ? 1 : 0; });
             conv.accept("labels_file");  // class names, for display only
             check([&] { conv.reject_unknown(); });
         }
@@ -206,32 +205,44 @@ private:
                 const Params step(steps[i], str_cat(path, "/", i));
                 const auto type = step.get_string("type", "");
                 int rank = 0;
-                if (type == "bgr_to_rgb") {
-                    pre.color = "RGB";
+                if (type == "bgr_to_rgb" || type == "rgb_to_bgr") {
+                    pre.color = pre.color == "RGB" ? "BGR" : "RGB";
                 } else if (type == "resize") {
-                    rank = 1;
-                    pre.resize = step_size(step);
+                    rank = 2;
+                    const auto aspect = step.get_enum<std::string>("aspect_ratio_scale", "",
+                                                                   {{"greater", "greater"}});
+                    if (aspect == "greater") {
+                        // The shorter side becomes `size`, the other keeps the aspect ratio.
+                        POT_CHECK_KIND(Config, step.has("size"), step.path(), "/aspect_ratio_scale: needs size");
+                        pre.resize_shorter_side = step_size(step).first;
+                    } else {
+                        pre.resize = step_size(step);
+                    }
                     step.get_enum<std::string>("interpolation", "LINEAR", {{"LINEAR", "LINEAR"}, {"BILINEAR", "LINEAR"}});
                     // Pillow's bilinear resize and OpenCV's agree up to rounding at these scales.
                     step.get_bool("use_pillow", false);
+                } else if (type == "crop" && step.has("central_fraction")) {
+                    rank = 1;
+                    const double f = step.get_double("central_fraction", 1.0);
+                    POT_CHECK_KIND(Config, f > 0 && f <= 1, step.path(), "/central_fraction: expected (0, 1], got ", f);
+                    pre.crop_fraction = static_cast<float>(f);
                 } else if (type == "crop") {
-                    rank = 2;
-                    POT_CHECK_KIND(Config, !step.has("central_fraction"), step.path(), "/central_fraction: a crop "
-                                   "by fraction is not supported; crop to size or dst_height and dst_width");
+                    rank = 3;
                     pre.crop = step_size(step);
                     step.get_bool("use_pillow", false);
                 } else if (type == "normalization") {
-                    rank = 3;
+                    rank = 4;
                     if (step.has("mean")) pre.mean = channel_values(step.json().at("mean"), step.path() + "/mean");
                     if (step.has("std")) pre.scale = channel_values(step.json().at("std"), step.path() + "/std");
                     for (float s : pre.scale)
                         POT_CHECK_KIND(Config, std::fabs(s) >= 1e-6f, step.path(), "/std: values must not be zero");
                 } else {
                     POT_THROW(Config, step.path(), "/type: '", type, "' is not in the supported subset (bgr_to_rgb, "
-                              "resize, crop, normalization)");
+                              "rgb_to_bgr, resize, crop, normalization)");
                 }
                 POT_CHECK_KIND(Config, rank == 0 || rank > last_rank, step.path(), ": '", type, "' after a later "
-                               "step; the order supported is resize, crop, normalization");
+                               "step; the order supported is crop by central_fraction, resize, crop to a size, "
+                               "normalization");
                 last_rank = std::max(last_rank, rank);
                 step.reject_unknown();
             });

@@ -74,7 +74,9 @@ const std::set<std::string> kImageExtensions = {".png", ".jpg", ".jpeg", ".bmp",
 std::string preprocessing_identity(const Preprocessing& p) {
     std::ostringstream out;
     out << "pre:" << p.layout << p.color;
+    if (p.crop_fraction) out << ":f" << *p.crop_fraction;
     if (p.resize) out << ":r" << p.resize->first << "x" << p.resize->second;
+    if (p.resize_shorter_side) out << ":rs" << *p.resize_shorter_side;
     if (p.crop) out << ":c" << p.crop->first << "x" << p.crop->second;
     for (float m : p.mean) out << ":m" << m;
     for (float s : p.scale) out << ":s" << s;
@@ -147,7 +149,21 @@ Tensor to_tensor(const cv::Mat& hwc_float, const Preprocessing& pre, bool nhwc, 
 }
 
 cv::Mat resize_and_crop(cv::Mat img, const Preprocessing& pre, const InputGeometry& g) {
-    if (pre.resize) {
+    if (pre.crop_fraction) {
+        const int ch = std::max(1, static_cast<int>(std::lround(img.rows * *pre.crop_fraction)));
+        const int cw = std::max(1, static_cast<int>(std::lround(img.cols * *pre.crop_fraction)));
+        img = img(cv::Rect((img.cols - cw) / 2, (img.rows - ch) / 2, cw, ch)).clone();
+    }
+    if (pre.resize_shorter_side) {
+        const double scale = static_cast<double>(*pre.resize_shorter_side) / std::min(img.rows, img.cols);
+        const auto h = static_cast<int64_t>(std::lround(img.rows * scale));
+        const auto w = static_cast<int64_t>(std::lround(img.cols * scale));
+        // A long, thin image grows its long side with the short one.
+        POT_CHECK_KIND(Input, image_size_allowed(h, w), "resizing the shorter side to ",
+                       *pre.resize_shorter_side, " makes a ", img.rows, "x", img.cols, " image ", h, "x", w,
+                       ", more than the ", kMaxImageSide, " pixels a side / ", kMaxImagePixels, " in all allowed");
+        cv::resize(img, img, cv::Size(static_cast<int>(w), static_cast<int>(h)), 0, 0, cv::INTER_LINEAR);
+    } else if (pre.resize) {
         cv::resize(img, img, cv::Size(pre.resize->second, pre.resize->first), 0, 0, cv::INTER_LINEAR);
     } else if (!pre.crop && g.height > 0 && g.width > 0 && (img.rows != g.height || img.cols != g.width)) {
         cv::resize(img, img, cv::Size(static_cast<int>(g.width), static_cast<int>(g.height)), 0, 0,
@@ -502,6 +518,39 @@ Sample decode_image_sample(const std::string& bytes, const Preprocessing& pre,
     return image_sample(0, std::move(img), resolved, geometry, input, origin, std::nullopt);
 }
 
+namespace {
+
+// Class-index annotations shifted by a fixed offset (EngineConfig::label_offset).
+class LabelOffset final : public DataLoader {
+public:
+    LabelOffset(std::unique_ptr<DataLoader> data, int64_t offset) : data_(std::move(data)), offset_(offset) {}
+    size_t size() const override { return data_->size(); }
+    Sample get(size_t index) const override {
+        Sample s = data_->get(index);
+        if (s.annotation && s.annotation->kind == Annotation::Kind::ClassIndex) s.annotation->class_index += offset_;
+        return s;
+    }
+    std::string describe() const override { return str_cat(data_->describe(), ", labels + ", offset_); }
+    std::string identity() const override { return data_->identity(); }
+
+private:
+    std::unique_ptr<DataLoader> data_;
+    int64_t offset_;
+};
+
+std::unique_ptr<DataLoader> with_label_offset(std::unique_ptr<DataLoader> data, int64_t offset) {
+    if (offset == 0) return data;
+    return std::make_unique<LabelOffset>(std::move(data), offset);
+}
+
+std::unique_ptr<DataLoader> open_source(const EngineConfig& config, const ValueInfo& input);
+
+}  // namespace
+
+std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input) {
+    return with_label_offset(open_source(config, input), config.label_offset);
+}
+
 std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const std::vector<ValueInfo>& inputs) {
     POT_CHECK_KIND(Input, !inputs.empty(), "the model has no inputs to feed");
     if (inputs.size() == 1) return open_dataset(config, inputs.front());
@@ -509,10 +558,13 @@ std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const std::
     POT_CHECK_KIND(Input, fs::is_directory(config.data_source, ec), "data_source '",
                    config.data_source.string(), "': a model with ", inputs.size(), " inputs reads a folder "
                    "holding one folder of .npy files per input, named after the input");
-    return open_npy_input_folders(config.data_source, inputs, config.annotation);
+    return with_label_offset(open_npy_input_folders(config.data_source, inputs, config.annotation),
+                             config.label_offset);
 }
 
-std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input) {
+namespace {
+
+std::unique_ptr<DataLoader> open_source(const EngineConfig& config, const ValueInfo& input) {
     const fs::path& source = config.data_source;
     std::error_code ec;
     const auto status = fs::status(source, ec);
@@ -540,5 +592,7 @@ std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const Value
                    " idx image files; name one in /engine/data_source");
     POT_THROW(Input, "data folder '", source.string(), "' is empty: no images, .npy or idx files");
 }
+
+}  // namespace
 
 }  // namespace pot::core

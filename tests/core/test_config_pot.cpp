@@ -201,22 +201,42 @@ TEST(PotConfig, AccuracyCheckerWithoutBgrToRgbKeepsOpenCvsOrder) {
 
 TEST(PotConfig, EverythingOutsideTheAccuracyCheckerSubsetIsListed) {
     const auto m = config_error(config(kModel, R"({
-        "datasets": [{"data_source": "d", "reader": "pillow_imread",
-                      "annotation_conversion": {"converter": "voc_detection", "annotation_file": "a.txt",
-                                                "has_background": true},
-                      "preprocessing": [{"type": "crop", "central_fraction": 0.875}, {"type": "resize", "size": 299},
+        "datasets": [{"data_source": "d", "reader": "skimage_imread",
+                      "annotation_conversion": {"converter": "voc_detection", "annotation_file": "a.txt"},
+                      "preprocessing": [{"type": "resize", "size": 299}, {"type": "crop", "central_fraction": 0.875},
                                         {"type": "crop", "size": 224}, {"type": "flip"}],
                       "postprocessing": [],
                       "metrics": [{"type": "map"}]}],
         "launchers": [{"framework": "dlsdk", "device": "GPU", "adapter": "ssd"}]})"));
     for (const char* part : {"/engine/launchers/0/device: 'GPU'", "/engine/launchers/0/adapter: 'ssd'",
-                             "/engine/datasets/0/reader", "/converter: 'voc_detection'", "/has_background",
-                             "/preprocessing/0/central_fraction", "/preprocessing/3/type: 'flip'",
+                             "/engine/datasets/0/reader", "/converter: 'voc_detection'",
+                             "/preprocessing/1: 'crop' after a later step", "/preprocessing/3/type: 'flip'",
                              "/engine/datasets/0/postprocessing", "/metrics/0/type: 'map'"})
         EXPECT_TRUE(has(m, part)) << part << " missing from:\n" << m;
     const auto order = config_error(config(kModel, R"({"datasets": [{"data_source": "d",
         "preprocessing": [{"type": "crop", "size": 224}, {"type": "resize", "size": 256}]}], "launchers": [{}]})"));
     EXPECT_TRUE(has(order, "/preprocessing/1: 'resize' after a later step")) << order;
+}
+
+TEST(PotConfig, TorchvisionAndTensorFlowStyleAccuracyCheckerSteps) {
+    // Pillow reads RGB and bgr_to_rgb swaps it; the shorter side is resized keeping the aspect ratio.
+    const auto torch = parse_config(config(kModel, R"({"datasets": [{"data_source": "d", "reader": "pillow_imread",
+        "preprocessing": [{"type": "resize", "size": 256, "aspect_ratio_scale": "greater", "use_pillow": true},
+                          {"type": "crop", "size": 224, "use_pillow": true}, {"type": "bgr_to_rgb"}]}],
+        "launchers": [{}]})"), "/base", "cfg.json");
+    const auto& pre = torch.engine.preprocessing;
+    EXPECT_EQ(pre.color, "BGR");
+    EXPECT_EQ(pre.resize_shorter_side, 256);
+    EXPECT_FALSE(pre.resize.has_value());
+    EXPECT_EQ(*pre.crop, std::make_pair(224, 224));
+    // TensorFlow's central crop before the resize, and a background class before the labels.
+    const auto tf = parse_config(config(kModel, R"({"datasets": [{"data_source": "d",
+        "annotation_conversion": {"converter": "imagenet", "annotation_file": "val.txt", "has_background": true},
+        "preprocessing": [{"type": "crop", "central_fraction": 0.875}, {"type": "resize", "size": 299}]}],
+        "launchers": [{}]})"), "/base", "cfg.json");
+    EXPECT_FLOAT_EQ(*tf.engine.preprocessing.crop_fraction, 0.875f);
+    EXPECT_EQ(*tf.engine.preprocessing.resize, std::make_pair(299, 299));
+    EXPECT_EQ(tf.engine.label_offset, 1);
 }
 
 TEST_F(ConfigPaths, AnAccuracyCheckerYamlFileIsReadRelativeToItself) {

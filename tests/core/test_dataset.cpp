@@ -84,6 +84,42 @@ TEST_F(Dataset, ResizeAndCenterCropGiveTheModelSize) {
     EXPECT_EQ(data->get(0).inputs.at(0).shape(), (pot::Shape{1, 3, 4, 4}));
 }
 
+TEST_F(Dataset, ShorterSideResizeKeepsTheAspectRatio) {
+    write_color_image("a.png");  // 2x3
+    auto c = config();
+    c.preprocessing.resize_shorter_side = 4;  // 4x6
+    auto data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 3, 4, 6}});
+    EXPECT_EQ(data->get(0).inputs.at(0).shape(), (pot::Shape{1, 3, 4, 6}));
+    c.preprocessing.crop = {{4, 4}};
+    data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 3, 4, 4}});
+    EXPECT_EQ(data->get(0).inputs.at(0).shape(), (pot::Shape{1, 3, 4, 4}));
+}
+
+TEST_F(Dataset, CropByFractionComesBeforeTheResize) {
+    // 4x6 image whose blue channel is 10 * y + x; the central half is rows 1-2, columns 1.5-4.5.
+    cv::Mat img(4, 6, CV_8UC3);
+    for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 6; ++x) img.at<cv::Vec3b>(y, x) = cv::Vec3b(10 * y + x, 0, 0);
+    ASSERT_TRUE(cv::imwrite((dir_ / "a.png").string(), img));
+    auto c = config();
+    c.preprocessing.color = "BGR";
+    c.preprocessing.crop_fraction = 0.5f;  // 2x3: rows 1-2, columns 1-3
+    auto data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 3, 2, 3}});
+    const auto t = data->get(0).inputs.at(0);
+    EXPECT_FLOAT_EQ(t.data<float>()[0], 11.0f);
+    EXPECT_FLOAT_EQ(t.data<float>()[5], 23.0f);
+}
+
+TEST_F(Dataset, LabelOffsetShiftsEveryClassIndex) {
+    write_color_image("a.png");
+    write_text("labels.txt", "a.png 7\n");
+    auto c = config();
+    c.annotation = dir_ / "labels.txt";
+    c.label_offset = 1;
+    auto data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 3, 2, 3}});
+    EXPECT_EQ(data->get(0).class_index(), 8);
+}
+
 TEST_F(Dataset, SizeMismatchNamesTheImageAndTheInput) {
     write_color_image("a.png");
     auto c = config();

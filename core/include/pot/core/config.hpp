@@ -17,10 +17,14 @@ constexpr int kMaxImageSide = 16384;
 /// Most pixels of any image (8192 x 8192): bounds the memory one sample takes.
 constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
 
-/// Image preprocessing, applied in this order: color conversion, resize, center crop,
-/// (x - mean) / scale per channel, layout.
+/// Image preprocessing, applied in this order: color conversion, center crop by fraction, resize,
+/// center crop, (x - mean) / scale per channel, layout.
 struct Preprocessing {
+    /// Keeps this central share of each side first (TensorFlow's central_fraction), in (0, 1].
+    std::optional<float> crop_fraction;
     std::optional<std::pair<int, int>> resize;  ///< height, width (within kMaxImageSide/Pixels)
+    /// Resizes the shorter side to this many pixels, keeping the aspect ratio (instead of resize).
+    std::optional<int> resize_shorter_side;
     std::optional<std::pair<int, int>> crop;    ///< center crop height, width (same bounds)
     std::string layout = "NCHW";                ///< or "NHWC"
     std::string color = "";                     ///< "RGB", "BGR" or "GRAY"; "" = from the model
@@ -56,6 +60,9 @@ struct EngineConfig {
     std::optional<std::filesystem::path> evaluation_annotation;
     /// Metrics; the first is the one evaluation and the optimizer use. Empty: the host chooses.
     std::vector<MetricConfig> metrics;
+    /// Added to every class-index annotation (1: the model's class 0 is a background class the
+    /// labels do not count; Accuracy Checker's has_background).
+    int64_t label_offset = 0;
 };
 
 /// One entry of compression.algorithms.
