@@ -26,14 +26,46 @@ const char* reducer_name(ReducerKind kind) {
         case ReducerKind::MeanQuantileHigh: return "mean_quantile_high";
         case ReducerKind::Mean: return "mean";
         case ReducerKind::Histogram: return "histogram";
+        case ReducerKind::SampleMin: return "sample_min";
+        case ReducerKind::SampleMax: return "sample_max";
+        case ReducerKind::SampleAbsMax: return "sample_abs_max";
+        case ReducerKind::SampleQuantileLow: return "sample_quantile_low";
+        case ReducerKind::SampleQuantileHigh: return "sample_quantile_high";
+        case ReducerKind::SampleAbsQuantile: return "sample_abs_quantile";
     }
     return "unknown";
 }
 
+bool is_per_sample(ReducerKind kind) {
+    switch (kind) {
+        case ReducerKind::SampleMin:
+        case ReducerKind::SampleMax:
+        case ReducerKind::SampleAbsMax:
+        case ReducerKind::SampleQuantileLow:
+        case ReducerKind::SampleQuantileHigh:
+        case ReducerKind::SampleAbsQuantile: return true;
+        default: return false;
+    }
+}
+
+namespace {
+
+bool uses_quantile(ReducerKind kind) {
+    switch (kind) {
+        case ReducerKind::MeanQuantileLow:
+        case ReducerKind::MeanQuantileHigh:
+        case ReducerKind::SampleQuantileLow:
+        case ReducerKind::SampleQuantileHigh:
+        case ReducerKind::SampleAbsQuantile: return true;
+        default: return false;
+    }
+}
+
+}  // namespace
+
 std::string StatisticRequest::key() const {
     std::string k = str_cat(value, "|", reducer_name(reducer), "|", axis);
-    if (reducer == ReducerKind::MeanQuantileLow || reducer == ReducerKind::MeanQuantileHigh)
-        k += str_cat("|", quantile);
+    if (uses_quantile(reducer)) k += str_cat("|", quantile);
     if (reducer == ReducerKind::Histogram) {
         // Full precision: two ranges that print alike at 6 digits are still different requests.
         std::ostringstream spec;
@@ -242,41 +274,56 @@ private:
     SweepGroup group_;
 };
 
-// Mean over samples of each sample's quantile, per channel or per tensor.
-class QuantileReducer : public Reducer {
+// Each sample's own statistic per channel (or per tensor): its quantile, minimum, maximum or
+// quantile of |x|. The Mean* kinds average them over samples as they come; the Sample* kinds keep
+// one row per sample.
+class SampleReducer : public Reducer {
 public:
-    explicit QuantileReducer(StatisticRequest request) : request_(std::move(request)) {}
+    explicit SampleReducer(StatisticRequest request)
+        : request_(std::move(request)), keep_rows_(is_per_sample(request_.reducer)) {}
 
     void update(const Tensor& batch) override {
         Tensor storage;
         const Tensor& src = as_f32(batch, storage);
         const Layout layout(src, request_.axis, request_.key());
-        if (acc_.empty()) acc_.assign(static_cast<size_t>(layout.channels), 0.0);
-        POT_CHECK(static_cast<int64_t>(acc_.size()) == layout.channels, "statistic '",
-                  request_.key(), "' saw ", layout.channels, " channels after ", acc_.size());
+        const auto channels = static_cast<size_t>(layout.channels);
+        if (samples_ == 0) {
+            channels_ = channels;
+            acc_.assign(channels, 0.0);
+        }
+        POT_CHECK(channels_ == channels, "statistic '", request_.key(), "' saw ", channels,
+                  " channels after ", channels_);
         const float* x = src.data<float>();
         // A channel that is one contiguous run (NC... layouts, or per tensor) is read in place.
         const bool contiguous = layout.channels * layout.inner == layout.per_sample;
         std::vector<std::vector<float>> values;
         for (int64_t b = 0; b < layout.batch; ++b) {
             const float* sample = x + b * layout.per_sample;
-            if (contiguous) {
-                for (size_t c = 0; c < acc_.size(); ++c)
-                    acc_[c] += quantile_of(sample + static_cast<int64_t>(c) * layout.inner, layout.inner);
-            } else {
-                values.assign(acc_.size(), {});
+            if (!contiguous) {
+                values.assign(channels, {});
                 layout.for_each_sample_run(sample, [&](size_t c, const float* run, int64_t n) {
                     values[c].insert(values[c].end(), run, run + n);
                 });
-                for (size_t c = 0; c < acc_.size(); ++c)
-                    acc_[c] += quantile_of(values[c].data(), static_cast<int64_t>(values[c].size()));
+            }
+            for (size_t c = 0; c < channels; ++c) {
+                const double v = contiguous ? statistic_of(sample + static_cast<int64_t>(c) * layout.inner, layout.inner)
+                                            : statistic_of(values[c].data(), static_cast<int64_t>(values[c].size()));
+                if (keep_rows_) {
+                    rows_.push_back(static_cast<float>(v));
+                } else {
+                    acc_[c] += v;
+                }
             }
             ++samples_;
         }
     }
 
     Tensor result() const override {
-        POT_CHECK(!acc_.empty() && samples_ > 0, "statistic '", request_.key(), "' saw no data");
+        POT_CHECK(channels_ > 0 && samples_ > 0, "statistic '", request_.key(), "' saw no data");
+        if (keep_rows_) {
+            if (request_.axis < 0) return Tensor::from_vector<float>({samples_}, rows_);
+            return Tensor::from_vector<float>({samples_, static_cast<int64_t>(channels_)}, rows_);
+        }
         std::vector<float> out(acc_.size());
         for (size_t c = 0; c < acc_.size(); ++c) out[c] = static_cast<float>(acc_[c] / static_cast<double>(samples_));
         if (request_.axis < 0) return Tensor::scalar(out[0]);
@@ -284,11 +331,25 @@ public:
     }
 
 private:
-    double quantile_of(const float* p, int64_t n) {
+    double statistic_of(const float* p, int64_t n) {
         POT_CHECK(n > 0, "statistic '", request_.key(), "' saw an empty channel");
-        const double q = request_.reducer == ReducerKind::MeanQuantileLow ? request_.quantile
-                                                                          : 1.0 - request_.quantile;
-        // Linear interpolation between order statistics lo and hi (numpy's default).
+        switch (request_.reducer) {
+            case ReducerKind::SampleMin: return summarize_run(p, n).min;
+            case ReducerKind::SampleMax: return summarize_run(p, n).max;
+            case ReducerKind::SampleAbsMax: return summarize_run(p, n).abs_max();
+            case ReducerKind::MeanQuantileLow:
+            case ReducerKind::SampleQuantileLow: return quantile_of(p, n, request_.quantile);
+            case ReducerKind::SampleAbsQuantile: {
+                magnitudes_.resize(static_cast<size_t>(n));
+                for (int64_t i = 0; i < n; ++i) magnitudes_[static_cast<size_t>(i)] = std::fabs(p[i]);
+                return quantile_of(magnitudes_.data(), n, 1.0 - request_.quantile);
+            }
+            default: return quantile_of(p, n, 1.0 - request_.quantile);
+        }
+    }
+
+    // The q-quantile of p[0, n), interpolating linearly between order statistics (numpy's default).
+    double quantile_of(const float* p, int64_t n, double q) {
         const double pos = q * static_cast<double>(n - 1);
         const auto lo = static_cast<int64_t>(std::floor(pos));
         const int64_t hi = std::min(lo + 1, n - 1);
@@ -333,9 +394,13 @@ private:
     }
 
     StatisticRequest request_;
-    std::vector<double> acc_;
+    bool keep_rows_;
+    size_t channels_ = 0;
+    std::vector<double> acc_;    // Mean* kinds: the sum over samples, per channel
+    std::vector<float> rows_;    // Sample* kinds: [samples, channels]
     int64_t samples_ = 0;
     std::vector<float> scratch_;
+    std::vector<float> magnitudes_;
 };
 
 // Counts every element into fixed bins as batches pass, so memory is one counter per bin.
@@ -386,7 +451,7 @@ std::unique_ptr<Reducer> make_reducer(const StatisticRequest& request) {
         return std::make_unique<HistogramReducer>(request);
     }
     if (is_sweep_kind(request.reducer)) return std::make_unique<SweepReducer>(request);
-    return std::make_unique<QuantileReducer>(request);
+    return std::make_unique<SampleReducer>(request);
 }
 
 struct ValueReducer::Impl {

@@ -249,3 +249,119 @@ TEST(UnifyScales, BothInputsOfAnAddShareOneRangeOnCpu) {
 }
 
 }  // namespace
+
+namespace {
+
+// POT's range_estimator bounds: each sample's statistic folded by an aggregator, and clipping.
+class PotRangeBounds : public testing::Test {
+protected:
+    PluginHost host_;
+    VectorData data_{samples_with_outlier()};  // the outlier 20 sits in one sample of 16
+
+    pot::FakeQuantizeParams conv1_input(const std::string& range_estimator) {
+        Graph g = pot::test::small_cnn();
+        host_.run("MinMaxQuantization",
+                  R"({"preset": "mixed", "activations": {"range_estimator": )" + range_estimator + "}}", g, data_);
+        const auto fq = quantizer_of(g, "conv1", 0);
+        EXPECT_TRUE(fq);
+        return fq ? *fq : pot::FakeQuantizeParams{};
+    }
+};
+
+TEST_F(PotRangeBounds, AggregatorsFoldThePerSampleStatistics) {
+    const auto all = conv1_input(R"({"max": {"type": "max", "aggregator": "max"}})");
+    const auto median = conv1_input(R"({"max": {"type": "max", "aggregator": "median"}})");
+    const auto mean = conv1_input(R"({"max": {"type": "max", "aggregator": "mean"}})");
+    const auto trimmed = conv1_input(R"({"max": {"type": "max", "aggregator": "mean_no_outliers"}})");
+    const auto hl = conv1_input(R"({"max": {"type": "max", "aggregator": "hl_estimator"}})");
+    // Asymmetric ranges move a little so that 0.0 falls on a code.
+    EXPECT_NEAR(all.input_high[0], 20.0f, 0.01f);
+    // The sample holding 20 pulls the mean up by about 19/16; the robust aggregators ignore it.
+    EXPECT_GT(mean.input_high[0], 2.0f);
+    for (const auto* robust : {&median, &trimmed, &hl}) {
+        EXPECT_LT(robust->input_high[0], 1.01f);
+        EXPECT_GT(robust->input_high[0], 0.9f);
+    }
+}
+
+TEST_F(PotRangeBounds, AbsQuantileAndQuantileAggregatedByMedian) {
+    const auto abs_q = conv1_input(R"({"max": {"type": "abs_quantile", "outlier_prob": 0.01, "aggregator": "median"}})");
+    const auto q = conv1_input(R"({"min": {"type": "quantile", "aggregator": "median", "outlier_prob": 0.01},
+                                   "max": {"type": "quantile", "aggregator": "median", "outlier_prob": 0.01}})");
+    EXPECT_GT(abs_q.input_high[0], 0.9f);
+    EXPECT_LT(abs_q.input_high[0], 1.0f);
+    EXPECT_LT(q.input_low[0], -0.9f);
+    EXPECT_GT(q.input_high[0], 0.9f);
+    EXPECT_LT(q.input_high[0], 1.0f);
+}
+
+TEST_F(PotRangeBounds, ClippingValuesBoundTheRange) {
+    const auto clipped = conv1_input(R"({"min": {"clipping_value": -0.25}, "max": {"type": "max", "aggregator": "max", "clipping_value": 6}})");
+    // Within the step that puts 0.0 on a code (asymmetric ranges).
+    EXPECT_GE(clipped.input_low[0], -0.25f - 0.03f);
+    EXPECT_LE(clipped.input_high[0], 6.0f + 0.03f);
+    EXPECT_GT(clipped.input_high[0], 5.9f);
+}
+
+TEST_F(PotRangeBounds, PotsSpecBlocksAreAccepted) {
+    // The weights and activations blocks of POT's default_quantization_spec.json, as written.
+    Graph g = pot::test::small_cnn();
+    host_.run("MinMaxQuantization", R"({
+        "preset": "mixed",
+        "weights": {"bits": 8, "mode": "symmetric", "granularity": "perchannel", "level_low": -127, "level_high": 127,
+                    "range_estimator": {"max": {"type": "quantile", "outlier_prob": 0.0001}}},
+        "activations": {"bits": 8, "mode": "symmetric", "granularity": "pertensor",
+                        "range_estimator": {"preset": "quantile",
+                            "min": {"clipping_value": 0, "aggregator": "mean", "type": "quantile", "outlier_prob": 0.0001},
+                            "max": {"clipping_value": 6, "aggregator": "mean", "type": "quantile", "outlier_prob": 0.0001}}}})",
+              g, data_);
+    const auto input = quantizer_of(g, "conv1", 0);
+    ASSERT_TRUE(input);
+    EXPECT_GE(input->input_low[0], -1e-6f);  // min clipped at 0
+    EXPECT_LE(input->input_high[0], 6.0f);
+}
+
+TEST(WeightRangeQuantile, ClipsTheLargestMagnitudesOfEachChannel) {
+    PluginHost host;
+    VectorData data(pot::test::random_samples(4, {1, 3, 8, 8}, 3));
+    Graph max_abs = pot::test::small_cnn(), quantile = pot::test::small_cnn(), clipped = pot::test::small_cnn();
+    host.run("MinMaxQuantization", "{}", max_abs, data);
+    host.run("MinMaxQuantization", R"({"weights": {"range_estimator": {"max": {"type": "quantile", "outlier_prob": 0.1}}}})",
+             quantile, data);
+    host.run("MinMaxQuantization", R"({"weights": {"range_estimator": {"max": {"clipping_value": 0.05}}}})", clipped, data);
+    const auto a = quantizer_of(max_abs, "conv1", 1), b = quantizer_of(quantile, "conv1", 1),
+               c = quantizer_of(clipped, "conv1", 1);
+    ASSERT_TRUE(a && b && c);
+    ASSERT_EQ(a->channels(), b->channels());
+    for (size_t ch = 0; ch < a->channels(); ++ch) {
+        EXPECT_LT(b->input_high[ch], a->input_high[ch]) << ch;
+        EXPECT_FLOAT_EQ(b->input_low[ch], -b->input_high[ch]);
+        EXPECT_LE(c->input_high[ch], 0.05f * 1.0001f);
+    }
+}
+
+TEST(PotRangeErrors, ValuesTheKernelsCannotRunSayWhy) {
+    PluginHost host;
+    VectorData data(samples_with_outlier());
+    const auto expect_config_error = [&](const std::string& params, const std::string& fragment) {
+        Graph g = pot::test::small_cnn();
+        try {
+            host.run("MinMaxQuantization", params, g, data);
+            ADD_FAILURE() << params;
+        } catch (const pot::Error& e) {
+            EXPECT_EQ(e.kind(), pot::ErrorKind::Config) << e.what();
+            EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+        }
+    };
+    expect_config_error(R"({"weights": {"mode": "asymmetric"}})", "weights/mode: asymmetric weights are not supported");
+    expect_config_error(R"({"activations": {"granularity": "perchannel"}})", "one scale per input tensor");
+    expect_config_error(R"({"weights": {"level_low": -128, "level_high": 127}})", "codes [-127, 127]");
+    expect_config_error(R"({"activations": {"level_low": 0, "level_high": 127}})", "256 codes");
+    expect_config_error(R"({"activations": {"range_estimator": {"min": {"type": "max"}}}})", "cannot bound the range");
+    expect_config_error(R"({"activations": {"range_estimator": {"max": {"aggregator": "mode"}}}})", "hl_estimator");
+    expect_config_error(R"({"weights": {"range_estimator": {"min": {"type": "min"}}}})", "from max alone");
+    expect_config_error(R"({"activations": {"range_estimator": {"min": {"type": "quantile", "outlier_prob": 0.01},
+                          "max": {"type": "quantile", "outlier_prob": 0.02}}}})", "share one outlier probability");
+}
+
+}  // namespace

@@ -54,6 +54,40 @@ TEST(Reducers, QuantileInterpolatesLikeNumpy) {
     EXPECT_NEAR(reduce(ReducerKind::MeanQuantileHigh, {batch_of({v})}, 0.015), 98.5, 1e-5);
 }
 
+TEST(Reducers, PerSampleKindsKeepOneRowPerSample) {
+    const std::vector<Tensor> batches = {batch_of({{1, -2, 3}}), batch_of({{0, 9, -4}, {2, 2, 2}})};
+    const auto rows = [&](ReducerKind kind, double q) {
+        auto reducer = pot::make_reducer(StatisticRequest{"x", kind, -1, q});
+        for (const auto& b : batches) reducer->update(b);
+        const Tensor r = reducer->result();
+        EXPECT_EQ(r.shape(), (std::vector<int64_t>{3}));
+        return r.to_floats();
+    };
+    EXPECT_EQ(rows(ReducerKind::SampleMin, 1e-4), (std::vector<float>{-2, -4, 2}));
+    EXPECT_EQ(rows(ReducerKind::SampleMax, 1e-4), (std::vector<float>{3, 9, 2}));
+    EXPECT_EQ(rows(ReducerKind::SampleAbsMax, 1e-4), (std::vector<float>{3, 9, 2}));
+    // Three values per sample: the 0.25 quantile sits halfway between the two smallest.
+    EXPECT_EQ(rows(ReducerKind::SampleQuantileLow, 0.25), (std::vector<float>{-0.5f, -2.0f, 2.0f}));
+    EXPECT_EQ(rows(ReducerKind::SampleQuantileHigh, 0.25), (std::vector<float>{2.0f, 4.5f, 2.0f}));
+    // |x| of the second sample is {0, 9, 4}: its 0.75 quantile is 6.5.
+    EXPECT_EQ(rows(ReducerKind::SampleAbsQuantile, 0.25), (std::vector<float>{2.5f, 6.5f, 2.0f}));
+}
+
+TEST(Reducers, PerSampleKindsKeepTheChannelAxisToo) {
+    // [N=2, C=2, 2]: sample 0 channels {1, 5}, {-3, 2}; sample 1 channels {0, -1}, {7, 4}.
+    const Tensor t = Tensor::from_vector<float>({2, 2, 2}, {1, 5, -3, 2, 0, -1, 7, 4});
+    auto reducer = pot::make_reducer(StatisticRequest{"x", ReducerKind::SampleMin, 1});
+    reducer->update(t);
+    const Tensor r = reducer->result();
+    EXPECT_EQ(r.shape(), (std::vector<int64_t>{2, 2}));
+    EXPECT_EQ(r.to_floats(), (std::vector<float>{1, -3, -1, 4}));
+    EXPECT_TRUE(pot::is_per_sample(ReducerKind::SampleAbsQuantile));
+    EXPECT_FALSE(pot::is_per_sample(ReducerKind::MeanQuantileHigh));
+    // Quantile requests that differ only in the quantile are different statistics.
+    EXPECT_NE((StatisticRequest{"x", ReducerKind::SampleAbsQuantile, -1, 0.01}).key(),
+              (StatisticRequest{"x", ReducerKind::SampleAbsQuantile, -1, 0.02}).key());
+}
+
 TEST(Reducers, PerChannelKeepsTheChannelAxis) {
     // [N=1, C=2, 2]: channel 0 = {1, 5}, channel 1 = {-3, 2}
     const Tensor t = Tensor::from_vector<float>({1, 2, 2}, {1, 5, -3, 2});

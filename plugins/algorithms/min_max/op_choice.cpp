@@ -60,10 +60,24 @@ std::optional<double> parse_probability(const std::string& text) {
     return p;
 }
 
+// A bound as "<statistic>:<aggregator>" for the per-sample kinds, whose aggregator is a setting.
+std::string bound_name(const std::vector<std::pair<std::string, ReducerKind>>& names, ReducerKind kind,
+                       Aggregator aggregator) {
+    if (!is_per_sample(kind)) return name_of(names, kind);
+    return str_cat(reducer_name(kind), ":", name_of(aggregator_names(), aggregator));
+}
+
+// Estimators a tuning run reaches only as configured: per-sample aggregators. (Clipping values
+// are not part of a choice: every choice keeps the configured ones.)
+bool configured_only(const RangeEstimator& r) { return is_per_sample(r.low) || is_per_sample(r.high); }
+
 std::string format_estimator(const RangeEstimator& r) {
     if (r.needs_histogram()) return name_of(kHistogramNames, r.method);
     std::string text;
-    if (r.high == ReducerKind::AbsMax) {
+    if (configured_only(r)) {
+        text = str_cat(bound_name(kLowNames, r.low, r.low_aggregator), "/",
+                       bound_name(kHighNames, r.high, r.high_aggregator));
+    } else if (r.high == ReducerKind::AbsMax) {
         text = kAbsMaxName;
     } else if (r.low == ReducerKind::MeanQuantileLow && r.high == ReducerKind::MeanQuantileHigh) {
         text = "mean_quantile";
@@ -79,6 +93,7 @@ std::optional<RangeEstimator> parse_estimator(const std::string& text,
     if (const auto method = value_of(kHistogramNames, text))
         return *method == configured.method ? std::optional<RangeEstimator>(configured)
                                             : std::nullopt;
+    if (configured_only(configured) && text == format_estimator(configured)) return configured;
     const auto at = text.find('@');
     const std::string reducers = text.substr(0, at);
     RangeEstimator r = configured;
@@ -110,8 +125,12 @@ std::optional<RangeEstimator> parse_estimator(const std::string& text,
 }  // namespace
 
 bool uses_quantile(const RangeEstimator& range) {
-    return !range.needs_histogram() && (range.low == ReducerKind::MeanQuantileLow ||
-                                        range.high == ReducerKind::MeanQuantileHigh);
+    const auto quantile = [](ReducerKind k) {
+        return k == ReducerKind::MeanQuantileLow || k == ReducerKind::MeanQuantileHigh ||
+               k == ReducerKind::SampleQuantileLow || k == ReducerKind::SampleQuantileHigh ||
+               k == ReducerKind::SampleAbsQuantile;
+    };
+    return !range.needs_histogram() && (quantile(range.low) || quantile(range.high));
 }
 
 OpChoice normalized(OpChoice choice, const OpTraits& traits, const OpChoice& configured) {

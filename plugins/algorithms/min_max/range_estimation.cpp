@@ -17,10 +17,30 @@ namespace {
 std::optional<ValueRange> first_pass_range(const RangeEstimator& estimator, const std::string& value,
                                            const Statistics& stats) {
     const auto requests = range_first_pass_requests(estimator, value);
-    ValueRange r{stats.get(requests[0]).to_floats().at(0), stats.get(requests[1]).to_floats().at(0)};
-    if (estimator.high == ReducerKind::AbsMax && !estimator.needs_histogram()) r.low = -r.high;
+    // A per-sample statistic is folded by the bound's aggregator; the others are one number.
+    const auto bound = [&](const StatisticRequest& request, Aggregator aggregator) {
+        const Tensor& t = stats.get(request);
+        return is_per_sample(request.reducer) ? static_cast<float>(aggregate(aggregator, t.to_floats()))
+                                              : t.to_floats().at(0);
+    };
+    ValueRange r{bound(requests[0], estimator.low_aggregator), bound(requests[1], estimator.high_aggregator)};
+    if (!estimator.needs_histogram()) {
+        // The |x| statistics bound the range symmetrically.
+        const auto is_abs = [](ReducerKind k) {
+            return k == ReducerKind::AbsMax || k == ReducerKind::SampleAbsMax || k == ReducerKind::SampleAbsQuantile;
+        };
+        if (is_abs(estimator.low)) r.low = -r.low;
+        if (estimator.high == ReducerKind::AbsMax) r.low = -r.high;
+    }
     if (!std::isfinite(r.low) || !std::isfinite(r.high)) return std::nullopt;
     return r;
+}
+
+// POT's clipping_value: the low bound at least low_clip, the high bound at most high_clip.
+void clip_range(const RangeEstimator& estimator, ValueRange& r) {
+    if (estimator.low_clip) r.low = std::max(r.low, static_cast<float>(*estimator.low_clip));
+    if (estimator.high_clip) r.high = std::min(r.high, static_cast<float>(*estimator.high_clip));
+    if (r.high < r.low) r.high = r.low;  // clipped past each other: an empty range at the clip
 }
 
 double abs_max_of(const ValueRange& r) { return std::max(std::fabs(r.low), std::fabs(r.high)); }
@@ -70,7 +90,10 @@ std::map<std::string, ValueRange> estimate_activation_ranges(const Graph& graph,
     std::map<std::string, ValueRange> ranges;
     for (const auto& v : values)
         if (auto r = first_pass_range(estimator, v, stats)) ranges[v] = *r;
-    if (!estimator.needs_histogram()) return ranges;
+    if (!estimator.needs_histogram()) {
+        for (auto& [value, range] : ranges) clip_range(estimator, range);
+        return ranges;
+    }
 
     std::vector<StatisticRequest> requests;
     for (const auto& [value, range] : ranges)
@@ -84,6 +107,7 @@ std::map<std::string, ValueRange> estimate_activation_ranges(const Graph& graph,
         const auto threshold = static_cast<float>(t);
         range = {std::max(range.low, -threshold), std::min(range.high, threshold)};
     }
+    for (auto& [value, range] : ranges) clip_range(estimator, range);
     return ranges;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "aggregation.hpp"
 #include "range_admm.hpp"
 
 namespace pot::min_max {
@@ -23,7 +24,31 @@ std::pair<std::vector<float>, std::vector<float>> weight_ranges(const Tensor& w,
         lo[channel_of(i)] = std::min(lo[channel_of(i)], values[i]);
         hi[channel_of(i)] = std::max(hi[channel_of(i)], values[i]);
     }
-    if (settings.range_method == WeightRangeMethod::MaxAbs) return {lo, hi};
+    // POT's clipping_value bounds |w|'s threshold; a range clipped to [-t, t] stays symmetric.
+    const auto clipped = [&](std::pair<std::vector<float>, std::vector<float>> r) {
+        if (settings.high_clip) {
+            const auto t = static_cast<float>(*settings.high_clip);
+            for (auto& v : r.first) v = std::max(v, -t);
+            for (auto& v : r.second) v = std::min(v, t);
+        }
+        return r;
+    };
+    if (settings.quantile_outlier_prob) {
+        // The (1 - p)-quantile of |w| per channel: the largest magnitudes are clipped.
+        std::vector<std::vector<double>> magnitudes(lo.size());
+        for (size_t i = 0; i < values.size(); ++i)
+            magnitudes[channel_of(i)].push_back(std::fabs(static_cast<double>(values[i])));
+        for (size_t c = 0; c < lo.size(); ++c) {
+            auto& m = magnitudes[c];
+            if (m.empty()) continue;
+            std::sort(m.begin(), m.end());
+            const auto t = static_cast<float>(sorted_quantile(m, 1.0 - *settings.quantile_outlier_prob));
+            lo[c] = std::max(lo[c], -t);
+            hi[c] = std::min(hi[c], t);
+        }
+        return clipped({lo, hi});
+    }
+    if (settings.range_method == WeightRangeMethod::MaxAbs) return clipped({lo, hi});
 
     std::vector<std::vector<double>> magnitudes(lo.size());
     for (size_t i = 0; i < values.size(); ++i)
@@ -38,7 +63,7 @@ std::pair<std::vector<float>, std::vector<float>> weight_ranges(const Tensor& w,
         lo[c] = -t;
         hi[c] = t;
     }
-    return {lo, hi};
+    return clipped({lo, hi});
 }
 
 }  // namespace pot::min_max

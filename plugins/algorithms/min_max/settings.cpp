@@ -6,32 +6,48 @@ namespace pot::min_max {
 
 namespace {
 
-ReducerKind low_reducer(const Params& p) {
-    const auto type = p.get_enum<std::string>("type", "min", {{"min", "min"}, {"quantile", "quantile"}});
-    const auto aggregator = p.get_enum<std::string>("aggregator", "mean", {{"mean", "mean"}, {"min", "min"}});
-    if (type == "quantile") {
-        POT_CHECK_KIND(Config, aggregator == "mean", p.path(), "/aggregator: quantile estimates are "
-                       "averaged over samples; use \"mean\"");
-        return ReducerKind::MeanQuantileLow;
-    }
-    return aggregator == "mean" ? ReducerKind::MeanMin : ReducerKind::Min;
-}
+// One bound of a statistics range estimator: POT's {type, aggregator, outlier_prob,
+// clipping_value}. Per-sample types are min, max, abs_max, quantile and abs_quantile; the
+// aggregator folds them over the samples. Pairs the SDK reduces natively (the mean of per-sample
+// minima, the minimum over all samples, ...) keep their own kind; the rest collect every sample's
+// value and aggregate here.
+struct Bound {
+    ReducerKind kind;
+    Aggregator aggregator = Aggregator::Mean;
+    std::optional<double> clip;
+    std::optional<double> outlier_prob;
+};
 
-ReducerKind high_reducer(const Params& p) {
+Bound parse_bound(const Params& p, bool is_low) {
+    const std::string default_type = is_low ? "min" : "max";
     const auto type = p.get_enum<std::string>(
-        "type", "max", {{"max", "max"}, {"abs_max", "abs_max"}, {"quantile", "quantile"}});
-    const auto aggregator = p.get_enum<std::string>("aggregator", "mean", {{"mean", "mean"}, {"max", "max"}});
-    if (type == "quantile") {
-        POT_CHECK_KIND(Config, aggregator == "mean", p.path(), "/aggregator: quantile estimates are "
-                       "averaged over samples; use \"mean\"");
-        return ReducerKind::MeanQuantileHigh;
+        "type", default_type,
+        {{"min", "min"}, {"max", "max"}, {"abs_max", "abs_max"}, {"quantile", "quantile"}, {"abs_quantile", "abs_quantile"}});
+    POT_CHECK_KIND(Config, type != (is_low ? "max" : "min"), p.path(), "/type: '", type, "' cannot bound the range ",
+                   is_low ? "from below; use min, quantile, abs_max or abs_quantile (negated)"
+                          : "from above; use max, quantile, abs_max or abs_quantile");
+    // abs_max alone means the maximum of |x| over all samples, as POT's weights and presets use it.
+    const auto aggregator = p.get_enum<Aggregator>(
+        "aggregator", type == "abs_max" ? Aggregator::Max : Aggregator::Mean, aggregator_names());
+    Bound b{ReducerKind::SampleMin, aggregator, std::nullopt, std::nullopt};
+    if (p.has("clipping_value")) b.clip = p.get_double("clipping_value", 0.0);
+    if (p.has("outlier_prob")) b.outlier_prob = p.get_double("outlier_prob", 1e-4);
+    if (type == "min") {
+        b.kind = aggregator == Aggregator::Mean ? ReducerKind::MeanMin
+                 : aggregator == Aggregator::Min ? ReducerKind::Min : ReducerKind::SampleMin;
+    } else if (type == "max") {
+        b.kind = aggregator == Aggregator::Mean ? ReducerKind::MeanMax
+                 : aggregator == Aggregator::Max ? ReducerKind::Max : ReducerKind::SampleMax;
+    } else if (type == "abs_max") {
+        b.kind = aggregator == Aggregator::Max && !is_low ? ReducerKind::AbsMax : ReducerKind::SampleAbsMax;
+    } else if (type == "quantile") {
+        const ReducerKind mean = is_low ? ReducerKind::MeanQuantileLow : ReducerKind::MeanQuantileHigh;
+        const ReducerKind sample = is_low ? ReducerKind::SampleQuantileLow : ReducerKind::SampleQuantileHigh;
+        b.kind = aggregator == Aggregator::Mean ? mean : sample;
+    } else {
+        b.kind = ReducerKind::SampleAbsQuantile;
     }
-    if (type == "abs_max") {
-        POT_CHECK_KIND(Config, aggregator == "max", p.path(), "/aggregator: abs_max is taken over all "
-                       "samples; use \"max\"");
-        return ReducerKind::AbsMax;
-    }
-    return aggregator == "mean" ? ReducerKind::MeanMax : ReducerKind::Max;
+    return b;
 }
 
 std::string str_cat_list(const std::vector<std::string>& names) {
@@ -134,18 +150,32 @@ RangeEstimator parse_range(const Params& p) {
         return r;
     }
     if (name == EstimatorName::Quantile) r.outlier_prob = p.get_double("outlier_prob", r.outlier_prob);
+    std::optional<double> low_prob, high_prob;
     if (p.has("min")) {
         const Params min = p.child("min");
-        r.low = low_reducer(min);
-        r.outlier_prob = min.get_double("outlier_prob", r.outlier_prob);
+        const Bound b = parse_bound(min, /*is_low=*/true);
+        r.low = b.kind;
+        r.low_aggregator = b.aggregator;
+        r.low_clip = b.clip;
+        low_prob = b.outlier_prob;
         min.reject_unknown();
     }
     if (p.has("max")) {
         const Params max = p.child("max");
-        r.high = high_reducer(max);
-        r.outlier_prob = max.get_double("outlier_prob", r.outlier_prob);
+        const Bound b = parse_bound(max, /*is_low=*/false);
+        r.high = b.kind;
+        r.high_aggregator = b.aggregator;
+        r.high_clip = b.clip;
+        high_prob = b.outlier_prob;
         max.reject_unknown();
     }
+    // One outlier probability serves both bounds (a statistic request carries one).
+    POT_CHECK_KIND(Config, !low_prob || !high_prob || *low_prob == *high_prob, p.path(),
+                   ": min.outlier_prob ", low_prob.value_or(0), " and max.outlier_prob ", high_prob.value_or(0),
+                   " differ; the two bounds share one outlier probability here");
+    if (low_prob || high_prob) r.outlier_prob = low_prob ? *low_prob : *high_prob;
+    POT_CHECK_KIND(Config, !r.low_clip || !r.high_clip || *r.low_clip <= *r.high_clip, p.path(),
+                   ": min.clipping_value ", *r.low_clip, " is above max.clipping_value ", r.high_clip.value_or(0));
     POT_CHECK_KIND(Config, r.outlier_prob >= 0 && r.outlier_prob < 0.5, p.path(),
                    ": outlier_prob must be in [0, 0.5), got ", r.outlier_prob);
     p.reject_unknown();
@@ -156,6 +186,56 @@ int parse_bits(const Params& p) {
     const auto bits = p.get_int("bits", 8);
     POT_CHECK_KIND(Config, bits >= 2 && bits <= 8, p.path(), "/bits: must be in [2, 8], got ", bits);
     return static_cast<int>(bits);
+}
+
+// The symmetric range of weights: POT's range_estimator max {type, outlier_prob, clipping_value}
+// or preset, or this project's method (max_abs, admm).
+void parse_weight_range(const Params& r, WeightSettings& w) {
+    w.range_method = weight_range_method(r);
+    if (w.range_method == WeightRangeMethod::Admm) w.admm_iterations = parse_iterations(r);
+    const auto preset = r.get_enum<std::string>("preset", "default", {{"default", "default"}, {"quantile", "quantile"}});
+    if (preset == "quantile") w.quantile_outlier_prob = 1e-4;
+    POT_CHECK_KIND(Config, !r.has("min"), r.path(), "/min: symmetric weights take their range from "
+                   "max alone ([-t, t] with t from max)");
+    if (r.has("max")) {
+        const Params max = r.child("max");
+        const auto type = max.get_enum<std::string>(
+            "type", "abs_max", {{"abs_max", "abs_max"}, {"max", "max"}, {"quantile", "quantile"}, {"abs_quantile", "abs_quantile"}});
+        if (type == "quantile" || type == "abs_quantile")
+            w.quantile_outlier_prob = max.get_double("outlier_prob", w.quantile_outlier_prob.value_or(1e-4));
+        if (max.has("clipping_value")) w.high_clip = max.get_double("clipping_value", 0.0);
+        POT_CHECK_KIND(Config, !w.high_clip || *w.high_clip > 0, max.path(),
+                       "/clipping_value: a symmetric weight range needs a positive bound, got ", w.high_clip.value_or(0));
+        max.get_enum<std::string>("aggregator", "max", {{"max", "max"}});  // one tensor: nothing to aggregate
+        max.reject_unknown();
+    }
+    if (w.quantile_outlier_prob) {
+        POT_CHECK_KIND(Config, *w.quantile_outlier_prob >= 0 && *w.quantile_outlier_prob < 0.5, r.path(),
+                       ": outlier_prob must be in [0, 0.5), got ", *w.quantile_outlier_prob);
+        POT_CHECK_KIND(Config, w.range_method == WeightRangeMethod::MaxAbs, r.path(),
+                       ": a quantile weight range and method admm exclude each other; give one");
+    }
+    r.reject_unknown();
+}
+
+WeightSettings parse_weights(const Params& w) {
+    WeightSettings s;
+    s.bits = parse_bits(w);
+    const auto mode = w.get_enum<std::string>("mode", "symmetric", {{"symmetric", "symmetric"}, {"asymmetric", "asymmetric"}});
+    POT_CHECK_KIND(Config, mode == "symmetric", w.path(), "/mode: asymmetric weights are not supported: "
+                   "the cpu engine's INT8 convolutions and matmuls (oneDNN) take no weight zero point, so "
+                   "weights keep zero-point-free codes under every preset here; use \"symmetric\"");
+    // POT's levels for symmetric weights: [-(2^(bits-1) - 1), 2^(bits-1) - 1], the grid used here.
+    const int64_t q = (int64_t{1} << (s.bits - 1)) - 1;
+    const auto level_low = w.get_int("level_low", -q);
+    const auto level_high = w.get_int("level_high", q);
+    POT_CHECK_KIND(Config, level_low == -q && level_high == q, w.path(), "/level_low, level_high: ",
+                   s.bits, "-bit symmetric weights use the codes [", -q, ", ", q, "]; got [", level_low, ", ",
+                   level_high, "] (other grids would need zero points or uneven ranges the INT8 kernels lack)");
+    if (w.has("granularity"))
+        s.per_channel = w.get_enum<bool>("granularity", true, {{"perchannel", true}, {"pertensor", false}});
+    if (w.has("range_estimator")) parse_weight_range(w.child("range_estimator"), s);
+    return s;
 }
 
 }  // namespace
@@ -176,24 +256,25 @@ MinMaxSettings parse_settings(const Params& params) {
     s.activations.bits = parse_bits(act);
     if (act.has("mode"))
         s.activations.symmetric = act.get_enum<bool>("mode", true, {{"symmetric", true}, {"asymmetric", false}});
-    act.get_enum<std::string>("granularity", "pertensor", {{"pertensor", "pertensor"}});
+    const auto granularity = act.get_enum<std::string>("granularity", "pertensor",
+                                                       {{"pertensor", "pertensor"}, {"perchannel", "perchannel"}});
+    POT_CHECK_KIND(Config, granularity == "pertensor", act.path(), "/granularity: per-channel activation "
+                   "ranges are not supported: the INT8 kernels (oneDNN here, QLinearConv in ONNX Runtime) take "
+                   "one scale per input tensor; use \"pertensor\"");
+    if (act.has("level_low") || act.has("level_high")) {
+        // Activations use every code of the type: 2^bits levels (POT's default too).
+        const int64_t levels = int64_t{1} << s.activations.bits;
+        const auto low = act.get_int("level_low", 0), high = act.get_int("level_high", levels - 1);
+        POT_CHECK_KIND(Config, high - low + 1 == levels && (low == 0 || low == -levels / 2), act.path(),
+                       "/level_low, level_high: ", s.activations.bits, "-bit activations use ", levels,
+                       " codes ([0, ", levels - 1, "] or [", -levels / 2, ", ", levels / 2 - 1, "]); got [", low,
+                       ", ", high, "]");
+    }
     s.activations.range = parse_range(act.child("range_estimator"));
     act.reject_unknown();
 
     const Params w = params.child("weights");
-    s.weights.bits = parse_bits(w);
-    w.get_enum<std::string>("mode", "symmetric", {{"symmetric", "symmetric"}});
-    if (w.has("granularity"))
-        s.weights.per_channel = w.get_enum<bool>("granularity", true, {{"perchannel", true}, {"pertensor", false}});
-    if (w.has("range_estimator")) {
-        const Params r = w.child("range_estimator");
-        s.weights.range_method = weight_range_method(r);
-        if (s.weights.range_method == WeightRangeMethod::Admm) s.weights.admm_iterations = parse_iterations(r);
-        const Params max = r.child("max");
-        max.get_enum<std::string>("type", "abs_max", {{"abs_max", "abs_max"}});
-        max.reject_unknown();
-        r.reject_unknown();
-    }
+    s.weights = parse_weights(w);
     w.reject_unknown();
 
     s.ignored = common::IgnoredScope(params.child("ignored"));

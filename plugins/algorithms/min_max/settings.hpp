@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "aggregation.hpp"
 #include "ignored_scope.hpp"  // plugins/common
 #include "pot/graph.hpp"
 #include "pot/params.hpp"
@@ -31,8 +32,16 @@ constexpr int64_t kDefaultHistogramBins = 2048;
 /// How an activation's range [low, high] is estimated.
 struct RangeEstimator {
     RangeMethod method = RangeMethod::Statistics;
+    /// The statistic of each bound. A Sample* kind (pot::is_per_sample) keeps every sample's value
+    /// and the bound's aggregator folds them; the others carry their aggregation in the kind.
     ReducerKind low = ReducerKind::MeanMin;
     ReducerKind high = ReducerKind::MeanMax;
+    Aggregator low_aggregator = Aggregator::Mean;   ///< for a Sample* low kind
+    Aggregator high_aggregator = Aggregator::Mean;  ///< for a Sample* high kind
+    /// POT's min.clipping_value: the low bound is raised to at least this.
+    std::optional<double> low_clip;
+    /// POT's max.clipping_value: the high bound is lowered to at most this.
+    std::optional<double> high_clip;
     double outlier_prob = 1e-4;  ///< for the quantile reducers
     int64_t histogram_bins = kDefaultHistogramBins;  ///< th_binnum: bins of the |x| histogram
     AciqPrior aciq_prior = AciqPrior::Laplace;
@@ -59,6 +68,10 @@ struct WeightSettings {
     std::optional<bool> per_channel;  ///< overrides the hardware config when set
     WeightRangeMethod range_method = WeightRangeMethod::MaxAbs;
     int admm_iterations = kDefaultAdmmIterations;
+    /// POT's weights range_estimator max {type: quantile, outlier_prob}: the threshold is the
+    /// (1 - outlier_prob)-quantile of |w| per channel (or tensor) instead of its maximum.
+    std::optional<double> quantile_outlier_prob;
+    std::optional<double> high_clip;  ///< max.clipping_value: |w| threshold at most this
 };
 
 /// Nodes kept in float: by exact name, by name regular expression, or by op type.

@@ -26,10 +26,25 @@ enum class ReducerKind {
     /// Elements below the range count in the first bin, above it in the last; NaN is skipped.
     /// The result is an I64 tensor of shape [bins].
     Histogram,
+    /// Each sample's own statistic, for every sample seen: a tensor of shape [samples] (or
+    /// [samples, channels] with an axis), so that an algorithm aggregates over the samples as it
+    /// likes (median, a trimmed mean, ...). Memory is one number per sample and channel.
+    /// @since ABI 2.5
+    SampleMin,
+    SampleMax,           ///< @since ABI 2.5
+    SampleAbsMax,        ///< @since ABI 2.5
+    SampleQuantileLow,   ///< each sample's `quantile`-quantile; @since ABI 2.5
+    SampleQuantileHigh,  ///< each sample's (1 - `quantile`)-quantile; @since ABI 2.5
+    SampleAbsQuantile,   ///< each sample's (1 - `quantile`)-quantile of |x|; @since ABI 2.5
 };
 
+/// True for the Sample* kinds, whose result keeps one row per sample.
+/// @since ABI 2.5
+POT_SDK_VISIBLE bool is_per_sample(ReducerKind kind);
+
 /// "min", "max", "abs_max", "mean_min", "mean_max", "mean_quantile_low", "mean_quantile_high",
-/// "mean", "histogram"
+/// "mean", "histogram", "sample_min", "sample_max", "sample_abs_max", "sample_quantile_low",
+/// "sample_quantile_high", "sample_abs_quantile"
 /// @since ABI 2.0
 POT_SDK_VISIBLE const char* reducer_name(ReducerKind kind);
 
@@ -49,7 +64,7 @@ struct POT_SDK_VISIBLE StatisticRequest {
     /// -1: one number per statistic. Otherwise the axis kept (e.g. 1 = channels of NCHW): the
     /// result holds one number per channel.
     int64_t axis = -1;
-    double quantile = 1e-4;  ///< for the quantile reducers
+    double quantile = 1e-4;  ///< for the quantile reducers (Mean* and Sample*)
     HistogramSpec histogram = {};  ///< for ReducerKind::Histogram
 
     /// Unique, stable text identifying this request (value, reducer, axis, quantile; the
