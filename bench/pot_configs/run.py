@@ -30,6 +30,7 @@ LABELS = DATA / "labels.txt"
 
 
 MODEL = FMNIST / "fmnist_cnn.onnx"
+TEMPLATE_YAML = pathlib.Path(__file__).resolve().parent / "classification.yml"
 
 
 def substitute(text, yaml_dir, work):
@@ -44,9 +45,12 @@ def substitute(text, yaml_dir, work):
     value("annotation", LABELS)
     value("annotation_file", LABELS)
     match = re.search(r'"config"\s*:\s*"([^"]*)"', text)
-    if match and yaml_dir:
-        source = yaml_dir / pathlib.Path(match.group(1)).name
-        if source.exists():
+    if match:
+        # POT's templates leave the Accuracy Checker file as the placeholder <CONFIG_PATH>: a path
+        # like any other, replaced by a classification file of this folder.
+        placeholder = re.fullmatch(r"<[A-Z_]+>", match.group(1))
+        source = TEMPLATE_YAML if placeholder else yaml_dir / pathlib.Path(match.group(1)).name if yaml_dir else None
+        if source and source.exists():
             yaml = source.read_text()
             yaml = re.sub(r"(\bdata_source:\s*).*", lambda m: m.group(1) + str(DATA), yaml)
             yaml = re.sub(r"(\bannotation_file:\s*).*", lambda m: m.group(1) + str(LABELS), yaml)

@@ -309,8 +309,10 @@ void read_accuracy_checker(const Params& engine, const std::filesystem::path& ba
             yaml = read_yaml(file);
         });
         if (yaml.is_null()) return;
-        POT_CHECK_KIND(Config, !engine.has("launchers") && !engine.has("datasets"), "/engine: give config or "
-                       "launchers and datasets, not both");
+        // POT reads the file when both are given (its spec file shows them as alternatives).
+        if (engine.has("launchers") || engine.has("datasets"))
+            problems.warn("/engine/launchers, /engine/datasets: ignored: /engine/config names the Accuracy "
+                          "Checker file, which is read instead");
         Reader reader(file.string(), problems);
         reader.check([&] {
             const Params root(yaml, "");

@@ -315,6 +315,19 @@ void parse_engine(const Params& engine, const std::filesystem::path& base_dir, E
             "type", checker_keys.empty() ? "simplified" : "accuracy_checker",
             {{"simplified", "simplified"}, {"accuracy_checker", "accuracy_checker"}});
     });
+    if (out.type == "simplified" && typed) {
+        // POT's simplified engine reads data_source (and layout) only; its spec file lists the
+        // Accuracy Checker keys beside it as alternatives.
+        std::string ignored;
+        for (const char* k : {"config", "models", "launchers", "datasets", "name"})
+            if (engine.has(k)) {
+                engine.accept(k);
+                ignored += str_cat(ignored.empty() ? "" : ", ", "/engine/", k);
+            }
+        if (!ignored.empty())
+            problems.warn(str_cat(ignored, ": ignored: /engine/type is 'simplified', which reads "
+                                  "/engine/data_source (the Accuracy Checker engine reads them)"));
+    }
     if (out.type == "accuracy_checker") {
         for (const auto& k : checker_keys) engine.accept(k);
         engine.accept("name");  // the inline model's name, as in an Accuracy Checker file
@@ -404,6 +417,16 @@ void parse_compression(const Params& compression, const std::filesystem::path& b
     });
     problems.check([&] { compression.get_string("model_type", ""); });
     problems.check([&] { compression.get_bool("inplace_statistics", true); });
+    // POT's own default_quantization_spec.json spells it so; POT ignores keys it does not know.
+    if (compression.has("inplase_statistics"))
+        problems.check([&] {
+            POT_CHECK_KIND(Config, !compression.has("inplace_statistics"), "/compression/inplase_statistics: "
+                           "given beside /compression/inplace_statistics; give the latter only");
+            compression.get_bool("inplase_statistics", true);
+            problems.warn("/compression/inplase_statistics: read as inplace_statistics (statistics are "
+                          "reduced as batches pass here in either case)");
+        });
+    problems.check([&] { out.dump_intermediate_model = compression.get_bool("dump_intermediate_model", false); });
     problems.check([&] {
         if (compression.has("statistics_cache"))
             out.statistics_cache = resolve(base_dir, compression.get_string("statistics_cache", ""));
@@ -452,6 +475,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
         problems.add(e.what());
     }
     problems.throw_if_any(origin);
+    config.warnings = problems.warnings();
     return config;
 }
 

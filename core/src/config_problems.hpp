@@ -36,6 +36,13 @@ public:
 
     bool empty() const { return count_ == 0; }
 
+    /// Records something that is not an error but that the user should read (a key ignored,
+    /// and why), after `prefix` and ": " when `prefix` is not empty.
+    void warn(std::string message, const std::string& prefix = "") {
+        warnings_.push_back(prefix.empty() ? std::move(message) : prefix + ": " + message);
+    }
+    const std::vector<std::string>& warnings() const { return warnings_; }
+
     /// Throws one Config error listing every problem (one per line after the first), prefixed by
     /// `origin` when it is not empty. Does nothing when there are none.
     void throw_if_any(const std::string& origin) const {
@@ -51,6 +58,7 @@ public:
 
 private:
     std::vector<std::string> messages_;
+    std::vector<std::string> warnings_;
     size_t count_ = 0;
 };
 

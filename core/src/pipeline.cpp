@@ -72,7 +72,8 @@ std::vector<Pipeline::TunableStep> Pipeline::tunables() const {
     return out;
 }
 
-std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_reference) {
+std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_reference,
+                                      const StepObserver& after_step) {
     std::vector<StepTiming> timings;
     bool quantized = has_fake_quantize(graph);
     if (float_reference && !quantized) *float_reference = graph;
@@ -125,6 +126,7 @@ std::vector<StepTiming> Pipeline::run(Graph& graph, Session& host, Graph* float_
             host.set_current_path(steps_[i].path);
             call_plugin(steps_[i].origin, "apply", [&] { algorithm.apply(graph, stats, host); });
             timings.push_back({steps_[i].origin.object, seconds_since(start)});
+            if (after_step) after_step(i, steps_[i].origin.object, graph);
             if (float_reference && !quantized) {
                 quantized = has_fake_quantize(graph);
                 if (!quantized) *float_reference = graph;

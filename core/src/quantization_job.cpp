@@ -96,6 +96,7 @@ std::unique_ptr<Engine> create_engine(const Registry& registry, const std::strin
 
 JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
     const auto config = load_config(options.config);
+    for (const auto& w : config.warnings) logger.log(LogLevel::Warning, str_cat(options.config.string(), ": ", w));
     check_config_paths(config);
     const StageScope job_stage(str_cat("quantizing '", config.model.name, "'"));
     JobResult result;
@@ -211,7 +212,14 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
     // function-preserving rewrite (channel alignment) changed intermediate values first.
     Graph float_reference = fp32;
     stage.emplace("running the algorithms");
-    const auto timings = pipeline.run(graph, session, &float_reference);
+    Pipeline::StepObserver dump_step;
+    if (config.compression.dump_intermediate_model)
+        dump_step = [&](size_t index, const std::string& name, const Graph& model) {
+            const fs::path folder = staging.dir() / "intermediate";
+            fs::create_directories(folder);
+            save_onnx(model, folder / str_cat(index + 1, "_", name, ".onnx"));
+        };
+    const auto timings = pipeline.run(graph, session, &float_reference, dump_step);
     result.quantize_seconds = seconds_since(step);
     report["timings"]["quantize_s"] = result.quantize_seconds;
     for (const auto& t : timings) report["timings"]["steps"].push_back({{"name", t.name}, {"seconds", t.seconds}});

@@ -283,3 +283,53 @@ TEST_F(ConfigPaths, AnAccuracyCheckerYamlFileIsReadRelativeToItself) {
 }
 
 }  // namespace
+
+namespace {
+
+bool warned(const pot::core::Config& c, const std::string& part) {
+    for (const auto& w : c.warnings)
+        if (has(w, part)) return true;
+    return false;
+}
+
+TEST(PotConfig, SpecFilesAlternativesAreReadAsPotReadsThem) {
+    // POT's spec files list the engines side by side: a simplified engine ignores the Accuracy
+    // Checker keys, and a config file wins over inline launchers and datasets.
+    const auto simplified = parse_config(config(kModel, R"({"type": "simplified", "data_source": "d", "name": "m",
+        "config": "ac.yml", "launchers": [{"adapter": "classification"}], "datasets": [{"data_source": "x"}]})"),
+                                         "/base", "cfg.json");
+    EXPECT_EQ(simplified.engine.type, "simplified");
+    EXPECT_TRUE(warned(simplified, "/engine/config, /engine/launchers, /engine/datasets, /engine/name: ignored"));
+
+    const auto plain = parse_config(config(kModel, R"({"data_source": "d"})"), "/base", "cfg.json");
+    EXPECT_TRUE(plain.warnings.empty());
+}
+
+TEST_F(ConfigPaths, AnAccuracyCheckerFileWinsOverInlineLaunchers) {
+    std::ofstream(dir_ / "ac.yml") << R"(models:
+  - name: m
+    launchers: [{framework: openvino, adapter: classification}]
+    datasets:
+      - name: d
+        data_source: data
+        metrics: [{type: accuracy, top_k: 1}]
+)";
+    const auto c = parse_config(config(kModel, R"({"config": "ac.yml", "launchers": [{}], "datasets": [{}]})"), dir_,
+                                "cfg.json");
+    EXPECT_EQ(c.engine.type, "accuracy_checker");
+    EXPECT_EQ(c.engine.data_source, dir_ / "data");
+    EXPECT_TRUE(warned(c, "/engine/launchers, /engine/datasets: ignored: /engine/config"));
+}
+
+TEST(PotConfig, PotsSpellingOfInplaceStatisticsAndDumpIntermediateModel) {
+    const auto c = parse_config(config(kModel, R"({"data_source": "d"})",
+        R"("compression": {"inplase_statistics": true, "dump_intermediate_model": true,
+                           "algorithms": [{"name": "DefaultQuantization"}]})"), "/base", "cfg.json");
+    EXPECT_TRUE(c.compression.dump_intermediate_model);
+    EXPECT_TRUE(warned(c, "/compression/inplase_statistics: read as inplace_statistics"));
+    const auto m = config_error(config(kModel, R"({"data_source": "d"})",
+        R"("compression": {"inplase_statistics": true, "inplace_statistics": false, "algorithms": [{"name": "DefaultQuantization"}]})"));
+    EXPECT_TRUE(has(m, "give the latter only")) << m;
+}
+
+}  // namespace

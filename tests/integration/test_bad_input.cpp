@@ -224,3 +224,21 @@ TEST_F(BadInput, ListPluginsShowsKindNameVersionLibraryAndDescription) {
 }
 
 }  // namespace
+
+TEST_F(BadInput, DumpIntermediateModelSavesTheModelAfterEachAlgorithm) {
+    auto c = pot::test::minimal_config();
+    c["compression"]["dump_intermediate_model"] = true;
+    c["compression"]["algorithms"] = {{{"name", "DefaultQuantization"}, {"params", {{"stat_subset_size", 4}}}}};
+    const auto r = run_config(c, {"-d"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // DefaultQuantization runs its parts in order; each leaves a loadable model.
+    std::vector<std::string> names;
+    for (const auto& f : fs::directory_iterator(out_ / "intermediate")) names.push_back(f.path().filename().string());
+    std::sort(names.begin(), names.end());
+    ASSERT_GE(names.size(), 2u);
+    EXPECT_TRUE(names.front().starts_with("1_")) << names.front();
+    for (const auto& n : names) {
+        EXPECT_TRUE(n.ends_with(".onnx")) << n;
+        EXPECT_GT(fs::file_size(out_ / "intermediate" / n), 1000u) << n;
+    }
+}

@@ -77,6 +77,8 @@ struct CompressionConfig {
     std::vector<AlgorithmConfig> algorithms;
     /// File keeping collected statistics between runs (keyed by model, data and samples).
     std::optional<std::filesystem::path> statistics_cache;
+    /// POT's dump_intermediate_model: the model after each algorithm is saved beside the result.
+    bool dump_intermediate_model = false;
 };
 
 /// The optimizer section: the plugin to create with its own parameters, and the tuning run's
@@ -95,6 +97,8 @@ struct Config {
     CompressionConfig compression;
     std::optional<OptimizerConfig> optimizer;
     nlohmann::json json;  ///< the file as parsed, for the report
+    /// Keys read but without effect here (each with its JSON path and why), for the log.
+    std::vector<std::string> warnings;
 };
 
 /// Reads and validates a config file; relative paths are resolved against the file's folder.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,11 @@ public:
     /// left it without FakeQuantize nodes (the input model if the first one inserts them): the
     /// float model the quantized one is to be compared with, including function-preserving
     /// rewrites such as ActivationChannelAlignment, which rescale intermediate values.
-    std::vector<StepTiming> run(Graph& graph, Session& host, Graph* float_reference = nullptr);
+    /// `after_step`, when given, sees the model after each algorithm (its index in run order and
+    /// name): POT's dump_intermediate_model.
+    using StepObserver = std::function<void(size_t index, const std::string& name, const Graph& graph)>;
+    std::vector<StepTiming> run(Graph& graph, Session& host, Graph* float_reference = nullptr,
+                                const StepObserver& after_step = {});
 
 private:
     struct Step {
