@@ -41,7 +41,9 @@ def substitute(text, yaml_dir, work):
         nonlocal text
         text = re.sub(r'("%s"\s*:\s*)"[^"]*"' % key, lambda m: m.group(1) + '"%s"' % new, text)
     value("model", MODEL)
-    value("data_source", DATA)
+    # A data-free engine writes its generated images to data_source: a folder of the run's own.
+    data_free = re.search(r'"type"\s*:\s*"data_free"', text)
+    value("data_source", work / "synthetic" if data_free else DATA)
     value("annotation", LABELS)
     value("annotation_file", LABELS)
     match = re.search(r'"config"\s*:\s*"([^"]*)"', text)

@@ -291,8 +291,55 @@ std::optional<Params> only(const Params& object, const char* key, Reader& reader
     return Params(list[0], str_cat(object.path(), "/", key, "/0"));
 }
 
+// POT's datasets object: an "optimization" dataset for the statistics and an "evaluation" one
+// for the accuracy, with a global "preprocessing" each may replace with its own.
+void read_split_datasets(const Params& datasets, const std::filesystem::path& base, EngineConfig& out,
+                         Reader& reader) {
+    const auto with_global = [&](const char* key) {
+        nlohmann::json entry = datasets.json().at(key);
+        if (entry.is_object() && !entry.contains("preprocessing") && datasets.has("preprocessing"))
+            entry["preprocessing"] = datasets.json().at("preprocessing");
+        return entry;
+    };
+    datasets.accept("preprocessing");
+    if (!datasets.has("optimization")) {
+        reader.add(str_cat(datasets.path(), "/optimization: required (the dataset statistics are collected on)"));
+        return;
+    }
+    const nlohmann::json optimization = with_global("optimization");
+    datasets.accept("optimization");
+    if (!optimization.is_object()) {
+        reader.add(str_cat(datasets.path(), "/optimization: expected an object, got ", optimization.dump()));
+        return;
+    }
+    reader.dataset(Params(optimization, datasets.path() + "/optimization"), base, out);
+    if (datasets.has("evaluation")) {
+        const nlohmann::json evaluation = with_global("evaluation");
+        datasets.accept("evaluation");
+        if (!evaluation.is_object()) {
+            reader.add(str_cat(datasets.path(), "/evaluation: expected an object, got ", evaluation.dump()));
+        } else {
+            EngineConfig eval;
+            const std::string path = datasets.path() + "/evaluation";
+            reader.dataset(Params(evaluation, path), base, eval);
+            out.evaluation_data_source = eval.data_source;
+            out.evaluation_annotation = eval.annotation;
+            if (out.metrics.empty()) out.metrics = eval.metrics;
+            // One engine preprocesses both datasets alike.
+            if (!(eval.preprocessing == out.preprocessing) || eval.label_offset != out.label_offset)
+                reader.add(str_cat(path, ": its preprocessing (or has_background) differs from the optimization "
+                                   "dataset's; both datasets are read with one preprocessing here, so give them the same"));
+        }
+    }
+    reader.check([&] { datasets.reject_unknown(); });
+}
+
 void read_model(const Params& model, const std::filesystem::path& base, EngineConfig& out, Reader& reader) {
     if (auto l = only(model, "launchers", reader)) reader.launcher(*l);
+    if (model.has("datasets") && model.json().at("datasets").is_object()) {
+        read_split_datasets(model.child("datasets"), base, out, reader);
+        return;
+    }
     if (auto d = only(model, "datasets", reader)) reader.dataset(*d, base, out);
 }
 

@@ -303,6 +303,52 @@ void parse_model(const Params& model, const std::filesystem::path& base_dir, Mod
     problems.check([&] { model.reject_unknown({"name", "cascade"}); });
 }
 
+// A JSON bool, or POT's text spellings "True" / "False".
+bool lenient_bool(const Params& p, const std::string& key, bool fallback) {
+    if (!p.has(key) || p.json().at(key).is_boolean()) return p.get_bool(key, fallback);
+    const auto text = p.get_enum<std::string>(key, "", {{"True", "true"}, {"true", "true"}, {"False", "false"},
+                                                        {"false", "false"}});
+    return text == "true";
+}
+
+// POT's shape text "[None, 3, 224, 224]" or a JSON list; None / null is taken from the model.
+std::vector<int64_t> synthetic_shape(const Params& engine) {
+    const std::string where = engine.path() + "/shape";
+    nlohmann::json list = engine.json().at("shape");
+    if (list.is_string()) {
+        std::string text = list.get<std::string>();
+        for (size_t at; (at = text.find("None")) != std::string::npos;) text.replace(at, 4, "null");
+        list = nlohmann::json::parse(text, nullptr, false);
+    }
+    POT_CHECK_KIND(Config, list.is_array() && list.size() >= 3 && list.size() <= 4, where,
+                   ": expected 3 or 4 dimensions such as \"[None, 3, 224, 224]\", got ",
+                   engine.json().at("shape").dump());
+    std::vector<int64_t> shape;
+    for (const auto& d : list) {
+        POT_CHECK_KIND(Config, d.is_null() || (d.is_number_integer() && d.get<int64_t>() >= 1 && d.get<int64_t>() <= 4096),
+                       where, ": each dimension is None or 1 to 4096, got ", d.dump());
+        shape.push_back(d.is_null() ? -1 : d.get<int64_t>());
+    }
+    return shape;
+}
+
+void parse_data_free(const Params& engine, EngineConfig& out, ConfigProblems& problems) {
+    SyntheticData s;
+    problems.check([&] { s.generate = lenient_bool(engine, "generate_data", true); });
+    problems.check([&] {
+        engine.get_enum<std::string>("data_type", "image", {{"image", "image"}});
+    });
+    problems.check([&] {
+        if (engine.has("shape")) s.shape = synthetic_shape(engine);
+    });
+    problems.check([&] {
+        s.count = engine.get_int("subset_size", s.count);
+        POT_CHECK_KIND(Config, s.count >= 1 && s.count <= 100000, "/engine/subset_size: expected 1 to 100000, got ",
+                       s.count);
+    });
+    out.synthetic = s;
+}
+
 void parse_engine(const Params& engine, const std::filesystem::path& base_dir, EngineConfig& out,
                   ConfigProblems& problems) {
     // POT's default engine is the Accuracy Checker; these keys are its.
@@ -313,8 +359,9 @@ void parse_engine(const Params& engine, const std::filesystem::path& base_dir, E
     problems.check([&] {
         out.type = engine.get_enum<std::string>(
             "type", checker_keys.empty() ? "simplified" : "accuracy_checker",
-            {{"simplified", "simplified"}, {"accuracy_checker", "accuracy_checker"}});
+            {{"simplified", "simplified"}, {"accuracy_checker", "accuracy_checker"}, {"data_free", "data_free"}});
     });
+    if (out.type == "data_free") parse_data_free(engine, out, problems);
     if (out.type == "simplified" && typed) {
         // POT's simplified engine reads data_source (and layout) only; its spec file lists the
         // Accuracy Checker keys beside it as alternatives.
@@ -346,7 +393,8 @@ void parse_engine(const Params& engine, const std::filesystem::path& base_dir, E
                            "metrics from its datasets entry; give them there");
             return;
         }
-        const auto data = engine.get_string("data_source", "");
+        // POT's data-free mode writes its images to data_source, by default a folder of its own.
+        const auto data = engine.get_string("data_source", out.type == "data_free" ? "pot_dataset" : "");
         POT_CHECK_KIND(Config, !data.empty(), "/engine/data_source: required (folder of images, .npy tensors, "
                        "or MNIST idx files)", typed ? "" : "; the engine is 'simplified' when /engine/type is "
                        "absent; POT's default there, the Accuracy Checker engine, needs /engine/config (its YAML "
@@ -364,6 +412,9 @@ void parse_engine(const Params& engine, const std::filesystem::path& base_dir, E
                            "/engine/preprocessing/layout); give it once");
             nlohmann::json moved = pre.json();
             moved["layout"] = engine.json().at("layout");
+            // POT's layouts without the batch dimension read as the batched ones.
+            if (moved["layout"] == "CHW") moved["layout"] = "NCHW";
+            if (moved["layout"] == "HWC") moved["layout"] = "NHWC";
             out.preprocessing = read_preprocessing(Params(moved, pre.path()));
         } else {
             out.preprocessing = read_preprocessing(pre);
@@ -490,7 +541,9 @@ void check_config_paths(const Config& config) {
             problems.add(str_cat(where, ": '", path.string(), "' is a folder; expected a file"));
     };
     need(config.model.model, "/model/model", false);
-    need(config.engine.data_source, "/engine/data_source", true);
+    // Data-free mode creates its folder.
+    if (!(config.engine.synthetic && config.engine.synthetic->generate))
+        need(config.engine.data_source, "/engine/data_source", true);
     if (config.engine.annotation) need(*config.engine.annotation, "/engine/annotation", true);
     if (config.engine.evaluation_data_source)
         need(*config.engine.evaluation_data_source, "/engine/evaluation/data_source", true);

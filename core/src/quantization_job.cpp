@@ -13,6 +13,7 @@
 #include "pot/core/model_io.hpp"
 #include "pot/core/output_staging.hpp"
 #include "pot/core/pipeline.hpp"
+#include "pot/core/synthetic_images.hpp"
 #include "pot/core/plugin_boundary.hpp"
 #include "pot/core/session.hpp"
 #include "pot/core/tuning_loop.hpp"
@@ -94,6 +95,37 @@ std::unique_ptr<Engine> create_engine(const Registry& registry, const std::strin
     return guard_engine(registry.create_engine(chosen, params, where));
 }
 
+namespace {
+
+// POT's data-free mode: images of the model's input size (or /engine/shape where the model's is
+// dynamic) generated into data_source.
+void generate_data_free_images(const EngineConfig& engine, const Graph& graph, Logger& logger) {
+    const SyntheticData& s = *engine.synthetic;
+    POT_CHECK_KIND(Config, graph.inputs.size() == 1, "/engine/type: data_free generates images for a model with "
+                   "one input; this one has ", graph.inputs.size());
+    const ValueInfo& input = graph.inputs.front();
+    Shape shape = input.shape;
+    POT_CHECK_KIND(Config, shape.size() == 4 || shape.size() == 3, "/engine/type: data_free generates images; "
+                   "input '", input.name, "' has shape ", shape_str(shape), " (expected 3 or 4 dimensions)");
+    if (!s.shape.empty()) {
+        POT_CHECK_KIND(Config, s.shape.size() == shape.size(), "/engine/shape: ", s.shape.size(), " dimensions, but "
+                       "input '", input.name, "' has ", shape.size());
+        for (size_t i = 0; i < shape.size(); ++i)
+            if (s.shape[i] > 0) shape[i] = s.shape[i];
+    }
+    const size_t first = shape.size() - 3;  // after the batch dimension, if any
+    const bool nhwc = engine.preprocessing.layout == "NHWC";
+    const int64_t channels = shape[first + (nhwc ? 2 : 0)];
+    const int64_t height = shape[first + (nhwc ? 0 : 1)], width = shape[first + (nhwc ? 1 : 2)];
+    POT_CHECK_KIND(Config, channels > 0 && height > 0 && width > 0, "/engine/shape: input '", input.name,
+                   "' has dynamic dimensions (", shape_str(input.shape), "); give them, e.g. \"[None, 3, 224, 224]\"");
+    logger.log(LogLevel::Info, str_cat("generating ", s.count, " synthetic ", height, "x", width, " images in '",
+                                       engine.data_source.string(), "'"));
+    generate_synthetic_images(engine.data_source, s.count, height, width, channels);
+}
+
+}  // namespace
+
 JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
     const auto config = load_config(options.config);
     for (const auto& w : config.warnings) logger.log(LogLevel::Warning, str_cat(options.config.string(), ": ", w));
@@ -136,6 +168,10 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
     // Compiling the model first reports an op the engine cannot run before any other work.
     stage.emplace(str_cat("compiling model '", config.model.model.string(), "'"));
     engine->compile(graph);
+    if (config.engine.synthetic && config.engine.synthetic->generate) {
+        stage.emplace(str_cat("generating synthetic data in '", config.engine.data_source.string(), "'"));
+        generate_data_free_images(config.engine, graph, logger);
+    }
     stage.emplace(str_cat("opening data '", config.engine.data_source.string(), "'"));
     const auto data = open_dataset(config.engine, graph.inputs);
     logger.log(LogLevel::Info, str_cat("model ", config.model.model.string(), ": ", graph.nodes.size(),

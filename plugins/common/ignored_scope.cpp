@@ -1,6 +1,8 @@
 #include "ignored_scope.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 
 #include "pot/error.hpp"
 
@@ -32,8 +34,10 @@ std::string onnx_op_type(const std::string& type) {
     return type;
 }
 
-// POT writes operations as [{"type": "Add"}, ...]; plain strings are accepted too.
-std::vector<std::string> op_types(const Params& params, const std::string& key) {
+// POT writes operations as [{"type": "Add"}, ...] (with "attributes" {name: value} to narrow an
+// entry down); plain strings are accepted too. `attributes` gets one object (or null) per entry.
+std::vector<std::string> op_types(const Params& params, const std::string& key,
+                                  std::vector<nlohmann::json>& attributes) {
     std::vector<std::string> out;
     if (!params.has(key)) return out;
     params.accept(key);
@@ -42,14 +46,58 @@ std::vector<std::string> op_types(const Params& params, const std::string& key) 
     for (size_t i = 0; i < list.size(); ++i) {
         if (list[i].is_string()) {
             out.push_back(list[i].get<std::string>());
+            attributes.emplace_back();
             continue;
         }
         const Params op(list[i], str_cat(params.path(), "/", key, "/", i));
         out.push_back(op.get_string("type", ""));
         POT_CHECK_KIND(Config, !out.back().empty(), op.path(), "/type: required");
+        attributes.emplace_back();
+        if (op.has("attributes")) {
+            const auto& wanted = op.json().at("attributes");
+            POT_CHECK_KIND(Config, wanted.is_object(), op.path(), "/attributes: expected an object of "
+                           "attribute names and values, got ", wanted.dump());
+            for (const auto& [name, value] : wanted.items())
+                POT_CHECK_KIND(Config, value.is_number() || value.is_string(), op.path(), "/attributes/", name,
+                               ": expected a number or a string (lists are not compared), got ", value.dump());
+            attributes.back() = wanted;
+            op.accept("attributes");
+        }
         op.reject_unknown();
     }
     return out;
+}
+
+// True when `node` has every attribute of `wanted` (an object, or null for none) with that value:
+// numbers compare as numbers (a string holding a number counts as one), strings as text.
+bool has_attributes(const Node& node, const nlohmann::json& wanted) {
+    if (!wanted.is_object()) return true;
+    for (const auto& [name, value] : wanted.items()) {
+        const auto it = node.attributes.find(name);
+        if (it == node.attributes.end()) return false;
+        const Attribute& a = it->second;
+        std::optional<double> number;
+        if (value.is_number()) number = value.get<double>();
+        if (value.is_string()) {
+            const std::string& text = value.get_ref<const std::string&>();
+            if (const auto* s = std::get_if<std::string>(&a)) {
+                if (*s != text) return false;
+                continue;
+            }
+            char* end = nullptr;
+            const double parsed = std::strtod(text.c_str(), &end);
+            if (text.empty() || end != text.c_str() + text.size()) return false;
+            number = parsed;
+        }
+        if (const auto* i = std::get_if<int64_t>(&a)) {
+            if (!number || static_cast<double>(*i) != *number) return false;
+        } else if (const auto* f = std::get_if<float>(&a)) {
+            if (!number || *f != static_cast<float>(*number)) return false;
+        } else {
+            return false;  // lists and tensors are not compared
+        }
+    }
+    return true;
 }
 
 bool is_compute(const Node& node) {
@@ -80,7 +128,7 @@ bool is_depthwise_conv(const Graph& graph, const Node& node) {
 IgnoredScope::IgnoredScope(const Params& params)
     : path_(params.path()),
       names_(params.get_strings("scope")),
-      type_texts_(op_types(params, "operations")),
+      type_texts_(op_types(params, "operations", type_attributes_)),
       inputs_to_(params.get_strings("inputs_to")),
       outputs_from_(params.get_strings("outputs_from")),
       blocks_(params.get_strings("blocks")),
@@ -113,10 +161,13 @@ std::vector<std::string> IgnoredScope::unmatched(const Graph& graph) const {
             out.push_back(str_cat(path_, "/scope/", i, ": the model has no node named '", shortened(names_[i]),
                                   "'; the entry has no effect"));
     for (size_t i = 0; i < types_.size(); ++i) {
-        if (!none([&](const Node& n) { return n.op_type == types_[i]; })) continue;
+        if (!none([&](const Node& n) { return matches_operation(n, i); })) continue;
         const bool mapped = types_[i] != type_texts_[i];
+        const bool typed = !none([&](const Node& n) { return n.op_type == types_[i]; });
         out.push_back(str_cat(path_, "/operations/", i, ": the model has no ", shortened(types_[i]), " node",
                               mapped ? str_cat(" (OpenVINO's ", type_texts_[i], ")") : std::string(),
+                              typed ? str_cat(" with the attributes ", shortened(type_attributes_[i].dump()))
+                                    : std::string(),
                               "; the entry has no effect (op types are ONNX's, e.g. Conv, MatMul, Add)"));
     }
     for (size_t i = 0; i < patterns_.size(); ++i)
@@ -134,6 +185,10 @@ std::vector<std::string> IgnoredScope::unmatched(const Graph& graph) const {
 
 void IgnoredScope::warn_unmatched(const Graph& graph, HostServices& host) const {
     for (const auto& message : unmatched(graph)) host.log(LogLevel::Warning, message);
+}
+
+bool IgnoredScope::matches_operation(const Node& node, size_t i) const {
+    return node.op_type == types_[i] && has_attributes(node, type_attributes_[i]);
 }
 
 bool IgnoredScope::matches_any(const std::string& node_name) const {
@@ -154,7 +209,8 @@ std::unordered_set<std::string> IgnoredScope::resolve(const Graph& graph) const 
     std::unordered_set<std::string> out;
     for (const Node& node : graph.nodes) {
         const bool by_name = std::find(names_.begin(), names_.end(), node.name) != names_.end();
-        const bool by_type = std::find(types_.begin(), types_.end(), node.op_type) != types_.end();
+        bool by_type = false;
+        for (size_t i = 0; i < types_.size() && !by_type; ++i) by_type = matches_operation(node, i);
         const bool by_regex = matches_any(node.name);
         if (by_name || by_type || by_regex || (depthwise_ && is_depthwise_conv(graph, node)))
             out.insert(node.name);

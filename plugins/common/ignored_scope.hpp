@@ -19,7 +19,8 @@ namespace pot::common {
 ///     "scope":       ["node", ...],           // by exact node name
 ///     "scope_regex": ["conv[0-9]+", ...],     // by node name, whole-name regular expression
 ///                                             // (Perl syntax, at most 1000 characters)
-///     "operations":  [{"type": "Add"}, ...],  // by ONNX op type (plain strings also accepted;
+///     "operations":  [{"type": "Add"}, ...],  // by ONNX op type, optionally with "attributes":
+///                                             // {"name": value} that must match (plain strings also accepted;
 ///                                             // OpenVINO's names of one-to-one ops, such as
 ///                                             // Convolution or Multiply, are read as ONNX's)
 ///     "inputs_to":   ["node", ...],           // the node and everything between the inputs and it
@@ -49,6 +50,8 @@ public:
     void warn_unmatched(const Graph& graph, HostServices& host) const;
 
 private:
+    /// True when `node` is of operations entry i's type and has its attributes.
+    bool matches_operation(const Node& node, size_t i) const;
     /// True when a scope_regex pattern matches the whole of `node_name`.
     bool matches_any(const std::string& node_name) const;
 
@@ -56,6 +59,9 @@ private:
     std::vector<std::string> names_;
     std::vector<boost::regex> patterns_;
     std::vector<std::string> pattern_texts_;
+    /// Per operations entry: the attributes to match, or null. Declared before type_texts_, whose
+    /// initialization fills it.
+    std::vector<nlohmann::json> type_attributes_;
     std::vector<std::string> type_texts_;  ///< as written
     std::vector<std::string> types_;       ///< as ONNX names them
     std::vector<std::string> inputs_to_;

@@ -158,4 +158,19 @@ TEST(IgnoredScope, EntriesThatMatchNothingAreEachNamed) {
     EXPECT_NE(messages[3].find("/ignored/scope_regex/1"), std::string::npos) << messages[3];
 }
 
+TEST(IgnoredScope, OperationsNarrowedByAttributes) {
+    // POT's {"type": ..., "attributes": {name: value}}: only the nodes of that type with those values.
+    EXPECT_EQ(resolve(R"({"operations": [{"type": "Conv", "attributes": {"group": 4}}]})"), (Names{"dw"}));
+    EXPECT_EQ(resolve(R"({"operations": [{"type": "Convolution", "attributes": {"group": "1"}}]})"), (Names{"c1", "c3"}));
+    EXPECT_EQ(resolve(R"({"operations": [{"type": "Gemm", "attributes": {"transB": 1}}]})"), (Names{"fc"}));
+    EXPECT_TRUE(resolve(R"({"operations": [{"type": "Conv", "attributes": {"dilations": 2}}]})").empty());
+    const IgnoredScope scope(pot::Params(R"({"operations": [{"type": "Conv", "attributes": {"group": 7}}]})", "/ignored"));
+    const auto messages = scope.unmatched(branchy());
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_NE(messages[0].find("no Conv node with the attributes {\"group\":7}"), std::string::npos) << messages[0];
+    EXPECT_THROW(IgnoredScope(pot::Params(R"({"operations": [{"type": "Conv", "attributes": {"pads": [1, 1]}}]})",
+                                          "/ignored")),
+                 pot::Error);
+}
+
 }  // namespace

@@ -332,4 +332,30 @@ TEST(PotConfig, PotsSpellingOfInplaceStatisticsAndDumpIntermediateModel) {
     EXPECT_TRUE(has(m, "give the latter only")) << m;
 }
 
+TEST(PotConfig, OptimizationAndEvaluationDatasetsShareTheGlobalPreprocessing) {
+    // POT's calibration_validation_datasets_template.json: statistics on one dataset, accuracy on another.
+    const auto c = parse_config(config(kModel, R"({"launchers": [{"adapter": "classification"}], "datasets": {
+        "preprocessing": [{"type": "crop", "central_fraction": 0.875}, {"type": "resize", "size": 224}],
+        "optimization": {"name": "calib", "data_source": "calib"},
+        "evaluation": {"name": "val", "data_source": "val",
+                       "annotation_conversion": {"converter": "imagenet", "annotation_file": "val.txt"},
+                       "metrics": [{"name": "accuracy@top1", "type": "accuracy", "top_k": 1}]}}})"),
+                                "/base", "cfg.json");
+    EXPECT_EQ(c.engine.data_source, fs::path("/base/calib"));
+    ASSERT_TRUE(c.engine.evaluation_data_source && c.engine.evaluation_annotation);
+    EXPECT_EQ(*c.engine.evaluation_data_source, fs::path("/base/val"));
+    EXPECT_EQ(*c.engine.evaluation_annotation, fs::path("/base/val.txt"));
+    ASSERT_EQ(c.engine.metrics.size(), 1u);
+    EXPECT_EQ(c.engine.preprocessing.crop_fraction, 0.875f);
+    ASSERT_TRUE(c.engine.preprocessing.resize);
+
+    const auto m = config_error(config(kModel, R"({"launchers": [{}], "datasets": {
+        "optimization": {"data_source": "calib", "preprocessing": [{"type": "resize", "size": 224}]},
+        "evaluation": {"data_source": "val", "preprocessing": [{"type": "resize", "size": 256}]}, "extra": 1}})"));
+    EXPECT_TRUE(has(m, "/engine/datasets/evaluation: its preprocessing")) << m;
+    EXPECT_TRUE(has(m, "unknown parameter 'extra'")) << m;
+    EXPECT_TRUE(has(config_error(config(kModel, R"({"launchers": [{}], "datasets": {"evaluation": {"data_source": "v"}}})")),
+                    "/engine/datasets/optimization: required"));
+}
+
 }  // namespace

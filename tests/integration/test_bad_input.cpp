@@ -242,3 +242,22 @@ TEST_F(BadInput, DumpIntermediateModelSavesTheModelAfterEachAlgorithm) {
         EXPECT_GT(fs::file_size(out_ / "intermediate" / n), 1000u) << n;
     }
 }
+
+TEST_F(BadInput, DataFreeModeQuantizesOnGeneratedImages) {
+    // POT's data_free_mode_template.json: no data, the images are generated for the model's input.
+    auto c = pot::test::minimal_config();
+    c["engine"] = {{"type", "data_free"}, {"generate_data", "True"}, {"layout", "NCHW"},
+                   {"shape", "[None, None, None, None]"}, {"data_type", "image"},
+                   {"data_source", (dir_.path() / "synthetic").string()}, {"subset_size", 8},
+                   {"preprocessing", {{"scale", {255}}}}};
+    const auto r = run_config(c, {"-d"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(fs::exists(out_ / "fmnist_cnn.onnx"));
+    EXPECT_TRUE(fs::exists(dir_.path() / "synthetic" / "000007.png"));
+    EXPECT_FALSE(fs::exists(dir_.path() / "synthetic" / "000008.png"));
+
+    // Pointed at a dataset folder, it refuses to write among the files there.
+    c["engine"]["data_source"] = (fs::path(POT_SOURCE_DIR) / "examples" / "fmnist" / "data" / "calibration").string();
+    fs::remove_all(out_);
+    expect_failure(run_config(c, {"-d"}), 2, {"/engine/data_source", "which the generator did not write"});
+}

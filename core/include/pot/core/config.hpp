@@ -30,6 +30,8 @@ struct Preprocessing {
     std::string color = "";                     ///< "RGB", "BGR" or "GRAY"; "" = from the model
     std::vector<float> mean;                    ///< one value, or one per channel
     std::vector<float> scale;
+
+    bool operator==(const Preprocessing&) const = default;
 };
 
 struct ModelConfig {
@@ -47,8 +49,17 @@ struct MetricConfig {
     std::string path;  ///< JSON path of the entry, e.g. /engine/metrics/0
 };
 
+/// POT's data-free mode (engine type data_free): images generated into data_source, then read as
+/// the simplified engine reads a folder.
+struct SyntheticData {
+    bool generate = true;        ///< false: data_source already holds them
+    std::vector<int64_t> shape;  ///< the input's shape in the engine's layout; -1 = the model's
+    int64_t count = 300;         ///< images generated
+};
+
 struct EngineConfig {
-    std::string type = "simplified";
+    std::string type = "simplified";  ///< "simplified", "accuracy_checker" or "data_free"
+    std::optional<SyntheticData> synthetic;  ///< for "data_free"
     std::string backend;  ///< engine plugin name; "" = cpu when loaded, else reference
     std::filesystem::path data_source;
     std::optional<std::filesystem::path> annotation;
