@@ -213,5 +213,31 @@ TEST(CpuEngineSpelledActivation, LayerNormalizationOpRunsInOneDnn) {
     }
 }
 
+TEST(CpuEngineBatchNorm, BatchNormalizationAfterAConcatRunsInOneDnnWithItsRelu) {
+    // DenseNet's pre-activation block: Concat -> BatchNormalization -> Relu -> Conv; the Relu fuses.
+    GraphBuilder g(41);
+    const auto x = g.input("x", {2, 8, 9, 9});
+    const auto a = g.node("Conv", {x, g.random_constant({8, 8, 3, 3}, -0.2f, 0.2f)}, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}});
+    const auto cat = g.node("Concat", {x, a}, {{"axis", int64_t{1}}});
+    const Shape c{16};
+    const auto bn = g.node("BatchNormalization", {cat, g.random_constant(c, 0.5f, 1.5f), g.random_constant(c),
+                                                  g.random_constant(c), g.random_constant(c, 0.2f, 2.0f)},
+                           {{"epsilon", 1e-3f}});
+    const auto relu = g.node("Relu", {bn});
+    g.output(g.node("Conv", {relu, g.random_constant({4, 16, 1, 1}, -0.3f, 0.3f)}));
+    // A second one on a 2-D input, followed by an activation that does not fuse.
+    const auto flat = g.node("Flatten", {g.node("GlobalAveragePool", {cat})});
+    const auto bn2 = g.node("BatchNormalization", {flat, g.random_constant(c, 0.5f, 1.5f), g.random_constant(c),
+                                                   g.random_constant(c), g.random_constant(c, 0.2f, 2.0f)});
+    g.output(g.node("Sigmoid", {bn2}));
+    const auto out = run_both(g.graph(), {g.random_tensor({2, 8, 9, 9}, -2.0f, 2.0f)});
+    expect_close(out, 1e-4f);
+    const auto lines = lines_with(out.plan, "batch_normalization");
+    ASSERT_EQ(lines.size(), 2u) << out.plan;
+    EXPECT_NE(lines[0].find("+Relu"), std::string::npos) << out.plan;
+    EXPECT_EQ(lines[1].find("+"), std::string::npos) << out.plan;
+    expect_no_reference_code(out.plan);
+}
+
 }  // namespace
 }  // namespace pot::test

@@ -37,6 +37,7 @@ LowerFn find_lowering(const Node& node) {
         {"Softmax", &lower_softmax},
         {"LogSoftmax", &lower_softmax},
         {"LayerNormalization", &lower_layer_norm},
+        {"BatchNormalization", &lower_batch_norm},
         {"Concat", &lower_concat},
         {"Reshape", &lower_reshape},
         {"Transpose", &lower_transpose},

@@ -20,6 +20,7 @@ bool lower_eltwise(PlanBuilder& b, size_t index);
 bool lower_binary(PlanBuilder& b, size_t index);
 bool lower_softmax(PlanBuilder& b, size_t index);
 bool lower_layer_norm(PlanBuilder& b, size_t index);
+bool lower_batch_norm(PlanBuilder& b, size_t index);
 bool lower_concat(PlanBuilder& b, size_t index);
 bool lower_fake_quantize(PlanBuilder& b, size_t index);
 bool lower_reshape(PlanBuilder& b, size_t index);
