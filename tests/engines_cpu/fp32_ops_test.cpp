@@ -215,6 +215,18 @@ std::vector<OpCase> data_cases() {
                              const auto i64 = [&](std::vector<int64_t> v) {
                                  return g.constant(Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v)); };
                              return g.node("Slice", {x, i64({0}), i64({4}), i64({2}), i64({2})}); }, s});
+        cases.push_back({"PadSpatialZerosThenConv_" + tag, [c](GraphBuilder& g, const std::string& x) {
+                             const auto pads = g.constant(Tensor::from_vector<int64_t>({8}, {0, 0, 1, 2, 0, 0, 2, 1}));
+                             return g.conv(g.node("Pad", {x, pads}), c, 4, 3); }, s});
+        cases.push_back({"PadValueOnEveryAxis_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             const auto pads = g.constant(Tensor::from_vector<int64_t>({8}, {1, 0, 0, 3, 0, 2, 1, 0}));
+                             return g.node("Pad", {g.node("Relu", {x}), pads, g.constant(Tensor::scalar(1.5f))}); }, s});
+        cases.push_back({"PadReflectFallsBack_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             const auto pads = g.constant(Tensor::from_vector<int64_t>({8}, {0, 0, 1, 1, 0, 0, 1, 1}));
+                             return g.node("Pad", {x, pads}, {{"mode", std::string("reflect")}}); }, s});
+        cases.push_back({"PadNegativeCropsOnTheReferenceKernel_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             const auto pads = g.constant(Tensor::from_vector<int64_t>({8}, {0, 0, -1, 1, 0, 0, 1, -1}));
+                             return g.node("Pad", {x, pads}); }, s});
         cases.push_back({"GatherScalarIndex_" + tag, [](GraphBuilder& g, const std::string& x) {
                              // q, k or v taken from a fused projection: one index drops the axis.
                              const auto index = g.constant(Tensor::from_vector<int64_t>({}, {1}));

@@ -102,6 +102,12 @@ std::vector<Int8Case> int8_cases() {
                              const auto p = g.node("MaxPool", {q}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
                              const auto y = g.fq_spec(g.qconv(p, c, 8, 3), -2.0f, 2.0f, symmetric_signed());
                              return std::pair{y, step_of(-2.0f, 2.0f, symmetric_signed())}; }, s, sig("pooling A:A")});
+        cases.push_back({"PadOfCodesFillsTheZeroPoint_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             // An asymmetric encoding: the padded zeros are the zero point's code.
+                             const auto q = g.fq_spec(x, -1.5f, 2.0f, asymmetric());
+                             const auto pads = g.constant(Tensor::from_vector<int64_t>({8}, {0, 0, 1, 1, 0, 0, 1, 1}));
+                             const auto y = g.fq_spec(g.qconv(g.node("Pad", {q, pads}), c, 8, 3), -3.0f, 3.0f, asymmetric());
+                             return std::pair{y, step_of(-3.0f, 3.0f, asymmetric())}; }, s, "pad"});
         cases.push_back({"ConvTransposeReluRequant_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
                              const auto q = g.fq_spec(x, -1.5f, 2.0f, asymmetric());
                              // ONNX's [C_in, C_out, k, k]: the output channel is axis 1.

@@ -42,6 +42,7 @@ LowerFn find_lowering(const Node& node) {
         {"Reshape", &lower_reshape},
         {"Transpose", &lower_transpose},
         {"Slice", &lower_slice},
+        {"Pad", &lower_pad},
         {"Gather", &lower_gather},
         {"ReduceMean", &lower_reduce},
         {"ReduceSum", &lower_reduce},

@@ -26,6 +26,7 @@ bool lower_fake_quantize(PlanBuilder& b, size_t index);
 bool lower_reshape(PlanBuilder& b, size_t index);
 bool lower_transpose(PlanBuilder& b, size_t index);
 bool lower_slice(PlanBuilder& b, size_t index);
+bool lower_pad(PlanBuilder& b, size_t index);
 bool lower_gather(PlanBuilder& b, size_t index);
 bool lower_reduce(PlanBuilder& b, size_t index);
 bool lower_recurrent(PlanBuilder& b, size_t index);

@@ -1,4 +1,7 @@
 #include <algorithm>
+#include <cmath>
+#include <functional>
+#include <numeric>
 
 #include "ops.hpp"
 #include "reference_fallback.hpp"
@@ -148,6 +151,63 @@ bool lower_gather(PlanBuilder& b, size_t index) {
     const dnnl::memory dst = b.view(b.primary(n.outputs[0]), plain_desc(window_dims, type));
     auto pd = dnnl::reorder::primitive_desc(b.engine(), window, b.engine(), dst.get_desc());
     b.add_primitive(n.name, "gather", pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, b.view(src, window)}, {DNNL_ARG_TO, dst}});
+    return true;
+}
+
+// Pad in constant mode with non-negative pads: the output is filled with the pad value (its code
+// when the input holds codes, which move as they are), then a reorder copies the input into the
+// window at the leading pads. Reflect / edge modes and cropping (negative pads) stay with the
+// reference kernel.
+bool lower_pad(PlanBuilder& b, size_t index) {
+    const Node& n = b.node(index);
+    if (n.attr_string("mode", "constant") != "constant" || n.inputs.size() < 2 || !b.is_constant(n.inputs[1]))
+        return false;
+    if (n.inputs.size() > 3 && !n.inputs[3].empty()) return false;  // axes (opset 18): reference kernel
+    float value = 0.0f;
+    if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
+        if (!b.is_constant(n.inputs[2])) return false;
+        const auto v = b.constant(n.inputs[2]).to_floats();
+        if (v.size() != 1) return false;
+        value = v[0];
+    }
+    const std::string& x = n.inputs[0];
+    const auto dims = b.dims(x);
+    const auto pads = b.constant(n.inputs[1]).to_ints();
+    if (dims.empty() || pads.size() != 2 * dims.size()) return false;
+    dnnl::memory::dims offsets(dims.size()), out_dims(dims.size());
+    for (size_t a = 0; a < dims.size(); ++a) {
+        const int64_t begin = pads[a], end = pads[a + dims.size()];
+        if (begin < 0 || end < 0 || begin > (int64_t{1} << 20) || end > (int64_t{1} << 20)) return false;
+        offsets[a] = begin;
+        out_dims[a] = dims[a] + begin + end;
+    }
+    const Rep src = b.plain_any(x);
+    const auto type = src.mem.get_desc().data_type();
+    const dnnl::memory dst = b.define(n.outputs[0], plain_desc(out_dims, type), src.quant);
+    const auto window = plain_desc(out_dims, type).submemory_desc(dims, offsets);
+    // The value to fill with, as the output stores it.
+    const auto count = static_cast<size_t>(
+        std::accumulate(out_dims.begin(), out_dims.end(), int64_t{1}, std::multiplies<>()));
+    std::function<void(void*)> fill;
+    if (type == dnnl::memory::data_type::f32) {
+        fill = [value, count](void* p) { std::fill_n(static_cast<float*>(p), count, value); };
+    } else {
+        const ActQuant& q = *src.quant;
+        const auto code = static_cast<int32_t>(
+            std::clamp<double>(std::nearbyint(value / q.scale) + q.zero_point, q.q_min, q.q_max));
+        if (type == dnnl::memory::data_type::u8)
+            fill = [code, count](void* p) { std::fill_n(static_cast<uint8_t*>(p), count, static_cast<uint8_t>(code)); };
+        else if (type == dnnl::memory::data_type::s8)
+            fill = [code, count](void* p) { std::fill_n(static_cast<int8_t*>(p), count, static_cast<int8_t>(code)); };
+        else
+            return false;
+    }
+    b.add_step(Step{n.name, "pad fill", str_cat("value ", value), [dst, fill](RunContext&) {
+                        fill(dst.get_data_handle());
+                    }});
+    auto pd = dnnl::reorder::primitive_desc(b.engine(), src.mem.get_desc(), b.engine(), window);
+    b.add_primitive(n.name, "pad", pd, dnnl::reorder(pd),
+                    {{DNNL_ARG_FROM, src.mem}, {DNNL_ARG_TO, b.view(b.primary(n.outputs[0]), window)}});
     return true;
 }
 
