@@ -16,11 +16,6 @@ namespace {
 // Accuracy Checker files are a few KiB, like configs.
 constexpr uint64_t kMaxYamlBytes = 16 << 20;
 
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
-    const std::filesystem::path path(p);
-    return path.is_absolute() ? path : (base / path).lexically_normal();
-}
-
 // YAML scalars carry no type: an integer, a number, a boolean (YAML 1.1 spellings) or a string.
 nlohmann::json scalar(const std::string& text) {
     static const std::regex integer(R"([-+]?[0-9]+)");

@@ -24,11 +24,6 @@ constexpr uint64_t kMaxConfigBytes = 16 << 20;
 // Leaves room for "_fp32.onnx" within the usual 255-byte limit of a file name.
 constexpr size_t kMaxModelNameBytes = 200;
 
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
-    const std::filesystem::path path(p);
-    return path.is_absolute() ? path : (base / path).lexically_normal();
-}
-
 std::pair<int, int> read_size(const Params& p, const std::string& key) {
     const auto& j = p.json().at(key);
     // Bounded here, before OpenCV allocates an image of this size for every sample.

@@ -1,11 +1,18 @@
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "pot/error.hpp"
 
 namespace pot::core {
+
+/// A path as a config file gives it: absolute as it is, relative to the file's folder `base`.
+inline std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
+    const std::filesystem::path path(p);
+    return path.is_absolute() ? path : (base / path).lexically_normal();
+}
 
 /// The Config errors of one file or one list of entries, gathered so a run reports all of them
 /// at once instead of one per run. Each independent read goes through check(); a Config error it
