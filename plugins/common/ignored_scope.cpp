@@ -132,7 +132,8 @@ IgnoredScope::IgnoredScope(const Params& params)
       inputs_to_(params.get_strings("inputs_to")),
       outputs_from_(params.get_strings("outputs_from")),
       blocks_(params.get_strings("blocks")),
-      depthwise_(params.get_bool("depthwise", false)) {
+      depthwise_(params.get_bool("depthwise", false)),
+      skip_model_(params.get_bool("skip_model", false)) {
     const auto patterns = params.get_strings("scope_regex");
     for (size_t i = 0; i < patterns.size(); ++i) {
         const std::string& p = patterns[i];
@@ -212,7 +213,7 @@ std::unordered_set<std::string> IgnoredScope::resolve(const Graph& graph) const 
         bool by_type = false;
         for (size_t i = 0; i < types_.size() && !by_type; ++i) by_type = matches_operation(node, i);
         const bool by_regex = matches_any(node.name);
-        if (by_name || by_type || by_regex || (depthwise_ && is_depthwise_conv(graph, node)))
+        if (skip_model_ || by_name || by_type || by_regex || (depthwise_ && is_depthwise_conv(graph, node)))
             out.insert(node.name);
     }
     // Walks from `start` through producers (backward) or consumers (forward); `stop` ends a branch

@@ -27,7 +27,8 @@ namespace pot::common {
 ///     "outputs_from": ["node", ...],          // the node and everything after it
 ///     "blocks":      ["node", ...],           // the node and what follows it up to the next
 ///                                             // Conv / Gemm / MatMul (not included)
-///     "depthwise":   true                     // every depthwise convolution
+///     "depthwise":   true,                    // every depthwise convolution
+///     "skip_model":  true                     // the whole model (POT's, for a model of a cascade)
 ///   }
 ///
 /// The region keys follow the Sophgo calibration tool's fpfwd_inputs, fpfwd_outputs,
@@ -68,6 +69,7 @@ private:
     std::vector<std::string> outputs_from_;
     std::vector<std::string> blocks_;
     bool depthwise_ = false;
+    bool skip_model_ = false;
 };
 
 }  // namespace pot::common

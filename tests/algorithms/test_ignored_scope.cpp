@@ -158,6 +158,11 @@ TEST(IgnoredScope, EntriesThatMatchNothingAreEachNamed) {
     EXPECT_NE(messages[3].find("/ignored/scope_regex/1"), std::string::npos) << messages[3];
 }
 
+TEST(IgnoredScope, SkipModelKeepsEveryNodeInFloat) {
+    EXPECT_EQ(resolve(R"({"skip_model": true})"), (Names{"c1", "r1", "dw", "r2", "c3", "add", "gap", "flat", "fc"}));
+    EXPECT_TRUE(resolve(R"({"skip_model": false})").empty());
+}
+
 TEST(IgnoredScope, OperationsNarrowedByAttributes) {
     // POT's {"type": ..., "attributes": {name: value}}: only the nodes of that type with those values.
     EXPECT_EQ(resolve(R"({"operations": [{"type": "Conv", "attributes": {"group": 4}}]})"), (Names{"dw"}));
