@@ -2,6 +2,7 @@
 
 #include "accuracy_checker.hpp"
 #include "config_problems.hpp"
+#include "pot/core/dataset.hpp"
 
 #include "pot/engine.hpp"
 #include "pot/error.hpp"
@@ -537,8 +538,13 @@ void check_config_paths(const Config& config) {
     };
     need(config.model.model, "/model/model", false);
     // Data-free mode creates its folder.
-    if (!(config.engine.synthetic && config.engine.synthetic->generate))
-        need(config.engine.data_source, "/engine/data_source", true);
+    // A file-name pattern (POT's "calib/*.png") needs its folder.
+    std::error_code ec;
+    const auto& data = config.engine.data_source;
+    if (is_file_pattern(data) && !std::filesystem::exists(data, ec))
+        need(data.parent_path(), "/engine/data_source (the folder of its file-name pattern)", true);
+    else if (!(config.engine.synthetic && config.engine.synthetic->generate))
+        need(data, "/engine/data_source", true);
     if (config.engine.annotation) need(*config.engine.annotation, "/engine/annotation", true);
     if (config.engine.evaluation_data_source)
         need(*config.engine.evaluation_data_source, "/engine/evaluation/data_source", true);

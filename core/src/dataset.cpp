@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fnmatch.h>
 #include <set>
 #include <sstream>
 
@@ -547,6 +548,10 @@ std::unique_ptr<DataLoader> open_source(const EngineConfig& config, const ValueI
 
 }  // namespace
 
+bool is_file_pattern(const fs::path& path) {
+    return path.filename().string().find_first_of("*?[") != std::string::npos;
+}
+
 std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input) {
     return with_label_offset(open_source(config, input), config.label_offset);
 }
@@ -564,9 +569,38 @@ std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const std::
 
 namespace {
 
+// POT's simplified engine takes data_source as a folder or a file-name pattern in one
+// (calib/*.png): the images (or .npy files) of the folder whose names match, in name order.
+std::unique_ptr<DataLoader> open_pattern(const EngineConfig& config, const ValueInfo& input) {
+    const fs::path dir = config.data_source.parent_path();
+    const std::string pattern = config.data_source.filename().string();
+    std::error_code ec;
+    POT_CHECK_KIND(Input, fs::is_directory(dir, ec), "data_source '", config.data_source.string(), "': the folder '",
+                   dir.string(), "' of the file-name pattern does not exist");
+    std::vector<fs::path> images, npy;
+    for (const auto& file : regular_files(dir)) {
+        if (fnmatch(pattern.c_str(), file.filename().c_str(), 0) != 0) continue;
+        const auto ext = lower(file.extension().string());
+        if (kImageExtensions.count(ext)) images.push_back(file);
+        if (ext == ".npy") npy.push_back(file);
+    }
+    POT_CHECK_KIND(Input, !images.empty() || !npy.empty(), "data_source '", config.data_source.string(),
+                   "': no image or .npy file of '", dir.string(), "' matches '", pattern, "'");
+    POT_CHECK_KIND(Input, images.empty() || npy.empty(), "data_source '", config.data_source.string(),
+                   "' matches both images and .npy files; make the pattern pick one kind");
+    if (!npy.empty()) {
+        auto l = labels_for(npy, config.annotation);
+        return std::make_unique<NpyFolder>(dir, std::vector<std::vector<fs::path>>{std::move(npy)},
+                                           std::vector<ValueInfo>{input}, std::move(l));
+    }
+    auto l = labels_for(images, config.annotation);
+    return std::make_unique<ImageFolder>(dir, std::move(images), config.preprocessing, input, std::move(l));
+}
+
 std::unique_ptr<DataLoader> open_source(const EngineConfig& config, const ValueInfo& input) {
     const fs::path& source = config.data_source;
     std::error_code ec;
+    if (is_file_pattern(source) && !fs::exists(source, ec)) return open_pattern(config, input);
     const auto status = fs::status(source, ec);
     POT_CHECK_KIND(Input, fs::exists(status), "data_source '", source.string(), "' ",
                    status.type() == fs::file_type::not_found ? "does not exist" : "cannot be inspected: " + ec.message());

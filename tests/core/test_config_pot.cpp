@@ -359,3 +359,21 @@ TEST(PotConfig, OptimizationAndEvaluationDatasetsShareTheGlobalPreprocessing) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(ConfigPaths, AFileNamePatternNeedsItsFolder) {
+    auto c = parse_config(config(kModel, R"({"data_source": "data/*.png"})"), dir_, "cfg.json");
+    c.model.model = dir_ / "net.onnx";
+    EXPECT_NO_THROW(pot::core::check_config_paths(c));
+    c = parse_config(config(kModel, R"({"data_source": "nowhere/*.png"})"), dir_, "cfg.json");
+    c.model.model = dir_ / "net.onnx";
+    try {
+        pot::core::check_config_paths(c);
+        ADD_FAILURE() << "a pattern in a missing folder passed";
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("the folder of its file-name pattern"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace

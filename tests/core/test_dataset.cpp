@@ -42,6 +42,32 @@ protected:
     fs::path dir_;
 };
 
+TEST_F(Dataset, FileNamePatternPicksTheMatchingFiles) {
+    // POT's data_source "calib/*.png".
+    write_color_image("a.png");
+    write_color_image("b.png");
+    write_color_image("c.bmp");
+    write_text("notes.txt", "x");
+    const ValueInfo input{"x", pot::DType::F32, {1, 3, 2, 3}};
+    auto c = config();
+    c.data_source = dir_ / "*.png";
+    EXPECT_TRUE(pot::core::is_file_pattern(c.data_source));
+    EXPECT_FALSE(pot::core::is_file_pattern(dir_));
+    EXPECT_EQ(pot::core::open_dataset(c, input)->size(), 2u);
+    c.data_source = dir_ / "[ac].*";
+    EXPECT_EQ(pot::core::open_dataset(c, input)->size(), 2u);
+    c.data_source = dir_ / "*.jpg";
+    try {
+        pot::core::open_dataset(c, input);
+        ADD_FAILURE() << "no file matches";
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Input);
+        EXPECT_NE(std::string(e.what()).find("matches '*.jpg'"), std::string::npos) << e.what();
+    }
+    c.data_source = dir_ / "missing" / "*.png";
+    EXPECT_THROW(pot::core::open_dataset(c, input), pot::Error);
+}
+
 TEST_F(Dataset, ImageFolderAppliesColorMeanScaleAndLayout) {
     write_color_image("a.png");
     write_text("labels.txt", "a.png 7\n");

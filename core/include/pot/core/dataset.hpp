@@ -36,6 +36,10 @@ std::map<std::string, Annotation> parse_annotations(const std::string& text, con
 /// pot::Error(Input) naming the path when it is missing, unreadable or holds no samples.
 std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input);
 
+/// True when the last component of `path` is a file-name pattern (holds *, ? or [): POT's
+/// data_source "calib/*.png" reads the matching files of the folder (fnmatch rules).
+bool is_file_pattern(const std::filesystem::path& path);
+
 /// Opens `config.data_source` for a model with these inputs: one input as open_dataset() above;
 /// several inputs (token ids and a mask, say) from a folder holding one folder of .npy files per
 /// input, named after the input, with the same file names in each (sample i is file i of each).
