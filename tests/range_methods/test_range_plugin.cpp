@@ -115,19 +115,21 @@ TEST(RangeMethodOptions, ThBinnumAndAciqDistributionAreAccepted) {
     EXPECT_NE(l->input_high[0], g->input_high[0]);
 }
 
-TEST(RangeMethodOptions, BadOptionsNameTheirPath) {
+// MinMaxQuantization with `params` on the small CNN fails with a Config error naming `fragment`.
+void expect_config_error(const std::string& params, const std::string& fragment) {
     PluginHost host;
     VectorData data(samples_with_outlier());
-    const auto expect_config_error = [&](const std::string& params, const std::string& fragment) {
-        Graph g = pot::test::small_cnn();
-        try {
-            host.run("MinMaxQuantization", params, g, data);
-            ADD_FAILURE() << params;
-        } catch (const pot::Error& e) {
-            EXPECT_EQ(e.kind(), pot::ErrorKind::Config) << e.what();
-            EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-        }
-    };
+    Graph g = pot::test::small_cnn();
+    try {
+        host.run("MinMaxQuantization", params, g, data);
+        ADD_FAILURE() << params;
+    } catch (const pot::Error& e) {
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Config) << e.what();
+        EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+}
+
+TEST(RangeMethodOptions, BadOptionsNameTheirPath) {
     expect_config_error(R"({"activations": {"range_estimator": {"method": "kl", "th_binnum": 1000}}})",
                         "range_estimator/th_binnum");
     expect_config_error(R"({"activations": {"range_estimator": {"method": "kld"}}})", "did you mean 'kl'");
@@ -341,18 +343,6 @@ TEST(WeightRangeQuantile, ClipsTheLargestMagnitudesOfEachChannel) {
 }
 
 TEST(PotRangeErrors, ValuesTheKernelsCannotRunSayWhy) {
-    PluginHost host;
-    VectorData data(samples_with_outlier());
-    const auto expect_config_error = [&](const std::string& params, const std::string& fragment) {
-        Graph g = pot::test::small_cnn();
-        try {
-            host.run("MinMaxQuantization", params, g, data);
-            ADD_FAILURE() << params;
-        } catch (const pot::Error& e) {
-            EXPECT_EQ(e.kind(), pot::ErrorKind::Config) << e.what();
-            EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-        }
-    };
     expect_config_error(R"({"weights": {"mode": "asymmetric"}})", "weights/mode: asymmetric weights are not supported");
     expect_config_error(R"({"activations": {"granularity": "perchannel"}})", "one scale per input tensor");
     expect_config_error(R"({"weights": {"level_low": -128, "level_high": 127}})", "codes [-127, 127]");
