@@ -239,5 +239,36 @@ TEST(CpuEngineBatchNorm, BatchNormalizationAfterAConcatRunsInOneDnnWithItsRelu) 
     expect_no_reference_code(out.plan);
 }
 
+TEST(CpuEngineBatchNorm, DenseBlockKeepsTheConvolutionLayoutThroughConcatAndNorm) {
+    // Three DenseNet layers: each concatenates its 8 new channels to the block's features. The
+    // concats keep the layout of the convolutions around them, so the normalizations never run
+    // on plain NCHW (oneDNN's slow ncsp kernel) and no copy into a plain layout is made.
+    GraphBuilder g(43);
+    // The block starts from plain NCHW features (the model input here, a pooling in DenseNet).
+    auto features = g.input("x", {1, 16, 12, 12});
+    int64_t channels = 16;
+    for (int layer = 0; layer < 3; ++layer) {
+        const Shape c{channels};
+        const auto bn = g.node("BatchNormalization", {features, g.random_constant(c, 0.5f, 1.5f), g.random_constant(c),
+                                                      g.random_constant(c), g.random_constant(c, 0.2f, 2.0f)});
+        const auto bottleneck = g.node("Relu", {g.node("Conv", {g.node("Relu", {bn}),
+                                                                g.random_constant({32, channels, 1, 1}, -0.3f, 0.3f)})});
+        const auto grown = g.node("Conv", {bottleneck, g.random_constant({16, 32, 3, 3}, -0.2f, 0.2f)},
+                                  {{"pads", std::vector<int64_t>{1, 1, 1, 1}}});
+        features = g.node("Concat", {features, grown}, {{"axis", int64_t{1}}});
+        channels += 16;
+    }
+    g.output(g.node("GlobalAveragePool", {features}));
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 16, 12, 12}, -2.0f, 2.0f)});
+    expect_close(out, 1e-4f);
+    // The first normalization reads the plain model input; the ones after a concat must not.
+    const auto norms = lines_with(out.plan, "batch_normalization");
+    ASSERT_EQ(norms.size(), 3u) << out.plan;
+    for (size_t i = 1; i < norms.size(); ++i)
+        EXPECT_EQ(norms[i].find("ncsp"), std::string::npos) << "a normalization on plain NCHW:\n" << out.plan;
+    EXPECT_EQ(lines_with(out.plan, "concat").size(), 3u) << out.plan;
+    expect_no_reference_code(out.plan);
+}
+
 }  // namespace
 }  // namespace pot::test

@@ -44,6 +44,42 @@ bool lower_concat(PlanBuilder& b, size_t index) {
     std::vector<dnnl::memory> srcs;
     for (const auto& in : n.inputs) srcs.push_back(quant ? b.quantized(in)->mem : b.f32(in));
     auto pd = primitive_for(srcs, false);
+    // Convolution outputs come channels-last or channel-blocked: a concat of them (DenseNet's
+    // growing feature maps) keeps the layout most of its inputs already have, so the chain of
+    // concats, normalizations and convolutions after it never falls back to plain layouts and
+    // their slow copies.
+    if ((!pd || is_reference_impl(*pd)) && axis == 1 && (rank == 4 || rank == 5)) {
+        using tag = dnnl::memory::format_tag;
+        const std::vector<tag> candidates = rank == 4 ? std::vector<tag>{tag::acdb, tag::aBcd16b}
+                                                      : std::vector<tag>{tag::acdeb, tag::aBcde16b};
+        size_t best_matches = 0;
+        std::optional<tag> best;
+        for (const tag t : candidates) {
+            size_t matches = 0;
+            for (size_t i = 0; i < srcs.size(); ++i)
+                matches += srcs[i].get_desc() == dnnl::memory::desc(b.dims(n.inputs[i]), type, t) ? 1 : 0;
+            if (matches > best_matches) best_matches = matches, best = t;
+        }
+        if (best) {
+            std::vector<dnnl::memory> laid_out;
+            std::vector<dnnl::memory::desc> mds;
+            for (const auto& in : n.inputs) {
+                laid_out.push_back(b.as(in, dnnl::memory::desc(b.dims(in), type, *best)));
+                mds.push_back(laid_out.back().get_desc());
+            }
+            auto dims = b.dims(n.inputs[0]);
+            dims[1] = 0;
+            for (const auto& in : n.inputs) dims[1] += b.dims(in)[1];
+            try {
+                dnnl::concat::primitive_desc same(dnnl::memory::desc(dims, type, *best), 1, mds, b.engine());
+                if (!is_reference_impl(same)) {
+                    pd = same;
+                    srcs = std::move(laid_out);
+                }
+            } catch (const dnnl::error&) {
+            }
+        }
+    }
     // Inputs in different layouts (a blocked convolution output beside a plain one) get oneDNN's
     // scalar reference concat; plain inputs into a plain destination get its fast copy.
     if (!pd || is_reference_impl(*pd)) {
