@@ -292,8 +292,10 @@ TEST_F(AccuracyAwareSearch, PotMetricsListGivesTheFloatBaseline) {
     EXPECT_DOUBLE_EQ(r.at("float_metric").get<double>(), 100.0);
     const auto without = search(R"(, "maximal_drop": 8.0)");
     EXPECT_EQ(r.at("evaluations").get<size_t>() + 1, without.at("evaluations").get<size_t>());
-    // POT's fractions on a percent metric would make every model look better than float.
-    EXPECT_THROW(search(R"(, "metrics": [{"name": "agreement", "baseline_value": 0.9}])"), pot::Error);
+    // POT's fractions on a percent metric are read as fractions (as written they would make every
+    // model look better than float).
+    const auto fraction = search(R"(, "maximal_drop": 8.0, "metrics": [{"name": "agreement", "baseline_value": 1.0}])");
+    EXPECT_DOUBLE_EQ(fraction.at("float_metric").get<double>(), 100.0);
     EXPECT_THROW(search(R"(, "metrics": [{"name": "a"}, {"name": "b"}])"), pot::Error);
     EXPECT_THROW(search(R"(, "metrics": [{"baseline_value": 1}])"), pot::Error);
     EXPECT_THROW(search(R"(, "metrics": [{"name": "a", "threshold": 1}])"), pot::Error);

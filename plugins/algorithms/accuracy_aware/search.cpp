@@ -175,7 +175,7 @@ void Search::search(const Graph& float_model) {
                           : settings_.baseline      ? settings_.baseline
                                                     : search_.float_baseline();
     if (baseline) {
-        outcome_.float_value = *baseline;
+        double value = *baseline;
         std::vector<size_t> all(samples);
         std::iota(all.begin(), all.end(), size_t{0});
         std::mt19937_64 rng(settings_.seed);
@@ -188,9 +188,14 @@ void Search::search(const Graph& float_model) {
         const auto r = host_.evaluate(float_model, diff_indices_);
         metric_ = r.metric;
         higher_is_better_ = r.higher_is_better;
-        POT_CHECK_KIND(Config, !is_percent(metric_) || *baseline > 1, settings_.path, "/metrics/0/baseline_value (or "
-                       "engine.metrics[0].baseline_value): ", *baseline, " looks like a fraction, but '", metric_,
-                       "' is in percent: write ", *baseline * 100, " (POT's metrics were fractions)");
+        // POT's metrics were fractions: a baseline of at most 1 for a metric in percent is read as one.
+        if (is_percent(metric_) && value <= 1.0) {
+            host_.log(LogLevel::Warning, str_cat(settings_.path, "/metrics/0/baseline_value (or engine.metrics[0]."
+                                                 "baseline_value): ", value, " read as a fraction (POT's metrics were "
+                                                 "fractions): ", value * 100, " in '", metric_, "', which is in percent"));
+            value *= 100;
+        }
+        outcome_.float_value = value;
         float_per_sample_ = r.per_sample;
     } else {
         const auto r = host_.evaluate(float_model, eval_indices_);
