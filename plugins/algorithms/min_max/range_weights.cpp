@@ -24,6 +24,13 @@ std::pair<std::vector<float>, std::vector<float>> weight_ranges(const Tensor& w,
         lo[channel_of(i)] = std::min(lo[channel_of(i)], values[i]);
         hi[channel_of(i)] = std::max(hi[channel_of(i)], values[i]);
     }
+    // |w| of each channel, for the methods that look past the extremes.
+    const auto channel_magnitudes = [&] {
+        std::vector<std::vector<double>> out(lo.size());
+        for (size_t i = 0; i < values.size(); ++i)
+            out[channel_of(i)].push_back(std::fabs(static_cast<double>(values[i])));
+        return out;
+    };
     // POT's clipping_value bounds |w|'s threshold; a range clipped to [-t, t] stays symmetric.
     const auto clipped = [&](std::pair<std::vector<float>, std::vector<float>> r) {
         if (settings.high_clip) {
@@ -35,9 +42,7 @@ std::pair<std::vector<float>, std::vector<float>> weight_ranges(const Tensor& w,
     };
     if (settings.quantile_outlier_prob) {
         // The (1 - p)-quantile of |w| per channel: the largest magnitudes are clipped.
-        std::vector<std::vector<double>> magnitudes(lo.size());
-        for (size_t i = 0; i < values.size(); ++i)
-            magnitudes[channel_of(i)].push_back(std::fabs(static_cast<double>(values[i])));
+        auto magnitudes = channel_magnitudes();
         for (size_t c = 0; c < lo.size(); ++c) {
             auto& m = magnitudes[c];
             if (m.empty()) continue;
@@ -50,9 +55,7 @@ std::pair<std::vector<float>, std::vector<float>> weight_ranges(const Tensor& w,
     }
     if (settings.range_method == WeightRangeMethod::MaxAbs) return clipped({lo, hi});
 
-    std::vector<std::vector<double>> magnitudes(lo.size());
-    for (size_t i = 0; i < values.size(); ++i)
-        magnitudes[channel_of(i)].push_back(std::fabs(static_cast<double>(values[i])));
+    const auto magnitudes = channel_magnitudes();
     // Narrow-range symmetric codes: [-q_max, q_max], so |w| maps onto [0, q_max].
     const int64_t q_max = (int64_t{1} << (settings.bits - 1)) - 1;
     for (size_t c = 0; c < lo.size(); ++c) {
