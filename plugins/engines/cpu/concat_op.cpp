@@ -2,6 +2,48 @@
 
 namespace pot::cpu {
 
+namespace {
+
+// A channel concat in the convolution layout (channels-last or 16-channel blocks) that most of
+// the inputs already have; `srcs` become the inputs in that layout. nullopt when none has one or
+// oneDNN would run it as reference code.
+std::optional<dnnl::concat::primitive_desc> concat_in_common_layout(PlanBuilder& b, const Node& n,
+                                                                   dnnl::memory::data_type type,
+                                                                   std::vector<dnnl::memory>& srcs) {
+    using tag = dnnl::memory::format_tag;
+    const bool four = b.dims(n.inputs[0]).size() == 4;
+    const std::vector<tag> candidates = four ? std::vector<tag>{tag::acdb, tag::aBcd16b}
+                                             : std::vector<tag>{tag::acdeb, tag::aBcde16b};
+    size_t best_matches = 0;
+    std::optional<tag> best;
+    for (const tag t : candidates) {
+        size_t matches = 0;
+        for (size_t i = 0; i < srcs.size(); ++i)
+            matches += srcs[i].get_desc() == dnnl::memory::desc(b.dims(n.inputs[i]), type, t) ? 1 : 0;
+        if (matches > best_matches) best_matches = matches, best = t;
+    }
+    if (!best) return std::nullopt;
+    std::vector<dnnl::memory> laid_out;
+    std::vector<dnnl::memory::desc> mds;
+    for (const auto& in : n.inputs) {
+        laid_out.push_back(b.as(in, dnnl::memory::desc(b.dims(in), type, *best)));
+        mds.push_back(laid_out.back().get_desc());
+    }
+    auto dims = b.dims(n.inputs[0]);
+    dims[1] = 0;
+    for (const auto& in : n.inputs) dims[1] += b.dims(in)[1];
+    try {
+        dnnl::concat::primitive_desc pd(dnnl::memory::desc(dims, type, *best), 1, mds, b.engine());
+        if (is_reference_impl(pd)) return std::nullopt;
+        srcs = std::move(laid_out);
+        return pd;
+    } catch (const dnnl::error&) {
+        return std::nullopt;
+    }
+}
+
+}  // namespace
+
 bool lower_concat(PlanBuilder& b, size_t index) {
     const Node& n = b.node(index);
     const auto rank = static_cast<int64_t>(b.dims(n.inputs.at(0)).size());
@@ -48,40 +90,8 @@ bool lower_concat(PlanBuilder& b, size_t index) {
     // growing feature maps) keeps the layout most of its inputs already have, so the chain of
     // concats, normalizations and convolutions after it never falls back to plain layouts and
     // their slow copies.
-    if ((!pd || is_reference_impl(*pd)) && axis == 1 && (rank == 4 || rank == 5)) {
-        using tag = dnnl::memory::format_tag;
-        const std::vector<tag> candidates = rank == 4 ? std::vector<tag>{tag::acdb, tag::aBcd16b}
-                                                      : std::vector<tag>{tag::acdeb, tag::aBcde16b};
-        size_t best_matches = 0;
-        std::optional<tag> best;
-        for (const tag t : candidates) {
-            size_t matches = 0;
-            for (size_t i = 0; i < srcs.size(); ++i)
-                matches += srcs[i].get_desc() == dnnl::memory::desc(b.dims(n.inputs[i]), type, t) ? 1 : 0;
-            if (matches > best_matches) best_matches = matches, best = t;
-        }
-        if (best) {
-            std::vector<dnnl::memory> laid_out;
-            std::vector<dnnl::memory::desc> mds;
-            for (const auto& in : n.inputs) {
-                laid_out.push_back(b.as(in, dnnl::memory::desc(b.dims(in), type, *best)));
-                mds.push_back(laid_out.back().get_desc());
-            }
-            auto dims = b.dims(n.inputs[0]);
-            dims[1] = 0;
-            for (const auto& in : n.inputs) dims[1] += b.dims(in)[1];
-            try {
-                dnnl::concat::primitive_desc same(dnnl::memory::desc(dims, type, *best), 1, mds, b.engine());
-                if (!is_reference_impl(same)) {
-                    pd = same;
-                    srcs = std::move(laid_out);
-                }
-            } catch (const dnnl::error&) {
-            }
-        }
-    }
-    // Inputs in different layouts (a blocked convolution output beside a plain one) get oneDNN's
-    // scalar reference concat; plain inputs into a plain destination get its fast copy.
+    if ((!pd || is_reference_impl(*pd)) && axis == 1 && (rank == 4 || rank == 5))
+        if (auto same = concat_in_common_layout(b, n, type, srcs)) pd = std::move(same);
     if (!pd || is_reference_impl(*pd)) {
         srcs.clear();
         for (const auto& in : n.inputs) srcs.push_back(b.as(in, plain_desc(b.dims(in), type)));
