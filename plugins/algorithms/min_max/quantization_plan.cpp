@@ -7,6 +7,7 @@
 
 #include "pot/fake_quantize_node.hpp"
 #include "range_estimation.hpp"
+#include "range_softmax.hpp"
 #include "range_unify.hpp"
 #include "range_weights.hpp"
 
@@ -84,6 +85,29 @@ std::map<std::string, bool> resolve_modes(const std::vector<PlannedPoint>& plan,
     return symmetric;
 }
 
+// Records the shape of each value it is shown.
+class ShapeRecorder final : public ValueObserver {
+public:
+    void on_value(const std::string& value, const Tensor& tensor) override { shapes[value] = tensor.shape(); }
+    std::map<std::string, Shape> shapes;
+};
+
+// Fills in the lengths the graph's shapes left unknown (a window attention whose shapes come from
+// Shape / Gather / Concat chains) from one inference of the first calibration sample.
+void measure_softmax_lengths(const Graph& graph, std::vector<SoftmaxOutput>& outputs, HostServices& host) {
+    std::vector<std::string> unknown;
+    for (const auto& out : outputs)
+        if (out.length == 0) unknown.push_back(out.softmax_input);
+    if (unknown.empty() || host.data().size() == 0) return;
+    ShapeRecorder recorder;
+    host.engine().compile(graph)->infer(host.data().get(0).inputs, unknown, &recorder);
+    for (auto& out : outputs) {
+        const auto it = recorder.shapes.find(out.softmax_input);
+        if (out.length == 0 && it != recorder.shapes.end())
+            out.length = softmax_length(it->second, out.axis, graph.opset);
+    }
+}
+
 }  // namespace
 
 HardwareConfig hardware_config_for(const MinMaxSettings& settings, HostServices& host) {
@@ -137,6 +161,10 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
     std::vector<std::string> non_finite;
     for (const auto& p : plan)
         if (p.is_measured() && !ranges.count(p.point.value)) non_finite.push_back(p.point.value);
+    // Softmax outputs get no finer grid than ONNX Runtime's fused QLinearSoftmax computes.
+    auto softmax_outputs = find_softmax_outputs(graph, ranges);
+    measure_softmax_lengths(graph, softmax_outputs, host);
+    const auto softmax_floors = floor_softmax_output_ranges(softmax_outputs, ranges, settings.activations.bits);
     // Values a max pool or reshape only moves keep their source's grid; shared Concat/Add ranges
     // below may still widen one of the two, and then its FakeQuantize requantizes.
     for (const auto& p : plan)
@@ -184,6 +212,16 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
                                             "and stay in float, e.g. '", non_finite.front(), "'"));
     }
     if (!shared.empty()) host.report(algorithm, "shared_ranges", nlohmann::json(shared).dump());
+    if (!softmax_floors.empty()) {
+        nlohmann::json floors = nlohmann::json::array();
+        for (const auto& f : softmax_floors)
+            floors.push_back({{"value", f.value}, {"softmax_length", f.length},
+                              {"measured_high", f.high_before}, {"high", f.high_after}});
+        host.report(algorithm, "softmax_output_floor", floors.dump());
+        host.log(LogLevel::Info, str_cat(algorithm, ": ", softmax_floors.size(), " Softmax output range(s) ",
+                                         "widened to the finest grid ONNX Runtime's QLinearSoftmax computes, e.g. '",
+                                         softmax_floors.front().value, "'"));
+    }
     host.log(LogLevel::Info, str_cat(algorithm, ": quantized ", weights, " weight tensors and ",
                                      activations, " activations"));
 }
