@@ -37,6 +37,8 @@ struct Accumulator {
     double cosine_sum = 0;
     Similarity total;  // over all samples, for SQNR
     size_t samples = 0;
+    double input_energy = 0;  // FP32, of the first quantized activation input
+    size_t input_count = 0, output_count = 0;
 };
 
 /// Index of the node producing each value: Graph::producer() scans, and the report asks for
@@ -67,7 +69,8 @@ nlohmann::json quantizer_params(const Graph& graph, const ProducerIndex& produce
 }
 
 void accumulate(const std::vector<LayerError>& layers, const std::vector<std::string>& values,
-                const Recorder& reference, const Recorder& quantized, std::vector<Accumulator>& acc) {
+                const std::vector<std::string>& inputs, const Recorder& reference, const Recorder& quantized,
+                std::vector<Accumulator>& acc) {
     for (size_t i = 0; i < layers.size(); ++i) {
         const auto a = reference.values.at(values[i]).to_floats();
         const auto b = quantized.values.at(values[i]).to_floats();
@@ -75,8 +78,26 @@ void accumulate(const std::vector<LayerError>& layers, const std::vector<std::st
         const Similarity s = Similarity::of(b, a);
         acc[i].cosine_sum += s.cosine();
         acc[i].total += s;
+        acc[i].output_count += a.size();
         ++acc[i].samples;
+        if (inputs[i].empty()) continue;
+        const Tensor& x = reference.values.at(inputs[i]);
+        for (const float v : x.to_floats()) acc[i].input_energy += static_cast<double>(v) * v;
+        acc[i].input_count += static_cast<size_t>(x.numel());
     }
+}
+
+bool is_graph_input(const Graph& graph, const std::string& value) {
+    return std::any_of(graph.inputs.begin(), graph.inputs.end(), [&](const auto& in) { return in.name == value; });
+}
+
+// Ops that cancel their input go last; otherwise lowest SQNR first.
+std::vector<LayerError> worst_first(std::vector<LayerError> errors) {
+    std::stable_sort(errors.begin(), errors.end(), [](const LayerError& a, const LayerError& b) {
+        if (a.cancels_input != b.cancels_input) return b.cancels_input;
+        return a.sqnr_db < b.sqnr_db;
+    });
+    return errors;
 }
 
 }  // namespace
@@ -84,7 +105,7 @@ void accumulate(const std::vector<LayerError>& layers, const std::vector<std::st
 std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, const Graph& int8,
                                              const DataLoader& data, size_t samples) {
     std::vector<LayerError> layers;
-    std::vector<std::string> values;
+    std::vector<std::string> values, inputs;  // per layer: its output, its first quantized input
     const ProducerIndex int8_producers = producer_index(int8);
     const ProducerIndex fp32_producers = producer_index(fp32);
     for (const Node& node : int8.nodes) {
@@ -103,8 +124,20 @@ std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, 
         e.op_type = node.op_type;
         e.value = value;
         e.quantizers = q;
+        // The first quantized activation input: its quantizer took over the value's name, so the
+        // FP32 model has it too (a weight's quantizer output does not exist there).
+        std::string input;
+        for (const auto& in : node.inputs) {
+            const auto p = int8_producers.find(in);
+            if (p != int8_producers.end() && is_fake_quantize(int8.nodes[p->second]) &&
+                (fp32_producers.count(in) || is_graph_input(fp32, in))) {
+                input = in;
+                break;
+            }
+        }
         layers.push_back(std::move(e));
         values.push_back(value);
+        inputs.push_back(input);
     }
     if (layers.empty()) return layers;
     std::vector<Accumulator> acc(layers.size());
@@ -113,6 +146,9 @@ std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, 
     // (at most kChunkBytes) are kept until the INT8 model has run on it.
     const auto fp32_model = engine.compile(fp32);
     const auto int8_model = engine.compile(int8);
+    std::vector<std::string> fp32_observed = values;
+    for (const auto& in : inputs)
+        if (!in.empty()) fp32_observed.push_back(in);
     size_t chunk = 1;
     for (size_t first = 0; first < samples; first += chunk) {
         const size_t last = std::min(samples, first + chunk);
@@ -120,35 +156,40 @@ std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, 
         for (size_t s = first; s < last; ++s) chunk_samples.push_back(data.get(s));
         std::vector<Recorder> reference(last - first);
         for (size_t s = first; s < last; ++s)
-            fp32_model->infer(chunk_samples[s - first].inputs, values, &reference[s - first]);
+            fp32_model->infer(chunk_samples[s - first].inputs, fp32_observed, &reference[s - first]);
         for (size_t s = first; s < last; ++s) {
             Recorder quantized;
             int8_model->infer(chunk_samples[s - first].inputs, values, &quantized);
-            accumulate(layers, values, reference[s - first], quantized, acc);
+            accumulate(layers, values, inputs, reference[s - first], quantized, acc);
         }
         if (first == 0) chunk = std::max<size_t>(1, kChunkBytes / std::max<size_t>(1, reference[0].bytes()));
     }
     for (size_t i = 0; i < layers.size(); ++i) {
         layers[i].cosine = acc[i].samples ? acc[i].cosine_sum / static_cast<double>(acc[i].samples) : 1.0;
         layers[i].sqnr_db = acc[i].total.sqnr_db();
+        if (acc[i].input_count == 0 || acc[i].output_count == 0) continue;
+        const double in = acc[i].input_energy / static_cast<double>(acc[i].input_count);
+        const double out = acc[i].total.reference_energy / static_cast<double>(acc[i].output_count);
+        if (in <= 0) continue;
+        layers[i].output_to_input_db = out > 0 ? 10.0 * std::log10(out / in) : -kExactSqnrDb;
+        layers[i].cancels_input = *layers[i].output_to_input_db < kCancellingOpDb;
     }
     return layers;
 }
 
 nlohmann::json layer_errors_json(std::vector<LayerError> errors) {
-    std::stable_sort(errors.begin(), errors.end(),
-                     [](const LayerError& a, const LayerError& b) { return a.sqnr_db < b.sqnr_db; });
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& e : errors)
+    for (const auto& e : worst_first(std::move(errors))) {
         rows.push_back({{"node", e.node}, {"op_type", e.op_type}, {"value", e.value}, {"cosine", e.cosine},
-                        {"sqnr_db", e.sqnr_db}, {"quantizers", e.quantizers}});
+                        {"sqnr_db", e.sqnr_db}, {"quantizers", e.quantizers}, {"cancels_input", e.cancels_input}});
+        rows.back()["output_to_input_db"] =
+            e.output_to_input_db ? nlohmann::json(*e.output_to_input_db) : nlohmann::json(nullptr);
+    }
     return rows;
 }
 
 std::string layer_errors_table(const std::vector<LayerError>& errors, size_t rows) {
-    std::vector<LayerError> sorted = errors;
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [](const LayerError& a, const LayerError& b) { return a.sqnr_db < b.sqnr_db; });
+    const std::vector<LayerError> sorted = worst_first(errors);
     std::ostringstream out;
     out << "  Per-layer error, worst first (FP32 vs INT8 output):\n"
         << "  " << std::left << std::setw(32) << "node" << std::setw(10) << "op" << std::right << std::setw(10)
@@ -157,8 +198,12 @@ std::string layer_errors_table(const std::vector<LayerError>& errors, size_t row
         const auto& e = sorted[i];
         out << "  " << std::left << std::setw(32) << e.node.substr(0, 31) << std::setw(10) << e.op_type
             << std::right << std::fixed << std::setprecision(2) << std::setw(10) << e.sqnr_db
-            << std::setprecision(5) << std::setw(10) << e.cosine << "\n";
+            << std::setprecision(5) << std::setw(10) << e.cosine << (e.cancels_input ? "  *" : "") << "\n";
     }
+    const auto shown = sorted.begin() + static_cast<std::ptrdiff_t>(std::min(rows, sorted.size()));
+    if (std::any_of(sorted.begin(), shown, [](const LayerError& e) { return e.cancels_input; }))
+        out << "  * the op's FP32 output is over 60 dB below its input (it cancels it, like the mean of a\n"
+            << "    normalized tensor): its SQNR compares the input's rounding noise with almost nothing\n";
     return out.str();
 }
 
