@@ -4,6 +4,7 @@
 
 #include "graph_builder.hpp"
 #include "pot/fake_quantize_node.hpp"
+#include "range_unify.hpp"
 #include "test_host.hpp"
 
 namespace {
@@ -248,6 +249,45 @@ TEST(UnifyScales, BothInputsOfAnAddShareOneRangeOnCpu) {
     ASSERT_TRUE(fc && fs);
     EXPECT_EQ(fc->input_low, fs->input_low);
     EXPECT_EQ(fc->input_high, fs->input_high);
+}
+
+// conv (weights +-0.003: outputs of a few thousandths) + sigmoid (0..1) -> Add; the sum goes on
+// in float to the output, or (`quantized_sum`) into another Conv, whose input is quantized.
+Graph narrow_and_wide_add(bool quantized_sum) {
+    pot::test::GraphBuilder b;
+    const auto x = b.input("x", {-1, 2, 4, 4});
+    const auto w = b.constant("w", pot::test::random_tensor({2, 2, 1, 1}, 3, -0.003f, 0.003f));
+    const auto sum = b.node("Add", {b.node("Conv", {x, w}, {}, "conv"), b.node("Sigmoid", {x}, {}, "sigmoid")},
+                            {}, "add");
+    if (quantized_sum) {
+        const auto w2 = b.constant("w2", pot::test::random_tensor({2, 2, 1, 1}, 4));
+        b.output(b.node("Conv", {sum, w2}, {}, "conv2"));
+    } else {
+        b.output(sum);
+    }
+    return b.build();
+}
+
+TEST(UnifyScales, AnAddWhoseSumStaysInFloatKeepsANarrowInputOnItsOwnGrid) {
+    VectorData data(pot::test::random_samples(4, {1, 2, 4, 4}, 9));
+    Graph g = narrow_and_wide_add(false);
+    PluginHost host("reference", "CPU");
+    host.run("MinMaxQuantization", "{}", g, data);
+    const auto fc = quantizer_producing(g, "conv_out"), fs = quantizer_producing(g, "sigmoid_out");
+    ASSERT_TRUE(fc && fs);
+    const float narrow = fc->input_high[0] - fc->input_low[0], wide = fs->input_high[0] - fs->input_low[0];
+    EXPECT_LT(narrow * pot::min_max::kMaxSharedRangeWidening, wide);
+    const auto& report = host.reports().at("MinMaxQuantization");
+    EXPECT_FALSE(report.contains("shared_ranges")) << report.dump();
+    EXPECT_EQ(report.at("kept_out_of_shared_ranges"), nlohmann::json({"conv_out", "sigmoid_out"}));
+
+    // Where the sum is quantized, its grid rounds the narrow input anyway: the inputs share.
+    Graph q = narrow_and_wide_add(true);
+    PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", q, data);
+    const auto qc = quantizer_producing(q, "conv_out"), qs = quantizer_producing(q, "sigmoid_out");
+    ASSERT_TRUE(qc && qs);
+    EXPECT_EQ(qc->input_high, qs->input_high);
+    EXPECT_EQ(qc->input_low, qs->input_low);
 }
 
 }  // namespace

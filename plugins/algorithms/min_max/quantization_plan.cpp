@@ -171,8 +171,9 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
         if (!p.point.same_grid_as.empty() && ranges.count(p.point.same_grid_as))
             ranges[p.point.value] = ranges.at(p.point.same_grid_as);
     std::vector<std::vector<std::string>> shared;
+    std::vector<std::string> kept_apart;
     if (settings.unify_scales.value_or(host.target_device() == "CPU"))
-        shared = unify_ranges(graph, ranges);
+        shared = unify_ranges(graph, ranges, &kept_apart);
     const auto symmetric = resolve_modes(plan, shared);
 
     nlohmann::json report = nlohmann::json::array();
@@ -212,6 +213,12 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
                                             "and stay in float, e.g. '", non_finite.front(), "'"));
     }
     if (!shared.empty()) host.report(algorithm, "shared_ranges", nlohmann::json(shared).dump());
+    if (!kept_apart.empty()) {
+        host.report(algorithm, "kept_out_of_shared_ranges", nlohmann::json(kept_apart).dump());
+        host.log(LogLevel::Info, str_cat(algorithm, ": ", kept_apart.size(), " value(s) keep their own range: ",
+                                         "sharing would widen it more than ", kMaxSharedRangeWidening,
+                                         "x, e.g. '", kept_apart.front(), "'"));
+    }
     if (!softmax_floors.empty()) {
         nlohmann::json floors = nlohmann::json::array();
         for (const auto& f : softmax_floors)

@@ -46,18 +46,32 @@ private:
 }  // namespace
 
 std::vector<std::vector<std::string>> shared_range_groups(const Graph& graph,
-                                                          const std::map<std::string, ValueRange>& ranges) {
+                                                          const std::map<std::string, ValueRange>& ranges,
+                                                          std::vector<std::string>* kept_apart) {
+    // The width of the grid a range gets: quantization grids always contain 0.
+    const auto width = [&](const std::string& v) {
+        const ValueRange& r = ranges.at(v);
+        return static_cast<double>(std::max(r.high, 0.0f)) - static_cast<double>(std::min(r.low, 0.0f));
+    };
     ValueGroups groups(ranges);
     for (const Node& node : graph.nodes) {
         if (node.op_type == "Concat") groups.join(node.inputs);
-        if (node.op_type == "Add" && node.inputs.size() == 2) groups.join(node.inputs);
+        if (node.op_type != "Add" || node.inputs.size() != 2) continue;
+        const auto& [a, b] = std::pair(node.inputs[0], node.inputs[1]);
+        if (ranges.count(a) && ranges.count(b) && !ranges.count(node.outputs.at(0)) &&
+            std::max(width(a), width(b)) > kMaxSharedRangeWidening * std::min(width(a), width(b))) {
+            if (kept_apart) kept_apart->insert(kept_apart->end(), {a, b});
+            continue;
+        }
+        groups.join(node.inputs);
     }
     return groups.groups();
 }
 
 std::vector<std::vector<std::string>> unify_ranges(const Graph& graph,
-                                                   std::map<std::string, ValueRange>& ranges) {
-    auto groups = shared_range_groups(graph, ranges);
+                                                   std::map<std::string, ValueRange>& ranges,
+                                                   std::vector<std::string>* kept_apart) {
+    auto groups = shared_range_groups(graph, ranges, kept_apart);
     for (const auto& group : groups) {
         ValueRange shared = ranges.at(group[0]);
         for (const auto& v : group) {
