@@ -473,7 +473,10 @@ def hand_written_notes(path):
 
 
 def write_document(opts, meta, records):
-    cpu = load_module("bench_report", "bench/report.py").cpu_info()[0]
+    cpu, flags, _ = load_module("bench_report", "bench/report.py").cpu_info()
+    # The integer kernels both runtimes pick depend on these (AMX and VNNI above all).
+    isa = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8", "amx_bf16")
+           if f in flags]
     recs = [r for r in records if "export" not in r]
     notes = hand_written_notes(opts.output)
     w = ["# Model zoo conformance", ""] + ([notes, ""] if notes else [])
@@ -482,7 +485,8 @@ def write_document(opts, meta, records):
           "`bench/zoo/export.py` (torchvision architectures and a few custom ones, random weights) is run",
           "on random inputs (float: uniform in [-1, 1); token ids in [0, 1000); attention mask: ones with",
           "0-8 trailing zeros) and checked step by step; a failing step is recorded and the run goes on.", "",
-          f"- Machine: {cpu}, {os.cpu_count()} logical CPUs; {meta['threads']} thread(s) for every run",
+          f"- Machine: {cpu}, {os.cpu_count()} logical CPUs, flags: {' '.join(isa) or 'none of note'}; "
+          f"{meta['threads']} thread(s) for every run",
           f"- ONNX Runtime (onnxruntime-node) {meta['ort']}; PyTorch {meta['torch']}"]
     runs = {}  # the runs the records come from (KEEP=1 merges several), in table order
     for r in records:
