@@ -262,3 +262,64 @@ INSTANTIATE_TEST_SUITE_P(Data, Fp32Op, ::testing::ValuesIn(data_cases()),
 
 }  // namespace
 }  // namespace pot::test
+
+namespace pot::test {
+namespace {
+
+// Resize: bilinear with half-pixel centres runs on oneDNN's resampling; other forms stay on the
+// reference kernel. Every case must match the reference engine.
+struct ResizeCase {
+    std::string name;
+    Shape input;
+    std::vector<float> scales;   // empty: sizes
+    std::vector<int64_t> sizes;  // empty: scales
+    Attrs attributes;
+    bool on_onednn;
+};
+
+std::ostream& operator<<(std::ostream& os, const ResizeCase& c) { return os << c.name; }
+
+class Resize : public ::testing::TestWithParam<ResizeCase> {};
+
+TEST_P(Resize, MatchesReferenceOnTheExpectedKernel) {
+    const ResizeCase& c = GetParam();
+    GraphBuilder g(13);
+    const auto x = g.input("x", c.input);
+    // Behind a convolution, so the input comes in oneDNN's own layout as in real models.
+    const auto y = g.conv(x, c.input[1], c.input[1], 3);
+    std::vector<std::string> inputs{y, ""};
+    if (!c.scales.empty()) {
+        inputs.push_back(g.constant(Tensor::from_vector<float>({4}, c.scales)));
+    } else {
+        inputs.push_back("");
+        inputs.push_back(g.constant(Tensor::from_vector<int64_t>({4}, c.sizes)));
+    }
+    g.output(g.node("Resize", inputs, c.attributes));
+    const auto input = g.random_tensor(c.input, -2.0f, 2.0f);
+    const Outputs out = run_both(g.graph(), {input});
+    expect_close(out, kFp32Tolerance);
+    EXPECT_EQ(out.plan.find(": resampling") != std::string::npos, c.on_onednn) << out.plan;
+}
+
+const Attrs kLinear{{"mode", std::string("linear")}};
+const Attrs kLinearPytorch{{"mode", std::string("linear")},
+                           {"coordinate_transformation_mode", std::string("pytorch_half_pixel")}};
+
+INSTANTIATE_TEST_SUITE_P(
+    Fp32, Resize,
+    ::testing::Values(
+        ResizeCase{"LinearUpsample2x", {1, 8, 5, 7}, {1, 1, 2, 2}, {}, kLinear, true},
+        ResizeCase{"LinearDownsampleHalf", {2, 3, 8, 6}, {1, 1, 0.5f, 0.5f}, {}, kLinear, true},
+        // 5 x 1.5 = 7.5: the output has 7 rows, which ONNX still maps with 1.5, oneDNN with 7/5.
+        ResizeCase{"LinearScaleNotOfTheLengthsFallsBack", {2, 3, 5, 7}, {1, 1, 1.5f, 0.75f}, {}, kLinear, false},
+        ResizeCase{"LinearSizesDownAndUp", {1, 16, 9, 6}, {}, {1, 16, 4, 13}, kLinearPytorch, true},
+        ResizeCase{"LinearSegmentationHead", {1, 21, 7, 7}, {}, {1, 21, 56, 56}, kLinearPytorch, true},
+        ResizeCase{"PytorchHalfPixelToLengthOneFallsBack", {1, 4, 6, 6}, {}, {1, 4, 1, 3}, kLinearPytorch, false},
+        ResizeCase{"NearestFallsBack", {1, 4, 5, 5}, {1, 1, 2, 2}, {}, {}, false},
+        ResizeCase{"AlignCornersFallsBack", {1, 4, 5, 5}, {1, 1, 2, 2}, {},
+                   {{"mode", std::string("linear")}, {"coordinate_transformation_mode", std::string("align_corners")}},
+                   false}),
+    [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace pot::test

@@ -43,6 +43,7 @@ LowerFn find_lowering(const Node& node) {
         {"Transpose", &lower_transpose},
         {"Slice", &lower_slice},
         {"Pad", &lower_pad},
+        {"Resize", &lower_resize},
         {"Gather", &lower_gather},
         {"ReduceMean", &lower_reduce},
         {"ReduceSum", &lower_reduce},

@@ -30,6 +30,7 @@ bool lower_pad(PlanBuilder& b, size_t index);
 bool lower_gather(PlanBuilder& b, size_t index);
 bool lower_reduce(PlanBuilder& b, size_t index);
 bool lower_recurrent(PlanBuilder& b, size_t index);
+bool lower_resize(PlanBuilder& b, size_t index);
 
 /// One oneDNN eltwise operation, in real (dequantized) units.
 struct EltwiseOp {
