@@ -323,3 +323,22 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace pot::test
+
+namespace pot::test {
+namespace {
+
+// Exporters name Dropout's mask output even when nothing reads it; the op is still the identity
+// (a view of its input), not a step on the reference kernel.
+TEST(Dropout, WithAnUnusedMaskIsAView) {
+    GraphBuilder g(17);
+    const auto x = g.input("x", {1, 4, 6, 6});
+    const auto y = g.node("Dropout", {g.node("Relu", {x})});
+    g.graph().nodes.back().outputs.push_back("dropout_mask");
+    g.output(g.node("Sigmoid", {y}));
+    const Outputs out = run_both(g.graph(), {g.random_tensor({1, 4, 6, 6}, -2.0f, 2.0f)});
+    expect_close(out, kFp32Tolerance);
+    EXPECT_EQ(out.plan.find("reference Dropout"), std::string::npos) << out.plan;
+}
+
+}  // namespace
+}  // namespace pot::test

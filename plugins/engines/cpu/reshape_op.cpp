@@ -10,7 +10,10 @@ namespace pot::cpu {
 
 bool lower_reshape(PlanBuilder& b, size_t index) {
     const Node& n = b.node(index);
-    if (n.outputs.size() > 1 && !n.outputs[1].empty()) return false;  // Dropout mask
+    // Dropout's mask, when something reads it (exporters name it even when nothing does).
+    if (n.outputs.size() > 1 && !n.outputs[1].empty() &&
+        (!b.graph().consumers(n.outputs[1]).empty() || b.graph().is_output(n.outputs[1])))
+        return false;
     const std::string& x = n.inputs.at(0);
     // The output shape: the reference kernel on zeros (shape inputs are constants by now).
     std::vector<Tensor> inputs{Tensor(DType::F32, b.shape(x))};
