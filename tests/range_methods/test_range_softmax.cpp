@@ -53,7 +53,7 @@ TEST(SoftmaxOutputFloor, WidensOnlyRangesFinerThanTheKernelComputes) {
     std::map<std::string, ValueRange> ranges{{"narrow", {0.0f, 0.02f}}, {"wide", {0.0f, 0.9f}},
                                              {"unknown", {0.0f, 0.5f}}};
     const std::vector<pot::min_max::SoftmaxOutput> outputs{
-        {"narrow", "s1", "i1", -1, 49}, {"wide", "s2", "i2", -1, 49}, {"unknown", "s3", "i3", -1, 0}};
+        {"narrow", "i1", -1, 49}, {"wide", "i2", -1, 49}, {"unknown", "i3", -1, 0}};
     const auto widened = floor_softmax_output_ranges(outputs, ranges, 8);
     ASSERT_EQ(widened.size(), 2u);
     EXPECT_EQ(widened[0].value, "narrow");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +18,11 @@ struct ValueRange {
     float low = 0.0f;
     float high = 0.0f;
 };
+
+/// The width of the grid `r` becomes: quantization grids always contain 0.
+inline double grid_width(const ValueRange& r) {
+    return static_cast<double>(std::max(r.high, 0.0f)) - static_cast<double>(std::min(r.low, 0.0f));
+}
 
 /// Statistics of the first pass for activation `value`: the estimator's low/high reducers, or
 /// the global min and max when a histogram method needs them to place the histogram.

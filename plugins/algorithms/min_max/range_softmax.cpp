@@ -47,7 +47,7 @@ std::vector<SoftmaxOutput> find_softmax_outputs(const Graph& graph,
     for (const auto& [value, range] : ranges) {
         const Node* softmax = softmax_source(graph, value);
         if (!softmax || softmax->inputs.empty()) continue;
-        SoftmaxOutput out{value, softmax->name, softmax->inputs[0],
+        SoftmaxOutput out{value, softmax->inputs[0],
                           softmax->attr_int("axis", graph.opset < 13 ? 1 : -1), 0};
         if (const auto shape = graph.shape_of(out.softmax_input))
             out.length = softmax_length(*shape, out.axis, graph.opset);
@@ -65,9 +65,10 @@ std::vector<SoftmaxRangeFloor> floor_softmax_output_ranges(const std::vector<Sof
         const auto it = ranges.find(out.value);
         if (it == ranges.end()) continue;
         ValueRange& range = it->second;
-        // The grid spans [min(low, 0), high]; only its width sets the scale.
-        const double min_high = std::min(range.low, 0.0f) + softmax_min_output_scale(out.length) * steps;
-        if (range.high >= min_high) continue;
+        const double min_width = softmax_min_output_scale(out.length) * steps;
+        if (grid_width(range) >= min_width) continue;
+        // Softmax outputs are not negative: the grid is [min(low, 0), high], widened at the top.
+        const double min_high = std::min(range.low, 0.0f) + min_width;
         // Rounded up, so the float scale computed from the range stays at or above the floor.
         const float high = std::nextafter(static_cast<float>(min_high), INFINITY);
         widened.push_back({out.value, out.length, range.high, high});

@@ -21,7 +21,6 @@ double softmax_min_output_scale(int64_t d);
 /// A measured value that is a Softmax output (directly or through Dropout / Identity).
 struct SoftmaxOutput {
     std::string value;
-    std::string softmax;        ///< the Softmax node
     std::string softmax_input;  ///< its input, whose shape gives the length
     int64_t axis = -1;          ///< the node's axis attribute (its default filled in)
     int64_t length = 0;         ///< values each softmax normalizes over; 0 while unknown

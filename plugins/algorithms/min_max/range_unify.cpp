@@ -48,11 +48,7 @@ private:
 std::vector<std::vector<std::string>> shared_range_groups(const Graph& graph,
                                                           const std::map<std::string, ValueRange>& ranges,
                                                           std::vector<std::string>* kept_apart) {
-    // The width of the grid a range gets: quantization grids always contain 0.
-    const auto width = [&](const std::string& v) {
-        const ValueRange& r = ranges.at(v);
-        return static_cast<double>(std::max(r.high, 0.0f)) - static_cast<double>(std::min(r.low, 0.0f));
-    };
+    const auto width = [&](const std::string& v) { return grid_width(ranges.at(v)); };
     ValueGroups groups(ranges);
     for (const Node& node : graph.nodes) {
         if (node.op_type == "Concat") groups.join(node.inputs);
