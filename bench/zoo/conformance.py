@@ -197,6 +197,15 @@ class Runner:
             raise StepError(f"pot-host wrote no {os.path.basename(qdq)}")
         return qdq
 
+    def fx(self, name, work):
+        """The PyTorch FX peer on the samples and outputs kept in `work` (see fx_worker)."""
+        text = run([sys.executable, os.path.abspath(__file__), "--fx-worker", name, "--work", work,
+                    "--zoo", self.o.zoo, "--threads", self.o.threads], self.o.timeout)
+        result = last_json(text)
+        if "na" in result:
+            raise StepError(result["na"])
+        return result
+
     def steps(self, model, data):
         """The steps of one profiled run: (op types on the reference kernels, oneDNN ref primitives)."""
         cmd = [os.path.join(self.bin, "pot-host"), "benchmark", "-m", model, "--plugins", self.plugins,
@@ -302,14 +311,7 @@ def conform(runner, entry):
         return {"db": sqnr_db(fp, got["int8"]), "input_spread": input_spread(fp)}
     attempt(rec, "sqnr", sqnr)
 
-    def fx():
-        text = run([sys.executable, os.path.abspath(__file__), "--fx-worker", name, "--work", work,
-                    "--zoo", o.zoo, "--threads", o.threads], o.timeout)
-        result = last_json(text)
-        if "na" in result:
-            raise StepError(result["na"])
-        return result
-    attempt(rec, "fx", fx)
+    attempt(rec, "fx", lambda: runner.fx(name, work))
 
     data = [f"{inp['name']}={path}" for inp, path in zip(entry["inputs"], evals[0])]
 
@@ -417,19 +419,51 @@ def fx_worker(opts):
             quantized = convert_fx(prepared)
             stage = "quantized inference"
             int8 = [flat(quantized(*x)) for x in evals]
+            float_layers = fx_float_layers(model, quantized)
     except Exception as e:  # tracing / conversion / quantized kernel failure: FX is n/a here
         # The innermost frame outside torch itself: the model line FX stumbled on.
         frames = [f for f in traceback.extract_tb(e.__traceback__) if "/torch/" not in f.filename]
         where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
         message = str(e).strip().splitlines()[0] if str(e).strip() else "(no message)"
         return answer(na=short_error(f"{stage}{where}: {type(e).__name__}: {message}"))
-    return answer(db=sqnr_db(fp32, int8), engine=engine, torch_vs_onnx=check, torch_vs_ours=vs_ours)
+    return answer(db=sqnr_db(fp32, int8), engine=engine, torch_vs_onnx=check, torch_vs_ours=vs_ours,
+                  float_layers=float_layers)
+
+
+def fx_float_layers(model, quantized):
+    """The layers with weights that FX left in float (its default mapping has no quantized form
+    for them, e.g. nn.TransformerEncoder or nn.LSTM, which its tracer keeps as leaves): {type:
+    [count, share of the model's weights]}. Embedding lookups are not counted (pot keeps Gather
+    tables in float too)."""
+    import torch
+    total = sum(p.numel() for p in model.parameters()) or 1
+    modules = dict(quantized.named_modules())
+    found = {}
+    for node in quantized.graph.nodes:
+        if node.op != "call_module":
+            continue
+        module = modules[node.target]
+        kind = type(module)
+        if ".quantized" in kind.__module__ or isinstance(module, (torch.nn.Embedding, torch.nn.EmbeddingBag)):
+            continue
+        weights = sum(p.numel() for p in module.parameters())
+        if weights:
+            entry = found.setdefault(kind.__name__, [0, 0.0])
+            entry[0] += 1
+            entry[1] += weights / total
+    return found
 
 
 # ----------------------------------------------------------------------------- document
 
 def ok(rec, step):
     return rec.get(step, {}).get("ok", False)
+
+
+def comparable_fx(rec):
+    """Both SQNRs exist and FX quantized every layer with weights (see fx_float_layers)."""
+    return (ok(rec, "sqnr") and ok(rec, "fx") and rec["fx"].get("db") is not None
+            and not rec["fx"].get("float_layers"))
 
 
 def within(v, tol):
@@ -456,7 +490,8 @@ def cells(rec):
     return [rec["name"], str(rec["opset"]), loads, " / ".join(errs),
             "yes" if ok(rec, "dq") else "no", "yes" if ok(rec, "qdq_ort") else ("no" if ok(rec, "dq") else "-"),
             bold(num(i8, ".3f"), i8 is None or i8 <= INT8_TOL),
-            f"{num(rec.get('sqnr', {}).get('db'), '.1f')} / {num(fx.get('db'), '.1f') if fx.get('ok') else 'n/a'}",
+            f"{num(rec.get('sqnr', {}).get('db'), '.1f')} / "
+            + (num(fx.get('db'), '.1f') + ("\\*" if fx.get("float_layers") else "") if fx.get('ok') else 'n/a'),
             f"{lat('ours_fp32')} / {lat('ours_int8')}", f"{lat('ort_fp32')} / {lat('ort_int8')}"]
 
 
@@ -496,6 +531,13 @@ def write_document(opts, meta, records):
         w += [f"- Command: `{info['command']}`; {info['date']}; load average (1/5/15 min) "
               f"{info['load_before']} at the start, {info.get('load_after')} at the end"
               + (f"; models: {', '.join(names)}" if len(runs) > 1 else "")]
+    fx_runs = {}
+    for r in records:
+        info = r.get("fx", {}).get("run")
+        if info:
+            fx_runs.setdefault((info["command"], info["date"]), []).append(r["name"])
+    for (command, date), names in fx_runs.items():
+        w += [f"- PyTorch FX step re-run: `{command}`; {date}; models: {', '.join(names)}"]
     w += ["", "Columns:", ""] + ["- " + c.replace("{seconds:g}", f"{meta['seconds']:g}") for c in COLUMNS]
     w += ["", "| model | opset | loads | FP32 max rel err cpu / ref | DQ | QDQ in ORT | INT8 ours vs ORT | "
           "SQNR ours / FX (dB) | ours FP32 / INT8 (ms) | ORT FP32 / INT8 (ms) |",
@@ -513,6 +555,12 @@ def write_document(opts, meta, records):
         w += ["", f"Outputs that hardly depend on the input (max\\|y_k - y_0\\| / max\\|y_0\\| over the "
               f"evaluation samples below {FLAT_OUTPUT:g}; the features died and the output is mostly the last "
               "bias, so the SQNR says little): " + ", ".join(flat) + "."]
+    partial = [f"{r['name']} (" + ", ".join(f"{kind} x{count}, {share:.0%} of the weights"
+                                            for kind, (count, share) in r["fx"]["float_layers"].items()) + ")"
+               for r in recs if ok(r, "fx") and r["fx"].get("float_layers")]
+    if partial:
+        w += ["", "\\* FX kept layers with weights in float (its default mapping has no quantized form for "
+              "them), so its SQNR is that of a partly quantized model; pot quantizes them: " + ", ".join(partial) + "."]
     columns = [  # (label, passes, value for "worst", lower value is worse)
         ("loads (both engines)", lambda r: ok(r, "loads"), None, False),
         ("FP32 cpu", lambda r: within(r.get("fp32", {}).get("cpu"), FP32_TOL),
@@ -526,13 +574,17 @@ def write_document(opts, meta, records):
         ("no oneDNN reference primitive", lambda r: ok(r, "primitives"), None, False),
         ("SQNR ours", None, lambda r: r.get("sqnr", {}).get("db"), True),
         ("SQNR FX", None, lambda r: r.get("fx", {}).get("db"), True),
+        ("SQNR ours >= FX (FX quantizing every layer with weights)",
+         lambda r: r["sqnr"]["db"] >= r["fx"]["db"] if comparable_fx(r) else None, None, False),
     ]
     w += ["", "## Summary", "", f"{len(records)} models; {len(records) - len(recs)} failed to export.", "",
           "| column | pass | worst model |", "| --- | ---: | --- |"]
     for label, passes, value, low_bad in columns:
         scored = [(value(r), r["name"]) for r in recs if value and value(r) is not None]
         worst = (min if low_bad else max)(scored) if scored else None
-        count = f"{sum(1 for r in recs if passes(r))}/{len(recs)}" if passes else "-"
+        verdicts = [passes(r) for r in recs] if passes else []
+        applicable = [v for v in verdicts if v is not None]  # None: the check does not apply
+        count = f"{sum(1 for v in applicable if v)}/{len(applicable)}" if passes else "-"
         w.append(f"| {label} | {count} | " + (f"{worst[1]} ({num(worst[0], '.1f' if low_bad else '.2g')})"
                                               if worst else "-") + " |")
     failures = [(r["name"], step, f"`{s['error']}`") for r in records
@@ -599,6 +651,9 @@ def main(argv):
                    help="keep the results.json entries of the models not selected (resume, or re-run a few)")
     p.add_argument("--command", default="bench/zoo/run.sh", help="command line shown in the document")
     p.add_argument("--document-only", action="store_true", help="rewrite the document from results.json")
+    p.add_argument("--fx-only", action="store_true",
+                   help="re-run only the PyTorch FX step of the selected models, keeping everything else "
+                        "of results.json (their samples and outputs must still be in --work)")
     p.add_argument("--fx-worker", help=argparse.SUPPRESS)
     opts = p.parse_args(argv)
     if opts.fx_worker:
@@ -636,6 +691,18 @@ def main(argv):
         for r in results.values():  # records written before they carried their run: the file's run
             r.setdefault("run", {k: kept["meta"].get(k) for k in ("command", "date", "load_before", "load_after")})
     runner = Runner(opts)
+    if opts.fx_only:
+        with open(results_path) as f:
+            kept = json.load(f)
+        records = kept["models"]
+        for rec in records:
+            if rec["name"] in {e["name"] for e in entries} and "export" not in rec:
+                log(f"{rec['name']}: FX")
+                attempt(rec, "fx", lambda: runner.fx(rec["name"], os.path.join(opts.work, rec["name"])))
+                rec["fx"]["run"] = {"command": opts.command, "date": now}
+        save(results_path, kept["meta"], records)
+        write_document(opts, kept["meta"], records)
+        return 0
     for entry in entries + [None]:
         if entry:
             log(f"{entry['name']}")
