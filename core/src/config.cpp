@@ -454,13 +454,15 @@ void parse_compression(const Params& compression, const std::filesystem::path& b
                        ConfigProblems& problems) {
     problems.check([&] {
         const auto device = compression.get_string("target_device", "ANY");
-        // POT's other devices have quantization rules of their own, which no hardware config here
-        // describes; quantizing by CPU rules for them would give models they do not run as expected.
-        for (const char* other : {"GPU", "VPU", "NPU", "GNA", "GNA3", "GNA3.5", "CPU_SPR"})
-            POT_CHECK_KIND(Config, device != other, "/compression/target_device: '", device, "': POT's "
-                           "quantization rules for this device are not available here (hardware configs: "
-                           "CPU, ANY); use \"CPU\", or \"ANY\" for rules any int8 runtime accepts");
-        out.target_device = compression.get_enum<std::string>("target_device", "ANY", {{"ANY", "ANY"}, {"CPU", "CPU"}});
+        // GNA runs 16-bit activations (POT's gna.json), which the 8-bit QDQ models written here
+        // cannot hold; quantizing by other rules would give a model GNA does not run as expected.
+        for (const char* gna : {"GNA", "GNA3", "GNA3.5"})
+            POT_CHECK_KIND(Config, device != gna, "/compression/target_device: '", device, "': GNA quantizes "
+                           "activations to 16 bits, and the models written here hold 8-bit codes; targets: ",
+                           "ANY, CPU, CPU_SPR, GPU, VPU, NPU");
+        out.target_device = compression.get_enum<std::string>(
+            "target_device", "ANY",
+            {{"ANY", "ANY"}, {"CPU", "CPU"}, {"CPU_SPR", "CPU_SPR"}, {"GPU", "GPU"}, {"VPU", "VPU"}, {"NPU", "NPU"}});
     });
     problems.check([&] { compression.get_string("model_type", ""); });
     problems.check([&] { compression.get_bool("inplace_statistics", true); });

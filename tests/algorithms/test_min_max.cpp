@@ -3,12 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "graph_builder.hpp"
+#include "ort_runner.hpp"
 #include "pot/core/log.hpp"
+#include "pot/core/model_io.hpp"
 #include "pot/core/pipeline.hpp"
 #include "pot/core/evaluator.hpp"
 #include "pot/core/session.hpp"
 #include "pot/fake_quantize_node.hpp"
 #include "pot/similarity.hpp"
+#include "temp_dir.hpp"
 #include "test_host.hpp"
 
 namespace {
@@ -176,6 +179,99 @@ TEST(MinMaxTargets, CpuQuantizesResidualAddInputsAndAnyDoesNot) {
     EXPECT_NE(quantizer_of(cpu, "add", 1), "");
     EXPECT_EQ(quantizer_of(any, "add", 1), "");
     EXPECT_GT(count_quantizers(cpu), count_quantizers(any));
+}
+
+// POT's device rules: GPU quantizes the inputs of element-wise ops and pooling in the preset's
+// mode; VPU and NPU quantize activations asymmetrically whatever the preset (pooling inputs
+// symmetrically) and unify the inputs of element-wise ops; NPU also quantizes Concat inputs.
+class MinMaxDevices : public testing::Test {
+protected:
+    Graph quantized(const std::string& device, const std::string& params = "{}") {
+        pot::test::GraphBuilder b;
+        const auto x = b.input("x", {-1, 2, 4, 4});
+        const auto c = b.node("Conv", {x, b.constant("w", pot::test::random_tensor({2, 2, 1, 1}, 3))}, {}, "conv");
+        const auto s = b.node("Sigmoid", {x}, {}, "sigmoid");
+        const auto m = b.node("Mul", {c, s}, {}, "mul");
+        const std::map<std::string, pot::Attribute> pool = {{"kernel_shape", std::vector<int64_t>{2, 2}},
+                                                            {"strides", std::vector<int64_t>{2, 2}}};
+        const auto p = b.node("AveragePool", {m}, pool, "pool_mul");
+        const auto q = b.node("AveragePool", {s}, pool, "pool_sigmoid");
+        b.output(b.node("Concat", {p, q}, {{"axis", int64_t{1}}}, "concat"), {-1, 4, 2, 2});
+        Graph g = b.build();
+        VectorData data(pot::test::random_samples(4, {1, 2, 4, 4}, 9));
+        PluginHost("reference", device).run("MinMaxQuantization", params, g, data);
+        return g;
+    }
+    // The FakeQuantize before input `index` of `node` (fails the test when there is none).
+    static pot::FakeQuantizeParams fq(const Graph& g, const std::string& node, size_t index) {
+        const auto params = quantizer_producing(g, g.nodes[*g.find_node(quantizer_of(g, node, index))].outputs[0]);
+        return *params;
+    }
+    // Signed symmetric codes span [-128, 127] steps around 0; unsigned ones start at 0.
+    static bool symmetric(const pot::FakeQuantizeParams& p) {
+        return p.input_low[0] == 0.0f || std::fabs(p.input_low[0] / p.input_high[0] + 128.0f / 127.0f) < 1e-5f;
+    }
+};
+
+TEST_F(MinMaxDevices, GpuQuantizesElementwiseAndPoolingInputsInThePresetsMode) {
+    const Graph cpu = quantized("CPU"), gpu = quantized("GPU"), mixed = quantized("GPU", R"({"preset": "mixed"})");
+    EXPECT_EQ(quantizer_of(cpu, "mul", 1), "");
+    EXPECT_EQ(quantizer_of(cpu, "pool_sigmoid", 0), "");
+    for (const auto& [node, index] : std::vector<std::pair<std::string, size_t>>{
+             {"conv", 0}, {"mul", 0}, {"mul", 1}, {"pool_mul", 0}, {"pool_sigmoid", 0}}) {
+        EXPECT_NE(quantizer_of(gpu, node, index), "") << node << " " << index;
+        EXPECT_TRUE(symmetric(fq(gpu, node, index))) << node << " " << index;
+    }
+    EXPECT_FALSE(symmetric(fq(mixed, "conv", 0)));
+    EXPECT_EQ(quantizer_of(gpu, "concat", 0), "");
+}
+
+TEST_F(MinMaxDevices, VpuQuantizesAsymmetricallyWhateverThePresetAndUnifiesElementwiseInputs) {
+    const Graph vpu = quantized("VPU", R"({"preset": "performance"})");
+    EXPECT_FALSE(symmetric(fq(vpu, "conv", 0)));
+    EXPECT_FALSE(symmetric(fq(vpu, "mul", 0)));
+    EXPECT_TRUE(symmetric(fq(vpu, "pool_mul", 0)));  // POT: per-channel symmetric; per tensor here
+    const auto a = fq(vpu, "mul", 0), b = fq(vpu, "mul", 1);
+    EXPECT_EQ(a.input_low, b.input_low);
+    EXPECT_EQ(a.input_high, b.input_high);
+    EXPECT_EQ(quantizer_of(vpu, "concat", 0), "");
+}
+
+TEST_F(MinMaxDevices, NpuAlsoQuantizesConcatInputsOnOneGrid) {
+    const Graph npu = quantized("NPU"), cpu_spr = quantized("CPU_SPR"), cpu = quantized("CPU");
+    const auto a = fq(npu, "concat", 0), b = fq(npu, "concat", 1);
+    EXPECT_FALSE(symmetric(a));
+    EXPECT_EQ(a.input_low, b.input_low);
+    EXPECT_EQ(a.input_high, b.input_high);
+    EXPECT_EQ(count_quantizers(cpu_spr), count_quantizers(cpu));  // Sapphire Rapids: the CPU rules
+}
+
+// The QDQ model written for each device runs in ONNX Runtime as our reference engine simulates it
+// (ONNX Runtime fuses DequantizeLinear -> Mul -> QuantizeLinear into integer kernels, which may
+// round a code differently: a step of the coarsest grid at most).
+TEST_F(MinMaxDevices, QdqModelsForEachDeviceRunInOnnxRuntimeAsSimulated) {
+    const auto x = pot::test::random_samples(1, {1, 2, 4, 4}, 33).at(0);
+    for (const char* device : {"GPU", "VPU", "NPU"}) {
+        const Graph g = quantized(device);
+        float coarsest = 0.0f;
+        for (const auto& node : g.nodes)
+            if (pot::is_fake_quantize(node)) {
+                const auto p = pot::read_fake_quantize(g, node);
+                if (p.levels == 256) coarsest = std::max(coarsest, pot::fake_quantize_scale(p.input_low[0], p.input_high[0], p.levels));
+            }
+        pot::test::TempDir dir;
+        pot::core::save_onnx(g, dir / "model.onnx");
+        const pot::Tensor ort = pot::test::run_in_onnxruntime(dir / "model.onnx", {x}).at(0);
+        const pot::Tensor ours = PluginHost("reference", device).engine().compile(g)->infer({x}).at(0);
+        ASSERT_EQ(ort.numel(), ours.numel()) << device;
+        float worst = 0.0f, largest = 0.0f;
+        for (int64_t i = 0; i < ours.numel(); ++i) {
+            worst = std::max(worst, std::fabs(ort.data<float>()[i] - ours.data<float>()[i]));
+            largest = std::max(largest, std::fabs(ours.data<float>()[i]));
+        }
+        EXPECT_LE(worst, coarsest) << device;
+        EXPECT_GT(largest, 10 * coarsest) << device;
+    }
 }
 
 // ConvTranspose weights are [C_in, C_out / group, k...]: one scale per output channel is axis 1,

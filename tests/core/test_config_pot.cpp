@@ -105,12 +105,22 @@ TEST(PotConfig, CascadesAreNamedAsUnsupported) {
     EXPECT_TRUE(has(m, "/model/cascade: multi-model cascades are not supported")) << m;
 }
 
-TEST(PotConfig, OtherPotDevicesSayWhyInsteadOfSuggestingCpu) {
-    for (const char* device : {"GPU", "VPU", "GNA", "NPU"}) {
+TEST(PotConfig, PotDevicesWithEightBitRulesAreTargets) {
+    for (const char* device : {"GPU", "VPU", "NPU", "CPU_SPR"}) {
+        const auto c = parse_config(config(kModel, R"({"data_source": "d"})",
+                                           std::string(R"("compression": {"target_device": ")") + device +
+                                               R"(", "algorithms": [{"name": "DefaultQuantization"}]})"),
+                                    "/base", "cfg.json");
+        EXPECT_EQ(c.compression.target_device, device);
+    }
+}
+
+TEST(PotConfig, GnaSaysWhyInsteadOfSuggestingCpu) {
+    for (const char* device : {"GNA", "GNA3", "GNA3.5"}) {
         const auto m = config_error(config(kModel, R"({"data_source": "d"})",
                                            std::string(R"("compression": {"target_device": ")") + device +
                                                R"(", "algorithms": [{"name": "DefaultQuantization"}]})"));
-        EXPECT_TRUE(has(m, "quantization rules for this device are not available")) << m;
+        EXPECT_TRUE(has(m, "GNA quantizes activations to 16 bits")) << m;
         EXPECT_FALSE(has(m, "did you mean")) << m;
     }
 }

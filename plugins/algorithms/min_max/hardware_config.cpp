@@ -22,6 +22,17 @@ const OpRule* HardwareConfig::rule_for(const std::string& op_type) const {
     return nullptr;
 }
 
+std::vector<std::pair<std::string, std::string>> target_device_choices() {
+    std::vector<std::pair<std::string, std::string>> choices;
+    for (const char* device : {"ANY", "CPU", "CPU_SPR", "GPU", "VPU", "NPU"}) choices.emplace_back(device, device);
+    return choices;
+}
+
+bool reads_activation(const OpRule& rule, size_t index) {
+    return rule.all_inputs_are_activations ||
+           std::find(rule.activation_inputs.begin(), rule.activation_inputs.end(), index) != rule.activation_inputs.end();
+}
+
 HardwareConfig read_hardware_config(const std::filesystem::path& file) {
     const std::string text = read_file_bounded(file, kMaxHardwareConfigBytes, "hardware config",
                                                ErrorKind::Config);
@@ -32,6 +43,12 @@ HardwareConfig read_hardware_config(const std::filesystem::path& file) {
         HardwareConfig config;
         config.target_device = root.get_string("target_device", "");
         for (const auto& a : root.get_strings("absorbed_activations")) config.absorbed_activations.insert(a);
+        if (root.has("unified_scales")) {
+            const auto types = root.get_strings("unified_scales");
+            config.unified_scales = std::set<std::string>(types.begin(), types.end());
+        }
+        if (root.has("unify_scales_by_default"))
+            config.unify_by_default = root.get_bool("unify_scales_by_default", false);
         POT_CHECK_KIND(Config, root.has("operations") && root.json().at("operations").is_array(),
                        "/operations: expected a list");
         root.accept("operations");
@@ -43,12 +60,22 @@ HardwareConfig read_hardware_config(const std::filesystem::path& file) {
             POT_CHECK_KIND(Config, !rule.type.empty(), op.path(), "/type: required");
             if (op.has("activations")) {
                 op.accept("activations");
-                for (const auto& v : op.json().at("activations")) {
-                    POT_CHECK_KIND(Config, v.is_number_unsigned(), op.path(),
-                                   "/activations: expected input indices");
-                    rule.activation_inputs.push_back(v.get<size_t>());
+                const auto& activations = op.json().at("activations");
+                if (activations == "all") {
+                    rule.all_inputs_are_activations = true;
+                } else {
+                    POT_CHECK_KIND(Config, activations.is_array(), op.path(),
+                                   "/activations: expected input indices or \"all\"");
+                    for (const auto& v : activations) {
+                        POT_CHECK_KIND(Config, v.is_number_unsigned(), op.path(),
+                                       "/activations: expected input indices or \"all\"");
+                        rule.activation_inputs.push_back(v.get<size_t>());
+                    }
                 }
             }
+            if (op.has("activation_mode"))
+                rule.activations_symmetric = op.get_enum<bool>(
+                    "activation_mode", true, {{"symmetric", true}, {"asymmetric", false}});
             if (op.has("weights")) {
                 const Params w = op.child("weights");
                 rule.weight_input = static_cast<size_t>(w.get_int("input", 1));
@@ -68,7 +95,8 @@ HardwareConfig read_hardware_config(const std::filesystem::path& file) {
 }
 
 HardwareConfig builtin_hardware_config(const std::string& target_device) {
-    std::string name = target_device;
+    // POT quantizes for Sapphire Rapids CPUs by the CPU rules.
+    std::string name = target_device == "CPU_SPR" ? "cpu" : target_device;
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     const std::filesystem::path here = boost::dll::this_line_location().string();
     const auto file = here.parent_path() / "hardware" / (name + ".json");

@@ -37,8 +37,8 @@ std::vector<StatisticRequest> MinMax::statistics_needed(const Graph& graph, Host
 }
 
 void MinMax::apply(Graph& graph, const Statistics& stats, HostServices& host) {
-    const auto plan = plan_quantization(graph, hardware_config_for(settings_, host), settings_);
-    apply_plan(graph, plan, stats, host, settings_, name());
+    const auto hardware = hardware_config_for(settings_, host);
+    apply_plan(graph, plan_quantization(graph, hardware, settings_), stats, host, settings_, hardware, name());
 }
 
 }  // namespace pot::min_max

@@ -135,6 +135,12 @@ std::vector<PlannedPoint> plan_quantization(const Graph& graph, const HardwareCo
                 if (op.activations_range) planned.range = *op.activations_range;
             }
         }
+        // A device that runs an op's inputs in one mode only (VPU: asymmetric) gets that mode,
+        // whatever the preset asks for.
+        if (planned.point.kind == QuantizationPoint::Kind::Activation)
+            if (const auto node = graph.find_node(planned.point.config_node))
+                if (const OpRule* rule = hardware.rule_for(graph.nodes[*node].op_type))
+                    planned.symmetric = rule->activations_symmetric.value_or(planned.symmetric);
         plan.push_back(std::move(planned));
     }
     return plan;
@@ -152,7 +158,8 @@ std::vector<StatisticRequest> plan_statistics(const std::vector<PlannedPoint>& p
 }
 
 void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Statistics& stats,
-                HostServices& host, const MinMaxSettings& settings, const std::string& algorithm) {
+                HostServices& host, const MinMaxSettings& settings, const HardwareConfig& hardware,
+                const std::string& algorithm) {
     // Every range is settled before the first FakeQuantize goes in: the histogram pass runs on
     // the model as the first pass saw it.
     auto ranges = estimate_ranges(graph, plan, stats, host, settings);
@@ -172,8 +179,8 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
             ranges[p.point.value] = ranges.at(p.point.same_grid_as);
     std::vector<std::vector<std::string>> shared;
     std::vector<std::string> kept_apart;
-    if (settings.unify_scales.value_or(host.target_device() == "CPU"))
-        shared = unify_ranges(graph, ranges, &kept_apart);
+    if (settings.unify_scales.value_or(hardware.unify_by_default.value_or(host.target_device() == "CPU")))
+        shared = unify_ranges(graph, ranges, hardware.unified_scales, &kept_apart);
     const auto symmetric = resolve_modes(plan, shared);
 
     nlohmann::json report = nlohmann::json::array();

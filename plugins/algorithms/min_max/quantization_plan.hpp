@@ -58,9 +58,11 @@ std::vector<StatisticRequest> plan_statistics(const std::vector<PlannedPoint>& p
 
 /// Puts a FakeQuantize on every point of `plan` in `graph` and reports them under `algorithm`.
 /// Activation ranges come from `stats` (the first-pass requests of each point's estimator) and,
-/// for histogram methods, from a second pass through `host`. Values that share a range (Concat
-/// and Add inputs when unify_scales is on) also share a mode: asymmetric when any of them is.
+/// for histogram methods, from a second pass through `host`. Values that share a range (the
+/// inputs of `hardware`'s unified_scales ops when unify_scales is on) also share a mode:
+/// asymmetric when any of them is.
 void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Statistics& stats,
-                HostServices& host, const MinMaxSettings& settings, const std::string& algorithm);
+                HostServices& host, const MinMaxSettings& settings, const HardwareConfig& hardware,
+                const std::string& algorithm);
 
 }  // namespace pot::min_max

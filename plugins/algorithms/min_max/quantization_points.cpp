@@ -126,8 +126,8 @@ std::string grid_source(const Graph& graph, const ValueIndex& index, std::string
 }
 
 bool reads_as_activation(const Node& node, const OpRule& rule, const std::string& value) {
-    for (size_t i : rule.activation_inputs)
-        if (i < node.inputs.size() && node.inputs[i] == value) return true;
+    for (size_t i = 0; i < node.inputs.size(); ++i)
+        if (node.inputs[i] == value && reads_activation(rule, i)) return true;
     return false;
 }
 
@@ -208,8 +208,7 @@ std::vector<QuantizationPoint> find_quantization_points(
                 const auto axis = weight_channel_axis(node, w);
                 points.push_back({QuantizationPoint::Kind::Weight, in, node.name, i,
                                   per_channel && axis ? *axis : -1, "", node.name});
-            } else if (std::find(rule->activation_inputs.begin(), rule->activation_inputs.end(), i) !=
-                       rule->activation_inputs.end()) {
+            } else if (reads_activation(*rule, i)) {
                 add_activation(in, node.name);
             }
         }

@@ -47,17 +47,19 @@ private:
 
 std::vector<std::vector<std::string>> shared_range_groups(const Graph& graph,
                                                           const std::map<std::string, ValueRange>& ranges,
+                                                          const std::set<std::string>& op_types,
                                                           std::vector<std::string>* kept_apart) {
     const auto width = [&](const std::string& v) { return grid_width(ranges.at(v)); };
     ValueGroups groups(ranges);
     for (const Node& node : graph.nodes) {
-        if (node.op_type == "Concat") groups.join(node.inputs);
-        if (node.op_type != "Add" || node.inputs.size() != 2) continue;
-        const auto& [a, b] = std::pair(node.inputs[0], node.inputs[1]);
-        if (ranges.count(a) && ranges.count(b) && !ranges.count(node.outputs.at(0)) &&
-            std::max(width(a), width(b)) > kMaxSharedRangeWidening * std::min(width(a), width(b))) {
-            if (kept_apart) kept_apart->insert(kept_apart->end(), {a, b});
-            continue;
+        if (!node.domain.empty() || !op_types.count(node.op_type)) continue;
+        if (node.op_type != "Concat" && node.inputs.size() == 2 && !node.outputs.empty()) {
+            const auto& [a, b] = std::pair(node.inputs[0], node.inputs[1]);
+            if (ranges.count(a) && ranges.count(b) && !ranges.count(node.outputs[0]) &&
+                std::max(width(a), width(b)) > kMaxSharedRangeWidening * std::min(width(a), width(b))) {
+                if (kept_apart) kept_apart->insert(kept_apart->end(), {a, b});
+                continue;
+            }
         }
         groups.join(node.inputs);
     }
@@ -66,8 +68,9 @@ std::vector<std::vector<std::string>> shared_range_groups(const Graph& graph,
 
 std::vector<std::vector<std::string>> unify_ranges(const Graph& graph,
                                                    std::map<std::string, ValueRange>& ranges,
+                                                   const std::set<std::string>& op_types,
                                                    std::vector<std::string>* kept_apart) {
-    auto groups = shared_range_groups(graph, ranges, kept_apart);
+    auto groups = shared_range_groups(graph, ranges, op_types, kept_apart);
     for (const auto& group : groups) {
         ValueRange shared = ranges.at(group[0]);
         for (const auto& v : group) {

@@ -31,8 +31,7 @@ size_t scope_index(const Params& params, const std::string& key) {
 
 TunableQuantization::TunableQuantization(const Params& params)
     : scope_(parse_tuning_scope(params)),
-      target_device_(
-          params.get_enum<std::string>("target_device", "CPU", {{"ANY", "ANY"}, {"CPU", "CPU"}})),
+      target_device_(params.get_enum<std::string>("target_device", "CPU", target_device_choices())),
       target_device_configured_(params.has("target_device")),
       settings_(parse_settings(params)) {
     POT_CHECK_KIND(
@@ -44,7 +43,9 @@ TunableQuantization::TunableQuantization(const Params& params)
 }
 
 void TunableQuantization::set_target_device(const std::string& device) {
-    if (!target_device_configured_ && (device == "CPU" || device == "ANY")) target_device_ = device;
+    if (target_device_configured_) return;
+    for (const auto& [name, value] : target_device_choices())
+        if (device == name) target_device_ = value;
 }
 
 std::vector<TunableQuantization::TunedOp> TunableQuantization::tuned_ops(
@@ -205,7 +206,7 @@ void TunableQuantization::apply(Graph& graph, const Statistics& stats, HostServi
         }
     }
     apply_plan(graph, plan_quantization(graph, hardware, settings_, overrides), stats, host,
-               settings_, name());
+               settings_, hardware, name());
     host.report(name(), "choices", report.dump());
 }
 
