@@ -9,7 +9,7 @@ packages=(
     nlohmann-json3-dev libtbb-dev libopencv-dev libgtest-dev libyaml-cpp-dev
     libonnx-dev libprotobuf-dev protobuf-compiler
     libdnnl-dev ocl-icd-opencl-dev opencl-headers
-    python3 python3-numpy python3-onnx
+    python3 python3-numpy python3-onnx python3-dev pybind11-dev python3-opencv
     clang-14 libclang-rt-14-dev
     dataset-fashion-mnist
 )
