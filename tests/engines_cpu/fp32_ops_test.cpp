@@ -211,10 +211,19 @@ std::vector<OpCase> data_cases() {
                              const auto i64 = [&](std::vector<int64_t> v) {
                                  return g.constant(Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v)); };
                              return g.node("Slice", {x, i64({-3, 1}), i64({-1, 100}), i64({-1, 2}), i64({1, 1})}); }, s});
-        cases.push_back({"SliceStepTwoFallsBack_" + tag, [](GraphBuilder& g, const std::string& x) {
+        cases.push_back({"SliceStepTwo_" + tag, [](GraphBuilder& g, const std::string& x) {
                              const auto i64 = [&](std::vector<int64_t> v) {
                                  return g.constant(Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v)); };
                              return g.node("Slice", {x, i64({0}), i64({4}), i64({2}), i64({2})}); }, s});
+        cases.push_back({"SliceStepsOddStartsTwoAxes_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             // Swin's patch merging: x[..., 1::2, 0::3] (an odd window end keeps its last row).
+                             const auto i64 = [&](std::vector<int64_t> v) {
+                                 return g.constant(Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v)); };
+                             return g.node("Relu", {g.node("Slice", {x, i64({1, 0}), i64({INT64_MAX, -1}), i64({2, 3}), i64({2, 3})})}); }, s});
+        cases.push_back({"SliceNegativeStepFallsBack_" + tag, [](GraphBuilder& g, const std::string& x) {
+                             const auto i64 = [&](std::vector<int64_t> v) {
+                                 return g.constant(Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v)); };
+                             return g.node("Slice", {x, i64({-1}), i64({INT64_MIN}), i64({3}), i64({-2})}); }, s});
         cases.push_back({"PadSpatialZerosThenConv_" + tag, [c](GraphBuilder& g, const std::string& x) {
                              const auto pads = g.constant(Tensor::from_vector<int64_t>({8}, {0, 0, 1, 2, 0, 0, 2, 1}));
                              return g.conv(g.node("Pad", {x, pads}), c, 4, 3); }, s});
@@ -329,6 +338,19 @@ namespace {
 
 // Exporters name Dropout's mask output even when nothing reads it; the op is still the identity
 // (a view of its input), not a step on the reference kernel.
+TEST(Slice, WithStepsIsAOneDnnReorder) {
+    GraphBuilder g(19);
+    const auto x = g.input("x", {1, 8, 8, 6});
+    const auto i64 = [&](std::vector<int64_t> v) {
+        return g.constant(Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v)); };
+    // [N, H, W, C] channels-last patch merging: rows 0::2, columns 1::2.
+    g.output(g.node("Slice", {x, i64({0, 1}), i64({8, 8}), i64({1, 2}), i64({2, 2})}));
+    const Outputs out = run_both(g.graph(), {g.random_tensor({1, 8, 8, 6}, -2.0f, 2.0f)});
+    expect_close(out, 0.0f);
+    EXPECT_EQ(out.plan.find("reference"), std::string::npos) << out.plan;
+    EXPECT_EQ(out.plan.find("ref:"), std::string::npos) << out.plan;
+}
+
 TEST(Dropout, WithAnUnusedMaskIsAView) {
     GraphBuilder g(17);
     const auto x = g.input("x", {1, 4, 6, 6});

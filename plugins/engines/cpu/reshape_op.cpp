@@ -62,7 +62,8 @@ bool lower_transpose(PlanBuilder& b, size_t index) {
     return true;
 }
 
-// Slice with step 1 along every sliced axis: a reorder from a window (sub-memory) of the input.
+// Slice with positive steps: a reorder from a window of the input, a sub-memory whose strides
+// are the input's times the steps (Swin's patch merging takes every other row and column).
 // Codes move as they are, like Transpose's.
 bool lower_slice(PlanBuilder& b, size_t index) {
     const Node& n = b.node(index);
@@ -89,24 +90,36 @@ bool lower_slice(PlanBuilder& b, size_t index) {
         for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
     if (starts.size() != ends.size() || axes.size() != starts.size() || (!steps.empty() && steps.size() != starts.size()))
         return false;
-    dnnl::memory::dims offsets(dims.size(), 0), out_dims = dims;
+    dnnl::memory::dims offsets(dims.size(), 0), out_dims = dims, step_of(dims.size(), 1);
     std::vector<bool> seen(dims.size(), false);
     for (size_t i = 0; i < axes.size(); ++i) {
         const int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
         if (axis < 0 || axis >= rank || seen[static_cast<size_t>(axis)]) return false;
         seen[static_cast<size_t>(axis)] = true;
-        if (!steps.empty() && steps[i] != 1) return false;
+        const int64_t step = steps.empty() ? 1 : steps[i];
+        if (step < 1) return false;  // backwards (or 0, invalid): the reference kernel
         const int64_t d = dims[static_cast<size_t>(axis)];
         // ONNX clamps starts and ends (negative ones count from the end) into [0, d].
         const auto clamp = [d](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + d : v, 0, d); };
         const int64_t begin = clamp(starts[i]), end = clamp(ends[i]);
         if (end <= begin) return false;  // an empty result: the reference kernel makes it
         offsets[static_cast<size_t>(axis)] = begin;
-        out_dims[static_cast<size_t>(axis)] = end - begin;
+        out_dims[static_cast<size_t>(axis)] = (end - begin + step - 1) / step;
+        step_of[static_cast<size_t>(axis)] = step;
     }
     const Rep src = b.plain_any(x);
     const auto type = src.mem.get_desc().data_type();
-    const auto window = plain_desc(dims, type).submemory_desc(out_dims, offsets);
+    auto window = plain_desc(dims, type).submemory_desc(out_dims, offsets);
+    if (std::any_of(step_of.begin(), step_of.end(), [](int64_t s) { return s != 1; })) {
+        // The same window with every step-th element: the strides grow, the offset stays.
+        dnnl::memory::dims strides(dims.size(), 1);
+        for (size_t i = dims.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * dims[i];
+        dnnl::memory::dims view_strides(dims.size());
+        for (size_t i = 0; i < dims.size(); ++i) view_strides[i] = strides[i] * step_of[i];
+        const auto offset = window.data.offset0;
+        window = dnnl::memory::desc(out_dims, type, view_strides);
+        window.data.offset0 = offset;
+    }
     const dnnl::memory dst = b.define(n.outputs[0], plain_desc(out_dims, type), src.quant);
     auto pd = dnnl::reorder::primitive_desc(b.engine(), window, b.engine(), dst.get_desc());
     b.add_primitive(n.name, "slice", pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, b.view(src, window)}, {DNNL_ARG_TO, dst}});
