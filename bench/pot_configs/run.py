@@ -157,6 +157,9 @@ missed an accuracy or tuning target on these substitute data (exit 3). The other
 pot-host said, every problem of a file in one run; a tuning run still going after
 {args.timeout} s is stopped and shown as a timeout.
 
+POT's Python API (scripts importing `openvino.tools.pot`) runs too, with the import changed to `pot`: see
+docs/PYTHON.md.
+
 Regenerate (the files are POT's and not in this tree; fetch them at the commits listed):
 
     {command}
