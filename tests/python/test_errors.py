@@ -109,6 +109,11 @@ class Configuration(unittest.TestCase):
         with self.assertRaisesRegex(pot.Error, "stat_subset"):
             pot.create_pipeline([{"name": "MinMaxQuantization", "params": {"stat_subset": 3}}], engine)
 
+    def test_target_device_other_than_pot_host_accepts(self):
+        engine = pot.IEEngine({"device": "CPU"})
+        with self.assertRaisesRegex(pot.Error, "GNA quantizes activations to 16 bits"):
+            pot.create_pipeline([{"name": "MinMaxQuantization", "params": {"target_device": "GNA"}}], engine)
+
     def test_unknown_engine_key(self):
         with self.assertRaisesRegex(pot.Error, "unknown key 'devices'; did you mean 'device'"):
             pot.IEEngine({"devices": "CPU"})
