@@ -12,6 +12,7 @@ from . import _native
 from ._location import PLUGIN_DIR_FROM_PACKAGE
 from ._native import Error, Model
 
+__version__ = _native.__version__
 __all__ = [
     "DataLoader", "Metric", "IEEngine", "Pipeline", "Model", "Error", "load_model", "save_model",
     "compress_model_weights", "create_pipeline", "default_plugin_dir",

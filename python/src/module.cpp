@@ -82,6 +82,7 @@ void bind_engine(py::module_& m) {
 PYBIND11_MODULE(_native, m) {
     m.doc() = "The C++ side of the pot package; use the functions of `pot` instead.";
     register_error_type(m);
+    m.attr("__version__") = POT_VERSION;
     m.attr("abi_version") = pot::str_cat(POT_ABI_MAJOR, ".", POT_ABI_MINOR);
     bind_model(m);
     bind_engine(m);
