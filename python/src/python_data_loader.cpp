@@ -32,12 +32,12 @@ PythonDataLoader::PythonDataLoader(py::object loader, std::vector<ValueInfo> inp
     try {
         size_ = py::len(loader_);
     } catch (py::error_already_set& e) {
-        errors_.keep(e);
-        POT_THROW(Input, "DataLoader.__len__ failed: ", e.what());
+        POT_THROW(Input, "DataLoader.__len__ raised ", errors_.keep(e));
     }
     description_ = str_cat("Python data loader ", type_name(loader_), " (", size_, " samples)");
     json_dumps_ = py::module_::import("json").attr("dumps");
     json_default_ = py::module_::import("pot._support").attr("json_default");
+    numpy_integer_ = py::module_::import("numpy").attr("integer");
 }
 
 // The Python objects are released by the thread that destroys the loader, which holds the GIL.
@@ -51,7 +51,14 @@ Sample PythonDataLoader::get(size_t index) const {
     } catch (py::error_already_set& e) {
         POT_THROW(Input, "sample ", index, ": ", kGetItem, "(", index, ") raised ", errors_.keep(e));
     }
-    return to_sample(index, item);
+    // Reading the item runs Python too (len(), json.dumps, __index__ of a numpy scalar).
+    try {
+        return to_sample(index, item);
+    } catch (py::error_already_set& e) {
+        POT_THROW(Input, "sample ", index, ": reading what ", kGetItem, " returned raised ", errors_.keep(e));
+    } catch (const py::cast_error& e) {
+        POT_THROW(Input, "sample ", index, ": ", kGetItem, " returned a value of an unexpected type: ", e.what());
+    }
 }
 
 py::object PythonDataLoader::metadata(size_t index) const {
@@ -105,10 +112,11 @@ std::vector<Tensor> PythonDataLoader::to_tensors(size_t index, const py::handle&
 std::optional<Annotation> PythonDataLoader::to_annotation(size_t index, const py::handle& annotation) const {
     if (annotation.is_none()) return std::nullopt;
     if (py::isinstance<py::str>(annotation)) return Annotation::of_text(annotation.cast<std::string>());
-    // Python ints and numpy integers (np.int64 labels) alike; a bool is a JSON value, not class 0 or 1.
-    if (!py::isinstance<py::bool_>(annotation) && py::hasattr(annotation, "__index__") &&
-        !py::isinstance<py::array>(annotation))
-        return Annotation::of_class(py::int_(annotation.attr("__index__")()).cast<int64_t>());
+    // Python ints and numpy integer scalars (np.int64 labels) alike; a bool (Python's or numpy's) is a
+    // JSON value, not class 0 or 1.
+    if ((py::isinstance<py::int_>(annotation) && !py::isinstance<py::bool_>(annotation)) ||
+        py::isinstance(annotation, numpy_integer_))
+        return Annotation::of_class(py::int_(py::reinterpret_borrow<py::object>(annotation)).cast<int64_t>());
     try {
         return Annotation::of_json(json_dumps_(annotation, py::arg("default") = json_default_).cast<std::string>());
     } catch (py::error_already_set& e) {

@@ -47,7 +47,7 @@ private:
     PythonErrors& errors_;
     size_t size_ = 0;
     std::string description_;
-    pybind11::object json_dumps_, json_default_;
+    pybind11::object json_dumps_, json_default_, numpy_integer_;
     pybind11::dict metadata_;  // sample index -> metadata; guarded by the GIL
 };
 

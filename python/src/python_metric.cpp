@@ -67,6 +67,8 @@ void PythonMetric::update(const std::vector<Tensor>& outputs, const std::vector<
         scores_.push_back(mean_of(metric_.attr("value"), "value"));
     } catch (py::error_already_set& e) {
         POT_THROW(Runtime, "sample ", sample.index, ": ", step, " raised ", errors_.keep(e));
+    } catch (const py::cast_error& e) {
+        POT_THROW(Runtime, "sample ", sample.index, ": ", step, " gave a value of an unexpected type: ", e.what());
     }
 }
 
@@ -76,6 +78,8 @@ double PythonMetric::value() const {
         return mean_of(metric_.attr("avg_value"), "avg_value");
     } catch (py::error_already_set& e) {
         POT_THROW(Runtime, "Metric.avg_value raised ", errors_.keep(e));
+    } catch (const py::cast_error& e) {
+        POT_THROW(Runtime, "Metric.avg_value gave a value of an unexpected type: ", e.what());
     }
 }
 

@@ -15,9 +15,12 @@ ANNOTATIONS = [
     [0.5, 1.5],                          # JSON
     np.array([1, 2, 3]),                 # JSON, through tolist()
     True,                                # JSON: a bool is not class 1
+    np.bool_(False),                     # JSON, numpy's bool too
+    np.float32(0.5),                     # JSON number
     None,                                # no annotation
 ]
-EXPECTED = [3, 7, "a line of text", {"boxes": [[1, 2, 3, 4]], "label": "shirt"}, [0.5, 1.5], [1, 2, 3], True, None]
+EXPECTED = [3, 7, "a line of text", {"boxes": [[1, 2, 3, 4]], "label": "shirt"}, [0.5, 1.5], [1, 2, 3], True, False,
+            0.5, None]
 
 
 class AnnotatedLoader(pot.DataLoader):
@@ -77,6 +80,7 @@ class Annotations(unittest.TestCase):
         self.assertIs(type(metric.seen[1][1][0]), int)
         self.assertIs(type(metric.seen[2][1][0]), str)
         self.assertIs(type(metric.seen[6][1][0]), bool)
+        self.assertIs(type(metric.seen[7][1][0]), bool)
 
 
 if __name__ == "__main__":

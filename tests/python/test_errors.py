@@ -54,6 +54,16 @@ class PythonErrors(unittest.TestCase):
         self.assertIn("sample 0", str(raised.exception))
         self.assertIsInstance(raised.exception.__cause__, KeyError)
 
+    def test_metric_value_that_is_no_number(self):
+        class TextMetric(Accuracy):
+            @property
+            def value(self):
+                return {"accuracy@top1": "high"}
+
+        engine = pot.IEEngine({"device": "CPU"}, EvaluationLoader(4), TextMetric())
+        with self.assertRaisesRegex(pot.Error, "sample 0: Metric.value"):
+            pot.create_pipeline(MINMAX, engine).evaluate(pot.load_model({"model": MODEL_FILE}))
+
     def test_exception_in_postprocess_output_propagates(self):
         class Engine(pot.IEEngine):
             def postprocess_output(self, outputs, metadata):
