@@ -84,8 +84,8 @@ def cli_run(build, work, threads):
 def python_process(build, work, threads):
     env = dict(os.environ, PYTHONPATH=os.path.join(build, "python"),
                POT_PLUGIN_DIR=os.path.join(build, "lib", "pot", "plugins"))
-    wall, stdout = timed([sys.executable, __file__, "--python-run", os.path.join(work, "py"), "--threads", str(threads)],
-                         env=env)
+    command = [sys.executable, __file__, "--python-run", os.path.join(work, "py"), "--threads", str(threads)]
+    wall, stdout = timed(command, env=env)
     return wall, json.loads(stdout.strip().splitlines()[-1])["quantize_s"]
 
 

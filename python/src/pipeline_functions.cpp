@@ -45,7 +45,8 @@ struct RunData {
 
 }  // namespace
 
-std::vector<std::string> check_algorithms(const EngineHandle& engine, const std::vector<core::AlgorithmConfig>& algorithms) {
+std::vector<std::string> check_algorithms(const EngineHandle& engine,
+                                          const std::vector<core::AlgorithmConfig>& algorithms) {
     return core::Pipeline(engine.registry(), algorithms).names();
 }
 

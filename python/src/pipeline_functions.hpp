@@ -19,7 +19,8 @@ struct UserObjects {
 
 /// Names of the algorithms `algorithms` expands to; throws the registry's pot::Error for an
 /// unknown name or bad parameters. Needs the GIL (and keeps it: no user code runs).
-std::vector<std::string> check_algorithms(const EngineHandle& engine, const std::vector<core::AlgorithmConfig>& algorithms);
+std::vector<std::string> check_algorithms(const EngineHandle& engine,
+                                          const std::vector<core::AlgorithmConfig>& algorithms);
 
 /// Runs `algorithms` on a copy of `model` as pot-host does (core::Pipeline through a Session, with
 /// an Evaluator on the same data), calibrating on `user.data_loader`; returns the quantized model.

@@ -90,12 +90,13 @@ std::vector<Tensor> PythonDataLoader::to_tensors(size_t index, const py::handle&
     if (py::isinstance<py::dict>(data)) {
         const auto given = py::reinterpret_borrow<py::dict>(data);
         for (const auto& input : inputs_) {
-            POT_CHECK_KIND(Input, given.contains(input.name), "sample ", index, ": the data dict has no array for ",
-                           "the model input '", input.name, "' (keys: ", py::str(given.attr("keys")()).cast<std::string>(), ")");
+            POT_CHECK_KIND(Input, given.contains(input.name), "sample ", index,
+                           ": the data dict has no array for the model input '", input.name,
+                           "' (keys: ", py::str(given.attr("keys")()).cast<std::string>(), ")");
             add(input, given[input.name.c_str()]);
         }
-        POT_CHECK_KIND(Input, py::len(given) == inputs_.size(), "sample ", index, ": the data dict has ", py::len(given),
-                       " entries; the model has ", inputs_.size(), " inputs");
+        POT_CHECK_KIND(Input, py::len(given) == inputs_.size(), "sample ", index, ": the data dict has ",
+                       py::len(given), " entries; the model has ", inputs_.size(), " inputs");
     } else if (inputs_.size() > 1 && (py::isinstance<py::list>(data) || py::isinstance<py::tuple>(data))) {
         const auto given = py::reinterpret_borrow<py::sequence>(data);
         POT_CHECK_KIND(Input, py::len(given) == inputs_.size(), "sample ", index, ": ", py::len(given),

@@ -61,8 +61,8 @@ class QuantizeFashionMnist(unittest.TestCase):
         engine = pot.IEEngine({"device": "CPU", "backend": "reference"}, EvaluationLoader(200), Accuracy())
         self.assertEqual(engine.name, "reference")
         cpu = pot.IEEngine({"device": "CPU", "threads": 1}, EvaluationLoader(200), Accuracy())
-        model_accuracy = [pot.create_pipeline(ALGORITHMS, e).evaluate(self.fp32)["accuracy@top1"] for e in (engine, cpu)]
-        self.assertAlmostEqual(model_accuracy[0], model_accuracy[1], delta=0.5)
+        accuracy = [pot.create_pipeline(ALGORITHMS, e).evaluate(self.fp32)["accuracy@top1"] for e in (engine, cpu)]
+        self.assertAlmostEqual(accuracy[0], accuracy[1], delta=0.5)
 
     def test_default_metric_without_a_python_metric(self):
         engine = pot.IEEngine({"device": "CPU"}, EvaluationLoader(100))
