@@ -6,6 +6,7 @@ import numpy as np
 
 import pot
 from fmnist import MODEL_FILE
+from recording_metric import RecordingMetric
 
 ANNOTATIONS = [
     3,                                   # class index
@@ -34,30 +35,6 @@ class AnnotatedLoader(pot.DataLoader):
         return image, ANNOTATIONS[index]
 
 
-class Recorder(pot.Metric):
-    """Keeps what each update() receives."""
-
-    def __init__(self):
-        self.seen = []
-
-    @property
-    def value(self):
-        return {"seen": 1.0}
-
-    @property
-    def avg_value(self):
-        return {"seen": float(len(self.seen))}
-
-    def update(self, output, target):
-        self.seen.append((output, target))
-
-    def reset(self):
-        self.seen = []
-
-    def get_attributes(self):
-        return {"seen": {"direction": "higher-better", "type": "count"}}
-
-
 class MetadataEngine(pot.IEEngine):
     """Hands the metric each sample's metadata beside the model's first output."""
 
@@ -67,7 +44,7 @@ class MetadataEngine(pot.IEEngine):
 
 class Annotations(unittest.TestCase):
     def test_each_kind_reaches_the_metric_with_its_metadata(self):
-        metric = Recorder()
+        metric = RecordingMetric()
         engine = MetadataEngine({"device": "CPU"}, AnnotatedLoader(), metric)
         result = pot.create_pipeline([{"name": "MinMaxQuantization", "params": {}}], engine).evaluate(
             pot.load_model({"model": MODEL_FILE}))

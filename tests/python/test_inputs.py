@@ -9,6 +9,7 @@ import onnx
 from onnx import TensorProto, helper
 
 import pot
+from recording_metric import RecordingMetric
 
 MINMAX = [{"name": "MinMaxQuantization", "params": {}}]
 
@@ -39,25 +40,6 @@ class Samples(pot.DataLoader):
         return self._make(index), index
 
 
-class Outputs(pot.Metric):
-    def __init__(self):
-        self.seen = []
-
-    @property
-    def value(self):
-        return {"n": 1.0}
-
-    @property
-    def avg_value(self):
-        return {"n": float(len(self.seen))}
-
-    def update(self, output, target):
-        self.seen.append(output[0].copy())
-
-    def reset(self):
-        self.seen = []
-
-
 class Inputs(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -69,10 +51,10 @@ class Inputs(unittest.TestCase):
         cls.folder.cleanup()
 
     def outputs(self, make):
-        metric = Outputs()
+        metric = RecordingMetric()
         engine = pot.IEEngine({"device": "CPU"}, Samples(make), metric)
         pot.create_pipeline(MINMAX, engine).evaluate(self.model)
-        return metric.seen
+        return [output[0] for output, _ in metric.seen]
 
     def test_model_inputs_are_listed(self):
         self.assertEqual(self.model.inputs, [("x", "f32", [1, 4]), ("ids", "i64", [1, 4])])
