@@ -464,7 +464,12 @@ void parse_compression(const Params& compression, const std::filesystem::path& b
             "target_device", "ANY",
             {{"ANY", "ANY"}, {"CPU", "CPU"}, {"CPU_SPR", "CPU_SPR"}, {"GPU", "GPU"}, {"VPU", "VPU"}, {"NPU", "NPU"}});
     });
-    problems.check([&] { compression.get_string("model_type", ""); });
+    // POT's model_type applies to its quantization algorithms: each gets it (unless its params
+    // set their own), and MinMaxQuantization keeps the model type's ops in float.
+    std::string model_type;
+    problems.check([&] {
+        model_type = compression.get_enum<std::string>("model_type", "", {{"transformer", "transformer"}});
+    });
     problems.check([&] { compression.get_bool("inplace_statistics", true); });
     // POT's own default_quantization_spec.json spells it so; POT ignores keys it does not know.
     if (compression.has("inplase_statistics"))
@@ -495,6 +500,14 @@ void parse_compression(const Params& compression, const std::filesystem::path& b
                 POT_CHECK_KIND(Config, !algo.name.empty(), path, "/name: required");
                 algo.params_json = params_text(entry, "params");
                 entry.reject_unknown();
+                static const char* const kTakesModelType[] = {"MinMaxQuantization", "DefaultQuantization",
+                                                              "TunableQuantization", "AccuracyAwareQuantization"};
+                if (!model_type.empty() &&
+                    std::find(std::begin(kTakesModelType), std::end(kTakesModelType), algo.name) != std::end(kTakesModelType)) {
+                    auto params = nlohmann::json::parse(algo.params_json);
+                    if (!params.contains("model_type")) params["model_type"] = model_type;
+                    algo.params_json = params.dump();
+                }
                 out.algorithms.push_back(std::move(algo));
             });
         }

@@ -274,6 +274,37 @@ TEST_F(MinMaxDevices, QdqModelsForEachDeviceRunInOnnxRuntimeAsSimulated) {
     }
 }
 
+// POT's model_type "transformer": the residual Add quantizes none of its inputs, so the residual
+// stream (read otherwise only by float ops, a LayerNorm in a real block) stays float; what the
+// MatMul writes is still quantized for the INT8 kernel. A spelled-out GELU after a MatMul still
+// counts as the activation the CPU computes inside the MatMul, so the quantizer goes after it.
+TEST(MinMaxModelType, TransformerKeepsTheResidualStreamInFloatAndStillAbsorbsGelu) {
+    pot::test::GraphBuilder b;
+    const auto x = b.input("x", {-1, 4, 8});
+    const auto normed = b.node("Sigmoid", {x}, {}, "norm");
+    const auto h = b.node("MatMul", {normed, b.constant("w1", pot::test::random_tensor({8, 8}, 3))}, {}, "fc1");
+    const auto scaled = b.node("Div", {h, b.constant("sqrt2", pot::Tensor::scalar(1.4142135f))}, {}, "gelu_div");
+    const auto erf = b.node("Erf", {scaled}, {}, "gelu_erf");
+    const auto plus = b.node("Add", {erf, b.constant("one", pot::Tensor::scalar(1.0f))}, {}, "gelu_add");
+    const auto gated = b.node("Mul", {h, plus}, {}, "gelu_mul");
+    const auto gelu = b.node("Mul", {gated, b.constant("half", pot::Tensor::scalar(0.5f))}, {}, "gelu_half");
+    const auto y = b.node("MatMul", {gelu, b.constant("w2", pot::test::random_tensor({8, 8}, 4))}, {}, "fc2");
+    b.output(b.node("Add", {x, y}, {}, "residual"), {-1, 4, 8});
+    VectorData data(pot::test::random_samples(4, {1, 4, 8}, 9));
+    Graph plain = b.build(), transformer = b.build();
+    PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", plain, data);
+    PluginHost("reference", "CPU").run("MinMaxQuantization", R"({"model_type": "transformer"})", transformer, data);
+    EXPECT_NE(quantizer_of(plain, "residual", 0), "");
+    EXPECT_EQ(quantizer_of(transformer, "residual", 0), "");
+    EXPECT_NE(quantizer_of(transformer, "residual", 1), "");  // fc2's output, for its INT8 kernel
+    for (const Graph* g : {&plain, &transformer}) {
+        EXPECT_NE(quantizer_of(*g, "fc2", 0), "");          // after the GELU
+        EXPECT_EQ(quantizer_of(*g, "gelu_div", 0), "");     // not between fc1 and the GELU
+    }
+    Graph bad = b.build();
+    EXPECT_THROW(PluginHost().run("MinMaxQuantization", R"({"model_type": "cnn"})", bad, data), pot::Error);
+}
+
 // ConvTranspose weights are [C_in, C_out / group, k...]: one scale per output channel is axis 1,
 // which only holds all output channels with one group; grouped ones get one scale per tensor.
 TEST(MinMaxTargets, ConvTransposeWeightsArePerOutputChannelOnAxisOne) {

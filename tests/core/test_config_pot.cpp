@@ -115,6 +115,22 @@ TEST(PotConfig, PotDevicesWithEightBitRulesAreTargets) {
     }
 }
 
+TEST(PotConfig, ModelTypeGoesToTheQuantizingAlgorithms) {
+    const auto c = parse_config(config(kModel, R"({"data_source": "d"})",
+                                       R"("compression": {"model_type": "transformer", "algorithms": [
+                                            {"name": "DefaultQuantization"},
+                                            {"name": "QuantNoiseEstimator", "params": {"type": "sqnr"}},
+                                            {"name": "MinMaxQuantization", "params": {"model_type": ""}}]})"),
+                                "/base", "cfg.json");
+    ASSERT_EQ(c.compression.algorithms.size(), 3u);
+    EXPECT_EQ(nlohmann::json::parse(c.compression.algorithms[0].params_json).value("model_type", ""), "transformer");
+    EXPECT_FALSE(nlohmann::json::parse(c.compression.algorithms[1].params_json).contains("model_type"));
+    EXPECT_EQ(nlohmann::json::parse(c.compression.algorithms[2].params_json).value("model_type", "?"), "");
+    const auto m = config_error(config(kModel, R"({"data_source": "d"})",
+                                       R"("compression": {"model_type": "cnn", "algorithms": [{"name": "DefaultQuantization"}]})"));
+    EXPECT_TRUE(has(m, "/compression/model_type")) << m;
+}
+
 TEST(PotConfig, GnaSaysWhyInsteadOfSuggestingCpu) {
     for (const char* device : {"GNA", "GNA3", "GNA3.5"}) {
         const auto m = config_error(config(kModel, R"({"data_source": "d"})",

@@ -1,5 +1,6 @@
 #include "quantization_points.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -172,6 +173,13 @@ std::vector<QuantizationPoint> find_quantization_points(
     const std::unordered_set<std::string>& float_nodes) {
     auto ignored = settings.ignored.resolve(graph);
     ignored.insert(float_nodes.begin(), float_nodes.end());
+    // The model type's float ops read no quantized input, but unlike ignored nodes they may still
+    // be part of an activation the target computes inside the op before it (a spelled-out GELU's
+    // Mul and Add).
+    const auto model_type_float = [&](const Node& node) {
+        const auto& ops = settings.model_type_float_ops;
+        return node.domain.empty() && std::find(ops.begin(), ops.end(), node.op_type) != ops.end();
+    };
     const ValueIndex index(graph);
     std::vector<const OpRule*> quantized_rules(graph.nodes.size(), nullptr);
     std::vector<QuantizationPoint> points;
@@ -191,7 +199,7 @@ std::vector<QuantizationPoint> find_quantization_points(
         for (size_t n : activation.nodes) inside_activation[n] = true;
     for (size_t n = 0; n < graph.nodes.size(); ++n) {
         const Node& node = graph.nodes[n];
-        if (is_fake_quantize(node) || ignored.count(node.name) || inside_activation[n]) continue;
+        if (is_fake_quantize(node) || ignored.count(node.name) || inside_activation[n] || model_type_float(node)) continue;
         // Adding a constant (a bias, a LayerNorm shift) is no residual Add: nothing to read in INT8.
         if (adds_constant(graph, node)) continue;
         const OpRule* rule = hardware.rule_for(node.op_type);

@@ -86,7 +86,14 @@ struct MinMaxSettings {
     /// Give the quantized inputs of each Concat, and both inputs of each Add, one shared range
     /// (the union of theirs). Unset: on for target device CPU, whose INT8 kernels need it.
     std::optional<bool> unify_scales;
+    /// Op types kept in float for the model type (POT's model_type "transformer": the element-wise
+    /// and reduction ops of LayerNorm and the residual Adds, which POT leaves unquantized there).
+    std::vector<std::string> model_type_float_ops;
 };
+
+/// The ONNX op types POT keeps in float for `model_type` ("" or "transformer"); throws a Config
+/// error naming `where` for another value.
+std::vector<std::string> float_ops_for_model_type(const std::string& model_type, const std::string& where);
 
 /// Reads the parameters (POT's names) and rejects unknown keys.
 MinMaxSettings parse_settings(const Params& params);
