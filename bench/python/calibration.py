@@ -3,11 +3,13 @@ pot-host on the same model, images, algorithm and engine.
 
     /usr/bin/python3 bench/python/calibration.py --build build-py [--repeats 5] [--threads 2]
 
-Each repeat runs both as fresh processes, alternating which goes first:
+Each repeat runs each side as a fresh process, rotating which goes first:
   - pot-host -c <config> -d: DefaultQuantization (stat_subset_size 300) of examples/fmnist's CNN
     on the 300 calibration PNGs (data_source, GRAY, scale 255);
   - python3 this_script --python-run: load_model, IEEngine + a cv2 ImageLoader over the same
-    PNGs, create_pipeline(...).run, save_model.
+    PNGs, create_pipeline(...).run, save_model;
+  - the same with the samples decoded before the clock starts (a loader returning arrays held in
+    a list): what the binding costs without the loader's own Python.
 It prints, per side, the median of: the process's wall time, and the calibration alone (pot-host's
 report timings.quantize_s; the Python pipeline.run call). The ratio of the calibration times is the
 number docs/PYTHON.md records.
@@ -28,8 +30,9 @@ IMAGES = os.path.join(FMNIST, "data", "calibration")
 PARAMS = {"preset": "performance", "stat_subset_size": 300}
 
 
-def python_run(output_dir, threads):
-    """One calibration from Python; prints {"quantize_s": ...} on stdout."""
+def python_run(output_dir, threads, in_memory):
+    """One calibration from Python; prints {"quantize_s": ...} on stdout. With `in_memory`, the
+    samples are decoded before the clock starts and the loader returns them from a list."""
     import cv2
     import numpy as np
 
@@ -48,8 +51,21 @@ def python_run(output_dir, threads):
             image = cv2.imread(self._files[index], cv2.IMREAD_GRAYSCALE)
             return np.expand_dims(image, (0, 1)).astype(np.float32) / 255, None
 
+    class MemoryLoader(pot.DataLoader):
+        def __init__(self, samples):
+            self._samples = samples
+
+        def __len__(self):
+            return len(self._samples)
+
+        def __getitem__(self, index):
+            return self._samples[index]
+
     model = pot.load_model({"model_name": "fmnist_cnn", "model": MODEL})
-    engine = pot.IEEngine({"device": "CPU", "threads": threads}, data_loader=ImageLoader(IMAGES))
+    loader = ImageLoader(IMAGES)
+    if in_memory:
+        loader = MemoryLoader([loader[i] for i in range(len(loader))])
+    engine = pot.IEEngine({"device": "CPU", "threads": threads}, data_loader=loader)
     pipeline = pot.create_pipeline([{"name": "DefaultQuantization", "params": PARAMS}], engine)
     start = time.perf_counter()
     quantized = pipeline.run(model)
@@ -81,12 +97,16 @@ def cli_run(build, work, threads):
         return wall, json.load(f)["timings"]["quantize_s"]
 
 
-def python_process(build, work, threads):
+def python_process(build, work, threads, in_memory=False):
     env = dict(os.environ, PYTHONPATH=os.path.join(build, "python"),
                POT_PLUGIN_DIR=os.path.join(build, "lib", "pot", "plugins"))
     command = [sys.executable, __file__, "--python-run", os.path.join(work, "py"), "--threads", str(threads)]
-    wall, stdout = timed(command, env=env)
+    wall, stdout = timed(command + (["--in-memory"] if in_memory else []), env=env)
     return wall, json.loads(stdout.strip().splitlines()[-1])["quantize_s"]
+
+
+def python_in_memory(build, work, threads):
+    return python_process(build, work, threads, in_memory=True)
 
 
 def main():
@@ -95,26 +115,25 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--python-run", metavar="OUTPUT_DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--in-memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.python_run:
-        return python_run(args.python_run, args.threads)
+        return python_run(args.python_run, args.threads, args.in_memory)
     build = os.path.abspath(args.build)
-    results = {"pot-host": [], "python": []}
+    sides = [("pot-host", cli_run), ("python", python_process), ("python, samples in memory", python_in_memory)]
+    results = {name: [] for name, _ in sides}
     with tempfile.TemporaryDirectory() as work:
         for repeat in range(args.repeats):
-            order = [("pot-host", cli_run), ("python", python_process)]
-            for name, run in order if repeat % 2 == 0 else reversed(order):
+            for name, run in sides[repeat % len(sides):] + sides[:repeat % len(sides)]:
                 results[name].append(run(build, work, args.threads))
     print(f"{args.repeats} runs each, {args.threads} engine threads, DefaultQuantization of fmnist_cnn on 300 PNGs")
-    print(f"{'':10} {'process wall s':>15} {'calibration s':>14}")
-    medians = {}
+    print(f"{'':26} {'process wall s':>15} {'calibration s':>14} {'ratio to pot-host':>18}")
+    cli_wall = statistics.median(r[0] for r in results["pot-host"])
+    cli_calibration = statistics.median(r[1] for r in results["pot-host"])
     for name, runs in results.items():
         wall = statistics.median(r[0] for r in runs)
         calibration = statistics.median(r[1] for r in runs)
-        medians[name] = (wall, calibration)
-        print(f"{name:10} {wall:15.3f} {calibration:14.3f}")
-    print(f"python / pot-host: process {medians['python'][0] / medians['pot-host'][0]:.2f}x, "
-          f"calibration {medians['python'][1] / medians['pot-host'][1]:.2f}x")
+        print(f"{name:26} {wall:15.3f} {calibration:14.3f} {wall / cli_wall:8.2f}x {calibration / cli_calibration:8.2f}x")
 
 
 if __name__ == "__main__":

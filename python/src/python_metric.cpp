@@ -40,6 +40,8 @@ PythonMetric::PythonMetric(py::object metric, py::object engine, const PythonDat
 PythonMetric::~PythonMetric() = default;
 
 void PythonMetric::reset() {
+    pending_.clear();
+    pending_bytes_ = 0;
     py::gil_scoped_acquire gil;
     scores_.clear();
     try {
@@ -50,12 +52,25 @@ void PythonMetric::reset() {
 }
 
 void PythonMetric::update(const std::vector<Tensor>& outputs, const std::vector<Tensor>&, const Sample& sample) {
+    for (const auto& output : outputs) pending_bytes_ += output.byte_size();
+    pending_.push_back({outputs, sample.index, sample.annotation});
+    if (pending_.size() >= kPendingSamples || pending_bytes_ >= kPendingBytes) flush();
+}
+
+void PythonMetric::flush() const {
+    if (pending_.empty()) return;
     py::gil_scoped_acquire gil;
+    for (const auto& sample : pending_) update_python(sample);
+    pending_.clear();
+    pending_bytes_ = 0;
+}
+
+void PythonMetric::update_python(const Pending& sample) const {
     const char* step = "IEEngine.postprocess_output";
     try {
         py::dict named;
-        for (size_t i = 0; i < outputs.size() && i < output_names_.size(); ++i)
-            named[output_names_[i].c_str()] = array_from_tensor(outputs[i]);
+        for (size_t i = 0; i < sample.outputs.size() && i < output_names_.size(); ++i)
+            named[output_names_[i].c_str()] = array_from_tensor(sample.outputs[i]);
         py::list metadata;
         metadata.append(data_.metadata(sample.index));
         const py::object processed = engine_.attr("postprocess_output")(named, metadata);
@@ -73,6 +88,7 @@ void PythonMetric::update(const std::vector<Tensor>& outputs, const std::vector<
 }
 
 double PythonMetric::value() const {
+    flush();
     py::gil_scoped_acquire gil;
     try {
         return mean_of(metric_.attr("avg_value"), "avg_value");
@@ -81,6 +97,11 @@ double PythonMetric::value() const {
     } catch (const py::cast_error& e) {
         POT_THROW(Runtime, "Metric.avg_value gave a value of an unexpected type: ", e.what());
     }
+}
+
+std::vector<double> PythonMetric::per_sample() const {
+    flush();
+    return scores_;
 }
 
 double PythonMetric::mean_of(const py::handle& values, const char* property) const {

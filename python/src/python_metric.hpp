@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,10 @@ namespace pot::python {
 /// value() is `avg_value[name]`, and each sample's score is `value[name]` right after its update.
 /// "higher-worse" in get_attributes() means lower is better.
 ///
-/// Calls come from the evaluating thread, which does not hold the GIL: each takes it.
-/// Construction and destruction need the GIL held.
+/// Calls come from the evaluating thread, which does not hold the GIL. update() keeps the outputs
+/// and passes them to Python kPendingSamples at a time (and before value() or per_sample()), so
+/// that the evaluating thread takes the GIL once per batch rather than once per sample, away from
+/// the thread reading samples. Construction and destruction need the GIL held.
 class PythonMetric final : public Metric {
 public:
     /// `metric`, `engine` (the IEEngine object) and `data` must outlive this object; so must
@@ -37,9 +40,24 @@ public:
     void update(const std::vector<Tensor>& outputs, const std::vector<Tensor>& reference,
                 const Sample& sample) override;
     double value() const override;
-    std::vector<double> per_sample() const override { return scores_; }
+    std::vector<double> per_sample() const override;
+
+    /// Samples whose outputs are kept before they are passed to Python together.
+    static constexpr size_t kPendingSamples = 16;
+    /// ... unless their outputs take more bytes than this.
+    static constexpr size_t kPendingBytes = size_t{64} << 20;
 
 private:
+    struct Pending {
+        std::vector<Tensor> outputs;
+        size_t index;
+        std::optional<Annotation> annotation;
+    };
+    /// Passes the kept samples to Python. Takes the GIL.
+    void flush() const;
+    /// One sample through postprocess_output, update and value. GIL held.
+    void update_python(const Pending& sample) const;
+
     /// The mean of the metric's entry `name_` in `values` (a dict name -> number or list).
     double mean_of(const pybind11::handle& values, const char* property) const;
 
@@ -49,7 +67,9 @@ private:
     PythonErrors& errors_;
     std::string name_;
     bool higher_is_better_ = true;
-    std::vector<double> scores_;
+    mutable std::vector<Pending> pending_;
+    mutable size_t pending_bytes_ = 0;
+    mutable std::vector<double> scores_;
 };
 
 }  // namespace pot::python
