@@ -453,16 +453,8 @@ void parse_engine(const Params& engine, const std::filesystem::path& base_dir, E
 void parse_compression(const Params& compression, const std::filesystem::path& base_dir, CompressionConfig& out,
                        ConfigProblems& problems) {
     problems.check([&] {
-        const auto device = compression.get_string("target_device", "ANY");
-        // GNA runs 16-bit activations (POT's gna.json), which the 8-bit QDQ models written here
-        // cannot hold; quantizing by other rules would give a model GNA does not run as expected.
-        for (const char* gna : {"GNA", "GNA3", "GNA3.5"})
-            POT_CHECK_KIND(Config, device != gna, "/compression/target_device: '", device, "': GNA quantizes "
-                           "activations to 16 bits, and the models written here hold 8-bit codes; targets: ",
-                           "ANY, CPU, CPU_SPR, GPU, VPU, NPU");
-        out.target_device = compression.get_enum<std::string>(
-            "target_device", "ANY",
-            {{"ANY", "ANY"}, {"CPU", "CPU"}, {"CPU_SPR", "CPU_SPR"}, {"GPU", "GPU"}, {"VPU", "VPU"}, {"NPU", "NPU"}});
+        out.target_device = checked_target_device(compression.get_string("target_device", "ANY"),
+                                                  "/compression/target_device");
     });
     // POT's model_type applies to its quantization algorithms: each gets it (unless its params
     // set their own), and MinMaxQuantization keeps the model type's ops in float.
@@ -516,6 +508,20 @@ void parse_compression(const Params& compression, const std::filesystem::path& b
 }
 
 }  // namespace
+
+std::string checked_target_device(const std::string& device, const std::string& where) {
+    static const std::vector<std::string> kTargets = {"ANY", "CPU", "CPU_SPR", "GPU", "VPU", "NPU"};
+    static const std::string kList = "ANY, CPU, CPU_SPR, GPU, VPU, NPU";
+    // GNA runs 16-bit activations (POT's gna.json), which the 8-bit QDQ models written here
+    // cannot hold; quantizing by other rules would give a model GNA does not run as expected.
+    for (const char* gna : {"GNA", "GNA3", "GNA3.5"})
+        POT_CHECK_KIND(Config, device != gna, where, ": '", device, "': GNA quantizes activations to 16 bits, ",
+                       "and the models written here hold 8-bit codes; targets: ", kList);
+    if (std::find(kTargets.begin(), kTargets.end(), device) == kTargets.end())
+        POT_THROW(Config, where, ": unknown value '", device, "'", did_you_mean(device, kTargets),
+                  "; expected one of ", kList);
+    return device;
+}
 
 Config parse_config(const std::string& text, const std::filesystem::path& base_dir,
                     const std::string& origin) {

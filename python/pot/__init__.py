@@ -246,13 +246,8 @@ def _algorithm_entries(algorithms):
         raise Error("create_pipeline: the algorithms list is empty")
     # POT repeats target_device in each algorithm's params; one device decides the hardware rules.
     device = devices[0] if devices else "ANY"
-    # The targets /compression/target_device accepts (core/src/config.cpp), with the same reason for GNA.
-    targets = ("ANY", "CPU", "CPU_SPR", "GPU", "VPU", "NPU")
-    if device in ("GNA", "GNA3", "GNA3.5"):
-        raise Error(f"target_device '{device}': GNA quantizes activations to 16 bits, and the models written here "
-                    f"hold 8-bit codes; targets: {', '.join(targets)}")
-    if device not in targets:
-        raise Error(f"target_device '{device}': unknown target; targets: {', '.join(targets)}")
+    # The targets pot-host's /compression/target_device accepts, checked by the same code.
+    _native.checked_target_device(str(device), "target_device")
     if any(d != device for d in devices):
         raise Error(f"the algorithms name different target devices ({', '.join(devices)}); give one")
     return entries, device

@@ -9,6 +9,7 @@
 #include "model_functions.hpp"
 #include "pipeline_functions.hpp"
 #include "pot/abi.h"
+#include "pot/core/config.hpp"
 #include "python_errors.hpp"
 
 namespace py = pybind11;
@@ -75,6 +76,7 @@ void bind_engine(py::module_& m) {
     m.def("evaluate", [](EngineHandle& engine, const Model& model, py::object ie_engine) {
         return evaluate_model(engine, model, user_objects(ie_engine));
     });
+    m.def("checked_target_device", &pot::core::checked_target_device, py::arg("device"), py::arg("where"));
 }
 
 }  // namespace

@@ -112,6 +112,11 @@ struct Config {
     std::vector<std::string> warnings;
 };
 
+/// `device` when it is a target device the quantizing algorithms have rules for (ANY, CPU,
+/// CPU_SPR, GPU, VPU, NPU); else a Config error naming `where` (POT's GNA targets with the reason
+/// they are refused, other names with the list).
+std::string checked_target_device(const std::string& device, const std::string& where);
+
 /// Reads and validates a config file; relative paths are resolved against the file's folder.
 /// Comments and POT's trailing commas are allowed. Every problem found is listed in one
 /// pot::Error(Config) naming the file and each JSON path; an unknown key suggests the nearest known
