@@ -460,7 +460,10 @@ void parse_compression(const Params& compression, const std::filesystem::path& b
     // set their own), and MinMaxQuantization keeps the model type's ops in float.
     std::string model_type;
     problems.check([&] {
-        model_type = compression.get_enum<std::string>("model_type", "", {{"transformer", "transformer"}});
+        // POT's spec files write "None" (or null) for no model type.
+        const auto* value = compression.has("model_type") ? &compression.json().at("model_type") : nullptr;
+        if (value && value->is_null()) compression.accept("model_type");
+        else model_type = compression.get_enum<std::string>("model_type", "", {{"transformer", "transformer"}, {"None", ""}});
     });
     problems.check([&] { compression.get_bool("inplace_statistics", true); });
     // POT's own default_quantization_spec.json spells it so; POT ignores keys it does not know.

@@ -301,8 +301,10 @@ TEST(MinMaxModelType, TransformerKeepsTheResidualStreamInFloatAndStillAbsorbsGel
         EXPECT_NE(quantizer_of(*g, "fc2", 0), "");          // after the GELU
         EXPECT_EQ(quantizer_of(*g, "gelu_div", 0), "");     // not between fc1 and the GELU
     }
-    Graph bad = b.build();
+    Graph bad = b.build(), none = b.build();
     EXPECT_THROW(PluginHost().run("MinMaxQuantization", R"({"model_type": "cnn"})", bad, data), pot::Error);
+    PluginHost("reference", "CPU").run("MinMaxQuantization", R"({"model_type": "None"})", none, data);  // POT's spelling
+    EXPECT_NE(quantizer_of(none, "residual", 0), "");
 }
 
 // ConvTranspose weights are [C_in, C_out / group, k...]: one scale per output channel is axis 1,

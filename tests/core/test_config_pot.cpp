@@ -129,6 +129,14 @@ TEST(PotConfig, ModelTypeGoesToTheQuantizingAlgorithms) {
     const auto m = config_error(config(kModel, R"({"data_source": "d"})",
                                        R"("compression": {"model_type": "cnn", "algorithms": [{"name": "DefaultQuantization"}]})"));
     EXPECT_TRUE(has(m, "/compression/model_type")) << m;
+    // POT's spec files say "None" for no model type; JSON null means the same.
+    for (const char* none : {R"("None")", "null"}) {
+        const auto spec = parse_config(config(kModel, R"({"data_source": "d"})",
+                                              std::string(R"("compression": {"model_type": )") + none +
+                                                  R"(, "algorithms": [{"name": "DefaultQuantization"}]})"),
+                                       "/base", "cfg.json");
+        EXPECT_FALSE(nlohmann::json::parse(spec.compression.algorithms[0].params_json).contains("model_type")) << none;
+    }
 }
 
 TEST(PotConfig, GnaSaysWhyInsteadOfSuggestingCpu) {

@@ -241,7 +241,7 @@ WeightSettings parse_weights(const Params& w) {
 }  // namespace
 
 std::vector<std::string> float_ops_for_model_type(const std::string& model_type, const std::string& where) {
-    if (model_type.empty()) return {};
+    if (model_type.empty() || model_type == "None") return {};  // POT's spec files write "None"
     // POT's list for transformers is Add, Power, Squeeze, Multiply, Subtract, ReduceMean and
     // SquaredDifference (no ONNX op; exporters write it as Sub then Pow or Mul).
     POT_CHECK_KIND(Config, model_type == "transformer", where, ": unknown model type '", model_type,
@@ -260,7 +260,10 @@ MinMaxSettings parse_settings(const Params& params) {
     params.get_string("target_device", "");  // POT repeats it here; the compression section decides
     if (params.has("hardware_config")) s.hardware_config = params.get_string("hardware_config", "");
     if (params.has("unify_scales")) s.unify_scales = params.get_bool("unify_scales", true);
-    s.model_type_float_ops = float_ops_for_model_type(params.get_string("model_type", ""), params.path() + "/model_type");
+    if (params.has("model_type") && params.json().at("model_type").is_null())
+        params.accept("model_type");
+    else
+        s.model_type_float_ops = float_ops_for_model_type(params.get_string("model_type", ""), params.path() + "/model_type");
 
     const Params act = params.child("activations");
     s.activations.bits = parse_bits(act);
