@@ -35,14 +35,14 @@ MODEL = FMNIST / "fmnist_cnn.onnx"
 TEMPLATE_YAML = pathlib.Path(__file__).resolve().parent / "classification.yml"
 
 
-def substitute(text, yaml_dir, work):
+def substitute(text, yaml_dir, work, model):
     """POT's config text with its paths pointing at the bundled model and data. An Accuracy Checker
     YAML file the config names (by file name, from `yaml_dir`) is copied into `work` with its paths
     replaced the same way."""
     def value(key, new):
         nonlocal text
         text = re.sub(r'("%s"\s*:\s*)"[^"]*"' % key, lambda m: m.group(1) + '"%s"' % new, text)
-    value("model", MODEL)
+    value("model", model)
     # A data-free engine writes its generated images to data_source: a folder of the run's own.
     data_free = re.search(r'"type"\s*:\s*"data_free"', text)
     value("data_source", work / "synthetic" if data_free else DATA)
@@ -64,10 +64,10 @@ def substitute(text, yaml_dir, work):
     return text
 
 
-def run(build, original, yaml_dir, timeout):
+def run(build, original, yaml_dir, timeout, model):
     with tempfile.TemporaryDirectory() as tmp:
         config = pathlib.Path(tmp) / "config.json"
-        config.write_text(substitute(original, yaml_dir, pathlib.Path(tmp)))
+        config.write_text(substitute(original, yaml_dir, pathlib.Path(tmp), model))
         out = pathlib.Path(tmp) / "out"
         try:
             proc = subprocess.run([str(build / "bin" / "pot-host"), "--plugins", str(build / "lib" / "pot" / "plugins"),
@@ -80,7 +80,7 @@ def run(build, original, yaml_dir, timeout):
         return proc.returncode, proc.stderr, wrote
 
 
-def messages(stderr, config_path):
+def messages(stderr, config_path, model):
     """The error and warning lines, with the temporary file's path taken out."""
     lines = []
     for line in stderr.splitlines():
@@ -88,7 +88,7 @@ def messages(stderr, config_path):
         if not line or line.startswith(("[INFO]",)):
             continue
         line = re.sub(r"/tmp/tmp[^/ ]*/", "", line).replace(str(REPO) + "/", "")
-        lines.append(line.replace(str(MODEL), MODEL.name))
+        lines.append(line.replace(str(model), model.name))
     return lines
 
 
@@ -114,8 +114,17 @@ def main():
     parser.add_argument("--model", type=pathlib.Path, default=MODEL,
                         help="the ONNX model every config is pointed at (default: the bundled Fashion-MNIST CNN; "
                              "the Accuracy Checker reads images as 3-channel BGR, so its configs need a 3-channel model)")
+    parser.add_argument("--model-for", action="append", default=[], metavar="TEXT=MODEL",
+                        help="configs whose file name contains TEXT use MODEL instead (e.g. inceptionV3=inception_v3.onnx, "
+                             "for a config whose preprocessing makes 299x299 inputs); repeatable")
     args = parser.parse_args()
     MODEL = args.model.resolve()
+    model_for = []
+    for item in args.model_for:
+        text, sep, path = item.partition("=")
+        if not sep or not text or not path:
+            parser.error(f"--model-for expects TEXT=MODEL, got {item!r}")
+        model_for.append((text, pathlib.Path(path).resolve()))
 
     origins = {}
     if args.origins:
@@ -127,28 +136,33 @@ def main():
     rows, ran = [], 0
     files = sorted(args.configs.glob("*.json"))
     for f in files:
-        code, stderr, wrote = run(args.build.resolve(), f.read_text(), args.yaml, args.timeout)
+        model = next((m for text, m in model_for if text in f.name), MODEL)
+        code, stderr, wrote = run(args.build.resolve(), f.read_text(), args.yaml, args.timeout, model)
         # Exit 3: the run finished and wrote its model, but an accuracy or tuning target was not met
         # (the substituted data are not the model's own).
         ok = code in (0, 3) and wrote
         ran += ok
         path, commit = origins.get(f.name, (f.name, ""))
-        text = "; ".join(messages(stderr, f))
+        text = "; ".join(messages(stderr, f, model))
         text = text.replace("|", "\\|")
         if len(text) > 600:
             text = text[:600] + " ..."
         result = ("ran" if code == 0 else "ran, target not met (exit 3)") if ok else \
             "timeout" if code is None else "exit %d" % code
+        if model != MODEL:
+            result += f" (model `{model.name}`)"
         rows.append(f"| `{path}` | {commit[:10]} | {result} | {text} |")
         print(f"{'ran ' if ok else 'FAIL'} {f.name}: {text[:200]}", flush=True)
 
     command = ("/usr/bin/python3 bench/pot_configs/run.py --configs DIR --origins DIR/COMMITS.txt "
-               f"--yaml DIR/ac --model {MODEL.name} --timeout {args.timeout}")
+               f"--yaml DIR/ac --model {MODEL.name}"
+               + "".join(f" --model-for {text}={m.name}" for text, m in model_for) + f" --timeout {args.timeout}")
     args.output.write_text(f"""# OpenVINO POT's configuration files
 
 POT's own configuration files (from `tools/pot/configs/` of the openvinotoolkit/openvino
 repository, at the commits shown), run with pot-host with their paths replaced and nothing else
-changed: every `model` is `{MODEL.name}`, every `data_source` the bundled
+changed: every `model` is `{MODEL.name}` (where the result names another model, that one: its
+input size is what the config's preprocessing makes), every `data_source` the bundled
 calibration images, every `annotation` (and Accuracy Checker `annotation_file`) their labels,
 in the config and in the Accuracy Checker YAML file it names (POT's template placeholder
 `<CONFIG_PATH>` becomes `bench/pot_configs/classification.yml`; a data-free engine writes into a
