@@ -53,16 +53,21 @@ std::string csv_field(const std::string& text) {
     return quoted + "\"";
 }
 
+// stat_subset_size: how many of the first samples to measure (0: all).
+size_t checked_sample_count(const Params& params) {
+    const int64_t count = params.get_int("stat_subset_size", kDefaultSamples);
+    POT_CHECK_KIND(Config, count >= 0, params.path(), "/stat_subset_size: must be >= 0 (0 = all samples), got ", count);
+    return static_cast<size_t>(count);
+}
+
 }  // namespace
 
 QuantNoiseEstimator::QuantNoiseEstimator(const Params& params)
-    : samples_(static_cast<size_t>(std::max<int64_t>(0, params.get_int("stat_subset_size", kDefaultSamples)))),
+    : samples_(checked_sample_count(params)),
       layerwise_(params.get_enum<bool>("mode", false,
                                        {{"full_fq_noise", false}, {"layerwise_fq_noise", true}})),
       measure_(parse_measure(params.get_string("type", "sqnr"), params.path() + "/type")),
       eps_(params.get_double("eps", 1e-15)) {
-    POT_CHECK_KIND(Config, params.get_int("stat_subset_size", kDefaultSamples) >= 0, params.path(),
-                   "/stat_subset_size: must be >= 0 (0 = all samples), got ", params.get_int("stat_subset_size", 0));
     POT_CHECK_KIND(Config, eps_ >= 0.0 && std::isfinite(eps_), params.path() + "/eps",
                    ": must be a finite number >= 0, got ", eps_);
     if (params.has("results_dump_filename")) {
@@ -92,6 +97,8 @@ std::vector<QuantNoiseEstimator::LayerNoise> QuantNoiseEstimator::measure(const 
         POT_CHECK(index.has_value(), "node '", node, "' is missing from a model derived from the quantized one");
         return g.nodes[*index].outputs[0];
     };
+    // Compiled once: layerwise mode compares every layer's own model with it.
+    const auto float_model = host.engine().compile(reference);
     // Runs the float model and `quantized` on the samples and folds the outputs of `layers` into
     // one accumulator each.
     const auto compare = [&](const Graph& quantized, const std::vector<std::string>& layers) {
@@ -100,7 +107,6 @@ std::vector<QuantNoiseEstimator::LayerNoise> QuantNoiseEstimator::measure(const 
             float_values.push_back(output_of(reference, layer));
             quantized_values.push_back(output_of(quantized, layer));
         }
-        auto float_model = host.engine().compile(reference);
         auto quantized_model = host.engine().compile(quantized);
         std::vector<NoiseAccumulator> acc(layers.size(), NoiseAccumulator(measure_, eps_));
         for (size_t k = 0; k < count; ++k) {
