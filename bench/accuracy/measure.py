@@ -90,6 +90,17 @@ kRows["dq_sq05_quantile"] = ("variants", "`smooth_quant` alpha 0.5 + activation 
                                 activations={"range_estimator": {"method": "quantile"}}))
 kRows["dq_mixed"] = ("variants", "preset `mixed` (asymmetric activations)", dq(preset="mixed"))
 kRows["dq_no_unify"] = ("variants", "`unify_scales` false", dq(unify_scales=False))
+# Range estimators per op type (activations.op_types): the inputs of the attention and MLP matmuls
+# carry the outliers of LayerNorm and GELU outputs; the convolutions' inputs keep the default.
+kRows["dq_matmul_mse"] = ("variants", "MatMul and Gemm inputs ranged by `mse`",
+                          dq(activations={"op_types": {"MatMul": {"range_estimator": {"method": "mse"}},
+                                                       "Gemm": {"range_estimator": {"method": "mse"}}}}))
+kRows["dq_matmul_minmax"] = ("variants", "MatMul and Gemm inputs ranged by `min_max`",
+                             dq(activations={"op_types": {"MatMul": {"range_estimator": {"method": "min_max"}},
+                                                          "Gemm": {"range_estimator": {"method": "min_max"}}}}))
+kRows["dq_mse"] = ("variants", "activation ranges `mse`", dq(activations={"range_estimator": {"method": "mse"}}))
+kRows["dq_transformer"] = ("variants", "`model_type` transformer (Add, Mul, Sub, Pow, ReduceMean inputs in float)",
+                           dq(model_type="transformer"))
 for _method, _label in kMethods:
     kRows["range_" + _method] = ("ranges", f"`{_method}`: {_label}", [minmax(method=_method)])
 kRows["range_weights_admm"] = ("ranges", "`mean_min_max` activations, ADMM weight ranges",

@@ -137,6 +137,53 @@ TEST_F(MinMax, QuantileEstimatorClipsOutliers) {
     EXPECT_LT(narrow->input_high[0], wide->input_high[0]);
 }
 
+TEST_F(MinMax, OpTypeSettingsApplyToTheInputsOfThatTypeOnly) {
+    Graph global_graph = graph_;
+    host_.run("MinMaxQuantization", R"({"activations": {"range_estimator": {"preset": "min_max"}}})",
+              global_graph, data_);
+    // Gemm inputs: asymmetric, ranged by global min/max; Conv inputs keep the default estimator.
+    quantize(R"({"activations": {"op_types": {"Gemm": {"mode": "asymmetric",
+                                                      "range_estimator": {"preset": "min_max"}}}}})");
+    const auto fc_input = graph_.nodes[*graph_.find_node("fc")].inputs[0];
+    const auto global_fc_input = global_graph.nodes[*global_graph.find_node("fc")].inputs[0];
+    const auto fc = quantizer_producing(graph_, fc_input);
+    const auto fc_global = quantizer_producing(global_graph, global_fc_input);
+    ASSERT_TRUE(fc && fc_global);
+    // The same global min/max range; the asymmetric mode puts the low end at the smallest value
+    // seen (a ReLU output: 0), with the zero point at code 0.
+    EXPECT_FLOAT_EQ(fc->input_high[0], fc_global->input_high[0]);
+    EXPECT_FLOAT_EQ(fc->input_low[0], 0.0f);
+    // relu1_out feeds a Conv: the default mean of per-sample maxima, below the global maximum.
+    const auto relu1 = quantizer_producing(graph_, "relu1_out");
+    const auto relu1_global = quantizer_producing(global_graph, "relu1_out");
+    ASSERT_TRUE(relu1 && relu1_global);
+    EXPECT_LT(relu1->input_high[0], relu1_global->input_high[0]);
+    const auto& report = host_.reports().at("MinMaxQuantization").at("quantized");
+    EXPECT_EQ(report.size(), 7u);
+}
+
+TEST_F(MinMax, OpTypeSettingsAreChecked) {
+    const auto message = [&](const std::string& params) {
+        try {
+            quantize(params);
+        } catch (const pot::Error& e) {
+            EXPECT_EQ(e.kind(), pot::ErrorKind::Config);
+            return std::string(e.what());
+        }
+        ADD_FAILURE() << "accepted: " << params;
+        return std::string();
+    };
+    EXPECT_NE(message(R"({"activations": {"op_types": ["MatMul"]}})").find("/activations/op_types"), std::string::npos);
+    EXPECT_NE(message(R"({"activations": {"op_types": {"matmul": {"mode": "symmetric"}}}})")
+                  .find("/activations/op_types/matmul: not an ONNX op type"), std::string::npos);
+    EXPECT_NE(message(R"({"activations": {"op_types": {"MatMul": {}}}})").find("sets nothing"), std::string::npos);
+    EXPECT_NE(message(R"({"activations": {"op_types": {"MatMul": {"range_estimator": {"preset": "msee"}}}}})")
+                  .find("/activations/op_types/MatMul/range_estimator/preset: unknown range estimator 'msee'"),
+              std::string::npos);
+    EXPECT_NE(message(R"({"activations": {"op_types": {"MatMul": {"mod": "symmetric"}}}})").find("did you mean 'mode'"),
+              std::string::npos);
+}
+
 TEST_F(MinMax, IgnoredScopeByNameTypeAndRegex) {
     Graph by_name = graph_, by_type = graph_, by_regex = graph_;
     host_.run("MinMaxQuantization", R"({"ignored": {"scope": ["conv2"]}})", by_name, data_);

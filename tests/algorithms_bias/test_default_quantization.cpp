@@ -94,6 +94,34 @@ TEST_F(DefaultQuantization, PassesWeightSettingsToMinMax) {
     EXPECT_EQ(pot::read_fake_quantize(g, g.nodes[*fq]).levels, 15);
 }
 
+// The range of the FakeQuantize feeding input 0 of `node`.
+std::pair<float, float> input_range(const Graph& g, const std::string& node) {
+    const auto fq = g.producer(g.nodes[*g.find_node(node)].inputs[0]);
+    EXPECT_TRUE(fq && pot::is_fake_quantize(g.nodes[*fq])) << node;
+    const auto params = pot::read_fake_quantize(g, g.nodes[*fq]);
+    return {params.input_low[0], params.input_high[0]};
+}
+
+TEST_F(DefaultQuantization, RangesMatMulAndGemmInputsByGlobalMinMaxUnlessAnEstimatorIsGiven) {
+    const auto quantized = [&](const std::string& params) {
+        Graph g = pot::test::small_cnn();
+        pot::test::run_pipeline(host_, {{"DefaultQuantization", params}}, g, data_);
+        return g;
+    };
+    const Graph by_default = quantized("{}");
+    const Graph spelled_out = quantized(R"({"activations": {"op_types": {
+        "MatMul": {"range_estimator": {"preset": "min_max"}},
+        "Gemm": {"range_estimator": {"preset": "min_max"}}}}})");
+    const Graph mean_of_extremes = quantized(R"({"activations": {"range_estimator": {"preset": "default"}}})");
+    // The default is the spelled-out per-op-type setting.
+    EXPECT_EQ(input_range(by_default, "fc"), input_range(spelled_out, "fc"));
+    EXPECT_EQ(input_range(by_default, "conv2"), input_range(spelled_out, "conv2"));
+    // A global estimator in the config replaces it: the Gemm input then gets the mean of
+    // per-sample maxima, below the global maximum; the Conv inputs are the same either way.
+    EXPECT_LT(input_range(mean_of_extremes, "fc").second, input_range(by_default, "fc").second);
+    EXPECT_EQ(input_range(mean_of_extremes, "conv2"), input_range(by_default, "conv2"));
+}
+
 TEST_F(DefaultQuantization, SmoothQuantComesFirstWhenAskedFor) {
     const std::vector<std::string> with = {"SmoothQuant", "ActivationChannelAlignment",
                                            "MinMaxQuantization", "FastBiasCorrection"};

@@ -122,6 +122,14 @@ std::vector<PlannedPoint> plan_quantization(const Graph& graph, const HardwareCo
     for (auto& p : find_quantization_points(graph, hardware, settings, overrides.float_nodes)) {
         PlannedPoint planned{std::move(p), settings.activations.symmetric,
                              settings.activations.range};
+        if (planned.point.kind == QuantizationPoint::Kind::Activation && !settings.activations.by_op_type.empty())
+            if (const auto node = graph.find_node(planned.point.config_node)) {
+                const auto by_type = settings.activations.by_op_type.find(graph.nodes[*node].op_type);
+                if (by_type != settings.activations.by_op_type.end()) {
+                    planned.symmetric = by_type->second.symmetric.value_or(planned.symmetric);
+                    planned.range = by_type->second.range.value_or(planned.range);
+                }
+            }
         const auto it = overrides.ops.find(planned.point.config_node);
         if (it != overrides.ops.end()) {
             const OpOverride& op = it->second;

@@ -1,5 +1,6 @@
 #include "settings.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace pot::min_max {
@@ -238,6 +239,29 @@ WeightSettings parse_weights(const Params& w) {
     return s;
 }
 
+// activations.op_types: {"<ONNX op type>": {"mode": ..., "range_estimator": {...}}, ...}.
+std::map<std::string, OpTypeActivationSettings> parse_op_types(const Params& p) {
+    std::map<std::string, OpTypeActivationSettings> out;
+    for (const auto& [op_type, value] : p.json().items()) {
+        const bool looks_like_op = !op_type.empty() && std::isupper(static_cast<unsigned char>(op_type[0])) &&
+                                   std::all_of(op_type.begin(), op_type.end(), [](char c) {
+                                       return std::isalnum(static_cast<unsigned char>(c)) != 0;
+                                   });
+        POT_CHECK_KIND(Config, looks_like_op, p.path(), "/", op_type, ": not an ONNX op type (expected a name "
+                       "such as MatMul, Conv or Gemm)");
+        const Params entry = p.child(op_type);  // a Config error when it is not an object
+        OpTypeActivationSettings settings;
+        if (entry.has("mode"))
+            settings.symmetric = entry.get_enum<bool>("mode", true, {{"symmetric", true}, {"asymmetric", false}});
+        if (entry.has("range_estimator")) settings.range = parse_range(entry.child("range_estimator"));
+        entry.reject_unknown();
+        POT_CHECK_KIND(Config, settings.symmetric || settings.range, entry.path(),
+                       ": sets nothing; give \"mode\" and/or \"range_estimator\"");
+        out.emplace(op_type, std::move(settings));
+    }
+    return out;
+}
+
 }  // namespace
 
 std::vector<std::string> float_ops_for_model_type(const std::string& model_type, const std::string& where) {
@@ -284,6 +308,7 @@ MinMaxSettings parse_settings(const Params& params) {
                        ", ", high, "]");
     }
     s.activations.range = parse_range(act.child("range_estimator"));
+    if (act.has("op_types")) s.activations.by_op_type = parse_op_types(act.child("op_types"));
     act.reject_unknown();
 
     const Params w = params.child("weights");

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,10 +52,20 @@ struct RangeEstimator {
     bool operator==(const RangeEstimator&) const = default;
 };
 
+/// Activation settings for the inputs of one op type, in place of the global ones.
+struct OpTypeActivationSettings {
+    std::optional<bool> symmetric;       ///< "mode"; unset: the preset's
+    std::optional<RangeEstimator> range;  ///< "range_estimator"; unset: the global one
+};
+
 struct ActivationSettings {
     int bits = 8;
     bool symmetric = true;
     RangeEstimator range;
+    /// activations.op_types: settings for the quantized inputs of the ops of a type (by the op the
+    /// point serves, QuantizationPoint::config_node), e.g. MatMul inputs ranged by MSE while the
+    /// rest keep the global estimator. Per-op trial overrides (TunableQuantization) still win.
+    std::map<std::string, OpTypeActivationSettings> by_op_type;
 };
 
 /// How a weight tensor's symmetric range is chosen, per channel or per tensor.
