@@ -21,18 +21,6 @@ namespace {
 // Recorded FP32 values of one chunk of samples stay below this.
 constexpr size_t kChunkBytes = size_t{256} << 20;
 
-// Keeps the observed values of one run.
-class Recorder final : public ValueObserver {
-public:
-    void on_value(const std::string& value, const Tensor& tensor) override { values[value] = tensor; }
-    size_t bytes() const {
-        size_t total = 0;
-        for (const auto& [name, tensor] : values) total += tensor.byte_size();
-        return total;
-    }
-    std::map<std::string, Tensor> values;
-};
-
 struct Accumulator {
     double cosine_sum = 0;
     Similarity total;  // over all samples, for SQNR
@@ -69,7 +57,7 @@ nlohmann::json quantizer_params(const Graph& graph, const ProducerIndex& produce
 }
 
 void accumulate(const std::vector<LayerError>& layers, const std::vector<std::string>& values,
-                const std::vector<std::string>& inputs, const Recorder& reference, const Recorder& quantized,
+                const std::vector<std::string>& inputs, const ValueRecorder& reference, const ValueRecorder& quantized,
                 std::vector<Accumulator>& acc) {
     for (size_t i = 0; i < layers.size(); ++i) {
         const auto a = reference.values.at(values[i]).to_floats();
@@ -154,11 +142,11 @@ std::vector<LayerError> measure_layer_errors(Engine& engine, const Graph& fp32, 
         const size_t last = std::min(samples, first + chunk);
         std::vector<Sample> chunk_samples;
         for (size_t s = first; s < last; ++s) chunk_samples.push_back(data.get(s));
-        std::vector<Recorder> reference(last - first);
+        std::vector<ValueRecorder> reference(last - first);
         for (size_t s = first; s < last; ++s)
             fp32_model->infer(chunk_samples[s - first].inputs, fp32_observed, &reference[s - first]);
         for (size_t s = first; s < last; ++s) {
-            Recorder quantized;
+            ValueRecorder quantized;
             int8_model->infer(chunk_samples[s - first].inputs, values, &quantized);
             accumulate(layers, values, inputs, reference[s - first], quantized, acc);
         }

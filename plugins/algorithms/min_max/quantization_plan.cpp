@@ -85,13 +85,6 @@ std::map<std::string, bool> resolve_modes(const std::vector<PlannedPoint>& plan,
     return symmetric;
 }
 
-// Records the shape of each value it is shown.
-class ShapeRecorder final : public ValueObserver {
-public:
-    void on_value(const std::string& value, const Tensor& tensor) override { shapes[value] = tensor.shape(); }
-    std::map<std::string, Shape> shapes;
-};
-
 // Fills in the lengths the graph's shapes left unknown (a window attention whose shapes come from
 // Shape / Gather / Concat chains) from one inference of the first calibration sample.
 void measure_softmax_lengths(const Graph& graph, std::vector<SoftmaxOutput>& outputs, HostServices& host) {

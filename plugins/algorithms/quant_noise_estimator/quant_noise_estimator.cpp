@@ -20,13 +20,6 @@ namespace {
 // Samples measured when the config gives no stat_subset_size (POT requires one).
 constexpr int64_t kDefaultSamples = 300;
 
-// Keeps the observed values of one inference.
-class Recorder final : public ValueObserver {
-public:
-    void on_value(const std::string& value, const Tensor& tensor) override { values[value] = tensor; }
-    std::map<std::string, Tensor> values;
-};
-
 // The Conv nodes of `graph`, in node (network) order.
 std::vector<size_t> conv_nodes(const Graph& graph) {
     std::vector<size_t> nodes;
@@ -111,7 +104,7 @@ std::vector<QuantNoiseEstimator::LayerNoise> QuantNoiseEstimator::measure(const 
         std::vector<NoiseAccumulator> acc(layers.size(), NoiseAccumulator(measure_, eps_));
         for (size_t k = 0; k < count; ++k) {
             const Sample sample = data.get(k);
-            Recorder f, q;
+            ValueRecorder f, q;
             float_model->infer(sample.inputs, float_values, &f);
             quantized_model->infer(sample.inputs, quantized_values, &q);
             for (size_t i = 0; i < layers.size(); ++i)

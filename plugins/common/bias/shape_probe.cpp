@@ -6,17 +6,6 @@ namespace pot::bias_correction {
 
 namespace {
 
-class ShapeObserver final : public ValueObserver {
-public:
-    explicit ShapeObserver(std::map<std::string, Shape>& shapes) : shapes_(shapes) {}
-    void on_value(const std::string& value, const Tensor& tensor) override {
-        shapes_[value] = tensor.shape();
-    }
-
-private:
-    std::map<std::string, Shape>& shapes_;
-};
-
 bool is_static_but_batch(const Shape& shape) {
     return !shape.empty() &&
            std::all_of(shape.begin() + 1, shape.end(), [](int64_t d) { return d >= 0; });
@@ -40,12 +29,11 @@ std::map<std::string, Shape> value_shapes(const Graph& graph,
         // Models built without shape inference: one sample shows the real shapes.
         POT_CHECK(host.data().size() > 0, "the shapes of '", unknown.front(),
                   "' and others are unknown and there is no calibration sample to observe them");
-        std::map<std::string, Shape> observed;
-        ShapeObserver observer(observed);
+        ShapeRecorder observer;
         host.engine().compile(graph)->infer(host.data().get(0).inputs, unknown, &observer);
         for (const auto& v : unknown) {
-            auto it = observed.find(v);
-            POT_CHECK(it != observed.end(), "the engine did not produce value '", v,
+            auto it = observer.shapes.find(v);
+            POT_CHECK(it != observer.shapes.end(), "the engine did not produce value '", v,
                       "' whose shape is needed");
             shapes[v] = it->second;
         }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,29 @@ class POT_SDK_VISIBLE ValueObserver {
 public:
     virtual ~ValueObserver() = default;
     virtual void on_value(const std::string& value, const Tensor& tensor) = 0;
+};
+
+/// A ValueObserver that keeps a copy of every value it is shown, by name (the last one wins).
+/// Header only: a plugin using it needs no newer host.
+/// @since ABI 2.5 (headers)
+class ValueRecorder final : public ValueObserver {
+public:
+    void on_value(const std::string& value, const Tensor& tensor) override { values[value] = tensor; }
+    /// Bytes held by the recorded tensors.
+    size_t bytes() const {
+        size_t total = 0;
+        for (const auto& entry : values) total += entry.second.byte_size();
+        return total;
+    }
+    std::map<std::string, Tensor> values;
+};
+
+/// A ValueObserver that keeps the shape of every value it is shown, by name. Header only.
+/// @since ABI 2.5 (headers)
+class ShapeRecorder final : public ValueObserver {
+public:
+    void on_value(const std::string& value, const Tensor& tensor) override { shapes[value] = tensor.shape(); }
+    std::map<std::string, Shape> shapes;
 };
 
 /// Reports progress of long loops (statistics collection, evaluation). May be null.
