@@ -46,8 +46,8 @@ TEST_P(BundledModels, DefaultQuantizationKeepsAccuracy) {
     // Per-layer errors compare each op with the float model the quantizer saw. Against the input
     // model instead, a Conv pair that ActivationChannelAlignment rescaled (one in the MobileNet)
     // would show a cosine near 0.98 from the rescaling alone; real 8-bit errors in the CNNs stay
-    // >= 0.99. In the ViT the lowest is the attention-weighted sum of values (about 0.985): the
-    // 8-bit Softmax output rounds the small attention weights of 49 tokens.
+    // >= 0.99, and so do the ViT's (its lowest, about 0.996, are the LayerNorm means of the last
+    // block, whose input carries the rounding of every earlier one).
     ASSERT_FALSE(report.at("layers").empty());
     for (const auto& layer : report.at("layers"))
         EXPECT_GE(layer.at("cosine").get<double>(), m.min_cosine) << layer.dump();
@@ -79,7 +79,7 @@ INSTANTIATE_TEST_SUITE_P(Fmnist, BundledModels,
                          testing::Values(BundledModel{"cnn", "default_quantization.json", 89.0, 0.99},
                                          BundledModel{"mobilenet", "mobilenet_default_quantization.json", 89.0, 0.99},
                                          BundledModel{"resnet", "resnet_default_quantization.json", 89.0, 0.99},
-                                         BundledModel{"vit", "vit_default_quantization.json", 88.5, 0.97}),
+                                         BundledModel{"vit", "vit_default_quantization.json", 92.5, 0.99}),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
