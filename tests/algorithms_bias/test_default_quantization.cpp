@@ -120,6 +120,10 @@ TEST_F(DefaultQuantization, RangesMatMulAndGemmInputsByGlobalMinMaxUnlessAnEstim
     // per-sample maxima, below the global maximum; the Conv inputs are the same either way.
     EXPECT_LT(input_range(mean_of_extremes, "fc").second, input_range(by_default, "fc").second);
     EXPECT_EQ(input_range(mean_of_extremes, "conv2"), input_range(by_default, "conv2"));
+    // Coarser activations keep POT's default everywhere: clipping pays more on a 4-bit grid.
+    const Graph four_bit = quantized(R"({"activations": {"bits": 4}})");
+    const Graph four_bit_pot = quantized(R"({"activations": {"bits": 4, "range_estimator": {"preset": "default"}}})");
+    EXPECT_EQ(input_range(four_bit, "fc"), input_range(four_bit_pot, "fc"));
 }
 
 TEST_F(DefaultQuantization, SmoothQuantComesFirstWhenAskedFor) {

@@ -49,17 +49,23 @@ std::optional<AlgorithmSpec> smooth_quant_part(const Params& params) {
     return AlgorithmSpec{"SmoothQuant", json.dump()};
 }
 
-// MinMaxQuantization's parameters with DefaultQuantization's own default: when `activations` names
-// no range estimator (global or per op type), the inputs of MatMul and Gemm are ranged by their
-// global min/max, the rest by the mean of per-sample min/max. The matmul inputs of transformers
-// (LayerNorm and GELU outputs, attention probabilities) carry rare large values that the mean of
-// per-sample extremes clips and that the next layer needs; convolution inputs do not gain from
-// it. Measured in docs/ACCURACY.md, docs/ACCURACY_TEXTLINE.md and docs/ZOO.md.
+// MinMaxQuantization's parameters with DefaultQuantization's own default: when `activations` are
+// 8-bit and name no range estimator (global or per op type), the inputs of MatMul and Gemm are
+// ranged by their global min/max, the rest by the mean of per-sample min/max. The matmul inputs of
+// transformers (LayerNorm and GELU outputs, attention probabilities) carry rare large values that
+// the mean of per-sample extremes clips and that the next layer needs; convolution inputs do not
+// gain from it. On coarser grids clipping pays more than keeping the extremes (4-bit activations
+// then needed twice the layers in float to meet an accuracy budget), so those keep POT's default.
+// Measured in docs/ACCURACY.md, docs/ACCURACY_TEXTLINE.md, docs/ACCURACY_AWARE.md and docs/ZOO.md.
 AlgorithmSpec quantization_part(const Params& params) {
     nlohmann::json json = forwarded(params, kQuantizationKeys);
     nlohmann::json& activations = json["activations"];
     if (activations.is_null()) activations = nlohmann::json::object();
-    if (activations.is_object() && !activations.contains("range_estimator") && !activations.contains("op_types")) {
+    const auto bits = activations.is_object() ? activations.find("bits") : activations.end();
+    const bool eight_bit = !activations.is_object() || bits == activations.end() ||
+                           (bits->is_number_integer() && bits->get<int64_t>() == 8);
+    if (eight_bit && activations.is_object() && !activations.contains("range_estimator") &&
+        !activations.contains("op_types")) {
         const nlohmann::json global_min_max = {{"range_estimator", {{"preset", "min_max"}}}};
         activations["op_types"] = {{"MatMul", global_min_max}, {"Gemm", global_min_max}};
     }
