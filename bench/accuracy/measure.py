@@ -95,9 +95,11 @@ kRows["dq_no_unify"] = ("variants", "`unify_scales` false", dq(unify_scales=Fals
 kRows["dq_matmul_mse"] = ("variants", "MatMul and Gemm inputs ranged by `mse`",
                           dq(activations={"op_types": {"MatMul": {"range_estimator": {"method": "mse"}},
                                                        "Gemm": {"range_estimator": {"method": "mse"}}}}))
-kRows["dq_matmul_minmax"] = ("variants", "MatMul and Gemm inputs ranged by `min_max`",
-                             dq(activations={"op_types": {"MatMul": {"range_estimator": {"method": "min_max"}},
-                                                          "Gemm": {"range_estimator": {"method": "min_max"}}}}))
+# DefaultQuantization ranges MatMul and Gemm inputs by their global min/max unless an estimator is
+# given; this row gives POT's default estimator for every input, the setting before that.
+kRows["dq_pot_ranges"] = ("variants", "every input ranged by `mean_min_max` (POT's default; "
+                          "DefaultQuantization's own ranges MatMul / Gemm inputs by `min_max`)",
+                          dq(activations={"range_estimator": {"preset": "default"}}))
 kRows["dq_mse"] = ("variants", "activation ranges `mse`", dq(activations={"range_estimator": {"method": "mse"}}))
 kRows["dq_transformer"] = ("variants", "`model_type` transformer (Add, Mul, Sub, Pow, ReduceMean inputs in float)",
                            dq(model_type="transformer"))
