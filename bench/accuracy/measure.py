@@ -226,11 +226,12 @@ def run_fp32_bench(args, model, out_dir, stamp):
 
 
 def run_timing(args, model, out_dir, stamp, repeats=5):
-    """DefaultQuantization calibration (no -e) and the FP32 benchmark, `repeats` times each,
-    alternating, so the ratio rests on medians rather than on one run of a shared machine."""
+    """DefaultQuantization calibration (no -e), the FP32 benchmark and the benchmark of the INT8 model
+    that calibration wrote, `repeats` times each, alternating, so the ratios rest on medians rather
+    than on one run of a shared machine."""
     path = os.path.join(out_dir, "timing.json")
     result = cached(path, stamp, args.reuse)
-    if result:
+    if result and "int8_median_ms" in result:
         return result
     config = config_for(model, kRows["dq_w8"][2], args.test_images, args.threads)
     del config["engine"]["evaluation"]
@@ -241,9 +242,12 @@ def run_timing(args, model, out_dir, stamp, repeats=5):
     calib_cmd = [args.pot_host, "-c", config_path, "--output-dir", results, "-d", "--log-level", "WARNING"]
     bench_cmd = [args.pot_host, "benchmark", "-m", model, "--engine", "cpu", "-b", "1", "--niter", str(kSamples),
                  "--nthreads", str(args.threads), "--json"]
-    log(f"{os.path.basename(model)} timing: {repeats} x (DefaultQuantization, FP32 benchmark)")
+    int8_cmd = bench_cmd[:]
+    int8_cmd[int8_cmd.index("-m") + 1] = os.path.join(results, os.path.basename(model))
+    log(f"{os.path.basename(model)} timing: {repeats} x (DefaultQuantization, FP32 benchmark, INT8 benchmark)")
     result = {"stamp": stamp, "calibration_command": " ".join(calib_cmd), "bench_command": " ".join(bench_cmd),
-              "quantize_s": [], "statistics_s": [], "bench_total_s": [], "bench_median_ms": []}
+              "quantize_s": [], "statistics_s": [], "bench_total_s": [], "bench_median_ms": [],
+              "int8_median_ms": []}
     for _ in range(repeats):
         shutil.rmtree(results, ignore_errors=True)
         proc, _ = run(calib_cmd)
@@ -261,6 +265,11 @@ def run_timing(args, model, out_dir, stamp, repeats=5):
         bench = json.loads(proc.stdout.strip().splitlines()[-1])
         result["bench_total_s"].append(bench["duration_ms"] / 1000.0)
         result["bench_median_ms"].append(bench["latency_median_ms"])
+        proc, _ = run(int8_cmd)
+        if proc.returncode != 0:
+            result["error"] = tail(proc.stderr or proc.stdout)
+            return save(path, result)
+        result["int8_median_ms"].append(json.loads(proc.stdout.strip().splitlines()[-1])["latency_median_ms"])
     return save(path, result)
 
 
@@ -464,7 +473,11 @@ def model_section(model, res):
                 f"{fp32_s:.3f} s in total, median {per:.3f} ms per inference "
                 f"(runs: {', '.join(f'{x:.3f}' for x in timing['bench_total_s'])})",
                 f"- ratio: **{ratio:.1f}x** against the total, {median_ratio:.1f}x against {kSamples} x median "
-                f"(target <= 3x: **{verdict}**)", ""]
+                f"(target <= 3x: **{verdict}**)",
+                f"- INT8 inference, the DefaultQuantization model of the same runs (same command on it): median "
+                f"{median(timing['int8_median_ms']):.3f} ms per inference, FP32 / INT8 "
+                f"**{per / median(timing['int8_median_ms']):.2f}x** (runs: "
+                f"{', '.join(f'{x:.3f}' for x in timing['int8_median_ms'])} ms)", ""]
         out += ["Where the time goes (`timings.steps` of `report.json`): DefaultQuantization runs two statistics",
                 "passes, because ActivationChannelAlignment changes the model the quantizer measures; the first pass",
                 "is skipped when no Conv pair qualifies for alignment (the CNN and the ResNet). Each pass runs FP32",

@@ -74,6 +74,24 @@ def run_row(args, row, evaluation):
     return result
 
 
+def speed(args, repeats=5):
+    """Median latency of the FP32 model and of DefaultQuantization's INT8 model (the dq_w8 row's output),
+    `repeats` alternating benchmarks of each on the cpu engine."""
+    int8 = os.path.join(args.work, "dq_w8.results", os.path.basename(kModel))
+    if not os.path.exists(int8):
+        return None
+    cmd = [args.pot_host, "benchmark", "--engine", "cpu", "-b", "1", "--niter", "300", "--nthreads",
+           str(args.threads), "--json", "-m"]
+    times = {"fp32": [], "int8": []}
+    for _ in range(repeats):
+        for kind, model in (("fp32", kModel), ("int8", int8)):
+            proc, _ = measure.run(cmd + [model])
+            if proc.returncode != 0:
+                return {"error": measure.tail(proc.stderr or proc.stdout)}
+            times[kind].append(json.loads(proc.stdout.strip().splitlines()[-1])["latency_median_ms"])
+    return times
+
+
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pot-host", required=True)
@@ -133,6 +151,16 @@ def main(argv):
                    [r for r in kRows if measure.kRows[r][0] == "variants"])
     lines += table("MinMaxQuantization alone, activation range methods",
                    ["range_" + m for m, _ in measure.kMethods])
+    times = speed(args) if "dq_w8" in results else None
+    if times and "error" not in times:
+        fp32, int8 = measure.median(times["fp32"]), measure.median(times["int8"])
+        lines += ["#### INT8 vs FP32 speed", "",
+                  f"Medians of 5 alternating `pot-host benchmark --engine cpu -b 1 --niter 300 --nthreads {args.threads}`",
+                  "runs of the FP32 model and of the DefaultQuantization row's INT8 model:", "",
+                  f"- FP32 {fp32:.3f} ms, INT8 {int8:.3f} ms per line: FP32 / INT8 **{fp32 / int8:.2f}x** (runs FP32 "
+                  f"{', '.join(f'{x:.3f}' for x in times['fp32'])}; INT8 {', '.join(f'{x:.3f}' for x in times['int8'])})", ""]
+    elif times:
+        lines += [f"INT8 vs FP32 speed: benchmark failed: `{times['error']}`", ""]
     with open(args.output, "w") as f:
         f.write("\n".join(lines))
     measure.log(f"wrote {args.output}")
