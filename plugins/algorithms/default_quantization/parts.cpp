@@ -61,11 +61,9 @@ AlgorithmSpec quantization_part(const Params& params) {
     nlohmann::json json = forwarded(params, kQuantizationKeys);
     nlohmann::json& activations = json["activations"];
     if (activations.is_null()) activations = nlohmann::json::object();
-    const auto bits = activations.is_object() ? activations.find("bits") : activations.end();
-    const bool eight_bit = !activations.is_object() || bits == activations.end() ||
-                           (bits->is_number_integer() && bits->get<int64_t>() == 8);
-    if (eight_bit && activations.is_object() && !activations.contains("range_estimator") &&
-        !activations.contains("op_types")) {
+    // Anything else (a non-object, bad bits) is left for MinMaxQuantization to reject with its path.
+    if (activations.is_object() && activations.value("bits", nlohmann::json(8)) == 8 &&
+        !activations.contains("range_estimator") && !activations.contains("op_types")) {
         const nlohmann::json global_min_max = {{"range_estimator", {{"preset", "min_max"}}}};
         activations["op_types"] = {{"MatMul", global_min_max}, {"Gemm", global_min_max}};
     }

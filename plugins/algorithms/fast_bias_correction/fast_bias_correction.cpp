@@ -22,17 +22,7 @@ std::vector<StatisticRequest> FastBiasCorrection::statistics_needed(const Graph&
                          "FP32 means are not available; put this algorithm in the same stage "
                          "as the quantization (right after MinMaxQuantization)"));
     ops_ = find_biased_ops(graph);
-    shapes_.clear();
-    if (ops_.empty()) return {};
-    std::vector<std::string> sources;
-    for (const auto& op : ops_) sources.push_back(op.src);
-    shapes_ = value_shapes(graph, sources, host);
-    std::erase_if(ops_, [&](BiasedOp& op) {
-        return !resolve_channel_axis(op, static_cast<int64_t>(shapes_.at(op.src).size()));
-    });
-    std::vector<StatisticRequest> requests;
-    for (const auto& op : ops_) requests.push_back(channel_mean_request(op.src, op.channel_axis));
-    return requests;
+    return input_mean_requests(graph, ops_, shapes_, host);
 }
 
 std::vector<float> FastBiasCorrection::mean_output_shift(const Graph& graph, const BiasedOp& op,

@@ -70,22 +70,13 @@ std::vector<StatisticRequest> WeightSparsity::statistics_needed(const Graph& gra
     // Without norming, raw magnitudes of the first convolutions carry the input's scale: POT keeps them.
     targets_ = find_sparsity_targets(graph, ignored_.resolve(graph), /*skip_input_convolutions=*/!normed_);
     biased_.clear();
-    shapes_.clear();
-    if (!correct_bias_ || targets_.empty()) return {};
-    std::set<std::string> names;
-    for (const auto& t : targets_) names.insert(t.node);
-    for (auto& op : bias_correction::find_biased_ops(graph))
-        if (names.count(op.node)) biased_.push_back(std::move(op));
-    if (biased_.empty()) return {};
-    std::vector<std::string> sources;
-    for (const auto& op : biased_) sources.push_back(op.src);
-    shapes_ = bias_correction::value_shapes(graph, sources, host);
-    std::erase_if(biased_, [&](BiasedOp& op) {
-        return !bias_correction::resolve_channel_axis(op, static_cast<int64_t>(shapes_.at(op.src).size()));
-    });
-    std::vector<StatisticRequest> requests;
-    for (const auto& op : biased_) requests.push_back(bias_correction::channel_mean_request(op.src, op.channel_axis));
-    return requests;
+    if (correct_bias_) {
+        std::set<std::string> names;
+        for (const auto& t : targets_) names.insert(t.node);
+        for (auto& op : bias_correction::find_biased_ops(graph))
+            if (names.count(op.node)) biased_.push_back(std::move(op));
+    }
+    return bias_correction::input_mean_requests(graph, biased_, shapes_, host);
 }
 
 void WeightSparsity::apply(Graph& graph, const Statistics& stats, HostServices& host) {
@@ -94,13 +85,15 @@ void WeightSparsity::apply(Graph& graph, const Statistics& stats, HostServices& 
     const float threshold = sparsity_threshold(tensors, level_, normed_);
     const SparsifyOptions options{threshold, normed_, correct_distribution_, eps_};
 
-    std::map<std::string, Tensor> dense;  // each target's weights before, for the bias step
+    std::map<std::string, Tensor> dense;  // the weights before, of the ops the bias step corrects
+    std::set<std::string> biased;
+    for (const auto& op : biased_) biased.insert(op.node);
     nlohmann::json layers = nlohmann::json::array();
     size_t zeroed = 0, total = 0;
     for (const auto& t : targets_) {
         const size_t index = node_index(graph, t.node);
         Tensor& w = owned_constant(graph, index, 1, "/sparse");
-        dense.emplace(t.node, w);
+        if (biased.count(t.node)) dense.emplace(t.node, w);
         const size_t n = sparsify(w, t.channel_axis, options);
         zeroed += n;
         total += static_cast<size_t>(w.numel());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "channel_mean.hpp"
+
 namespace pot::bias_correction {
 
 namespace {
@@ -41,6 +43,21 @@ std::map<std::string, Shape> value_shapes(const Graph& graph,
     for (auto& [name, shape] : shapes)
         if (!shape.empty()) shape[0] = 1;
     return shapes;
+}
+
+std::vector<StatisticRequest> input_mean_requests(const Graph& graph, std::vector<BiasedOp>& ops,
+                                                  std::map<std::string, Shape>& shapes, HostServices& host) {
+    shapes.clear();
+    if (ops.empty()) return {};
+    std::vector<std::string> sources;
+    for (const auto& op : ops) sources.push_back(op.src);
+    shapes = value_shapes(graph, sources, host);
+    std::erase_if(ops, [&](BiasedOp& op) {
+        return !resolve_channel_axis(op, static_cast<int64_t>(shapes.at(op.src).size()));
+    });
+    std::vector<StatisticRequest> requests;
+    for (const auto& op : ops) requests.push_back(channel_mean_request(op.src, op.channel_axis));
+    return requests;
 }
 
 }  // namespace pot::bias_correction

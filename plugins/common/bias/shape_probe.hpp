@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "biased_op.hpp"
 #include "pot/algorithm.hpp"
 
 namespace pot::bias_correction {
@@ -15,5 +16,11 @@ namespace pot::bias_correction {
 std::map<std::string, Shape> value_shapes(const Graph& graph,
                                           const std::vector<std::string>& values,
                                           HostServices& host);
+
+/// The batch-1 input shape of every op of `ops` (into `shapes`), each op's channel axis resolved from
+/// it; ops whose axis cannot be used are dropped. Returns the per-channel mean requests of their
+/// inputs, the FP32 statistics both mean-based bias steps start from.
+std::vector<StatisticRequest> input_mean_requests(const Graph& graph, std::vector<BiasedOp>& ops,
+                                                  std::map<std::string, Shape>& shapes, HostServices& host);
 
 }  // namespace pot::bias_correction
