@@ -22,6 +22,16 @@ void print_evaluation(const core::Comparison& e, size_t samples) {
         std::cout << std::setprecision(4) << "  mean cosine similarity INT8 vs FP32: " << *e.mean_cosine << "\n";
 }
 
+void print_model(const core::JobResult& r) {
+    std::cout << "Quantized " << r.model_name << " with " << r.algorithm_count << " algorithm(s) in "
+              << std::fixed << std::setprecision(2) << r.quantize_seconds << " s\n";
+    std::cout << "  FP32 model: " << r.fp32_bytes << " bytes\n  INT8 model: " << r.int8_bytes << " bytes ("
+              << std::setprecision(1)
+              << 100.0 * static_cast<double>(r.int8_bytes) / static_cast<double>(r.fp32_bytes) << "% of FP32)\n";
+    if (!r.layers.empty()) std::cout << core::layer_errors_table(r.layers, 10);
+    if (r.evaluation) print_evaluation(*r.evaluation, r.evaluation_samples);
+}
+
 }  // namespace
 
 int run_quantize(const QuantizeOptions& options) {
@@ -35,13 +45,16 @@ int run_quantize(const QuantizeOptions& options) {
     job.save_model = options.save_model;
     const auto r = core::run_quantization_job(job, logger);
 
-    std::cout << "Quantized " << r.model_name << " with " << r.algorithm_count << " algorithm(s) in "
-              << std::fixed << std::setprecision(2) << r.quantize_seconds << " s\n";
-    std::cout << "  FP32 model: " << r.fp32_bytes << " bytes\n  INT8 model: " << r.int8_bytes << " bytes ("
-              << std::setprecision(1)
-              << 100.0 * static_cast<double>(r.int8_bytes) / static_cast<double>(r.fp32_bytes) << "% of FP32)\n";
-    if (!r.layers.empty()) std::cout << core::layer_errors_table(r.layers, 10);
-    if (r.evaluation) print_evaluation(*r.evaluation, r.evaluation_samples);
+    if (r.models.empty()) {
+        print_model(r);
+    } else {
+        std::cout << "Quantized cascade " << r.model_name << " (" << r.models.size() << " models) in " << std::fixed
+                  << std::setprecision(2) << r.quantize_seconds << " s\n";
+        for (const auto& m : r.models) {
+            std::cout << "\n";
+            print_model(m);
+        }
+    }
     std::cout << "  results: " << r.results_dir.string() << "\n";
     if (!r.target_met) return 0;
     std::cout << "  accuracy target: " << (*r.target_met ? "met" : "NOT met (the model is the best one found)")

@@ -338,6 +338,24 @@ void read_model(const Params& model, const std::filesystem::path& base, EngineCo
     if (auto d = only(model, "datasets", reader)) reader.dataset(*d, base, out);
 }
 
+// An evaluator module's configuration (a cascade's: POT's MTCNN evaluator): its launchers and
+// datasets read as a model's; the module itself is Python code of the Accuracy Checker, not run
+// here, so each model of the cascade is calibrated on the dataset's images.
+void read_module_config(const Params& module, const std::filesystem::path& base, EngineConfig& out,
+                        Reader& reader, ConfigProblems& problems) {
+    const std::string name = module.has("module") ? module.json().at("module").dump() : "(none given)";
+    module.accept("module");
+    if (!module.has("module_config")) return reader.add(str_cat(module.path(), "/module_config: required"));
+    const Params config = module.child("module_config");
+    // Per-model inputs, outputs and preprocessing are the module's; the dataset's apply to all.
+    config.accept("network_info");
+    problems.warn(str_cat(module.path(), "/module ", name, ": evaluator modules are Accuracy Checker's Python code "
+                          "and are not run here: every model of the cascade is calibrated on the dataset's images, "
+                          "resized to its input, and compared with its own FP32 outputs"));
+    read_model(config, base, out, reader);
+    reader.check([&] { config.reject_unknown(); });
+}
+
 }  // namespace
 
 void read_accuracy_checker(const Params& engine, const std::filesystem::path& base_dir, EngineConfig& out,
@@ -352,14 +370,25 @@ void read_accuracy_checker(const Params& engine, const std::filesystem::path& ba
         });
         if (yaml.is_null()) return;
         // POT reads the file when both are given (its spec file shows them as alternatives).
-        if (engine.has("launchers") || engine.has("datasets"))
-            problems.warn("/engine/launchers, /engine/datasets: ignored: /engine/config names the Accuracy "
-                          "Checker file, which is read instead");
+        std::string ignored;
+        for (const char* key : {"launchers", "datasets", "module", "module_config"})
+            if (engine.has(key)) {
+                engine.accept(key);
+                ignored += str_cat(ignored.empty() ? "" : ", ", "/engine/", key);
+            }
+        if (!ignored.empty())
+            problems.warn(str_cat(ignored, ": ignored: /engine/config names the Accuracy Checker file, which is "
+                                  "read instead"));
         Reader reader(file.string(), problems);
         reader.check([&] {
             const Params root(yaml, "");
-            const auto model = only(root, "models", reader);
-            if (model) {
+            if (root.has("evaluations")) {
+                if (const auto module = only(root, "evaluations", reader)) {
+                    module->get_string("name", "");
+                    read_module_config(*module, file.parent_path(), out, reader, problems);
+                    reader.check([&] { module->reject_unknown(); });
+                }
+            } else if (const auto model = only(root, "models", reader)) {
                 model->get_string("name", "");
                 read_model(*model, file.parent_path(), out, reader);
                 reader.check([&] { model->reject_unknown(); });
@@ -370,6 +399,7 @@ void read_accuracy_checker(const Params& engine, const std::filesystem::path& ba
         return;
     }
     Reader reader("", problems);
+    if (engine.has("module") || engine.has("module_config")) return read_module_config(engine, base_dir, out, reader, problems);
     if (engine.has("models")) {
         const auto model = only(engine, "models", reader);
         if (model) {

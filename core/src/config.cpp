@@ -264,39 +264,129 @@ OptimizerConfig parse_optimizer(const Params& optimizer, ConfigProblems& problem
 }
 
 // The name becomes a file and folder name inside --output-dir: it must not lead elsewhere.
-void check_model_name(const std::string& name) {
+void check_model_name(const std::string& name, const std::string& where) {
     const bool control = std::any_of(name.begin(), name.end(),
                                      [](unsigned char c) { return c < 0x20 || c == 0x7f; });
     POT_CHECK_KIND(Config,
                    name.size() <= kMaxModelNameBytes && !control && name.front() != '.' &&
                        name.find_first_of("/\\") == std::string::npos,
-                   "/model/model_name: '", control ? std::string("(control characters)") : name,
+                   where, ": '", control ? std::string("(control characters)") : name,
                    "' must be a plain file name: at most ", kMaxModelNameBytes, " bytes, no '/' or "
                    "'\\', no control characters, not starting with '.'");
 }
 
+// A cascade's models must not exceed this: POT's are two to four (MTCNN: three).
+constexpr size_t kMaxCascadeModels = 16;
+
+void parse_cascade(const Params& model, const std::filesystem::path& base_dir, ModelConfig& out,
+                   ConfigProblems& problems) {
+    const auto& list = model.json().at("cascade");
+    if (!list.is_array() || list.empty() || list.size() > kMaxCascadeModels) {
+        problems.add(str_cat("/model/cascade: expected a list of 1 to ", kMaxCascadeModels,
+                             " models ({\"name\": ..., \"model\": ...}), got ",
+                             list.is_array() ? str_cat(list.size(), " entries") : list.dump()));
+        return;
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+        problems.check([&] {
+            const Params entry(list[i], str_cat("/model/cascade/", i));
+            POT_CHECK_KIND(Config, list[i].is_object(), entry.path(), ": expected an object with name and model");
+            CascadeMember m;
+            m.name = entry.get_string("name", "");
+            POT_CHECK_KIND(Config, !m.name.empty(), entry.path(), "/name: required (the model's name in the cascade)");
+            check_model_name(m.name, entry.path() + "/name");
+            for (const auto& other : out.cascade)
+                POT_CHECK_KIND(Config, other.name != m.name, entry.path(), "/name: '", m.name,
+                               "' names two models of the cascade");
+            const auto file = entry.get_string("model", "");
+            POT_CHECK_KIND(Config, !file.empty(), entry.path(), "/model: required (path to the ONNX file)");
+            m.model = resolve(base_dir, file);
+            entry.get_string("weights", "");  // POT's OpenVINO IR weights; unused for ONNX
+            entry.reject_unknown();
+            out.cascade.push_back(std::move(m));
+        });
+    }
+}
+
 void parse_model(const Params& model, const std::filesystem::path& base_dir, ModelConfig& out,
                  ConfigProblems& problems) {
-    problems.check([&] {
-        const auto model_path = model.get_string("model", "");
-        POT_CHECK_KIND(Config, !model_path.empty(), "/model/model: required (path to the ONNX file)");
-        out.model = resolve(base_dir, model_path);
-    });
+    const bool cascade = model.has("cascade");
+    if (cascade) {
+        parse_cascade(model, base_dir, out, problems);
+        if (model.has("model"))
+            problems.add("/model/model: a cascade names its models in /model/cascade; give one or the other");
+    } else {
+        problems.check([&] {
+            const auto model_path = model.get_string("model", "");
+            POT_CHECK_KIND(Config, !model_path.empty(), "/model/model: required (path to the ONNX file)");
+            out.model = resolve(base_dir, model_path);
+        });
+    }
     problems.check([&] {
         out.name = model.get_string("model_name", "");
         // POT names the model after its file when model_name is absent.
         if (out.name.empty() && !out.model.empty()) out.name = out.model.stem().string();
-        POT_CHECK_KIND(Config, !out.name.empty(), "/model/model_name: required");
-        check_model_name(out.name);
+        POT_CHECK_KIND(Config, !out.name.empty(), "/model/model_name: required",
+                       cascade ? " (the cascade's name, which its output files begin with)" : "");
+        check_model_name(out.name, "/model/model_name");
     });
     problems.check([&] { model.get_string("weights", ""); });  // POT's OpenVINO IR weights; unused for ONNX
     if (model.has("name"))
         problems.add("/model/name: unknown parameter; the model's name is /model/model_name (or, when "
                      "absent, the model file's name)");
-    if (model.has("cascade"))
-        problems.add("/model/cascade: multi-model cascades are not supported; quantize each model of the "
-                     "cascade with a config of its own");
-    problems.check([&] { model.reject_unknown({"name", "cascade"}); });
+    problems.check([&] { model.reject_unknown({"name"}); });
+}
+
+// The keys of an ignored section that are not a model's name (IgnoredScope reads these).
+const std::vector<std::string> kIgnoredScopeKeys = {"scope", "scope_regex", "operations", "inputs_to",
+                                                    "outputs_from", "blocks", "depthwise", "skip_model"};
+
+std::string join_names(const std::vector<CascadeMember>& members) {
+    std::string out;
+    for (const auto& m : members) out += str_cat(out.empty() ? "" : ", ", m.name);
+    return out;
+}
+
+// POT's cascades give each model its own ignored block, keyed by the model's name; each model's
+// algorithms see only theirs. A block without model names applies to every model.
+void split_cascade_algorithms(Config& config, ConfigProblems& problems) {
+    auto& members = config.model.cascade;
+    for (auto& m : members) m.algorithms.clear();
+    // A cascade's accuracy is that of its whole pipeline (POT measures it with an Accuracy Checker
+    // evaluator module written for the cascade); each model here is compared with its own FP32 outputs.
+    if (config.optimizer)
+        problems.add("/optimizer: a cascade is tuned on the accuracy of its whole pipeline, which needs that "
+                     "pipeline's evaluator; quantize the cascade without an optimizer (each model is compared "
+                     "with its own FP32 outputs)");
+    if (!config.engine.metrics.empty())
+        problems.warn("/engine metrics: not used for a cascade: each model of it is compared with its own FP32 "
+                      "outputs (the metrics score the whole pipeline's output)");
+    const auto is_member = [&](const std::string& key) {
+        return std::any_of(members.begin(), members.end(), [&](const CascadeMember& m) { return m.name == key; });
+    };
+    for (const auto& algorithm : config.compression.algorithms) {
+        nlohmann::json params = nlohmann::json::parse(algorithm.params_json, nullptr, false);
+        const bool per_model = params.is_object() && params.contains("ignored") && params["ignored"].is_object() &&
+                               std::any_of(params["ignored"].items().begin(), params["ignored"].items().end(),
+                                           [&](const auto& item) { return is_member(item.key()); });
+        if (per_model)
+            for (const auto& item : params["ignored"].items())
+                if (!is_member(item.key()))
+                    problems.add(str_cat(algorithm.path, "/params/ignored/", item.key(), ": ",
+                                         std::find(kIgnoredScopeKeys.begin(), kIgnoredScopeKeys.end(), item.key()) !=
+                                                 kIgnoredScopeKeys.end()
+                                             ? "beside blocks of the cascade's models; put it in each model's block"
+                                             : "no model of /model/cascade has that name",
+                                         " (models: ", join_names(members), ")"));
+        for (auto& m : members) {
+            nlohmann::json own = params;
+            if (per_model) {
+                if (params["ignored"].contains(m.name)) own["ignored"] = params["ignored"][m.name];
+                else own.erase("ignored");
+            }
+            m.algorithms.push_back({algorithm.name, own.dump(), algorithm.path});
+        }
+    }
 }
 
 // A JSON bool, or POT's text spellings "True" / "False".
@@ -349,7 +439,7 @@ void parse_engine(const Params& engine, const std::filesystem::path& base_dir, E
                   ConfigProblems& problems) {
     // POT's default engine is the Accuracy Checker; these keys are its.
     std::vector<std::string> checker_keys;
-    for (const char* key : {"config", "models", "launchers", "datasets"})
+    for (const char* key : {"config", "models", "launchers", "datasets", "module", "module_config"})
         if (engine.has(key)) checker_keys.push_back(key);
     const bool typed = engine.has("type");
     problems.check([&] {
@@ -362,7 +452,7 @@ void parse_engine(const Params& engine, const std::filesystem::path& base_dir, E
         // POT's simplified engine reads data_source (and layout) only; its spec file lists the
         // Accuracy Checker keys beside it as alternatives.
         std::string ignored;
-        for (const char* k : {"config", "models", "launchers", "datasets", "name"})
+        for (const char* k : {"config", "models", "launchers", "datasets", "module", "module_config", "name"})
             if (engine.has(k)) {
                 engine.accept(k);
                 ignored += str_cat(ignored.empty() ? "" : ", ", "/engine/", k);
@@ -540,6 +630,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
         if (root.has("compression"))
             parse_compression(root.child("compression"), base_dir, config.compression, problems);
         if (root.has("optimizer")) config.optimizer = parse_optimizer(root.child("optimizer"), problems);
+        if (!config.model.cascade.empty()) split_cascade_algorithms(config, problems);
         problems.check([&] { root.reject_unknown(); });
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::Config) throw;
@@ -552,7 +643,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
 
 void check_config_paths(const Config& config) {
     ConfigProblems problems;
-    const auto need = [&](const std::filesystem::path& path, const char* where, bool folder_allowed) {
+    const auto need = [&](const std::filesystem::path& path, const std::string& where, bool folder_allowed) {
         std::error_code ec;
         const auto status = std::filesystem::status(path, ec);
         if (status.type() == std::filesystem::file_type::not_found)
@@ -560,7 +651,9 @@ void check_config_paths(const Config& config) {
         else if (!folder_allowed && std::filesystem::is_directory(status))
             problems.add(str_cat(where, ": '", path.string(), "' is a folder; expected a file"));
     };
-    need(config.model.model, "/model/model", false);
+    if (config.model.cascade.empty()) need(config.model.model, "/model/model", false);
+    for (size_t i = 0; i < config.model.cascade.size(); ++i)
+        need(config.model.cascade[i].model, str_cat("/model/cascade/", i, "/model"), false);
     // Data-free mode creates its folder.
     // A file-name pattern (POT's "calib/*.png") needs its folder.
     std::error_code ec;

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "config_error.hpp"
@@ -99,10 +101,85 @@ TEST(PotConfig, ModelNameComesFromTheFileWhenAbsent) {
     EXPECT_TRUE(has(m, "/model/model_name")) << m;
 }
 
-TEST(PotConfig, CascadesAreNamedAsUnsupported) {
-    const auto m = config_error(config(R"({"model_name": "mtcnn", "cascade": [{"name": "pnet", "model": "p.onnx"}]})",
-                                       R"({"data_source": "d"})"));
-    EXPECT_TRUE(has(m, "/model/cascade: multi-model cascades are not supported")) << m;
+const char* kCascade = R"({"model_name": "mtcnn", "cascade": [{"name": "pnet", "model": "p.onnx", "weights": "p.bin"},
+                                                           {"name": "rnet", "model": "r.onnx"}]})";
+
+TEST(PotConfig, CascadeModelsEachGetTheirOwnIgnoredBlock) {
+    const auto c = parse_config(
+        config(kCascade, R"({"data_source": "d"})",
+               R"("compression": {"algorithms": [{"name": "DefaultQuantization", "params": {"preset": "mixed",
+                   "ignored": {"pnet": {"scope": ["conv1"]}, "rnet": {"skip_model": true}}}},
+                   {"name": "FastBiasCorrection"}]})"),
+        "/base", "cfg.json");
+    EXPECT_EQ(c.model.name, "mtcnn");
+    EXPECT_TRUE(c.model.model.empty());
+    ASSERT_EQ(c.model.cascade.size(), 2u);
+    EXPECT_EQ(c.model.cascade[0].name, "pnet");
+    EXPECT_EQ(c.model.cascade[0].model, "/base/p.onnx");
+    EXPECT_EQ(c.model.cascade[1].model, "/base/r.onnx");
+    for (const auto& m : c.model.cascade) ASSERT_EQ(m.algorithms.size(), 2u) << m.name;
+    const auto params = [&](size_t model, size_t algorithm) {
+        return nlohmann::json::parse(c.model.cascade[model].algorithms[algorithm].params_json);
+    };
+    EXPECT_EQ(params(0, 0)["ignored"], nlohmann::json::parse(R"({"scope": ["conv1"]})"));
+    EXPECT_EQ(params(1, 0)["ignored"], nlohmann::json::parse(R"({"skip_model": true})"));
+    EXPECT_EQ(params(0, 0)["preset"], "mixed");
+    EXPECT_EQ(c.model.cascade[1].algorithms[1].name, "FastBiasCorrection");
+    EXPECT_EQ(c.model.cascade[1].algorithms[0].path, "/compression/algorithms/0");
+}
+
+TEST(PotConfig, CascadeIgnoredBlockWithoutModelNamesAppliesToEveryModel) {
+    const auto c = parse_config(
+        config(kCascade, R"({"data_source": "d"})",
+               R"("compression": {"algorithms": [{"name": "MinMaxQuantization", "params": {"ignored": {"scope": ["x"]}}}]})"),
+        "/base", "cfg.json");
+    for (const auto& m : c.model.cascade)
+        EXPECT_EQ(nlohmann::json::parse(m.algorithms[0].params_json)["ignored"]["scope"][0], "x") << m.name;
+    // A model without a block of its own has nothing ignored.
+    const auto d = parse_config(
+        config(kCascade, R"({"data_source": "d"})",
+               R"("compression": {"algorithms": [{"name": "MinMaxQuantization", "params": {"ignored": {"rnet": {"scope": ["x"]}}}}]})"),
+        "/base", "cfg.json");
+    EXPECT_FALSE(nlohmann::json::parse(d.model.cascade[0].algorithms[0].params_json).contains("ignored"));
+}
+
+TEST(PotConfig, CascadeMistakesAreNamedWithTheirPaths) {
+    const auto m = config_error(config(
+        R"({"model_name": "c", "model": "x.onnx", "cascade": [{"name": "a", "model": "a.onnx"}, {"name": "a", "model": "b.onnx"},
+                                                           {"model": "c.onnx"}, {"name": "d"}, {"name": "../e", "model": "e.onnx"}]})",
+        R"({"data_source": "d"})",
+        R"("compression": {"algorithms": [{"name": "DefaultQuantization", "params": {"ignored": {"a": {}, "b": {}, "scope": ["n"]}}}]},
+           "optimizer": {"name": "TPE", "params": {"max_trials": 2}})"));
+    for (const char* part : {"/model/model: a cascade names its models in /model/cascade",
+                             "/model/cascade/1/name: 'a' names two models of the cascade",
+                             "/model/cascade/2/name: required", "/model/cascade/3/model: required",
+                             "/model/cascade/4/name: '../e' must be a plain file name",
+                             "/compression/algorithms/0/params/ignored/b: no model of /model/cascade has that name",
+                             "/compression/algorithms/0/params/ignored/scope: beside blocks of the cascade's models",
+                             "/optimizer: a cascade is tuned on the accuracy of its whole pipeline"})
+        EXPECT_TRUE(has(m, part)) << part << " missing from:\n" << m;
+    const auto empty = config_error(config(R"({"model_name": "c", "cascade": []})", R"({"data_source": "d"})"));
+    EXPECT_TRUE(has(empty, "/model/cascade: expected a list of 1 to 16 models")) << empty;
+    const auto unnamed = config_error(config(R"({"cascade": [{"name": "a", "model": "a.onnx"}]})", R"({"data_source": "d"})"));
+    EXPECT_TRUE(has(unnamed, "/model/model_name: required (the cascade's name")) << unnamed;
+}
+
+TEST(PotConfig, CascadeModelFilesMustExist) {
+    const fs::path dir = fs::temp_directory_path() / ("pot_cascade_paths_" + std::to_string(::getpid()));
+    fs::create_directories(dir / "data");
+    std::ofstream(dir / "a.onnx") << "x";
+    const auto c = parse_config(config(R"({"model_name": "c", "cascade": [{"name": "a", "model": "a.onnx"},
+                                                                          {"name": "b", "model": "b.onnx"}]})",
+                                       R"({"data_source": "data"})"),
+                                dir, "cfg.json");
+    try {
+        pot::core::check_config_paths(c);
+        ADD_FAILURE() << "no error";
+    } catch (const pot::Error& e) {
+        EXPECT_TRUE(has(e.what(), "/model/cascade/1/model: '" + (dir / "b.onnx").string() + "' does not exist")) << e.what();
+        EXPECT_FALSE(has(e.what(), "/model/cascade/0")) << e.what();
+    }
+    fs::remove_all(dir);
 }
 
 TEST(PotConfig, PotDevicesWithEightBitRulesAreTargets) {
@@ -353,6 +430,42 @@ TEST_F(ConfigPaths, AnAccuracyCheckerFileWinsOverInlineLaunchers) {
     EXPECT_EQ(c.engine.type, "accuracy_checker");
     EXPECT_EQ(c.engine.data_source, dir_ / "data");
     EXPECT_TRUE(warned(c, "/engine/launchers, /engine/datasets: ignored: /engine/config"));
+}
+
+TEST_F(ConfigPaths, ACascadesEvaluatorModuleGivesItsDatasetAndIsNotRun) {
+    // POT's MTCNN file: the Accuracy Checker's evaluations entry with a Python evaluator module.
+    std::ofstream(dir_ / "mtcnn.yaml") << R"(evaluations:
+  - name: mtcnn
+    module: custom_evaluators.mtcnn_evaluator.MTCNNEvaluator
+    module_config:
+      network_info:
+        pnet:
+          outputs: {probability_out: prob1, region_out: conv4-2}
+          preprocessing: [{type: bgr_to_rgb}, {type: pyramid, min_size: 10, factor: 0.79}]
+      launchers:
+        - framework: dlsdk
+          device: CPU
+      datasets:
+        - name: wider
+          data_source: images
+          preprocessing: [{type: bgr_to_rgb}]
+)";
+    const auto c = parse_config(config(kCascade, R"({"config": "mtcnn.yaml", "module": "m", "module_config": {}})"),
+                                dir_, "cfg.json");
+    EXPECT_EQ(c.engine.type, "accuracy_checker");
+    EXPECT_EQ(c.engine.data_source, dir_ / "images");
+    EXPECT_EQ(c.engine.preprocessing.color, "RGB");
+    EXPECT_TRUE(warned(c, "/engine/module, /engine/module_config: ignored: /engine/config")) << c.warnings.size();
+    EXPECT_TRUE(warned(c, "/evaluations/0/module \"custom_evaluators.mtcnn_evaluator.MTCNNEvaluator\": evaluator "
+                          "modules are Accuracy Checker's Python code and are not run here"));
+    // The same inline, as POT's cascade spec file writes it.
+    const auto inline_module = parse_config(
+        config(kCascade, R"({"module": "evaluator", "module_config": {"network_info": {"pnet": {}},
+            "launchers": [{"framework": "dlsdk"}], "datasets": [{"name": "w", "data_source": "images"}]}})"),
+        dir_, "cfg.json");
+    EXPECT_EQ(inline_module.engine.data_source, dir_ / "images");
+    const auto m = config_error_in(config(kCascade, R"({"module": "evaluator"})"));
+    EXPECT_TRUE(has(m, "/engine/module_config: required")) << m;
 }
 
 TEST(PotConfig, PotsSpellingOfInplaceStatisticsAndDumpIntermediateModel) {

@@ -34,9 +34,25 @@ struct Preprocessing {
     bool operator==(const Preprocessing&) const = default;
 };
 
-struct ModelConfig {
+struct AlgorithmConfig {
+    std::string name;
+    std::string params_json = "{}";
+    std::string path;  ///< JSON path of the entry, e.g. /compression/algorithms/0
+};
+
+/// One model of a cascade (POT's model.cascade entry): quantized on its own, written as
+/// `<cascade name>_<name>.onnx`, with the algorithms of compression.algorithms whose `ignored`
+/// blocks were narrowed to this model's.
+struct CascadeMember {
     std::string name;
     std::filesystem::path model;
+    std::vector<AlgorithmConfig> algorithms;
+};
+
+struct ModelConfig {
+    std::string name;
+    std::filesystem::path model;          ///< empty for a cascade
+    std::vector<CascadeMember> cascade;   ///< POT's multi-model pipelines (MTCNN), in order
 };
 
 /// One entry of engine.metrics (POT / Accuracy Checker style): the metric plugin `type`, the
@@ -77,12 +93,6 @@ struct EngineConfig {
 };
 
 /// One entry of compression.algorithms.
-struct AlgorithmConfig {
-    std::string name;
-    std::string params_json = "{}";
-    std::string path;  ///< JSON path of the entry, e.g. /compression/algorithms/0
-};
-
 struct CompressionConfig {
     std::string target_device = "ANY";
     std::vector<AlgorithmConfig> algorithms;

@@ -41,6 +41,10 @@ struct JobResult {
     /// Whether the model meets the accuracy target of the algorithm that set one (a search such as
     /// AccuracyAwareQuantization, through ResultServices::checkpoint); nullopt when none did.
     std::optional<bool> target_met;
+    /// A cascade (model.cascade): one result per model, in cascade order. The fields above then
+    /// describe the whole: byte counts and quantization time summed, target_met over the models
+    /// that set one; model_file, layers and evaluation are the models'.
+    std::vector<JobResult> models;
 };
 
 /// Samples the per-layer error report runs through both models: enough for stable cosine and SQNR.
@@ -50,7 +54,9 @@ constexpr size_t kLayerReportSamples = 16;
 /// (so configuration errors come before any work), load and optimize the model, open the data,
 /// tune (with an optimizer), run the pipeline, measure per-layer errors, export, evaluate, and
 /// write the results through a staging folder that is moved into place only at the end: a failed
-/// job leaves nothing behind. Throws pot::Error (kind Config for bad configuration).
+/// job leaves nothing behind. A cascade quantizes each of its models so, in order, into one
+/// results folder (`<model_name>_<name>.onnx` each, one report.json with a "models" list); each
+/// is compared with its own FP32 outputs. Throws pot::Error (kind Config for bad configuration).
 JobResult run_quantization_job(const JobOptions& options, Logger& logger);
 
 /// Loads every plugin file of `dirs` into `registry`; the files skipped, with their reasons.
