@@ -92,6 +92,25 @@ def messages(stderr, config_path, model):
     return lines
 
 
+def pot_yaml_verdict(stderr, yaml_dir):
+    """For an Accuracy Checker file pot-host called invalid YAML: what PyYAML, POT's own reader,
+    says of the same file ("" when PyYAML is not installed or reads it)."""
+    match = re.search(r"([\w.-]+\.ya?ml): invalid YAML", stderr)
+    if not match or not yaml_dir or not (yaml_dir / match.group(1)).exists():
+        return ""
+    try:
+        import yaml
+    except ImportError:
+        return ""
+    try:
+        yaml.safe_load((yaml_dir / match.group(1)).read_text())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        return f" (PyYAML, which POT reads it with, rejects the file too{where}: {getattr(e, 'problem', e)})"
+    return ""
+
+
 def yaml_origins(yaml_dir):
     """The Accuracy Checker files' origins, from COMMITS.txt beside them."""
     listing = yaml_dir / "COMMITS.txt" if yaml_dir else None
@@ -143,7 +162,7 @@ def main():
         ok = code in (0, 3) and wrote
         ran += ok
         path, commit = origins.get(f.name, (f.name, ""))
-        text = "; ".join(messages(stderr, f, model))
+        text = "; ".join(messages(stderr, f, model)) + ("" if ok else pot_yaml_verdict(stderr, args.yaml))
         text = text.replace("|", "\\|")
         if len(text) > 600:
             text = text[:600] + " ..."

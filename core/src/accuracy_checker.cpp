@@ -120,8 +120,13 @@ public:
         problems_.check(std::forward<Read>(read), origin_);
     }
     void add(const std::string& message) { problems_.add(message, origin_); }
+    void warn(const std::string& message) { problems_.warn(message, origin_); }
+    // A part only accuracy scoring needs: quantization runs without it (see scoring_unsupported).
+    void scoring_only(EngineConfig& out, const std::string& message) {
+        out.scoring_unsupported.push_back(origin_.empty() ? message : origin_ + ": " + message);
+    }
 
-    void launcher(const Params& l) {
+    void launcher(const Params& l, EngineConfig& out) {
         check([&] {
             l.get_enum<std::string>("framework", "dlsdk",
                                     {{"dlsdk", "dlsdk"}, {"openvino", "openvino"}, {"onnx_runtime", "onnx_runtime"}});
@@ -136,11 +141,13 @@ public:
             const std::string type = a.is_object() && a.contains("type") && a["type"].is_string()
                                          ? a["type"].get<std::string>()
                                          : a.is_string() ? a.get<std::string>() : a.dump();
-            POT_CHECK_KIND(Config, type == "classification", l.path(), "/adapter: '", type, "' is not in the "
-                           "supported subset (classification: the model's output scores the classes)");
+            if (type != "classification")
+                scoring_only(out, str_cat(l.path(), "/adapter: '", type, "' is not in the supported subset "
+                                          "(classification: the model's output scores the classes)"));
         });
-        // The launcher's own model files: POT quantizes the model of its model section.
-        for (const char* key : {"model", "weights", "batch"}) l.accept(key);
+        // The launcher's own model files: POT quantizes the model of its model section. A
+        // dynamic model here takes the sizes of the data (allow_reshape_input's effect).
+        for (const char* key : {"model", "weights", "batch", "allow_reshape_input"}) l.accept(key);
         check([&] { l.reject_unknown(); });
     }
 
@@ -160,13 +167,17 @@ public:
                            "pillow_imread: RGB)");
             out.preprocessing.color = reader == "\"pillow_imread\"" ? "RGB" : "BGR";
         });
-        if (d.has("annotation_conversion")) {
+        const auto converter = d.has("annotation_conversion") && d.json().at("annotation_conversion").is_object()
+                                   ? d.json().at("annotation_conversion").value("converter", std::string())
+                                   : std::string("imagenet");
+        if (converter != "imagenet") {
+            // Annotations only score accuracy: the converter's own keys are not read.
+            d.accept("annotation_conversion");
+            scoring_only(out, str_cat(d.path(), "/annotation_conversion/converter: '", converter, "' is not in the "
+                                      "supported subset (imagenet: '<file> <class>' lines)"));
+        } else if (d.has("annotation_conversion")) {
             const Params conv = d.child("annotation_conversion");
-            check([&] {
-                const auto converter = conv.get_string("converter", "");
-                POT_CHECK_KIND(Config, converter == "imagenet", conv.path(), "/converter: '", converter,
-                               "' is not in the supported subset (imagenet: '<file> <class>' lines)");
-            });
+            conv.accept("converter");
             check([&] {
                 const auto file = conv.get_string("annotation_file", "");
                 POT_CHECK_KIND(Config, !file.empty(), conv.path(), "/annotation_file: required");
@@ -179,10 +190,15 @@ public:
         }
         // Accuracy Checker's ready annotation files are pickles of its own classes.
         if (d.has("annotation"))
-            add(str_cat(d.path(), "/annotation: Accuracy Checker's converted annotation files are not read; give "
-                        "annotation_conversion with the imagenet converter"));
+            scoring_only(out, str_cat(d.path(), "/annotation: Accuracy Checker's converted annotation files are not "
+                                      "read; give annotation_conversion with the imagenet converter"));
         if (d.has("preprocessing")) preprocessing(d, out.preprocessing);
         if (d.has("metrics")) metrics(d, out);
+        if (d.has("postprocessing")) {
+            d.accept("postprocessing");
+            scoring_only(out, str_cat(d.path(), "/postprocessing: not supported (it prepares predictions and "
+                                      "annotations for metrics)"));
+        }
         // Evaluation-only settings: the evaluation subset and the dataset's own batch.
         for (const char* key : {"subsample_size", "batch", "dataset_meta", "annotation"}) d.accept(key);
         check([&] { d.reject_unknown(); });
@@ -254,8 +270,10 @@ private:
                 MetricConfig metric;
                 metric.path = m.path();
                 metric.type = m.get_string("type", "");
-                POT_CHECK_KIND(Config, metric.type == "accuracy", m.path(), "/type: '", metric.type,
-                               "' is not in the supported subset (accuracy)");
+                if (metric.type != "accuracy") {
+                    return scoring_only(out, str_cat(m.path(), "/type: '", metric.type,
+                                                     "' is not in the supported subset (accuracy)"));
+                }
                 metric.name = m.get_string("name", "");
                 const int64_t top_k = m.get_int("top_k", 1);
                 POT_CHECK_KIND(Config, top_k >= 1 && top_k <= 1000, m.path(), "/top_k: expected 1 to 1000, got ", top_k);
@@ -318,6 +336,8 @@ void read_split_datasets(const Params& datasets, const std::filesystem::path& ba
             const std::string path = datasets.path() + "/evaluation";
             reader.dataset(Params(evaluation, path), base, eval);
             out.evaluation_data_source = eval.data_source;
+            out.scoring_unsupported.insert(out.scoring_unsupported.end(), eval.scoring_unsupported.begin(),
+                                           eval.scoring_unsupported.end());
             out.evaluation_annotation = eval.annotation;
             if (out.metrics.empty()) out.metrics = eval.metrics;
             // One engine preprocesses both datasets alike.
@@ -330,7 +350,7 @@ void read_split_datasets(const Params& datasets, const std::filesystem::path& ba
 }
 
 void read_model(const Params& model, const std::filesystem::path& base, EngineConfig& out, Reader& reader) {
-    if (auto l = only(model, "launchers", reader)) reader.launcher(*l);
+    if (auto l = only(model, "launchers", reader)) reader.launcher(*l, out);
     if (model.has("datasets") && model.json().at("datasets").is_object()) {
         read_split_datasets(model.child("datasets"), base, out, reader);
         return;
@@ -342,14 +362,14 @@ void read_model(const Params& model, const std::filesystem::path& base, EngineCo
 // datasets read as a model's; the module itself is Python code of the Accuracy Checker, not run
 // here, so each model of the cascade is calibrated on the dataset's images.
 void read_module_config(const Params& module, const std::filesystem::path& base, EngineConfig& out,
-                        Reader& reader, ConfigProblems& problems) {
+                        Reader& reader) {
     const std::string name = module.has("module") ? module.json().at("module").dump() : "(none given)";
     module.accept("module");
     if (!module.has("module_config")) return reader.add(str_cat(module.path(), "/module_config: required"));
     const Params config = module.child("module_config");
     // Per-model inputs, outputs and preprocessing are the module's; the dataset's apply to all.
     config.accept("network_info");
-    problems.warn(str_cat(module.path(), "/module ", name, ": evaluator modules are Accuracy Checker's Python code "
+    reader.warn(str_cat(module.path(), "/module ", name, ": evaluator modules are Accuracy Checker's Python code "
                           "and are not run here: every model of the cascade is calibrated on the dataset's images, "
                           "resized to its input, and compared with its own FP32 outputs"));
     read_model(config, base, out, reader);
@@ -385,7 +405,7 @@ void read_accuracy_checker(const Params& engine, const std::filesystem::path& ba
             if (root.has("evaluations")) {
                 if (const auto module = only(root, "evaluations", reader)) {
                     module->get_string("name", "");
-                    read_module_config(*module, file.parent_path(), out, reader, problems);
+                    read_module_config(*module, file.parent_path(), out, reader);
                     reader.check([&] { module->reject_unknown(); });
                 }
             } else if (const auto model = only(root, "models", reader)) {
@@ -399,7 +419,7 @@ void read_accuracy_checker(const Params& engine, const std::filesystem::path& ba
         return;
     }
     Reader reader("", problems);
-    if (engine.has("module") || engine.has("module_config")) return read_module_config(engine, base_dir, out, reader, problems);
+    if (engine.has("module") || engine.has("module_config")) return read_module_config(engine, base_dir, out, reader);
     if (engine.has("models")) {
         const auto model = only(engine, "models", reader);
         if (model) {

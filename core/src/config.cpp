@@ -616,6 +616,12 @@ std::string checked_target_device(const std::string& device, const std::string& 
     return device;
 }
 
+std::string scoring_unsupported_list(const EngineConfig& engine) {
+    std::string out;
+    for (const auto& m : engine.scoring_unsupported) out += str_cat(out.empty() ? "" : "; ", m);
+    return out;
+}
+
 Config parse_config(const std::string& text, const std::filesystem::path& base_dir,
                     const std::string& origin) {
     Config config;
@@ -631,6 +637,15 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
             parse_compression(root.child("compression"), base_dir, config.compression, problems);
         if (root.has("optimizer")) config.optimizer = parse_optimizer(root.child("optimizer"), problems);
         if (!config.model.cascade.empty()) split_cascade_algorithms(config, problems);
+        else if (!config.engine.scoring_unsupported.empty()) {
+            const std::string list = scoring_unsupported_list(config.engine);
+            if (config.optimizer)
+                problems.add("/optimizer: its trials are scored with the dataset's annotations and metrics, and " + list);
+            else
+                problems.warn(list + "; only scoring accuracy needs them, and statistics need only the images: the "
+                              "model is quantized, but -e and algorithms that evaluate (AccuracyAwareQuantization) "
+                              "are refused");
+        }
         problems.check([&] { root.reject_unknown(); });
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::Config) throw;

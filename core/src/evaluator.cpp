@@ -43,6 +43,7 @@ const std::vector<Tensor>& Evaluator::reference_outputs(const Sample& sample) {
 }
 
 EvaluationResult Evaluator::run(CompiledModel& model, const std::vector<size_t>& indices, double* cosine) {
+    POT_CHECK_KIND(Config, refusal_.empty(), refusal_);
     const bool referenced = metric_.needs_reference();
     // The float model compared with itself: its outputs are the reference, computed once.
     const bool self = referenced && &model == float_compiled_.get();

@@ -21,13 +21,20 @@ LogLevel parse_log_level(const std::string& text) {
 
 void Logger::log(LogLevel level, const std::string& message) {
     if (level < level_) return;
-    // Algorithms sharing one section (DefaultQuantization's parts) warn about it alike; once is enough.
+    std::string line;
     {
         const std::lock_guard<std::mutex> lock(mutex_);
-        if (level == LogLevel::Warning && !warned_.insert(message).second) return;
+        line = context_.empty() ? message : context_ + ": " + message;
+        // Algorithms sharing one section (DefaultQuantization's parts) warn about it alike; once is enough.
+        if (level == LogLevel::Warning && !warned_.insert(line).second) return;
     }
     static const char* kNames[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
-    std::cerr << "[" << kNames[static_cast<int>(level)] << "] " << message << std::endl;
+    std::cerr << "[" << kNames[static_cast<int>(level)] << "] " << line << std::endl;
+}
+
+void Logger::set_context(std::string context) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    context_ = std::move(context);
 }
 
 ConsoleProgress::ConsoleProgress(bool enabled) : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0) {}

@@ -175,6 +175,12 @@ JobResult quantize_model(JobContext& ctx, ModelTask& task, Optimizer* optimizer,
     const auto result_name = [&](const std::string& file) { return member ? task.member + "_" + file : file; };
     JobResult result;
     result.model_name = task.stem;
+    // What is said about a model of a cascade names it.
+    struct Context {
+        Logger& logger;
+        ~Context() { logger.set_context(""); }
+    } context{logger};
+    logger.set_context(task.member);
 
     Graph graph = std::move(task.graph);
     auto step = Clock::now();
@@ -208,6 +214,9 @@ JobResult quantize_model(JobContext& ctx, ModelTask& task, Optimizer* optimizer,
     ConsoleProgress console(logger.level() <= LogLevel::Info);
     StageProgress progress(&console);
     Evaluator evaluator(engine, evaluation_data, fp32, *metric, &progress);
+    if (!member && !config.engine.scoring_unsupported.empty())
+        evaluator.refuse_scoring(str_cat(options.config.string(), ": cannot evaluate: ",
+                                         scoring_unsupported_list(config.engine)));
     Session session(engine, *data, evaluator, config.compression.target_device, logger, &progress);
     session.offer_search(ctx.registry, [] { return staging_cleanup::stop_requested(); },
                          config.engine.metrics.empty() || member ? std::nullopt
@@ -349,6 +358,8 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
 
     // Resolve everything the config names before any heavy work, so config errors come first.
     const bool cascade = !config.model.cascade.empty();
+    POT_CHECK_KIND(Config, !options.evaluate || cascade || config.engine.scoring_unsupported.empty(),
+                   options.config.string(), ": -e: cannot evaluate: ", scoring_unsupported_list(config.engine));
     std::deque<Pipeline> pipelines;  // stable addresses: tasks point at them
     std::vector<ModelTask> tasks;
     if (cascade) {

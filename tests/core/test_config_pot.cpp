@@ -319,14 +319,42 @@ TEST(PotConfig, EverythingOutsideTheAccuracyCheckerSubsetIsListed) {
                       "postprocessing": [],
                       "metrics": [{"type": "map"}]}],
         "launchers": [{"framework": "dlsdk", "device": "GPU", "adapter": "ssd"}]})"));
-    for (const char* part : {"/engine/launchers/0/device: 'GPU'", "/engine/launchers/0/adapter: 'ssd'",
-                             "/engine/datasets/0/reader", "/converter: 'voc_detection'",
-                             "/preprocessing/1: 'crop' after a later step", "/preprocessing/3/type: 'flip'",
-                             "/engine/datasets/0/postprocessing", "/metrics/0/type: 'map'"})
+    for (const char* part : {"/engine/launchers/0/device: 'GPU'", "/engine/datasets/0/reader",
+                             "/preprocessing/1: 'crop' after a later step", "/preprocessing/3/type: 'flip'"})
         EXPECT_TRUE(has(m, part)) << part << " missing from:\n" << m;
+    // What only scores accuracy does not stop quantization (see the next test).
+    for (const char* part : {"adapter", "voc_detection", "postprocessing", "'map'"})
+        EXPECT_FALSE(has(m, part)) << part << " in:\n" << m;
     const auto order = config_error(config(kModel, R"({"datasets": [{"data_source": "d",
         "preprocessing": [{"type": "crop", "size": 224}, {"type": "resize", "size": 256}]}], "launchers": [{}]})"));
     EXPECT_TRUE(has(order, "/preprocessing/1: 'resize' after a later step")) << order;
+}
+
+TEST(PotConfig, ScoringPartsOutsideTheSubsetAreWarnedAboutAndQuantizationStillRuns) {
+    // POT's SSD config: a detection adapter, VOC annotations, box postprocessing and mAP. The
+    // statistics need only the images.
+    const char* ssd = R"({
+        "launchers": [{"framework": "dlsdk", "device": "CPU", "adapter": "ssd"}],
+        "datasets": [{"name": "VOC2007", "data_source": "images",
+                      "annotation_conversion": {"converter": "voc_detection", "annotations_dir": "a", "images_dir": "i",
+                                                "imageset_file": "t.txt"},
+                      "preprocessing": [{"type": "resize", "size": 300}],
+                      "postprocessing": [{"type": "resize_prediction_boxes"}],
+                      "metrics": [{"type": "map", "integral": "11point", "ignore_difficult": true}]}]})";
+    const auto c = parse_config(config(kModel, ssd), "/base", "cfg.json");
+    EXPECT_EQ(c.engine.data_source, "/base/images");
+    EXPECT_FALSE(c.engine.annotation.has_value());
+    EXPECT_TRUE(c.engine.metrics.empty());
+    ASSERT_EQ(c.engine.scoring_unsupported.size(), 4u);
+    ASSERT_EQ(c.warnings.size(), 1u);
+    for (const char* part : {"/engine/launchers/0/adapter: 'ssd'", "/engine/datasets/0/annotation_conversion/converter: "
+                             "'voc_detection'", "/engine/datasets/0/postprocessing", "/engine/datasets/0/metrics/0/type: 'map'",
+                             "the model is quantized, but -e and algorithms that evaluate"})
+        EXPECT_TRUE(has(c.warnings[0], part)) << part << " missing from:\n" << c.warnings[0];
+    // A tuning run scores every trial: refused.
+    const auto m = config_error(config(kModel, ssd, std::string(kAlgorithms) + R"(, "optimizer": {"name": "TPE"})"));
+    EXPECT_TRUE(has(m, "/optimizer: its trials are scored with the dataset's annotations and metrics, and "
+                       "/engine/launchers/0/adapter: 'ssd'")) << m;
 }
 
 TEST(PotConfig, TorchvisionAndTensorFlowStyleAccuracyCheckerSteps) {
@@ -384,10 +412,18 @@ TEST_F(ConfigPaths, AnAccuracyCheckerYamlFileIsReadRelativeToItself) {
     ASSERT_EQ(c.engine.metrics.size(), 1u);
 
     std::ofstream(dir_ / "ac" / "bad.yml") << "models:\n  - name: net\n    launchers: [{adapter: yolo_v3}]\n"
-                                              "    datasets: [{data_source: d, metrics: [{type: coco_precision}]}]\n";
+                                              "    datasets: [{data_source: d, reader: numpy_reader, metrics: [{type: coco_precision}]}]\n";
     const auto m = config_error_in(config(kModel, R"({"config": "ac/bad.yml"})"));
-    EXPECT_TRUE(has(m, (dir_ / "ac" / "bad.yml").string() + ": /models/0/launchers/0/adapter: 'yolo_v3'")) << m;
-    EXPECT_TRUE(has(m, "/models/0/datasets/0/metrics/0/type: 'coco_precision'")) << m;
+    EXPECT_TRUE(has(m, (dir_ / "ac" / "bad.yml").string() + ": /models/0/datasets/0/reader: \"numpy_reader\"")) << m;
+    // Parts that only score accuracy name the file too.
+    std::ofstream(dir_ / "ac" / "detector.yml") << "models:\n  - name: net\n    launchers: [{adapter: yolo_v3}]\n"
+                                                   "    datasets: [{data_source: d, metrics: [{type: coco_precision}]}]\n";
+    const auto detector = parse_config(config(kModel, R"({"config": "ac/detector.yml"})"), dir_, "cfg.json");
+    ASSERT_EQ(detector.engine.scoring_unsupported.size(), 2u);
+    EXPECT_EQ(detector.engine.scoring_unsupported[0],
+              (dir_ / "ac" / "detector.yml").string() + ": /models/0/launchers/0/adapter: 'yolo_v3' is not in the "
+              "supported subset (classification: the model's output scores the classes)");
+    EXPECT_TRUE(has(detector.engine.scoring_unsupported[1], "/models/0/datasets/0/metrics/0/type: 'coco_precision'"));
     std::ofstream(dir_ / "ac" / "broken.yml") << "models: [\n";
     EXPECT_TRUE(has(config_error_in(config(kModel, R"({"config": "ac/broken.yml"})")), "invalid YAML"));
     EXPECT_TRUE(has(config_error_in(config(kModel, R"({"config": "ac/none.yml"})")), "none.yml"));
@@ -456,7 +492,7 @@ TEST_F(ConfigPaths, ACascadesEvaluatorModuleGivesItsDatasetAndIsNotRun) {
     EXPECT_EQ(c.engine.data_source, dir_ / "images");
     EXPECT_EQ(c.engine.preprocessing.color, "RGB");
     EXPECT_TRUE(warned(c, "/engine/module, /engine/module_config: ignored: /engine/config")) << c.warnings.size();
-    EXPECT_TRUE(warned(c, "/evaluations/0/module \"custom_evaluators.mtcnn_evaluator.MTCNNEvaluator\": evaluator "
+    EXPECT_TRUE(warned(c, "mtcnn.yaml: /evaluations/0/module \"custom_evaluators.mtcnn_evaluator.MTCNNEvaluator\": evaluator "
                           "modules are Accuracy Checker's Python code and are not run here"));
     // The same inline, as POT's cascade spec file writes it.
     const auto inline_module = parse_config(

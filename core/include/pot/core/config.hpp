@@ -90,6 +90,10 @@ struct EngineConfig {
     /// Added to every class-index annotation (1: the model's class 0 is a background class the
     /// labels do not count; Accuracy Checker's has_background).
     int64_t label_offset = 0;
+    /// Accuracy Checker parts outside the supported subset that only score accuracy (adapters,
+    /// annotation converters, metrics, postprocessing), one message each: statistics need only the
+    /// images, so quantization runs without them; evaluating is refused with these messages.
+    std::vector<std::string> scoring_unsupported;
 };
 
 /// One entry of compression.algorithms.
@@ -126,6 +130,9 @@ struct Config {
 /// CPU_SPR, GPU, VPU, NPU); else a Config error naming `where` (POT's GNA targets with the reason
 /// they are refused, other names with the list).
 std::string checked_target_device(const std::string& device, const std::string& where);
+
+/// The messages of engine.scoring_unsupported in one line.
+std::string scoring_unsupported_list(const EngineConfig& engine);
 
 /// Reads and validates a config file; relative paths are resolved against the file's folder.
 /// Comments and POT's trailing commas are allowed. Every problem found is listed in one

@@ -57,6 +57,9 @@ public:
     Comparison compare(const Graph& graph, const std::vector<size_t>& indices = {});
     /// Latency of `graph` on the engine.
     BenchmarkResult latency(const Graph& graph, const BenchmarkOptions& options);
+    /// From now on every evaluation throws pot::Error(Config) with `why` (the data cannot be
+    /// scored as configured); latency() still works.
+    void refuse_scoring(std::string why) { refusal_ = std::move(why); }
 
 private:
     std::vector<size_t> resolve(const std::vector<size_t>& indices) const;
@@ -73,6 +76,7 @@ private:
     const Graph& float_model_;
     Metric& metric_;
     Progress* progress_;
+    std::string refusal_;
     std::unique_ptr<CompiledModel> float_compiled_;
     std::map<std::vector<size_t>, EvaluationResult> float_results_;
     std::map<size_t, std::vector<Tensor>> reference_;

@@ -20,9 +20,12 @@ public:
     explicit Logger(LogLevel level = LogLevel::Info) : level_(level) {}
     void log(LogLevel level, const std::string& message);
     LogLevel level() const { return level_; }
+    /// Messages from now on begin with "<context>: " (a cascade's model name); "" for none.
+    void set_context(std::string context);
 
 private:
     LogLevel level_;
+    std::string context_;
     std::mutex mutex_;
     std::set<std::string> warned_;
 };
