@@ -92,6 +92,25 @@ def messages(stderr, config_path, model):
     return lines
 
 
+ANY_SIZE = "@any-size"
+
+
+def any_size_copy(model, folder):
+    """A copy of `model` in `folder` whose first input takes any height and width (its dimensions
+    2 and 3 made symbolic): for configs whose preprocessing makes sizes a fixed-size model does not
+    take (an SSD's 300x300, EAST's per-image multiples of 32). Needs python3-onnx."""
+    import onnx
+    m = onnx.load(str(model))
+    dims = m.graph.input[0].type.tensor_type.shape.dim
+    for i, name in ((2, "height"), (3, "width")):
+        dims[i].ClearField("dim_value")
+        dims[i].dim_param = name
+    del m.graph.value_info[:]  # intermediate shapes followed the fixed size
+    copy = folder / (model.stem + "_any_size.onnx")
+    onnx.save(m, str(copy))
+    return copy
+
+
 def pot_yaml_verdict(stderr, yaml_dir):
     """For an Accuracy Checker file pot-host called invalid YAML: what PyYAML, POT's own reader,
     says of the same file ("" when PyYAML is not installed or reads it)."""
@@ -135,15 +154,19 @@ def main():
                              "the Accuracy Checker reads images as 3-channel BGR, so its configs need a 3-channel model)")
     parser.add_argument("--model-for", action="append", default=[], metavar="TEXT=MODEL",
                         help="configs whose file name contains TEXT use MODEL instead (e.g. inceptionV3=inception_v3.onnx, "
-                             "for a config whose preprocessing makes 299x299 inputs); repeatable")
+                             "for a config whose preprocessing makes 299x299 inputs); MODEL" + ANY_SIZE + " uses a copy of "
+                             "MODEL taking any input height and width; repeatable")
     args = parser.parse_args()
     MODEL = args.model.resolve()
-    model_for = []
+    model_for = []  # (TEXT, model run, model as given)
+    copies = tempfile.TemporaryDirectory()
     for item in args.model_for:
         text, sep, path = item.partition("=")
         if not sep or not text or not path:
             parser.error(f"--model-for expects TEXT=MODEL, got {item!r}")
-        model_for.append((text, pathlib.Path(path).resolve()))
+        given = pathlib.Path(path.removesuffix(ANY_SIZE)).resolve()
+        run_model = any_size_copy(given, pathlib.Path(copies.name)) if path.endswith(ANY_SIZE) else given
+        model_for.append((text, run_model, given.name + (ANY_SIZE if path.endswith(ANY_SIZE) else "")))
 
     origins = {}
     if args.origins:
@@ -155,7 +178,7 @@ def main():
     rows, ran = [], 0
     files = sorted(args.configs.glob("*.json"))
     for f in files:
-        model = next((m for text, m in model_for if text in f.name), MODEL)
+        model, shown = next(((m, s) for text, m, s in model_for if text in f.name), (MODEL, MODEL.name))
         code, stderr, wrote = run(args.build.resolve(), f.read_text(), args.yaml, args.timeout, model)
         # Exit 3: the run finished and wrote its model, but an accuracy or tuning target was not met
         # (the substituted data are not the model's own).
@@ -169,19 +192,20 @@ def main():
         result = ("ran" if code == 0 else "ran, target not met (exit 3)") if ok else \
             "timeout" if code is None else "exit %d" % code
         if model != MODEL:
-            result += f" (model `{model.name}`)"
+            result += f" (model `{shown}`)"
         rows.append(f"| `{path}` | {commit[:10]} | {result} | {text} |")
         print(f"{'ran ' if ok else 'FAIL'} {f.name}: {text[:200]}", flush=True)
 
     command = ("/usr/bin/python3 bench/pot_configs/run.py --configs DIR --origins DIR/COMMITS.txt "
                f"--yaml DIR/ac --model {MODEL.name}"
-               + "".join(f" --model-for {text}={m.name}" for text, m in model_for) + f" --timeout {args.timeout}")
+               + "".join(f" --model-for {text}={shown}" for text, _, shown in model_for) + f" --timeout {args.timeout}")
     args.output.write_text(f"""# OpenVINO POT's configuration files
 
 POT's own configuration files (from `tools/pot/configs/` of the openvinotoolkit/openvino
 repository, at the commits shown), run with pot-host with their paths replaced and nothing else
 changed: every `model` is `{MODEL.name}` (where the result names another model, that one: its
-input size is what the config's preprocessing makes), every `data_source` the bundled
+input size is what the config's preprocessing makes; `{ANY_SIZE}` is a copy taking any input height
+and width), every `data_source` the bundled
 calibration images, every `annotation` (and Accuracy Checker `annotation_file`) their labels,
 in the config and in the Accuracy Checker YAML file it names (POT's template placeholder
 `<CONFIG_PATH>` becomes `bench/pot_configs/classification.yml`; a data-free engine writes into a

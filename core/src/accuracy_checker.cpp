@@ -220,9 +220,14 @@ private:
                     pre.color = pre.color == "RGB" ? "BGR" : "RGB";
                 } else if (type == "resize") {
                     rank = 2;
-                    const auto aspect = step.get_enum<std::string>("aspect_ratio_scale", "",
-                                                                   {{"greater", "greater"}});
-                    if (aspect == "greater") {
+                    const auto aspect = step.get_enum<std::string>(
+                        "aspect_ratio_scale", "",
+                        {{"greater", "greater"}, {"east_keep_aspect_ratio", "east_keep_aspect_ratio"}});
+                    if (aspect == "east_keep_aspect_ratio") {
+                        // EAST's text detector: the longer side limited, each side a multiple.
+                        const auto [h, w] = step_size(step);
+                        pre.resize_limit_multiple = std::make_pair(std::max(h, w), std::min(h, w));
+                    } else if (aspect == "greater") {
                         // The shorter side becomes `size`, the other keeps the aspect ratio.
                         POT_CHECK_KIND(Config, step.has("size"), step.path(), "/aspect_ratio_scale: needs size");
                         pre.resize_shorter_side = step_size(step).first;

@@ -78,6 +78,7 @@ std::string preprocessing_identity(const Preprocessing& p) {
     if (p.crop_fraction) out << ":f" << *p.crop_fraction;
     if (p.resize) out << ":r" << p.resize->first << "x" << p.resize->second;
     if (p.resize_shorter_side) out << ":rs" << *p.resize_shorter_side;
+    if (p.resize_limit_multiple) out << ":rl" << p.resize_limit_multiple->first << "m" << p.resize_limit_multiple->second;
     if (p.crop) out << ":c" << p.crop->first << "x" << p.crop->second;
     for (float m : p.mean) out << ":m" << m;
     for (float s : p.scale) out << ":s" << s;
@@ -164,6 +165,15 @@ cv::Mat resize_and_crop(cv::Mat img, const Preprocessing& pre, const InputGeomet
                        *pre.resize_shorter_side, " makes a ", img.rows, "x", img.cols, " image ", h, "x", w,
                        ", more than the ", kMaxImageSide, " pixels a side / ", kMaxImagePixels, " in all allowed");
         cv::resize(img, img, cv::Size(static_cast<int>(w), static_cast<int>(h)), 0, 0, cv::INTER_LINEAR);
+    } else if (pre.resize_limit_multiple) {
+        const auto [limit, multiple] = *pre.resize_limit_multiple;
+        const int longer = std::max(img.rows, img.cols);
+        const double ratio = longer > limit ? static_cast<double>(limit) / longer : 1.0;
+        const auto snap = [&](int side) {
+            const int scaled = static_cast<int>(side * ratio);
+            return std::max(32, scaled % multiple == 0 ? scaled : (scaled / multiple - 1) * multiple);
+        };
+        cv::resize(img, img, cv::Size(snap(img.cols), snap(img.rows)), 0, 0, cv::INTER_LINEAR);
     } else if (pre.resize) {
         cv::resize(img, img, cv::Size(pre.resize->second, pre.resize->first), 0, 0, cv::INTER_LINEAR);
     } else if (!pre.crop && g.height > 0 && g.width > 0 && (img.rows != g.height || img.cols != g.width)) {

@@ -162,6 +162,30 @@ TEST_F(MinMax, OpTypeSettingsApplyToTheInputsOfThatTypeOnly) {
     EXPECT_EQ(report.size(), 7u);
 }
 
+TEST_F(MinMax, ARangeEstimatorUnderParamsIsTheDefaultOfActivationsAndWeights) {
+    // POT's SSD example: {"range_estimator": {"preset": "quantile"}} beside preset.
+    const auto ranges = [&](const std::string& params) {
+        Graph g = graph_;
+        host_.run("MinMaxQuantization", params, g, data_);
+        const auto act = quantizer_producing(g, "relu1_out");
+        const auto weights = quantizer_producing(g, g.nodes[*g.find_node("conv2")].inputs[1]);
+        EXPECT_TRUE(act && weights) << params;
+        return std::make_pair(act->input_high[0], weights->input_high);
+    };
+    const auto global = ranges(R"({"range_estimator": {"preset": "quantile"}})");
+    EXPECT_EQ(global, ranges(R"({"activations": {"range_estimator": {"preset": "quantile"}},
+                                  "weights": {"range_estimator": {"preset": "quantile"}}})"));
+    EXPECT_NE(global, ranges("{}"));
+    // A kind's own estimator wins.
+    EXPECT_EQ(ranges(R"({"range_estimator": {"preset": "quantile"}, "activations": {"range_estimator": {"preset": "min_max"}}})"),
+              ranges(R"({"activations": {"range_estimator": {"preset": "min_max"}}, "weights": {"range_estimator": {"preset": "quantile"}}})"));
+    // Bounds written for activations (min, aggregators) are read for weights as far as they apply.
+    EXPECT_EQ(ranges(R"({"range_estimator": {"min": {"type": "quantile", "aggregator": "mean", "outlier_prob": 0.0001},
+                                             "max": {"type": "quantile", "aggregator": "mean", "outlier_prob": 0.0001}}})")
+                  .second,
+              ranges(R"({"weights": {"range_estimator": {"max": {"type": "quantile", "outlier_prob": 0.0001}}}})").second);
+}
+
 TEST_F(MinMax, OpTypeSettingsAreChecked) {
     const auto message = [&](const std::string& params) {
         try {

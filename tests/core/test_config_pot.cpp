@@ -357,6 +357,17 @@ TEST(PotConfig, ScoringPartsOutsideTheSubsetAreWarnedAboutAndQuantizationStillRu
                        "/engine/launchers/0/adapter: 'ssd'")) << m;
 }
 
+TEST(PotConfig, EastsAspectRatioResizeIsRead) {
+    // POT's EAST config: the longer side limited to 2400, sides multiples of 32.
+    const auto c = parse_config(config(kModel, R"({"launchers": [{"allow_reshape_input": true}], "datasets": [{
+        "data_source": "d", "preprocessing": [{"type": "resize", "dst_height": 2400, "dst_width": 32,
+                                               "aspect_ratio_scale": "east_keep_aspect_ratio"}, {"type": "bgr_to_rgb"}]}]})"),
+                                "/base", "cfg.json");
+    EXPECT_EQ(*c.engine.preprocessing.resize_limit_multiple, std::make_pair(2400, 32));
+    EXPECT_FALSE(c.engine.preprocessing.resize.has_value());
+    EXPECT_EQ(c.engine.preprocessing.color, "RGB");
+}
+
 TEST(PotConfig, TorchvisionAndTensorFlowStyleAccuracyCheckerSteps) {
     // Pillow reads RGB and bgr_to_rgb swaps it; the shorter side is resized keeping the aspect ratio.
     const auto torch = parse_config(config(kModel, R"({"datasets": [{"data_source": "d", "reader": "pillow_imread",

@@ -121,6 +121,24 @@ TEST_F(Dataset, ShorterSideResizeKeepsTheAspectRatio) {
     EXPECT_EQ(data->get(0).inputs.at(0).shape(), (pot::Shape{1, 3, 4, 4}));
 }
 
+TEST_F(Dataset, EastResizeLimitsTheLongerSideAndCutsEachSideToAMultiple) {
+    // Accuracy Checker's east_keep_aspect_ratio: 50x100 limited to 64 is 32x64 (both multiples of
+    // 32); a side that is no multiple goes one multiple below its rounded-down one, at least 32.
+    cv::Mat wide(50, 100, CV_8UC3, cv::Scalar(1, 2, 3)), odd(90, 140, CV_8UC3, cv::Scalar(1, 2, 3));
+    ASSERT_TRUE(cv::imwrite((dir_ / "a.png").string(), wide));
+    ASSERT_TRUE(cv::imwrite((dir_ / "b.png").string(), odd));
+    auto c = config();
+    c.preprocessing.resize_limit_multiple = std::make_pair(64, 32);
+    auto data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 3, -1, -1}});
+    EXPECT_EQ(data->get(0).inputs.at(0).shape(), (pot::Shape{1, 3, 32, 64}));
+    // 90x140 -> ratio 64/140: 41x64 -> 41 is cut to (41 / 32 - 1) * 32 = 0, so 32; 64 stays.
+    EXPECT_EQ(data->get(1).inputs.at(0).shape(), (pot::Shape{1, 3, 32, 64}));
+    c.preprocessing.resize_limit_multiple = std::make_pair(2400, 32);
+    data = pot::core::open_dataset(c, ValueInfo{"x", pot::DType::F32, {1, 3, -1, -1}});
+    // No limit reached: 90x140 -> (90 / 32 - 1) * 32 = 32 and (140 / 32 - 1) * 32 = 96.
+    EXPECT_EQ(data->get(1).inputs.at(0).shape(), (pot::Shape{1, 3, 32, 96}));
+}
+
 TEST_F(Dataset, CropByFractionComesBeforeTheResize) {
     // 4x6 image whose blue channel is 10 * y + x; the central half is rows 1-2, columns 1.5-4.5.
     cv::Mat img(4, 6, CV_8UC3);

@@ -13,7 +13,7 @@ namespace {
 const std::vector<std::string> kAlignmentKeys = {"ignored"};
 const std::vector<std::string> kQuantizationKeys = {
     "preset",  "target_device",   "ignored",     "activations",
-    "weights", "hardware_config", "unify_scales", "model_type"};
+    "weights", "hardware_config", "unify_scales", "model_type", "range_estimator"};
 const std::vector<std::string> kBiasKeys = {"threshold", "apply_for_all_nodes"};
 
 // The keys of `params` a part receives: the sampling keys and `keys`, where present.
@@ -63,7 +63,8 @@ AlgorithmSpec quantization_part(const Params& params) {
     if (activations.is_null()) activations = nlohmann::json::object();
     // Anything else (a non-object, bad bits) is left for MinMaxQuantization to reject with its path.
     if (activations.is_object() && activations.value("bits", nlohmann::json(8)) == 8 &&
-        !activations.contains("range_estimator") && !activations.contains("op_types")) {
+        !activations.contains("range_estimator") && !activations.contains("op_types") &&
+        !json.contains("range_estimator")) {
         const nlohmann::json global_min_max = {{"range_estimator", {{"preset", "min_max"}}}};
         activations["op_types"] = {{"MatMul", global_min_max}, {"Gemm", global_min_max}};
     }

@@ -307,13 +307,27 @@ MinMaxSettings parse_settings(const Params& params) {
                        " codes ([0, ", levels - 1, "] or [", -levels / 2, ", ", levels / 2 - 1, "]); got [", low,
                        ", ", high, "]");
     }
-    s.activations.range = parse_range(act.child("range_estimator"));
+    // POT's params.range_estimator is the default of the activations' and the weights' own.
+    const bool global_range = params.has("range_estimator");
+    s.activations.range = parse_range(act.has("range_estimator") || !global_range ? act.child("range_estimator")
+                                                                                 : params.child("range_estimator"));
     if (act.has("op_types")) s.activations.by_op_type = parse_op_types(act.child("op_types"));
     act.reject_unknown();
 
     const Params w = params.child("weights");
     s.weights = parse_weights(w);
     w.reject_unknown();
+    if (global_range && !w.has("range_estimator")) {
+        // What of it applies to symmetric weights: the preset and the max bound's type, outlier_prob
+        // and clipping_value (aggregators have one tensor to aggregate).
+        const Params global = params.child("range_estimator");
+        nlohmann::json own = nlohmann::json::object();
+        if (global.has("preset")) own["preset"] = global.json().at("preset");
+        if (global.has("max") && global.json().at("max").is_object())
+            for (const char* key : {"type", "outlier_prob", "clipping_value"})
+                if (global.json().at("max").contains(key)) own["max"][key] = global.json().at("max").at(key);
+        parse_weight_range(Params(own, global.path()), s.weights);
+    }
 
     s.ignored = common::IgnoredScope(params.child("ignored"));
     params.reject_unknown();

@@ -25,6 +25,10 @@ struct Preprocessing {
     std::optional<std::pair<int, int>> resize;  ///< height, width (within kMaxImageSide/Pixels)
     /// Resizes the shorter side to this many pixels, keeping the aspect ratio (instead of resize).
     std::optional<int> resize_shorter_side;
+    /// Accuracy Checker's east_keep_aspect_ratio (instead of resize): the longer side limited to
+    /// `first` pixels keeping the aspect ratio, then each side not a multiple of `second` cut to
+    /// one multiple below its rounded-down multiple (as Accuracy Checker does), at least 32.
+    std::optional<std::pair<int, int>> resize_limit_multiple;
     std::optional<std::pair<int, int>> crop;    ///< center crop height, width (same bounds)
     std::string layout = "NCHW";                ///< or "NHWC"
     std::string color = "";                     ///< "RGB", "BGR" or "GRAY"; "" = from the model
