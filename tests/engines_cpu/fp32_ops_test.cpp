@@ -251,6 +251,14 @@ std::vector<OpCase> data_cases() {
                                  return g.node(op, {x}, {{"axes", Ints{2, 3}}}); }, s});
             cases.push_back({op + "ChannelsDropped_" + tag, [op](GraphBuilder& g, const std::string& x) {
                                  return g.node(op, {x}, {{"axes", Ints{-3}}, {"keepdims", int64_t{0}}}); }, s});
+            // x.mean([2, 3]) of a classifier head: global pooling, from a plain source or a
+            // convolution's blocked one, with the spatial axes kept or dropped.
+            cases.push_back({op + "SpatialDropped_" + tag, [op](GraphBuilder& g, const std::string& x) {
+                                 return g.node(op, {x}, {{"axes", Ints{2, 3}}, {"keepdims", int64_t{0}}}); }, s});
+            cases.push_back({op + "SpatialDroppedAfterConv_" + tag, [op, c](GraphBuilder& g, const std::string& x) {
+                                 return g.node(op, {g.conv(x, c, 16, 3)}, {{"axes", Ints{-1, -2}}, {"keepdims", int64_t{0}}}); }, s});
+            cases.push_back({op + "SpatialAfterConv_" + tag, [op, c](GraphBuilder& g, const std::string& x) {
+                                 return g.node(op, {g.conv(x, c, 16, 3)}, {{"axes", Ints{2, 3}}}); }, s});
         }
         cases.push_back({"ReduceSumAxesInput_" + tag, [](GraphBuilder& g, const std::string& x) {
                              const auto axes = g.constant(Tensor::from_vector<int64_t>({2}, {1, -1}));

@@ -16,6 +16,10 @@ bool lower_conv_transpose(PlanBuilder& b, size_t index);
 bool lower_gemm(PlanBuilder& b, size_t index);
 bool lower_matmul(PlanBuilder& b, size_t index);
 bool lower_pool(PlanBuilder& b, size_t index);
+/// Lowers node `index` as the pooling `op_type` says (a ReduceMean over the spatial axes is a
+/// GlobalAveragePool); `squeeze_spatial`: a global pooling whose output drops the 1x1 spatial
+/// axes ([N, C], ReduceMean's keepdims = 0).
+bool lower_pool_as(PlanBuilder& b, size_t index, const std::string& op_type, bool squeeze_spatial);
 bool lower_eltwise(PlanBuilder& b, size_t index);
 bool lower_binary(PlanBuilder& b, size_t index);
 bool lower_softmax(PlanBuilder& b, size_t index);

@@ -10,15 +10,17 @@ using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 }  // namespace
 
-bool lower_pool(PlanBuilder& b, size_t index) {
+bool lower_pool(PlanBuilder& b, size_t index) { return lower_pool_as(b, index, b.node(index).op_type, false); }
+
+bool lower_pool_as(PlanBuilder& b, size_t index, const std::string& op_type, bool squeeze_spatial) {
     const Node& n = b.node(index);
     if (n.outputs.size() > 1 && !n.outputs[1].empty()) return false;  // MaxPool indices
     const std::string& x = n.inputs.at(0);
     const auto src_dims = b.dims(x);
     if (src_dims.size() < 3 || src_dims.size() > 5) return false;
     const size_t spatial = src_dims.size() - 2;
-    const bool global = n.op_type.rfind("Global", 0) == 0;
-    const bool is_max = n.op_type == "MaxPool" || n.op_type == "GlobalMaxPool";
+    const bool global = op_type.rfind("Global", 0) == 0;
+    const bool is_max = op_type == "MaxPool" || op_type == "GlobalMaxPool";
     std::vector<int64_t> kernel(src_dims.begin() + 2, src_dims.end());
     std::vector<int64_t> strides(spatial, 1), dilations(spatial, 1), pads(2 * spatial, 0);
     bool include_pad = false;
@@ -71,7 +73,14 @@ bool lower_pool(PlanBuilder& b, size_t index) {
     const auto make_pd = [&](const dnnl::memory::desc& src_desc) -> std::optional<dnnl::pooling_v2_forward::primitive_desc> {
         const auto d = dnnl::pooling_v2_forward::desc(
             dnnl::prop_kind::forward_inference, algo, src_desc,
-            dnnl::memory::desc(dst_dims, src_desc.data_type(), tag::any), to_dims(strides), to_dims(kernel), dil,
+            // Squeezed, the 1x1 result in the source's own plain or channels-last order is the
+            // same bytes as [N, C].
+            squeeze_spatial ? dnnl::memory::desc(dst_dims, src_desc.data_type(),
+                                                 src_desc == dnnl::memory::desc(src_dims, src_desc.data_type(), tag::acdb)
+                                                     ? tag::acdb
+                                                     : tag::abcd)
+                            : dnnl::memory::desc(dst_dims, src_desc.data_type(), tag::any),
+            to_dims(strides), to_dims(kernel), dil,
             pad_l, pad_r);
         try {
             return dnnl::pooling_v2_forward::primitive_desc(d, b.engine());
@@ -81,9 +90,14 @@ bool lower_pool(PlanBuilder& b, size_t index) {
     };
     auto pd = make_pd(src.get_desc());
     if (!pd) return false;
+    if (squeeze_spatial) {
+        dnnl::memory::dims squeezed(dst_dims.begin(), dst_dims.begin() + 2);
+        b.define(n.outputs[0], plain_desc(squeezed, pd->dst_desc().data_type()), quant);
+    }
     // oneDNN pools integer codes with jit kernels in channels-last layout only; codes in a blocked
-    // layout (quantized from a float convolution's output) would get its reference kernel.
-    if (xq && is_reference_impl(*pd)) {
+    // layout (quantized from a float convolution's output) would get its reference kernel, and
+    // so would a plain float source.
+    if (is_reference_impl(*pd)) {
         static const tag kChannelsLast[] = {tag::acb, tag::acdb, tag::acdeb};
         const dnnl::memory::desc nhwc(src_dims, src.get_desc().data_type(), kChannelsLast[spatial - 1]);
         if (auto channels_last = make_pd(nhwc); channels_last && !is_reference_impl(*channels_last)) {
@@ -91,7 +105,11 @@ bool lower_pool(PlanBuilder& b, size_t index) {
             pd = std::move(channels_last);
         }
     }
-    dnnl::memory dst = b.define(n.outputs[0], pd->dst_desc(), quant);
+    if (squeeze_spatial && is_reference_impl(*pd)) return false;
+    // Without the 1x1 spatial axes the plain result is the same bytes.
+    dnnl::memory dst = squeeze_spatial
+                           ? b.view(b.primary(n.outputs[0]), pd->dst_desc())
+                           : b.define(n.outputs[0], pd->dst_desc(), quant);
     b.add_primitive(n.name, "pooling", *pd, dnnl::pooling_v2_forward(*pd),
                     {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
     return true;

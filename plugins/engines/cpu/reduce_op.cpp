@@ -43,6 +43,12 @@ bool lower_reduce(PlanBuilder& b, size_t index) {
         reduced.insert(axis);
     }
     const bool keepdims = n.attr_int("keepdims", 1) != 0;
+    // The mean or maximum over the spatial axes of an image is global pooling: oneDNN's pooling
+    // reads the producer's blocked layout at memory speed, where its reduction took 0.37 ms for
+    // 1280 x 7 x 7 (MNASNet's head, x.mean([2, 3])).
+    if (rank == 4 && reduced == std::set<int64_t>{2, 3} && (n.op_type == "ReduceMean" || n.op_type == "ReduceMax") &&
+        lower_pool_as(b, index, n.op_type == "ReduceMean" ? "GlobalAveragePool" : "GlobalMaxPool", !keepdims))
+        return true;
     dnnl::memory::dims kept = dims, out_dims;
     for (int64_t a = 0; a < rank; ++a) {
         if (reduced.count(a)) kept[static_cast<size_t>(a)] = 1;
