@@ -186,6 +186,39 @@ TEST_F(MinMax, ARangeEstimatorUnderParamsIsTheDefaultOfActivationsAndWeights) {
               ranges(R"({"weights": {"range_estimator": {"max": {"type": "quantile", "outlier_prob": 0.0001}}}})").second);
 }
 
+TEST_F(MinMax, LayerwiseSettingsQuantizeOneOpsInputsWithTheirOwnBitsAndEstimators) {
+    // INT4MixedQuantization's form: conv2 at 4 bits with 1e-3 quantile ranges, the rest at 8.
+    quantize(R"({"layerwise": {"conv2": {"bits": 4,
+        "weights": {"range_estimator": {"max": {"type": "quantile", "outlier_prob": 0.001}}},
+        "activations": {"range_estimator": {"min": {"type": "quantile", "outlier_prob": 0.001},
+                                            "max": {"type": "quantile", "outlier_prob": 0.001}}}}}})");
+    const auto weights_of = [&](const std::string& node) {
+        return quantizer_producing(graph_, graph_.nodes[*graph_.find_node(node)].inputs[1]);
+    };
+    const auto input_of = [&](const std::string& node) {
+        return quantizer_producing(graph_, graph_.nodes[*graph_.find_node(node)].inputs[0]);
+    };
+    ASSERT_TRUE(weights_of("conv2") && input_of("conv2") && weights_of("conv1") && input_of("conv1"));
+    EXPECT_EQ(weights_of("conv2")->levels, 15);  // symmetric 4-bit weights: codes -7..7
+    EXPECT_EQ(input_of("conv2")->levels, 16);
+    EXPECT_EQ(weights_of("conv1")->levels, 255);
+    EXPECT_EQ(input_of("conv1")->levels, 256);
+    EXPECT_EQ(weights_of("fc")->levels, 255);
+    // The quantile threshold lies below the largest |w| of some channel.
+    Graph plain = pot::test::small_cnn();
+    host_.run("MinMaxQuantization", "{}", plain, data_);
+    const auto max_abs = quantizer_producing(plain, plain.nodes[*plain.find_node("conv2")].inputs[1]);
+    ASSERT_TRUE(max_abs);
+    float lowered = 0, full = 0;
+    for (size_t c = 0; c < max_abs->input_high.size(); ++c) {
+        lowered += weights_of("conv2")->input_high[c];
+        full += max_abs->input_high[c];
+    }
+    EXPECT_LT(lowered, full);
+    EXPECT_THROW(quantize(R"({"layerwise": {"conv9": {"bits": 4}}})"), pot::Error);
+    EXPECT_THROW(quantize(R"({"layerwise": {"conv2": {"bitz": 4}}})"), pot::Error);
+}
+
 TEST_F(MinMax, OpTypeSettingsAreChecked) {
     const auto message = [&](const std::string& params) {
         try {

@@ -10,6 +10,7 @@
 #include "layers.hpp"
 #include "tuning.hpp"
 #include "pot/error.hpp"
+#include "pot/fake_quantize_node.hpp"
 #include "pot/text.hpp"
 
 namespace pot::accuracy_aware {
@@ -29,8 +30,9 @@ bool is_percent(const std::string& metric) {
 
 }  // namespace
 
-Search::Search(const Settings& settings, HostServices& host, SearchServices& search, OnBetter on_better)
-    : settings_(settings), host_(host), search_(search), on_better_(std::move(on_better)) {}
+Search::Search(const Settings& settings, HostServices& host, SearchServices& search, OnBetter on_better, Mode mode)
+    : settings_(settings), mode_(mode), name_(mode == Mode::LowerBits ? kInt4AlgorithmName : kAlgorithmName),
+      host_(host), search_(search), on_better_(std::move(on_better)) {}
 
 double Search::drop_of(double value) const {
     return higher_is_better_ ? outcome_.float_value - value : value - outcome_.float_value;
@@ -53,7 +55,7 @@ bool Search::out_of_time() {
 Search::Scored Search::evaluate(const Graph& graph) {
     const EvaluationResult r = host_.evaluate(graph, eval_indices_);
     ++outcome_.evaluations;
-    POT_CHECK(r.per_sample.size() == r.indices.size(), kAlgorithmName, ": the metric '", r.metric, "' gave ",
+    POT_CHECK(r.per_sample.size() == r.indices.size(), name_, ": the metric '", r.metric, "' gave ",
               r.per_sample.size(), " per-sample scores for ", r.indices.size(), " samples");
     Scored scored{r.value, {}};
     if (r.indices == diff_indices_) {
@@ -70,9 +72,10 @@ void Search::record(const std::string& action, const std::string& layer, const S
                     const std::string& note) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     outcome_.steps.push_back({action, layer, scored.value, drop_of(scored.value), reverted, seconds, note});
-    host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": ", action, layer.empty() ? "" : " '" + layer + "'", ": metric ",
+    host_.log(LogLevel::Info, str_cat(name_, ": ", action, layer.empty() ? "" : " '" + layer + "'", ": metric ",
                                       format(scored.value), ", drop ", format(drop_of(scored.value)), " (budget ",
-                                      format(outcome_.budget), "), ", reverted, " layers in float",
+                                      format(outcome_.budget), "), ", reverted,
+                                      mode_ == Mode::LowerBits ? " convolutions at 4 bits" : " layers in float",
                                       note.empty() ? "" : "; " + note));
 }
 
@@ -101,7 +104,7 @@ void Search::tune(const Graph& float_model, AlgorithmSpec spec, Graph& model, Sc
         return higher_is_better_ ? v : -v;
     };
     double best_score = score_on_subset(model);
-    host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": tune_hyperparams: the base parameters score ",
+    host_.log(LogLevel::Info, str_cat(name_, ": tune_hyperparams: the base parameters score ",
                                       format(higher_is_better_ ? best_score : -best_score), " on ", subset.size(),
                                       " samples"));
     std::string best_change;
@@ -115,7 +118,7 @@ void Search::tune(const Graph& float_model, AlgorithmSpec spec, Graph& model, Sc
             if (out_of_time()) return;
             Graph g = search_.run_algorithms(float_model, {candidate.spec}, where);
             const double score = score_on_subset(g);
-            host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": tune_hyperparams: ", candidate.change, ": ",
+            host_.log(LogLevel::Info, str_cat(name_, ": tune_hyperparams: ", candidate.change, ": ",
                                               format(higher_is_better_ ? score : -score), " on ", subset.size(),
                                               " samples"));
             if (score > best_score) {
@@ -152,7 +155,7 @@ void Search::search(const Graph& float_model) {
     // Asking once tells the host that an interrupt from now on stops the search, not the run.
     (void)search_.stop_requested();
     const size_t samples = host_.evaluation_data().size();
-    POT_CHECK_KIND(Input, samples > 0, kAlgorithmName, ": the evaluation data has no samples");
+    POT_CHECK_KIND(Input, samples > 0, name_, ": the evaluation data has no samples");
 
     // Quantizing first makes a wrong parameter of the base algorithm an error before any evaluation.
     // The base algorithm's keys sit in this algorithm's params: errors name them there.
@@ -165,7 +168,7 @@ void Search::search(const Graph& float_model) {
                        "is confident (top probability above ", settings_.annotation_conf_threshold, ") on none of the ",
                        samples, " evaluation samples; lower the threshold");
         outcome_.confident_samples = eval_indices_.size();
-        host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": annotation_free: scoring the ", eval_indices_.size(),
+        host_.log(LogLevel::Info, str_cat(name_, ": annotation_free: scoring the ", eval_indices_.size(),
                                           " of ", samples, " samples whose float prediction has a probability above ",
                                           settings_.annotation_conf_threshold));
     }
@@ -210,12 +213,12 @@ void Search::search(const Graph& float_model) {
         diff_indices_ = r.indices;
         float_per_sample_ = r.per_sample;
     }
-    POT_CHECK(float_per_sample_.size() == diff_indices_.size(), kAlgorithmName, ": the metric gave ",
+    POT_CHECK(float_per_sample_.size() == diff_indices_.size(), name_, ": the metric gave ",
               float_per_sample_.size(), " per-sample scores for ", diff_indices_.size(), " samples");
     outcome_.budget = settings_.drop_type == DropType::Absolute
                           ? settings_.maximal_drop
                           : settings_.maximal_drop * std::fabs(outcome_.float_value);
-    host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": float model ", format(outcome_.float_value),
+    host_.log(LogLevel::Info, str_cat(name_, ": float model ", format(outcome_.float_value),
                                       baseline ? " (baseline_value)" : "", "; drop budget ",
                                       format(outcome_.budget)));
     // POT's Accuracy Checker metrics were fractions, so its configs say 0.01 for one point; here
@@ -229,6 +232,7 @@ void Search::search(const Graph& float_model) {
 
     Scored scored = evaluate(model);
     record("quantize", "", scored, 0, str_cat(outcome_.quantized_layers, " layers quantized by ", settings_.base.name));
+    if (mode_ == Mode::LowerBits) return lower(float_model, std::move(model), std::move(scored));
     consider(model, scored, {});
     if (outcome_.met) {
         outcome_.stopped_by = "the budget is met";
@@ -288,7 +292,7 @@ void Search::search(const Graph& float_model) {
                 if (ranking.size() < candidates.size()) break;  // out of time
                 last_ranking = ranking;
                 ranked_current = true;
-                host_.log(LogLevel::Info, str_cat(kAlgorithmName, ": ranked ", ranking.size(), " layers on ", subset.size(),
+                host_.log(LogLevel::Info, str_cat(name_, ": ranked ", ranking.size(), " layers on ", subset.size(),
                                                   " samples; first '", ranking.front().layer, "'"));
             }
             if (out_of_time()) break;
@@ -326,6 +330,95 @@ void Search::search(const Graph& float_model) {
         ranking.clear();
         ranked_current = false;
     }
+}
+
+std::vector<std::string> lowerable_layers(const Graph& graph) {
+    std::vector<std::string> out;
+    for (const auto& name : quantized_layers(graph)) {
+        const Node& node = graph.nodes[*graph.find_node(name)];
+        if (node.op_type != "Conv" || !node.domain.empty() || node.attr_int("group", 1) != 1 || node.inputs.size() < 2)
+            continue;
+        const auto weights = graph.producer(node.inputs[1]);
+        if (weights && is_fake_quantize(graph.nodes[*weights])) out.push_back(name);
+    }
+    return out;
+}
+
+nlohmann::json four_bit_layer() {
+    const nlohmann::json quantile = {{"type", "quantile"}, {"outlier_prob", 1e-3}};
+    return {{"bits", 4},
+            {"weights", {{"range_estimator", {{"max", quantile}}}}},
+            {"activations", {{"range_estimator", {{"min", quantile}, {"max", quantile}}}}}};
+}
+
+AlgorithmSpec Search::with_four_bits(const std::vector<std::string>& layers) const {
+    nlohmann::json params = nlohmann::json::parse(settings_.base.params_json);
+    nlohmann::json& layerwise = params["layerwise"];
+    if (!layerwise.is_object()) layerwise = nlohmann::json::object();
+    for (const auto& layer : layers) layerwise[layer] = four_bit_layer();
+    return {settings_.base.name, params.dump()};
+}
+
+void Search::lower(const Graph& float_model, Graph model, Scored scored) {
+    const std::string base_where;
+    // The 8-bit model is the result unless lowering keeps within the budget.
+    outcome_.model = model;
+    outcome_.value = scored.value;
+    outcome_.drop = drop_of(scored.value);
+    outcome_.met = outcome_.drop <= outcome_.budget;
+    if (on_better_) on_better_(outcome_);
+    if (!outcome_.met) {
+        outcome_.stopped_by = "the 8-bit model exceeds the budget already";
+        return;
+    }
+    const auto candidates = lowerable_layers(model);
+    if (candidates.empty()) {
+        outcome_.stopped_by = "no convolution to lower";
+        return;
+    }
+    // Each convolution alone at 4 bits, scored on the samples the quantization hurt most: the
+    // least harmful is lowered first.
+    const auto subset = ranking_subset(diff_indices_, float_per_sample_, scored.per_sample, higher_is_better_,
+                                       static_cast<size_t>(settings_.ranking_subset_size));
+    std::vector<RankedLayer> ranking;
+    for (const auto& layer : candidates) {
+        if (out_of_time()) return;
+        const Graph g = search_.run_algorithms(float_model, {with_four_bits({layer})}, base_where);
+        const double v = host_.evaluate(g, subset).value;
+        ++outcome_.ranking_evaluations;
+        ranking.push_back({layer, higher_is_better_ ? v : -v});
+    }
+    std::stable_sort(ranking.begin(), ranking.end(),
+                     [](const RankedLayer& a, const RankedLayer& b) { return a.score > b.score; });
+    host_.log(LogLevel::Info, str_cat(name_, ": ranked ", ranking.size(), " convolutions at 4 bits on ", subset.size(),
+                                      " samples; first '", ranking.front().layer, "'"));
+    std::vector<std::string> lowered;
+    for (const auto& next : ranking) {
+        if (out_of_time()) return;
+        if (static_cast<int64_t>(lowered.size()) >= settings_.max_iter_num) {
+            outcome_.stopped_by = "max_iter_num reached";
+            return;
+        }
+        lowered.push_back(next.layer);
+        Graph g = search_.run_algorithms(float_model, {with_four_bits(lowered)}, base_where);
+        const Scored now = evaluate(g);
+        const double drop = drop_of(now.value);
+        record("lower", next.layer, now, lowered.size(), str_cat("ranking score ", format(next.score)));
+        if (drop > outcome_.budget) {
+            // As POT does: the first lowering past the budget is undone and the search ends.
+            lowered.pop_back();
+            record("undo", next.layer, scored, lowered.size(), "the drop " + format(drop) + " exceeds the budget");
+            outcome_.stopped_by = "the next lowering exceeds the budget";
+            return;
+        }
+        scored = now;
+        outcome_.model = std::move(g);
+        outcome_.value = now.value;
+        outcome_.drop = drop;
+        outcome_.lowered.push_back(next);
+        if (on_better_) on_better_(outcome_);
+    }
+    outcome_.stopped_by = "every convolution is at 4 bits";
 }
 
 }  // namespace pot::accuracy_aware

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "pot/algorithm.hpp"
 #include "pot/search_services.hpp"
 #include "ranking.hpp"
@@ -31,6 +33,7 @@ struct Outcome {
     std::string stopped_by;
     double float_value = 0, value = 0, drop = 0, budget = 0;
     std::vector<RankedLayer> reverted;  ///< the layers of `model` in float, with their ranking scores
+    std::vector<RankedLayer> lowered;   ///< Mode::LowerBits: the layers of `model` at 4 bits
     size_t quantized_layers = 0;        ///< layers quantized by the base algorithm
     size_t evaluations = 0;             ///< over the whole evaluation data
     size_t ranking_evaluations = 0;     ///< candidates scored on the ranking subset
@@ -40,12 +43,28 @@ struct Outcome {
     std::vector<Step> steps;
 };
 
-/// The AccuracyAwareQuantization search over one float model. See accuracy_aware.hpp.
+/// What the search changes in the base algorithm's model.
+enum class Mode {
+    RevertToFloat,  ///< AccuracyAwareQuantization: layers back in float until the drop is within budget
+    LowerBits,      ///< INT4MixedQuantization: convolutions down to 4 bits while it stays within
+};
+
+/// The convolutions INT4MixedQuantization may lower: quantized Conv layers of one group (POT
+/// lowers no grouped or depthwise convolution), by name, in graph order.
+std::vector<std::string> lowerable_layers(const Graph& graph);
+
+/// The settings of a layer at 4 bits, as POT's INT4MixedQuantization gives them: 4-bit weights and
+/// activations, each bound the 1e-3 quantile.
+nlohmann::json four_bit_layer();
+
+/// The AccuracyAwareQuantization search over one float model (see accuracy_aware.hpp), or with
+/// Mode::LowerBits INT4MixedQuantization's (see int4_mixed.hpp).
 class Search {
 public:
     /// Called with the outcome so far whenever a better model is found (a checkpoint to save).
     using OnBetter = std::function<void(const Outcome&)>;
-    Search(const Settings& settings, HostServices& host, SearchServices& search, OnBetter on_better = {});
+    Search(const Settings& settings, HostServices& host, SearchServices& search, OnBetter on_better = {},
+           Mode mode = Mode::RevertToFloat);
     Outcome run(const Graph& float_model);
 
 private:
@@ -54,6 +73,10 @@ private:
         std::vector<double> per_sample;  ///< on diff_indices_
     };
     void search(const Graph& float_model);  ///< fills outcome_
+    /// Mode::LowerBits after the base model `model` was scored.
+    void lower(const Graph& float_model, Graph model, Scored scored);
+    /// The base algorithm with `layers` at 4 bits.
+    AlgorithmSpec with_four_bits(const std::vector<std::string>& layers) const;
     /// tune_hyperparams: tries other parameters of the base algorithm on the ranking subset and
     /// adopts the best when it lowers the drop on the evaluation data.
     void tune(const Graph& float_model, AlgorithmSpec spec, Graph& model, Scored& scored);
@@ -65,6 +88,8 @@ private:
     void consider(const Graph& graph, const Scored& scored, const std::vector<RankedLayer>& reverted);
 
     const Settings& settings_;
+    Mode mode_;
+    const char* name_;  ///< the algorithm, for messages
     HostServices& host_;
     SearchServices& search_;
     OnBetter on_better_;

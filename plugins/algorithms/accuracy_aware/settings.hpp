@@ -12,6 +12,8 @@ namespace pot::accuracy_aware {
 
 /// The algorithm's name in configs, reports and messages.
 inline constexpr const char* kAlgorithmName = "AccuracyAwareQuantization";
+/// Its variant that lowers convolutions to 4 bits (int4_mixed.hpp).
+inline constexpr const char* kInt4AlgorithmName = "INT4MixedQuantization";
 
 enum class DropType { Absolute, Relative };
 

@@ -13,7 +13,7 @@ namespace {
 const std::vector<std::string> kAlignmentKeys = {"ignored"};
 const std::vector<std::string> kQuantizationKeys = {
     "preset",  "target_device",   "ignored",     "activations",
-    "weights", "hardware_config", "unify_scales", "model_type", "range_estimator"};
+    "weights", "hardware_config", "unify_scales", "model_type", "range_estimator", "layerwise"};
 const std::vector<std::string> kBiasKeys = {"threshold", "apply_for_all_nodes"};
 
 // The keys of `params` a part receives: the sampling keys and `keys`, where present.

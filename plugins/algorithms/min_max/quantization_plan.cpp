@@ -111,10 +111,14 @@ HardwareConfig hardware_config_for(const MinMaxSettings& settings, HostServices&
 std::vector<PlannedPoint> plan_quantization(const Graph& graph, const HardwareConfig& hardware,
                                             const MinMaxSettings& settings,
                                             const QuantizationOverrides& overrides) {
+    for (const auto& [node, layer] : settings.layerwise)
+        POT_CHECK_KIND(Config, graph.find_node(node).has_value(), "layerwise/", node, ": the model has no node named '",
+                       node, "'");
     std::vector<PlannedPoint> plan;
     for (auto& p : find_quantization_points(graph, hardware, settings, overrides.float_nodes)) {
-        PlannedPoint planned{std::move(p), settings.activations.symmetric,
-                             settings.activations.range};
+        PlannedPoint planned{std::move(p), settings.activations.symmetric, settings.activations.range,
+                             settings.activations.bits, settings.weights};
+        if (planned.point.kind == QuantizationPoint::Kind::Weight) planned.bits = settings.weights.bits;
         if (planned.point.kind == QuantizationPoint::Kind::Activation && !settings.activations.by_op_type.empty())
             if (const auto node = graph.find_node(planned.point.config_node)) {
                 const auto by_type = settings.activations.by_op_type.find(graph.nodes[*node].op_type);
@@ -134,6 +138,21 @@ std::vector<PlannedPoint> plan_quantization(const Graph& graph, const HardwareCo
             } else if (point.kind == QuantizationPoint::Kind::Activation) {
                 planned.symmetric = op.activations_symmetric.value_or(planned.symmetric);
                 if (op.activations_range) planned.range = *op.activations_range;
+            }
+        }
+        // layerwise: the op's own bits and estimators. An activation of its own range is measured
+        // for it, even where it would share its source's grid (a max pool between).
+        const QuantizationPoint& point = planned.point;
+        const auto layer = settings.layerwise.find(point.kind == QuantizationPoint::Kind::Weight ? point.node
+                                                                                                : point.config_node);
+        if (layer != settings.layerwise.end()) {
+            if (point.kind == QuantizationPoint::Kind::Weight) {
+                planned.weights = layer->second.weights;
+                planned.bits = layer->second.weights.bits;
+            } else {
+                planned.bits = layer->second.activation_bits;
+                if (layer->second.activation_range) planned.range = *layer->second.activation_range;
+                planned.point.same_grid_as.clear();
             }
         }
         // A device that runs an op's inputs in one mode only (VPU: asymmetric) gets that mode,
@@ -194,8 +213,8 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
         FakeQuantizeSite site{p.value, std::nullopt, 0};
         if (p.kind == QuantizationPoint::Kind::Weight) {
             const Tensor& w = graph.constant(p.value);
-            const auto [lo, hi] = weight_ranges(w, p.axis, settings.weights);
-            QuantSpec spec{settings.weights.bits, /*symmetric=*/true, /*is_signed=*/true,
+            const auto [lo, hi] = weight_ranges(w, p.axis, planned.weights);
+            QuantSpec spec{planned.bits, /*symmetric=*/true, /*is_signed=*/true,
                            /*narrow_range=*/true};
             fq = fake_quantize_from_range(lo, hi, spec, p.axis);
             rank = w.rank();
@@ -204,7 +223,7 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
         } else {
             if (!ranges.count(p.value)) continue;  // non-finite: kept in float
             const ValueRange r = ranges.at(p.value);
-            QuantSpec spec{settings.activations.bits, symmetric.at(p.value),
+            QuantSpec spec{planned.bits, symmetric.at(p.value),
                            /*is_signed=*/r.low < 0.0f, /*narrow_range=*/false};
             fq = fake_quantize_from_range({r.low}, {r.high}, spec, -1);
             rank = static_cast<int64_t>(graph.shape_of(p.value).value_or(Shape{}).size());

@@ -34,6 +34,8 @@ struct PlannedPoint {
     QuantizationPoint point;  ///< weights: `axis` is -1 when quantized per tensor
     bool symmetric = true;    ///< activations: symmetric codes (weights always are)
     RangeEstimator range;     ///< activations: how the range is estimated
+    int bits = 8;             ///< of the codes
+    WeightSettings weights;   ///< weights: how the range is chosen
 
     /// An activation that gets a range from statistics of its own (not same_grid_as another).
     bool is_measured() const {

@@ -273,6 +273,46 @@ std::vector<std::string> float_ops_for_model_type(const std::string& model_type,
     return {"Add", "Pow", "Squeeze", "Mul", "Sub", "ReduceMean"};
 }
 
+namespace {
+
+// layerwise: {"<node>": {"bits": 4, "weights": {"bits": ..., "range_estimator": {...}},
+//                         "activations": {"bits": ..., "range_estimator": {...}}}, ...}.
+std::map<std::string, LayerSettings> parse_layerwise(const Params& p, const MinMaxSettings& s) {
+    std::map<std::string, LayerSettings> out;
+    POT_CHECK_KIND(Config, p.json().is_object(), p.path(), ": expected an object of node names, got ", p.json().dump());
+    for (const auto& [node, value] : p.json().items()) {
+        const Params entry(value, p.path() + "/" + node);
+        POT_CHECK_KIND(Config, value.is_object(), entry.path(), ": expected an object, got ", value.dump());
+        LayerSettings layer;
+        layer.weights = s.weights;
+        layer.activation_bits = s.activations.bits;
+        if (entry.has("bits")) {
+            layer.weights.bits = layer.activation_bits = parse_bits(entry);
+        }
+        const Params w = entry.child("weights");
+        if (w.has("bits")) layer.weights.bits = parse_bits(w);
+        if (w.has("range_estimator")) {
+            // The op's own estimator replaces the global one whole.
+            WeightSettings fresh;
+            parse_weight_range(w.child("range_estimator"), fresh);
+            layer.weights.range_method = fresh.range_method;
+            layer.weights.admm_iterations = fresh.admm_iterations;
+            layer.weights.quantile_outlier_prob = fresh.quantile_outlier_prob;
+            layer.weights.high_clip = fresh.high_clip;
+        }
+        w.reject_unknown();
+        const Params a = entry.child("activations");
+        if (a.has("bits")) layer.activation_bits = parse_bits(a);
+        if (a.has("range_estimator")) layer.activation_range = parse_range(a.child("range_estimator"));
+        a.reject_unknown();
+        entry.reject_unknown();
+        out.emplace(node, std::move(layer));
+    }
+    return out;
+}
+
+}  // namespace
+
 MinMaxSettings parse_settings(const Params& params) {
     MinMaxSettings s;
     s.preset = params.get_enum<Preset>("preset", Preset::Performance,
@@ -329,6 +369,7 @@ MinMaxSettings parse_settings(const Params& params) {
         parse_weight_range(Params(own, global.path()), s.weights);
     }
 
+    if (params.has("layerwise")) s.layerwise = parse_layerwise(params.child("layerwise"), s);
     s.ignored = common::IgnoredScope(params.child("ignored"));
     params.reject_unknown();
     return s;

@@ -85,6 +85,15 @@ struct WeightSettings {
     std::optional<double> high_clip;  ///< max.clipping_value: |w| threshold at most this
 };
 
+/// One op's quantized inputs quantized otherwise than the rest (POT's layerwise_configs, which
+/// INT4MixedQuantization uses to lower convolutions to 4 bits): its weights and the activations
+/// it reads, with their own bits and range estimators.
+struct LayerSettings {
+    WeightSettings weights;         ///< the global ones with this op's changes
+    int activation_bits = 8;
+    std::optional<RangeEstimator> activation_range;  ///< unset: the one the op would get
+};
+
 /// Nodes kept in float: by exact name, by name regular expression, or by op type.
 /// Every parameter of MinMaxQuantization.
 struct MinMaxSettings {
@@ -100,6 +109,8 @@ struct MinMaxSettings {
     /// Op types kept in float for the model type (POT's model_type "transformer": the element-wise
     /// and reduction ops of LayerNorm and the residual Adds, which POT leaves unquantized there).
     std::vector<std::string> model_type_float_ops;
+    /// layerwise: by op node name.
+    std::map<std::string, LayerSettings> layerwise;
 };
 
 /// The ONNX op types POT keeps in float for `model_type` ("" or "transformer"); throws a Config

@@ -1,0 +1,68 @@
+#include "int4_mixed.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "pot/error.hpp"
+#include "pot/fake_quantize_node.hpp"
+#include "pot/result_services.hpp"
+#include "pot/search_services.hpp"
+#include "search.hpp"
+
+namespace pot::accuracy_aware {
+
+namespace {
+
+nlohmann::json result_of(const Outcome& o) {
+    nlohmann::json lowered = nlohmann::json::array();
+    for (const auto& l : o.lowered) lowered.push_back({{"layer", l.layer}, {"ranking_score", l.score}});
+    return {{"met", o.met},   {"float_metric", o.float_value}, {"metric", o.value}, {"drop", o.drop},
+            {"budget", o.budget}, {"quantized_layers", o.quantized_layers}, {"four_bit_layers", lowered}};
+}
+
+}  // namespace
+
+Int4MixedQuantization::Int4MixedQuantization(const Params& params) : settings_(read_settings(params)) {}
+
+std::vector<StatisticRequest> Int4MixedQuantization::statistics_needed(const Graph&, HostServices&) {
+    return {};  // the base algorithm asks for its own, through SearchServices::run_algorithms
+}
+
+void Int4MixedQuantization::apply(Graph& graph, const Statistics&, HostServices& host) {
+    auto* search = dynamic_cast<SearchServices*>(&host);
+    POT_CHECK(search, name(), ": the host does not offer SearchServices (plugin ABI 2.1); update pot-host");
+    if (has_fake_quantize(graph))
+        host.log(LogLevel::Info, str_cat(name(), ": the model it got is quantized; it quantizes the job's float "
+                                         "model again with ", settings_.base.name, " (POT's place for it is after "
+                                         "DefaultQuantization)"));
+    const Graph float_model = has_fake_quantize(graph) ? host.float_model() : graph;
+    auto* results = dynamic_cast<ResultServices*>(&host);
+    Search::OnBetter on_better;
+    if (results)
+        on_better = [results](const Outcome& o) {
+            auto summary = result_of(o);
+            summary["algorithm"] = kInt4AlgorithmName;
+            results->checkpoint(o.model, o.met, summary.dump());
+        };
+    Outcome outcome = Search(settings_, host, *search, std::move(on_better), Mode::LowerBits).run(float_model);
+    graph = std::move(outcome.model);
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : outcome.steps) {
+        nlohmann::json step = {{"action", s.action}, {"metric", s.value}, {"drop", s.drop},
+                               {"four_bit_layers", s.reverted}, {"seconds", s.seconds}};
+        if (!s.layer.empty()) step["layer"] = s.layer;
+        if (!s.note.empty()) step["note"] = s.note;
+        steps.push_back(step);
+    }
+    auto report = result_of(outcome);
+    report.update({{"stopped_by", outcome.stopped_by}, {"evaluations", outcome.evaluations},
+                   {"ranking_evaluations", outcome.ranking_evaluations}, {"seconds", outcome.seconds},
+                   {"steps", steps}});
+    host.report(name(), "search", report.dump());
+    host.log(outcome.met ? LogLevel::Info : LogLevel::Warning,
+             str_cat(name(), ": ", outcome.lowered.size(), " of ", lowerable_layers(graph).size(),
+                     " convolutions at 4 bits; drop ", outcome.drop, " (budget ", outcome.budget, ")",
+                     outcome.met ? "" : ": the 8-bit model misses the budget already", "; stopped: ",
+                     outcome.stopped_by));
+}
+
+}  // namespace pot::accuracy_aware
