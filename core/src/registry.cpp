@@ -92,7 +92,8 @@ const Registry::Entry& Registry::find(PotKind kind, const std::string& name,
     // POT's algorithms that no plugin here provides: a spelling hint would name a different one.
     static const char* const kPotOnly[] = {
         "AccuracyAwareCommon", "AccuracyAwareGNA", "INT4MixedQuantization", "DataFreeQuantization",
-        "RangeOptimization", "ParamsGridSearchAlgorithm", "QuantNoiseEstimator", "OutlierChannelSplitting",
+        "RangeOptimization", "QuantileTuningAlgorithm", "ParamsGridSearchAlgorithm", "QuantNoiseEstimator",
+        "OutlierChannelSplitting",
         "WeightBiasCorrection", "MagnitudeSparsity", "WeightSparsity", "BaseWeightSparsity",
         "OverflowCorrection", "Ranger", "LayerwiseFinetuning"};
     if (kind == POT_KIND_ALGORITHM && std::find(std::begin(kPotOnly), std::end(kPotOnly), name) != std::end(kPotOnly))
