@@ -1,6 +1,7 @@
 #include "accuracy_checker.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <regex>
 
@@ -132,8 +133,11 @@ public:
                                     {{"dlsdk", "dlsdk"}, {"openvino", "openvino"}, {"onnx_runtime", "onnx_runtime"}});
         });
         check([&] {
-            const auto device = l.get_string("device", "CPU");
-            POT_CHECK_KIND(Config, device == "CPU", l.path(), "/device: '", device, "': the engines here run on the CPU only");
+            // Accuracy Checker reads the device name in any case ("cpu" in POT's BERT files).
+            std::string device = l.get_string("device", "CPU");
+            std::transform(device.begin(), device.end(), device.begin(), [](unsigned char c) { return std::toupper(c); });
+            POT_CHECK_KIND(Config, device == "CPU", l.path(), "/device: '", l.get_string("device", "CPU"),
+                           "': the engines here run on the CPU only");
         });
         check([&] {
             if (!l.has("adapter")) return;
@@ -147,7 +151,10 @@ public:
         });
         // The launcher's own model files: POT quantizes the model of its model section. A
         // dynamic model here takes the sizes of the data (allow_reshape_input's effect).
-        for (const char* key : {"model", "weights", "batch", "allow_reshape_input"}) l.accept(key);
+        // Model Optimizer's conversion settings (mo_params, mo_flags) made the IR from a framework
+        // file; the ONNX model needs none.
+        for (const char* key : {"model", "weights", "batch", "allow_reshape_input", "mo_params", "mo_flags"})
+            l.accept(key);
         check([&] { l.reject_unknown(); });
     }
 

@@ -357,6 +357,16 @@ TEST(PotConfig, ScoringPartsOutsideTheSubsetAreWarnedAboutAndQuantizationStillRu
                        "/engine/launchers/0/adapter: 'ssd'")) << m;
 }
 
+TEST(PotConfig, LauncherDeviceInAnyCaseAndModelOptimizerSettingsAreAccepted) {
+    // POT's BERT files: device "cpu" and the IR conversion settings, which an ONNX model needs not.
+    const auto c = parse_config(config(kModel, R"({"launchers": [{"framework": "dlsdk", "device": "cpu",
+        "mo_params": {"data_type": "FP32"}, "mo_flags": ["disable_nhwc_to_nchw"]}], "datasets": [{"data_source": "d"}]})"),
+                                "/base", "cfg.json");
+    EXPECT_EQ(c.engine.data_source, "/base/d");
+    const auto m = config_error(config(kModel, R"({"launchers": [{"device": "gpu"}], "datasets": [{"data_source": "d"}]})"));
+    EXPECT_TRUE(has(m, "/engine/launchers/0/device: 'gpu': the engines here run on the CPU only")) << m;
+}
+
 TEST(PotConfig, EastsAspectRatioResizeIsRead) {
     // POT's EAST config: the longer side limited to 2400, sides multiples of 32.
     const auto c = parse_config(config(kModel, R"({"launchers": [{"allow_reshape_input": true}], "datasets": [{
