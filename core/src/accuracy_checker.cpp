@@ -402,12 +402,7 @@ void read_accuracy_checker(const Params& engine, const std::filesystem::path& ba
         });
         if (yaml.is_null()) return;
         // POT reads the file when both are given (its spec file shows them as alternatives).
-        std::string ignored;
-        for (const char* key : {"launchers", "datasets", "module", "module_config"})
-            if (engine.has(key)) {
-                engine.accept(key);
-                ignored += str_cat(ignored.empty() ? "" : ", ", "/engine/", key);
-            }
+        const auto ignored = accept_ignored(engine, {"launchers", "datasets", "module", "module_config"}, "/engine");
         if (!ignored.empty())
             problems.warn(str_cat(ignored, ": ignored: /engine/config names the Accuracy Checker file, which is "
                                   "read instead"));

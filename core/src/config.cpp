@@ -451,12 +451,8 @@ void parse_engine(const Params& engine, const std::filesystem::path& base_dir, E
     if (out.type == "simplified" && typed) {
         // POT's simplified engine reads data_source (and layout) only; its spec file lists the
         // Accuracy Checker keys beside it as alternatives.
-        std::string ignored;
-        for (const char* k : {"config", "models", "launchers", "datasets", "module", "module_config", "name"})
-            if (engine.has(k)) {
-                engine.accept(k);
-                ignored += str_cat(ignored.empty() ? "" : ", ", "/engine/", k);
-            }
+        const auto ignored = accept_ignored(
+            engine, {"config", "models", "launchers", "datasets", "module", "module_config", "name"}, "/engine");
         if (!ignored.empty())
             problems.warn(str_cat(ignored, ": ignored: /engine/type is 'simplified', which reads "
                                   "/engine/data_source (the Accuracy Checker engine reads them)"));

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "pot/error.hpp"
+#include "pot/params.hpp"
 
 namespace pot::core {
 
@@ -12,6 +14,19 @@ namespace pot::core {
 inline std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
     const std::filesystem::path path(p);
     return path.is_absolute() ? path : (base / path).lexically_normal();
+}
+
+/// Marks the keys of `keys` that `section` has as read, and lists them as "/<where>/<key>, ..."
+/// ("" when it has none): for a warning that they are ignored.
+inline std::string accept_ignored(const Params& section, std::initializer_list<const char*> keys,
+                                  const std::string& where) {
+    std::string list;
+    for (const char* key : keys)
+        if (section.has(key)) {
+            section.accept(key);
+            list += str_cat(list.empty() ? "" : ", ", where, "/", key);
+        }
+    return list;
 }
 
 /// The Config errors of one file or one list of entries, gathered so a run reports all of them

@@ -164,7 +164,7 @@ void load_task(ModelTask& task, Engine& engine, nlohmann::json& report) {
 // Loads, compiles, calibrates (and tunes, with an optimizer), measures, saves into the staging
 // folder and evaluates one model; its sections go into `report`.
 JobResult quantize_model(JobContext& ctx, ModelTask& task, Optimizer* optimizer, nlohmann::json& report,
-                         bool generate_data) {
+                         bool generate_data, std::vector<fs::path>& checkpoint_files) {
     const Config& config = ctx.config;
     const JobOptions& options = ctx.options;
     Logger& logger = ctx.logger;
@@ -330,7 +330,7 @@ JobResult quantize_model(JobContext& ctx, ModelTask& task, Optimizer* optimizer,
         write_file_atomically(staging.dir() / result_name(name), bytes);
         report["files"]["results"].push_back(result_name(name));
     }
-    if (checkpointed) result.report["checkpoint_files"] = {best_model.string(), best_summary.string()};
+    if (checkpointed) checkpoint_files.insert(checkpoint_files.end(), {best_model, best_summary});
     return result;
 }
 
@@ -386,19 +386,17 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
 
     JobContext ctx{options, config, logger, registry, *engine, staging, run_start};
     for (size_t i = 0; i < tasks.size(); ++i) load_task(tasks[i], *engine, cascade ? report["models"][i] : report);
-    std::vector<std::string> checkpoint_files;
+    // A search's best model so far, kept beside the results until they are in place.
+    std::vector<fs::path> checkpoint_files;
     for (size_t i = 0; i < tasks.size(); ++i) {
         nlohmann::json& section = cascade ? report["models"][i] : report;
         if (cascade) section["name"] = tasks[i].member;
         const bool generate = i == 0 && config.engine.synthetic && config.engine.synthetic->generate;
-        JobResult one = quantize_model(ctx, tasks[i], optimizer.get(), section, generate);
-        if (one.report.contains("checkpoint_files"))
-            for (const auto& f : one.report["checkpoint_files"]) checkpoint_files.push_back(f.get<std::string>());
-        one.report = nlohmann::json();
+        JobResult one = quantize_model(ctx, tasks[i], optimizer.get(), section, generate, checkpoint_files);
         if (!cascade) {
-            const nlohmann::json kept = std::move(result.report);
+            // The sections went into result.report already.
+            one.report = std::move(result.report);
             result = std::move(one);
-            result.report = std::move(kept);
             break;
         }
         result.algorithm_count = std::max(result.algorithm_count, one.algorithm_count);

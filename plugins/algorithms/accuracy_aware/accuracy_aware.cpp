@@ -34,14 +34,6 @@ std::string summary_of(const Outcome& o) {
 }
 
 nlohmann::json report_of(const Outcome& o, const BenchmarkResult& float_latency, const BenchmarkResult& latency) {
-    nlohmann::json steps = nlohmann::json::array();
-    for (const auto& s : o.steps) {
-        nlohmann::json step = {{"action", s.action}, {"metric", s.value}, {"drop", s.drop},
-                               {"layers_in_float", s.reverted}, {"seconds", s.seconds}};
-        if (!s.layer.empty()) step["layer"] = s.layer;
-        if (!s.note.empty()) step["note"] = s.note;
-        steps.push_back(step);
-    }
     auto report = result_of(o);
     report.update({{"stopped_by", o.stopped_by},
                    {"evaluations", o.evaluations},
@@ -51,7 +43,7 @@ nlohmann::json report_of(const Outcome& o, const BenchmarkResult& float_latency,
                    {"annotation_free_samples",
                     o.confident_samples ? nlohmann::json(*o.confident_samples) : nlohmann::json(nullptr)},
                    {"latency_ms", {{"float", float_latency.latency_median_ms}, {"result", latency.latency_median_ms}}},
-                   {"steps", steps}});
+                   {"steps", steps_json(o, "layers_in_float")}});
     return report;
 }
 

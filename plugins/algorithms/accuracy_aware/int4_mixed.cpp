@@ -45,18 +45,10 @@ void Int4MixedQuantization::apply(Graph& graph, const Statistics&, HostServices&
         };
     Outcome outcome = Search(settings_, host, *search, std::move(on_better), Mode::LowerBits).run(float_model);
     graph = std::move(outcome.model);
-    nlohmann::json steps = nlohmann::json::array();
-    for (const auto& s : outcome.steps) {
-        nlohmann::json step = {{"action", s.action}, {"metric", s.value}, {"drop", s.drop},
-                               {"four_bit_layers", s.reverted}, {"seconds", s.seconds}};
-        if (!s.layer.empty()) step["layer"] = s.layer;
-        if (!s.note.empty()) step["note"] = s.note;
-        steps.push_back(step);
-    }
     auto report = result_of(outcome);
     report.update({{"stopped_by", outcome.stopped_by}, {"evaluations", outcome.evaluations},
                    {"ranking_evaluations", outcome.ranking_evaluations}, {"seconds", outcome.seconds},
-                   {"steps", steps}});
+                   {"steps", steps_json(outcome, "four_bit_layers")}});
     host.report(name(), "search", report.dump());
     host.log(outcome.met ? LogLevel::Info : LogLevel::Warning,
              str_cat(name(), ": ", outcome.lowered.size(), " of ", lowerable_layers(graph).size(),

@@ -332,6 +332,18 @@ void Search::search(const Graph& float_model) {
     }
 }
 
+nlohmann::json steps_json(const Outcome& outcome, const char* layers_key) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : outcome.steps) {
+        nlohmann::json step = {{"action", s.action}, {"metric", s.value}, {"drop", s.drop},
+                               {layers_key, s.reverted}, {"seconds", s.seconds}};
+        if (!s.layer.empty()) step["layer"] = s.layer;
+        if (!s.note.empty()) step["note"] = s.note;
+        steps.push_back(step);
+    }
+    return steps;
+}
+
 std::vector<std::string> lowerable_layers(const Graph& graph) {
     std::vector<std::string> out;
     for (const auto& name : quantized_layers(graph)) {

@@ -49,6 +49,10 @@ enum class Mode {
     LowerBits,      ///< INT4MixedQuantization: convolutions down to 4 bits while it stays within
 };
 
+/// The steps of `outcome` as report.json lists them; `layers_key` names the count of layers
+/// changed after each step ("layers_in_float", "four_bit_layers").
+nlohmann::json steps_json(const Outcome& outcome, const char* layers_key);
+
 /// The convolutions INT4MixedQuantization may lower: quantized Conv layers of one group (POT
 /// lowers no grouped or depthwise convolution), by name, in graph order.
 std::vector<std::string> lowerable_layers(const Graph& graph);
