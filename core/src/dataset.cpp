@@ -166,7 +166,7 @@ cv::Mat resize_and_crop(cv::Mat img, const Preprocessing& pre, const InputGeomet
                        ", more than the ", kMaxImageSide, " pixels a side / ", kMaxImagePixels, " in all allowed");
         cv::resize(img, img, cv::Size(static_cast<int>(w), static_cast<int>(h)), 0, 0, cv::INTER_LINEAR);
     } else if (pre.resize_limit_multiple) {
-        const auto [limit, multiple] = *pre.resize_limit_multiple;
+        const int limit = pre.resize_limit_multiple->first, multiple = pre.resize_limit_multiple->second;
         const int longer = std::max(img.rows, img.cols);
         const double ratio = longer > limit ? static_cast<double>(limit) / longer : 1.0;
         const auto snap = [&](int side) {
