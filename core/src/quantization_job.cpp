@@ -163,8 +163,8 @@ void load_task(ModelTask& task, Engine& engine, nlohmann::json& report) {
 
 // Loads, compiles, calibrates (and tunes, with an optimizer), measures, saves into the staging
 // folder and evaluates one model; its sections go into `report`.
-JobResult quantize_model(JobContext& ctx, ModelTask& task, Optimizer* optimizer, nlohmann::json& report,
-                         bool generate_data, std::vector<fs::path>& checkpoint_files) {
+JobResult quantize_model(JobContext& ctx, ModelTask& task, Optimizer* optimizer, std::unique_ptr<Metric> metric,
+                         nlohmann::json& report, bool generate_data, std::vector<fs::path>& checkpoint_files) {
     const Config& config = ctx.config;
     const JobOptions& options = ctx.options;
     Logger& logger = ctx.logger;
@@ -202,9 +202,8 @@ JobResult quantize_model(JobContext& ctx, ModelTask& task, Optimizer* optimizer,
         eval_data = open_dataset(eval_config, graph.inputs);
     }
     const DataLoader& evaluation_data = eval_data ? *eval_data : *data;
-    // A model of a cascade is compared with its own FP32 outputs: the annotations score the
-    // whole pipeline's output, not this model's.
-    auto metric = member ? nullptr : configured_metric(ctx.registry, config);
+    // Without a configured metric (always for a model of a cascade, compared with its own FP32
+    // outputs: the annotations score the whole pipeline's output, not this model's).
     if (!metric)
         metric = guard_metric(ctx.registry.create_metric(member ? "agreement" : default_metric_type(evaluation_data),
                                                          "{}", "the default metric"));
@@ -374,7 +373,7 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
     auto engine = create_engine(registry, config.engine.backend, config.engine.params_json,
                                 config.engine.threads, "/engine/backend");
     auto optimizer = cascade ? nullptr : create_optimizer(registry, config, pipelines.front(), logger, report);
-    if (!cascade) configured_metric(registry, config);
+    auto metric = cascade ? nullptr : configured_metric(registry, config);
 
     stage.emplace(str_cat("preparing output folder '", options.output_dir.string(), "'"));
     OutputStaging staging(options.output_dir, config.model.name,
@@ -392,7 +391,9 @@ JobResult run_quantization_job(const JobOptions& options, Logger& logger) {
         nlohmann::json& section = cascade ? report["models"][i] : report;
         if (cascade) section["name"] = tasks[i].member;
         const bool generate = i == 0 && config.engine.synthetic && config.engine.synthetic->generate;
-        JobResult one = quantize_model(ctx, tasks[i], optimizer.get(), section, generate, checkpoint_files);
+        // The configured metric goes to the single model; a cascade has none.
+        JobResult one = quantize_model(ctx, tasks[i], optimizer.get(), std::move(metric), section, generate,
+                                       checkpoint_files);
         if (!cascade) {
             // The sections went into result.report already.
             one.report = std::move(result.report);

@@ -56,16 +56,13 @@ std::vector<StatisticRequest> AccuracyAwareQuantization::statistics_needed(const
 }
 
 void AccuracyAwareQuantization::apply(Graph& graph, const Statistics&, HostServices& host) {
-    auto* search = dynamic_cast<SearchServices*>(&host);
-    POT_CHECK(search, name(), ": the host does not offer SearchServices (plugin ABI 2.1); update pot-host");
+    SearchServices& search = search_services(host, name());
     POT_CHECK_KIND(Config, !has_fake_quantize(graph), settings_.path, ": ", name(),
                    " quantizes the float model with its base_algorithm, so it must come first in "
                    "compression.algorithms; the model it got is quantized already");
     // With a 2.2 host every better model is saved at once, and the plot goes with the results.
     auto* results = dynamic_cast<ResultServices*>(&host);
-    Search::OnBetter on_better;
-    if (results) on_better = [results](const Outcome& o) { results->checkpoint(o.model, o.met, summary_of(o)); };
-    Outcome outcome = Search(settings_, host, *search, std::move(on_better)).run(graph);
+    Outcome outcome = Search(settings_, host, search, checkpoint_sink(host, summary_of)).run(graph);
     if (results) results->add_result_file(kPlotFile, plot_steps(outcome));
     graph = std::move(outcome.model);
     BenchmarkOptions timing;

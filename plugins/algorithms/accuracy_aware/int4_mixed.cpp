@@ -4,8 +4,6 @@
 
 #include "pot/error.hpp"
 #include "pot/fake_quantize_node.hpp"
-#include "pot/result_services.hpp"
-#include "pot/search_services.hpp"
 #include "search.hpp"
 
 namespace pot::accuracy_aware {
@@ -28,22 +26,19 @@ std::vector<StatisticRequest> Int4MixedQuantization::statistics_needed(const Gra
 }
 
 void Int4MixedQuantization::apply(Graph& graph, const Statistics&, HostServices& host) {
-    auto* search = dynamic_cast<SearchServices*>(&host);
-    POT_CHECK(search, name(), ": the host does not offer SearchServices (plugin ABI 2.1); update pot-host");
-    if (has_fake_quantize(graph))
+    SearchServices& search = search_services(host, name());
+    const bool quantized = has_fake_quantize(graph);
+    if (quantized)
         host.log(LogLevel::Info, str_cat(name(), ": the model it got is quantized; it quantizes the job's float "
                                          "model again with ", settings_.base.name, " (POT's place for it is after "
                                          "DefaultQuantization)"));
-    const Graph float_model = has_fake_quantize(graph) ? host.float_model() : graph;
-    auto* results = dynamic_cast<ResultServices*>(&host);
-    Search::OnBetter on_better;
-    if (results)
-        on_better = [results](const Outcome& o) {
-            auto summary = result_of(o);
-            summary["algorithm"] = kInt4AlgorithmName;
-            results->checkpoint(o.model, o.met, summary.dump());
-        };
-    Outcome outcome = Search(settings_, host, *search, std::move(on_better), Mode::LowerBits).run(float_model);
+    const Graph float_model = quantized ? host.float_model() : graph;
+    auto on_better = checkpoint_sink(host, [](const Outcome& o) {
+        auto summary = result_of(o);
+        summary["algorithm"] = kInt4AlgorithmName;
+        return summary.dump();
+    });
+    Outcome outcome = Search(settings_, host, search, std::move(on_better), Mode::LowerBits).run(float_model);
     graph = std::move(outcome.model);
     auto report = result_of(outcome);
     report.update({{"stopped_by", outcome.stopped_by}, {"evaluations", outcome.evaluations},

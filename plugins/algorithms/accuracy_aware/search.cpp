@@ -11,6 +11,7 @@
 #include "tuning.hpp"
 #include "pot/error.hpp"
 #include "pot/fake_quantize_node.hpp"
+#include "pot/result_services.hpp"
 #include "pot/text.hpp"
 
 namespace pot::accuracy_aware {
@@ -330,6 +331,18 @@ void Search::search(const Graph& float_model) {
         ranking.clear();
         ranked_current = false;
     }
+}
+
+SearchServices& search_services(HostServices& host, const std::string& algorithm) {
+    auto* search = dynamic_cast<SearchServices*>(&host);
+    POT_CHECK(search, algorithm, ": the host does not offer SearchServices (plugin ABI 2.1); update pot-host");
+    return *search;
+}
+
+Search::OnBetter checkpoint_sink(HostServices& host, std::function<std::string(const Outcome&)> summary) {
+    auto* results = dynamic_cast<ResultServices*>(&host);
+    if (!results) return {};
+    return [results, summary = std::move(summary)](const Outcome& o) { results->checkpoint(o.model, o.met, summary(o)); };
 }
 
 nlohmann::json steps_json(const Outcome& outcome, const char* layers_key) {

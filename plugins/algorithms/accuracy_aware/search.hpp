@@ -107,4 +107,11 @@ private:
     std::optional<double> best_drop_;
 };
 
+/// The host's SearchServices; an error naming `algorithm` on a host older than plugin ABI 2.1.
+SearchServices& search_services(HostServices& host, const std::string& algorithm);
+
+/// With a host offering ResultServices (ABI 2.2), hands every better model to it at once as a
+/// checkpoint whose summary `summary` writes; without, nothing.
+Search::OnBetter checkpoint_sink(HostServices& host, std::function<std::string(const Outcome&)> summary);
+
 }  // namespace pot::accuracy_aware

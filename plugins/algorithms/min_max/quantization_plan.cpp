@@ -116,9 +116,9 @@ std::vector<PlannedPoint> plan_quantization(const Graph& graph, const HardwareCo
                        node, "'");
     std::vector<PlannedPoint> plan;
     for (auto& p : find_quantization_points(graph, hardware, settings, overrides.float_nodes)) {
-        PlannedPoint planned{std::move(p), settings.activations.symmetric, settings.activations.range,
-                             settings.activations.bits, settings.weights};
-        if (planned.point.kind == QuantizationPoint::Kind::Weight) planned.bits = settings.weights.bits;
+        const int bits = p.kind == QuantizationPoint::Kind::Weight ? settings.weights.bits : settings.activations.bits;
+        PlannedPoint planned{std::move(p), settings.activations.symmetric, settings.activations.range, bits,
+                             settings.weights};
         if (planned.point.kind == QuantizationPoint::Kind::Activation && !settings.activations.by_op_type.empty())
             if (const auto node = graph.find_node(planned.point.config_node)) {
                 const auto by_type = settings.activations.by_op_type.find(graph.nodes[*node].op_type);

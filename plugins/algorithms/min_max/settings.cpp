@@ -292,13 +292,12 @@ std::map<std::string, LayerSettings> parse_layerwise(const Params& p, const MinM
         const Params w = entry.child("weights");
         if (w.has("bits")) layer.weights.bits = parse_bits(w);
         if (w.has("range_estimator")) {
-            // The op's own estimator replaces the global one whole.
-            WeightSettings fresh;
-            parse_weight_range(w.child("range_estimator"), fresh);
-            layer.weights.range_method = fresh.range_method;
-            layer.weights.admm_iterations = fresh.admm_iterations;
-            layer.weights.quantile_outlier_prob = fresh.quantile_outlier_prob;
-            layer.weights.high_clip = fresh.high_clip;
+            // The op's own estimator replaces the global one whole: it starts from the defaults.
+            WeightSettings own;
+            own.bits = layer.weights.bits;
+            own.per_channel = layer.weights.per_channel;
+            parse_weight_range(w.child("range_estimator"), own);
+            layer.weights = own;
         }
         w.reject_unknown();
         const Params a = entry.child("activations");

@@ -70,18 +70,16 @@ bool lower_pool_as(PlanBuilder& b, size_t index, const std::string& op_type, boo
     const auto algo = is_max ? dnnl::algorithm::pooling_max
                       : include_pad ? dnnl::algorithm::pooling_avg_include_padding
                                     : dnnl::algorithm::pooling_avg_exclude_padding;
+    // Squeezed, the 1x1 result in the source's plain or channels-last order is the bytes of [N, C].
+    const auto dst_desc = [&](const dnnl::memory::desc& src_desc) {
+        if (!squeeze_spatial) return dnnl::memory::desc(dst_dims, src_desc.data_type(), tag::any);
+        const bool channels_last = src_desc == dnnl::memory::desc(src_dims, src_desc.data_type(), tag::acdb);
+        return dnnl::memory::desc(dst_dims, src_desc.data_type(), channels_last ? tag::acdb : tag::abcd);
+    };
     const auto make_pd = [&](const dnnl::memory::desc& src_desc) -> std::optional<dnnl::pooling_v2_forward::primitive_desc> {
-        const auto d = dnnl::pooling_v2_forward::desc(
-            dnnl::prop_kind::forward_inference, algo, src_desc,
-            // Squeezed, the 1x1 result in the source's own plain or channels-last order is the
-            // same bytes as [N, C].
-            squeeze_spatial ? dnnl::memory::desc(dst_dims, src_desc.data_type(),
-                                                 src_desc == dnnl::memory::desc(src_dims, src_desc.data_type(), tag::acdb)
-                                                     ? tag::acdb
-                                                     : tag::abcd)
-                            : dnnl::memory::desc(dst_dims, src_desc.data_type(), tag::any),
-            to_dims(strides), to_dims(kernel), dil,
-            pad_l, pad_r);
+        const auto d = dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_inference, algo, src_desc,
+                                                      dst_desc(src_desc), to_dims(strides), to_dims(kernel), dil,
+                                                      pad_l, pad_r);
         try {
             return dnnl::pooling_v2_forward::primitive_desc(d, b.engine());
         } catch (const dnnl::error&) {
@@ -90,10 +88,6 @@ bool lower_pool_as(PlanBuilder& b, size_t index, const std::string& op_type, boo
     };
     auto pd = make_pd(src.get_desc());
     if (!pd) return false;
-    if (squeeze_spatial) {
-        dnnl::memory::dims squeezed(dst_dims.begin(), dst_dims.begin() + 2);
-        b.define(n.outputs[0], plain_desc(squeezed, pd->dst_desc().data_type()), quant);
-    }
     // oneDNN pools integer codes with jit kernels in channels-last layout only; codes in a blocked
     // layout (quantized from a float convolution's output) would get its reference kernel, and
     // so would a plain float source.
@@ -105,11 +99,16 @@ bool lower_pool_as(PlanBuilder& b, size_t index, const std::string& op_type, boo
             pd = std::move(channels_last);
         }
     }
+    // A squeezed pooling the reference kernel would run is left to the caller's own lowering.
     if (squeeze_spatial && is_reference_impl(*pd)) return false;
-    // Without the 1x1 spatial axes the plain result is the same bytes.
-    dnnl::memory dst = squeeze_spatial
-                           ? b.view(b.primary(n.outputs[0]), pd->dst_desc())
-                           : b.define(n.outputs[0], pd->dst_desc(), quant);
+    dnnl::memory dst;
+    if (squeeze_spatial) {
+        const dnnl::memory::dims squeezed(dst_dims.begin(), dst_dims.begin() + 2);
+        b.define(n.outputs[0], plain_desc(squeezed, pd->dst_desc().data_type()), quant);
+        dst = b.view(b.primary(n.outputs[0]), pd->dst_desc());
+    } else {
+        dst = b.define(n.outputs[0], pd->dst_desc(), quant);
+    }
     b.add_primitive(n.name, "pooling", *pd, dnnl::pooling_v2_forward(*pd),
                     {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
     return true;
