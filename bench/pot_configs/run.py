@@ -8,7 +8,8 @@ where each came from (--origins; a file's name there is its path with '/' replac
 
 Every string value of a "model" key becomes the bundled Fashion-MNIST CNN, every "weights" is
 dropped from the text's meaning (it stays, and is ignored for ONNX), every "data_source" becomes
-the bundled calibration images and every "annotation" (or Accuracy Checker "annotation_file")
+the bundled calibration images (a folder of random .npy arrays of the model's input shape where the
+dataset's reader is numpy_reader) and every "annotation" (or Accuracy Checker "annotation_file")
 their labels; the Accuracy Checker YAML file a config names (engine.config) is taken by file name
 from --yaml and its paths replaced alike. A run is "ran" when pot-host
 exits 0 and writes the INT8 model, or exits 3 having written it (it finished, but an accuracy or
@@ -45,7 +46,9 @@ def substitute(text, yaml_dir, work, model):
     value("model", model)
     # A data-free engine writes its generated images to data_source: a folder of the run's own.
     data_free = re.search(r'"type"\s*:\s*"data_free"', text)
-    value("data_source", work / "synthetic" if data_free else DATA)
+    arrays = re.search(r'"numpy_reader"', text)
+    data = work / "synthetic" if data_free else numpy_arrays(model, work / "arrays") if arrays else DATA
+    value("data_source", data)
     value("annotation", LABELS)
     value("annotation_file", LABELS)
     match = re.search(r'"config"\s*:\s*"([^"]*)"', text)
@@ -56,12 +59,28 @@ def substitute(text, yaml_dir, work, model):
         source = TEMPLATE_YAML if placeholder else yaml_dir / pathlib.Path(match.group(1)).name if yaml_dir else None
         if source and source.exists():
             yaml = source.read_text()
-            yaml = re.sub(r"(\bdata_source:\s*).*", lambda m: m.group(1) + str(DATA), yaml)
+            yaml_data = numpy_arrays(model, work / "arrays") if re.search(r"\bnumpy_reader\b", yaml) else DATA
+            yaml = re.sub(r"(\bdata_source:\s*).*", lambda m: m.group(1) + str(yaml_data), yaml)
             yaml = re.sub(r"(\bannotation_file:\s*).*", lambda m: m.group(1) + str(LABELS), yaml)
             copy = work / source.name
             copy.write_text(yaml)
             value("config", copy)
     return text
+
+
+def numpy_arrays(model, folder, count=16):
+    """`count` .npy arrays (uniform in [-1, 1), fixed seed) of the shape of `model`'s first input
+    without its batch dimension (symbolic dimensions: 224), for a dataset read by numpy_reader.
+    Needs python3-onnx and python3-numpy."""
+    import numpy as np
+    import onnx
+    dims = onnx.load(str(model)).graph.input[0].type.tensor_type.shape.dim
+    shape = [d.dim_value if d.HasField("dim_value") else 224 for d in dims][1:]
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for k in range(count):
+        np.save(folder / f"{k:03d}.npy", rng.uniform(-1, 1, shape).astype(np.float32))
+    return folder
 
 
 def run(build, original, yaml_dir, timeout, model):

@@ -169,9 +169,18 @@ public:
         check([&] {
             const auto reader = d.json().contains("reader") ? d.json().at("reader").dump() : "\"opencv_imread\"";
             d.accept("reader");
-            POT_CHECK_KIND(Config, reader == "\"opencv_imread\"" || reader == "\"pillow_imread\"", d.path(),
+            // numpy_reader as a name or as {"type": "numpy_reader"}: the data are .npy arrays.
+            const bool numpy = reader == "\"numpy_reader\"" || reader == R"({"type":"numpy_reader"})";
+            POT_CHECK_KIND(Config, numpy || reader == "\"opencv_imread\"" || reader == "\"pillow_imread\"", d.path(),
                            "/reader: ", reader, " is not in the supported subset (opencv_imread: BGR, "
-                           "pillow_imread: RGB)");
+                           "pillow_imread: RGB, numpy_reader: .npy arrays fed as they are)");
+            out.arrays_only = numpy;
+            if (numpy) {
+                // Image steps have nothing to work on: the arrays go to the model unchanged.
+                POT_CHECK_KIND(Config, !d.has("preprocessing"), d.path(), "/preprocessing: numpy_reader's arrays "
+                               "are fed as they are; the supported steps work on images");
+                return;
+            }
             out.preprocessing.color = reader == "\"pillow_imread\"" ? "RGB" : "BGR";
         });
         const auto converter = d.has("annotation_conversion") && d.json().at("annotation_conversion").is_object()

@@ -638,7 +638,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& base_d
             if (config.optimizer)
                 problems.add("/optimizer: its trials are scored with the dataset's annotations and metrics, and " + list);
             else
-                problems.warn(list + "; only scoring accuracy needs them, and statistics need only the images: the "
+                problems.warn(list + "; only scoring accuracy needs them, and statistics need only the inputs: the "
                               "model is quantized, but -e and algorithms that evaluate (AccuracyAwareQuantization) "
                               "are refused");
         }

@@ -332,7 +332,7 @@ TEST(PotConfig, EverythingOutsideTheAccuracyCheckerSubsetIsListed) {
 
 TEST(PotConfig, ScoringPartsOutsideTheSubsetAreWarnedAboutAndQuantizationStillRuns) {
     // POT's SSD config: a detection adapter, VOC annotations, box postprocessing and mAP. The
-    // statistics need only the images.
+    // statistics need only the inputs.
     const char* ssd = R"({
         "launchers": [{"framework": "dlsdk", "device": "CPU", "adapter": "ssd"}],
         "datasets": [{"name": "VOC2007", "data_source": "images",
@@ -376,6 +376,22 @@ TEST(PotConfig, EastsAspectRatioResizeIsRead) {
     EXPECT_EQ(*c.engine.preprocessing.resize_limit_multiple, std::make_pair(2400, 32));
     EXPECT_FALSE(c.engine.preprocessing.resize.has_value());
     EXPECT_EQ(c.engine.preprocessing.color, "RGB");
+}
+
+TEST(PotConfig, NumpyReaderFeedsTheArraysAsTheyAre) {
+    // POT's brain-tumour segmentation file: numpy_reader, by name or as {type: numpy_reader}.
+    for (const char* reader : {R"("numpy_reader")", R"({"type": "numpy_reader"})"}) {
+        const auto c = parse_config(config(kModel, std::string(R"({"datasets": [{"data_source": "d", "reader": )") +
+                                                       reader + R"(}], "launchers": [{}]})"),
+                                    "/base", "cfg.json");
+        EXPECT_TRUE(c.engine.arrays_only) << reader;
+    }
+    EXPECT_FALSE(parse_config(config(kModel, R"({"datasets": [{"data_source": "d"}], "launchers": [{}]})"), "/base",
+                              "cfg.json").engine.arrays_only);
+    // Image steps cannot apply to arrays.
+    const auto m = config_error(config(kModel, R"({"datasets": [{"data_source": "d", "reader": "numpy_reader",
+        "preprocessing": [{"type": "resize", "size": 32}]}], "launchers": [{}]})"));
+    EXPECT_TRUE(has(m, "/engine/datasets/0/preprocessing: numpy_reader's arrays are fed as they are")) << m;
 }
 
 TEST(PotConfig, TorchvisionAndTensorFlowStyleAccuracyCheckerSteps) {
@@ -433,9 +449,9 @@ TEST_F(ConfigPaths, AnAccuracyCheckerYamlFileIsReadRelativeToItself) {
     ASSERT_EQ(c.engine.metrics.size(), 1u);
 
     std::ofstream(dir_ / "ac" / "bad.yml") << "models:\n  - name: net\n    launchers: [{adapter: yolo_v3}]\n"
-                                              "    datasets: [{data_source: d, reader: numpy_reader, metrics: [{type: coco_precision}]}]\n";
+                                              "    datasets: [{data_source: d, reader: skimage_imread, metrics: [{type: coco_precision}]}]\n";
     const auto m = config_error_in(config(kModel, R"({"config": "ac/bad.yml"})"));
-    EXPECT_TRUE(has(m, (dir_ / "ac" / "bad.yml").string() + ": /models/0/datasets/0/reader: \"numpy_reader\"")) << m;
+    EXPECT_TRUE(has(m, (dir_ / "ac" / "bad.yml").string() + ": /models/0/datasets/0/reader: \"skimage_imread\"")) << m;
     // Parts that only score accuracy name the file too.
     std::ofstream(dir_ / "ac" / "detector.yml") << "models:\n  - name: net\n    launchers: [{adapter: yolo_v3}]\n"
                                                    "    datasets: [{data_source: d, metrics: [{type: coco_precision}]}]\n";

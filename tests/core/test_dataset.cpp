@@ -234,6 +234,27 @@ TEST_F(Dataset, NpyFolderAddsTheBatchDimension) {
     EXPECT_EQ(t.to_floats(), (std::vector<float>{1, 2, 3, 4}));
 }
 
+TEST_F(Dataset, ArraysOnlyReadsTheNpyFilesBesideImagesAndRefusesAFolderWithoutThem) {
+    // Accuracy Checker's numpy_reader: the .npy files are the data, even with images beside them.
+    write_color_image("preview.png");
+    EngineConfig c = config();
+    c.arrays_only = true;
+    const ValueInfo input{"x", pot::DType::F32, {1, 2, 2}};
+    try {
+        pot::core::open_dataset(c, input);
+        ADD_FAILURE() << "a folder without .npy files was taken";
+    } catch (const pot::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("numpy_reader"), std::string::npos) << e.what();
+    }
+    pot::core::write_npy(dir_ / "0.npy", pot::Tensor::from_vector<float>({2, 2}, {1, 2, 3, 4}));
+    pot::core::write_npy(dir_ / "1.npy", pot::Tensor::from_vector<float>({2, 2}, {5, 6, 7, 8}));
+    auto data = pot::core::open_dataset(c, input);
+    ASSERT_EQ(data->size(), 2u);
+    EXPECT_EQ(data->get(1).inputs.at(0).to_floats(), (std::vector<float>{5, 6, 7, 8}));
+    // Without the reader's word a folder of both kinds is read as images.
+    EXPECT_EQ(pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {1, 3, 2, 3}})->size(), 1u);
+}
+
 TEST_F(Dataset, NpyShapeMismatchIsNamed) {
     pot::core::write_npy(dir_ / "0.npy", pot::Tensor::from_vector<float>({3}, {1, 2, 3}));
     auto data = pot::core::open_dataset(config(), ValueInfo{"x", pot::DType::F32, {1, 2}});

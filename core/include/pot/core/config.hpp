@@ -82,6 +82,9 @@ struct EngineConfig {
     std::optional<SyntheticData> synthetic;  ///< for "data_free"
     std::string backend;  ///< engine plugin name; "" = cpu when loaded, else reference
     std::filesystem::path data_source;
+    /// The data are arrays, never images (Accuracy Checker's numpy_reader): data_source must
+    /// hold .npy files, fed as they are (no image preprocessing).
+    bool arrays_only = false;
     std::optional<std::filesystem::path> annotation;
     Preprocessing preprocessing;
     int threads = 0;  ///< 0: all cores; bounded by checked_thread_count
