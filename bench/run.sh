@@ -25,8 +25,11 @@
 # oneDNN runs on OpenMP (libgomp), whose threads spin at the end of every parallel region. When
 # other processes compete for the cores (a build next to the benchmark), a spinning thread holds
 # its core for a whole scheduler slice while the thread it waits for cannot run, and every
-# primitive costs milliseconds. OMP_WAIT_POLICY=passive makes waiting threads sleep instead. The
-# default-policy runs are what a user gets out of the box; the passive ones show the kernels.
+# primitive costs milliseconds. OMP_WAIT_POLICY=passive makes waiting threads sleep instead, and
+# waking them costs each parallel region over a hundred microseconds; the engine then builds the
+# nodes it estimates below about 0.4 ms for one thread (plugins/engines/cpu/team.cpp). The
+# default-policy runs are what a user gets out of the box; the passive ones what a server that
+# sets the policy, or shares its cores, gets.
 #
 # Weights are quantized to 7 bits by default, as in examples/fmnist/minmax.json: integer kernels
 # of CPUs without VNNI (oneDNN's and ONNX Runtime's u8 x s8 AVX2 paths) add pairs of products in

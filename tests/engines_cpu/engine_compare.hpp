@@ -46,4 +46,17 @@ inline void expect_close(const Outputs& out, float tolerance) {
     }
 }
 
+/// The plan's lines naming `what`.
+inline std::vector<std::string> lines_with(const std::string& plan, const std::string& what) {
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start < plan.size()) {
+        const size_t end = std::min(plan.find('\n', start), plan.size());
+        const std::string line = plan.substr(start, end - start);
+        if (line.find(what) != std::string::npos) lines.push_back(line);
+        start = end + 1;
+    }
+    return lines;
+}
+
 }  // namespace pot::test

@@ -142,6 +142,33 @@ TEST(CpuEngine, SingleThreadGivesTheSameResult) {
 }
 
 
+// With a team of two, a node far cheaper than a fork and join (a Relu of 8 values) is built for
+// and run on the calling thread alone; a 3x3 convolution of 64 channels at 56x56 (116M
+// multiply-adds) runs on the team. Both agree with the reference engine.
+TEST(CpuEngine, SmallNodesRunOnTheCallingThreadAndLargeOnesOnTheTeam) {
+    GraphBuilder g(41);
+    const auto x = g.input("x", {1, 64, 56, 56});
+    g.output(g.conv(x, 64, 64, 3, {{"pads", Ints{1, 1, 1, 1}}}));
+    g.graph().inputs.push_back({"s", DType::F32, {1, 8}});
+    g.output(g.node("Relu", {"s"}));
+    const std::vector<Tensor> inputs{g.random_tensor({1, 64, 56, 56}, -1.0f, 1.0f), g.random_tensor({1, 8}, -1.0f, 1.0f)};
+    cpu::CpuEngine two(Params(R"({"threads": 2})"));
+    auto model = two.compile(g.graph());
+    const auto cpu_out = model->infer(inputs);
+    const std::string plan = cpu::CpuEngine::describe_plan(*model);
+    const auto conv = lines_with(plan, "convolution");
+    const auto relu = lines_with(plan, "Relu");
+    ASSERT_EQ(conv.size(), 1u) << plan;
+    ASSERT_FALSE(relu.empty()) << plan;
+    EXPECT_EQ(conv[0].find("1 thread"), std::string::npos) << plan;
+    for (const auto& line : relu) EXPECT_NE(line.find("1 thread"), std::string::npos) << plan;
+    reference::ReferenceEngine ref;
+    const auto ref_out = ref.compile(g.graph())->infer(inputs, {}, nullptr);
+    ASSERT_EQ(cpu_out.size(), 2u);
+    EXPECT_LE(max_abs_diff(cpu_out[0], ref_out[0]), 1e-4f);
+    EXPECT_LE(max_abs_diff(cpu_out[1], ref_out[1]), 0.0f);
+}
+
 // Token ids and an attention mask (int64 inputs) through an embedding Gather, a comparison, a
 // Where and a Cast: the integer and bool values are host tensors, the float path stays oneDNN.
 TEST(CpuEngine, IntegerAndBoolRuntimeValuesMatchReference) {

@@ -36,19 +36,6 @@ std::string spelled_swish(GraphBuilder& g, const std::string& x) {
     return g.node("Mul", {g.node("Sigmoid", {x}), x});
 }
 
-/// The plan's lines naming `what`.
-std::vector<std::string> lines_with(const std::string& plan, const std::string& what) {
-    std::vector<std::string> lines;
-    size_t start = 0;
-    while (start < plan.size()) {
-        const size_t end = std::min(plan.find('\n', start), plan.size());
-        const std::string line = plan.substr(start, end - start);
-        if (line.find(what) != std::string::npos) lines.push_back(line);
-        start = end + 1;
-    }
-    return lines;
-}
-
 void expect_no_reference_code(const std::string& plan) {
     EXPECT_TRUE(lines_with(plan, "ref:").empty()) << "oneDNN reference code in the plan:\n" << plan;
     EXPECT_TRUE(lines_with(plan, "reference").empty()) << "reference kernels in the plan:\n" << plan;

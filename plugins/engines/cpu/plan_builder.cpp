@@ -7,6 +7,7 @@
 #include <oneapi/dnnl/dnnl_debug.h>
 
 #include "reference_fallback.hpp"
+#include "team.hpp"
 
 namespace pot::cpu {
 
@@ -162,12 +163,28 @@ void PlanBuilder::lower_node_steps(size_t index) {
     } else {
         bool reads_host_value = false;
         for (const auto& in : n.inputs) reads_host_value = reads_host_value || (!in.empty() && host_value(in));
-        const LowerFn fn = reads_host_value ? nullptr : find_lowering(n);
-        if (!fn || !fn(*this, index)) {
-            POT_CHECK(fallback_supports(n), n.describe(),
-                      ": op not supported by the cpu engine (no oneDNN lowering and no reference "
-                      "kernel for ", n.domain.empty() ? "" : n.domain + ".", n.op_type, ")");
-            lower_with_reference(*this, index);
+        // A small node's primitives are created for, and run on, the calling thread alone.
+        const bool serial = current_team() > 1 && estimated_serial_ns(*this, n) < serial_below_ns();
+        const size_t first_step = plan_->steps.size();
+        {
+            const TeamScope team(serial ? 1 : 0);
+            const LowerFn fn = reads_host_value ? nullptr : find_lowering(n);
+            if (!fn || !fn(*this, index)) {
+                POT_CHECK(fallback_supports(n), n.describe(),
+                          ": op not supported by the cpu engine (no oneDNN lowering and no reference "
+                          "kernel for ", n.domain.empty() ? "" : n.domain + ".", n.op_type, ")");
+                lower_with_reference(*this, index);
+            }
+        }
+        if (serial) {
+            for (size_t k = first_step; k < plan_->steps.size(); ++k) {
+                Step& step = plan_->steps[k];
+                step.run = [run = std::move(step.run)](RunContext& ctx) {
+                    const TeamScope team(1);
+                    run(ctx);
+                };
+                step.detail += step.detail.empty() ? "1 thread" : " (1 thread)";
+            }
         }
     }
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {

@@ -1,0 +1,132 @@
+#include "team.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <string>
+#include <dnnl.hpp>
+#include <omp.h>
+
+#include "plan_builder.hpp"
+
+namespace pot::cpu {
+
+namespace {
+
+// Rough single-core rates per nanosecond of the kernels oneDNN dispatches to on this CPU:
+// f32 multiply-adds, u8/s8 multiply-adds, and elements moved.
+struct Rates {
+    double f32_macs, int8_macs, elements;
+};
+
+Rates rates() {
+    static const Rates r = [] {
+        using isa = dnnl::cpu_isa;
+        const isa cpu = dnnl::get_effective_cpu_isa();
+        const bool avx512 = cpu == isa::avx512_core || cpu == isa::avx512_core_vnni ||
+                            cpu == isa::avx512_core_bf16 || cpu == isa::avx512_core_amx;
+        const bool vnni = cpu == isa::avx512_core_vnni || cpu == isa::avx512_core_bf16 || cpu == isa::avx2_vnni;
+        const double f32 = avx512 ? 32.0 : 16.0;
+        const double int8 = cpu == isa::avx512_core_amx ? 512.0 : vnni ? 4 * f32 : 2 * f32;
+        return Rates{f32, int8, 2.0};
+    }();
+    return r;
+}
+
+double elements(const Shape& s) {
+    double n = 1.0;
+    for (int64_t d : s) n *= static_cast<double>(std::max<int64_t>(d, 1));
+    return n;
+}
+
+// The shape of `value` when the builder knows it (runtime or constant), else empty.
+Shape known_shape(const PlanBuilder& b, const std::string& value) {
+    if (value.empty() || !(b.is_constant(value) || b.has_value(value))) return {};
+    return b.shape(value);
+}
+
+double conv_macs(const PlanBuilder& b, const Node& n) {
+    const Shape x = known_shape(b, n.inputs.at(0));
+    const Shape w = n.inputs.size() > 1 ? known_shape(b, n.inputs[1]) : Shape{};
+    if (x.size() < 3 || w.size() != x.size()) return 0.0;
+    double spatial = 1.0;
+    for (size_t i = 2; i < x.size(); ++i) spatial *= static_cast<double>(std::max<int64_t>(x[i], 1));
+    const auto strides = n.attr_ints("strides", {});
+    double stride = 1.0;
+    for (int64_t s : strides) stride *= static_cast<double>(std::max<int64_t>(s, 1));
+    // Every weight meets each output position once: Conv's outputs are the input positions over
+    // the strides, ConvTranspose's the input positions times them.
+    const double positions = n.op_type == "ConvTranspose" ? spatial : spatial / stride;
+    return static_cast<double>(std::max<int64_t>(x[0], 1)) * positions * elements(w);
+}
+
+double matmul_macs(const PlanBuilder& b, const Node& n) {
+    const Shape a = known_shape(b, n.inputs.at(0));
+    const Shape w = n.inputs.size() > 1 ? known_shape(b, n.inputs[1]) : Shape{};
+    if (a.size() < 2 || w.size() < 2) return 0.0;
+    const auto dim = [](int64_t d) { return static_cast<double>(std::max<int64_t>(d, 1)); };
+    if (n.op_type == "Gemm") {
+        // A[M, K] . B[K, N] (either transposed): M*K*N.
+        const double k = dim(n.attr_int("transA", 0) != 0 ? a[0] : a[1]);
+        return elements(a) * elements(w) / k;
+    }
+    // A[.., M, K] . B[.., K, N]: M*K*N per batch, the batch from whichever operand carries it.
+    return std::max(elements(a) * dim(w.back()), elements(w) * dim(a[a.size() - 2]));
+}
+
+double recurrent_macs(const PlanBuilder& b, const Node& n) {
+    const Shape x = known_shape(b, n.inputs.at(0));
+    if (x.size() != 3 || n.inputs.size() < 3) return 0.0;
+    // Every step multiplies the input by W and the state by R.
+    return static_cast<double>(std::max<int64_t>(x[0], 1)) * static_cast<double>(std::max<int64_t>(x[1], 1)) *
+           (elements(known_shape(b, n.inputs[1])) + elements(known_shape(b, n.inputs[2])));
+}
+
+// Splitting a node of serial time T over two threads saves about T/2 and costs a fork and join:
+// a few microseconds when the team spins between parallel regions, over a hundred when it sleeps
+// (measured on 2 cores with bench/run.sh's models: INT8 ResNet-18 shape, 20 regions, 1.8 ms with
+// spinning waits and 5.1 ms with passive ones). Worth it above about twice the join's cost.
+constexpr double kSerialBelowSpinningNs = 20000.0;
+constexpr double kSerialBelowSleepingNs = 400000.0;
+
+}  // namespace
+
+double estimated_serial_ns(const PlanBuilder& b, const Node& n) {
+    double macs = 0.0;
+    if (n.op_type == "Conv" || n.op_type == "ConvTranspose") macs = conv_macs(b, n);
+    else if (n.op_type == "MatMul" || n.op_type == "Gemm") macs = matmul_macs(b, n);
+    else if (n.op_type == "LSTM" || n.op_type == "GRU" || n.op_type == "RNN") macs = recurrent_macs(b, n);
+    double moved = 0.0;
+    for (const auto& in : n.inputs)
+        if (!in.empty() && !b.is_constant(in) && b.has_value(in)) moved += elements(b.shape(in));
+    // A product whose first input arrives as codes runs on the integer kernels.
+    const bool int8 = macs > 0.0 && b.has_value(n.inputs.at(0)) && b.quantized(n.inputs[0]) != nullptr;
+    const Rates r = rates();
+    return macs / (int8 ? r.int8_macs : r.f32_macs) + moved / r.elements;
+}
+
+double serial_below_ns() {
+    static const double bound = [] {
+        const char* policy = std::getenv("OMP_WAIT_POLICY");
+        const char* spin = std::getenv("GOMP_SPINCOUNT");
+        std::string p = policy ? policy : "";
+        for (char& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const bool sleeps = p == "passive" || (spin && std::string(spin) == "0");
+        return sleeps ? kSerialBelowSleepingNs : kSerialBelowSpinningNs;
+    }();
+    return bound;
+}
+
+TeamScope::TeamScope(int threads) {
+    if (threads <= 0) return;
+    previous_ = omp_get_max_threads();
+    omp_set_num_threads(threads);
+}
+
+TeamScope::~TeamScope() {
+    if (previous_ > 0) omp_set_num_threads(previous_);
+}
+
+int current_team() { return omp_get_max_threads(); }
+
+}  // namespace pot::cpu

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+
+namespace pot {
+struct Node;
+}
+
+namespace pot::cpu {
+
+class PlanBuilder;
+
+/// Estimated single-thread time of a node's steps, in nanoseconds, from its input shapes:
+/// multiply-adds for convolutions, matrix products and recurrent cells, elements moved for the
+/// rest. Only its order of magnitude matters (see serial_below_ns).
+double estimated_serial_ns(const PlanBuilder& b, const Node& node);
+
+/// Nodes estimated below this run on the calling thread alone: splitting a node of time T over
+/// a team saves about T/2 on two cores and costs a fork and join, a few microseconds when the
+/// team spins between parallel regions and tens when it sleeps (OMP_WAIT_POLICY=passive,
+/// GOMP_SPINCOUNT=0), so the bound follows the wait policy the process runs with.
+double serial_below_ns();
+
+/// Sets the calling thread's OpenMP team size (oneDNN's thread count for the primitives created
+/// and run on it) for the scope's lifetime; 0 leaves it unchanged.
+class TeamScope {
+public:
+    explicit TeamScope(int threads);
+    ~TeamScope();
+    TeamScope(const TeamScope&) = delete;
+    TeamScope& operator=(const TeamScope&) = delete;
+
+private:
+    int previous_ = 0;
+};
+
+/// The calling thread's current OpenMP team size.
+int current_team();
+
+}  // namespace pot::cpu
