@@ -17,6 +17,7 @@ tuning target was not met on data that are not the model's own); otherwise the t
 code and the messages.
 
     /usr/bin/python3 bench/pot_configs/run.py --configs DIR [--origins FILE] [--build build-tests]
+        [--only TEXT]...   (re-run some files, keeping the other rows of the existing page)
 """
 import argparse
 import pathlib
@@ -175,6 +176,9 @@ def main():
                         help="configs whose file name contains TEXT use MODEL instead (e.g. inceptionV3=inception_v3.onnx, "
                              "for a config whose preprocessing makes 299x299 inputs); MODEL" + ANY_SIZE + " uses a copy of "
                              "MODEL taking any input height and width; repeatable")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="run only the configs whose file name contains TEXT (repeatable) and keep the other "
+                             "files' rows from the existing --output (re-running a few files, e.g. after a timeout)")
     args = parser.parse_args()
     MODEL = args.model.resolve()
     model_for = []  # (TEXT, model run, model as given)
@@ -194,16 +198,32 @@ def main():
                 path, commit = line.split()[:2]
                 origins[path.replace("/", "__")] = (path, commit)
 
+    earlier = {}  # path column -> (row, ran) of the existing document, for --only
+    if args.only:
+        if not args.output.exists():
+            parser.error(f"--only keeps the other rows of {args.output}, which does not exist")
+        for line in args.output.read_text().splitlines():
+            cells = line.split(" | ")
+            if line.startswith("| `") and len(cells) >= 3:
+                earlier[cells[0][2:].strip("`")] = (line, cells[2].startswith("ran"))
+
     rows, ran = [], 0
     files = sorted(args.configs.glob("*.json"))
     for f in files:
+        path, commit = origins.get(f.name, (f.name, ""))
+        if args.only and not any(text in f.name for text in args.only):
+            if path not in earlier:
+                parser.error(f"{args.output} has no row for {path}; run it (add it to --only)")
+            row, earlier_ran = earlier[path]
+            rows.append(row)
+            ran += earlier_ran
+            continue
         model, shown = next(((m, s) for text, m, s in model_for if text in f.name), (MODEL, MODEL.name))
         code, stderr, wrote = run(args.build.resolve(), f.read_text(), args.yaml, args.timeout, model)
         # Exit 3: the run finished and wrote its model, but an accuracy or tuning target was not met
         # (the substituted data are not the model's own).
         ok = code in (0, 3) and wrote
         ran += ok
-        path, commit = origins.get(f.name, (f.name, ""))
         text = "; ".join(messages(stderr, f, model)) + ("" if ok else pot_yaml_verdict(stderr, args.yaml))
         text = text.replace("|", "\\|")
         if len(text) > 600:
