@@ -75,6 +75,14 @@ nlohmann::json read_yaml(const std::filesystem::path& file) {
 }
 
 // Accuracy Checker writes per-channel values as a number, a list or a string "(a, b, c)".
+// Accuracy Checker names a component (adapter, reader) as a string or as an object's `type`;
+// anything else is named by its JSON text.
+std::string component_type(const nlohmann::json& c) {
+    if (c.is_string()) return c.get<std::string>();
+    if (c.is_object() && c.contains("type") && c["type"].is_string()) return c["type"].get<std::string>();
+    return c.dump();
+}
+
 std::vector<float> channel_values(const nlohmann::json& v, const std::string& path) {
     nlohmann::json list = v;
     if (v.is_string()) {
@@ -141,10 +149,7 @@ public:
         });
         check([&] {
             if (!l.has("adapter")) return;
-            const auto& a = l.json().at("adapter");
-            const std::string type = a.is_object() && a.contains("type") && a["type"].is_string()
-                                         ? a["type"].get<std::string>()
-                                         : a.is_string() ? a.get<std::string>() : a.dump();
+            const std::string type = component_type(l.json().at("adapter"));
             if (type != "classification")
                 scoring_only(out, str_cat(l.path(), "/adapter: '", type, "' is not in the supported subset "
                                           "(classification: the model's output scores the classes)"));
@@ -167,12 +172,13 @@ public:
             out.data_source = resolve(base, data);
         });
         check([&] {
-            const auto reader = d.json().contains("reader") ? d.json().at("reader").dump() : "\"opencv_imread\"";
+            const auto& json = d.json();
+            const std::string reader = json.contains("reader") ? component_type(json.at("reader")) : "opencv_imread";
             d.accept("reader");
-            // numpy_reader as a name or as {"type": "numpy_reader"}: the data are .npy arrays.
-            const bool numpy = reader == "\"numpy_reader\"" || reader == R"({"type":"numpy_reader"})";
-            POT_CHECK_KIND(Config, numpy || reader == "\"opencv_imread\"" || reader == "\"pillow_imread\"", d.path(),
-                           "/reader: ", reader, " is not in the supported subset (opencv_imread: BGR, "
+            // numpy_reader, named or as {"type": "numpy_reader"}: the data are .npy arrays.
+            const bool numpy = reader == "numpy_reader";
+            POT_CHECK_KIND(Config, numpy || reader == "opencv_imread" || reader == "pillow_imread", d.path(),
+                           "/reader: '", reader, "' is not in the supported subset (opencv_imread: BGR, "
                            "pillow_imread: RGB, numpy_reader: .npy arrays fed as they are)");
             out.arrays_only = numpy;
             if (numpy) {
@@ -181,7 +187,7 @@ public:
                                "are fed as they are; the supported steps work on images");
                 return;
             }
-            out.preprocessing.color = reader == "\"pillow_imread\"" ? "RGB" : "BGR";
+            out.preprocessing.color = reader == "pillow_imread" ? "RGB" : "BGR";
         });
         const auto converter = d.has("annotation_conversion") && d.json().at("annotation_conversion").is_object()
                                    ? d.json().at("annotation_conversion").value("converter", std::string())

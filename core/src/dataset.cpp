@@ -579,6 +579,12 @@ std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const std::
 
 namespace {
 
+// Why a numpy_reader dataset (EngineConfig::arrays_only) found no arrays at `source`.
+std::string arrays_missing(const fs::path& source, const char* why) {
+    return str_cat("data_source '", source.string(), "': the dataset's reader (numpy_reader) reads a folder of "
+                   ".npy files and ", why);
+}
+
 // POT's simplified engine takes data_source as a folder or a file-name pattern in one
 // (calib/*.png): the images (or .npy files) of the folder whose names match, in name order.
 std::unique_ptr<DataLoader> open_pattern(const EngineConfig& config, const ValueInfo& input) {
@@ -597,8 +603,7 @@ std::unique_ptr<DataLoader> open_pattern(const EngineConfig& config, const Value
     POT_CHECK_KIND(Input, !images.empty() || !npy.empty(), "data_source '", config.data_source.string(),
                    "': no image or .npy file of '", dir.string(), "' matches '", pattern, "'");
     if (config.arrays_only) images.clear();
-    POT_CHECK_KIND(Input, !npy.empty() || !config.arrays_only, "data_source '", config.data_source.string(),
-                   "': the dataset's reader (numpy_reader) reads .npy files and none matches");
+    POT_CHECK_KIND(Input, !npy.empty() || !config.arrays_only, arrays_missing(config.data_source, "none matches"));
     POT_CHECK_KIND(Input, images.empty() || npy.empty(), "data_source '", config.data_source.string(),
                    "' matches both images and .npy files; make the pattern pick one kind");
     if (!npy.empty()) {
@@ -618,8 +623,7 @@ std::unique_ptr<DataLoader> open_source(const EngineConfig& config, const ValueI
     POT_CHECK_KIND(Input, fs::exists(status), "data_source '", source.string(), "' ",
                    status.type() == fs::file_type::not_found ? "does not exist" : "cannot be inspected: " + ec.message());
     if (fs::is_regular_file(status)) {
-        POT_CHECK_KIND(Input, !config.arrays_only, "data_source '", source.string(), "' is a file; the dataset's "
-                       "reader (numpy_reader) reads a folder of .npy files");
+        POT_CHECK_KIND(Input, !config.arrays_only, arrays_missing(source, "it is a file, not a folder"));
         POT_CHECK_KIND(Input, is_idx_images(source), "data_source '", source.string(),
                        "' is a file but not an idx3-ubyte image file; give a folder of images or .npy files");
         return open_idx(source, config.preprocessing, input, config.annotation);
@@ -634,8 +638,7 @@ std::unique_ptr<DataLoader> open_source(const EngineConfig& config, const ValueI
         else if (ext == ".npy") ++npy;
         else if (kImageExtensions.count(ext)) ++images;
     }
-    POT_CHECK_KIND(Input, !config.arrays_only || npy > 0, "data_source '", source.string(),
-                   "': the dataset's reader (numpy_reader) reads .npy files and the folder has none");
+    POT_CHECK_KIND(Input, !config.arrays_only || npy > 0, arrays_missing(source, "the folder has none"));
     if (npy > 0 && (images == 0 || config.arrays_only)) return open_npy_folder(source, input, config.annotation);
     if (images > 0) return open_image_folder(source, config.preprocessing, input, config.annotation);
     if (idx.size() == 1) return open_idx(idx.front(), config.preprocessing, input, config.annotation);

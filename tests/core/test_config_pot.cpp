@@ -451,7 +451,7 @@ TEST_F(ConfigPaths, AnAccuracyCheckerYamlFileIsReadRelativeToItself) {
     std::ofstream(dir_ / "ac" / "bad.yml") << "models:\n  - name: net\n    launchers: [{adapter: yolo_v3}]\n"
                                               "    datasets: [{data_source: d, reader: skimage_imread, metrics: [{type: coco_precision}]}]\n";
     const auto m = config_error_in(config(kModel, R"({"config": "ac/bad.yml"})"));
-    EXPECT_TRUE(has(m, (dir_ / "ac" / "bad.yml").string() + ": /models/0/datasets/0/reader: \"skimage_imread\"")) << m;
+    EXPECT_TRUE(has(m, (dir_ / "ac" / "bad.yml").string() + ": /models/0/datasets/0/reader: 'skimage_imread'")) << m;
     // Parts that only score accuracy name the file too.
     std::ofstream(dir_ / "ac" / "detector.yml") << "models:\n  - name: net\n    launchers: [{adapter: yolo_v3}]\n"
                                                    "    datasets: [{data_source: d, metrics: [{type: coco_precision}]}]\n";

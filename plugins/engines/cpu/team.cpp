@@ -33,9 +33,12 @@ Rates rates() {
     return r;
 }
 
+// A dimension as a count; unknown (<= 0) dimensions count as 1.
+double dim(int64_t d) { return static_cast<double>(std::max<int64_t>(d, 1)); }
+
 double elements(const Shape& s) {
     double n = 1.0;
-    for (int64_t d : s) n *= static_cast<double>(std::max<int64_t>(d, 1));
+    for (int64_t d : s) n *= dim(d);
     return n;
 }
 
@@ -50,21 +53,20 @@ double conv_macs(const PlanBuilder& b, const Node& n) {
     const Shape w = n.inputs.size() > 1 ? known_shape(b, n.inputs[1]) : Shape{};
     if (x.size() < 3 || w.size() != x.size()) return 0.0;
     double spatial = 1.0;
-    for (size_t i = 2; i < x.size(); ++i) spatial *= static_cast<double>(std::max<int64_t>(x[i], 1));
+    for (size_t i = 2; i < x.size(); ++i) spatial *= dim(x[i]);
     const auto strides = n.attr_ints("strides", {});
     double stride = 1.0;
-    for (int64_t s : strides) stride *= static_cast<double>(std::max<int64_t>(s, 1));
+    for (int64_t s : strides) stride *= dim(s);
     // Every weight meets each output position once: Conv's outputs are the input positions over
     // the strides, ConvTranspose's the input positions times them.
     const double positions = n.op_type == "ConvTranspose" ? spatial : spatial / stride;
-    return static_cast<double>(std::max<int64_t>(x[0], 1)) * positions * elements(w);
+    return dim(x[0]) * positions * elements(w);
 }
 
 double matmul_macs(const PlanBuilder& b, const Node& n) {
     const Shape a = known_shape(b, n.inputs.at(0));
     const Shape w = n.inputs.size() > 1 ? known_shape(b, n.inputs[1]) : Shape{};
     if (a.size() < 2 || w.size() < 2) return 0.0;
-    const auto dim = [](int64_t d) { return static_cast<double>(std::max<int64_t>(d, 1)); };
     if (n.op_type == "Gemm") {
         // A[M, K] . B[K, N] (either transposed): M*K*N.
         const double k = dim(n.attr_int("transA", 0) != 0 ? a[0] : a[1]);
@@ -78,8 +80,7 @@ double recurrent_macs(const PlanBuilder& b, const Node& n) {
     const Shape x = known_shape(b, n.inputs.at(0));
     if (x.size() != 3 || n.inputs.size() < 3) return 0.0;
     // Every step multiplies the input by W and the state by R.
-    return static_cast<double>(std::max<int64_t>(x[0], 1)) * static_cast<double>(std::max<int64_t>(x[1], 1)) *
-           (elements(known_shape(b, n.inputs[1])) + elements(known_shape(b, n.inputs[2])));
+    return dim(x[0]) * dim(x[1]) * (elements(known_shape(b, n.inputs[1])) + elements(known_shape(b, n.inputs[2])));
 }
 
 // Splitting a node of serial time T over two threads saves about T/2 and costs a fork and join:
@@ -98,7 +99,7 @@ double estimated_serial_ns(const PlanBuilder& b, const Node& n) {
     else if (n.op_type == "LSTM" || n.op_type == "GRU" || n.op_type == "RNN") macs = recurrent_macs(b, n);
     double moved = 0.0;
     for (const auto& in : n.inputs)
-        if (!in.empty() && !b.is_constant(in) && b.has_value(in)) moved += elements(b.shape(in));
+        if (!b.is_constant(in)) moved += elements(known_shape(b, in));
     // A product whose first input arrives as codes runs on the integer kernels.
     const bool int8 = macs > 0.0 && b.has_value(n.inputs.at(0)) && b.quantized(n.inputs[0]) != nullptr;
     const Rates r = rates();
