@@ -90,6 +90,34 @@ TEST(RemoveIdentities, ChainOfIdentitiesCollapses) {
     EXPECT_EQ(g.outputs[0].name, "y");
 }
 
+// PyTorch's AveragePool export: a Pad whose pads are all zero, as an input or (before opset 11)
+// an attribute, adds nothing; any nonzero pad, or pads computed at run time, keep it.
+TEST(RemoveIdentities, PadThatPadsNothingIsRemoved) {
+    Graph zero = chain_with("Pad");
+    zero.initializers["pads"] = Tensor::from_vector<int64_t>({2}, {0, 0});
+    zero.nodes[1].inputs.push_back("pads");
+    pot::core::remove_identities(zero);
+    EXPECT_EQ(op_types(zero), (std::vector<std::string>{"Relu", "Neg"}));
+    EXPECT_EQ(node_named(zero, "neg").inputs, std::vector<std::string>{"a"});
+    EXPECT_FALSE(zero.is_constant("pads"));
+
+    Graph old = chain_with("Pad");
+    old.nodes[1].attributes["pads"] = std::vector<int64_t>{0, 0};
+    pot::core::remove_identities(old);
+    EXPECT_EQ(op_types(old), (std::vector<std::string>{"Relu", "Neg"}));
+
+    Graph one = chain_with("Pad");
+    one.initializers["pads"] = Tensor::from_vector<int64_t>({2}, {0, 1});
+    one.nodes[1].inputs.push_back("pads");
+    pot::core::remove_identities(one);
+    EXPECT_EQ(op_types(one), (std::vector<std::string>{"Relu", "Pad", "Neg"}));
+
+    Graph computed = chain_with("Pad");
+    computed.nodes[1].inputs.push_back("runtime_pads");
+    pot::core::remove_identities(computed);
+    EXPECT_EQ(op_types(computed), (std::vector<std::string>{"Relu", "Pad", "Neg"}));
+}
+
 // Identity between Conv and BatchNormalization, and a Shape chain feeding a Reshape: only a fixed
 // point of all transforms leaves Conv -> Reshape.
 TEST(OptimizeGraph, RunsTransformsToAFixedPoint) {

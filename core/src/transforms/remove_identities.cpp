@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "node_removal.hpp"
 #include "pot/core/graph_transforms.hpp"
 
@@ -14,11 +16,25 @@ bool is_graph_input(const Graph& graph, const std::string& value) {
     return false;
 }
 
-/// True for an Identity, or a Dropout that passes its data through unchanged (inference mode)
-/// and whose mask nobody reads.
+/// True for a Pad that adds nothing: every pad zero, as constant `pads` input (opset 11+) or
+/// attribute. PyTorch writes one before each AveragePool it exports with padding 0.
+bool pads_nothing(const Graph& graph, const Node& node) {
+    std::vector<int64_t> pads;
+    if (node.inputs.size() > 1 && !node.inputs[1].empty()) {
+        if (!graph.is_constant(node.inputs[1])) return false;
+        pads = graph.constant(node.inputs[1]).to_ints();
+    } else {
+        pads = node.attr_ints("pads", {});
+    }
+    return !pads.empty() && std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
+}
+
+/// True for an Identity, a Pad that pads nothing, or a Dropout that passes its data through
+/// unchanged (inference mode) and whose mask nobody reads.
 bool is_pass_through(const Graph& graph, const Node& node) {
     if (node.inputs.empty() || node.inputs[0].empty() || node.outputs.empty()) return false;
     if (is_onnx_op(node, "Identity")) return node.outputs.size() == 1;
+    if (is_onnx_op(node, "Pad")) return node.outputs.size() == 1 && pads_nothing(graph, node);
     if (!is_onnx_op(node, "Dropout")) return false;
     if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
         const auto& training = node.inputs[2];
