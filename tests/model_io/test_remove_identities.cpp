@@ -118,6 +118,19 @@ TEST(RemoveIdentities, PadThatPadsNothingIsRemoved) {
     EXPECT_EQ(op_types(computed), (std::vector<std::string>{"Relu", "Pad", "Neg"}));
 }
 
+TEST(RemoveIdentities, ConcatOfOneInputIsRemoved) {
+    Graph one = chain_with("Concat");
+    one.nodes[1].attributes["axis"] = int64_t{0};
+    pot::core::remove_identities(one);
+    EXPECT_EQ(op_types(one), (std::vector<std::string>{"Relu", "Neg"}));
+    EXPECT_EQ(node_named(one, "neg").inputs, std::vector<std::string>{"a"});
+
+    Graph two = chain_with("Concat");
+    two.nodes[1].inputs.push_back("x");
+    pot::core::remove_identities(two);
+    EXPECT_EQ(op_types(two), (std::vector<std::string>{"Relu", "Concat", "Neg"}));
+}
+
 // Identity between Conv and BatchNormalization, and a Shape chain feeding a Reshape: only a fixed
 // point of all transforms leaves Conv -> Reshape.
 TEST(OptimizeGraph, RunsTransformsToAFixedPoint) {

@@ -29,11 +29,13 @@ bool pads_nothing(const Graph& graph, const Node& node) {
     return !pads.empty() && std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
 }
 
-/// True for an Identity, a Pad that pads nothing, or a Dropout that passes its data through
-/// unchanged (inference mode) and whose mask nobody reads.
+/// True for an Identity, a Pad that pads nothing, a Concat of one input (DenseNet's first layer of
+/// each block), or a Dropout that passes its data through unchanged (inference mode) and whose
+/// mask nobody reads.
 bool is_pass_through(const Graph& graph, const Node& node) {
     if (node.inputs.empty() || node.inputs[0].empty() || node.outputs.empty()) return false;
     if (is_onnx_op(node, "Identity")) return node.outputs.size() == 1;
+    if (is_onnx_op(node, "Concat")) return node.inputs.size() == 1 && node.outputs.size() == 1;
     if (is_onnx_op(node, "Pad")) return node.outputs.size() == 1 && pads_nothing(graph, node);
     if (!is_onnx_op(node, "Dropout")) return false;
     if (node.inputs.size() > 2 && !node.inputs[2].empty()) {

@@ -23,9 +23,9 @@ void fold_batch_norm(Graph& graph);
 /// node reads any more are removed.
 void fold_constants(Graph& graph);
 
-/// Removes Identity nodes, Pad nodes whose pads are all zero, and inference-mode Dropout nodes
-/// (no training_mode input, or a constant false one; mask output unused), rewiring their readers to the source value. When the removed
-/// node wrote a graph output, the source value is renamed instead so the output keeps its name;
+/// Removes Identity nodes, Pad nodes whose pads are all zero, Concat nodes of one input, and
+/// inference-mode Dropout nodes (no training_mode input, or a constant false one; mask output
+/// unused), rewiring their readers to the source value. When the removed node wrote a graph output, the source value is renamed instead so the output keeps its name;
 /// if that is impossible (the source is a graph input, constant or another output) the node stays.
 void remove_identities(Graph& graph);
 
