@@ -59,4 +59,10 @@ inline std::vector<std::string> lines_with(const std::string& plan, const std::s
     return lines;
 }
 
+/// Fails when the plan runs oneDNN's reference primitives or the engine's reference kernels.
+inline void expect_no_reference_code(const std::string& plan) {
+    EXPECT_TRUE(lines_with(plan, "ref:").empty()) << "oneDNN reference code in the plan:\n" << plan;
+    EXPECT_TRUE(lines_with(plan, "reference").empty()) << "reference kernels in the plan:\n" << plan;
+}
+
 }  // namespace pot::test

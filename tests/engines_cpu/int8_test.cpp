@@ -239,6 +239,33 @@ TEST(CpuEngineInt8, ResidualAddOfSymmetricCodesRunsOnCodes) {
     EXPECT_EQ(line.find("ref"), std::string::npos) << line;
 }
 
+TEST(CpuEngineInt8, BatchNormalizationBeforeAQuantizerWritesTheCodes) {
+    // DenseNet's Concat -> BatchNormalization -> Relu -> FakeQuantize, from float features (a
+    // concat of differently scaled codes) and from codes: one binary primitive normalizes, applies
+    // the Relu and writes the codes, with no float normalization or separate quantization.
+    for (const bool from_codes : {false, true}) {
+        SCOPED_TRACE(from_codes ? "input held as codes" : "float input");
+        GraphBuilder g(8);
+        const auto x = g.input("x", {1, 8, 10, 10});
+        const auto features = from_codes ? g.fq_spec(x, -2.0f, 2.0f, symmetric_signed())
+                                         : g.node("Concat", {x, g.conv(x, 8, 8, 3)}, {{"axis", int64_t{1}}});
+        const Shape c{from_codes ? 8 : 16};
+        const auto bn = g.node("BatchNormalization", {features, g.random_constant(c, 0.5f, 1.5f), g.random_constant(c),
+                                                      g.random_constant(c), g.random_constant(c, 0.2f, 2.0f)});
+        g.output(g.fq_spec(g.node("Relu", {bn}), 0.0f, 3.0f, symmetric_unsigned()));
+        const auto out = run_both(g.graph(), {g.random_tensor({1, 8, 10, 10}, -2.0f, 2.0f)});
+        expect_close(out, step_of(0.0f, 3.0f, symmetric_unsigned()) * 1.001f);
+        const auto lines = lines_with(out.plan, "binary BatchNormalization +Relu +requantize");
+        ASSERT_EQ(lines.size(), 1u) << out.plan;
+        EXPECT_EQ(lines[0].find(from_codes ? "s8:f32:" : "f32:f32:"), lines[0].find("requantize ") + 11) << lines[0];
+        EXPECT_TRUE(lines_with(out.plan, "batch_normalization").empty()) << out.plan;
+        // Only the model input is quantized (from_codes), and only the output dequantized.
+        EXPECT_EQ(lines_with(out.plan, ": quantize ").size(), from_codes ? 1u : 0u) << out.plan;
+        EXPECT_EQ(lines_with(out.plan, ": dequantize ").size(), 1u) << out.plan;
+        expect_no_reference_code(out.plan);
+    }
+}
+
 TEST(CpuEngineInt8, QuantizedMaxPoolAfterAFloatConvolutionAvoidsReferenceCode) {
     // A layer left in float (as AccuracyAwareQuantization leaves some) writes a blocked f32 layout;
     // the codes quantized from it must still be pooled by a jit kernel.

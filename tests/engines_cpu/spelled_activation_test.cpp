@@ -36,11 +36,6 @@ std::string spelled_swish(GraphBuilder& g, const std::string& x) {
     return g.node("Mul", {g.node("Sigmoid", {x}), x});
 }
 
-void expect_no_reference_code(const std::string& plan) {
-    EXPECT_TRUE(lines_with(plan, "ref:").empty()) << "oneDNN reference code in the plan:\n" << plan;
-    EXPECT_TRUE(lines_with(plan, "reference").empty()) << "reference kernels in the plan:\n" << plan;
-}
-
 /// Conv -> `activation` -> 1x1 Conv on both engines, their outputs checked to agree.
 Outputs between_convolutions(uint32_t seed, std::string (*activation)(GraphBuilder&, const std::string&)) {
     GraphBuilder g(seed);

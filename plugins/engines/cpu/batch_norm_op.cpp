@@ -1,9 +1,66 @@
+#include <cmath>
+
 #include "ops.hpp"
 
 namespace pot::cpu {
 
 namespace {
 using dt = dnnl::memory::data_type;
+
+// Followed (through eltwise ops) by a per-tensor FakeQuantize, as in DenseNet's Concat ->
+// BatchNormalization -> Relu -> quantize before every bottleneck: one binary primitive multiplies
+// by the folded per-channel scale, adds the folded shift as a post-op, applies the eltwise ops and
+// writes the codes. That replaces a float normalization plus a separate quantization pass over the
+// same tensor. An input held as codes is read as codes, its scale folded in too. `params` are
+// scale, bias, mean and variance.
+bool lower_to_codes(PlanBuilder& b, const Node& n, const std::vector<Tensor>& params) {
+    const std::string& x = n.inputs[0];
+    const auto dims = b.dims(x);
+    const Fusion fusion = plan_fusion(b, n.outputs[0], dims, true, false);
+    if (!fusion.requant) return false;
+    const Rep* codes = b.quantized(x);
+    const float code_scale = codes ? codes->quant->scale : 1.0f;
+    const float code_zero = codes ? static_cast<float>(codes->quant->zero_point) : 0.0f;
+    const dnnl::memory src = codes ? codes->mem : b.f32(x);
+    const int64_t channels = dims[1];
+    const double eps = n.attr_float("epsilon", 1e-5f);
+    std::vector<float> scale(static_cast<size_t>(channels)), shift(scale.size());
+    for (size_t c = 0; c < scale.size(); ++c) {
+        // gamma * (x - mean) / sqrt(var + eps) + beta with x = code_scale * (q - code_zero).
+        const double a = params[0].data<float>()[c] / std::sqrt(static_cast<double>(params[3].data<float>()[c]) + eps);
+        const double beta = params[1].data<float>()[c] - a * params[2].data<float>()[c];
+        scale[c] = static_cast<float>(a * code_scale);
+        shift[c] = static_cast<float>(beta - a * code_scale * code_zero);
+    }
+    dnnl::memory::dims param_dims(dims.size(), 1);
+    param_dims[1] = channels;
+    const auto param_md = plain_desc(param_dims, dt::f32);
+    dnnl::post_ops po;
+    po.append_binary(dnnl::algorithm::binary_add, param_md);
+    dnnl::primitive_attr attr;
+    apply_fusion(fusion, attr, po);
+    const auto src_md = src.get_desc();
+    dnnl::binary::primitive_desc pd;
+    try {
+        const auto d = dnnl::binary::desc(dnnl::algorithm::binary_mul, src_md, param_md,
+                                          with_type(src_md, to_dnnl(fusion.requant->dtype)));
+        pd = dnnl::binary::primitive_desc(d, attr, b.engine());
+    } catch (const dnnl::error&) {
+        return false;  // e.g. a zero point on the codes, which oneDNN's binary does not take
+    }
+    if (is_reference_impl(pd)) return false;
+    const auto param = [&](const std::vector<float>& v) {
+        return b.constant_memory(Tensor::from_vector<float>({channels}, v), param_dims, param_md);
+    };
+    const dnnl::memory scale_mem = param(scale), shift_mem = param(shift);
+    const dnnl::memory dst = define_fused_dst(b, fusion, pd.dst_desc());
+    b.add_primitive(n.name, str_cat("binary BatchNormalization", fusion_note(b, fusion)), pd, dnnl::binary(pd),
+                    {{DNNL_ARG_SRC_0, src},
+                     {DNNL_ARG_SRC_1, scale_mem},
+                     {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, shift_mem},
+                     {DNNL_ARG_DST, dst}});
+    return true;
+}
 }  // namespace
 
 // BatchNormalization in inference mode (constant scale, bias, mean and variance of C values) on
@@ -27,6 +84,7 @@ bool lower_batch_norm(PlanBuilder& b, size_t index) {
         if (t.numel() != channels) return false;
         params.push_back(Tensor::from_vector<float>({channels}, t.to_floats()));
     }
+    if (lower_to_codes(b, n, params)) return true;
     dnnl::memory src = b.f32(x);
     const auto desc = src.get_desc();
     // A sole Relu consumer (alpha 0) fuses; anything longer stays separate.

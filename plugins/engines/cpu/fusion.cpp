@@ -44,8 +44,7 @@ Fusion plan_fusion(const PlanBuilder& b, const std::string& produced,
     return f;
 }
 
-void apply_fusion(const Fusion& f, dnnl::primitive_attr& attr) {
-    dnnl::post_ops po;
+void apply_fusion(const Fusion& f, dnnl::primitive_attr& attr, dnnl::post_ops po) {
     for (const auto& op : f.before_sum) po.append_eltwise(1.0f, op.alg, op.alpha, op.beta);
     if (f.sum_value) po.append_sum(1.0f);
     for (const auto& op : f.after_sum) po.append_eltwise(1.0f, op.alg, op.alpha, op.beta);

@@ -65,8 +65,9 @@ struct Fusion {
 Fusion plan_fusion(const PlanBuilder& b, const std::string& produced,
                    const dnnl::memory::dims& dst_dims, bool allow_requant, bool allow_sum);
 
-/// Post-ops (and dst zero point) implementing `fusion` on a real-valued result.
-void apply_fusion(const Fusion& fusion, dnnl::primitive_attr& attr);
+/// Post-ops (and dst zero point) implementing `fusion` on a real-valued result, after the op's
+/// own post-ops `po`.
+void apply_fusion(const Fusion& fusion, dnnl::primitive_attr& attr, dnnl::post_ops po = dnnl::post_ops());
 
 /// The dst memory of a fused op: the residual's buffer when it can be overwritten, else a new
 /// buffer with the residual copied in. Marks the fused nodes.
