@@ -266,6 +266,22 @@ TEST(CpuEngineInt8, BatchNormalizationBeforeAQuantizerWritesTheCodes) {
     }
 }
 
+TEST(CpuEngineInt8, AsymmetricCodesOfASevenBySevenMapDequantizeWithTheirZeroPoint) {
+    // ConvNeXt's last stage: a convolution writes channels-last u8 codes with a zero point on a
+    // [1, C, 7, 7] map, read back as plain floats. oneDNN 2.6's reorder drops the zero point when it
+    // changes that layout in the same pass (every value off by zero_point * scale).
+    for (const int64_t channels : {64, 768}) {
+        SCOPED_TRACE(channels);
+        GraphBuilder g(9);
+        const auto x = g.input("x", {1, channels, 7, 7});
+        const auto q = g.fq_spec(x, -1.5f, 2.0f, asymmetric());
+        g.output(g.fq_spec(g.qconv(q, channels, channels, 1, {}, 1, 127), -1.0f, 3.0f, asymmetric()));
+        const auto out = run_both(g.graph(), {g.random_tensor({1, channels, 7, 7}, -1.5f, 2.0f)});
+        expect_close(out, step_of(-1.0f, 3.0f, asymmetric()) * 1.001f);
+        expect_no_reference_code(out.plan);
+    }
+}
+
 TEST(CpuEngineInt8, QuantizedMaxPoolAfterAFloatConvolutionAvoidsReferenceCode) {
     // A layer left in float (as AccuracyAwareQuantization leaves some) writes a blocked f32 layout;
     // the codes quantized from it must still be pooled by a jit kernel.

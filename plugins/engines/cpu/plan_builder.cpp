@@ -379,7 +379,10 @@ void PlanBuilder::emit_convert(const Rep& src, const dnnl::memory& dst,
         add_primitive("", "reorder", pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, src.mem}, {DNNL_ARG_TO, dst}});
         return;
     }
-    if (q->full_range()) {
+    // oneDNN 2.6's jit reorder loses zero points when it also changes the layout (channels-last
+    // codes of [1, C, 7, 7] to plain: every value off by the zero point), so such a conversion
+    // changes the layout first, below, and converts in place of layout.
+    if (q->full_range() && (same_layout || q->zero_point == 0)) {
         dnnl::primitive_attr attr;
         attr.set_output_scales(0, {dequant ? q->scale : 1.0f / q->scale});
         if (q->zero_point != 0) attr.set_zero_points(dequant ? DNNL_ARG_SRC : DNNL_ARG_DST, 0, {q->zero_point});
@@ -400,7 +403,7 @@ void PlanBuilder::emit_convert(const Rep& src, const dnnl::memory& dst,
     dnnl::memory mid = scratch(with_type(desc, src_desc.data_type()));
     auto pd = dnnl::reorder::primitive_desc(engine_, src_desc, engine_, mid.get_desc());
     add_primitive("", "reorder", pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, src.mem}, {DNNL_ARG_TO, mid}});
-    add_step(code_step(mid, dst, *q, quant));
+    emit_convert(Rep{mid, src.quant, -1}, dst, dst_quant);
 }
 
 Rep& PlanBuilder::add_rep(const std::string& value, Rep rep) {
