@@ -51,6 +51,8 @@ COLUMNS = [  # what each column of the document means; {seconds} is filled in wh
     "onednn qconfig mapping, per-tensor weights for ConvTranspose; the tracer's tuple unpacking fixed for "
     "Python 3.11) of the same module, calibrated on the same samples, vs the torch FP32 module (n/a when "
     f"the module differs from the ONNX export by more than {FX_CHECK_TOL:g} or FX fails; reasons below)",
+    "mixed: the same model quantized with preset mixed (asymmetric activations with zero points, as FX's "
+    "affine ones): INT8 ours vs ORT on that QDQ model (the same measure and tolerance) / its SQNR",
     "off oneDNN: the steps of one `pot-host benchmark --pc` run of the FP32 / QDQ model that do not run "
     "on an optimized oneDNN primitive: op types on the engine's reference kernels, and (bold, a failure) "
     "oneDNN's own scalar `ref` implementations",
@@ -177,7 +179,7 @@ class Runner:
             {"POT_ORT_OPTIMIZATION": optimization} if optimization else None)
         return read_outputs(out)
 
-    def quantize(self, entry, model, calib, out):
+    def quantize(self, entry, model, calib, out, preset="performance"):
         names = [i["name"] for i in entry["inputs"]]
         config = {
             "model": {"model_name": entry["name"], "model": model},
@@ -185,7 +187,7 @@ class Runner:
                        "data_source": os.path.join(calib, names[0]) if len(names) == 1 else calib},
             "compression": {"target_device": "CPU", "algorithms": [{
                 "name": "DefaultQuantization",
-                "params": {"preset": "performance", "stat_subset_size": CALIBRATION}}]},
+                "params": {"preset": preset, "stat_subset_size": CALIBRATION}}]},
         }
         path = os.path.join(os.path.dirname(out), "dq.json")
         with open(path, "w") as f:
@@ -308,10 +310,24 @@ def conform(runner, entry):
         if "cpu" not in got or "int8" not in got:
             raise Skipped("needs our FP32 and INT8 outputs")
         fp = got["cpu"] + [runner.ours("cpu", model, evals[k], out("cpu", k)) for k in range(1, EVALUATION)]
+        got["fp32_all"] = fp
         return {"db": sqnr_db(fp, got["int8"]), "input_spread": input_spread(fp)}
     attempt(rec, "sqnr", sqnr)
 
-    attempt(rec, "fx", lambda: runner.fx(name, work))
+    def mixed():
+        # Zero points exercise kernels and conversions that the symmetric codes above never reach.
+        qdq = runner.quantize(entry, model, calib_dir, os.path.join(work, "int8_mixed"), preset="mixed")
+        ours = [runner.ours("cpu", qdq, evals[k], out("int8_mixed", k)) for k in range(EVALUATION)]
+        result = {"max_rel_err": max_rel_err(ours[0], runner.ort(qdq, evals[0], out("ort_int8_mixed")))}
+        if "fp32_all" in got:
+            result["db"] = sqnr_db(got["fp32_all"], ours)
+        return result
+    attempt(rec, "mixed", mixed)
+
+    if o.check:
+        rec["fx"] = {"ok": False, "skipped": "not run by --check"}
+    else:
+        attempt(rec, "fx", lambda: runner.fx(name, work))
 
     data = [f"{inp['name']}={path}" for inp, path in zip(entry["inputs"], evals[0])]
 
@@ -329,7 +345,7 @@ def conform(runner, entry):
     attempt(rec, "primitives", primitives)
 
     rec["latency"] = {}
-    for variant, tool, key in (("ours_fp32", "ours", None), ("ours_int8", "ours", "qdq"),
+    for variant, tool, key in () if o.check else (("ours_fp32", "ours", None), ("ours_int8", "ours", "qdq"),
                                ("ort_fp32", "ort", None), ("ort_int8", "ort", "qdq")):
         def time_it():
             if key and key not in got:
@@ -477,7 +493,7 @@ def num(v, fmt):
 def cells(rec):
     """The table cells of one model (failed steps: "no" / "-"; out-of-tolerance values in bold)."""
     if "export" in rec:
-        return [rec["name"], str(rec["opset"]), "export failed"] + ["-"] * 7
+        return [rec["name"], str(rec["opset"]), "export failed"] + ["-"] * 8
     bold = lambda text, good: text if good else f"**{text}**"
     fp = rec.get("fp32", {})
     errs = [bold(num(fp.get(e), ".1e"), fp.get(e) is None or fp[e] <= FP32_TOL) for e in ("cpu", "reference")]
@@ -486,13 +502,29 @@ def cells(rec):
         e for e in ("cpu", "reference") if e + ":" in load["error"]) + ")"
     i8 = rec.get("int8", {}).get("max_rel_err")
     fx = rec.get("fx", {})
-    lat = lambda v: num(rec["latency"][v].get("ms"), ".2f")
+    mixed = rec.get("mixed", {})
+    lat = lambda v: num(rec.get("latency", {}).get(v, {}).get("ms"), ".2f")
     return [rec["name"], str(rec["opset"]), loads, " / ".join(errs),
             "yes" if ok(rec, "dq") else "no", "yes" if ok(rec, "qdq_ort") else ("no" if ok(rec, "dq") else "-"),
             bold(num(i8, ".3f"), i8 is None or i8 <= INT8_TOL),
             f"{num(rec.get('sqnr', {}).get('db'), '.1f')} / "
             + (num(fx.get('db'), '.1f') + ("\\*" if fx.get("float_layers") else "") if fx.get('ok') else 'n/a'),
+            bold(num(mixed.get("max_rel_err"), ".3f"), mixed.get("max_rel_err") is None or mixed["max_rel_err"] <= INT8_TOL)
+            + f" / {num(mixed.get('db'), '.1f')}",
             f"{lat('ours_fp32')} / {lat('ours_int8')}", f"{lat('ort_fp32')} / {lat('ort_int8')}"]
+
+
+def failed_checks(rec):
+    """The conformance checks a model fails (the columns with a pass mark, SQNR aside)."""
+    if "export" in rec:
+        return ["export"]
+    checks = {"loads": ok(rec, "loads"), "DQ": ok(rec, "dq"), "QDQ in ORT": ok(rec, "qdq_ort"),
+              "no oneDNN reference primitive": ok(rec, "primitives"),
+              "INT8 ours vs ORT": within(rec.get("int8", {}).get("max_rel_err"), INT8_TOL),
+              "mixed: INT8 ours vs ORT": within(rec.get("mixed", {}).get("max_rel_err"), INT8_TOL)}
+    for engine in ("cpu", "reference"):
+        checks[f"FP32 {engine}"] = within(rec.get("fp32", {}).get(engine), FP32_TOL)
+    return [name for name, passed in checks.items() if not passed]
 
 
 def hand_written_notes(path):
@@ -540,8 +572,8 @@ def write_document(opts, meta, records):
         w += [f"- PyTorch FX step re-run: `{command}`; {date}; models: {', '.join(names)}"]
     w += ["", "Columns:", ""] + ["- " + c.replace("{seconds:g}", f"{meta['seconds']:g}") for c in COLUMNS]
     w += ["", "| model | opset | loads | FP32 max rel err cpu / ref | DQ | QDQ in ORT | INT8 ours vs ORT | "
-          "SQNR ours / FX (dB) | ours FP32 / INT8 (ms) | ORT FP32 / INT8 (ms) |",
-          "| --- | ---: | --- | ---: | --- | --- | ---: | ---: | ---: | ---: |"]
+          "SQNR ours / FX (dB) | mixed: INT8 vs ORT / SQNR | ours FP32 / INT8 (ms) | ORT FP32 / INT8 (ms) |",
+          "| --- | ---: | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     w += ["| " + " | ".join(cells(r)) + " |" for r in records]
     tiny = [f"{r['name']} ({r['fp32']['ort_absmax']:.1e})" for r in recs
             if r.get("fp32", {}).get("ort_absmax", 1.0) < TINY_OUTPUT]
@@ -576,6 +608,12 @@ def write_document(opts, meta, records):
         ("SQNR FX", None, lambda r: r.get("fx", {}).get("db"), True),
         ("SQNR ours >= FX (FX quantizing every layer with weights)",
          lambda r: r["sqnr"]["db"] >= r["fx"]["db"] if comparable_fx(r) else None, None, False),
+        ("mixed: INT8 ours vs ORT", lambda r: within(r.get("mixed", {}).get("max_rel_err"), INT8_TOL),
+         lambda r: r.get("mixed", {}).get("max_rel_err"), False),
+        ("mixed: SQNR ours", None, lambda r: r.get("mixed", {}).get("db"), True),
+        ("mixed: SQNR ours >= FX (FX quantizing every layer with weights)",
+         lambda r: r["mixed"]["db"] >= r["fx"]["db"] if comparable_fx(r) and r.get("mixed", {}).get("db") is not None
+         else None, None, False),
     ]
     w += ["", "## Summary", "", f"{len(records)} models; {len(records) - len(recs)} failed to export.", "",
           "| column | pass | worst model |", "| --- | ---: | --- |"]
@@ -600,6 +638,9 @@ def write_document(opts, meta, records):
                    f"{i8rec['ort_vs_unoptimized']:.2g}; ours against that run: {i8rec['ours_vs_unoptimized']:.2g})"
                    if "ort_vs_unoptimized" in i8rec else "")
             failures.append((r["name"], "INT8 ours vs ORT", f"max rel err {i8:.2g} > {INT8_TOL:g}{why}"))
+        m8 = r.get("mixed", {}).get("max_rel_err")
+        if m8 is not None and m8 > INT8_TOL:
+            failures.append((r["name"], "mixed: INT8 ours vs ORT", f"max rel err {m8:.2g} > {INT8_TOL:g}"))
     w += ["", "## Failures", ""] + ([f"- {m}, {step}: {what}" for m, step, what in failures] or ["None."])
     off = []
     for r in recs:
@@ -654,6 +695,8 @@ def main(argv):
     p.add_argument("--fx-only", action="store_true",
                    help="re-run only the PyTorch FX step of the selected models, keeping everything else "
                         "of results.json (their samples and outputs must still be in --work)")
+    p.add_argument("--check", action="store_true",
+                   help="conformance only (no PyTorch FX, no timing); exit 1 when a model fails a check")
     p.add_argument("--fx-worker", help=argparse.SUPPRESS)
     opts = p.parse_args(argv)
     if opts.fx_worker:
@@ -715,6 +758,12 @@ def main(argv):
         save(results_path, meta, records)
         write_document(opts, meta, records)
     log(f"wrote {opts.output} and {results_path}")
+    if opts.check:
+        failed = [f"{r['name']}: {step}" for r in records for step in failed_checks(r)]
+        for line in failed:
+            log(f"FAILED {line}")
+        log(f"{len(records) - len({f.split(':')[0] for f in failed})} of {len(records)} models pass every check")
+        return 1 if failed else 0
     return 0
 
 

@@ -27,6 +27,8 @@
 #                           (resume an interrupted run with MODELS=the rest, or re-run a few models)
 #   SKIP_BUILD=1            use BUILD_DIR as it is
 #   DOCUMENT_ONLY=1         only rewrite OUTPUT from WORK_DIR/results.json (no build, export or runs)
+#   CHECK=1                 conformance checks only (no PyTorch FX, no timing); exits 1 when a
+#                           model fails one (the test suite runs a few small models this way)
 #   FX_ONLY=1               re-run only the PyTorch FX step of the selected models (all by default),
 #                           keeping the rest of WORK_DIR/results.json; needs that run's WORK_DIR
 set -euo pipefail
@@ -38,7 +40,7 @@ work="$(realpath -m "${WORK_DIR:-$build/zoo-work}")"
 output="$(realpath -m "${OUTPUT:-$repo/docs/ZOO.md}")"
 python=/usr/bin/python3
 command_line="bash bench/zoo/run.sh${1:+ $1}"
-for var in MODELS SMALL THREADS SECONDS_PER_RUN TIMEOUT KEEP FX_ONLY; do
+for var in MODELS SMALL THREADS SECONDS_PER_RUN TIMEOUT KEEP FX_ONLY CHECK; do
     value="${!var:-}"
     if [[ "$value" == *" "* ]]; then value="\"$value\""; fi
     if [[ -n "$value" ]]; then command_line="$var=$value $command_line"; fi
@@ -77,4 +79,5 @@ args=(--zoo "$zoo" --build "$build" --work "$work" --output "$output" --threads 
 if [[ "${SMALL:-0}" == 1 ]]; then args+=(--small); fi
 if [[ "${KEEP:-0}" == 1 ]]; then args+=(--keep); fi
 if [[ "${FX_ONLY:-0}" == 1 ]]; then args+=(--fx-only); fi
+if [[ "${CHECK:-0}" == 1 ]]; then args+=(--check); fi
 "$python" "$repo/bench/zoo/conformance.py" "${args[@]}"
