@@ -74,7 +74,6 @@ nlohmann::json read_yaml(const std::filesystem::path& file) {
     }
 }
 
-// Accuracy Checker writes per-channel values as a number, a list or a string "(a, b, c)".
 // Accuracy Checker names a component (adapter, reader) as a string or as an object's `type`;
 // anything else is named by its JSON text.
 std::string component_type(const nlohmann::json& c) {
@@ -83,6 +82,7 @@ std::string component_type(const nlohmann::json& c) {
     return c.dump();
 }
 
+// Accuracy Checker writes per-channel values as a number, a list or a string "(a, b, c)".
 std::vector<float> channel_values(const nlohmann::json& v, const std::string& path) {
     nlohmann::json list = v;
     if (v.is_string()) {

@@ -1,17 +1,11 @@
-#include <cmath>
-
 #include "node_removal.hpp"
+#include "pot/batch_norm.hpp"
 #include "pot/core/graph_transforms.hpp"
 
 namespace pot::core {
 
 namespace {
 constexpr float kDefaultBatchNormEpsilon = 1e-5f;
-
-/// BatchNormalization as y = x * scale[c] + shift[c].
-struct ChannelAffine {
-    std::vector<double> scale, shift;
-};
 
 bool is_onnx_op(const Node& node, const char* op) {
     return node.op_type == op && (node.domain.empty() || node.domain == "ai.onnx");
@@ -39,14 +33,8 @@ std::optional<ChannelAffine> batch_norm_affine(const Graph& graph, const Node& b
     const size_t channels = params[0].size();
     for (const auto& p : params)
         if (p.size() != channels) return std::nullopt;
-    const double eps = bn.attr_float("epsilon", kDefaultBatchNormEpsilon);
-    ChannelAffine affine;
-    for (size_t c = 0; c < channels; ++c) {
-        const double scale = params[0][c] / std::sqrt(static_cast<double>(params[3][c]) + eps);
-        affine.scale.push_back(scale);
-        affine.shift.push_back(params[1][c] - params[2][c] * scale);
-    }
-    return affine;
+    return pot::batch_norm_affine(params[0], params[1], params[2], params[3],
+                                  bn.attr_float("epsilon", kDefaultBatchNormEpsilon));
 }
 
 class BatchNormFolder {

@@ -1,6 +1,5 @@
-#include <cmath>
-
 #include "ops.hpp"
+#include "pot/batch_norm.hpp"
 
 namespace pot::cpu {
 
@@ -23,14 +22,13 @@ bool lower_to_codes(PlanBuilder& b, const Node& n, const std::vector<Tensor>& pa
     const float code_zero = codes ? static_cast<float>(codes->quant->zero_point) : 0.0f;
     const dnnl::memory src = codes ? codes->mem : b.f32(x);
     const int64_t channels = dims[1];
-    const double eps = n.attr_float("epsilon", 1e-5f);
+    const ChannelAffine bn = batch_norm_affine(params[0].to_floats(), params[1].to_floats(), params[2].to_floats(),
+                                               params[3].to_floats(), n.attr_float("epsilon", 1e-5f));
     std::vector<float> scale(static_cast<size_t>(channels)), shift(scale.size());
     for (size_t c = 0; c < scale.size(); ++c) {
-        // gamma * (x - mean) / sqrt(var + eps) + beta with x = code_scale * (q - code_zero).
-        const double a = params[0].data<float>()[c] / std::sqrt(static_cast<double>(params[3].data<float>()[c]) + eps);
-        const double beta = params[1].data<float>()[c] - a * params[2].data<float>()[c];
-        scale[c] = static_cast<float>(a * code_scale);
-        shift[c] = static_cast<float>(beta - a * code_scale * code_zero);
+        // The affine map applied to x = code_scale * (q - code_zero).
+        scale[c] = static_cast<float>(bn.scale[c] * code_scale);
+        shift[c] = static_cast<float>(bn.shift[c] - bn.scale[c] * code_scale * code_zero);
     }
     dnnl::memory::dims param_dims(dims.size(), 1);
     param_dims[1] = channels;
@@ -46,7 +44,7 @@ bool lower_to_codes(PlanBuilder& b, const Node& n, const std::vector<Tensor>& pa
                                           with_type(src_md, to_dnnl(fusion.requant->dtype)));
         pd = dnnl::binary::primitive_desc(d, attr, b.engine());
     } catch (const dnnl::error&) {
-        return false;  // e.g. a zero point on the codes, which oneDNN's binary does not take
+        return false;  // e.g. a requantization with a zero point, which oneDNN's binary does not take
     }
     if (is_reference_impl(pd)) return false;
     const auto param = [&](const std::vector<float>& v) {
