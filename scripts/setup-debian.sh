@@ -10,7 +10,7 @@ packages=(
     libonnx-dev libprotobuf-dev protobuf-compiler
     libdnnl-dev ocl-icd-opencl-dev opencl-headers
     python3 python3-numpy python3-onnx python3-dev pybind11-dev python3-opencv
-    python3-torch python3-torchvision
+    python3-torch python3-torchvision libopenblas0-openmp
     clang-14 libclang-rt-14-dev
     dataset-fashion-mnist
 )
