@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "pot/fake_quantize.hpp"
 #include "range_admm.hpp"
 #include "range_weights.hpp"
 
@@ -121,6 +122,47 @@ TEST(WeightRanges, MaxAbsIsTheChannelRangeContainingZero) {
     const auto [lo, hi] = pot::min_max::weight_ranges(w, 0, pot::min_max::WeightSettings{});
     EXPECT_EQ(lo, (std::vector<float>{0.0f, -3.0f}));
     EXPECT_EQ(hi, (std::vector<float>{2.0f, 0.0f}));
+}
+
+TEST(WeightRanges, AsymmetricChannelsShareOneZeroPointAndKeepTheirBounds) {
+    // Three channels skewed differently: mostly positive, mostly negative, balanced.
+    const auto w = pot::Tensor::from_vector<float>(
+        {3, 4}, {-0.1f, 0.9f, 0.5f, 0.2f, -2.0f, 0.3f, -1.0f, 0.0f, -0.5f, 0.5f, 0.25f, -0.25f});
+    pot::min_max::WeightSettings settings;
+    settings.symmetric = false;
+    const auto [lo, hi] = pot::min_max::weight_ranges(w, 0, settings);
+    const auto fq = pot::fake_quantize_from_range(lo, hi, pot::QuantSpec{8, false, true, false}, 0);
+    const auto enc = pot::encoding_from_fake_quantize(fq, pot::DType::U8);
+    ASSERT_EQ(enc.zero_point.size(), 3u);
+    EXPECT_EQ(enc.zero_point[0], enc.zero_point[1]);
+    EXPECT_EQ(enc.zero_point[1], enc.zero_point[2]);
+    EXPECT_GT(enc.zero_point[0], 0);
+    EXPECT_LT(enc.zero_point[0], 255);
+    const float mins[] = {-0.1f, -2.0f, -0.5f}, maxs[] = {0.9f, 0.3f, 0.5f};
+    for (size_t c = 0; c < 3; ++c) {
+        EXPECT_LE(fq.input_low[c], mins[c] * (1 - 1e-5f)) << c;
+        EXPECT_GE(fq.input_high[c], maxs[c] * (1 - 1e-5f)) << c;
+        // No wider than needed: one bound is (almost) tight.
+        EXPECT_TRUE(std::fabs(fq.input_low[c] - mins[c]) < 1e-5f || std::fabs(fq.input_high[c] - maxs[c]) < 1e-5f) << c;
+    }
+}
+
+TEST(WeightRanges, AsymmetricQuantilesClipEachSideOfTheChannel) {
+    std::vector<float> values(1000);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i) / 1000.0f - 0.2f;
+    values[0] = -50.0f;   // one outlier on each side
+    values[999] = 40.0f;
+    const auto w = pot::Tensor::from_vector<float>({1, 1000}, values);
+    pot::min_max::WeightSettings settings;
+    settings.symmetric = false;
+    const auto [full_lo, full_hi] = pot::min_max::weight_ranges(w, 0, settings);
+    EXPECT_LE(full_lo[0], -50.0f);  // the minimum, widened at most one step to put 0 on a code
+    EXPECT_GT(full_lo[0], -50.5f);
+    settings.low_quantile_outlier_prob = settings.quantile_outlier_prob = 0.01;
+    const auto [lo, hi] = pot::min_max::weight_ranges(w, 0, settings);
+    EXPECT_GT(lo[0], -0.25f);
+    EXPECT_LT(hi[0], 0.8f);
+    EXPECT_GT(hi[0], 0.7f);
 }
 
 }  // namespace

@@ -383,7 +383,8 @@ TEST(WeightRangeQuantile, ClipsTheLargestMagnitudesOfEachChannel) {
 }
 
 TEST(PotRangeErrors, ValuesTheKernelsCannotRunSayWhy) {
-    expect_config_error(R"({"weights": {"mode": "asymmetric"}})", "weights/mode: asymmetric weights are not supported");
+    expect_config_error(R"({"weights": {"mode": "asymmetric", "range_estimator": {"method": "admm"}}})",
+                        "asymmetric weights take [min, max] or quantiles");
     expect_config_error(R"({"activations": {"granularity": "perchannel"}})", "one scale per input tensor");
     expect_config_error(R"({"weights": {"level_low": -128, "level_high": 127}})", "codes [-127, 127]");
     expect_config_error(R"({"activations": {"level_low": 0, "level_high": 127}})", "256 codes");

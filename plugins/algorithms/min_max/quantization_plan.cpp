@@ -204,7 +204,7 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
     const auto symmetric = resolve_modes(plan, shared);
 
     nlohmann::json report = nlohmann::json::array();
-    size_t weights = 0, activations = 0;
+    size_t weights = 0, activations = 0, asymmetric_weights = 0;
     NameAllocator names(graph);
     for (const auto& planned : plan) {
         const QuantizationPoint& p = planned.point;
@@ -214,12 +214,15 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
         if (p.kind == QuantizationPoint::Kind::Weight) {
             const Tensor& w = graph.constant(p.value);
             const auto [lo, hi] = weight_ranges(w, p.axis, planned.weights);
-            QuantSpec spec{planned.bits, /*symmetric=*/true, /*is_signed=*/true,
-                           /*narrow_range=*/true};
+            // Symmetric weights use narrow-range signed codes; asymmetric ones all 2^bits codes with
+            // a zero point per channel.
+            QuantSpec spec{planned.bits, planned.weights.symmetric, /*is_signed=*/true,
+                           /*narrow_range=*/planned.weights.symmetric};
             fq = fake_quantize_from_range(lo, hi, spec, p.axis);
             rank = w.rank();
             site = {p.value, p.node, p.input_index};
             ++weights;
+            asymmetric_weights += !planned.weights.symmetric;
         } else {
             if (!ranges.count(p.value)) continue;  // non-finite: kept in float
             const ValueRange r = ranges.at(p.value);
@@ -258,6 +261,11 @@ void apply_plan(Graph& graph, const std::vector<PlannedPoint>& plan, const Stati
     }
     host.log(LogLevel::Info, str_cat(algorithm, ": quantized ", weights, " weight tensors and ",
                                      activations, " activations"));
+    if (asymmetric_weights > 0)
+        host.log(LogLevel::Info, str_cat(algorithm, ": ", asymmetric_weights, " weight tensor(s) have a zero point "
+                                         "(mode asymmetric): ONNX Runtime runs their ops on integers, the cpu "
+                                         "engine in f32 on the dequantized weights (its oneDNN kernels take no "
+                                         "weight zero point)"));
 }
 
 }  // namespace pot::min_max

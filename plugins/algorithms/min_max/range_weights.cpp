@@ -2,11 +2,47 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "aggregation.hpp"
 #include "range_admm.hpp"
 
 namespace pot::min_max {
+
+std::pair<std::vector<float>, std::vector<float>> shared_zero_point_ranges(std::vector<float> lo,
+                                                                          std::vector<float> hi, int bits) {
+    const int64_t steps = (int64_t{1} << bits) - 1;
+    for (size_t c = 0; c < lo.size(); ++c) {
+        lo[c] = std::min(lo[c], 0.0f);
+        hi[c] = std::max(hi[c], 0.0f);
+    }
+    // The step of channel c when 0 is code z: the smallest that still reaches both bounds.
+    const auto step = [&](size_t c, int64_t z) {
+        const double below = z > 0 ? -static_cast<double>(lo[c]) / static_cast<double>(z)
+                                   : (lo[c] < 0 ? std::numeric_limits<double>::infinity() : 0.0);
+        const double above = z < steps ? static_cast<double>(hi[c]) / static_cast<double>(steps - z)
+                                       : (hi[c] > 0 ? std::numeric_limits<double>::infinity() : 0.0);
+        return std::max(below, above);
+    };
+    // The zero point with the least total squared step (the rounding noise of all channels).
+    int64_t best = 0;
+    double best_noise = std::numeric_limits<double>::infinity();
+    for (int64_t z = 0; z <= steps; ++z) {
+        double noise = 0;
+        for (size_t c = 0; c < lo.size(); ++c) noise += step(c, z) * step(c, z);
+        if (noise < best_noise) {
+            best_noise = noise;
+            best = z;
+        }
+    }
+    for (size_t c = 0; c < lo.size(); ++c) {
+        const double s = step(c, best);
+        if (s <= 0.0) continue;  // an all-zero channel: fake_quantize_from_range gives it a minimal range
+        lo[c] = static_cast<float>(-static_cast<double>(best) * s);
+        hi[c] = static_cast<float>(static_cast<double>(steps - best) * s);
+    }
+    return {lo, hi};
+}
 
 std::pair<std::vector<float>, std::vector<float>> weight_ranges(const Tensor& w, int64_t axis,
                                                                 const WeightSettings& settings) {
@@ -40,6 +76,27 @@ std::pair<std::vector<float>, std::vector<float>> weight_ranges(const Tensor& w,
         }
         return r;
     };
+    if (!settings.symmetric) {
+        // Asymmetric: the channel's own [min, max], or quantiles of w itself, then the clipping values.
+        if (settings.low_quantile_outlier_prob || settings.quantile_outlier_prob) {
+            std::vector<std::vector<double>> per_channel(lo.size());
+            for (size_t i = 0; i < values.size(); ++i) per_channel[channel_of(i)].push_back(values[i]);
+            for (size_t c = 0; c < lo.size(); ++c) {
+                auto& v = per_channel[c];
+                if (v.empty()) continue;
+                std::sort(v.begin(), v.end());
+                if (settings.low_quantile_outlier_prob)
+                    lo[c] = static_cast<float>(sorted_quantile(v, *settings.low_quantile_outlier_prob));
+                if (settings.quantile_outlier_prob)
+                    hi[c] = static_cast<float>(sorted_quantile(v, 1.0 - *settings.quantile_outlier_prob));
+            }
+        }
+        for (size_t c = 0; c < lo.size(); ++c) {
+            if (settings.low_clip) lo[c] = std::max(lo[c], static_cast<float>(*settings.low_clip));
+            if (settings.high_clip) hi[c] = std::min(hi[c], static_cast<float>(*settings.high_clip));
+        }
+        return shared_zero_point_ranges(lo, hi, settings.bits);
+    }
     if (settings.quantile_outlier_prob) {
         // The (1 - p)-quantile of |w| per channel: the largest magnitudes are clipped.
         auto magnitudes = channel_magnitudes();

@@ -189,15 +189,41 @@ int parse_bits(const Params& p) {
     return static_cast<int>(bits);
 }
 
-// The symmetric range of weights: POT's range_estimator max {type, outlier_prob, clipping_value}
-// or preset, or this project's method (max_abs, admm).
+// One bound of an asymmetric weight range: POT's range_estimator min or max {type, outlier_prob,
+// clipping_value}; `plain` is the type that takes the channel's extreme (min or max).
+void parse_asymmetric_weight_bound(const Params& b, const char* plain, std::optional<double>& outlier_prob,
+                                   std::optional<double>& clip) {
+    const auto type = b.get_enum<std::string>("type", plain, {{plain, plain}, {"quantile", "quantile"}});
+    if (type == "quantile") outlier_prob = b.get_double("outlier_prob", 1e-4);
+    if (b.has("clipping_value")) clip = b.get_double("clipping_value", 0.0);
+    b.get_string("aggregator", plain);  // one tensor per range: nothing to aggregate
+    b.reject_unknown();
+}
+
+// The range of weights: POT's range_estimator max {type, outlier_prob, clipping_value} (and, for
+// asymmetric weights, min alike) or preset, or this project's method (max_abs, admm).
 void parse_weight_range(const Params& r, WeightSettings& w) {
     w.range_method = weight_range_method(r);
     if (w.range_method == WeightRangeMethod::Admm) w.admm_iterations = parse_iterations(r);
     const auto preset = r.get_enum<std::string>("preset", "default", {{"default", "default"}, {"quantile", "quantile"}});
     if (preset == "quantile") w.quantile_outlier_prob = 1e-4;
+    if (!w.symmetric) {
+        POT_CHECK_KIND(Config, w.range_method == WeightRangeMethod::MaxAbs, r.path(),
+                       ": method admm chooses a symmetric threshold; asymmetric weights take [min, max] or quantiles");
+        if (preset == "quantile") w.low_quantile_outlier_prob = 1e-4;
+        if (r.has("min")) parse_asymmetric_weight_bound(r.child("min"), "min", w.low_quantile_outlier_prob, w.low_clip);
+        if (r.has("max")) parse_asymmetric_weight_bound(r.child("max"), "max", w.quantile_outlier_prob, w.high_clip);
+        for (const auto& prob : {w.low_quantile_outlier_prob, w.quantile_outlier_prob})
+            POT_CHECK_KIND(Config, !prob || (*prob >= 0 && *prob < 0.5), r.path(),
+                           ": outlier_prob must be in [0, 0.5), got ", prob.value_or(0));
+        POT_CHECK_KIND(Config, !w.low_clip || !w.high_clip || *w.low_clip < *w.high_clip, r.path(),
+                       ": min.clipping_value ", w.low_clip.value_or(0), " is not below max.clipping_value ",
+                       w.high_clip.value_or(0));
+        r.reject_unknown();
+        return;
+    }
     POT_CHECK_KIND(Config, !r.has("min"), r.path(), "/min: symmetric weights take their range from "
-                   "max alone ([-t, t] with t from max)");
+                   "max alone ([-t, t] with t from max); give weights mode \"asymmetric\" for a range of its own");
     if (r.has("max")) {
         const Params max = r.child("max");
         const auto type = max.get_enum<std::string>(
@@ -222,17 +248,24 @@ void parse_weight_range(const Params& r, WeightSettings& w) {
 WeightSettings parse_weights(const Params& w) {
     WeightSettings s;
     s.bits = parse_bits(w);
-    const auto mode = w.get_enum<std::string>("mode", "symmetric", {{"symmetric", "symmetric"}, {"asymmetric", "asymmetric"}});
-    POT_CHECK_KIND(Config, mode == "symmetric", w.path(), "/mode: asymmetric weights are not supported: "
-                   "the cpu engine's INT8 convolutions and matmuls (oneDNN) take no weight zero point, so "
-                   "weights keep zero-point-free codes under every preset here; use \"symmetric\"");
-    // POT's levels for symmetric weights: [-(2^(bits-1) - 1), 2^(bits-1) - 1], the grid used here.
-    const int64_t q = (int64_t{1} << (s.bits - 1)) - 1;
-    const auto level_low = w.get_int("level_low", -q);
-    const auto level_high = w.get_int("level_high", q);
-    POT_CHECK_KIND(Config, level_low == -q && level_high == q, w.path(), "/level_low, level_high: ",
-                   s.bits, "-bit symmetric weights use the codes [", -q, ", ", q, "]; got [", level_low, ", ",
-                   level_high, "] (other grids would need zero points or uneven ranges the INT8 kernels lack)");
+    s.symmetric = w.get_enum<bool>("mode", true, {{"symmetric", true}, {"asymmetric", false}});
+    if (s.symmetric) {
+        // POT's levels for symmetric weights: [-(2^(bits-1) - 1), 2^(bits-1) - 1], the grid used here.
+        const int64_t q = (int64_t{1} << (s.bits - 1)) - 1;
+        const auto level_low = w.get_int("level_low", -q);
+        const auto level_high = w.get_int("level_high", q);
+        POT_CHECK_KIND(Config, level_low == -q && level_high == q, w.path(), "/level_low, level_high: ",
+                       s.bits, "-bit symmetric weights use the codes [", -q, ", ", q, "]; got [", level_low, ", ",
+                       level_high, "] (other grids would need zero points or uneven ranges: give weights mode "
+                       "\"asymmetric\")");
+    } else {
+        // Asymmetric weights use every code of the type, with a zero point.
+        const int64_t levels = int64_t{1} << s.bits;
+        const auto low = w.get_int("level_low", 0), high = w.get_int("level_high", levels - 1);
+        POT_CHECK_KIND(Config, high - low + 1 == levels && (low == 0 || low == -levels / 2), w.path(),
+                       "/level_low, level_high: ", s.bits, "-bit asymmetric weights use ", levels, " codes ([0, ",
+                       levels - 1, "] or [", -levels / 2, ", ", levels / 2 - 1, "]); got [", low, ", ", high, "]");
+    }
     if (w.has("granularity"))
         s.per_channel = w.get_enum<bool>("granularity", true, {{"perchannel", true}, {"pertensor", false}});
     if (w.has("range_estimator")) parse_weight_range(w.child("range_estimator"), s);
@@ -296,6 +329,7 @@ std::map<std::string, LayerSettings> parse_layerwise(const Params& p, const MinM
             WeightSettings own;
             own.bits = layer.weights.bits;
             own.per_channel = layer.weights.per_channel;
+            own.symmetric = layer.weights.symmetric;
             parse_weight_range(w.child("range_estimator"), own);
             layer.weights = own;
         }
@@ -357,14 +391,19 @@ MinMaxSettings parse_settings(const Params& params) {
     s.weights = parse_weights(w);
     w.reject_unknown();
     if (global_range && !w.has("range_estimator")) {
-        // What of it applies to symmetric weights: the preset and the max bound's type, outlier_prob
-        // and clipping_value (aggregators have one tensor to aggregate).
+        // What of it applies to weights: the preset and the max bound's type, outlier_prob and
+        // clipping_value, and the min bound's too for asymmetric weights (aggregators have one
+        // tensor to aggregate).
         const Params global = params.child("range_estimator");
         nlohmann::json own = nlohmann::json::object();
         if (global.has("preset")) own["preset"] = global.json().at("preset");
-        if (global.has("max") && global.json().at("max").is_object())
+        for (const char* bound : {"min", "max"}) {
+            if (!global.has(bound) || !global.json().at(bound).is_object() ||
+                (s.weights.symmetric && std::string(bound) == "min"))
+                continue;
             for (const char* key : {"type", "outlier_prob", "clipping_value"})
-                if (global.json().at("max").contains(key)) own["max"][key] = global.json().at("max").at(key);
+                if (global.json().at(bound).contains(key)) own[bound][key] = global.json().at(bound).at(key);
+        }
         parse_weight_range(Params(own, global.path()), s.weights);
     }
 

@@ -76,13 +76,23 @@ enum class WeightRangeMethod {
 
 struct WeightSettings {
     int bits = 8;
+    /// mode symmetric (the default): codes [-(2^(bits-1) - 1), 2^(bits-1) - 1] without a zero
+    /// point. Asymmetric: 2^bits codes over the channel's [min, max] with a zero point per channel
+    /// (ONNX Runtime runs them as integers; the cpu engine's oneDNN convolutions take no weight
+    /// zero point, so it runs those ops in f32 on the dequantized weights).
+    bool symmetric = true;
     std::optional<bool> per_channel;  ///< overrides the hardware config when set
     WeightRangeMethod range_method = WeightRangeMethod::MaxAbs;
     int admm_iterations = kDefaultAdmmIterations;
     /// POT's weights range_estimator max {type: quantile, outlier_prob}: the threshold is the
-    /// (1 - outlier_prob)-quantile of |w| per channel (or tensor) instead of its maximum.
+    /// (1 - outlier_prob)-quantile of |w| per channel (or tensor) instead of its maximum; for
+    /// asymmetric weights the (1 - outlier_prob)-quantile of w itself.
     std::optional<double> quantile_outlier_prob;
-    std::optional<double> high_clip;  ///< max.clipping_value: |w| threshold at most this
+    /// Asymmetric weights' min {type: quantile, outlier_prob}: the low bound is the
+    /// outlier_prob-quantile of w per channel instead of its minimum.
+    std::optional<double> low_quantile_outlier_prob;
+    std::optional<double> high_clip;  ///< max.clipping_value: |w| threshold (asymmetric: w's high bound) at most this
+    std::optional<double> low_clip;   ///< asymmetric min.clipping_value: w's low bound at least this
 };
 
 /// One op's quantized inputs quantized otherwise than the rest (POT's layerwise_configs, which
