@@ -11,7 +11,11 @@ dropped from the text's meaning (it stays, and is ignored for ONNX), every "data
 the bundled calibration images (a folder of random .npy arrays of the model's input shape where the
 dataset's reader is numpy_reader) and every "annotation" (or Accuracy Checker "annotation_file")
 their labels; the Accuracy Checker YAML file a config names (engine.config) is taken by file name
-from --yaml and its paths replaced alike. A run is "ran" when pot-host
+from --yaml and its paths replaced alike; where its data are made from annotations (BERT's SQuAD
+features, NCF's MovieLens pairs) their files are ours (substitutes.py: a small SQuAD file and
+vocabulary, MovieLens ratings and negatives, and the converted annotation file Accuracy Checker
+makes of the SQuAD file, for a file naming only that), and the substitute models those configs
+need are written by substitutes.py --out DIR (give them with --model-for). A run is "ran" when pot-host
 exits 0 and writes the INT8 model, or exits 3 having written it (it finished, but an accuracy or
 tuning target was not met on data that are not the model's own); otherwise the table shows the exit
 code and the messages.
@@ -24,6 +28,8 @@ import pathlib
 import re
 import subprocess
 import tempfile
+
+import substitutes
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 FMNIST = REPO / "examples" / "fmnist"
@@ -63,10 +69,28 @@ def substitute(text, yaml_dir, work, model):
             yaml_data = numpy_arrays(model, work / "arrays") if re.search(r"\bnumpy_reader\b", yaml) else DATA
             yaml = re.sub(r"(\bdata_source:\s*).*", lambda m: m.group(1) + str(yaml_data), yaml)
             yaml = re.sub(r"(\bannotation_file:\s*).*", lambda m: m.group(1) + str(LABELS), yaml)
+            yaml = annotation_sources(yaml, work)
             copy = work / source.name
             copy.write_text(yaml)
             value("config", copy)
     return text
+
+
+def annotation_sources(yaml, work):
+    """An Accuracy Checker file whose data are its annotations (BERT's SQuAD features, NCF's user
+    and item pairs) with the converters' files replaced by ours (substitutes.py, data/). Its
+    `annotation` (Accuracy Checker's converted file) becomes one made from our SQuAD file when no
+    annotation_conversion is given (then it is the file's only source), else a place in `work`,
+    where Accuracy Checker would save the conversion."""
+    for key, path in (("testing_file", substitutes.SQUAD), ("vocab_file", substitutes.VOCAB),
+                      ("rating_file", substitutes.RATINGS), ("negative_file", substitutes.NEGATIVES)):
+        yaml = re.sub(r"(\b%s:\s*).*" % key, lambda m: m.group(1) + str(path), yaml)
+    if re.search(r"\b(annotation_features_extractor|ncf_data_reader)\b", yaml):
+        converted = work / "annotation.pickle"
+        if not re.search(r"\bannotation_conversion:", yaml):
+            converted = substitutes.squad_pickle(work / "squad.pickle")
+        yaml = re.sub(r"(\bannotation:\s*).*", lambda m: m.group(1) + str(converted), yaml)
+    return yaml
 
 
 def numpy_arrays(model, folder, count=16):
@@ -248,7 +272,9 @@ and width), every `data_source` the bundled
 calibration images, every `annotation` (and Accuracy Checker `annotation_file`) their labels,
 in the config and in the Accuracy Checker YAML file it names (POT's template placeholder
 `<CONFIG_PATH>` becomes `bench/pot_configs/classification.yml`; a data-free engine writes into a
-folder of its own). **{ran} of {len(files)} ran**, counting runs that finished and wrote their model but
+folder of its own; the SQuAD and MovieLens files of the BERT and NCF configs are small ones of ours
+in `bench/pot_configs/data/`, and where a file names only Accuracy Checker's converted annotation
+file, that file is made from ours). **{ran} of {len(files)} ran**, counting runs that finished and wrote their model but
 missed an accuracy or tuning target on these substitute data (exit 3). The others show what
 pot-host said, every problem of a file in one run; a tuning run still going after
 {args.timeout} s is stopped and shown as a timeout.

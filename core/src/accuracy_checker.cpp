@@ -160,11 +160,16 @@ public:
         // file; the ONNX model needs none.
         for (const char* key : {"model", "weights", "batch", "allow_reshape_input", "mo_params", "mo_flags"})
             l.accept(key);
+        if (l.has("inputs")) launcher_inputs(l, out);
         check([&] { l.reject_unknown(); });
     }
 
     void dataset(const Params& d, const std::filesystem::path& base, EngineConfig& out) {
         d.get_string("name", "");
+        const auto& json = d.json();
+        const std::string reader_type = json.contains("reader") ? component_type(json.at("reader")) : "opencv_imread";
+        if (reader_type == "annotation_features_extractor" || reader_type == "ncf_data_reader")
+            return annotation_dataset(d, base, reader_type, out);
         // The channel order each reader gives (OpenCV's BGR, Pillow's RGB); the swap steps toggle it.
         check([&] {
             const auto data = d.get_string("data_source", "");
@@ -172,8 +177,7 @@ public:
             out.data_source = resolve(base, data);
         });
         check([&] {
-            const auto& json = d.json();
-            const std::string reader = json.contains("reader") ? component_type(json.at("reader")) : "opencv_imread";
+            const std::string reader = reader_type;
             d.accept("reader");
             // numpy_reader, named or as {"type": "numpy_reader"}: the data are .npy arrays.
             const bool numpy = reader == "numpy_reader";
@@ -215,6 +219,12 @@ public:
             scoring_only(out, str_cat(d.path(), "/annotation: Accuracy Checker's converted annotation files are not "
                                       "read; give annotation_conversion with the imagenet converter"));
         if (d.has("preprocessing")) preprocessing(d, out.preprocessing);
+        scoring_parts(d, out);
+    }
+
+private:
+    // Metrics and postprocessing, and the settings only evaluation reads.
+    void scoring_parts(const Params& d, EngineConfig& out) {
         if (d.has("metrics")) metrics(d, out);
         if (d.has("postprocessing")) {
             d.accept("postprocessing");
@@ -226,7 +236,151 @@ public:
         check([&] { d.reject_unknown(); });
     }
 
-private:
+    // Readers whose data are the annotations themselves: annotation_features_extractor (named
+    // arrays of each annotation, from the squad converter or Accuracy Checker's converted
+    // annotation file) and ncf_data_reader (the numbers in movie_lens_converter's identifiers).
+    void annotation_dataset(const Params& d, const std::filesystem::path& base, const std::string& reader,
+                            EngineConfig& out) {
+        AnnotationData data;
+        data.reader = reader;
+        data.path = origin_.empty() ? d.path() : origin_ + ": " + d.path();
+        d.accept("reader");
+        // Neither reader opens data_source; it is kept for messages.
+        check([&] { out.data_source = resolve(base, d.get_string("data_source", ".")); });
+        if (reader == "annotation_features_extractor") {
+            check([&] {
+                const Params r = d.child("reader");
+                r.accept("type");
+                const auto& list = r.json().contains("features") ? r.json().at("features") : nlohmann::json();
+                POT_CHECK_KIND(Config, list.is_array() && !list.empty(), r.path(), "/features: required: the list "
+                               "of annotation arrays to feed (input_ids, input_mask, segment_ids)");
+                for (const auto& f : list) {
+                    POT_CHECK_KIND(Config, f.is_string(), r.path(), "/features: expected names, got ", f.dump());
+                    data.features.push_back(f.get<std::string>());
+                }
+                r.accept("features");
+                r.reject_unknown();
+            });
+        }
+        const bool converted = d.has("annotation_conversion");
+        if (converted) {
+            check([&] { converter_settings(d.child("annotation_conversion"), base, reader, data); });
+        } else if (d.has("annotation") && reader == "annotation_features_extractor") {
+            // Accuracy Checker reads the converted file when no conversion is given.
+            check([&] { data.pickle = resolve(base, d.get_string("annotation", "")); });
+        } else {
+            add(str_cat(d.path(), ": give annotation_conversion (", reader == "ncf_data_reader"
+                            ? "converter: movie_lens_converter with rating_file, negative_file"
+                            : "converter: squad with testing_file, vocab_file, max_seq_length, max_query_length, "
+                              "doc_stride, lower_case",
+                        ")", reader == "ncf_data_reader" ? "" : ", or annotation: Accuracy Checker's converted file",
+                        "; ", reader, " feeds the model from the annotations"));
+        }
+        if (d.has("preprocessing")) {
+            d.accept("preprocessing");
+            add(str_cat(d.path(), "/preprocessing: ", reader, "'s arrays are fed as they are; the supported steps "
+                        "work on images"));
+        }
+        out.arrays_only = true;
+        out.annotation_data = std::move(data);
+        scoring_parts(d, out);
+    }
+
+    void converter_settings(const Params& conv, const std::filesystem::path& base, const std::string& reader,
+                            AnnotationData& data) {
+        data.converter = conv.get_string("converter", "");
+        const auto path_key = [&](const char* key) {
+            const auto value = conv.get_string(key, "");
+            POT_CHECK_KIND(Config, !value.empty(), conv.path(), "/", key, ": required");
+            data.params[key] = resolve(base, value).string();
+        };
+        const auto positive_key = [&](const char* key, int64_t fallback) {
+            const int64_t v = conv.get_int(key, fallback);
+            POT_CHECK_KIND(Config, v >= 1 && v <= (int64_t{1} << 20), conv.path(), "/", key,
+                           ": expected 1 to 1048576, got ", v);
+            data.params[key] = v;
+        };
+        if (data.converter == "squad") {
+            POT_CHECK_KIND(Config, reader == "annotation_features_extractor", conv.path(),
+                           "/converter: squad's features are read by annotation_features_extractor, not ", reader);
+            path_key("testing_file");
+            path_key("vocab_file");
+            positive_key("max_seq_length", 128);
+            positive_key("max_query_length", 64);
+            positive_key("doc_stride", 128);
+            data.params["lower_case"] = conv.get_bool("lower_case", false);
+            // Unpadded features differ in length from question to question; the model's inputs do not.
+            POT_CHECK_KIND(Config, conv.get_bool("enable_padding", true), conv.path(),
+                           "/enable_padding: false is not supported: features are padded to max_seq_length");
+        } else if (data.converter == "movie_lens_converter") {
+            POT_CHECK_KIND(Config, reader == "ncf_data_reader", conv.path(),
+                           "/converter: movie_lens_converter's samples are read by ncf_data_reader, not ", reader);
+            path_key("rating_file");
+            path_key("negative_file");
+            if (conv.has("users_max_number")) positive_key("users_max_number", 1);
+        } else {
+            POT_THROW(Config, conv.path(), "/converter: '", data.converter, "' is not in the supported subset for ",
+                      reader, " (squad, movie_lens_converter)");
+        }
+        conv.reject_unknown();
+    }
+
+    // Accuracy Checker's input entries: which data feed which model input.
+    void launcher_inputs(const Params& l, EngineConfig& out) {
+        l.accept("inputs");
+        const auto& list = l.json().at("inputs");
+        const std::string path = l.path() + "/inputs";
+        if (!list.is_array()) return add(str_cat(path, ": expected a list of inputs (name, type, value)"));
+        for (size_t i = 0; i < list.size(); ++i) {
+            check([&] {
+                const Params entry(list[i], str_cat(path, "/", i));
+                InputBinding b;
+                b.path = origin_.empty() ? entry.path() : origin_ + ": " + entry.path();
+                b.name = entry.get_string("name", "");
+                POT_CHECK_KIND(Config, !b.name.empty(), entry.path(), "/name: required (the model input)");
+                b.type = entry.get_string("type", "");
+                POT_CHECK_KIND(Config, b.type == "INPUT" || b.type == "CONST_INPUT", entry.path(), "/type: '",
+                               b.type, "' is not in the supported subset (INPUT: data chosen by value, "
+                               "CONST_INPUT: value itself)");
+                POT_CHECK_KIND(Config, entry.has("value"), entry.path(), "/value: required");
+                const auto& value = entry.json().at("value");
+                entry.accept("value");
+                if (b.type == "INPUT") {
+                    POT_CHECK_KIND(Config, value.is_string(), entry.path(), "/value: expected a regular expression "
+                                   "of the data identifiers, got ", value.dump());
+                    b.value = value.get<std::string>();
+                    try {
+                        std::regex check_syntax(b.value);
+                    } catch (const std::regex_error& e) {
+                        POT_THROW(Config, entry.path(), "/value: '", b.value, "' is not a regular expression: ", e.what());
+                    }
+                } else {
+                    b.value = value.is_string() ? nlohmann::json(channel_values(value, entry.path() + "/value")).dump()
+                                                : value.dump();
+                }
+                b.precision = entry.get_enum<std::string>(
+                    "precision", "", {{"FP32", "FP32"}, {"FP16", "FP16"}, {"I32", "I32"}, {"I64", "I64"},
+                                      {"I8", "I8"}, {"U8", "U8"}, {"BOOL", "BOOL"}});
+                if (entry.has("shape")) {
+                    const auto& shape = entry.json().at("shape");
+                    entry.accept("shape");
+                    POT_CHECK_KIND(Config, shape.is_array() && !shape.empty(), entry.path(),
+                                   "/shape: expected a list of dimensions, got ", shape.dump());
+                    for (const auto& dim : shape) {
+                        POT_CHECK_KIND(Config, dim.is_number_integer() && dim.get<int64_t>() >= 1 &&
+                                                   dim.get<int64_t>() <= (int64_t{1} << 30),
+                                       entry.path(), "/shape: expected positive dimensions, got ", shape.dump());
+                        b.shape.push_back(dim.get<int64_t>());
+                    }
+                }
+                POT_CHECK_KIND(Config, !entry.has("layout"), entry.path(), "/layout: not supported: the data are "
+                               "fed in their own layout");
+                entry.reject_unknown();
+                out.input_bindings.push_back(std::move(b));
+            });
+        }
+    }
+
     // The steps map to the simplified engine's fixed order: color, resize, center crop, normalize.
     void preprocessing(const Params& d, Preprocessing& pre) {
         const auto& steps = d.json().at("preprocessing");

@@ -14,7 +14,10 @@ namespace pot::core {
 /// classification launcher of any framework: the model is POT's), one dataset: `data_source`,
 /// `annotation_conversion` with the `imagenet` converter, `preprocessing` steps `bgr_to_rgb`,
 /// `resize`, `crop` and `normalization` in an order the simplified engine applies them in, and
-/// `accuracy` metrics. Everything outside the subset is a problem naming its path (the YAML file
+/// `accuracy` metrics. Data made from annotations: launcher `inputs` (INPUT entries choosing
+/// data by a regex of their identifiers, CONST_INPUT), the `annotation_features_extractor` reader
+/// over the `squad` converter's BERT features or Accuracy Checker's converted annotation file,
+/// and `ncf_data_reader` over `movie_lens_converter`'s pairs. Everything outside the subset is a problem naming its path (the YAML file
 /// and the path inside it), all of them in one run. Fills `out`'s data, annotation,
 /// preprocessing and metrics.
 void read_accuracy_checker(const Params& engine, const std::filesystem::path& base_dir, EngineConfig& out,

@@ -331,10 +331,14 @@ void parse_model(const Params& model, const std::filesystem::path& base_dir, Mod
         check_model_name(out.name, "/model/model_name");
     });
     problems.check([&] { model.get_string("weights", ""); });  // POT's OpenVINO IR weights; unused for ONNX
-    if (model.has("name"))
-        problems.add("/model/name: unknown parameter; the model's name is /model/model_name (or, when "
-                     "absent, the model file's name)");
-    problems.check([&] { model.reject_unknown({"name"}); });
+    // POT reads `name` only on the models of a cascade; here (its BERT examples give one) it has
+    // no effect, and the model is named by model_name or its file.
+    if (model.has("name")) {
+        problems.check([&] { model.get_string("name", ""); });
+        problems.warn(str_cat("/model/name: ignored, as POT ignores it outside a cascade: the model is named '",
+                              out.name, "' (/model/model_name, or the model file's name when that is absent)"));
+    }
+    problems.check([&] { model.reject_unknown(); });
 }
 
 // The keys of an ignored section that are not a model's name (IgnoredScope reads these).
@@ -669,7 +673,14 @@ void check_config_paths(const Config& config) {
     // A file-name pattern (POT's "calib/*.png") needs its folder.
     std::error_code ec;
     const auto& data = config.engine.data_source;
-    if (is_file_pattern(data) && !std::filesystem::exists(data, ec))
+    if (const auto& a = config.engine.annotation_data) {
+        // The data are made from annotations: data_source is not read (Accuracy Checker's
+        // annotation_features_extractor and ncf_data_reader do not read it either).
+        for (const auto& [key, value] : a->params.items())
+            if (key.size() > 5 && key.compare(key.size() - 5, 5, "_file") == 0 && value.is_string())
+                need(value.get<std::string>(), str_cat(a->path, "/annotation_conversion/", key), false);
+        if (a->pickle) need(*a->pickle, a->path + "/annotation", false);
+    } else if (is_file_pattern(data) && !std::filesystem::exists(data, ec))
         need(data.parent_path(), "/engine/data_source (the folder of its file-name pattern)", true);
     else if (!(config.engine.synthetic && config.engine.synthetic->generate))
         need(data, "/engine/data_source", true);

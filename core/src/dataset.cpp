@@ -9,6 +9,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "annotation_dataset.hpp"
 #include "image_decode.hpp"
 #include "pot/core/npy.hpp"
 #include "pot/error.hpp"
@@ -563,11 +564,16 @@ bool is_file_pattern(const fs::path& path) {
 }
 
 std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const ValueInfo& input) {
+    if (config.annotation_data) return open_annotation_dataset(config, {input});
+    check_input_bindings(config.input_bindings, {input});
     return with_label_offset(open_source(config, input), config.label_offset);
 }
 
 std::unique_ptr<DataLoader> open_dataset(const EngineConfig& config, const std::vector<ValueInfo>& inputs) {
     POT_CHECK_KIND(Input, !inputs.empty(), "the model has no inputs to feed");
+    // Accuracy Checker data made from annotations feed any number of inputs by the launcher's
+    // input entries.
+    if (config.annotation_data) return open_annotation_dataset(config, inputs);
     if (inputs.size() == 1) return open_dataset(config, inputs.front());
     std::error_code ec;
     POT_CHECK_KIND(Input, fs::is_directory(config.data_source, ec), "data_source '",

@@ -96,9 +96,16 @@ TEST(PotConfig, ModelNameComesFromTheFileWhenAbsent) {
     const auto c = parse_config(config(R"({"model": "models/mobilenet-v2.onnx"})", R"({"data_source": "d"})"), "/base",
                                 "cfg.json");
     EXPECT_EQ(c.model.name, "mobilenet-v2");
-    const auto m = config_error(config(R"({"name": "net", "model": "net.onnx"})", R"({"data_source": "d"})"));
-    EXPECT_TRUE(has(m, "/model/name")) << m;
-    EXPECT_TRUE(has(m, "/model/model_name")) << m;
+}
+
+TEST(PotConfig, ModelNameKeyIsIgnoredWithAWarningAsPotIgnoresIt) {
+    const auto c = parse_config(config(R"({"name": "bert", "model": "net.onnx"})", R"({"data_source": "d"})"), "/base",
+                                "cfg.json");
+    EXPECT_EQ(c.model.name, "net");
+    std::string warnings;
+    for (const auto& w : c.warnings) warnings += w + "\n";
+    EXPECT_TRUE(has(warnings, "/model/name: ignored")) << warnings;
+    EXPECT_TRUE(has(warnings, "'net'")) << warnings;
 }
 
 const char* kCascade = R"({"model_name": "mtcnn", "cascade": [{"name": "pnet", "model": "p.onnx", "weights": "p.bin"},

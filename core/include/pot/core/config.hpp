@@ -77,6 +77,33 @@ struct SyntheticData {
     int64_t count = 300;         ///< images generated
 };
 
+/// One entry of an Accuracy Checker launcher's `inputs`: which data feed model input `name`.
+struct InputBinding {
+    std::string name;            ///< the model input
+    std::string type = "INPUT";  ///< INPUT (data chosen by `value`) or CONST_INPUT (`value` itself)
+    /// INPUT: a regular expression matched at the start of the data identifiers (Accuracy
+    /// Checker's re.match); CONST_INPUT: the value as JSON text (a number or nested lists).
+    std::string value;
+    /// Accuracy Checker's precision (I32, I64, FP32, ...). A hint only: the data are converted
+    /// to the model input's declared element type, which decides.
+    std::string precision;
+    std::vector<int64_t> shape;  ///< the data reshaped to this first when given
+    std::string path;            ///< where the entry sits, e.g. "file.yml: /models/0/launchers/0/inputs/1"
+};
+
+/// Data Accuracy Checker builds from its annotations instead of reading files of data_source:
+/// a converter's output (squad: BERT features of a SQuAD file; movie_lens_converter: user and
+/// item pairs) or a converted annotation file (its pickle), read by annotation_features_extractor
+/// (named arrays of each annotation) or ncf_data_reader (the numbers of the identifiers).
+struct AnnotationData {
+    std::string converter;                      ///< "squad", "movie_lens_converter"; "" = pickle
+    nlohmann::json params = nlohmann::json::object();  ///< the converter's keys, paths resolved
+    std::optional<std::filesystem::path> pickle;  ///< Accuracy Checker's converted annotation file
+    std::string reader;                         ///< "annotation_features_extractor" or "ncf_data_reader"
+    std::vector<std::string> features;          ///< annotation_features_extractor's attribute names
+    std::string path;                           ///< the dataset's place, e.g. "file.yml: /models/0/datasets/0"
+};
+
 struct EngineConfig {
     std::string type = "simplified";  ///< "simplified", "accuracy_checker" or "data_free"
     std::optional<SyntheticData> synthetic;  ///< for "data_free"
@@ -101,6 +128,10 @@ struct EngineConfig {
     /// annotation converters, metrics, postprocessing), one message each: statistics need only the
     /// images, so quantization runs without them; evaluating is refused with these messages.
     std::vector<std::string> scoring_unsupported;
+    /// Accuracy Checker's launcher inputs; empty: the data feed the inputs in order.
+    std::vector<InputBinding> input_bindings;
+    /// Set when the data come from annotations (then data_source is not read).
+    std::optional<AnnotationData> annotation_data;
 };
 
 /// One entry of compression.algorithms.
