@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config git
     libboost-dev libboost-filesystem-dev libboost-program-options-dev libboost-regex-dev
-    nlohmann-json3-dev libtbb-dev libopencv-dev libgtest-dev libyaml-cpp-dev libicu-dev
+    nlohmann-json3-dev libtbb-dev libopencv-dev libgtest-dev libyaml-cpp-dev libicu-dev libnlopt-cxx-dev
     libonnx-dev libprotobuf-dev protobuf-compiler
     libdnnl-dev ocl-icd-opencl-dev opencl-headers
     python3 python3-numpy python3-onnx python3-dev pybind11-dev python3-opencv
