@@ -78,7 +78,11 @@ TEST(WordPieceTokenizer, AVocabularyWithoutTheSpecialTokensIsRefused) {
 struct SquadCase {
     WordPieceTokenizer tok = tokenizer([] {
         Tokens w = {"what", "is", "it", "?"};
-        for (int i = 0; i < 14; ++i) w.push_back("w" + std::to_string(i));
+        for (int i = 0; i < 14; ++i) {
+            std::string word = "w";  // not "w" + to_string(i): GCC 12 warns wrongly (-Wrestrict) on that
+            word += std::to_string(i);
+            w.push_back(word);
+        }
         return w;
     }());
     std::string context = "w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13";

@@ -149,6 +149,20 @@ TEST(Registry, PotAlgorithmsWithoutAPluginAreNamedAsSuchNotAsMisspellings) {
     }
 }
 
+TEST(Registry, AnAlgorithmOnlyAPotExampleConfigNamesIsSaidToBeUnknownToPotToo) {
+    Registry registry;
+    registry.load_file(plugin_file("good"));
+    try {
+        registry.create_algorithm("QuantileTuningAlgorithm", "{}", "/compression/algorithms/0");
+        FAIL();
+    } catch (const pot::Error& e) {
+        const std::string m = e.what();
+        EXPECT_EQ(e.kind(), pot::ErrorKind::Config);
+        EXPECT_NE(m.find("registers no such algorithm (POT rejects the config too)"), std::string::npos) << m;
+        EXPECT_NE(m.find("FixtureGood"), std::string::npos) << m;
+    }
+}
+
 TEST(Pipeline, EveryBadAlgorithmEntryIsNamedInOneError) {
     Registry registry;
     registry.load_file(plugin_file("good"));
