@@ -28,6 +28,7 @@ import pathlib
 import re
 import subprocess
 import tempfile
+import time
 
 import substitutes
 
@@ -113,15 +114,16 @@ def run(build, original, yaml_dir, timeout, model):
         config = pathlib.Path(tmp) / "config.json"
         config.write_text(substitute(original, yaml_dir, pathlib.Path(tmp), model))
         out = pathlib.Path(tmp) / "out"
+        start = time.monotonic()
         try:
             proc = subprocess.run([str(build / "bin" / "pot-host"), "--plugins", str(build / "lib" / "pot" / "plugins"),
                                    "-c", str(config), "--output-dir", str(out), "-d", "--log-level", "WARNING"],
                                   capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             # A tuning config runs its trials for as long as it asks; the table says it was cut short.
-            return None, f"still running after {timeout} s (stopped)", False
+            return None, f"still running after {timeout} s (stopped)", False, timeout
         wrote = any(out.glob("*.onnx")) if out.exists() else False
-        return proc.returncode, proc.stderr, wrote
+        return proc.returncode, proc.stderr, wrote, time.monotonic() - start
 
 
 def messages(stderr, config_path, model):
@@ -243,7 +245,7 @@ def main():
             ran += earlier_ran
             continue
         model, shown = next(((m, s) for text, m, s in model_for if text in f.name), (MODEL, MODEL.name))
-        code, stderr, wrote = run(args.build.resolve(), f.read_text(), args.yaml, args.timeout, model)
+        code, stderr, wrote, seconds = run(args.build.resolve(), f.read_text(), args.yaml, args.timeout, model)
         # Exit 3: the run finished and wrote its model, but an accuracy or tuning target was not met
         # (the substituted data are not the model's own).
         ok = code in (0, 3) and wrote
@@ -256,6 +258,8 @@ def main():
             "timeout" if code is None else "exit %d" % code
         if model != MODEL:
             result += f" (model `{shown}`)"
+        if ok:
+            result += f", {seconds:.0f} s"
         rows.append(f"| `{path}` | {commit[:10]} | {result} | {text} |")
         print(f"{'ran ' if ok else 'FAIL'} {f.name}: {text[:200]}", flush=True)
 
@@ -276,8 +280,9 @@ folder of its own; the SQuAD and MovieLens files of the BERT and NCF configs are
 in `bench/pot_configs/data/`, and where a file names only Accuracy Checker's converted annotation
 file, that file is made from ours). **{ran} of {len(files)} ran**, counting runs that finished and wrote their model but
 missed an accuracy or tuning target on these substitute data (exit 3). The others show what
-pot-host said, every problem of a file in one run; a tuning run still going after
-{args.timeout} s is stopped and shown as a timeout.
+pot-host said, every problem of a file in one run; a run still going after {args.timeout} s is
+stopped and shown as a timeout. The time of each run that finished is its wall time on the machine
+that made the table (2 cores; a tuning run evaluates its candidates on all 300 images).
 
 POT's Python API (scripts importing `openvino.tools.pot`) runs too, with the import changed to `pot`: see
 docs/PYTHON.md.
