@@ -104,7 +104,7 @@ TEST_F(WeightSparsityPlugin, ZeroesTheAskedFractionAndKeepsTheMeanOutput) {
 
 TEST_F(WeightSparsityPlugin, BadParametersAreConfigErrors) {
     for (const char* params : {R"({})", R"({"sparsity_level": 1.0})", R"({"sparsity_level": -0.1})",
-                               R"({"sparsity_level": 0.3, "use_layerwise_tuning": true})",
+                               R"({"sparsity_level": 0.3, "use_layerwise_tuning": 1})",
                                R"({"sparsity_level": 0.3, "use_fast_bias": false})",
                                R"({"sparsity_level": 0.3, "sparsity_levle": 0.3})"}) {
         pot::Graph g = graph_;

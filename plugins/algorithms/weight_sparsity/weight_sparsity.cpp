@@ -9,6 +9,7 @@
 #include "bias_settings.hpp"
 #include "bias_update.hpp"
 #include "channel_mean.hpp"
+#include "layerwise_tuning.hpp"
 #include "shape_probe.hpp"
 
 namespace pot::weight_sparsity {
@@ -58,9 +59,7 @@ WeightSparsity::WeightSparsity(const Params& params)
     POT_CHECK_KIND(Config, params.get_bool("use_fast_bias", true), params.path(),
                    "/use_fast_bias: false (BiasCorrection on real samples after sparsity) is not supported; the "
                    "mean-input correction runs (leave the key out or set it to true)");
-    POT_CHECK_KIND(Config, !params.get_bool("use_layerwise_tuning", false), params.path(),
-                   "/use_layerwise_tuning: layer-wise fine-tuning of the sparse model is not supported; remove the "
-                   "key or set it to false");
+    tuning_ = parse_tuning_settings(params, sampling_.seed);
     correct_bias_ = params.get_bool("correct_bias", true);
     params.reject_unknown();
 }
@@ -71,8 +70,11 @@ std::vector<StatisticRequest> WeightSparsity::statistics_needed(const Graph& gra
     targets_ = find_sparsity_targets(graph, ignored_.resolve(graph), /*skip_input_convolutions=*/!normed_);
     biased_.clear();
     if (correct_bias_) {
+        // A layer fitted layer-wise got its bias from the fit, which already matches the dense
+        // layer's mean output on the samples: the bias step leaves it alone.
         std::set<std::string> names;
-        for (const auto& t : targets_) names.insert(t.node);
+        for (const auto& t : targets_)
+            if (!tuning_.enabled || !is_tunable(graph, t)) names.insert(t.node);
         for (auto& op : bias_correction::find_biased_ops(graph))
             if (names.count(op.node)) biased_.push_back(std::move(op));
     }
@@ -91,9 +93,10 @@ void WeightSparsity::apply(Graph& graph, const Statistics& stats, HostServices& 
     nlohmann::json layers = nlohmann::json::array();
     size_t zeroed = 0, total = 0;
     for (const auto& t : targets_) {
+        const bool tunable = tuning_.enabled && is_tunable(graph, t);
         const size_t index = node_index(graph, t.node);
         Tensor& w = owned_constant(graph, index, 1, "/sparse");
-        if (biased.count(t.node)) dense.emplace(t.node, w);
+        if (biased.count(t.node) || tunable) dense.emplace(t.node, w);
         const size_t n = sparsify(w, t.channel_axis, options);
         zeroed += n;
         total += static_cast<size_t>(w.numel());
@@ -101,6 +104,9 @@ void WeightSparsity::apply(Graph& graph, const Statistics& stats, HostServices& 
                           {"shape", w.shape()},
                           {"sparsity", static_cast<double>(n) / static_cast<double>(w.numel())}});
     }
+
+    std::set<std::string> tuned;
+    if (tuning_.enabled) host.report(name(), "tuning", tune_layers(graph, targets_, dense, tuning_, host, tuned).dump());
 
     nlohmann::json biases = nlohmann::json::array();
     bias_correction::BiasSettings apply_all;
@@ -132,8 +138,8 @@ void WeightSparsity::apply(Graph& graph, const Statistics& stats, HostServices& 
     host.report(name(), "layers", layers.dump());
     host.report(name(), "biases", biases.dump());
     host.log(LogLevel::Info, str_cat(name(), ": zeroed ", zeroed, " of ", total, " weights (",
-                                     achieved * 100.0, "%) in ", targets_.size(), " layers; corrected ",
-                                     biases.size(), " biases"));
+                                     achieved * 100.0, "%) in ", targets_.size(), " layers; fitted ",
+                                     tuned.size(), " layer-wise; corrected ", biases.size(), " biases"));
 }
 
 }  // namespace pot::weight_sparsity

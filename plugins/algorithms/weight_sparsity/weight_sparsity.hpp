@@ -8,13 +8,16 @@
 #include "pot/algorithm.hpp"
 #include "pot/params.hpp"
 #include "sparsity.hpp"
+#include "tuning_settings.hpp"
 
 namespace pot::weight_sparsity {
 
-/// POT's WeightSparsity without layer-wise fine-tuning: magnitude sparsity over the weights of
-/// every Conv, Gemm and MatMul (one threshold for the whole model, on |w| / ||W||_2 by default),
-/// the kept weights of each output channel rescaled to the channel's former mean and spread, then
-/// each op's bias corrected so its mean output on the FP32 mean input stays what it was.
+/// POT's WeightSparsity: magnitude sparsity over the weights of every Conv, Gemm and MatMul (one
+/// threshold for the whole model, on |w| / ||W||_2 by default), the kept weights of each output
+/// channel rescaled to the channel's former mean and spread; with use_layerwise_tuning, the kept
+/// weights and bias of each layer then fitted by least squares to the dense layer's output on
+/// calibration inputs (layerwise_tuning.hpp). Last, the bias of each op not so fitted is corrected
+/// so its mean output on the FP32 mean input stays what it was.
 class WeightSparsity final : public Algorithm {
 public:
     explicit WeightSparsity(const Params& params);
@@ -32,9 +35,10 @@ private:
     double eps_ = 1e-9;
     bool correct_bias_ = true;
     SamplingSettings sampling_;
+    TuningSettings tuning_;
     common::IgnoredScope ignored_;
     std::vector<SparsityTarget> targets_;              ///< found by statistics_needed()
-    std::vector<bias_correction::BiasedOp> biased_;    ///< the targets with a bias
+    std::vector<bias_correction::BiasedOp> biased_;    ///< the targets with a bias, not fitted
     std::map<std::string, Shape> shapes_;              ///< of the biased ops' inputs, batch 1
 };
 
