@@ -120,10 +120,24 @@ def _word_pieces(text, vocab):
     return out
 
 
+def _is_max_context(spans, span, position):
+    """BERT's reference: whether window `span` of `spans` ((start, length) each) gives context token
+    `position` the most context on its shorter side (longer windows winning ties by a hair)."""
+    best, best_score = None, None
+    for k, (start, length) in enumerate(spans):
+        end = start + length - 1
+        if start <= position <= end:
+            score = min(position - start, end - position) + 0.01 * length
+            if best_score is None or score > best_score:
+                best, best_score = k, score
+    return best == span
+
+
 def squad_pickle(out, seq_length=SEQ_LENGTH, query_length=64, doc_stride=128):
     """Writes `out` as Accuracy Checker's squad converter would save its annotations (one pickle of
     a QuestionAnsweringAnnotation per feature, one after another), lower-cased, for SQUAD and
-    VOCAB. The class is defined here under Accuracy Checker's module name, so nothing of it is
+    VOCAB: the features' arrays, and what its answer extraction and metrics read (question_id,
+    orig_answer_text, doc_tokens, the feature's tokens, token_to_orig_map, token_is_max_context). The class is defined here under Accuracy Checker's module name, so nothing of it is
     needed to write the file (nor to read it in pot-host)."""
     import json
     import numpy as np
@@ -151,14 +165,27 @@ def squad_pickle(out, seq_length=SEQ_LENGTH, query_length=64, doc_stride=128):
     with open(out, "wb") as f:
         for entry in squad["data"]:
             for paragraph in entry["paragraphs"]:
-                doc = [p for word in paragraph["context"].split() for p in _word_pieces(word, vocab)]
+                # SQuAD's words (whitespace and U+202F split them) and each word's pieces.
+                words = paragraph["context"].replace("\u202f", " ").split()
+                doc, doc_word = [], []
+                for w, word in enumerate(words):
+                    pieces = _word_pieces(word, vocab)
+                    doc += pieces
+                    doc_word += [w] * len(pieces)
                 for qa in paragraph["qas"]:
-                    query = [vocab[t] for t in _word_pieces(qa["question"], vocab)][:query_length]
+                    query_tokens = _word_pieces(qa["question"], vocab)[:query_length]
+                    query = [vocab[t] for t in query_tokens]
                     window = seq_length - len(query) - 3
-                    start, span = 0, 0
+                    spans = []
+                    start = 0
                     while start < len(doc):
-                        length = min(window, len(doc) - start)
+                        spans.append((start, min(window, len(doc) - start)))
+                        if start + spans[-1][1] >= len(doc):
+                            break
+                        start += doc_stride
+                    for span, (start, length) in enumerate(spans):
                         ids = [vocab["[CLS]"]] + query + [vocab["[SEP]"]]
+                        first = len(ids)
                         segments = [0] * len(ids)
                         ids += [vocab[t] for t in doc[start:start + length]] + [vocab["[SEP]"]]
                         segments += [1] * (length + 1)
@@ -172,13 +199,13 @@ def squad_pickle(out, seq_length=SEQ_LENGTH, query_length=64, doc_stride=128):
                             input_mask=np.array(mask), segment_ids=np.array(segments),
                             position_ids=np.arange(seq_length), cls_index=np.array(0),
                             orig_answer_text=qa["answers"], paragraph_text=paragraph["context"],
-                            tokens=doc[start:start + length], paragraph_len=length, is_impossible=False)
+                            doc_tokens=words, paragraph_len=length, is_impossible=False,
+                            tokens=["[CLS]"] + query_tokens + ["[SEP]"] + doc[start:start + length] + ["[SEP]"],
+                            token_to_orig_map={first + k: doc_word[start + k] for k in range(length)},
+                            token_is_max_context={first + k: _is_max_context(spans, span, start + k)
+                                                  for k in range(length)})
                         pickle.dump(a, f)
                         unique_id += 1
-                        span += 1
-                        if start + length >= len(doc):
-                            break
-                        start += doc_stride
                     index += 1
     return out
 

@@ -9,6 +9,7 @@
 
 #include "pot/file_io.hpp"
 #include "pot/json_parse.hpp"
+#include "question_answering_metric.hpp"
 
 namespace pot::core {
 
@@ -150,9 +151,11 @@ public:
         check([&] {
             if (!l.has("adapter")) return;
             const std::string type = component_type(l.json().at("adapter"));
+            if (type == "bert_question_answering") return question_answering_adapter(l.child("adapter"));
             if (type != "classification")
                 scoring_only(out, str_cat(l.path(), "/adapter: '", type, "' is not in the supported subset "
-                                          "(classification: the model's output scores the classes)"));
+                                          "(classification: the model's output scores the classes; "
+                                          "bert_question_answering: start and end logits of SQuAD answers)"));
         });
         // The launcher's own model files: POT quantizes the model of its model section. A
         // dynamic model here takes the sizes of the data (allow_reshape_input's effect).
@@ -223,14 +226,55 @@ public:
     }
 
 private:
+    // BERT's start and end logits, named by the model's outputs (checked against the model when
+    // it is loaded: see QuestionAnsweringMetric::bind_outputs).
+    void question_answering_adapter(const Params& adapter) {
+        adapter.accept("type");
+        QuestionAnsweringAdapter a;
+        a.path = origin_.empty() ? adapter.path() : origin_ + ": " + adapter.path();
+        for (auto [key, name] : {std::pair{"start_token_logits_output", &a.start_output},
+                                 std::pair{"end_token_logits_output", &a.end_output}}) {
+            *name = adapter.get_string(key, "");
+            POT_CHECK_KIND(Config, !name->empty(), adapter.path(), "/", key, ": required (the model output "
+                           "holding the ", key[0] == 's' ? "start" : "end", " logits)");
+        }
+        adapter.reject_unknown();
+        question_answering_ = std::move(a);
+    }
+
+    // The steps preparing predictions for metrics: extract_answers_tokens, SQuAD's answers.
+    void postprocessing(const Params& d, EngineConfig& out) {
+        const auto& steps = d.json().at("postprocessing");
+        const std::string path = d.path() + "/postprocessing";
+        if (!steps.is_array()) return add(str_cat(path, ": expected a list of steps"));
+        for (size_t i = 0; i < steps.size(); ++i) {
+            check([&] {
+                const Params step(steps[i], str_cat(path, "/", i));
+                const auto type = step.get_string("type", "");
+                if (type != "extract_answers_tokens")
+                    return scoring_only(out, str_cat(step.path(), "/type: '", type, "' is not in the supported "
+                                                     "subset (extract_answers_tokens: SQuAD's answers)"));
+                AnswerSettings settings;
+                settings.max_answer = step.get_int("max_answer", settings.max_answer);
+                settings.n_best_size = step.get_int("n_best_size", settings.n_best_size);
+                for (auto [key, value] : {std::pair{"max_answer", settings.max_answer},
+                                          std::pair{"n_best_size", settings.n_best_size}})
+                    POT_CHECK_KIND(Config, value >= 1 && value <= 4096, step.path(), "/", key,
+                                   ": expected 1 to 4096, got ", value);
+                // SQuAD v2's unanswerable questions are outside the subset.
+                POT_CHECK_KIND(Config, !step.get_bool("v2_with_no_answers", false), step.path(),
+                               "/v2_with_no_answers: true is not supported: answers are SQuAD v1.1's (always one)");
+                step.get_double("no_answer_score_threshold", 0.0);
+                step.reject_unknown();
+                answer_settings_ = settings;
+            });
+        }
+    }
+
     // Metrics and postprocessing, and the settings only evaluation reads.
     void scoring_parts(const Params& d, EngineConfig& out) {
+        if (d.has("postprocessing")) postprocessing(d, out);
         if (d.has("metrics")) metrics(d, out);
-        if (d.has("postprocessing")) {
-            d.accept("postprocessing");
-            scoring_only(out, str_cat(d.path(), "/postprocessing: not supported (it prepares predictions and "
-                                      "annotations for metrics)"));
-        }
         // Evaluation-only settings: the evaluation subset and the dataset's own batch.
         for (const char* key : {"subsample_size", "batch", "dataset_meta", "annotation"}) d.accept(key);
         check([&] { d.reject_unknown(); });
@@ -451,9 +495,11 @@ private:
                 MetricConfig metric;
                 metric.path = m.path();
                 metric.type = m.get_string("type", "");
+                if (metric.type == "f1" || metric.type == "exact_match")
+                    return question_answering_metric(m, std::move(metric), out);
                 if (metric.type != "accuracy") {
                     return scoring_only(out, str_cat(m.path(), "/type: '", metric.type,
-                                                     "' is not in the supported subset (accuracy)"));
+                                                     "' is not in the supported subset (accuracy; f1, exact_match)"));
                 }
                 metric.name = m.get_string("name", "");
                 const int64_t top_k = m.get_int("top_k", 1);
@@ -466,8 +512,39 @@ private:
         }
     }
 
+    // SQuAD's f1 and exact_match: they score the answers extract_answers_tokens takes from the
+    // logits bert_question_answering names.
+    void question_answering_metric(const Params& m, MetricConfig metric, EngineConfig& out) {
+        const std::string kind = metric.type;
+        metric.name = m.get_string("name", "");
+        // The expected value and its tolerance are Accuracy Checker's checks of its own run.
+        for (const char* key : {"reference", "threshold", "presenter"}) m.accept(key);
+        m.reject_unknown();
+        if (!question_answering_)
+            return scoring_only(out, str_cat(m.path(), "/type: '", kind, "' scores SQuAD answers: it needs the "
+                                             "launcher's adapter bert_question_answering"));
+        if (!answer_settings_)
+            return scoring_only(out, str_cat(m.path(), "/type: '", kind, "' scores SQuAD answers: it needs the "
+                                             "dataset's postprocessing extract_answers_tokens"));
+        metric.type = kind == "f1" ? kSquadF1 : kSquadExactMatch;
+        metric.params_json = nlohmann::json{{"score", kind},
+                                            {"start_output", question_answering_->start_output},
+                                            {"end_output", question_answering_->end_output},
+                                            {"adapter_path", question_answering_->path},
+                                            {"max_answer", answer_settings_->max_answer},
+                                            {"n_best_size", answer_settings_->n_best_size}}
+                                 .dump();
+        out.metrics.push_back(std::move(metric));
+    }
+
+    struct QuestionAnsweringAdapter {
+        std::string start_output, end_output, path;
+    };
+
     std::string origin_;
     ConfigProblems& problems_;
+    std::optional<QuestionAnsweringAdapter> question_answering_;
+    std::optional<AnswerSettings> answer_settings_;
 };
 
 // The one element of list `key` of `object`.

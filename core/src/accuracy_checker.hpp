@@ -17,7 +17,10 @@ namespace pot::core {
 /// `accuracy` metrics. Data made from annotations: launcher `inputs` (INPUT entries choosing
 /// data by a regex of their identifiers, CONST_INPUT), the `annotation_features_extractor` reader
 /// over the `squad` converter's BERT features or Accuracy Checker's converted annotation file,
-/// and `ncf_data_reader` over `movie_lens_converter`'s pairs. Everything outside the subset is a problem naming its path (the YAML file
+/// and `ncf_data_reader` over `movie_lens_converter`'s pairs. SQuAD's scoring: the
+/// `bert_question_answering` adapter, `extract_answers_tokens` postprocessing and `f1` /
+/// `exact_match` metrics, read as metrics of type kSquadF1 / kSquadExactMatch (see
+/// QuestionAnsweringMetric). Everything outside the subset is a problem naming its path (the YAML file
 /// and the path inside it), all of them in one run. Fills `out`'s data, annotation,
 /// preprocessing and metrics.
 void read_accuracy_checker(const Params& engine, const std::filesystem::path& base_dir, EngineConfig& out,

@@ -7,6 +7,7 @@
 #include "config_problems.hpp"
 #include "movie_lens_converter.hpp"
 #include "pot/error.hpp"
+#include "question_answering_metric.hpp"
 #include "squad_converter.hpp"
 
 namespace pot::core {
@@ -101,6 +102,8 @@ class AnnotationDataset final : public DataLoader {
 public:
     AnnotationDataset(const EngineConfig& config, std::vector<ValueInfo> inputs)
         : data_(*config.annotation_data), bindings_(config.input_bindings), inputs_(std::move(inputs)) {
+        for (const auto& m : config.metrics)
+            if (m.type == kSquadF1 || m.type == kSquadExactMatch) answers_needed_by_ = m.path;
         check_input_bindings(bindings_, inputs_);
         const auto path_param = [&](const char* key) {
             POT_CHECK_KIND(Config, data_.params.contains(key) && data_.params.at(key).is_string(), data_.path,
@@ -121,8 +124,7 @@ public:
             s.max_seq_length = int_param("max_seq_length", s.max_seq_length);
             s.max_query_length = int_param("max_query_length", s.max_query_length);
             s.doc_stride = int_param("doc_stride", s.doc_stride);
-            const auto records = squad_features(testing, WordPieceTokenizer::from_file(vocab, lower), s);
-            for (const auto& r : records) samples_.push_back(entries_of(r, data_));
+            add_records(squad_features(testing, WordPieceTokenizer::from_file(vocab, lower), s), testing.string());
             source = str_cat("BERT features of ", testing.string());
         } else if (data_.converter == "movie_lens_converter") {
             const auto ratings = path_param("rating_file");
@@ -134,10 +136,10 @@ public:
         } else {
             POT_CHECK(data_.pickle.has_value(), data_.path, ": no annotation source");
             identity_ += file_identity(*data_.pickle);
-            const auto records = read_annotation_pickle(*data_.pickle);
-            for (const auto& r : records) samples_.push_back(entries_of(r, data_));
+            add_records(read_annotation_pickle(*data_.pickle), data_.pickle->string());
             source = str_cat("annotations of ", data_.pickle->string());
         }
+        answers_.resize(samples_.size());
         POT_CHECK_KIND(Input, !samples_.empty(), data_.path, ": the annotations give no samples");
         describe_ = str_cat(samples_.size(), " samples: ", source, " (", data_.reader, ")");
         identity_ += data_.params.dump() + data_.reader;
@@ -153,10 +155,30 @@ public:
         Sample s;
         s.index = index;
         s.inputs = bind_inputs(samples_.at(index), bindings_, inputs_, str_cat(data_.path, ": sample ", index));
+        if (const auto& qa = answers_.at(index)) s.annotation = Annotation::of_json(question_answering_json(*qa));
         return s;
     }
 
 private:
+    // The samples of `records`, with their SQuAD annotations; `origin` names the file they came
+    // from. Metrics scoring answers need every record to carry them.
+    void add_records(std::vector<AnnotationRecord> records, const std::string& origin) {
+        for (auto& r : records) {
+            if (!answers_needed_by_.empty() && !r.question_answering) {
+                std::string missing;
+                for (const auto& key : r.question_answering_missing) missing += str_cat(missing.empty() ? "'" : ", '", key, "'");
+                POT_THROW(Input, origin, ": annotation ", r.id, " has no ", missing.empty() ? "SQuAD answer data" : missing,
+                          ", which ", answers_needed_by_, " needs to score answers (Accuracy Checker's squad "
+                          "converter writes question_id, orig_answer_text, doc_tokens, tokens, token_to_orig_map and "
+                          "token_is_max_context); convert the SQuAD file again or give annotation_conversion");
+            }
+            samples_.push_back(entries_of(r, data_));
+            answers_.push_back(std::move(r.question_answering));
+        }
+    }
+
+    std::vector<std::optional<QuestionAnsweringRecord>> answers_;
+    std::string answers_needed_by_;
     AnnotationData data_;
     std::vector<InputBinding> bindings_;
     std::vector<ValueInfo> inputs_;

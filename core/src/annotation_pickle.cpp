@@ -389,6 +389,92 @@ const PyValue* attributes_of(const PyRef& object) {
     return nullptr;
 }
 
+const PyValue* value_of(const PyValue& dict, const std::string& key) {
+    for (size_t k = 0; k + 1 < dict.items.size(); k += 2)
+        if (dict.items[k]->kind == PyValue::Kind::Str && dict.items[k]->s == key) return dict.items[k + 1].get();
+    return nullptr;
+}
+
+// The attributes SQuAD's answer extraction reads, checked as they are converted: a malformed one
+// names the file, the annotation and the key.
+class QuestionAnsweringReader {
+public:
+    QuestionAnsweringReader(const PyValue& attributes, size_t index, const std::string& origin)
+        : attributes_(attributes), index_(index), origin_(origin) {}
+
+    void read(AnnotationRecord& r) const {
+        std::vector<std::string> missing;
+        for (const char* key : kRequired)
+            if (!value_of(attributes_, key)) missing.emplace_back(key);
+        // Not a question-answering annotation at all: nothing is missing from it.
+        if (!value_of(attributes_, "question_id")) return;
+        if (!missing.empty()) {
+            r.question_answering_missing = std::move(missing);
+            return;
+        }
+        QuestionAnsweringRecord qa;
+        qa.question_id = text(*value_of(attributes_, "question_id"), "question_id");
+        const PyValue& answers = *value_of(attributes_, "orig_answer_text");
+        expect(answers.kind == PyValue::Kind::List || answers.kind == PyValue::Kind::Tuple, "orig_answer_text",
+               "a list of answers");
+        for (const auto& a : answers.items) {
+            // SQuAD's answers are {"text": ..., "answer_start": ...}; plain strings are read too.
+            const PyValue* t = a->kind == PyValue::Kind::Dict ? value_of(*a, "text") : a.get();
+            expect(t != nullptr, "orig_answer_text", "answers with a 'text'");
+            qa.gold_answers.push_back(text(*t, "orig_answer_text"));
+        }
+        qa.context_words = texts(*value_of(attributes_, "doc_tokens"), "doc_tokens");
+        qa.tokens = texts(*value_of(attributes_, "tokens"), "tokens");
+        for (const auto& [position, word] : int_map(*value_of(attributes_, "token_to_orig_map"), "token_to_orig_map")) {
+            expect(word >= 0 && word < static_cast<int64_t>(qa.context_words.size()), "token_to_orig_map",
+                   "indices of doc_tokens");
+            qa.token_to_word[position] = word;
+        }
+        for (const auto& [position, flag] : int_map(*value_of(attributes_, "token_is_max_context"), "token_is_max_context"))
+            qa.token_is_max_context[position] = flag != 0;
+        if (const PyValue* meta = value_of(attributes_, "metadata"); meta && meta->kind == PyValue::Kind::Dict)
+            if (const PyValue* lower = value_of(*meta, "lower_case"))
+                qa.lower_case = (lower->kind == PyValue::Kind::Bool || lower->kind == PyValue::Kind::Int) && lower->i;
+        r.question_answering = std::move(qa);
+    }
+
+private:
+    static constexpr const char* kRequired[] = {"question_id", "orig_answer_text", "doc_tokens", "tokens",
+                                                "token_to_orig_map", "token_is_max_context"};
+
+    void expect(bool ok, const char* key, const char* what) const {
+        POT_CHECK_KIND(Input, ok, origin_, ": annotation ", index_, ": attribute '", key, "': expected ", what,
+                       "; expected Accuracy Checker's SQuAD annotations");
+    }
+    std::string text(const PyValue& v, const char* key) const {
+        expect(v.kind == PyValue::Kind::Str, key, "a string");
+        return v.s;
+    }
+    std::vector<std::string> texts(const PyValue& v, const char* key) const {
+        expect(v.kind == PyValue::Kind::List || v.kind == PyValue::Kind::Tuple, key, "a list of strings");
+        std::vector<std::string> out;
+        for (const auto& item : v.items) out.push_back(text(*item, key));
+        return out;
+    }
+    std::vector<std::pair<int64_t, int64_t>> int_map(const PyValue& v, const char* key) const {
+        expect(v.kind == PyValue::Kind::Dict, key, "a dict of integers");
+        std::vector<std::pair<int64_t, int64_t>> out;
+        for (size_t k = 0; k + 1 < v.items.size(); k += 2) {
+            const PyValue& from = *v.items[k];
+            const PyValue& to = *v.items[k + 1];
+            expect(from.kind == PyValue::Kind::Int && from.i >= 0 &&
+                       (to.kind == PyValue::Kind::Int || to.kind == PyValue::Kind::Bool),
+                   key, "a dict of integers");
+            out.emplace_back(from.i, to.i);
+        }
+        return out;
+    }
+
+    const PyValue& attributes_;
+    size_t index_;
+    const std::string& origin_;
+};
+
 AnnotationRecord record_of(const PyRef& object, size_t index, const std::string& origin) {
     const PyValue* attributes = attributes_of(object);
     POT_CHECK_KIND(Input, attributes != nullptr, origin, ": annotation ", index,
@@ -400,6 +486,7 @@ AnnotationRecord record_of(const PyRef& object, size_t index, const std::string&
         if (key->kind != PyValue::Kind::Str) continue;
         if (auto t = array_of(attributes->items[k + 1])) r.arrays.insert_or_assign(key->s, std::move(*t));
     }
+    QuestionAnsweringReader(*attributes, index, origin).read(r);
     return r;
 }
 

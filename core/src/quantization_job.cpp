@@ -20,6 +20,7 @@
 #include "pot/core/tuning_loop.hpp"
 #include "pot/error.hpp"
 #include "pot/json_parse.hpp"
+#include "question_answering_metric.hpp"
 #include "staging_cleanup.hpp"
 
 namespace pot::core {
@@ -67,6 +68,7 @@ std::unique_ptr<Optimizer> create_optimizer(const Registry& registry, const Conf
 std::unique_ptr<Metric> configured_metric(const Registry& registry, const Config& config) {
     if (config.engine.metrics.empty()) return nullptr;
     const MetricConfig& m = config.engine.metrics.front();
+    if (auto core_metric = create_core_metric(m)) return core_metric;
     return guard_metric(registry.create_metric(m.type, m.params_json, m.path));
 }
 
@@ -183,6 +185,8 @@ JobResult quantize_model(JobContext& ctx, ModelTask& task, Optimizer* optimizer,
     logger.set_context(task.member);
 
     Graph graph = std::move(task.graph);
+    // Metrics reading outputs by name (SQuAD's start and end logits) find them before any data is read.
+    if (metric) bind_metric_outputs(*metric, graph.outputs);
     auto step = Clock::now();
     std::optional<StageScope> stage;
     if (generate_data) {

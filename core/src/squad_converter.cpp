@@ -16,14 +16,12 @@ constexpr uint64_t kMaxSquadBytes = uint64_t{512} << 20;
 constexpr int64_t kAddedTokens = 3;
 
 // The context's words as SQuAD's converter splits them: on whitespace (and U+202F, which its
-// contexts use between numbers and units), each word tokenized on its own.
-std::vector<std::string> context_tokens(const WordPieceTokenizer& tokenizer, const std::string& context) {
+// contexts use between numbers and units).
+std::vector<std::string> context_words(const std::string& context) {
     std::vector<std::string> out;
     std::string word;
     const auto flush = [&] {
-        if (word.empty()) return;
-        const auto pieces = tokenizer.tokenize(word);
-        out.insert(out.end(), pieces.begin(), pieces.end());
+        if (!word.empty()) out.push_back(std::move(word));
         word.clear();
     };
     for (size_t i = 0; i < context.size(); ++i) {
@@ -41,6 +39,27 @@ std::vector<std::string> context_tokens(const WordPieceTokenizer& tokenizer, con
     return out;
 }
 
+// BERT's reference: of the windows holding context token `position`, the one where it has the
+// most context on its shorter side (longer windows win ties by a hair).
+bool is_max_context(int64_t window, int64_t position, int64_t doc_stride, int64_t window_tokens, int64_t doc_len) {
+    double best_score = -1;
+    int64_t best = -1;
+    for (int64_t w = 0, start = 0; start < doc_len; ++w, start += doc_stride) {
+        const int64_t length = std::min(window_tokens, doc_len - start);
+        const int64_t end = start + length - 1;
+        if (position >= start && position <= end) {
+            const double score =
+                static_cast<double>(std::min(position - start, end - position)) + 0.01 * static_cast<double>(length);
+            if (score > best_score) {
+                best_score = score;
+                best = w;
+            }
+        }
+        if (start + length >= doc_len) break;
+    }
+    return best == window;
+}
+
 Tensor row(const std::vector<int64_t>& values) {
     return Tensor::from_vector<int64_t>({static_cast<int64_t>(values.size())}, values);
 }
@@ -50,10 +69,21 @@ Tensor row(const std::vector<int64_t>& values) {
 std::vector<AnnotationRecord> squad_question_features(const WordPieceTokenizer& tokenizer, const std::string& question,
                                                       const std::string& context, const SquadSettings& settings,
                                                       const std::string& id_prefix) {
-    auto query = tokenizer.ids(tokenizer.tokenize(question));
-    if (static_cast<int64_t>(query.size()) > settings.max_query_length)
-        query.resize(static_cast<size_t>(settings.max_query_length));
-    const auto doc = tokenizer.ids(context_tokens(tokenizer, context));
+    auto query_tokens = tokenizer.tokenize(question);
+    if (static_cast<int64_t>(query_tokens.size()) > settings.max_query_length)
+        query_tokens.resize(static_cast<size_t>(settings.max_query_length));
+    const auto query = tokenizer.ids(query_tokens);
+    QuestionAnsweringRecord shared;
+    shared.context_words = context_words(context);
+    shared.lower_case = tokenizer.lower_case();
+    std::vector<std::string> doc_tokens;
+    std::vector<int64_t> doc_token_word;
+    for (size_t w = 0; w < shared.context_words.size(); ++w)
+        for (auto& piece : tokenizer.tokenize(shared.context_words[w])) {
+            doc_tokens.push_back(std::move(piece));
+            doc_token_word.push_back(static_cast<int64_t>(w));
+        }
+    const auto doc = tokenizer.ids(doc_tokens);
     const auto query_len = static_cast<int64_t>(query.size());
     const int64_t window = settings.max_seq_length - query_len - kAddedTokens;
     POT_CHECK_KIND(Config, window >= settings.doc_stride, "squad: max_seq_length ", settings.max_seq_length,
@@ -68,6 +98,18 @@ std::vector<AnnotationRecord> squad_question_features(const WordPieceTokenizer& 
         ids.insert(ids.end(), query.begin(), query.end());
         ids.push_back(tokenizer.sep_id());
         std::vector<int64_t> segments(ids.size(), 0);
+        QuestionAnsweringRecord qa = shared;
+        qa.tokens.push_back("[CLS]");
+        qa.tokens.insert(qa.tokens.end(), query_tokens.begin(), query_tokens.end());
+        qa.tokens.push_back("[SEP]");
+        const auto first = static_cast<int64_t>(ids.size());
+        for (int64_t k = 0; k < length; ++k) {
+            qa.token_to_word[first + k] = doc_token_word[static_cast<size_t>(start + k)];
+            qa.token_is_max_context[first + k] =
+                is_max_context(static_cast<int64_t>(out.size()), start + k, settings.doc_stride, window, doc_len);
+            qa.tokens.push_back(doc_tokens[static_cast<size_t>(start + k)]);
+        }
+        qa.tokens.push_back("[SEP]");
         ids.insert(ids.end(), doc.begin() + start, doc.begin() + start + length);
         ids.push_back(tokenizer.sep_id());
         segments.resize(ids.size(), 1);
@@ -84,6 +126,7 @@ std::vector<AnnotationRecord> squad_question_features(const WordPieceTokenizer& 
         r.arrays.emplace("input_mask", row(mask));
         r.arrays.emplace("segment_ids", row(segments));
         r.arrays.emplace("position_ids", row(positions));
+        r.question_answering = std::move(qa);
         out.push_back(std::move(r));
         if (start + length >= doc_len) break;
     }
@@ -115,9 +158,21 @@ std::vector<AnnotationRecord> squad_features(const std::filesystem::path& testin
             const std::string context = text(paragraphs[p], "context", paragraph_path);
             const auto& qas = list(paragraphs[p], "qas", paragraph_path);
             for (size_t q = 0; q < qas.size(); ++q) {
-                const std::string question = text(qas[q], "question", str_cat(paragraph_path, "/qas/", q));
+                const std::string qa_path = str_cat(paragraph_path, "/qas/", q);
+                const std::string question = text(qas[q], "question", qa_path);
+                const std::string id = qas[q].contains("id") ? text(qas[q], "id", qa_path) : std::to_string(question_index);
+                std::vector<std::string> answers;
+                if (qas[q].contains("answers")) {
+                    const auto& list_of_answers = list(qas[q], "answers", qa_path);
+                    for (size_t a = 0; a < list_of_answers.size(); ++a)
+                        answers.push_back(text(list_of_answers[a], "text", str_cat(qa_path, "/answers/", a)));
+                }
                 auto features =
                     squad_question_features(tokenizer, question, context, settings, std::to_string(question_index++));
+                for (auto& f : features) {
+                    f.question_answering->question_id = id;
+                    f.question_answering->gold_answers = answers;
+                }
                 std::move(features.begin(), features.end(), std::back_inserter(out));
             }
         }

@@ -27,6 +27,7 @@ public:
     /// Ids of tokens from this vocabulary (each must be in it).
     std::vector<int64_t> ids(const std::vector<std::string>& tokens) const;
 
+    bool lower_case() const { return lower_case_; }
     int64_t cls_id() const { return cls_id_; }
     int64_t sep_id() const { return sep_id_; }
     int64_t pad_id() const { return pad_id_; }
