@@ -466,7 +466,8 @@ TEST_F(ConfigPaths, AnAccuracyCheckerYamlFileIsReadRelativeToItself) {
     ASSERT_EQ(detector.engine.scoring_unsupported.size(), 2u);
     EXPECT_EQ(detector.engine.scoring_unsupported[0],
               (dir_ / "ac" / "detector.yml").string() + ": /models/0/launchers/0/adapter: 'yolo_v3' is not in the "
-              "supported subset (classification: the model's output scores the classes)");
+              "supported subset (classification: the model's output scores the classes; bert_question_answering: "
+              "start and end logits of SQuAD answers)");
     EXPECT_TRUE(has(detector.engine.scoring_unsupported[1], "/models/0/datasets/0/metrics/0/type: 'coco_precision'"));
     std::ofstream(dir_ / "ac" / "broken.yml") << "models: [\n";
     EXPECT_TRUE(has(config_error_in(config(kModel, R"({"config": "ac/broken.yml"})")), "invalid YAML"));
