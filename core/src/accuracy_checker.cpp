@@ -151,7 +151,7 @@ public:
         check([&] {
             if (!l.has("adapter")) return;
             const std::string type = component_type(l.json().at("adapter"));
-            if (type == "bert_question_answering") return question_answering_adapter(l.child("adapter"));
+            if (type == "bert_question_answering") return question_answering_adapter(l);
             if (type != "classification")
                 scoring_only(out, str_cat(l.path(), "/adapter: '", type, "' is not in the supported subset "
                                           "(classification: the model's output scores the classes; "
@@ -228,7 +228,11 @@ public:
 private:
     // BERT's start and end logits, named by the model's outputs (checked against the model when
     // it is loaded: see QuestionAnsweringMetric::bind_outputs).
-    void question_answering_adapter(const Params& adapter) {
+    void question_answering_adapter(const Params& launcher) {
+        POT_CHECK_KIND(Config, launcher.json().at("adapter").is_object(), launcher.path(), "/adapter: "
+                       "bert_question_answering needs start_token_logits_output and end_token_logits_output: give "
+                       "the adapter as an object with its type and these keys");
+        const Params adapter = launcher.child("adapter");
         adapter.accept("type");
         QuestionAnsweringAdapter a;
         a.path = origin_.empty() ? adapter.path() : origin_ + ": " + adapter.path();

@@ -441,4 +441,15 @@ TEST(SquadConfig, AnAdapterWithoutItsOutputsIsAProblemNamingTheKey) {
     EXPECT_TRUE(has(e, "/adapter/start_token_logits_output: required")) << e;
 }
 
+TEST(SquadConfig, AnAdapterNamedWithoutItsKeysSaysWhichKeysItNeeds) {
+    std::string yaml = kBertYaml;
+    const auto from = yaml.find("adapter: {"), to = yaml.find('}', from);
+    yaml.replace(from, to - from + 1, "adapter: bert_question_answering");
+    pot::core::ConfigProblems problems;
+    read_yaml(yaml, problems);
+    const auto e = error_of([&] { problems.throw_if_any(""); });
+    EXPECT_TRUE(has(e, "/models/0/launchers/0/adapter: bert_question_answering needs start_token_logits_output and "
+                       "end_token_logits_output")) << e;
+}
+
 }  // namespace
