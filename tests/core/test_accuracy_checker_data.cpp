@@ -7,6 +7,7 @@
 
 #include "annotation_dataset.hpp"
 #include "annotation_pickle.hpp"
+#include "errors.hpp"
 #include "movie_lens_converter.hpp"
 #include "pot/error.hpp"
 #include "squad_converter.hpp"
@@ -17,15 +18,6 @@ namespace {
 
 using pot::core::WordPieceTokenizer;
 using Tokens = std::vector<std::string>;
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const pot::Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -69,7 +61,7 @@ TEST(WordPieceTokenizer, ChineseCharactersBecomeWordsOfTheirOwnAndControlsAreDro
 }
 
 TEST(WordPieceTokenizer, AVocabularyWithoutTheSpecialTokensIsRefused) {
-    const auto m = error_of([] { WordPieceTokenizer({"[UNK]", "[CLS]", "a"}, true, "vocab.txt"); });
+    const auto m = pot::test::error_message([] { WordPieceTokenizer({"[UNK]", "[CLS]", "a"}, true, "vocab.txt"); });
     EXPECT_TRUE(has(m, "vocab.txt")) << m;
     EXPECT_TRUE(has(m, "[SEP]")) << m;
 }
@@ -136,7 +128,7 @@ TEST(SquadFeatures, TheQuestionIsCutToMaxQueryLength) {
 TEST(SquadFeatures, AStrideLongerThanTheWindowIsRefused) {
     SquadCase c;
     pot::core::SquadSettings s{.max_seq_length = 10, .max_query_length = 64, .doc_stride = 4};
-    const auto m = error_of([&] { pot::core::squad_question_features(c.tok, "What is it?", c.context, s, "0"); });
+    const auto m = pot::test::error_message([&] { pot::core::squad_question_features(c.tok, "What is it?", c.context, s, "0"); });
     EXPECT_TRUE(has(m, "doc_stride")) << m;
 }
 
@@ -169,7 +161,7 @@ TEST(LauncherInputs, EachModelInputTakesTheEntryItsRegexMatches) {
 
 TEST(LauncherInputs, ARegexMatchingNoIdentifierNamesTheEntryAndTheIdentifiers) {
     const std::vector<pot::ValueInfo> inputs = {{"token_type_ids", pot::DType::I64, {1, 4}}};
-    const auto m = error_of([&] {
+    const auto m = pot::test::error_message([&] {
         pot::core::bind_inputs(bert_entries(), {binding("token_type_ids", "token_type", "bert.yml: /models/0/launchers/0/inputs/2")},
                                inputs, "sample 0");
     });
@@ -181,7 +173,7 @@ TEST(LauncherInputs, ARegexMatchingNoIdentifierNamesTheEntryAndTheIdentifiers) {
 TEST(LauncherInputs, AModelInputWithoutAnEntryAndAnEntryForNoInputAreBothNamed) {
     const std::vector<pot::ValueInfo> inputs = {{"input_ids_1", pot::DType::I64, {1, 4}},
                                                 {"input_mask_1", pot::DType::I64, {1, 4}}};
-    const auto m = error_of([&] {
+    const auto m = pot::test::error_message([&] {
         pot::core::check_input_bindings({binding("input_ids_1", "input_ids", "b.yml: /inputs/0"),
                                          binding("attention_mask", "input_mask", "b.yml: /inputs/1")},
                                         inputs);
@@ -192,7 +184,7 @@ TEST(LauncherInputs, AModelInputWithoutAnEntryAndAnEntryForNoInputAreBothNamed) 
 
 TEST(LauncherInputs, DataThatDoNotFitTheInputAreRefusedNamingBoth) {
     const std::vector<pot::ValueInfo> inputs = {{"input_ids_1", pot::DType::I64, {1, 8}}};
-    const auto m = error_of([&] {
+    const auto m = pot::test::error_message([&] {
         pot::core::bind_inputs(bert_entries(), {binding("input_ids_1", "input_ids", "b.yml: /inputs/0")}, inputs, "sample 3");
     });
     EXPECT_TRUE(has(m, "sample 3 'input_ids_0_0'")) << m;
@@ -236,7 +228,7 @@ TEST(MovieLens, AMalformedLineIsNamedByFileAndLine) {
     pot::test::TempDir dir;
     write(dir.path() / "ratings.csv", "0 11 5\n1 12\n");
     write(dir.path() / "negative.csv", "20\n30\n");
-    const auto m = error_of([&] {
+    const auto m = pot::test::error_message([&] {
         pot::core::movie_lens_samples(dir.path() / "ratings.csv", dir.path() / "negative.csv", std::nullopt);
     });
     EXPECT_TRUE(has(m, "ratings.csv:2")) << m;
@@ -303,7 +295,7 @@ TEST(AnnotationPickle, ArraysOfEachPickledAnnotationAreRead) {
 }
 
 TEST(AnnotationPickle, ATruncatedFileIsRefusedNamingItAndTheOffset) {
-    const auto m = error_of([] { pot::core::parse_annotation_pickle(kPickle.substr(0, 700), "squad.pickle"); });
+    const auto m = pot::test::error_message([] { pot::core::parse_annotation_pickle(kPickle.substr(0, 700), "squad.pickle"); });
     EXPECT_TRUE(has(m, "squad.pickle: byte ")) << m;
     EXPECT_TRUE(has(m, "truncated")) << m;
 }

@@ -10,6 +10,7 @@
 #include "accuracy_checker.hpp"
 #include "annotation_dataset.hpp"
 #include "annotation_pickle.hpp"
+#include "errors.hpp"
 #include "pot/error.hpp"
 #include "question_answering.hpp"
 #include "question_answering_metric.hpp"
@@ -22,15 +23,6 @@ using pot::core::AnswerSettings;
 using pot::core::AnswerSpan;
 using pot::core::QuestionAnsweringRecord;
 using Tokens = std::vector<std::string>;
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const pot::Error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -305,7 +297,7 @@ TEST(SquadRecords, APickleWithoutAnswerDataIsRefusedNamingTheFileAndTheMissingKe
     // Quantization alone reads the arrays.
     EXPECT_EQ(pot::core::open_annotation_dataset(config, inputs)->size(), 1u);
     config.metrics.push_back({pot::core::kSquadF1, "F1", std::nullopt, "{}", "ac.yml: /models/0/datasets/0/metrics/0"});
-    const auto e = error_of([&] { pot::core::open_annotation_dataset(config, inputs); });
+    const auto e = pot::test::error_message([&] { pot::core::open_annotation_dataset(config, inputs); });
     EXPECT_TRUE(has(e, (dir.path() / "squad.pickle").string() + ": annotation 0 has no 'doc_tokens', "
                        "'token_to_orig_map', 'token_is_max_context', which ac.yml: /models/0/datasets/0/metrics/0 "
                        "needs")) << e;
@@ -364,7 +356,7 @@ TEST(SquadMetric, OutputNamesTheModelLacksAreNamedWithTheModelsOutputs) {
     pot::core::QuestionAnsweringMetric m(R"({"start_output": "unstack/Squeeze_", "end_output": "unstack/Split.1",
                                              "adapter_path": "ac.yml: /models/0/launchers/0/adapter"})",
                                          "ac.yml: /metrics/0");
-    const auto e = error_of([&] { m.bind_outputs({{"logits", pot::DType::F32, {1, 2}}}); });
+    const auto e = pot::test::error_message([&] { m.bind_outputs({{"logits", pot::DType::F32, {1, 2}}}); });
     EXPECT_TRUE(has(e, "ac.yml: /models/0/launchers/0/adapter/start_token_logits_output: the model has no output "
                        "'unstack/Squeeze_' (its outputs: 'logits')")) << e;
 }
@@ -373,7 +365,7 @@ TEST(SquadMetric, ASampleWithoutASquadAnnotationIsRefused) {
     auto f1 = metric("f1");
     pot::Sample s;
     s.annotation = pot::Annotation::of_class(3);
-    const auto e = error_of([&] { f1.update(outputs(logits({}), logits({})), {}, s); });
+    const auto e = pot::test::error_message([&] { f1.update(outputs(logits({}), logits({})), {}, s); });
     EXPECT_TRUE(has(e, "has no SQuAD annotation")) << e;
 }
 
@@ -407,7 +399,7 @@ const char* kBertYaml = R"(models:
 TEST(SquadConfig, F1AndExactMatchReadTheAdaptersOutputsAndTheAnswerSettings) {
     pot::core::ConfigProblems problems;
     const auto out = read_yaml(kBertYaml, problems);
-    ASSERT_TRUE(problems.empty()) << error_of([&] { problems.throw_if_any(""); });
+    ASSERT_TRUE(problems.empty()) << pot::test::error_message([&] { problems.throw_if_any(""); });
     EXPECT_TRUE(out.scoring_unsupported.empty());
     ASSERT_EQ(out.metrics.size(), 2u);
     EXPECT_EQ(out.metrics[0].type, pot::core::kSquadF1);
@@ -437,7 +429,7 @@ TEST(SquadConfig, AnAdapterWithoutItsOutputsIsAProblemNamingTheKey) {
     yaml.replace(yaml.find("start_token_logits_output"), 25, "start_logits_output");
     pot::core::ConfigProblems problems;
     read_yaml(yaml, problems);
-    const auto e = error_of([&] { problems.throw_if_any(""); });
+    const auto e = pot::test::error_message([&] { problems.throw_if_any(""); });
     EXPECT_TRUE(has(e, "/adapter/start_token_logits_output: required")) << e;
 }
 
@@ -447,7 +439,7 @@ TEST(SquadConfig, AnAdapterNamedWithoutItsKeysSaysWhichKeysItNeeds) {
     yaml.replace(from, to - from + 1, "adapter: bert_question_answering");
     pot::core::ConfigProblems problems;
     read_yaml(yaml, problems);
-    const auto e = error_of([&] { problems.throw_if_any(""); });
+    const auto e = pot::test::error_message([&] { problems.throw_if_any(""); });
     EXPECT_TRUE(has(e, "/models/0/launchers/0/adapter: bert_question_answering needs start_token_logits_output and "
                        "end_token_logits_output")) << e;
 }
