@@ -357,7 +357,7 @@ void RangeOptimization::apply(Graph& graph, const Statistics&, HostServices& hos
     std::vector<double> start = x;
     double value = 0;
     try {
-        opt.optimize(start, value);
+        if (maxiter_ > 1) opt.optimize(start, value);
     } catch (const nlopt::forced_stop&) {
         // interrupted: the best point so far stands
     } catch (const nlopt::roundoff_limited&) {
