@@ -282,7 +282,10 @@ file, that file is made from ours). **{ran} of {len(files)} ran**, counting runs
 missed an accuracy or tuning target on these substitute data (exit 3). The others show what
 pot-host said, every problem of a file in one run; a run still going after {args.timeout} s is
 stopped and shown as a timeout. The time of each run that finished is its wall time on the machine
-that made the table (2 cores; a tuning run evaluates its candidates on all 300 images).
+that made the table (2 cores; a tuning run evaluates its candidates on all 300 images); a row
+without one was kept from an earlier run (`--only`) made before times were recorded. The BERT and
+NCF models are small stand-ins with the YAML files' input and output names, written by
+`/usr/bin/python3 bench/pot_configs/substitutes.py --out DIR`.
 
 POT's Python API (scripts importing `openvino.tools.pot`) runs too, with the import changed to `pot`: see
 docs/PYTHON.md.
