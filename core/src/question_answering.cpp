@@ -62,9 +62,13 @@ std::string final_text(const std::string& predicted, const std::string& original
     const size_t start = tokenized.find(predicted);
     if (predicted.empty() || start == std::string::npos) return original;
     const size_t end = start + predicted.size() - 1;
-    const auto [orig_chars, orig_index] = without_spaces(original);
-    const auto [tok_chars, tok_index] = without_spaces(tokenized);
-    if (orig_chars.size() != tok_chars.size()) return original;
+    // Plain variables rather than structured bindings: Clang 14 (the fuzz build) cannot capture
+    // those in the lambda below.
+    const auto orig = without_spaces(original);
+    const auto tok = without_spaces(tokenized);
+    const auto& orig_index = orig.second;
+    const auto& tok_index = tok.second;
+    if (orig.first.size() != tok.first.size()) return original;
     const auto to_original = [&](size_t tok_position) -> std::optional<size_t> {
         const auto it = std::lower_bound(tok_index.begin(), tok_index.end(), tok_position);
         if (it == tok_index.end() || *it != tok_position) return std::nullopt;
