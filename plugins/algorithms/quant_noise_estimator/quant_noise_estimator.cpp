@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "csv.hpp"  // plugins/common
 #include "pot/fake_quantize_node.hpp"
 #include "pot/result_services.hpp"
 #include "pot/text.hpp"
@@ -36,14 +37,6 @@ std::string format_metric(const std::vector<double>& metric, bool as_list) {
     for (size_t i = 0; i < metric.size(); ++i) out << (i ? " " : "") << metric[i];
     if (as_list) out << ']';
     return out.str();
-}
-
-// A CSV field: quoted when it holds a comma, a quote or a line break.
-std::string csv_field(const std::string& text) {
-    if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-    std::string quoted = "\"";
-    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
 }
 
 // stat_subset_size: how many of the first samples to measure (0: all).
@@ -151,7 +144,7 @@ void QuantNoiseEstimator::apply(Graph& graph, const Statistics&, HostServices& h
     for (size_t i = 0; i < layers.size(); ++i) {
         nlohmann::json metric = list ? nlohmann::json(layers[i].metric) : nlohmann::json(layers[i].metric.at(0));
         report.push_back({{"layer", layers[i].layer}, {"noise_metric", metric}});
-        csv += str_cat(i, ",", csv_field(format_metric(layers[i].metric, list)), ",", csv_field(layers[i].layer), "\n");
+        csv += str_cat(i, ",", common::csv_field(format_metric(layers[i].metric, list)), ",", common::csv_field(layers[i].layer), "\n");
     }
     host.report(name(), "layers", report.dump());
     if (!list && !layers.empty()) {

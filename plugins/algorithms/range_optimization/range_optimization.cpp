@@ -13,6 +13,8 @@
 #include <nlopt.hpp>
 #include <nlohmann/json.hpp>
 
+#include "csv.hpp"  // plugins/common
+#include "pot/fake_quantize.hpp"
 #include "pot/fake_quantize_node.hpp"
 #include "pot/result_services.hpp"
 #include "pot/search_services.hpp"
@@ -48,15 +50,8 @@ uint64_t key_of(float low, float high) {
 std::string csv_line(const std::vector<std::string>& fields) {
     std::string line;
     for (size_t i = 0; i < fields.size(); ++i) {
-        const auto& f = fields[i];
-        line += i ? "," : "";
-        if (f.find_first_of(",\"\n\r") == std::string::npos) {
-            line += f;
-        } else {
-            line += '"';
-            for (char c : f) line += c == '"' ? std::string("\"\"") : std::string(1, c);
-            line += '"';
-        }
+        if (i) line += ',';
+        line += common::csv_field(fields[i]);
     }
     return line + "\n";
 }
@@ -76,12 +71,13 @@ std::pair<float, float> RangeGroup::range(double searched_low, double searched_h
 }
 
 std::pair<float, float> aligned_range(double low, double high, int64_t levels) {
-    const double lo = std::min(low, 0.0), hi = std::max(high, 0.0);
-    const double steps = static_cast<double>(levels - 1);
-    const double scale = (hi - lo) / steps;
-    if (!(scale > 0)) return {static_cast<float>(lo), static_cast<float>(hi)};
-    const double zero = std::clamp(std::nearbyint(-lo / scale), 0.0, steps);
-    return {static_cast<float>(-zero * scale), static_cast<float>((steps - zero) * scale)};
+    // The SDK's asymmetric range, as MinMaxQuantization makes it; levels is 2^bits (find_range_groups).
+    const int bits = static_cast<int>(std::lround(std::log2(static_cast<double>(levels))));
+    const auto fq = fake_quantize_from_range({static_cast<float>(low)}, {static_cast<float>(high)},
+                                             QuantSpec{bits, /*symmetric=*/false, /*is_signed=*/true,
+                                                       /*narrow_range=*/false},
+                                             -1);
+    return {fq.input_low[0], fq.input_high[0]};
 }
 
 std::pair<double, double> search_interval(double v, double lower, double upper, double zero) {
@@ -103,7 +99,10 @@ std::vector<RangeGroup> find_range_groups(const Graph& graph, const std::vector<
         } catch (const Error&) {
             continue;  // bounds that are not constants: nothing to search
         }
-        if (params->per_channel() || !params->is_affine()) continue;
+        // Per-tensor affine ranges of 2^bits levels (2 to 8 bits), as quantization algorithms insert them.
+        const int64_t levels = params->levels;
+        const bool power_of_two = levels >= 4 && levels <= 256 && (levels & (levels - 1)) == 0;
+        if (params->per_channel() || !params->is_affine() || !power_of_two) continue;
         const std::string& value = node.outputs.at(0);
         if (!wanted.empty()) {
             const auto producer = graph.producer(node.inputs[0]);
@@ -276,10 +275,11 @@ void RangeOptimization::apply(Graph& graph, const Statistics&, HostServices& hos
         }
         return out;
     };
-    const auto with_ranges = [&](const std::vector<std::pair<float, float>>& ranges) {
-        Graph candidate = graph;
+    // One candidate for the whole search, its bounds rewritten per evaluation: the model's weights
+    // are copied once, not once per evaluation.
+    Graph candidate = graph;
+    const auto set_candidate = [&](const std::vector<std::pair<float, float>>& ranges) {
         for (size_t i = 0; i < groups.size(); ++i) set_range(candidate, groups[i], ranges[i].first, ranges[i].second);
-        return candidate;
     };
 
     const size_t available = host.evaluation_data().size();
@@ -308,7 +308,7 @@ void RangeOptimization::apply(Graph& graph, const Statistics&, HostServices& hos
         const auto ranges = ranges_of(point);
         for (const auto& [l, h] : ranges)
             if (!(l < h)) return std::numeric_limits<double>::max();  // empty range: never a candidate
-        const Graph candidate = with_ranges(ranges);
+        set_candidate(ranges);
         const EvaluationResult r = host.evaluate(candidate, indices);
         metric = r.metric;
         higher_is_better = r.higher_is_better;
