@@ -140,12 +140,16 @@ nlohmann::json fit_layer(Graph& graph, Layer& layer, const Tensor& dense, const 
             {"seconds", seconds_since(start)}};
 }
 
+// The layout of a layer the fit supports whose Gram matrices stay within kMaxGramBytesPerLayer.
+std::optional<TuningLayout> tunable_layout(const Graph& graph, const SparsityTarget& target) {
+    auto layout = tuning_layout(graph, target);
+    if (layout && layout->gram_bytes() <= kMaxGramBytesPerLayer) return layout;
+    return std::nullopt;
+}
+
 }  // namespace
 
-bool is_tunable(const Graph& graph, const SparsityTarget& target) {
-    const auto layout = tuning_layout(graph, target);
-    return layout && layout->gram_bytes() <= kMaxGramBytesPerLayer;
-}
+bool is_tunable(const Graph& graph, const SparsityTarget& target) { return tunable_layout(graph, target).has_value(); }
 
 nlohmann::json tune_layers(Graph& graph, const std::vector<SparsityTarget>& targets,
                            const std::map<std::string, Tensor>& dense,
@@ -163,7 +167,8 @@ nlohmann::json tune_layers(Graph& graph, const std::vector<SparsityTarget>& targ
     for (size_t s = 0; s < samples; ++s) fit_samples -= row_use(s) == RowUse::Check ? 1 : 0;
     std::vector<Layer> layers;
     for (const auto& target : targets) {
-        if (!is_tunable(graph, target)) {
+        auto layout = tunable_layout(graph, target);
+        if (!layout) {
             host.log(LogLevel::Info, str_cat("WeightSparsity: '", target.node,
                                              "' is not fitted layer-wise (unsupported op form or over ",
                                              kMaxGramBytesPerLayer >> 20, " MiB of Gram matrices)"));
@@ -172,7 +177,7 @@ nlohmann::json tune_layers(Graph& graph, const std::vector<SparsityTarget>& targ
         Layer layer;
         layer.node = target.node;
         layer.index = node_index(graph, target.node);
-        layer.layout = *tuning_layout(graph, target);
+        layer.layout = std::move(*layout);
         if (const auto it = biases.find(target.node); it != biases.end()) layer.bias = it->second;
         const int64_t wanted =
             std::clamp(kRowsPerColumn * (layer.layout.columns + 1), kMinRowsPerLayer, kMaxRowsPerLayer);
