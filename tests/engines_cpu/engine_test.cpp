@@ -142,6 +142,38 @@ TEST(CpuEngine, SingleThreadGivesTheSameResult) {
 }
 
 
+// Float 3x3 stride-1 convolutions run on oneDNN's Winograd kernels where the CPU has them (AVX-512
+// in oneDNN 2.x), with a fused bias + Relu; `"winograd": false` keeps them direct. Both agree with
+// the reference engine within rounding of sums of 576 products.
+TEST(CpuEngine, WinogradConvolutionsMatchDirectOnesAndCanBeTurnedOff) {
+    GraphBuilder g(43);
+    const auto x = g.input("x", {1, 64, 28, 28});
+    g.output(g.node("Relu", {g.conv(x, 64, 64, 3, {{"pads", Ints{1, 1, 1, 1}}})}));
+    const std::vector<Tensor> inputs{g.random_tensor({1, 64, 28, 28}, -1.0f, 1.0f)};
+    reference::ReferenceEngine ref;
+    const auto expected = ref.compile(g.graph())->infer(inputs, {}, nullptr);
+    float magnitude = 0.0f;
+    for (float v : expected[0].to_floats()) magnitude = std::max(magnitude, std::fabs(v));
+    ASSERT_GT(magnitude, 0.1f);
+
+    cpu::CpuEngine winograd, direct(Params(R"({"winograd": false})"));
+    auto fast = winograd.compile(g.graph());
+    auto exact = direct.compile(g.graph());
+    const auto fast_out = fast->infer(inputs);
+    const auto exact_out = exact->infer(inputs);
+    const std::string fast_plan = cpu::CpuEngine::describe_plan(*fast);
+    const std::string exact_plan = cpu::CpuEngine::describe_plan(*exact);
+    EXPECT_TRUE(lines_with(exact_plan, "wino").empty()) << exact_plan;
+    EXPECT_LE(max_abs_diff(exact_out[0], expected[0]), 1e-5f * magnitude);
+    EXPECT_LE(max_abs_diff(fast_out[0], expected[0]), 1e-5f * magnitude);
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
+    if ((isa & avx512) == avx512) {
+        EXPECT_EQ(lines_with(fast_plan, "wino").size(), 1u) << fast_plan;
+    }
+    expect_no_reference_code(fast_plan);
+}
+
 // With a team of two, a node far cheaper than a fork and join (a Relu of 8 values) is built for
 // and run on the calling thread alone; a 3x3 convolution of 64 channels at 56x56 (116M
 // multiply-adds) runs on the team. Both agree with the reference engine.

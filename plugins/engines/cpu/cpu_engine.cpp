@@ -19,8 +19,8 @@ namespace {
 
 class CpuCompiledModel final : public CompiledModel, public ProfilingModel {
 public:
-    CpuCompiledModel(const Graph& graph, const dnnl::engine& engine, int threads)
-        : graph_(graph), engine_(engine), stream_(engine_), threads_(threads) {}
+    CpuCompiledModel(const Graph& graph, const dnnl::engine& engine, int threads, PlanOptions options)
+        : graph_(graph), engine_(engine), stream_(engine_), threads_(threads), options_(options) {}
 
     const Graph& graph() const override { return graph_; }
 
@@ -82,7 +82,7 @@ private:
         if (!compiled.plan) {
             try {
                 compiled.graph = std::make_unique<Graph>(with_spelled_activations_fused(graph_, observed_set));
-                compiled.plan = PlanBuilder(*compiled.graph, engine_, shapes, observed_set).build();
+                compiled.plan = PlanBuilder(*compiled.graph, engine_, shapes, observed_set, options_).build();
             } catch (const dnnl::error& e) {
                 // Failures inside a node name it (PlanBuilder::lower_node); these are the plan's
                 // own buffers and inputs.
@@ -97,6 +97,7 @@ private:
     dnnl::engine engine_;
     dnnl::stream stream_;
     int threads_;
+    PlanOptions options_;
     std::map<std::string, Compiled> plans_;
     const Plan* last_ = nullptr;
 };
@@ -106,6 +107,7 @@ private:
 struct CpuEngine::State {
     dnnl::engine engine{dnnl::engine::kind::cpu, 0};
     int threads = 0;
+    PlanOptions options;
 };
 
 CpuEngine::CpuEngine() : state_(std::make_unique<State>()) {}
@@ -113,6 +115,7 @@ CpuEngine::CpuEngine() : state_(std::make_unique<State>()) {}
 CpuEngine::CpuEngine(const Params& params) : CpuEngine() {
     // Bounded: libgomp crashes when asked for a team of many thousands of threads.
     state_->threads = checked_thread_count(params.get_int("threads", 0), params.path() + "/threads");
+    state_->options.winograd = params.get_bool("winograd", true);
     params.reject_unknown();
 }
 
@@ -126,7 +129,7 @@ std::unique_ptr<CompiledModel> CpuEngine::compile(const Graph& graph) {
                   node.op_type, " is not supported by the cpu engine (no oneDNN lowering and no "
                   "reference kernel)");
     }
-    return std::make_unique<CpuCompiledModel>(graph, state_->engine, state_->threads);
+    return std::make_unique<CpuCompiledModel>(graph, state_->engine, state_->threads, state_->options);
 }
 
 EngineCapabilities CpuEngine::capabilities() const {

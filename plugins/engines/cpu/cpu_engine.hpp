@@ -16,7 +16,8 @@ namespace pot::cpu {
 /// first use and keeps it.
 class CpuEngine : public Engine {
 public:
-    /// Params: {"threads": int} (0 = all cores); unknown keys are rejected.
+    /// Params: {"threads": int (0 = all cores), "winograd": bool (default true: float 3x3 stride-1
+    /// convolutions on Winograd kernels where oneDNN has them)}; unknown keys are rejected.
     explicit CpuEngine(const Params& params);
     CpuEngine();
     ~CpuEngine() override;

@@ -65,9 +65,10 @@ Step code_step(const dnnl::memory& src, const dnnl::memory& dst, const ActQuant&
 }  // namespace
 
 PlanBuilder::PlanBuilder(const Graph& graph, const dnnl::engine& engine,
-                         const std::vector<Shape>& input_shapes, const std::set<std::string>& observed)
+                         const std::vector<Shape>& input_shapes, const std::set<std::string>& observed,
+                         PlanOptions options)
     : graph_(graph), engine_(engine), build_stream_(engine_), input_shapes_(input_shapes),
-      observed_(observed) {}
+      observed_(observed), options_(options) {}
 
 std::unique_ptr<Plan> PlanBuilder::build() {
     plan_ = std::make_unique<Plan>();

@@ -15,16 +15,24 @@
 
 namespace pot::cpu {
 
+/// Choices of kernel that trade exactness against speed.
+struct PlanOptions {
+    /// Float 3x3 stride-1 convolutions on oneDNN's Winograd kernels where it has one for the shape
+    /// (fewer multiplications; results differ from direct convolution by rounding, ~1e-6 relative).
+    bool winograd = true;
+};
+
 /// Compiles a Graph, for fixed input shapes, into a Plan. Op lowerings (one file per op family)
 /// call back into it to read values in the form they need and to append steps.
 class PlanBuilder {
 public:
     PlanBuilder(const Graph& graph, const dnnl::engine& engine, const std::vector<Shape>& input_shapes,
-                const std::set<std::string>& observed);
+                const std::set<std::string>& observed, PlanOptions options = {});
     std::unique_ptr<Plan> build();
 
     const Graph& graph() const { return graph_; }
     const dnnl::engine& engine() const { return engine_; }
+    const PlanOptions& options() const { return options_; }
     const Node& node(size_t index) const { return graph_.nodes[index]; }
 
     // Values known while building: initializers and folded nodes (constants), and runtime values.
@@ -115,6 +123,7 @@ private:
     dnnl::stream build_stream_;
     std::vector<Shape> input_shapes_;
     std::set<std::string> observed_;
+    PlanOptions options_;
     std::map<std::string, Tensor> constants_;
     std::map<std::string, std::shared_ptr<Tensor>> host_values_;
     std::map<std::string, ValueState> values_;
