@@ -174,6 +174,21 @@ TEST(CpuEngine, WinogradConvolutionsMatchDirectOnesAndCanBeTurnedOff) {
     expect_no_reference_code(fast_plan);
 }
 
+// A convolution feeding a channel Concat runs in 16-channel blocks when oneDNN has a fast kernel
+// for it there; a dilation wider than the map (DeepLabV3's ASPP at 1/16 scale) has none in that
+// layout, so it keeps the layout oneDNN picks instead of running reference code.
+TEST(CpuEngine, ConvolutionsBeforeAConcatLeaveChannelBlocksWithoutAFastKernelThere) {
+    GraphBuilder g(47);
+    const auto x = g.input("x", {1, 32, 20, 20});
+    const auto wide = g.conv(x, 32, 32, 3, {{"pads", Ints{24, 24, 24, 24}}, {"dilations", Ints{24, 24}}});
+    const auto narrow = g.conv(x, 32, 32, 1);
+    g.output(g.node("Concat", {wide, narrow}, {{"axis", int64_t{1}}}));
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 32, 20, 20}, -1.0f, 1.0f)});
+    expect_close(out, 1e-4f);
+    EXPECT_EQ(lines_with(out.plan, "convolution").size(), 2u) << out.plan;
+    expect_no_reference_code(out.plan);
+}
+
 // With a team of two, a node far cheaper than a fork and join (a Relu of 8 values) is built for
 // and run on the calling thread alone; a 3x3 convolution of 64 channels at 56x56 (116M
 // multiply-adds) runs on the team. Both agree with the reference engine.

@@ -43,15 +43,34 @@ ConvGeometry conv_geometry(const Node& n, const dnnl::memory::dims& src, const S
     return g;
 }
 
-// 2-D, 3x3, stride 1, no dilation, one group (what oneDNN's Winograd kernels take), and at least
-// 64 output channels: Winograd reads and writes 16-channel blocks, so most such convolutions pay a
-// reorder of their input from the channels-last layout of the 1x1 convolutions around them, and
-// one of their output before the next. With 32 output channels that costs more than it saves
-// (DenseNet-121 FP32, batch 1, 1 thread: 59 ms direct, 64 ms all on Winograd, 59 ms with this
-// bound; ResNet-50 76 / 64 / 66 ms, GoogLeNet 27.5 / 21.4 / 21.1 ms, Inception-v3 106 / 91 / 92 ms).
-bool winograd_shape(const ConvGeometry& g, const Shape& weights, int64_t groups) {
-    return groups == 1 && weights.size() == 4 && weights[0] >= 64 && weights[2] == 3 && weights[3] == 3 &&
+// 2-D, 3x3, stride 1, no dilation, one group: what oneDNN's Winograd kernels take. They read and
+// write 16-channel blocks, so outside such blocks (`blocks`) a convolution pays a reorder of its
+// input from the channels-last layout of the 1x1 convolutions around it, and one of its output;
+// with fewer than 64 output channels that costs more than it saves (DenseNet-121's 32 before its
+// convolutions kept blocks: FP32 59 ms direct, 64 ms on Winograd; ResNet-50 76 -> 66 ms,
+// GoogLeNet 27.5 -> 21.1 ms, Inception-v3 106 -> 92 ms with the bound; batch 1, 1 thread).
+bool winograd_shape(const ConvGeometry& g, const Shape& weights, int64_t groups, bool blocks) {
+    return groups == 1 && weights.size() == 4 && (blocks || weights[0] >= 64) && weights[2] == 3 && weights[3] == 3 &&
            g.strides == dnnl::memory::dims{1, 1} && g.dilates == dnnl::memory::dims{0, 0};
+}
+
+// Float convolutions of densely connected blocks (DenseNet, Inception, U-Net skips) in 16-channel
+// blocks: a channel Concat reads that layout of its inputs as dense runs, while oneDNN's
+// convolutions otherwise choose channels-last, which the Winograd kernels do not take. So a
+// convolution whose (fused) output feeds a channel Concat writes blocks, and one whose input is
+// already in blocks keeps them, rather than paying a reorder each way.
+bool in_channel_blocks(const PlanBuilder& b, const std::string& x, const std::string& out,
+                       const dnnl::memory::dims& src_dims, int64_t out_channels, int64_t groups) {
+    using tag = dnnl::memory::format_tag;
+    if (groups != 1 || src_dims.size() != 4 || src_dims[1] % 16 != 0 || out_channels % 16 != 0) return false;
+    if (b.primary(x).mem.get_desc() == dnnl::memory::desc(src_dims, dnnl::memory::data_type::f32, tag::aBcd16b))
+        return true;
+    for (const size_t consumer : b.graph().consumers(out)) {
+        const Node& c = b.node(consumer);
+        if (c.op_type == "Concat" && c.domain.empty() && (c.attr_int("axis", 1) == 1 || c.attr_int("axis", 1) == -3))
+            return true;
+    }
+    return false;
 }
 
 // The FakeQuantize producing a constant weight value, if any.
@@ -110,11 +129,12 @@ bool lower_conv(PlanBuilder& b, size_t index) {
     const Fusion fusion = plan_fusion(b, n.outputs[0], g.dst, int8, true);
     const dt src_type = int8 ? to_dnnl(src_q.dtype) : dt::f32;
     const dt dst_type = fusion.requant ? to_dnnl(fusion.requant->dtype) : dt::f32;
-    const dnnl::memory::desc src_md(src_dims, src_type, tag::any);
+    bool blocks = !int8 && !fusion.requant && in_channel_blocks(b, x, fusion.out_value, src_dims, out_channels, groups);
     const dnnl::memory::desc w_md(w_dims, int8 ? dt::s8 : dt::f32, tag::any);
     const dnnl::memory::desc bias_md({out_channels}, dt::f32, tag::x);
-    const dnnl::memory::desc dst_md(g.dst, dst_type, tag::any);
     const auto make_desc = [&](dnnl::algorithm alg) {
+        const dnnl::memory::desc src_md(src_dims, src_type, blocks ? tag::aBcd16b : tag::any);
+        const dnnl::memory::desc dst_md(g.dst, dst_type, blocks ? tag::aBcd16b : tag::any);
         return bias.empty() ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, w_md,
                                                               dst_md, g.strides, g.dilates, g.pad_begin, g.pad_end)
                             : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, w_md,
@@ -133,7 +153,7 @@ bool lower_conv(PlanBuilder& b, size_t index) {
     dnnl::convolution_forward::primitive_desc pd;
     // Float: Winograd where oneDNN has a kernel for this shape and these post-ops (AVX-512 only in
     // 2.x). At batch 1 it ran ResNet-50's 3x3 convolutions 1.3x (7x7 maps) to 2.2x (28x28) faster.
-    if (!int8 && b.options().winograd && winograd_shape(g, w_shape, groups)) {
+    if (!int8 && b.options().winograd && winograd_shape(g, w_shape, groups, blocks)) {
         const auto direct = d;
         d = make_desc(dnnl::algorithm::convolution_winograd);
         try {
@@ -145,6 +165,13 @@ bool lower_conv(PlanBuilder& b, size_t index) {
     bool doubled_weights = false;
     try {
         if (!pd) pd = make_pd(1.0f, acc_scale);
+        // Blocks only where oneDNN has a fast kernel for them: dilations wider than the map (ASPP
+        // heads at 1/16 scale) leave the blocked layout to its reference code (4.7 s a call).
+        if (blocks && is_reference_impl(pd)) {
+            blocks = false;
+            d = make_desc(dnnl::algorithm::convolution_direct);
+            pd = make_pd(1.0f, acc_scale);
+        }
         if (int8 && halves_weights(pd.weights_desc()) && fits_doubled(wq->codes)) {
             pd = make_pd(0.5f, acc_scale);
             doubled_weights = true;
