@@ -119,16 +119,18 @@ bool lower_concat(PlanBuilder& b, size_t index) {
         std::vector<dnnl::memory::desc> parts;
         std::vector<dnnl::reorder::primitive_desc> copies;
         dnnl::memory::dims offsets(out.dims().size(), 0);
+        bool fast = true;
         try {
-            for (size_t i = 0; i < srcs.size(); ++i) {
+            for (size_t i = 0; i < srcs.size() && fast; ++i) {
                 parts.push_back(out.submemory_desc(b.dims(n.inputs[i]), offsets));
                 offsets[1] += b.dims(n.inputs[i])[1];
                 copies.emplace_back(b.engine(), srcs[i].get_desc(), b.engine(), parts.back());
+                fast = !is_reference_impl(copies.back());
             }
         } catch (const dnnl::error&) {
-            copies.clear();  // the concat primitive below
+            fast = false;  // the concat primitive below
         }
-        if (!copies.empty()) {
+        if (fast) {
             b.define(n.outputs[0], out, quant);
             for (size_t i = 0; i < srcs.size(); ++i)
                 b.add_primitive(n.name, "concat", copies[i], dnnl::reorder(copies[i]),
