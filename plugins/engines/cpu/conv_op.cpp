@@ -132,10 +132,13 @@ bool lower_conv(PlanBuilder& b, size_t index) {
     bool blocks = !int8 && !fusion.requant && in_channel_blocks(b, x, fusion.out_value, src_dims, out_channels, groups);
     const dnnl::memory::desc w_md(w_dims, int8 ? dt::s8 : dt::f32, tag::any);
     const dnnl::memory::desc bias_md({out_channels}, dt::f32, tag::x);
+    // Copies for the lambda: Clang 14 cannot capture structured bindings.
+    const dnnl::memory::dims conv_src_dims = src_dims;
+    const bool with_bias = !bias.empty();
     const auto make_desc = [&](dnnl::algorithm alg) {
-        const dnnl::memory::desc src_md(src_dims, src_type, blocks ? tag::aBcd16b : tag::any);
+        const dnnl::memory::desc src_md(conv_src_dims, src_type, blocks ? tag::aBcd16b : tag::any);
         const dnnl::memory::desc dst_md(g.dst, dst_type, blocks ? tag::aBcd16b : tag::any);
-        return bias.empty() ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, w_md,
+        return !with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, w_md,
                                                               dst_md, g.strides, g.dilates, g.pad_begin, g.pad_end)
                             : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, w_md,
                                                               bias_md, dst_md, g.strides, g.dilates, g.pad_begin,
