@@ -132,9 +132,10 @@ bool lower_concat(PlanBuilder& b, size_t index) {
         }
         if (fast) {
             b.define(n.outputs[0], out, quant);
+            const Rep whole = b.primary(n.outputs[0]);
             for (size_t i = 0; i < srcs.size(); ++i)
                 b.add_primitive(n.name, "concat", copies[i], dnnl::reorder(copies[i]),
-                                {{DNNL_ARG_FROM, srcs[i]}, {DNNL_ARG_TO, b.view(n.outputs[0], parts[i])}});
+                                {{DNNL_ARG_FROM, srcs[i]}, {DNNL_ARG_TO, b.view(whole, parts[i])}});
             return true;
         }
     }

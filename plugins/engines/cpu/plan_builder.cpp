@@ -422,14 +422,6 @@ dnnl::memory PlanBuilder::define(const std::string& value, const dnnl::memory::d
     return mem;
 }
 
-dnnl::memory PlanBuilder::view(const std::string& value, const dnnl::memory::desc& desc) {
-    const Rep& rep = primary(value);
-    POT_CHECK(rep.buffer >= 0, "cpu engine: a view of '", value, "', which has no pool buffer");
-    dnnl::memory mem(desc, engine_, DNNL_MEMORY_NONE);
-    plan_->pool.bind(mem, rep.buffer);
-    return mem;
-}
-
 dnnl::memory PlanBuilder::alias(const std::string& value, const Rep& rep,
                                 const dnnl::memory::desc& desc) {
     const Rep copy = rep;

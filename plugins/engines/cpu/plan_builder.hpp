@@ -60,9 +60,6 @@ public:
     /// Adds a runtime value held in a new pool buffer of layout `desc`.
     dnnl::memory define(const std::string& value, const dnnl::memory::desc& desc,
                         std::optional<ActQuant> quant = std::nullopt);
-    /// A memory over the storage of `value` (defined by define()) seen through `desc`, e.g. a
-    /// submemory_desc of its own desc; no new value.
-    dnnl::memory view(const std::string& value, const dnnl::memory::desc& desc);
     /// Adds a runtime value that shares `rep`'s buffer under another desc (reshape, in-place).
     dnnl::memory alias(const std::string& value, const Rep& rep, const dnnl::memory::desc& desc);
     /// Adds a runtime value of an integer or bool type: a plan-owned tensor that the reference
