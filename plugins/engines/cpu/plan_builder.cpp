@@ -490,12 +490,12 @@ Rep PlanBuilder::scratch_rep(const dnnl::memory::desc& desc) {
 
 void PlanBuilder::add_primitive(const std::string& node, const std::string& kind,
                                 const dnnl::primitive_desc_base& pd, dnnl::primitive prim,
-                                std::unordered_map<int, dnnl::memory> args) {
+                                std::unordered_map<int, dnnl::memory> args, const std::string& implementation) {
     std::string detail = types_of(args);
     if (detail.empty() && args.count(DNNL_ARG_FROM))
         detail = str_cat(dnnl_type_name(args.at(DNNL_ARG_FROM).get_desc().data_type()), "->",
                          dnnl_type_name(args.at(DNNL_ARG_TO).get_desc().data_type()));
-    detail += str_cat(" [", pd.impl_info_str(), "]");
+    detail += str_cat(" [", implementation.empty() ? std::string(pd.impl_info_str()) : implementation, "]");
     add_step(Step{node, kind, detail, [prim, args](RunContext& ctx) { prim.execute(ctx.stream, args); }});
 }
 

@@ -88,10 +88,11 @@ public:
     /// Appends the steps writing `src` into `dst` (layout change, quantize with `dst_quant`, or
     /// dequantize `src`'s codes); both encodings, when set, must be equal.
     void emit_convert(const Rep& src, const dnnl::memory& dst, const std::optional<ActQuant>& dst_quant);
-    /// Appends a primitive step described by `pd`.
+    /// Appends a primitive step described by `pd`; `implementation` replaces oneDNN's name for
+    /// it in profiles when that name would mislead.
     void add_primitive(const std::string& node, const std::string& kind,
                        const dnnl::primitive_desc_base& pd, dnnl::primitive prim,
-                       std::unordered_map<int, dnnl::memory> args);
+                       std::unordered_map<int, dnnl::memory> args, const std::string& implementation = "");
     /// Runs a reorder now (build time).
     void reorder_now(const dnnl::memory& src, const dnnl::memory& dst);
 
