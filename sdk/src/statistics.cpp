@@ -150,6 +150,21 @@ POT_VECTOR_CLONES RunSummary summarize_run(const float* p, int64_t n) {
     return RunSummary{lo, hi, sum};
 }
 
+// The same per channel of `rows` rows of `channels` values each (channels innermost, as in a
+// channels-last tensor): row by row, every channel's minimum, maximum and sum move at once.
+POT_VECTOR_CLONES void summarize_rows(const float* p, int64_t rows, int64_t channels, float* lo, float* hi,
+                                      double* sum) {
+    for (int64_t r = 0; r < rows; ++r) {
+        const float* row = p + r * channels;
+#pragma omp simd
+        for (int64_t c = 0; c < channels; ++c) {
+            lo[c] = row[c] < lo[c] ? row[c] : lo[c];
+            hi[c] = row[c] > hi[c] ? row[c] : hi[c];
+            sum[c] += row[c];
+        }
+    }
+}
+
 bool is_sweep_kind(ReducerKind kind) {
     switch (kind) {
         case ReducerKind::Min:
@@ -199,9 +214,19 @@ public:
         summary_.resize(channels);  // per channel of the current sample
         for (int64_t b = 0; b < layout.batch; ++b) {
             std::fill(summary_.begin(), summary_.end(), RunSummary{});
-            layout.for_each_sample_run(x + b * layout.per_sample, [&](size_t c, const float* run, int64_t n) {
-                summary_[c].fold(summarize_run(run, n));
-            });
+            if (layout.inner == 1 && channels > 1) {
+                // Channels innermost: runs of one value each; sweep whole rows instead.
+                lo_.assign(channels, std::numeric_limits<float>::infinity());
+                hi_.assign(channels, -std::numeric_limits<float>::infinity());
+                sum_.assign(channels, 0.0);
+                summarize_rows(x + b * layout.per_sample, layout.per_sample / layout.channels, layout.channels,
+                               lo_.data(), hi_.data(), sum_.data());
+                for (size_t c = 0; c < channels; ++c) summary_[c] = RunSummary{lo_[c], hi_[c], sum_[c]};
+            } else {
+                layout.for_each_sample_run(x + b * layout.per_sample, [&](size_t c, const float* run, int64_t n) {
+                    summary_[c].fold(summarize_run(run, n));
+                });
+            }
             RunSummary whole;
             for (const auto& s : summary_) whole.fold(s);
             for (size_t r = 0; r < requests_.size(); ++r) {
@@ -262,6 +287,8 @@ private:
     size_t channels_ = 0;
     bool started_ = false;
     std::vector<RunSummary> summary_;
+    std::vector<float> lo_, hi_;  // channels-innermost sweeps
+    std::vector<double> sum_;
 };
 
 class SweepReducer : public Reducer {
@@ -299,7 +326,15 @@ public:
         std::vector<std::vector<float>> values;
         for (int64_t b = 0; b < layout.batch; ++b) {
             const float* sample = x + b * layout.per_sample;
-            if (!contiguous) {
+            if (!contiguous && layout.inner == 1) {
+                // Channels innermost: gather each channel's values row by row.
+                const int64_t rows = layout.per_sample / layout.channels;
+                values.resize(channels);
+                for (auto& v : values) v.resize(static_cast<size_t>(rows));
+                for (int64_t r = 0; r < rows; ++r)
+                    for (size_t c = 0; c < channels; ++c)
+                        values[c][static_cast<size_t>(r)] = sample[r * layout.channels + static_cast<int64_t>(c)];
+            } else if (!contiguous) {
                 values.assign(channels, {});
                 layout.for_each_sample_run(sample, [&](size_t c, const float* run, int64_t n) {
                     values[c].insert(values[c].end(), run, run + n);
@@ -357,11 +392,11 @@ private:
         return a + (b - a) * (pos - static_cast<double>(lo));
     }
 
-    // Order statistics lo <= hi (0-based, ascending) of p[0, n). Quantiles near 0 or 1 need only
-    // a few of the smallest or largest values, found in one read that keeps them sorted; others
-    // select on a copy.
+    // Order statistics lo <= hi (0-based, ascending) of p[0, n). Quantiles near 0 or 1 (POT's
+    // outlier probability 1e-4 keeps 100 of a million values) need only the few smallest or
+    // largest values, found in one read through a heap of them; others select on a copy.
     std::pair<double, double> order_statistics(const float* p, int64_t n, int64_t lo, int64_t hi) {
-        constexpr int64_t kFew = 16;
+        constexpr int64_t kFew = 1024;
         if (hi < kFew) {
             const auto few = extremes(p, n, hi + 1, std::less<float>());
             return {few[static_cast<size_t>(lo)], few[static_cast<size_t>(hi)]};
@@ -377,7 +412,9 @@ private:
         return {a, b};
     }
 
-    // The k values of p[0, n) that come first under `before`, in that order (k <= n).
+    // The k values of p[0, n) that come first under `before`, in that order (k <= n); k NaNs when
+    // p holds a NaN (as numpy's quantile of such data). A heap keeps them with the last of them on
+    // top, so most values cost one comparison with it.
     template <typename Before>
     static std::vector<float> extremes(const float* p, int64_t n, int64_t k, Before before) {
         std::vector<float> few;
@@ -385,11 +422,19 @@ private:
         for (int64_t i = 0; i < n; ++i) {
             const float x = p[i];
             if (static_cast<int64_t>(few.size()) == k) {
-                if (!before(x, few.back())) continue;  // a NaN never displaces a value
-                few.pop_back();
+                if (!before(x, few.front())) {
+                    if (std::isnan(x)) return std::vector<float>(static_cast<size_t>(k), x);
+                    continue;
+                }
+                std::pop_heap(few.begin(), few.end(), before);
+                few.back() = x;
+            } else {
+                if (std::isnan(x)) return std::vector<float>(static_cast<size_t>(k), x);
+                few.push_back(x);
             }
-            few.insert(std::upper_bound(few.begin(), few.end(), x, before), x);
+            std::push_heap(few.begin(), few.end(), before);
         }
+        std::sort_heap(few.begin(), few.end(), before);
         return few;
     }
 

@@ -107,6 +107,96 @@ TEST(CpuEngine, ObservedValuesEqualReferenceEngines) {
     }
 }
 
+// Records values in the plan's storage order, and each value as on_value() would get it.
+class OrderRecorder : public cpu::StorageOrderObserver {
+public:
+    void on_value(const std::string& value, const Tensor& tensor) override { plain[value] = tensor; }
+    bool takes_storage_order(const std::string&) const override { return true; }
+    void on_value_in_order(const std::string& value, const Tensor& tensor, const std::vector<int64_t>& order) override {
+        stored[value] = {tensor, order};
+    }
+    std::map<std::string, Tensor> plain;
+    std::map<std::string, std::pair<Tensor, std::vector<int64_t>>> stored;
+};
+
+class Samples final : public DataLoader {
+public:
+    explicit Samples(std::vector<Tensor> inputs) : inputs_(std::move(inputs)) {}
+    size_t size() const override { return inputs_.size(); }
+    Sample get(size_t index) const override {
+        Sample s;
+        s.index = index;
+        s.inputs = {inputs_.at(index)};
+        return s;
+    }
+    std::string describe() const override { return "test samples"; }
+
+private:
+    std::vector<Tensor> inputs_;
+};
+
+TEST(CpuEngine, StatisticsOfChannelsLastValuesNeedNoTransposition) {
+    const Graph graph = small_cnn(false);
+    std::vector<std::string> values;
+    for (const auto& n : graph.nodes) values.push_back(n.outputs[0]);
+    cpu::CpuEngine engine;
+    auto model = engine.compile(graph);
+
+    // The plan hands channels-last values over as stored, and those are the plain values permuted.
+    OrderRecorder by_order;
+    Recorder plain;
+    const auto input = images(1, 7);
+    model->infer({input}, values, &by_order);
+    model->infer({input}, values, &plain);
+    size_t permuted = 0;
+    for (const auto& [name, entry] : by_order.stored) {
+        const auto& [tensor, order] = entry;
+        const Tensor& want = plain.values.at(name);
+        ASSERT_EQ(tensor.numel(), want.numel()) << name;
+        ASSERT_EQ(order.front(), 0) << name;
+        std::vector<int64_t> strides(order.size());  // the stored tensor's stride of each plain dim
+        for (size_t i = order.size(), step = 1; i-- > 0; step *= static_cast<size_t>(tensor.shape()[i]))
+            strides[static_cast<size_t>(order[i])] = static_cast<int64_t>(step);
+        const Shape& dims = want.shape();
+        std::vector<int64_t> index(dims.size(), 0);
+        for (int64_t k = 0; k < want.numel(); ++k) {
+            int64_t offset = 0;
+            for (size_t d = 0; d < dims.size(); ++d) offset += index[d] * strides[d];
+            ASSERT_EQ(tensor.data<float>()[offset], want.data<float>()[k]) << name << " element " << k;
+            for (size_t d = dims.size(); d-- > 0;)
+                if (++index[d] < dims[d]) break; else index[d] = 0;
+        }
+        bool identity = true;
+        for (size_t i = 0; i < order.size(); ++i) identity = identity && order[i] == static_cast<int64_t>(i);
+        permuted += identity ? 0 : 1;
+    }
+    EXPECT_FALSE(by_order.stored.empty());
+    EXPECT_GT(permuted, 0u) << "no value of the plan is channels-last; the test would check nothing";
+
+    // The engine's statistics equal the SDK's collection over plain tensors, per channel too.
+    std::vector<StatisticRequest> requests;
+    for (const auto& v : values) {
+        for (const ReducerKind kind : {ReducerKind::Min, ReducerKind::Max, ReducerKind::MeanMax,
+                                       ReducerKind::MeanQuantileHigh, ReducerKind::Mean})
+            requests.push_back({v, kind, -1});
+        for (const ReducerKind kind : {ReducerKind::Mean, ReducerKind::SampleMax, ReducerKind::MeanMin})
+            if (plain.values.at(v).rank() > 1) requests.push_back({v, kind, 1});
+        StatisticRequest histogram{v, ReducerKind::Histogram, -1};
+        histogram.histogram = {-4.0, 4.0, 64};
+        requests.push_back(histogram);
+    }
+    const Samples data({images(1, 1), images(1, 2), images(1, 3)});
+    const Statistics ours = engine.collect(*model, data, requests, {}, nullptr);
+    const Statistics sdk = engine.Engine::collect(*model, data, requests, {}, nullptr);
+    for (const auto& r : requests) {
+        const Tensor a = ours.get(r), b = sdk.get(r);
+        ASSERT_EQ(shape_str(a.shape()), shape_str(b.shape())) << r.key();
+        const auto fa = a.to_floats(), fb = b.to_floats();
+        for (size_t i = 0; i < fa.size(); ++i)
+            EXPECT_NEAR(fa[i], fb[i], 1e-5f * std::max(1.0f, std::abs(fb[i]))) << r.key() << " [" << i << "]";
+    }
+}
+
 TEST(CpuEngine, UnsupportedOpErrorNamesTheNode) {
     GraphBuilder g;
     const auto x = g.input("x", {1, 4});

@@ -150,6 +150,27 @@ TEST(Reducers, QuantilesNearTheEndsMatchASortedCopy) {
     }
 }
 
+TEST(Reducers, QuantilesOfLargeTensorsMatchASortedCopyOnBothPaths) {
+    // 6000 values: the 1e-4 and 0.1 quantiles (order statistics 0 and 600) come from the heap of
+    // the extreme values, the median (3000) from selection on a copy; ties and descending runs
+    // included.
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<int> small(-50, 50);
+    std::vector<float> values(6000);
+    for (size_t i = 0; i < values.size(); ++i)
+        values[i] = i < 2000 ? static_cast<float>(small(rng)) : static_cast<float>(6000 - static_cast<int>(i)) / 7.0f;
+    const Tensor t = Tensor::from_vector<float>({1, 6000}, values);
+    for (const double q : {1e-4, 0.1, 0.5}) {
+        for (const auto kind : {ReducerKind::MeanQuantileLow, ReducerKind::MeanQuantileHigh}) {
+            auto reducer = pot::make_reducer(StatisticRequest{"x", kind, -1, q});
+            reducer->update(t);
+            const double wanted_q = kind == ReducerKind::MeanQuantileLow ? q : 1.0 - q;
+            const double expected = sorted_quantile(values, wanted_q);  // a float result: relative tolerance
+            EXPECT_NEAR(reducer->result().to_floats()[0], expected, 1e-6 * std::max(1.0, std::fabs(expected))) << "q " << q;
+        }
+    }
+}
+
 TEST(Reducers, ValueReducerAgreesWithSeparateReducers) {
     // One value's statistics of every kind, per tensor and on two channel axes, fed together in
     // batches of different sizes (and with a NaN, which min/max skip): each result equals what

@@ -2,7 +2,9 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include <dnnl.hpp>
@@ -10,6 +12,7 @@
 #include "ops.hpp"
 #include "plan_builder.hpp"
 #include "pot/profiling.hpp"
+#include "pot/sample_reader.hpp"
 #include "reference_fallback.hpp"
 #include "spelled_activations.hpp"
 
@@ -102,6 +105,106 @@ private:
     const Plan* last_ = nullptr;
 };
 
+// `t`, whose dimension i is the value's dimension from[i], with its dimensions rearranged so
+// that dimension i is the value's dimension to[i].
+Tensor reordered(const Tensor& t, const std::vector<int64_t>& from, const std::vector<int64_t>& to) {
+    const size_t rank = from.size();
+    std::vector<int64_t> stride_of(rank);  // the source's stride of each value dimension
+    for (size_t i = rank, step = 1; i-- > 0; step *= static_cast<size_t>(t.shape()[i]))
+        stride_of[static_cast<size_t>(from[i])] = static_cast<int64_t>(step);
+    std::vector<int64_t> extent_of(rank);
+    for (size_t i = 0; i < rank; ++i) extent_of[static_cast<size_t>(from[i])] = t.shape()[i];
+    Shape shape;
+    for (int64_t d : to) shape.push_back(extent_of[static_cast<size_t>(d)]);
+    Tensor out(DType::F32, shape);
+    const float* src = t.data<float>();
+    float* dst = out.data<float>();
+    std::vector<int64_t> index(rank, 0);
+    for (int64_t n = 0; n < out.numel(); ++n) {
+        int64_t offset = 0;
+        for (size_t i = 0; i < rank; ++i) offset += index[i] * stride_of[static_cast<size_t>(to[i])];
+        dst[n] = src[offset];
+        for (size_t i = rank; i-- > 0;) {
+            if (++index[i] < shape[i]) break;
+            index[i] = 0;
+        }
+    }
+    return out;
+}
+
+// Feeds observed values to their reducers as Engine::collect's observer does; a value that comes in
+// the plan's storage order goes to reducers whose channel axis is moved to match, so no
+// transposition is needed. Only values whose per-channel statistics are sweeps (min, max, mean:
+// one pass over rows of channels) take that order; per-channel quantiles and per-sample rows read
+// each channel as one contiguous run, which the plain layout gives. Each value's reducer keeps
+// the order it first saw (a plan for other input shapes may store the value differently; such
+// tensors are rearranged to it).
+class OrderedReducingObserver final : public StorageOrderObserver {
+public:
+    explicit OrderedReducingObserver(const std::vector<StatisticRequest>& requests) {
+        for (const auto& r : requests) {
+            Value& v = values_[r.value];
+            v.requests.push_back(r);
+            v.storage_order = v.storage_order && (r.axis < 0 || is_sweep(r.reducer));
+        }
+    }
+    bool takes_storage_order(const std::string& value) const override {
+        const auto it = values_.find(value);
+        return it != values_.end() && it->second.storage_order;
+    }
+    std::vector<std::string> values() const {
+        std::vector<std::string> out;
+        for (const auto& entry : values_) out.push_back(entry.first);
+        return out;
+    }
+    void on_value(const std::string& value, const Tensor& tensor) override {
+        std::vector<int64_t> identity(static_cast<size_t>(tensor.rank()));
+        std::iota(identity.begin(), identity.end(), int64_t{0});
+        on_value_in_order(value, tensor, identity);
+    }
+    void on_value_in_order(const std::string& value, const Tensor& tensor,
+                           const std::vector<int64_t>& order) override {
+        auto it = values_.find(value);
+        if (it == values_.end()) return;
+        Value& v = it->second;
+        if (!v.reducer) {
+            v.order = order;
+            std::vector<StatisticRequest> in_order = v.requests;
+            for (auto& r : in_order) {
+                const auto at = std::find(order.begin(), order.end(), r.axis);
+                if (r.axis >= 0 && at != order.end()) r.axis = at - order.begin();
+            }
+            v.reducer = std::make_unique<ValueReducer>(in_order);
+        }
+        if (order == v.order)
+            v.reducer->update(tensor);
+        else
+            v.reducer->update(reordered(tensor, order, v.order));
+    }
+    Statistics result() const {
+        Statistics stats;
+        for (const auto& [name, v] : values_) {
+            POT_CHECK(v.reducer, "the engine never produced value '", name,
+                      "' requested for statistics; is it a value of this model?");
+            for (size_t i = 0; i < v.requests.size(); ++i) stats.set(v.requests[i], v.reducer->result(i));
+        }
+        return stats;
+    }
+
+private:
+    static bool is_sweep(ReducerKind kind) {
+        return kind == ReducerKind::Min || kind == ReducerKind::Max || kind == ReducerKind::AbsMax ||
+               kind == ReducerKind::MeanMin || kind == ReducerKind::MeanMax || kind == ReducerKind::Mean;
+    }
+    struct Value {
+        std::vector<StatisticRequest> requests;
+        bool storage_order = true;
+        std::vector<int64_t> order;
+        std::unique_ptr<ValueReducer> reducer;
+    };
+    std::map<std::string, Value> values_;
+};
+
 }  // namespace
 
 struct CpuEngine::State {
@@ -130,6 +233,21 @@ std::unique_ptr<CompiledModel> CpuEngine::compile(const Graph& graph) {
                   "reference kernel)");
     }
     return std::make_unique<CpuCompiledModel>(graph, state_->engine, state_->threads, state_->options);
+}
+
+Statistics CpuEngine::collect(CompiledModel& model, const DataLoader& data, const std::vector<StatisticRequest>& requests,
+                              const std::vector<size_t>& indices, Progress* progress) {
+    OrderedReducingObserver observer(unique_requests(requests));
+    const auto order = all_indices(data, indices);
+    const auto observed = observer.values();
+    if (progress) progress->start("statistics", order.size());
+    SampleReader reader(data, order);
+    for (size_t i = 0; i < order.size(); ++i) {
+        model.infer(reader.next().inputs, observed, &observer);
+        if (progress) progress->advance(i + 1);
+    }
+    if (progress) progress->finish();
+    return observer.result();
 }
 
 EngineCapabilities CpuEngine::capabilities() const {

@@ -27,6 +27,10 @@ public:
     /// throws naming the first node that is not.
     std::unique_ptr<CompiledModel> compile(const Graph& graph) override;
     EngineCapabilities capabilities() const override;
+    /// As Engine::collect, but observed values reach the reducers in the order the plan keeps
+    /// them rather than transposed into the plain layout (see StorageOrderObserver).
+    Statistics collect(CompiledModel& model, const DataLoader& data, const std::vector<StatisticRequest>& requests,
+                       const std::vector<size_t>& indices, Progress* progress) override;
 
     /// The plan `model` (made by a CpuEngine) last ran: one line per step with node, primitive
     /// kind, data types (src:weights:dst) and oneDNN implementation. Empty before its first infer().

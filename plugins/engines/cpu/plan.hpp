@@ -21,6 +21,20 @@ struct Rep {
     int buffer = -1;  ///< pool buffer it lives in; -1 when it owns its storage (constants, inputs)
 };
 
+/// A ValueObserver that also takes values in the order the plan keeps them (channels-last, for
+/// most convolution outputs), sparing the transposition into the plain layout that on_value()
+/// needs: per-tensor and per-channel statistics do not depend on the order of the elements.
+class StorageOrderObserver : public ValueObserver {
+public:
+    /// Whether `value` goes to on_value_in_order() when the plan stores it permuted (else it is
+    /// reordered for on_value()).
+    virtual bool takes_storage_order(const std::string& value) const = 0;
+    /// `tensor` holds `value`'s elements as the plan stores them: its dimension i is the value's
+    /// dimension order[i] (order[0] is 0: the batch stays outermost).
+    virtual void on_value_in_order(const std::string& value, const Tensor& tensor,
+                                   const std::vector<int64_t>& order) = 0;
+};
+
 /// What a step needs while it runs.
 struct RunContext {
     dnnl::stream& stream;

@@ -1,8 +1,10 @@
 #include "plan_builder.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <numeric>
 
 #include <oneapi/dnnl/dnnl_debug.h>
 
@@ -230,6 +232,32 @@ void PlanBuilder::release_inputs(const Node& n) {
     }
 }
 
+namespace {
+// The order in which `desc` stores its dimensions, outermost first, when it is a dense
+// permutation of them (no blocks, no padding) that keeps the batch outermost; nullopt otherwise.
+std::optional<std::vector<int64_t>> storage_order(const dnnl::memory::desc& desc) {
+    const dnnl_memory_desc_t& d = desc.data;
+    if (d.format_kind != dnnl_blocked || d.format_desc.blocking.inner_nblks != 0 || d.offset0 != 0 || d.ndims < 1)
+        return std::nullopt;
+    const auto rank = static_cast<size_t>(d.ndims);
+    for (size_t i = 0; i < rank; ++i)
+        if (d.padded_dims[i] != d.dims[i]) return std::nullopt;
+    const auto* strides = d.format_desc.blocking.strides;
+    std::vector<int64_t> order(rank);
+    std::iota(order.begin(), order.end(), int64_t{0});
+    // Dimensions of extent 1 keep their logical place among equal strides.
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return strides[a] > strides[b]; });
+    int64_t dense = 1;
+    for (size_t k = rank; k-- > 0;) {
+        const auto dim = static_cast<size_t>(order[k]);
+        if (d.dims[dim] != 1 && strides[dim] != dense) return std::nullopt;
+        dense *= d.dims[dim];
+    }
+    if (order[0] != 0) return std::nullopt;
+    return order;
+}
+}  // namespace
+
 void PlanBuilder::observe_outputs(const Node& n) {
     for (const auto& out : n.outputs) {
         if (!observed_.count(out)) continue;
@@ -242,25 +270,45 @@ void PlanBuilder::observe_outputs(const Node& n) {
             continue;
         }
         if (!has_value(out) || host_value(out)) continue;  // only f32 values are observed
-        // The observer reads a plain f32 tensor that the plan owns and refills on every run: a
-        // value kept in a blocked layout is reordered straight into it, a plain one is copied.
-        auto observed = std::make_shared<Tensor>(DType::F32, shape(out));
-        const dnnl::memory src = f32(out);
+        // The observer reads a tensor that the plan owns and refills on every run, made on first
+        // use: a copy of the value's bytes when the observer takes them in their storage order
+        // (or the value is plain), else the value reordered into the plain layout.
+        dnnl::memory src = f32(out);
         const dnnl::memory::desc plain = plain_desc(dims(out), dnnl::memory::data_type::f32);
-        dnnl::memory copy_from;
-        if (src.get_desc() == plain) {
-            copy_from = src;
-        } else {
-            dnnl::memory dst(plain, engine_, observed->raw());
-            auto pd = dnnl::reorder::primitive_desc(engine_, src.get_desc(), engine_, plain);
-            add_primitive("", "reorder", pd, dnnl::reorder(pd), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
+        const Shape logical = shape(out);
+        std::optional<std::vector<int64_t>> order = storage_order(src.get_desc());
+        Shape stored_shape;
+        if (order)
+            for (int64_t d : *order) stored_shape.push_back(logical[static_cast<size_t>(d)]);
+        dnnl::reorder to_plain;
+        dnnl::memory plain_mem;
+        if (src.get_desc() != plain) {
+            to_plain = dnnl::reorder(dnnl::reorder::primitive_desc(engine_, src.get_desc(), engine_, plain));
+            plain_mem = dnnl::memory(plain, engine_, DNNL_MEMORY_NONE);
         }
-        add_step(Step{n.name, "observe", out, [out, observed, copy_from](RunContext& ctx) {
+        struct Copies {
+            std::unique_ptr<Tensor> plain, stored;
+        };
+        auto copies = std::make_shared<Copies>();
+        add_step(Step{n.name, "observe", out, [=](RunContext& ctx) mutable {
                           if (!ctx.observer) return;
                           ctx.stream.wait();
-                          if (copy_from)
-                              std::memcpy(observed->raw(), copy_from.get_data_handle(), observed->byte_size());
-                          ctx.observer->on_value(out, *observed);
+                          auto* ordered = order ? dynamic_cast<StorageOrderObserver*>(ctx.observer) : nullptr;
+                          if (ordered && ordered->takes_storage_order(out)) {
+                              if (!copies->stored) copies->stored = std::make_unique<Tensor>(DType::F32, stored_shape);
+                              std::memcpy(copies->stored->raw(), src.get_data_handle(), copies->stored->byte_size());
+                              ordered->on_value_in_order(out, *copies->stored, *order);
+                              return;
+                          }
+                          if (!copies->plain) copies->plain = std::make_unique<Tensor>(DType::F32, logical);
+                          if (to_plain) {
+                              plain_mem.set_data_handle(copies->plain->raw());
+                              to_plain.execute(ctx.stream, src, plain_mem);
+                              ctx.stream.wait();
+                          } else {
+                              std::memcpy(copies->plain->raw(), src.get_data_handle(), copies->plain->byte_size());
+                          }
+                          ctx.observer->on_value(out, *copies->plain);
                       }});
     }
 }
