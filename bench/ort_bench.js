@@ -4,10 +4,13 @@
 //
 //   node ort_bench.js MODEL --shape 1,3,224,224 [--threads N] [--warmup N] [--niter N | --seconds S]
 //   node ort_bench.js MODEL --data [NAME=]FILE.npy ... [--threads N] [--warmup N] [--niter N | --seconds S]
+//   node ort_bench.js MODEL --each DIR [--threads N] [--warmup N]
 //
 // --shape feeds a one-input float model with random data; --data (repeatable, like pot-host
 // benchmark's) feeds inputs from .npy files of any type tests/ort/run_model.js reads, by input
 // name (NAME=FILE.npy) or, without names, by position. With --data every input needs a file.
+// --each runs a one-input model once on every .npy file of DIR (in name order, after warm-up runs
+// on the first), as a calibration pass would; duration_ms is then the sum of those runs.
 // Prints one JSON line: model, engine, threads, count, latency_median_ms, latency_avg_ms,
 // latency_min_ms, latency_max_ms. All graph optimizations are on (so QDQ models run on ORT's
 // fused integer kernels), one inter-op thread, sequential execution, intra-op threads as asked.
@@ -26,7 +29,7 @@ function fail(code, message) {
 }
 
 function parseArgs(argv) {
-  const opts = {threads: 2, warmup: 10, niter: 0, seconds: 3, shape: null, data: [], model: null};
+  const opts = {threads: 2, warmup: 10, niter: 0, seconds: 3, shape: null, data: [], each: null, model: null};
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     const value = () => {
@@ -39,12 +42,15 @@ function parseArgs(argv) {
     else if (a === '--seconds') opts.seconds = Number(value());
     else if (a === '--shape') opts.shape = value().split(',').map(Number);
     else if (a === '--data') opts.data.push(value());
+    else if (a === '--each') opts.each = value();
     else if (a.startsWith('-')) fail(2, `unknown option ${a}`);
     else if (opts.model === null) opts.model = a;
     else fail(2, `unexpected argument ${a}`);
   }
   if (!opts.model) fail(2, 'usage: node ort_bench.js MODEL (--shape D0,D1,... | --data [NAME=]FILE.npy ...) [--threads N] [--warmup N] [--niter N | --seconds S]');
-  if (opts.data.length > 0) {
+  if (opts.each !== null) {
+    if (opts.shape || opts.data.length > 0) fail(2, '--each excludes --shape and --data');
+  } else if (opts.data.length > 0) {
     if (opts.shape) fail(2, '--shape and --data exclude each other');
   } else if (!opts.shape || opts.shape.some((d) => !Number.isInteger(d) || d < 1)) {
     fail(2, '--shape must be positive integers, e.g. 1,3,224,224');
@@ -103,6 +109,26 @@ async function main() {
     intraOpNumThreads: opts.threads,
     interOpNumThreads: 1,
   });
+  if (opts.each !== null) {
+    let files;
+    try {
+      files = fs.readdirSync(opts.each).filter((f) => f.endsWith('.npy')).sort().map((f) => path.join(opts.each, f));
+    } catch (e) {
+      fail(2, `--each ${opts.each}: ${e.message}`);
+    }
+    if (files.length === 0) fail(2, `--each ${opts.each}: no .npy file`);
+    opts.data = [files[0]];
+    const first = feedsFromFiles(ort, session, opts.data);
+    for (let i = 0; i < opts.warmup; ++i) await session.run(first);
+    const latencies = [];
+    for (const file of files) {
+      const feeds = feedsFromFiles(ort, session, [file]);
+      const t0 = process.hrtime.bigint();
+      await session.run(feeds);
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    return report(opts, latencies);
+  }
   const feeds = opts.data.length > 0 ? feedsFromFiles(ort, session, opts.data) : randomFeeds(ort, session, opts.shape);
 
   for (let i = 0; i < opts.warmup; ++i) await session.run(feeds);
@@ -116,6 +142,10 @@ async function main() {
     const elapsed = Number(t1 - start) / 1e9;
     if (opts.niter > 0 ? latencies.length >= opts.niter : elapsed >= opts.seconds) break;
   }
+  return report(opts, latencies);
+}
+
+function report(opts, latencies) {
   const sorted = [...latencies].sort((a, b) => a - b);
   const n = sorted.length;
   const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
