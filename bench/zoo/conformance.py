@@ -51,8 +51,10 @@ COLUMNS = [  # what each column of the document means; {seconds} is filled in wh
     "onednn qconfig mapping, per-tensor weights for ConvTranspose; the tracer's tuple unpacking fixed for "
     "Python 3.11) of the same module, calibrated on the same samples, vs the torch FP32 module (n/a when "
     f"the module differs from the ONNX export by more than {FX_CHECK_TOL:g} or FX fails; reasons below)",
-    "mixed: the same model quantized with preset mixed (asymmetric activations with zero points, as FX's "
-    "affine ones): INT8 ours vs ORT on that QDQ model (the same measure and tolerance) / its SQNR",
+    "mixed: the same model quantized as PyTorch FX's default onednn configuration quantizes: preset mixed "
+    "(asymmetric activations with zero points, as FX's affine ones) and activation ranges minimizing the "
+    "mean squared quantization error (`range_estimator` `mse`, the criterion of FX's HistogramObserver): "
+    "INT8 ours vs ORT on that QDQ model (the same measure and tolerance) / its SQNR",
     "off oneDNN: the steps of one `pot-host benchmark --pc` run of the FP32 / QDQ model that do not run "
     "on an optimized oneDNN primitive: op types on the engine's reference kernels, and (bold, a failure) "
     "oneDNN's own scalar `ref` implementations",
@@ -179,7 +181,7 @@ class Runner:
             {"POT_ORT_OPTIMIZATION": optimization} if optimization else None)
         return read_outputs(out)
 
-    def quantize(self, entry, model, calib, out, preset="performance"):
+    def quantize(self, entry, model, calib, out, preset="performance", activations=None):
         names = [i["name"] for i in entry["inputs"]]
         config = {
             "model": {"model_name": entry["name"], "model": model},
@@ -187,7 +189,8 @@ class Runner:
                        "data_source": os.path.join(calib, names[0]) if len(names) == 1 else calib},
             "compression": {"target_device": "CPU", "algorithms": [{
                 "name": "DefaultQuantization",
-                "params": {"preset": preset, "stat_subset_size": CALIBRATION}}]},
+                "params": {"preset": preset, "stat_subset_size": CALIBRATION,
+                           **({"activations": activations} if activations else {})}}]},
         }
         path = out + ".json"  # beside the QDQ folder, one per preset
         with open(path, "w") as f:
@@ -315,8 +318,10 @@ def conform(runner, entry):
     attempt(rec, "sqnr", sqnr)
 
     def mixed():
-        # Zero points exercise kernels and conversions that the symmetric codes above never reach.
-        qdq = runner.quantize(entry, model, calib_dir, os.path.join(work, "int8_mixed"), preset="mixed")
+        # Zero points exercise kernels and conversions that the symmetric codes above never reach;
+        # with MSE ranges this is also the configuration closest to FX's, for the SQNR comparison.
+        qdq = runner.quantize(entry, model, calib_dir, os.path.join(work, "int8_mixed"), preset="mixed",
+                              activations={"range_estimator": {"method": "mse"}})
         ours = [runner.ours("cpu", qdq, evals[k], out("int8_mixed", k)) for k in range(EVALUATION)]
         result = {"max_rel_err": max_rel_err(ours[0], runner.ort(qdq, evals[0], out("ort_int8_mixed")))}
         if "fp32_all" in got:
@@ -579,7 +584,7 @@ def write_document(opts, meta, records):
         w += [f"- PyTorch FX step re-run: `{command}`; {date}; models: {', '.join(names)}"]
     w += ["", "Columns:", ""] + ["- " + c.replace("{seconds:g}", f"{meta['seconds']:g}") for c in COLUMNS]
     w += ["", "| model | opset | loads | FP32 max rel err cpu / ref | DQ | QDQ in ORT | INT8 ours vs ORT | "
-          "SQNR ours / FX (dB) | mixed: INT8 vs ORT / SQNR | ours FP32 / INT8 (ms) | ORT FP32 / INT8 (ms) |",
+          "SQNR ours / FX (dB) | mixed, MSE ranges: INT8 vs ORT / SQNR | ours FP32 / INT8 (ms) | ORT FP32 / INT8 (ms) |",
           "| --- | ---: | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     w += ["| " + " | ".join(cells(r)) + " |" for r in records]
     tiny = [f"{r['name']} ({r['fp32']['ort_absmax']:.1e})" for r in recs
