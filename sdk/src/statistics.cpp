@@ -392,11 +392,11 @@ private:
         return a + (b - a) * (pos - static_cast<double>(lo));
     }
 
-    // Order statistics lo <= hi (0-based, ascending) of p[0, n). Quantiles near 0 or 1 (POT's
-    // outlier probability 1e-4 keeps 100 of a million values) need only the few smallest or
-    // largest values, found in one read through a heap of them; others select on a copy.
+    // Order statistics lo <= hi (0-based, ascending) of p[0, n). Quantiles near 0 or 1 need only
+    // a few of the smallest or largest values, found in one read that keeps them sorted; others
+    // select on a copy.
     std::pair<double, double> order_statistics(const float* p, int64_t n, int64_t lo, int64_t hi) {
-        constexpr int64_t kFew = 1024;
+        constexpr int64_t kFew = 16;
         if (hi < kFew) {
             const auto few = extremes(p, n, hi + 1, std::less<float>());
             return {few[static_cast<size_t>(lo)], few[static_cast<size_t>(hi)]};
@@ -412,9 +412,7 @@ private:
         return {a, b};
     }
 
-    // The k values of p[0, n) that come first under `before`, in that order (k <= n); k NaNs when
-    // p holds a NaN (as numpy's quantile of such data). A heap keeps them with the last of them on
-    // top, so most values cost one comparison with it.
+    // The k values of p[0, n) that come first under `before`, in that order (k <= n).
     template <typename Before>
     static std::vector<float> extremes(const float* p, int64_t n, int64_t k, Before before) {
         std::vector<float> few;
@@ -422,19 +420,11 @@ private:
         for (int64_t i = 0; i < n; ++i) {
             const float x = p[i];
             if (static_cast<int64_t>(few.size()) == k) {
-                if (!before(x, few.front())) {
-                    if (std::isnan(x)) return std::vector<float>(static_cast<size_t>(k), x);
-                    continue;
-                }
-                std::pop_heap(few.begin(), few.end(), before);
-                few.back() = x;
-            } else {
-                if (std::isnan(x)) return std::vector<float>(static_cast<size_t>(k), x);
-                few.push_back(x);
+                if (!before(x, few.back())) continue;  // a NaN never displaces a value
+                few.pop_back();
             }
-            std::push_heap(few.begin(), few.end(), before);
+            few.insert(std::upper_bound(few.begin(), few.end(), x, before), x);
         }
-        std::sort_heap(few.begin(), few.end(), before);
         return few;
     }
 

@@ -151,9 +151,9 @@ TEST(Reducers, QuantilesNearTheEndsMatchASortedCopy) {
 }
 
 TEST(Reducers, QuantilesOfLargeTensorsMatchASortedCopyOnBothPaths) {
-    // 6000 values: the 1e-4 and 0.1 quantiles (order statistics 0 and 600) come from the heap of
-    // the extreme values, the median (3000) from selection on a copy; ties and descending runs
-    // included.
+    // 6000 values: the 1e-4 quantile (order statistics 0 and 1) comes from the few extreme values,
+    // the 0.1 quantile and the median (600, 3000) from selection on a copy; ties and descending
+    // runs included.
     std::mt19937 rng(11);
     std::uniform_int_distribution<int> small(-50, 50);
     std::vector<float> values(6000);
