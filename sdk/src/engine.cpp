@@ -58,15 +58,7 @@ Statistics Engine::collect(CompiledModel& model, const DataLoader& data, const s
                            const std::vector<size_t>& indices, Progress* progress) {
     const auto unique = unique_requests(requests);
     ReducingObserver observer(unique);
-    const auto order = all_indices(data, indices);
-    const auto observed = observer.values();
-    if (progress) progress->start("statistics", order.size());
-    SampleReader reader(data, order);
-    for (size_t i = 0; i < order.size(); ++i) {
-        model.infer(reader.next().inputs, observed, &observer);
-        if (progress) progress->advance(i + 1);
-    }
-    if (progress) progress->finish();
+    observe_samples(model, data, indices, observer.values(), observer, progress);
     return observer.result();
 }
 

@@ -238,15 +238,7 @@ std::unique_ptr<CompiledModel> CpuEngine::compile(const Graph& graph) {
 Statistics CpuEngine::collect(CompiledModel& model, const DataLoader& data, const std::vector<StatisticRequest>& requests,
                               const std::vector<size_t>& indices, Progress* progress) {
     OrderedReducingObserver observer(unique_requests(requests));
-    const auto order = all_indices(data, indices);
-    const auto observed = observer.values();
-    if (progress) progress->start("statistics", order.size());
-    SampleReader reader(data, order);
-    for (size_t i = 0; i < order.size(); ++i) {
-        model.infer(reader.next().inputs, observed, &observer);
-        if (progress) progress->advance(i + 1);
-    }
-    if (progress) progress->finish();
+    observe_samples(model, data, indices, observer.values(), observer, progress);
     return observer.result();
 }
 

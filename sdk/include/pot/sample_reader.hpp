@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "pot/data.hpp"
+#include "pot/engine.hpp"
 #include "pot/visibility.hpp"
 
 namespace pot {
@@ -35,5 +36,21 @@ private:
 
 /// `indices`, or every index of `data` in order when `indices` is empty. @since ABI 2.0
 POT_SDK_VISIBLE std::vector<size_t> all_indices(const DataLoader& data, const std::vector<size_t>& indices);
+
+/// Engine::collect's loop: runs samples `indices` of `data` (all when empty) through `model`,
+/// showing `observer` the values `observed`, with progress reported as "statistics"; for engines
+/// that reduce with an observer of their own. Header only: a plugin using it needs no newer host.
+/// @since ABI 2.5 (headers)
+inline void observe_samples(CompiledModel& model, const DataLoader& data, const std::vector<size_t>& indices,
+                            const std::vector<std::string>& observed, ValueObserver& observer, Progress* progress) {
+    const auto order = all_indices(data, indices);
+    if (progress) progress->start("statistics", order.size());
+    SampleReader reader(data, order);
+    for (size_t i = 0; i < order.size(); ++i) {
+        model.infer(reader.next().inputs, observed, &observer);
+        if (progress) progress->advance(i + 1);
+    }
+    if (progress) progress->finish();
+}
 
 }  // namespace pot
