@@ -64,13 +64,24 @@ public:
         return call_plugin(origin_, "profile", [&] { return inner->profile(inputs, iterations); });
     }
 
+    /// The engine's own model, for the engine's own loops.
+    CompiledModel& inner() { return *model_; }
+
 private:
     PluginOrigin origin_;  // declared first, destroyed last: the library outlives the model
     std::unique_ptr<CompiledModel> model_;
 };
 
-// The data loops of Engine run host code (the SDK's defaults) or an engine's override, and call
-// back into models; the guarded model is what they see, so failures inside are named either way.
+// What an engine's collect() or benchmark() is handed: the model it compiled itself (which it may
+// drive through its own means, e.g. a plan without outputs for statistics) rather than the guard
+// around it; those calls run as one plugin call, so failures inside are named all the same.
+CompiledModel& engines_own(CompiledModel& model) {
+    auto* guarded = dynamic_cast<GuardedModel*>(&model);
+    return guarded ? guarded->inner() : model;
+}
+
+// The data loops of Engine run host code (the SDK's defaults) or an engine's override, as one
+// guarded plugin call each.
 class GuardedEngine final : public Engine {
 public:
     explicit GuardedEngine(PluginPtr<Engine> engine)
@@ -88,10 +99,10 @@ public:
     Statistics collect(CompiledModel& model, const DataLoader& data, const std::vector<StatisticRequest>& requests,
                        const std::vector<size_t>& indices, Progress* progress) override {
         return call_plugin(origin_, "collect",
-                           [&] { return engine_->collect(model, data, requests, indices, progress); });
+                           [&] { return engine_->collect(engines_own(model), data, requests, indices, progress); });
     }
     BenchmarkResult benchmark(CompiledModel& model, const BenchmarkOptions& options) override {
-        return call_plugin(origin_, "benchmark", [&] { return engine_->benchmark(model, options); });
+        return call_plugin(origin_, "benchmark", [&] { return engine_->benchmark(engines_own(model), options); });
     }
 
 private:

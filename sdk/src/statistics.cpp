@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include <tbb/parallel_for.h>
 
@@ -101,10 +102,10 @@ namespace {
 // (i / inner) % channels. With axis < 0 there is a single channel.
 struct Layout : ChannelWalk {
     int64_t batch = 1, per_sample = 1;
-    Layout(const Tensor& t, int64_t axis, const std::string& what)
-        : ChannelWalk(t.shape(), checked_axis(t, axis, what)),
-          batch(t.dim(0)),
-          per_sample(batch ? t.numel() / batch : 0) {}
+    Layout(const Shape& shape, int64_t axis, const std::string& what)
+        : ChannelWalk(shape, checked_axis(shape, axis, what)),
+          batch(shape.at(0)),
+          per_sample(batch ? shape_numel(shape) / batch : 0) {}
     /// Calls f(channel, run, length) for every contiguous run of one channel within a sample.
     template <typename F>
     void for_each_sample_run(const float* sample, F&& f) const {
@@ -112,10 +113,11 @@ struct Layout : ChannelWalk {
     }
 
 private:
-    static int64_t checked_axis(const Tensor& t, int64_t axis, const std::string& what) {
-        POT_CHECK(t.rank() >= 1, "statistic '", what, "' needs a batched tensor, got a scalar");
-        POT_CHECK(axis < 0 || (axis >= 1 && axis < t.rank()), "statistic '", what, "': channel axis ", axis,
-                  " is out of range for shape ", shape_str(t.shape()));
+    static int64_t checked_axis(const Shape& shape, int64_t axis, const std::string& what) {
+        const auto rank = static_cast<int64_t>(shape.size());
+        POT_CHECK(rank >= 1, "statistic '", what, "' needs a batched tensor, got a scalar");
+        POT_CHECK(axis < 0 || (axis >= 1 && axis < rank), "statistic '", what, "': channel axis ", axis,
+                  " is out of range for shape ", shape_str(shape));
         return axis;
     }
 };
@@ -151,16 +153,82 @@ POT_VECTOR_CLONES RunSummary summarize_run(const float* p, int64_t n) {
 }
 
 // The same per channel of `rows` rows of `channels` values each (channels innermost, as in a
-// channels-last tensor): row by row, every channel's minimum, maximum and sum move at once.
+// channels-last tensor), folded into lo, hi and sum. Channels go in chunks of one vector's width,
+// each chunk down all the rows with its running minima, maxima and sums held in registers (the
+// tensor is still read once: a chunk of a row is a cache line of its own); the channels left over
+// are swept row by row.
 POT_VECTOR_CLONES void summarize_rows(const float* p, int64_t rows, int64_t channels, float* lo, float* hi,
                                       double* sum) {
+    constexpr int64_t kChunk = 16;
+    int64_t first = 0;
+    for (; first + kChunk <= channels; first += kChunk) {
+        float l[kChunk], h[kChunk];
+        double s[kChunk];
+        for (int64_t i = 0; i < kChunk; ++i) {
+            l[i] = lo[first + i];
+            h[i] = hi[first + i];
+            s[i] = sum[first + i];
+        }
+        for (int64_t r = 0; r < rows; ++r) {
+            const float* x = p + r * channels + first;
+#pragma omp simd
+            for (int64_t i = 0; i < kChunk; ++i) {
+                l[i] = x[i] < l[i] ? x[i] : l[i];
+                h[i] = x[i] > h[i] ? x[i] : h[i];
+                s[i] += x[i];
+            }
+        }
+        for (int64_t i = 0; i < kChunk; ++i) {
+            lo[first + i] = l[i];
+            hi[first + i] = h[i];
+            sum[first + i] = s[i];
+        }
+    }
+    if (first == channels) return;
     for (int64_t r = 0; r < rows; ++r) {
         const float* row = p + r * channels;
 #pragma omp simd
-        for (int64_t c = 0; c < channels; ++c) {
+        for (int64_t c = first; c < channels; ++c) {
             lo[c] = row[c] < lo[c] ? row[c] : lo[c];
             hi[c] = row[c] > hi[c] ? row[c] : hi[c];
             sum[c] += row[c];
+        }
+    }
+}
+
+// Whether any row[i] comes before bar[i] (below it for `below`, else above it), for the row
+// scans of quantiles near either end. Comparisons with a NaN are false.
+POT_VECTOR_CLONES bool any_past(const float* row, const float* bar, int64_t n, bool below) {
+    int hits = 0;
+    if (below) {
+#pragma omp simd reduction(+ : hits)
+        for (int64_t i = 0; i < n; ++i) hits += row[i] < bar[i] ? 1 : 0;
+    } else {
+#pragma omp simd reduction(+ : hits)
+        for (int64_t i = 0; i < n; ++i) hits += row[i] > bar[i] ? 1 : 0;
+    }
+    return hits > 0;
+}
+
+// One step of keeping each channel's k lowest (or highest) values sorted: where carry[c] comes
+// before kept[c], the two trade places, so kept[c] takes the new value and carry[c] moves on to
+// the next place with the one it displaced. A NaN carry never trades.
+POT_VECTOR_CLONES void pass_down(float* carry, float* kept, int64_t n, bool low) {
+    if (low) {
+#pragma omp simd
+        for (int64_t i = 0; i < n; ++i) {
+            const float x = carry[i], y = kept[i];
+            const bool take = x < y;
+            kept[i] = take ? x : y;
+            carry[i] = take ? y : x;
+        }
+    } else {
+#pragma omp simd
+        for (int64_t i = 0; i < n; ++i) {
+            const float x = carry[i], y = kept[i];
+            const bool take = x > y;
+            kept[i] = take ? x : y;
+            carry[i] = take ? y : x;
         }
     }
 }
@@ -184,6 +252,19 @@ const Tensor& as_f32(const Tensor& batch, Tensor& storage) {
     return storage;
 }
 
+// A reducer that reads batches of f32 values in place, wherever they are stored (a Tensor, or an
+// engine's own buffer through ValueReducer::update(data, shape)).
+class ViewReducer : public Reducer {
+public:
+    /// Folds in `shape`'s elements, row-major at `x`; read only during the call.
+    virtual void update_view(const float* x, const Shape& shape) = 0;
+    void update(const Tensor& batch) final {
+        Tensor storage;
+        const Tensor& src = as_f32(batch, storage);
+        update_view(src.data<float>(), src.shape());
+    }
+};
+
 // Every min / max / abs-max / mean statistic of one value that keeps the same channel axis (or
 // none): one read of each sample yields a summary per channel, and each statistic folds its
 // number from those summaries. Statistics without a channel axis ride along with a per-channel
@@ -193,10 +274,8 @@ public:
     SweepGroup(int64_t axis, std::vector<StatisticRequest> requests)
         : axis_(axis), requests_(std::move(requests)), acc_(requests_.size()), count_(requests_.size()) {}
 
-    void update(const Tensor& batch) {
-        Tensor storage;
-        const Tensor& src = as_f32(batch, storage);
-        const Layout layout(src, axis_, requests_.front().key());
+    void update(const float* x, const Shape& shape) {
+        const Layout layout(shape, axis_, requests_.front().key());
         const auto channels = static_cast<size_t>(layout.channels);
         if (!started_) {
             for (size_t r = 0; r < requests_.size(); ++r) {
@@ -209,7 +288,6 @@ public:
         }
         POT_CHECK(channels == channels_, "statistic '", requests_.front().key(), "' saw ", channels,
                   " channels after ", channels_);
-        const float* x = src.data<float>();
         const double per_channel = static_cast<double>(layout.per_sample) / static_cast<double>(channels);
         summary_.resize(channels);  // per channel of the current sample
         for (int64_t b = 0; b < layout.batch; ++b) {
@@ -291,10 +369,10 @@ private:
     std::vector<double> sum_;
 };
 
-class SweepReducer : public Reducer {
+class SweepReducer : public ViewReducer {
 public:
     explicit SweepReducer(const StatisticRequest& request) : group_(request.axis, {request}) {}
-    void update(const Tensor& batch) override { group_.update(batch); }
+    void update_view(const float* x, const Shape& shape) override { group_.update(x, shape); }
     Tensor result() const override { return group_.result(0); }
 
 private:
@@ -304,15 +382,13 @@ private:
 // Each sample's own statistic per channel (or per tensor): its quantile, minimum, maximum or
 // quantile of |x|. The Mean* kinds average them over samples as they come; the Sample* kinds keep
 // one row per sample.
-class SampleReducer : public Reducer {
+class SampleReducer : public ViewReducer {
 public:
     explicit SampleReducer(StatisticRequest request)
         : request_(std::move(request)), keep_rows_(is_per_sample(request_.reducer)) {}
 
-    void update(const Tensor& batch) override {
-        Tensor storage;
-        const Tensor& src = as_f32(batch, storage);
-        const Layout layout(src, request_.axis, request_.key());
+    void update_view(const float* x, const Shape& shape) override {
+        const Layout layout(shape, request_.axis, request_.key());
         const auto channels = static_cast<size_t>(layout.channels);
         if (samples_ == 0) {
             channels_ = channels;
@@ -320,33 +396,30 @@ public:
         }
         POT_CHECK(channels_ == channels, "statistic '", request_.key(), "' saw ", channels,
                   " channels after ", channels_);
-        const float* x = src.data<float>();
         // A channel that is one contiguous run (NC... layouts, or per tensor) is read in place.
         const bool contiguous = layout.channels * layout.inner == layout.per_sample;
         std::vector<std::vector<float>> values;
+        std::vector<double> per_channel(channels);
         for (int64_t b = 0; b < layout.batch; ++b) {
             const float* sample = x + b * layout.per_sample;
-            if (!contiguous && layout.inner == 1) {
-                // Channels innermost: gather each channel's values row by row.
-                const int64_t rows = layout.per_sample / layout.channels;
-                values.resize(channels);
-                for (auto& v : values) v.resize(static_cast<size_t>(rows));
-                for (int64_t r = 0; r < rows; ++r)
-                    for (size_t c = 0; c < channels; ++c)
-                        values[c][static_cast<size_t>(r)] = sample[r * layout.channels + static_cast<int64_t>(c)];
-            } else if (!contiguous) {
+            if (contiguous) {
+                for (size_t c = 0; c < channels; ++c)
+                    per_channel[c] = statistic_of(sample + static_cast<int64_t>(c) * layout.inner, layout.inner);
+            } else if (layout.inner == 1) {
+                channels_innermost(sample, layout.per_sample / layout.channels, per_channel, values);
+            } else {
                 values.assign(channels, {});
                 layout.for_each_sample_run(sample, [&](size_t c, const float* run, int64_t n) {
                     values[c].insert(values[c].end(), run, run + n);
                 });
+                for (size_t c = 0; c < channels; ++c)
+                    per_channel[c] = statistic_of(values[c].data(), static_cast<int64_t>(values[c].size()));
             }
             for (size_t c = 0; c < channels; ++c) {
-                const double v = contiguous ? statistic_of(sample + static_cast<int64_t>(c) * layout.inner, layout.inner)
-                                            : statistic_of(values[c].data(), static_cast<int64_t>(values[c].size()));
                 if (keep_rows_) {
-                    rows_.push_back(static_cast<float>(v));
+                    rows_.push_back(static_cast<float>(per_channel[c]));
                 } else {
-                    acc_[c] += v;
+                    acc_[c] += per_channel[c];
                 }
             }
             ++samples_;
@@ -383,20 +456,31 @@ private:
         }
     }
 
-    // The q-quantile of p[0, n), interpolating linearly between order statistics (numpy's default).
-    double quantile_of(const float* p, int64_t n, double q) {
+    // Where the q-quantile of n values lies, interpolating linearly between the order statistics
+    // lo and hi (0-based, ascending; numpy's default).
+    struct Position {
+        int64_t lo, hi;
+        double frac;
+        double at(double a, double b) const { return a + (b - a) * frac; }
+    };
+    static Position position(int64_t n, double q) {
         const double pos = q * static_cast<double>(n - 1);
         const auto lo = static_cast<int64_t>(std::floor(pos));
-        const int64_t hi = std::min(lo + 1, n - 1);
-        const auto [a, b] = order_statistics(p, n, lo, hi);
-        return a + (b - a) * (pos - static_cast<double>(lo));
+        return {lo, std::min(lo + 1, n - 1), pos - static_cast<double>(lo)};
+    }
+    static constexpr int64_t kFew = 16;
+
+    // The q-quantile of p[0, n).
+    double quantile_of(const float* p, int64_t n, double q) {
+        const Position at = position(n, q);
+        const auto [a, b] = order_statistics(p, n, at.lo, at.hi);
+        return at.at(a, b);
     }
 
     // Order statistics lo <= hi (0-based, ascending) of p[0, n). Quantiles near 0 or 1 need only
     // a few of the smallest or largest values, found in one read that keeps them sorted; others
     // select on a copy.
     std::pair<double, double> order_statistics(const float* p, int64_t n, int64_t lo, int64_t hi) {
-        constexpr int64_t kFew = 16;
         if (hi < kFew) {
             const auto few = extremes(p, n, hi + 1, std::less<float>());
             return {few[static_cast<size_t>(lo)], few[static_cast<size_t>(hi)]};
@@ -412,20 +496,85 @@ private:
         return {a, b};
     }
 
-    // The k values of p[0, n) that come first under `before`, in that order (k <= n).
+    // The k values of p[0, n) that come first under `before` (k <= n), in that order; NaNs are
+    // passed over (their places, if any, hold infinities).
     template <typename Before>
     static std::vector<float> extremes(const float* p, int64_t n, int64_t k, Before before) {
-        std::vector<float> few;
-        few.reserve(static_cast<size_t>(k));
+        std::vector<float> few(static_cast<size_t>(k), sentinel(before));
+        float* const last = few.data() + k - 1;
         for (int64_t i = 0; i < n; ++i) {
             const float x = p[i];
-            if (static_cast<int64_t>(few.size()) == k) {
-                if (!before(x, few.back())) continue;  // a NaN never displaces a value
-                few.pop_back();
-            }
-            few.insert(std::upper_bound(few.begin(), few.end(), x, before), x);
+            if (!before(x, *last)) continue;  // false for a NaN
+            float* at = std::upper_bound(few.data(), last, x, before);
+            std::move_backward(at, last, last + 1);
+            *at = x;
         }
         return few;
+    }
+    template <typename Before>
+    static float sentinel(Before) {
+        return std::is_same_v<Before, std::less<float>> ? std::numeric_limits<float>::infinity()
+                                                         : -std::numeric_limits<float>::infinity();
+    }
+
+    // extremes() of every channel of `rows` rows of `channels` values (channels innermost) at
+    // once, into few_ as k rows of `channels` values (few_[j * channels + c] is channel c's j-th).
+    template <typename Before>
+    void row_extremes(const float* p, int64_t rows, int64_t channels, int64_t k, Before before) {
+        const bool low = std::is_same_v<Before, std::less<float>>;
+        few_.assign(static_cast<size_t>(channels * k), sentinel(before));
+        carry_.resize(static_cast<size_t>(channels));
+        const float* kth = few_.data() + (k - 1) * channels;
+        for (int64_t r = 0; r < rows; ++r) {
+            const float* row = p + r * channels;
+            if (!any_past(row, kth, channels, low)) continue;
+            std::copy(row, row + channels, carry_.begin());
+            for (int64_t j = 0; j < k; ++j) pass_down(carry_.data(), few_.data() + j * channels, channels, low);
+        }
+    }
+
+    // Each channel's statistic of one sample stored channels innermost (`rows` rows): minima and
+    // maxima in one sweep of the rows, quantiles near either end by row_extremes(); the rest
+    // gathers each channel's values first.
+    void channels_innermost(const float* sample, int64_t rows, std::vector<double>& out,
+                            std::vector<std::vector<float>>& values) {
+        const auto channels = static_cast<int64_t>(out.size());
+        const auto kind = request_.reducer;
+        POT_CHECK(rows > 0, "statistic '", request_.key(), "' saw an empty channel");
+        if (kind == ReducerKind::SampleMin || kind == ReducerKind::SampleMax || kind == ReducerKind::SampleAbsMax) {
+            lo_.assign(out.size(), std::numeric_limits<float>::infinity());
+            hi_.assign(out.size(), -std::numeric_limits<float>::infinity());
+            sum_.assign(out.size(), 0.0);
+            summarize_rows(sample, rows, channels, lo_.data(), hi_.data(), sum_.data());
+            for (size_t c = 0; c < out.size(); ++c) {
+                const RunSummary s{lo_[c], hi_[c], 0.0};
+                out[c] = kind == ReducerKind::SampleMin ? s.min : kind == ReducerKind::SampleMax ? s.max : s.abs_max();
+            }
+            return;
+        }
+        if (kind != ReducerKind::SampleAbsQuantile) {
+            const bool low = kind == ReducerKind::MeanQuantileLow || kind == ReducerKind::SampleQuantileLow;
+            const Position at = position(rows, low ? request_.quantile : 1.0 - request_.quantile);
+            // The j-th kept value of channel c.
+            const auto kept = [&](int64_t j, size_t c) { return few_[static_cast<size_t>(j * channels) + c]; };
+            if (at.hi < kFew) {
+                row_extremes(sample, rows, channels, at.hi + 1, std::less<float>());
+                for (size_t c = 0; c < out.size(); ++c) out[c] = at.at(kept(at.lo, c), kept(at.hi, c));
+                return;
+            }
+            if (rows - 1 - at.lo < kFew) {
+                row_extremes(sample, rows, channels, rows - at.lo, std::greater<float>());
+                for (size_t c = 0; c < out.size(); ++c)
+                    out[c] = at.at(kept(rows - 1 - at.lo, c), kept(rows - 1 - at.hi, c));
+                return;
+            }
+        }
+        values.resize(out.size());
+        for (auto& v : values) v.resize(static_cast<size_t>(rows));
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < channels; ++c)
+                values[static_cast<size_t>(c)][static_cast<size_t>(r)] = sample[r * channels + c];
+        for (size_t c = 0; c < out.size(); ++c) out[c] = statistic_of(values[c].data(), rows);
     }
 
     StatisticRequest request_;
@@ -436,23 +585,24 @@ private:
     int64_t samples_ = 0;
     std::vector<float> scratch_;
     std::vector<float> magnitudes_;
+    std::vector<float> few_, carry_;  // row_extremes(): the kept values, and a row on its way down
+    std::vector<float> lo_, hi_;  // channels-innermost minima and maxima
+    std::vector<double> sum_;
 };
 
 // Counts every element into fixed bins as batches pass, so memory is one counter per bin.
-class HistogramReducer : public Reducer {
+class HistogramReducer : public ViewReducer {
 public:
     explicit HistogramReducer(StatisticRequest request)
         : request_(std::move(request)), counts_(static_cast<size_t>(request_.histogram.bins), 0) {}
 
-    void update(const Tensor& batch_tensor) override {
-        const Tensor t = batch_tensor.dtype() == DType::F32 ? Tensor() : batch_tensor.cast(DType::F32);
-        const Tensor& src = batch_tensor.dtype() == DType::F32 ? batch_tensor : t;
+    void update_view(const float* x, const Shape& shape) override {
+        const int64_t n = shape_numel(shape);
         const double low = request_.histogram.low;
         const double bins_per_unit =
             static_cast<double>(request_.histogram.bins) / (request_.histogram.high - low);
         const double last = static_cast<double>(request_.histogram.bins - 1);
-        const float* x = src.data<float>();
-        for (int64_t i = 0; i < src.numel(); ++i) {
+        for (int64_t i = 0; i < n; ++i) {
             if (std::isnan(x[i])) continue;
             const double bin = std::clamp(std::floor((x[i] - low) * bins_per_unit), 0.0, last);
             ++counts_[static_cast<size_t>(bin)];
@@ -471,9 +621,7 @@ private:
     bool seen_ = false;
 };
 
-}  // namespace
-
-std::unique_ptr<Reducer> make_reducer(const StatisticRequest& request) {
+std::unique_ptr<ViewReducer> make_view_reducer(const StatisticRequest& request) {
     POT_CHECK(request.quantile >= 0.0 && request.quantile <= 0.5, "statistic quantile must be in "
               "[0, 0.5], got ", request.quantile);
     if (request.reducer == ReducerKind::Histogram) {
@@ -489,10 +637,14 @@ std::unique_ptr<Reducer> make_reducer(const StatisticRequest& request) {
     return std::make_unique<SampleReducer>(request);
 }
 
+}  // namespace
+
+std::unique_ptr<Reducer> make_reducer(const StatisticRequest& request) { return make_view_reducer(request); }
+
 struct ValueReducer::Impl {
     std::vector<StatisticRequest> requests;
     std::vector<SweepGroup> groups;
-    std::vector<std::unique_ptr<Reducer>> singles;
+    std::vector<std::unique_ptr<ViewReducer>> singles;
     struct Where {
         bool in_group;
         size_t part, index;
@@ -514,7 +666,7 @@ ValueReducer::ValueReducer(const std::vector<StatisticRequest>& requests) : impl
     for (const auto& r : requests) {
         if (!is_sweep_kind(r.reducer)) {
             impl_->where.push_back({false, impl_->singles.size(), 0});
-            impl_->singles.push_back(make_reducer(r));
+            impl_->singles.push_back(make_view_reducer(r));
             continue;
         }
         const int64_t axis = r.axis < 0 && channel_axis ? *channel_axis : r.axis;
@@ -533,19 +685,24 @@ const std::vector<StatisticRequest>& ValueReducer::requests() const { return imp
 void ValueReducer::update(const Tensor& tensor) {
     Tensor storage;  // converted once here rather than by every part
     const Tensor& batch = as_f32(tensor, storage);
+    update(batch.data<float>(), batch.shape());
+}
+
+void ValueReducer::update(const float* data, const Shape& shape) {
+    const int64_t numel = shape_numel(shape);
     auto& groups = impl_->groups;
     auto& singles = impl_->singles;
     const size_t parts = groups.size() + singles.size();
     const auto run = [&](size_t i) {
         if (i < groups.size()) {
-            groups[i].update(batch);
+            groups[i].update(data, shape);
         } else {
-            singles[i - groups.size()]->update(batch);
+            singles[i - groups.size()]->update_view(data, shape);
         }
     };
     // Waking worker threads costs more than reducing a small tensor a few times.
     constexpr int64_t kParallelWork = int64_t{1} << 18;
-    if (parts < 2 || batch.numel() * static_cast<int64_t>(parts) < kParallelWork) {
+    if (parts < 2 || numel * static_cast<int64_t>(parts) < kParallelWork) {
         for (size_t i = 0; i < parts; ++i) run(i);
         return;
     }

@@ -171,6 +171,48 @@ TEST(Reducers, QuantilesOfLargeTensorsMatchASortedCopyOnBothPaths) {
     }
 }
 
+TEST(Reducers, ChannelsInnermostBuffersGiveThePlainLayoutsStatistics) {
+    // The same values as [N, C, H*W] tensors and as [N, H*W, C] buffers read in place (channel axis
+    // 2): every per-channel statistic agrees. 3000 rows per channel put the 1e-4 and 1 - 1e-4
+    // quantiles on the row scan of few extremes, 0.2 on the gathering path; ties, a descending
+    // run and a NaN included.
+    constexpr int64_t kBatch = 2, kChannels = 5, kRows = 3000;
+    std::mt19937 rng(5);
+    std::uniform_int_distribution<int> small(-40, 40);
+    std::vector<float> plain(static_cast<size_t>(kBatch * kChannels * kRows));
+    for (size_t i = 0; i < plain.size(); ++i)
+        plain[i] = i % 3 == 0 ? static_cast<float>(small(rng)) : static_cast<float>(static_cast<int64_t>(plain.size() - i) % 997) / 9.0f;
+    plain[4321] = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> innermost(plain.size());
+    for (int64_t b = 0; b < kBatch; ++b)
+        for (int64_t c = 0; c < kChannels; ++c)
+            for (int64_t r = 0; r < kRows; ++r)
+                innermost[static_cast<size_t>((b * kRows + r) * kChannels + c)] =
+                    plain[static_cast<size_t>((b * kChannels + c) * kRows + r)];
+    std::vector<StatisticRequest> by_channel, by_row;
+    for (const auto kind : {ReducerKind::MeanQuantileLow, ReducerKind::MeanQuantileHigh, ReducerKind::SampleQuantileLow,
+                            ReducerKind::SampleQuantileHigh, ReducerKind::SampleAbsQuantile, ReducerKind::SampleMin,
+                            ReducerKind::SampleMax, ReducerKind::SampleAbsMax, ReducerKind::Mean, ReducerKind::MeanMax})
+        for (const double q : {1e-4, 0.2}) {
+            by_channel.push_back(StatisticRequest{"x", kind, 1, q});
+            by_row.push_back(StatisticRequest{"x", kind, 2, q});
+        }
+    pot::ValueReducer expected(by_channel), got(by_row);
+    expected.update(Tensor::from_vector<float>({kBatch, kChannels, kRows}, plain));
+    got.update(innermost.data(), {kBatch, kRows, kChannels});
+    for (size_t i = 0; i < by_channel.size(); ++i) {
+        const auto want = expected.result(i).to_floats(), have = got.result(i).to_floats();
+        ASSERT_EQ(want.size(), have.size()) << by_channel[i].key();
+        for (size_t k = 0; k < want.size(); ++k) {
+            if (std::isnan(want[k])) {
+                EXPECT_TRUE(std::isnan(have[k])) << by_channel[i].key() << " [" << k << "]";
+                continue;
+            }
+            EXPECT_NEAR(have[k], want[k], 1e-5 * std::max(1.0f, std::fabs(want[k]))) << by_channel[i].key() << " [" << k << "]";
+        }
+    }
+}
+
 TEST(Reducers, ValueReducerAgreesWithSeparateReducers) {
     // One value's statistics of every kind, per tensor and on two channel axes, fed together in
     // batches of different sizes (and with a NaN, which min/max skip): each result equals what

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <numeric>
 #include <set>
@@ -20,6 +21,27 @@ namespace pot::cpu {
 
 namespace {
 
+// The part of `graph` that computes `observed` (nodes in their order, no outputs): what a
+// statistics pass runs, which needs neither the model's outputs nor the nodes after the last
+// observed value (a classifier head, the layers after the last aligned pair).
+Graph observed_part(const Graph& graph, const std::set<std::string>& observed) {
+    std::set<std::string> needed = observed;
+    std::vector<bool> keep(graph.nodes.size(), false);
+    for (size_t i = graph.nodes.size(); i-- > 0;) {
+        const Node& n = graph.nodes[i];
+        keep[i] = std::any_of(n.outputs.begin(), n.outputs.end(), [&](const std::string& out) { return needed.count(out) > 0; });
+        if (keep[i])
+            for (const auto& in : n.inputs)
+                if (!in.empty()) needed.insert(in);
+    }
+    Graph part = graph;
+    part.nodes.clear();
+    for (size_t i = 0; i < graph.nodes.size(); ++i)
+        if (keep[i]) part.nodes.push_back(graph.nodes[i]);
+    part.outputs.clear();
+    return part;
+}
+
 class CpuCompiledModel final : public CompiledModel, public ProfilingModel {
 public:
     CpuCompiledModel(const Graph& graph, const dnnl::engine& engine, int threads, PlanOptions options)
@@ -32,6 +54,18 @@ public:
         Compiled& compiled = plan_for(inputs, observed);
         try {
             return compiled.plan->run(inputs, stream_, observer);
+        } catch (const dnnl::error& e) {
+            POT_THROW(Runtime, "cpu engine: oneDNN failed while running '", graph_.name, "': ", e.what());
+        }
+    }
+
+    /// infer() for a statistics pass: shows `observer` the values `observed`, computing only what
+    /// they need and no outputs.
+    void observe(const std::vector<Tensor>& inputs, const std::vector<std::string>& observed,
+                 ValueObserver& observer) {
+        Compiled& compiled = plan_for(inputs, observed, /*outputs=*/false);
+        try {
+            compiled.plan->run(inputs, stream_, &observer);
         } catch (const dnnl::error& e) {
             POT_THROW(Runtime, "cpu engine: oneDNN failed while running '", graph_.name, "': ", e.what());
         }
@@ -69,8 +103,10 @@ private:
         std::unique_ptr<Plan> plan;
     };
 
-    /// The plan for these input shapes and observed values, built on first use.
-    Compiled& plan_for(const std::vector<Tensor>& inputs, const std::vector<std::string>& observed) {
+    /// The plan for these input shapes and observed values (and the model's outputs, unless
+    /// `outputs` is false), built on first use.
+    Compiled& plan_for(const std::vector<Tensor>& inputs, const std::vector<std::string>& observed,
+                       bool outputs = true) {
         // oneDNN runs on OpenMP: the team size is a per-thread setting of the calling thread.
         if (threads_ > 0) omp_set_num_threads(threads_);
         std::vector<Shape> shapes;
@@ -81,10 +117,12 @@ private:
         }
         const std::set<std::string> observed_set(observed.begin(), observed.end());
         for (const auto& v : observed_set) key += "|" + v;
+        if (!outputs) key += "|no outputs";
         auto& compiled = plans_[key];
         if (!compiled.plan) {
             try {
-                compiled.graph = std::make_unique<Graph>(with_spelled_activations_fused(graph_, observed_set));
+                compiled.graph = std::make_unique<Graph>(
+                    with_spelled_activations_fused(outputs ? graph_ : observed_part(graph_, observed_set), observed_set));
                 compiled.plan = PlanBuilder(*compiled.graph, engine_, shapes, observed_set, options_).build();
             } catch (const dnnl::error& e) {
                 // Failures inside a node name it (PlanBuilder::lower_node); these are the plan's
@@ -133,36 +171,32 @@ Tensor reordered(const Tensor& t, const std::vector<int64_t>& from, const std::v
 }
 
 // Feeds observed values to their reducers as Engine::collect's observer does; a value that comes in
-// the plan's storage order goes to reducers whose channel axis is moved to match, so no
-// transposition is needed. Only values whose per-channel statistics are sweeps (min, max, mean:
-// one pass over rows of channels) take that order; per-channel quantiles and per-sample rows read
-// each channel as one contiguous run, which the plain layout gives. Each value's reducer keeps
-// the order it first saw (a plan for other input shapes may store the value differently; such
-// tensors are rearranged to it).
+// the plan's storage order (channels-last, for most convolution outputs) goes to reducers whose
+// channel axis is moved to match, so no transposition is needed: per-tensor and per-channel
+// statistics do not depend on the order of the elements, and the SDK's reducers read channels
+// that are not contiguous in place. Each value's reducer keeps the order it first saw (a plan for
+// other input shapes may store the value differently; such tensors are rearranged to it).
 class OrderedReducingObserver final : public StorageOrderObserver {
 public:
     explicit OrderedReducingObserver(const std::vector<StatisticRequest>& requests) {
-        for (const auto& r : requests) {
-            Value& v = values_[r.value];
-            v.requests.push_back(r);
-            v.storage_order = v.storage_order && (r.axis < 0 || is_sweep(r.reducer));
-        }
+        for (const auto& r : requests) values_[r.value].requests.push_back(r);
     }
-    bool takes_storage_order(const std::string& value) const override {
-        const auto it = values_.find(value);
-        return it != values_.end() && it->second.storage_order;
-    }
+    bool takes_storage_order(const std::string& value) const override { return values_.count(value) > 0; }
     std::vector<std::string> values() const {
         std::vector<std::string> out;
         for (const auto& entry : values_) out.push_back(entry.first);
         return out;
     }
     void on_value(const std::string& value, const Tensor& tensor) override {
+        if (tensor.dtype() != DType::F32) {
+            on_value(value, tensor.cast(DType::F32));
+            return;
+        }
         std::vector<int64_t> identity(static_cast<size_t>(tensor.rank()));
         std::iota(identity.begin(), identity.end(), int64_t{0});
-        on_value_in_order(value, tensor, identity);
+        on_value_in_order(value, tensor.data<float>(), tensor.shape(), identity);
     }
-    void on_value_in_order(const std::string& value, const Tensor& tensor,
+    void on_value_in_order(const std::string& value, const float* data, const Shape& stored_shape,
                            const std::vector<int64_t>& order) override {
         auto it = values_.find(value);
         if (it == values_.end()) return;
@@ -176,10 +210,13 @@ public:
             }
             v.reducer = std::make_unique<ValueReducer>(in_order);
         }
-        if (order == v.order)
-            v.reducer->update(tensor);
-        else
-            v.reducer->update(reordered(tensor, order, v.order));
+        if (order == v.order) {
+            v.reducer->update(data, stored_shape);
+            return;
+        }
+        Tensor stored(DType::F32, stored_shape);
+        std::memcpy(stored.raw(), data, stored.byte_size());
+        v.reducer->update(reordered(stored, order, v.order));
     }
     Statistics result() const {
         Statistics stats;
@@ -192,13 +229,8 @@ public:
     }
 
 private:
-    static bool is_sweep(ReducerKind kind) {
-        return kind == ReducerKind::Min || kind == ReducerKind::Max || kind == ReducerKind::AbsMax ||
-               kind == ReducerKind::MeanMin || kind == ReducerKind::MeanMax || kind == ReducerKind::Mean;
-    }
     struct Value {
         std::vector<StatisticRequest> requests;
-        bool storage_order = true;
         std::vector<int64_t> order;
         std::unique_ptr<ValueReducer> reducer;
     };
@@ -237,8 +269,12 @@ std::unique_ptr<CompiledModel> CpuEngine::compile(const Graph& graph) {
 
 Statistics CpuEngine::collect(CompiledModel& model, const DataLoader& data, const std::vector<StatisticRequest>& requests,
                               const std::vector<size_t>& indices, Progress* progress) {
+    auto* ours = dynamic_cast<CpuCompiledModel*>(&model);
+    if (!ours) return Engine::collect(model, data, requests, indices, progress);
     OrderedReducingObserver observer(unique_requests(requests));
-    observe_samples(model, data, indices, observer.values(), observer, progress);
+    const std::vector<std::string> observed = observer.values();
+    observe_samples(data, indices, progress,
+                    [&](const std::vector<Tensor>& inputs) { ours->observe(inputs, observed, observer); });
     return observer.result();
 }
 

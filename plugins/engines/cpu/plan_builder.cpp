@@ -270,45 +270,48 @@ void PlanBuilder::observe_outputs(const Node& n) {
             continue;
         }
         if (!has_value(out) || host_value(out)) continue;  // only f32 values are observed
-        // The observer reads a tensor that the plan owns and refills on every run, made on first
-        // use: a copy of the value's bytes when the observer takes them in their storage order
-        // (or the value is plain), else the value reordered into the plain layout.
+        // A StorageOrderObserver reads the plan's own buffer in place when the value is stored in
+        // its plain layout, or permuted and the observer takes that order. Otherwise the observer
+        // reads a tensor that the plan owns and refills on every run, made on first use: the value
+        // reordered into the plain layout (or a copy of its bytes for an observer that takes only
+        // tensors).
         dnnl::memory src = f32(out);
         const dnnl::memory::desc plain = plain_desc(dims(out), dnnl::memory::data_type::f32);
         const Shape logical = shape(out);
         std::optional<std::vector<int64_t>> order = storage_order(src.get_desc());
+        const bool is_plain = src.get_desc() == plain;
+        if (is_plain) {
+            order.emplace(logical.size());
+            std::iota(order->begin(), order->end(), int64_t{0});
+        }
         Shape stored_shape;
         if (order)
             for (int64_t d : *order) stored_shape.push_back(logical[static_cast<size_t>(d)]);
         dnnl::reorder to_plain;
         dnnl::memory plain_mem;
-        if (src.get_desc() != plain) {
+        if (!is_plain) {
             to_plain = dnnl::reorder(dnnl::reorder::primitive_desc(engine_, src.get_desc(), engine_, plain));
             plain_mem = dnnl::memory(plain, engine_, DNNL_MEMORY_NONE);
         }
-        struct Copies {
-            std::unique_ptr<Tensor> plain, stored;
-        };
-        auto copies = std::make_shared<Copies>();
+        auto copy = std::make_shared<std::unique_ptr<Tensor>>();
         add_step(Step{n.name, "observe", out, [=](RunContext& ctx) mutable {
                           if (!ctx.observer) return;
                           ctx.stream.wait();
                           auto* ordered = order ? dynamic_cast<StorageOrderObserver*>(ctx.observer) : nullptr;
-                          if (ordered && ordered->takes_storage_order(out)) {
-                              if (!copies->stored) copies->stored = std::make_unique<Tensor>(DType::F32, stored_shape);
-                              std::memcpy(copies->stored->raw(), src.get_data_handle(), copies->stored->byte_size());
-                              ordered->on_value_in_order(out, *copies->stored, *order);
+                          if (ordered && (is_plain || ordered->takes_storage_order(out))) {
+                              ordered->on_value_in_order(out, static_cast<const float*>(src.get_data_handle()),
+                                                         stored_shape, *order);
                               return;
                           }
-                          if (!copies->plain) copies->plain = std::make_unique<Tensor>(DType::F32, logical);
+                          if (!*copy) *copy = std::make_unique<Tensor>(DType::F32, logical);
                           if (to_plain) {
-                              plain_mem.set_data_handle(copies->plain->raw());
+                              plain_mem.set_data_handle((*copy)->raw());
                               to_plain.execute(ctx.stream, src, plain_mem);
                               ctx.stream.wait();
                           } else {
-                              std::memcpy(copies->plain->raw(), src.get_data_handle(), copies->plain->byte_size());
+                              std::memcpy((*copy)->raw(), src.get_data_handle(), (*copy)->byte_size());
                           }
-                          ctx.observer->on_value(out, *copies->plain);
+                          ctx.observer->on_value(out, **copy);
                       }});
     }
 }

@@ -37,20 +37,29 @@ private:
 /// `indices`, or every index of `data` in order when `indices` is empty. @since ABI 2.0
 POT_SDK_VISIBLE std::vector<size_t> all_indices(const DataLoader& data, const std::vector<size_t>& indices);
 
-/// Engine::collect's loop: runs samples `indices` of `data` (all when empty) through `model`,
-/// showing `observer` the values `observed`, with progress reported as "statistics"; for engines
-/// that reduce with an observer of their own. Header only: a plugin using it needs no newer host.
+/// Engine::collect's loop: calls `run(inputs)` for samples `indices` of `data` (all when empty),
+/// in order, with progress reported as "statistics". Header only: a plugin using it needs no newer
+/// host.
 /// @since ABI 2.5 (headers)
-inline void observe_samples(CompiledModel& model, const DataLoader& data, const std::vector<size_t>& indices,
-                            const std::vector<std::string>& observed, ValueObserver& observer, Progress* progress) {
+template <typename Run>
+void observe_samples(const DataLoader& data, const std::vector<size_t>& indices, Progress* progress, Run&& run) {
     const auto order = all_indices(data, indices);
     if (progress) progress->start("statistics", order.size());
     SampleReader reader(data, order);
     for (size_t i = 0; i < order.size(); ++i) {
-        model.infer(reader.next().inputs, observed, &observer);
+        run(reader.next().inputs);
         if (progress) progress->advance(i + 1);
     }
     if (progress) progress->finish();
+}
+
+/// The same running each sample through `model`, showing `observer` the values `observed`; for
+/// engines that reduce with an observer of their own.
+/// @since ABI 2.5 (headers)
+inline void observe_samples(CompiledModel& model, const DataLoader& data, const std::vector<size_t>& indices,
+                            const std::vector<std::string>& observed, ValueObserver& observer, Progress* progress) {
+    observe_samples(data, indices, progress,
+                    [&](const std::vector<Tensor>& inputs) { model.infer(inputs, observed, &observer); });
 }
 
 }  // namespace pot

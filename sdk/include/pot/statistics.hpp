@@ -103,6 +103,10 @@ public:
 
     /// Folds in a batch (axis 0 = batch). Not to be called from two threads at once.
     void update(const Tensor& batch);
+    /// The same for a batch of f32 values stored row-major with `shape` at `data`, which is read
+    /// in place (an engine's own buffer needs no copy into a Tensor) and only during the call.
+    /// @since ABI 2.5
+    void update(const float* data, const Shape& shape);
     /// The statistic for requests()[i]; throws if nothing was seen.
     Tensor result(size_t i) const;
     const std::vector<StatisticRequest>& requests() const;
