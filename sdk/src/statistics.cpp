@@ -135,43 +135,74 @@ struct RunSummary {
     float abs_max() const { return std::max({0.0f, -min, max}); }
 };
 
-// The minimum, maximum and sum of one contiguous run, in one read of it. The loop is an OpenMP
-// SIMD reduction (compiled with -fopenmp-simd; no OpenMP runtime), which lets the compiler keep
-// partial results in vector lanes, a reordering IEEE rules forbid otherwise; the comparisons skip
-// NaNs (the sum does not). See vector_clones.hpp.
+// The minimum, maximum and sum of one contiguous run, in one read of it. The run is taken as rows
+// of kLanes values whose running minima, maxima and sums stay in kLanes independent lanes (several
+// vector registers, so consecutive vectors do not wait for each other's result), folded at the
+// end; the comparisons skip NaNs (the sum does not). The loops are OpenMP SIMD (compiled with
+// -fopenmp-simd; no OpenMP runtime). See vector_clones.hpp.
 POT_VECTOR_CLONES RunSummary summarize_run(const float* p, int64_t n) {
-    float lo = std::numeric_limits<float>::infinity();
-    float hi = -std::numeric_limits<float>::infinity();
-    double sum = 0.0;
-#pragma omp simd reduction(min : lo) reduction(max : hi) reduction(+ : sum)
-    for (int64_t i = 0; i < n; ++i) {
-        lo = p[i] < lo ? p[i] : lo;
-        hi = p[i] > hi ? p[i] : hi;
-        sum += p[i];
+    constexpr int64_t kLanes = 64;
+    float lo[kLanes], hi[kLanes];
+    double sum[kLanes];
+    for (int64_t j = 0; j < kLanes; ++j) {
+        lo[j] = std::numeric_limits<float>::infinity();
+        hi[j] = -std::numeric_limits<float>::infinity();
+        sum[j] = 0.0;
     }
-    return RunSummary{lo, hi, sum};
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+        const float* x = p + i;
+#pragma omp simd
+        for (int64_t j = 0; j < kLanes; ++j) {
+            lo[j] = x[j] < lo[j] ? x[j] : lo[j];
+            hi[j] = x[j] > hi[j] ? x[j] : hi[j];
+            sum[j] += x[j];
+        }
+    }
+    for (int64_t j = 0; i < n; ++i, ++j) {
+        lo[j] = p[i] < lo[j] ? p[i] : lo[j];
+        hi[j] = p[i] > hi[j] ? p[i] : hi[j];
+        sum[j] += p[i];
+    }
+    RunSummary out;
+    for (int64_t j = 0; j < kLanes; ++j) out.fold(RunSummary{lo[j], hi[j], sum[j]});
+    return out;
 }
 
 // The same per channel of `rows` rows of `channels` values each (channels innermost, as in a
 // channels-last tensor), folded into lo, hi and sum. Channels go in chunks of one vector's width,
-// each chunk down all the rows with its running minima, maxima and sums held in registers (the
-// tensor is still read once: a chunk of a row is a cache line of its own); the channels left over
-// are swept row by row.
+// each chunk down all the rows, kWays rows at a time into kWays independent sets of running
+// values held in registers (the tensor is still read once: a chunk of a row is a cache line of
+// its own); the channels left over are swept row by row.
 POT_VECTOR_CLONES void summarize_rows(const float* p, int64_t rows, int64_t channels, float* lo, float* hi,
                                       double* sum) {
-    constexpr int64_t kChunk = 16;
+    constexpr int64_t kChunk = 16, kWays = 4, kLanes = kChunk * kWays;
     int64_t first = 0;
     for (; first + kChunk <= channels; first += kChunk) {
-        float l[kChunk], h[kChunk];
-        double s[kChunk];
-        for (int64_t i = 0; i < kChunk; ++i) {
-            l[i] = lo[first + i];
-            h[i] = hi[first + i];
-            s[i] = sum[first + i];
+        float l[kLanes], h[kLanes];  // lane w * kChunk + i: channel first + i of rows r = w (mod kWays)
+        double s[kLanes];
+        for (int64_t j = 0; j < kLanes; ++j) {
+            l[j] = std::numeric_limits<float>::infinity();
+            h[j] = -std::numeric_limits<float>::infinity();
+            s[j] = 0.0;
         }
-        for (int64_t r = 0; r < rows; ++r) {
-            const float* x = p + r * channels + first;
+        int64_t r = 0;
+        for (; r + kWays <= rows; r += kWays) {
+            for (int64_t w = 0; w < kWays; ++w) {
+                const float* x = p + (r + w) * channels + first;
+                float* lw = l + w * kChunk;
+                float* hw = h + w * kChunk;
+                double* sw = s + w * kChunk;
 #pragma omp simd
+                for (int64_t i = 0; i < kChunk; ++i) {
+                    lw[i] = x[i] < lw[i] ? x[i] : lw[i];
+                    hw[i] = x[i] > hw[i] ? x[i] : hw[i];
+                    sw[i] += x[i];
+                }
+            }
+        }
+        for (; r < rows; ++r) {
+            const float* x = p + r * channels + first;
             for (int64_t i = 0; i < kChunk; ++i) {
                 l[i] = x[i] < l[i] ? x[i] : l[i];
                 h[i] = x[i] > h[i] ? x[i] : h[i];
@@ -179,9 +210,12 @@ POT_VECTOR_CLONES void summarize_rows(const float* p, int64_t rows, int64_t chan
             }
         }
         for (int64_t i = 0; i < kChunk; ++i) {
-            lo[first + i] = l[i];
-            hi[first + i] = h[i];
-            sum[first + i] = s[i];
+            for (int64_t w = 0; w < kWays; ++w) {
+                const int64_t j = w * kChunk + i;
+                lo[first + i] = l[j] < lo[first + i] ? l[j] : lo[first + i];
+                hi[first + i] = h[j] > hi[first + i] ? h[j] : hi[first + i];
+                sum[first + i] += s[j];
+            }
         }
     }
     if (first == channels) return;
