@@ -232,9 +232,6 @@ void PlanBuilder::release_inputs(const Node& n) {
     }
 }
 
-namespace {
-// The order in which `desc` stores its dimensions, outermost first, when it is a dense
-// permutation of them (no blocks, no padding) that keeps the batch outermost; nullopt otherwise.
 std::optional<std::vector<int64_t>> storage_order(const dnnl::memory::desc& desc) {
     const dnnl_memory_desc_t& d = desc.data;
     if (d.format_kind != dnnl_blocked || d.format_desc.blocking.inner_nblks != 0 || d.offset0 != 0 || d.ndims < 1)
@@ -256,7 +253,27 @@ std::optional<std::vector<int64_t>> storage_order(const dnnl::memory::desc& desc
     if (order[0] != 0) return std::nullopt;
     return order;
 }
-}  // namespace
+
+dnnl::memory::desc dense_in_order(const dnnl::memory::dims& dims, dnnl::memory::data_type type,
+                                  const std::vector<int64_t>& order) {
+    dnnl::memory::dims strides(dims.size());
+    int64_t step = 1;
+    for (size_t k = order.size(); k-- > 0;) {
+        strides[static_cast<size_t>(order[k])] = step;
+        step *= dims[static_cast<size_t>(order[k])];
+    }
+    return dnnl::memory::desc(dims, type, strides);
+}
+
+const Rep& PlanBuilder::dense_any(const std::string& value) {
+    if (has_value(value)) {
+        const Rep* q = quantized(value);
+        const auto type = q ? q->mem.get_desc().data_type() : dt::f32;
+        for (const auto& rep : values_.at(value).reps)
+            if (rep.mem.get_desc().data_type() == type && storage_order(rep.mem.get_desc())) return rep;
+    }
+    return plain_any(value);
+}
 
 void PlanBuilder::observe_outputs(const Node& n) {
     for (const auto& out : n.outputs) {

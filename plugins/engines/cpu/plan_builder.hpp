@@ -22,6 +22,13 @@ struct PlanOptions {
     bool winograd = true;
 };
 
+/// The order in which `desc` stores its dimensions, outermost first, when it is a dense
+/// permutation of them (no blocks, no padding, no offset) that keeps the batch outermost.
+std::optional<std::vector<int64_t>> storage_order(const dnnl::memory::desc& desc);
+/// The dense layout of `dims` that stores them in `order` (outermost first).
+dnnl::memory::desc dense_in_order(const dnnl::memory::dims& dims, dnnl::memory::data_type type,
+                                  const std::vector<int64_t>& order);
+
 /// Compiles a Graph, for fixed input shapes, into a Plan. Op lowerings (one file per op family)
 /// call back into it to read values in the form they need and to append steps.
 class PlanBuilder {
@@ -55,6 +62,9 @@ public:
     dnnl::memory plain_f32(const std::string& value) { return as(value, plain_desc(dims(value), dnnl::memory::data_type::f32)); }
     /// Plain codes when quantized, else plain f32 (for ops that move data without computing).
     const Rep& plain_any(const std::string& value);
+    /// Like plain_any(), in the first form the value already has whose layout is a dense
+    /// permutation of its dimensions (channels-last after most convolutions), else plain.
+    const Rep& dense_any(const std::string& value);
     dnnl::memory::dims dims(const std::string& value) const;
 
     /// Adds a runtime value held in a new pool buffer of layout `desc`.

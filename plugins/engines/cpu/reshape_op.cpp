@@ -2,11 +2,84 @@
 #include <cmath>
 #include <functional>
 #include <numeric>
+#include <optional>
 
 #include "ops.hpp"
 #include "reference_fallback.hpp"
 
 namespace pot::cpu {
+
+namespace {
+
+// Reshape node `n`'s output shape for an input of shape `in` (the reference kernel on zeros; the
+// shape input must be a constant by now), or nullopt.
+std::optional<Shape> reshaped(PlanBuilder& b, const Node& n, const Shape& in) {
+    std::vector<Tensor> inputs{Tensor(DType::F32, in)};
+    for (size_t i = 1; i < n.inputs.size(); ++i) {
+        if (n.inputs[i].empty()) {
+            inputs.emplace_back();
+            continue;
+        }
+        if (!b.is_constant(n.inputs[i])) return std::nullopt;
+        inputs.push_back(b.constant(n.inputs[i]));
+    }
+    return evaluate_node(b.graph().opset, n, inputs).at(0).shape();
+}
+
+// Reshape [N, C, ...] -> [N, g, C / g, ...], Transpose (0, 2, 1, ...), Reshape back to [N, C, ...]:
+// ShuffleNet's channel shuffle, where output channel j * g + i is input channel i * C / g + j.
+// One reorder between two strided views of the same layout does it in whatever dense layout the
+// input has (channels-last after a convolution or concat); the three nodes apart would move the
+// value to the plain layout, transpose it, and move it back for the next convolution.
+bool lower_channel_shuffle(PlanBuilder& b, size_t index) {
+    const Node& n = b.node(index);
+    const std::string& x = n.inputs.at(0);
+    const Shape in = b.shape(x);
+    if (in.size() < 3 || !n.domain.empty()) return false;
+    const auto split = reshaped(b, n, in);
+    if (!split || split->size() != in.size() + 1 || (*split)[0] != in[0] || (*split)[1] < 1 ||
+        (*split)[1] * (*split)[2] != in[1] || !std::equal(in.begin() + 2, in.end(), split->begin() + 3))
+        return false;
+    const auto transpose = b.sole_consumer(n.outputs[0]);
+    if (!transpose) return false;
+    const Node& t = b.node(*transpose);
+    std::vector<int64_t> swap_groups(split->size());
+    std::iota(swap_groups.begin(), swap_groups.end(), int64_t{0});
+    std::swap(swap_groups[1], swap_groups[2]);
+    if (t.op_type != "Transpose" || !t.domain.empty() || t.attr_ints("perm") != swap_groups) return false;
+    const auto merge = b.sole_consumer(t.outputs[0]);
+    if (!merge) return false;
+    const Node& r = b.node(*merge);
+    Shape swapped = *split;
+    std::swap(swapped[1], swapped[2]);
+    if (r.op_type != "Reshape" || !r.domain.empty() || r.outputs.size() > 1 || reshaped(b, r, swapped) != in)
+        return false;
+    const Rep src = b.dense_any(x);
+    const auto desc = src.mem.get_desc();
+    const auto order = storage_order(desc);
+    if (!order) return false;
+    const int64_t groups = (*split)[1], per_group = (*split)[2];
+    const auto* strides = desc.data.format_desc.blocking.strides;
+    // Axis 1 split into (group i, index j): the input's channel i * per_group + j, the output's
+    // channel j * groups + i; the other axes keep their strides.
+    dnnl::memory::dims from(split->size()), to(split->size());
+    from[0] = to[0] = strides[0];
+    from[1] = per_group * strides[1], from[2] = strides[1];
+    to[1] = strides[1], to[2] = groups * strides[1];
+    for (size_t a = 2; a < in.size(); ++a) from[a + 1] = to[a + 1] = strides[a];
+    const dnnl::memory::dims dims5(split->begin(), split->end());
+    const dnnl::memory::desc from_desc(dims5, desc.data_type(), from), to_desc(dims5, desc.data_type(), to);
+    auto pd = dnnl::reorder::primitive_desc(b.engine(), from_desc, b.engine(), to_desc);
+    if (is_reference_impl(pd)) return false;
+    b.define(r.outputs[0], dense_in_order(desc.dims(), desc.data_type(), *order), src.quant);
+    b.add_primitive(n.name, "channel shuffle", pd, dnnl::reorder(pd),
+                    {{DNNL_ARG_FROM, b.view(src, from_desc)}, {DNNL_ARG_TO, b.view(b.primary(r.outputs[0]), to_desc)}});
+    b.fuse(*transpose);
+    b.fuse(*merge);
+    return true;
+}
+
+}  // namespace
 
 bool lower_reshape(PlanBuilder& b, size_t index) {
     const Node& n = b.node(index);
@@ -14,21 +87,12 @@ bool lower_reshape(PlanBuilder& b, size_t index) {
     if (n.outputs.size() > 1 && !n.outputs[1].empty() &&
         (!b.graph().consumers(n.outputs[1]).empty() || b.graph().is_output(n.outputs[1])))
         return false;
-    const std::string& x = n.inputs.at(0);
-    // The output shape: the reference kernel on zeros (shape inputs are constants by now).
-    std::vector<Tensor> inputs{Tensor(DType::F32, b.shape(x))};
-    for (size_t i = 1; i < n.inputs.size(); ++i) {
-        if (n.inputs[i].empty()) {
-            inputs.emplace_back();
-            continue;
-        }
-        if (!b.is_constant(n.inputs[i])) return false;
-        inputs.push_back(b.constant(n.inputs[i]));
-    }
-    const Shape out = evaluate_node(b.graph().opset, n, inputs).at(0).shape();
-    const Rep src = b.plain_any(x);
+    if (n.op_type == "Reshape" && lower_channel_shuffle(b, index)) return true;
+    const auto out = reshaped(b, n, b.shape(n.inputs.at(0)));
+    if (!out) return false;
+    const Rep src = b.plain_any(n.inputs[0]);
     b.alias(n.outputs[0], src,
-            plain_desc(dnnl::memory::dims(out.begin(), out.end()), src.mem.get_desc().data_type()));
+            plain_desc(dnnl::memory::dims(out->begin(), out->end()), src.mem.get_desc().data_type()));
     return true;
 }
 
@@ -107,10 +171,27 @@ bool lower_slice(PlanBuilder& b, size_t index) {
         out_dims[static_cast<size_t>(axis)] = (end - begin + step - 1) / step;
         step_of[static_cast<size_t>(axis)] = step;
     }
+    const bool unit_steps = std::all_of(step_of.begin(), step_of.end(), [](int64_t s) { return s == 1; });
+    if (unit_steps) {
+        // A window of the value in the dense layout it already has (a channel range of a
+        // channels-last tensor, as ShuffleNet splits its units), copied into the same layout.
+        const Rep& dense = b.dense_any(x);
+        const auto order = storage_order(dense.mem.get_desc());
+        if (order && dense.mem.get_desc() != plain_desc(dims, dense.mem.get_desc().data_type())) {
+            const Rep src = dense;
+            const auto type = src.mem.get_desc().data_type();
+            const auto window = src.mem.get_desc().submemory_desc(out_dims, offsets);
+            const dnnl::memory dst = b.define(n.outputs[0], dense_in_order(out_dims, type, *order), src.quant);
+            auto pd = dnnl::reorder::primitive_desc(b.engine(), window, b.engine(), dst.get_desc());
+            b.add_primitive(n.name, "slice", pd, dnnl::reorder(pd),
+                            {{DNNL_ARG_FROM, b.view(src, window)}, {DNNL_ARG_TO, dst}});
+            return true;
+        }
+    }
     const Rep src = b.plain_any(x);
     const auto type = src.mem.get_desc().data_type();
     auto window = plain_desc(dims, type).submemory_desc(out_dims, offsets);
-    if (std::any_of(step_of.begin(), step_of.end(), [](int64_t s) { return s != 1; })) {
+    if (!unit_steps) {
         // The same window with every step-th element: the strides grow, the offset stays.
         dnnl::memory::dims strides(dims.size(), 1);
         for (size_t i = dims.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * dims[i];
