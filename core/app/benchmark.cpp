@@ -68,9 +68,27 @@ int run_benchmark(const BenchmarkCommand& options) {
     bench.batch = bench.inputs.empty() || bench.inputs[0].rank() == 0 ? 1 : bench.inputs[0].dim(0);
     bench.iterations = options.iterations;
     bench.seconds = options.seconds;
+    // An input the model declares with a batch of 1 that --batch enlarged: models that build that
+    // 1 into their shapes (a Reshape to [1, ...]) fail deep inside; say what changed it.
+    std::string enlarged;
+    for (size_t i = 0; i < graph.inputs.size() && enlarged.empty(); ++i) {
+        const ValueInfo& in = graph.inputs[i];
+        if (graph.is_constant(in.name) || in.shape.empty() || in.shape[0] != 1 || options.batch <= 1) continue;
+        for (const auto& t : bench.inputs)
+            if (t.rank() > 0 && t.dim(0) == options.batch) enlarged = in.name;
+    }
     core::optimize_graph(graph);
-    auto model = engine->compile(graph);
-    const auto r = engine->benchmark(*model, bench);
+    std::unique_ptr<CompiledModel> model;
+    BenchmarkResult r;
+    try {
+        model = engine->compile(graph);
+        r = engine->benchmark(*model, bench);
+    } catch (const Error& e) {
+        if (enlarged.empty()) throw;
+        throw Error(e.kind(), str_cat(e.what(), "\n(--batch ", options.batch, " replaced the batch of 1 that the model ",
+                                      "declares for input '", enlarged, "'; a model that builds that batch into its ",
+                                      "shapes runs only at batch 1: drop --batch)"));
+    }
     std::vector<NodeTime> steps;
     int64_t profiled = 0;
     if (options.per_node) {

@@ -76,5 +76,23 @@ TEST(BenchmarkCommand, ShapeThatContradictsTheModelIsAUsageError) {
     EXPECT_NE(r.err.find("fixes dimension 1 to 3"), std::string::npos) << r.err;
 }
 
+TEST(BenchmarkCommand, BatchThatTheModelBuildsIntoItsShapesIsNamed) {
+    // A Reshape to [1, 8, 4] pins the batch that the input declares as 1; --batch 3 then fails
+    // inside the engine, and the message says that --batch changed the declared 1.
+    TempDir dir;
+    GraphBuilder g("fixed_batch");
+    const auto x = g.input("image", {1, 2, 4, 4});
+    const auto shape = g.constant("shape", Tensor::from_vector<int64_t>({3}, {1, 8, 4}));
+    g.output(g.node("Relu", {g.node("Reshape", {x, shape})}), {1, 8, 4});
+    const auto model = dir / "fixed_batch.onnx";
+    core::save_onnx(g.build(), model);
+    ASSERT_EQ(run_pot_host(benchmark_args(model, {}), 60).exit_code, 0);
+    const auto r = run_pot_host(benchmark_args(model, {"-b", "3"}), 60);
+    EXPECT_NE(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.err.find("Reshape"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--batch 3 replaced the batch of 1 that the model declares for input 'image'"),
+              std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace pot::test
