@@ -1,5 +1,7 @@
 #include "channel_mean.hpp"
 
+#include <algorithm>
+
 namespace pot::bias_correction {
 
 namespace {
@@ -26,12 +28,19 @@ StatisticRequest channel_mean_request(const std::string& value, int64_t axis) {
 std::vector<float> channel_means(const Tensor& t, int64_t axis) {
     const auto [inner, channels] = inner_and_channels(t.shape(), axis);
     std::vector<double> sums(static_cast<size_t>(channels), 0.0);
-    const auto values = t.to_floats();
-    for (size_t i = 0; i < values.size(); ++i)
-        sums[static_cast<size_t>((static_cast<int64_t>(i) / inner) % channels)] += values[i];
-    const double per_channel = static_cast<double>(values.size()) / static_cast<double>(channels);
+    const Tensor converted = t.dtype() == DType::F32 ? Tensor() : t.cast(DType::F32);
+    const float* x = (t.dtype() == DType::F32 ? t : converted).data<float>();
+    // Runs of `inner` elements belong to one channel, the channels taking turns.
+    size_t c = 0;
+    for (int64_t start = 0; start < t.numel(); start += inner) {
+        double run = 0.0;
+        for (int64_t j = 0; j < inner; ++j) run += x[start + j];
+        sums[c] += run;
+        if (++c == sums.size()) c = 0;
+    }
+    const double per_channel = static_cast<double>(t.numel()) / static_cast<double>(channels);
     std::vector<float> means(sums.size());
-    for (size_t c = 0; c < sums.size(); ++c) means[c] = static_cast<float>(sums[c] / per_channel);
+    for (size_t k = 0; k < sums.size(); ++k) means[k] = static_cast<float>(sums[k] / per_channel);
     return means;
 }
 
@@ -41,8 +50,11 @@ Tensor broadcast_channels(const std::vector<float>& means, const Shape& shape, i
               " channel values for shape ", shape_str(shape), " along axis ", axis);
     Tensor t(DType::F32, shape);
     float* dst = t.data<float>();
-    for (int64_t i = 0; i < t.numel(); ++i)
-        dst[i] = means[static_cast<size_t>((i / inner) % channels)];
+    size_t c = 0;
+    for (int64_t start = 0; start < t.numel(); start += inner) {
+        std::fill_n(dst + start, inner, means[c]);
+        if (++c == means.size()) c = 0;
+    }
     return t;
 }
 
