@@ -112,7 +112,6 @@ TEST(CpuEngine, ObservedValuesEqualReferenceEngines) {
 class OrderRecorder : public cpu::StorageOrderObserver {
 public:
     void on_value(const std::string& value, const Tensor& tensor) override { plain[value] = tensor; }
-    bool takes_storage_order(const std::string&) const override { return true; }
     void on_value_in_order(const std::string& value, const float* data, const Shape& stored_shape,
                            const std::vector<int64_t>& order) override {
         Tensor tensor(DType::F32, stored_shape);

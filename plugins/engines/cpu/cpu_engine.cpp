@@ -181,7 +181,6 @@ public:
     explicit OrderedReducingObserver(const std::vector<StatisticRequest>& requests) {
         for (const auto& r : requests) values_[r.value].requests.push_back(r);
     }
-    bool takes_storage_order(const std::string& value) const override { return values_.count(value) > 0; }
     std::vector<std::string> values() const {
         std::vector<std::string> out;
         for (const auto& entry : values_) out.push_back(entry.first);

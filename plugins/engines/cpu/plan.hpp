@@ -26,9 +26,6 @@ struct Rep {
 /// needs: per-tensor and per-channel statistics do not depend on the order of the elements.
 class StorageOrderObserver : public ValueObserver {
 public:
-    /// Whether `value` goes to on_value_in_order() when the plan stores it permuted (else it is
-    /// reordered for on_value()). Values stored in their plain layout always go there.
-    virtual bool takes_storage_order(const std::string& value) const = 0;
     /// `data` holds `value`'s f32 elements as the plan stores them, row-major with `stored_shape`,
     /// whose dimension i is the value's dimension order[i] (order[0] is 0: the batch stays
     /// outermost; the identity for a plain value). It is the plan's own buffer: read it during

@@ -287,11 +287,11 @@ void PlanBuilder::observe_outputs(const Node& n) {
             continue;
         }
         if (!has_value(out) || host_value(out)) continue;  // only f32 values are observed
-        // A StorageOrderObserver reads the plan's own buffer in place when the value is stored in
-        // its plain layout, or permuted and the observer takes that order. Otherwise the observer
-        // reads a tensor that the plan owns and refills on every run, made on first use: the value
-        // reordered into the plain layout (or a copy of its bytes for an observer that takes only
-        // tensors).
+        // A StorageOrderObserver reads the plan's own buffer in place when the value is stored as
+        // a dense permutation of its dimensions (plain included). Otherwise the observer reads a
+        // tensor that the plan owns and refills on every run, made on first use: the value
+        // reordered into the plain layout (or a copy of its bytes for a plain value and an
+        // observer that takes only tensors).
         dnnl::memory src = f32(out);
         const dnnl::memory::desc plain = plain_desc(dims(out), dnnl::memory::data_type::f32);
         const Shape logical = shape(out);
@@ -315,7 +315,7 @@ void PlanBuilder::observe_outputs(const Node& n) {
                           if (!ctx.observer) return;
                           ctx.stream.wait();
                           auto* ordered = order ? dynamic_cast<StorageOrderObserver*>(ctx.observer) : nullptr;
-                          if (ordered && (is_plain || ordered->takes_storage_order(out))) {
+                          if (ordered) {
                               ordered->on_value_in_order(out, static_cast<const float*>(src.get_data_handle()),
                                                          stored_shape, *order);
                               return;
