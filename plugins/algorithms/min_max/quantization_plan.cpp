@@ -51,12 +51,15 @@ std::map<std::string, ValueRange> estimate_ranges(const Graph& graph,
             by_estimator.emplace_back(p.range, std::vector<std::string>{p.point.value});
         }
     }
+    std::map<std::string, bool> symmetric;
+    for (const auto& p : plan)
+        if (p.is_measured()) symmetric[p.point.value] = p.symmetric;
     std::map<std::string, ValueRange> ranges;
     for (const auto& [estimator, values] : by_estimator) {
         ActivationSettings group_settings = settings.activations;
         group_settings.range = estimator;
         ranges.merge(estimate_activation_ranges(graph, values, stats, host, group_settings,
-                                                settings.sampling.subset_size));
+                                                settings.sampling.subset_size, symmetric));
     }
     return ranges;
 }

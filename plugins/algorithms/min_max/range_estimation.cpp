@@ -85,7 +85,8 @@ std::map<std::string, ValueRange> estimate_activation_ranges(const Graph& graph,
                                                              const Statistics& stats,
                                                              HostServices& host,
                                                              const ActivationSettings& settings,
-                                                             size_t subset_size) {
+                                                             size_t subset_size,
+                                                             const std::map<std::string, bool>& symmetric) {
     const RangeEstimator& estimator = settings.range;
     std::map<std::string, ValueRange> ranges;
     for (const auto& v : values)
@@ -102,10 +103,21 @@ std::map<std::string, ValueRange> estimate_activation_ranges(const Graph& graph,
     const Statistics histograms = host.collect(graph, requests, subset_size);
     for (const auto& request : requests) {
         ValueRange& range = ranges[request.value];
-        const AbsHistogram hist = fold_to_abs(histograms.get(request).to_ints(), request.histogram.high);
+        const auto counts = histograms.get(request).to_ints();
+        const AbsHistogram hist = fold_to_abs(counts, request.histogram.high);
         const double t = histogram_threshold(estimator, hist, settings.bits, range.low < 0.0f);
         const auto threshold = static_cast<float>(t);
-        range = {std::max(range.low, -threshold), std::min(range.high, threshold)};
+        const ValueRange clipped{std::max(range.low, -threshold), std::min(range.high, threshold)};
+        const auto mode = symmetric.find(request.value);
+        const bool is_symmetric = mode != symmetric.end() ? mode->second : settings.symmetric;
+        if (estimator.method == RangeMethod::Mse && !is_symmetric) {
+            // An asymmetric grid's step depends on both bounds: search them for the grid itself.
+            const auto [lo, hi] = mse_affine_range(signed_histogram(counts, request.histogram.high),
+                                                   int64_t{1} << settings.bits, {clipped.low, clipped.high});
+            range = {std::max(range.low, static_cast<float>(lo)), std::min(range.high, static_cast<float>(hi))};
+        } else {
+            range = clipped;
+        }
     }
     for (auto& [value, range] : ranges) clip_range(estimator, range);
     return ranges;

@@ -42,12 +42,15 @@ double histogram_threshold(const RangeEstimator& estimator, const AbsHistogram& 
 /// The range of every activation in `values`: straight from the first-pass `stats`, or, for a
 /// histogram method, from histograms collected in a second pass through `host` on `graph` (the
 /// model before any FakeQuantize is added) over at most `subset_size` samples. A value whose
-/// range is not finite (it reaches +-inf) is left out of the result.
+/// range is not finite (it reaches +-inf) is left out of the result. `symmetric` gives the mode
+/// of a value's grid where it differs from settings.symmetric (the MSE method fits asymmetric
+/// grids by both bounds).
 std::map<std::string, ValueRange> estimate_activation_ranges(const Graph& graph,
                                                              const std::vector<std::string>& values,
                                                              const Statistics& stats,
                                                              HostServices& host,
                                                              const ActivationSettings& settings,
-                                                             size_t subset_size);
+                                                             size_t subset_size,
+                                                             const std::map<std::string, bool>& symmetric = {});
 
 }  // namespace pot::min_max

@@ -25,7 +25,8 @@ enum class Preset { Performance, Mixed, Accuracy };
 
 /// Where an activation's range comes from. `Statistics` reads the low/high reducers directly
 /// (min_max, mean_min_max, quantile); every other method picks a clipping threshold T on |x| from
-/// a histogram collected in a second pass, and the range is [max(min, -T), min(max, T)].
+/// a histogram collected in a second pass, and the range is [max(min, -T), min(max, T)], except
+/// Mse for asymmetric grids, which searches both bounds (range_mse.hpp).
 enum class RangeMethod { Statistics, Kl, SymKl, Jsd, Mse, Aciq, Admm };
 
 constexpr int64_t kDefaultHistogramBins = 2048;
