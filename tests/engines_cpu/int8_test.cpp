@@ -89,6 +89,20 @@ std::vector<Int8Case> int8_cases() {
                              const auto sum = g.node("Relu", {g.node("Add", {b, aq})});
                              const auto y = g.fq_spec(sum, 0.0f, 4.0f, symmetric_unsigned());
                              return std::pair{y, step_of(0.0f, 4.0f, symmetric_unsigned())}; }, s, "+sum +Relu"});
+        // Two linear post-ops (HardSigmoid's, the requantization's): oneDNN 2.x jit kernels keep
+        // one set of parameters per eltwise algorithm in a chain, so the engine must merge them.
+        cases.push_back({"ConvHardSigmoidRequant_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+                             const auto h = g.node("HardSigmoid", {g.qconv(q, c, 16, 3)}, {{"alpha", 0.3f}, {"beta", 0.4f}});
+                             const auto y = g.fq_spec(h, 0.0f, 1.0f, asymmetric());
+                             return std::pair{y, step_of(0.0f, 1.0f, asymmetric())}; }, s, sig("s8:s8:A")});
+        cases.push_back({"ConvScaleShiftClipRequant_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
+                             const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+                             auto v = g.node("Mul", {g.qconv(q, c, 16, 1), g.constant(Tensor::from_vector<float>({}, {1.7f}))});
+                             v = g.node("Add", {v, g.constant(Tensor::from_vector<float>({}, {-0.3f}))});
+                             v = g.node("Relu", {v});
+                             const auto y = g.fq_spec(v, 0.0f, 1.5f, QuantSpec{8, true, true, true});
+                             return std::pair{y, step_of(0.0f, 1.5f, QuantSpec{8, true, true, true})}; }, s, "convolution"});
         cases.push_back({"ConvChainRequantFolded_" + tag, [](GraphBuilder& g, const std::string& x, int64_t c) {
                              auto v = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
                              int64_t in = c;
@@ -219,8 +233,8 @@ TEST(CpuEngineInt8, TokenMatMulTakesTheFollowingBiasAdd) {
 }
 
 TEST(CpuEngineInt8, ResidualAddOfSymmetricCodesRunsOnCodes) {
-    // Both inputs of the Add are held as s8 codes of symmetric quantizers: one int8 binary
-    // primitive adds them and requantizes, with no float copy of either.
+    // Both inputs of the Add are held as s8 codes of symmetric quantizers: the second convolution
+    // adds the first one's codes as a sum post-op and requantizes, with no float copy of either.
     GraphBuilder g(6);
     const auto x = g.input("x", {1, 8, 12, 12});
     const auto in = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
@@ -230,13 +244,77 @@ TEST(CpuEngineInt8, ResidualAddOfSymmetricCodesRunsOnCodes) {
     const auto input = g.random_tensor({1, 8, 12, 12}, -2.0f, 2.0f);
     const auto out = run_both(g.graph(), {input});
     expect_close(out, step_of(-4.0f, 4.0f, symmetric_signed()) * 1.001f);
-    const auto line_start = out.plan.find("binary Add");
+    const auto line_start = out.plan.find("+requantize +sum +requantize s8:s8:s8");
     ASSERT_NE(line_start, std::string::npos) << out.plan;
     const std::string line = out.plan.substr(line_start, out.plan.find('\n', line_start) - line_start);
-    EXPECT_NE(line.find("+requantize s8:s8:s8"), std::string::npos) << out.plan;
     // The only dequantization is of the graph output.
     EXPECT_EQ(out.plan.substr(0, line_start).find("dequantize"), std::string::npos) << out.plan;
     EXPECT_EQ(line.find("ref"), std::string::npos) << line;
+}
+
+// A bottleneck block as DefaultQuantization leaves it: the last convolution's result is rounded
+// to its own grid, added to the block input's codes, Relu, requantized. The convolution does all
+// of it: the rounding as post-ops, the residual as a sum post-op reading its codes in place.
+struct ResidualSumCase {
+    const char* name;
+    QuantSpec input, branch, output;
+    float in_lo, in_hi, branch_lo, branch_hi, out_lo, out_hi;
+};
+
+class Int8ResidualSum : public ::testing::TestWithParam<ResidualSumCase> {};
+
+TEST_P(Int8ResidualSum, ConvolutionAddsTheResidualCodesInPlace) {
+    if (!cpu::cpu_u8_exact()) GTEST_SKIP() << "CPU lacks VNNI (see Int8Graph)";
+    const ResidualSumCase& c = GetParam();
+    GraphBuilder g(8);
+    const auto x = g.input("x", {1, 16, 10, 10});
+    const auto block_in = g.fq_spec(x, c.in_lo, c.in_hi, c.input);
+    const auto mid = g.fq_spec(g.node("Relu", {g.qconv(block_in, 16, 8, 1)}), 0.0f, 2.0f, symmetric_unsigned());
+    const auto branch = g.fq_spec(g.qconv(mid, 8, 16, 3), c.branch_lo, c.branch_hi, c.branch);
+    const auto sum = g.node("Relu", {g.node("Add", {branch, block_in})});
+    g.output(g.fq_spec(sum, c.out_lo, c.out_hi, c.output));
+    const auto input = g.random_tensor({1, 16, 10, 10}, -2.0f, 2.0f);
+    const auto out = run_both(g.graph(), {input});
+    // The same rounding as the graph's: ties of the float arithmetic aside, equal codes.
+    expect_close(out, step_of(c.out_lo, c.out_hi, c.output) * 1.001f);
+    const auto at = out.plan.find("+requantize +sum +Relu +requantize");
+    ASSERT_NE(at, std::string::npos) << out.plan;
+    const std::string line = out.plan.substr(at, out.plan.find('\n', at) - at);
+    EXPECT_EQ(line.find("ref"), std::string::npos) << line;
+    EXPECT_EQ(out.plan.find("binary"), std::string::npos) << out.plan;
+    // The residual is not copied: no reorder between the first convolution and the fused one
+    // (the block input's reorder into the convolutions' layout comes before).
+    const auto first = out.plan.find("convolution");
+    EXPECT_EQ(out.plan.substr(first, at - first).find("reorder"), std::string::npos) << out.plan;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Encodings, Int8ResidualSum,
+    ::testing::Values(
+        ResidualSumCase{"Symmetric", symmetric_signed(), symmetric_signed(), symmetric_signed(), -2.0f, 2.0f,
+                        -3.0f, 3.0f, -4.0f, 4.0f},
+        // Residual and result in different types and scales, codes with zero points.
+        ResidualSumCase{"AsymmetricResidualUnsignedResult", asymmetric(), asymmetric(), symmetric_unsigned(), -1.5f,
+                        2.5f, -2.0f, 3.5f, 0.0f, 5.0f},
+        // A branch grid narrower than its values: the rounding saturates at the grid's ends first.
+        ResidualSumCase{"SaturatingBranch", symmetric_signed(), asymmetric(), asymmetric(), -2.0f, 2.0f, -0.5f,
+                        0.4f, -1.0f, 3.0f}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(CpuEngineInt8, ResidualStillReadLaterIsNotOverwritten) {
+    // The block input is also a graph output: the sum cannot write over its codes, so the Add runs
+    // on its own and both outputs match the reference.
+    if (!cpu::cpu_u8_exact()) GTEST_SKIP() << "CPU lacks VNNI (see Int8Graph)";
+    GraphBuilder g(9);
+    const auto x = g.input("x", {1, 16, 6, 6});
+    const auto block_in = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+    const auto mid = g.fq_spec(g.node("Relu", {g.qconv(block_in, 16, 8, 1)}), 0.0f, 2.0f, symmetric_unsigned());
+    const auto branch = g.fq_spec(g.qconv(mid, 8, 16, 3), -3.0f, 3.0f, symmetric_signed());
+    g.output(g.fq_spec(g.node("Add", {branch, block_in}), -4.0f, 4.0f, symmetric_signed()));
+    g.output(block_in);
+    const auto out = run_both(g.graph(), {g.random_tensor({1, 16, 6, 6}, -2.0f, 2.0f)});
+    expect_close(out, step_of(-4.0f, 4.0f, symmetric_signed()) * 1.001f);
+    EXPECT_EQ(out.plan.find("+sum"), std::string::npos) << out.plan;
 }
 
 TEST(CpuEngineInt8, BatchNormalizationBeforeAQuantizerWritesTheCodes) {

@@ -126,9 +126,10 @@ bool lower_conv(PlanBuilder& b, size_t index) {
         w_dims[0] /= groups;
         w_dims.insert(w_dims.begin(), groups);
     }
-    const Fusion fusion = plan_fusion(b, n.outputs[0], g.dst, int8, true);
+    // INT8: a residual Add after the requantization becomes a sum post-op over the residual's codes.
+    Fusion fusion = plan_fusion(b, n.outputs[0], g.dst, int8, true, int8);
     const dt src_type = int8 ? to_dnnl(src_q.dtype) : dt::f32;
-    const dt dst_type = fusion.requant ? to_dnnl(fusion.requant->dtype) : dt::f32;
+    const auto dst_type = [&] { return fusion.requant ? to_dnnl(fusion.requant->dtype) : dt::f32; };
     bool blocks = !int8 && !fusion.requant && in_channel_blocks(b, x, fusion.out_value, src_dims, out_channels, groups);
     const dnnl::memory::desc w_md(w_dims, int8 ? dt::s8 : dt::f32, tag::any);
     const dnnl::memory::desc bias_md({out_channels}, dt::f32, tag::x);
@@ -137,7 +138,9 @@ bool lower_conv(PlanBuilder& b, size_t index) {
     const bool with_bias = !bias.empty();
     const auto make_desc = [&](dnnl::algorithm alg) {
         const dnnl::memory::desc src_md(conv_src_dims, src_type, blocks ? tag::aBcd16b : tag::any);
-        const dnnl::memory::desc dst_md(g.dst, dst_type, blocks ? tag::aBcd16b : tag::any);
+        const dnnl::memory::desc dst_md = fusion.sum_codes
+                                              ? int8_sum_dst_desc(fusion, dst_type())
+                                              : dnnl::memory::desc(g.dst, dst_type(), blocks ? tag::aBcd16b : tag::any);
         return !with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, w_md,
                                                               dst_md, g.strides, g.dilates, g.pad_begin, g.pad_end)
                             : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_md, w_md,
@@ -166,6 +169,18 @@ bool lower_conv(PlanBuilder& b, size_t index) {
         }
     }
     bool doubled_weights = false;
+    if (fusion.sum_codes) {
+        // Without a jit kernel for the sum's post-op chain, the Add runs on its own.
+        try {
+            pd = make_pd(1.0f, acc_scale);
+        } catch (const dnnl::error&) {
+        }
+        if (!pd || is_reference_impl(pd)) {
+            fusion = plan_fusion(b, n.outputs[0], g.dst, int8, true);
+            d = make_desc(dnnl::algorithm::convolution_direct);
+            pd = {};
+        }
+    }
     try {
         if (!pd) pd = make_pd(1.0f, acc_scale);
         // Blocks only where oneDNN has a fast kernel for them: dilations wider than the map (ASPP

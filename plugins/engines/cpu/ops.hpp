@@ -57,13 +57,24 @@ struct Fusion {
     std::vector<EltwiseOp> after_sum;
     std::string out_value;                ///< the value the fused group defines
     std::optional<ActQuant> requant;      ///< out_value holds codes of this encoding
+    /// INT8 residual sum: the result is first rounded to this grid (the FakeQuantize between the
+    /// op and the Add), and sum_value is read as codes of sum_codes from the dst buffer it shares.
+    std::optional<ActQuant> pre_sum;
+    std::optional<ActQuant> sum_codes;
+    dnnl::memory::desc sum_codes_desc;  ///< the form of the residual's codes that is overwritten
 };
 
 /// Follows sole consumers of `produced` (shape `dst_dims`) while they fuse; with `allow_requant`
 /// a closing per-tensor FakeQuantize becomes the output's encoding, with `allow_sum` a residual
-/// Add a sum post-op.
+/// Add a sum post-op. With `allow_int8_sum` as well, FakeQuantize -> Add(codes of a residual at
+/// its last use) -> activations -> FakeQuantize fuses too, the residual's codes read in place.
 Fusion plan_fusion(const PlanBuilder& b, const std::string& produced,
-                   const dnnl::memory::dims& dst_dims, bool allow_requant, bool allow_sum);
+                   const dnnl::memory::dims& dst_dims, bool allow_requant, bool allow_sum,
+                   bool allow_int8_sum = false);
+
+/// The dst desc of an INT8 residual sum: the residual's codes layout with data type `type`
+/// (the sum post-op reads and overwrites that buffer in place). Empty when not an INT8 sum.
+dnnl::memory::desc int8_sum_dst_desc(const Fusion& fusion, dnnl::memory::data_type type);
 
 /// Post-ops (and dst zero point) implementing `fusion` on a real-valued result, after the op's
 /// own post-ops `po`.

@@ -383,6 +383,15 @@ const Rep* PlanBuilder::quantized(const std::string& value) const {
     return nullptr;
 }
 
+std::vector<const Rep*> PlanBuilder::quantized_forms(const std::string& value) const {
+    std::vector<const Rep*> forms;
+    auto it = values_.find(value);
+    if (it != values_.end())
+        for (const auto& rep : it->second.reps)
+            if (rep.quant) forms.push_back(&rep);
+    return forms;
+}
+
 dnnl::memory PlanBuilder::f32(const std::string& value) {
     if (is_constant(value) && !has_value(value)) return plain_f32(value);
     auto it = values_.find(value);
@@ -491,8 +500,9 @@ dnnl::memory PlanBuilder::define(const std::string& value, const dnnl::memory::d
 }
 
 dnnl::memory PlanBuilder::alias(const std::string& value, const Rep& rep,
-                                const dnnl::memory::desc& desc) {
-    const Rep copy = rep;
+                                const dnnl::memory::desc& desc, const ActQuant* quant) {
+    Rep copy = rep;
+    if (quant) copy.quant = *quant;
     dnnl::memory mem(desc, engine_, DNNL_MEMORY_NONE);
     if (copy.buffer >= 0) {
         plan_->pool.retain(copy.buffer);

@@ -52,6 +52,8 @@ public:
     const Rep& primary(const std::string& value) const;
     /// Its u8/s8 codes, if it was produced quantized.
     const Rep* quantized(const std::string& value) const;
+    /// Every form of its codes (several layouts once reordered for readers), first one first.
+    std::vector<const Rep*> quantized_forms(const std::string& value) const;
     /// The value as f32 in any layout (dequantizing if needed).
     dnnl::memory f32(const std::string& value);
     /// The value in exactly `desc` (reordering, dequantizing or quantizing with its own encoding).
@@ -70,8 +72,10 @@ public:
     /// Adds a runtime value held in a new pool buffer of layout `desc`.
     dnnl::memory define(const std::string& value, const dnnl::memory::desc& desc,
                         std::optional<ActQuant> quant = std::nullopt);
-    /// Adds a runtime value that shares `rep`'s buffer under another desc (reshape, in-place).
-    dnnl::memory alias(const std::string& value, const Rep& rep, const dnnl::memory::desc& desc);
+    /// Adds a runtime value that shares `rep`'s buffer under another desc (reshape, in-place),
+    /// with `rep`'s encoding or, when given, `quant` (a result written over the codes it read).
+    dnnl::memory alias(const std::string& value, const Rep& rep, const dnnl::memory::desc& desc,
+                       const ActQuant* quant = nullptr);
     /// Adds a runtime value of an integer or bool type: a plan-owned tensor that the reference
     /// kernels read and write (oneDNN has no int64 or bool memory). Nodes reading one run on the
     /// reference kernels.
