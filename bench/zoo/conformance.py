@@ -504,23 +504,22 @@ def within(v, tol):
     return v is not None and v <= tol
 
 
-def fp32_err(rec, engine):
-    """(error, against the unoptimized ONNX Runtime run?) of `engine`'s FP32 outputs: against ONNX
-    Runtime's default run, or its run without graph optimizations where that one is closer."""
-    fp = rec.get("fp32", {})
-    err, plain = fp.get(engine), fp.get(f"{engine}_vs_unoptimized")
+def closer(err, plain):
+    """(error, against the unoptimized ONNX Runtime run?): `err` against ONNX Runtime's default
+    run, or `plain`, against its run without graph optimizations, where that one is closer."""
     if err is not None and plain is not None and plain < err:
         return plain, True
     return err, False
+
+
+def fp32_err(rec, engine):
+    fp = rec.get("fp32", {})
+    return closer(fp.get(engine), fp.get(f"{engine}_vs_unoptimized"))
 
 
 def int8_err(rec):
-    """The same for our INT8 outputs on the QDQ file."""
     i8 = rec.get("int8", {})
-    err, plain = i8.get("max_rel_err"), i8.get("ours_vs_unoptimized")
-    if err is not None and plain is not None and plain < err:
-        return plain, True
-    return err, False
+    return closer(i8.get("max_rel_err"), i8.get("ours_vs_unoptimized"))
 
 
 def num(v, fmt):

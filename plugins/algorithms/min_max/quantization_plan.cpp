@@ -34,6 +34,14 @@ nlohmann::json describe(const QuantizationPoint& p, const FakeQuantizeParams& fq
     return j;
 }
 
+// The mode each activation of `plan` asks for, before ranges are shared.
+std::map<std::string, bool> planned_modes(const std::vector<PlannedPoint>& plan) {
+    std::map<std::string, bool> symmetric;
+    for (const auto& p : plan)
+        if (p.point.kind == QuantizationPoint::Kind::Activation) symmetric[p.point.value] = p.symmetric;
+    return symmetric;
+}
+
 // The range of every measured activation of `plan`, each from its own estimator.
 std::map<std::string, ValueRange> estimate_ranges(const Graph& graph,
                                                   const std::vector<PlannedPoint>& plan,
@@ -51,9 +59,7 @@ std::map<std::string, ValueRange> estimate_ranges(const Graph& graph,
             by_estimator.emplace_back(p.range, std::vector<std::string>{p.point.value});
         }
     }
-    std::map<std::string, bool> symmetric;
-    for (const auto& p : plan)
-        if (p.is_measured()) symmetric[p.point.value] = p.symmetric;
+    const auto symmetric = planned_modes(plan);
     std::map<std::string, ValueRange> ranges;
     for (const auto& [estimator, values] : by_estimator) {
         ActivationSettings group_settings = settings.activations;
@@ -69,10 +75,7 @@ std::map<std::string, ValueRange> estimate_ranges(const Graph& graph,
 // would waste codes on the asymmetric ones). A moved value outside any group keeps its source's.
 std::map<std::string, bool> resolve_modes(const std::vector<PlannedPoint>& plan,
                                           const std::vector<std::vector<std::string>>& shared) {
-    std::map<std::string, bool> symmetric;
-    for (const auto& p : plan)
-        if (p.point.kind == QuantizationPoint::Kind::Activation)
-            symmetric[p.point.value] = p.symmetric;
+    auto symmetric = planned_modes(plan);
     std::set<std::string> grouped;
     for (const auto& group : shared) {
         const bool all_symmetric = std::all_of(
