@@ -57,7 +57,17 @@ std::vector<StatisticRequest> ChannelAlignment::statistics_needed(const Graph& g
     return requests;
 }
 
+std::vector<ValueChannels> ChannelAlignment::values_it_may_remap() const {
+    std::vector<ValueChannels> values;
+    for (const auto& pair : pairs_) {
+        values.push_back({pair.activation, 1});
+        if (pair.produced != pair.activation) values.push_back({pair.produced, 1});
+    }
+    return values;
+}
+
 void ChannelAlignment::apply(Graph& graph, const Statistics& stats, HostServices& host) {
+    applied_.clear();
     // Pairs must still be pairs: an algorithm earlier in the same stage (e.g. one inserting
     // FakeQuantize) may have put something between the two Convs.
     const auto current = find_conv_pairs(graph, ignored_);
@@ -81,6 +91,16 @@ void ChannelAlignment::apply(Graph& graph, const Statistics& stats, HostServices
                   pair.producer, "' has ", pair.channels, " output channels");
         const auto transform = compute_transform(low, high, pair.through_relu);
         apply_transform(graph, pair, transform);
+        ChannelAffine remap{pair.activation, 1, {}, {}};
+        for (size_t c = 0; c < transform.scale.size(); ++c) {
+            remap.scale.push_back(1.0f / transform.scale[c]);
+            remap.offset.push_back(-transform.shift[c] / transform.scale[c]);
+        }
+        applied_.push_back(remap);
+        if (pair.produced != pair.activation) {
+            remap.value = pair.produced;  // through a Relu: the same scaling, no shift
+            applied_.push_back(remap);
+        }
         const std::vector<float> unscaled(low.size(), 1.0f);
         report.push_back({{"producer", pair.producer},
                           {"consumer", pair.consumer},

@@ -13,7 +13,7 @@ namespace pot::channel_alignment {
 /// makes the channels of the activation between them similar in range, so one per-tensor
 /// quantizer suits them all. Direct pairs are also centred on 0. The model computes the same
 /// function in FP32 afterwards (up to rounding).
-class ChannelAlignment final : public Algorithm {
+class ChannelAlignment final : public Algorithm, public ChannelAffineChange {
 public:
     explicit ChannelAlignment(const Params& params);
 
@@ -24,6 +24,11 @@ public:
     bool changes_model() const override { return true; }
     void apply(Graph& graph, const Statistics& stats, HostServices& host) override;
 
+    /// The activation of every pair found (and the Relu's input through a Relu), channels on axis 1.
+    std::vector<ValueChannels> values_it_may_remap() const override;
+    /// x' = (x - shift) / scale on each value of every pair apply() aligned.
+    std::vector<ChannelAffine> remappings_applied() const override { return applied_; }
+
 private:
     /// [low quantile, high quantile] requests of the activation of `pair`, per channel.
     std::vector<StatisticRequest> range_requests(const ConvPair& pair) const;
@@ -32,6 +37,7 @@ private:
     double quantile_ = 1e-4;
     common::IgnoredScope ignored_;
     std::vector<ConvPair> pairs_;  ///< found by statistics_needed(), used by apply()
+    std::vector<ChannelAffine> applied_;  ///< by the last apply()
 };
 
 }  // namespace pot::channel_alignment

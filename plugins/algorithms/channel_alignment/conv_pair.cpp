@@ -67,7 +67,7 @@ std::vector<ConvPair> find_conv_pairs(const Graph& graph, const common::IgnoredS
             continue;
         const int64_t channels = graph.constant(producer.inputs[1]).dim(0);
         if (graph.constant(next->inputs[1]).dim(1) != channels) continue;
-        pairs.push_back({producer.name, next->name, value, channels, through_relu});
+        pairs.push_back({producer.name, next->name, value, channels, through_relu, producer.outputs[0]});
     }
     return pairs;
 }

@@ -16,6 +16,7 @@ struct ConvPair {
     std::string activation;  ///< the value the consumer reads: its channels are aligned
     int64_t channels = 0;    ///< output channels of the producer = input channels of the consumer
     bool through_relu = false;
+    std::string produced;    ///< the producer's output: `activation` itself, or the Relu's input
 };
 
 /// Every such pair in `graph`, in node order. Both Convs need constant f32 weights and, when

@@ -9,7 +9,7 @@
 /* Bump the major on any change to a released interface or value type; the minor when an
  * optional interface or a trailing field is added. */
 #define POT_ABI_MAJOR 2
-#define POT_ABI_MINOR 5
+#define POT_ABI_MINOR 6
 #define POT_PLUGIN_ENTRY "pot_plugin_info"
 
 #ifdef __cplusplus

@@ -61,7 +61,9 @@ public:
 
 /// A compression algorithm. The pipeline calls statistics_needed() on the model as it is
 /// before apply(), collects the statistics of consecutive algorithms in one pass, then calls
-/// apply() in order.
+/// apply() in order. Since ABI 2.6 statistics_needed() may also be called earlier, on the model
+/// before a ChannelAffineChange algorithm ran, to collect ahead (the host mutes its log calls
+/// then); the last call before apply() is always on the model apply() gets.
 /// @since ABI 2.0
 class POT_SDK_VISIBLE Algorithm {
 public:
@@ -87,6 +89,37 @@ public:
 
     /// Edits `graph` in place. `stats` answers statistics_needed(); valid for the call only.
     virtual void apply(Graph& graph, const Statistics& stats, HostServices& host) = 0;
+};
+
+/// A value whose channels (along `axis`) an algorithm may remap. @since ABI 2.6
+struct ValueChannels {
+    std::string value;
+    int64_t axis = 1;
+};
+
+/// An increasing affine remapping of a value's channels: where the value read x in channel c, it
+/// reads scale[c] * x + offset[c] afterwards (scale[c] > 0). @since ABI 2.6
+struct ChannelAffine {
+    std::string value;
+    int64_t axis = 1;
+    std::vector<float> scale;
+    std::vector<float> offset;
+};
+
+/// Optional interface of a model-changing algorithm whose apply() changes the values of the model
+/// only by remapping some values' channels with increasing affine maps (every other value stays as
+/// it was, up to rounding): ActivationChannelAlignment. The host then collects the next stage's
+/// statistics in this stage's pass, maps the ones it can through the change (minima, maxima, means
+/// and quantiles per channel; per-tensor minima, maxima and means from per-sample channel
+/// summaries) and measures again only the others. Found with dynamic_cast.
+/// @since ABI 2.6
+class POT_SDK_VISIBLE ChannelAffineChange {
+public:
+    virtual ~ChannelAffineChange() = default;
+    /// After statistics_needed(), before apply(): every value apply() may remap.
+    virtual std::vector<ValueChannels> values_it_may_remap() const = 0;
+    /// After apply(): the remappings it made. A value not listed here kept its values.
+    virtual std::vector<ChannelAffine> remappings_applied() const = 0;
 };
 
 }  // namespace pot

@@ -21,7 +21,10 @@ struct StepTiming {
 
 /// The compression.algorithms list resolved into algorithm objects, composites expanded.
 /// Algorithms run in order; the statistics of consecutive algorithms are collected in one pass
-/// (a stage ends after an algorithm whose changes_model() is true).
+/// (a stage ends after an algorithm whose changes_model() is true). When a stage ends with an
+/// algorithm that only remaps channels (pot::ChannelAffineChange, e.g. ActivationChannelAlignment)
+/// the next stage's statistics are collected in the same pass and mapped through its change;
+/// what cannot be mapped is measured on the changed model.
 class Pipeline {
 public:
     /// Creates every algorithm; unknown names and bad parameters are Config errors naming the
@@ -54,16 +57,39 @@ public:
     std::vector<StepTiming> run(Graph& graph, Session& host, Graph* float_reference = nullptr,
                                 const StepObserver& after_step = {});
 
+    /// Whether run() collects ahead across a channel remapping (on by default; off measures
+    /// every stage on its own model, which gives the same statistics up to rounding).
+    void set_collect_ahead(bool on) { collect_ahead_ = on; }
+
 private:
     struct Step {
         std::string path;  // JSON path of the config entry it came from
         PluginPtr<Algorithm> algorithm;
         PluginOrigin origin;
     };
+    /// The requests and sample selection of the stage [begin, end) on `graph`.
+    struct StagePlan {
+        std::vector<StatisticRequest> requests;
+        SampleSelection selection;
+    };
+    /// What a stage collects for the next one, and how to read it after the change.
+    struct LookAhead {
+        std::vector<StatisticRequest> collect;  ///< added to this stage's pass
+        std::vector<StatisticRequest> next;     ///< the next stage's requests, asked before the change
+        std::vector<ValueChannels> remapped;    ///< values the change may remap
+    };
+    size_t stage_end(size_t begin) const;
+    StagePlan stage_plan(size_t begin, size_t end, const Graph& graph, Session& host) const;
+    LookAhead look_ahead(const ChannelAffineChange& change, const Step& changer, size_t next_begin,
+                         const Graph& graph, Session& host, const SampleSelection& selection) const;
+    static Statistics carry_over(const LookAhead& ahead, const Statistics& collected,
+                                 const std::vector<ChannelAffine>& applied);
+
     void add(const Registry& registry, const AlgorithmSpec& spec, const std::string& path, int depth);
     void add(const Registry& registry, PluginPtr<Algorithm> algorithm, const std::string& path, int depth);
 
     std::vector<Step> steps_;
+    bool collect_ahead_ = true;
 };
 
 }  // namespace pot::core

@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -41,7 +42,12 @@ public:
     Statistics collect(const Graph& graph, const std::vector<StatisticRequest>& requests,
                        size_t subset_size) override;
     std::string target_device() const override { return target_device_; }
-    void log(LogLevel level, const std::string& message) override { logger_.log(level, message); }
+    void log(LogLevel level, const std::string& message) override {
+        if (!log_muted_) logger_.log(level, message);
+    }
+    /// While muted, log() drops what algorithms say (the pipeline asking a stage for its
+    /// statistics ahead of time, see Pipeline::run()). Returns the previous setting.
+    bool mute_log(bool muted) { return std::exchange(log_muted_, muted); }
     void report(const std::string& algorithm, const std::string& key,
                 const std::string& json_text) override;
     const Graph& float_model() override { return evaluator_.float_model(); }
@@ -113,6 +119,7 @@ private:
     Evaluator& evaluator_;
     std::string target_device_;
     Logger& logger_;
+    bool log_muted_ = false;
     Progress* progress_;
     SampleSelection selection_;
     StatisticsCache* cache_ = nullptr;
