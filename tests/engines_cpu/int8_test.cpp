@@ -232,6 +232,60 @@ TEST(CpuEngineInt8, TokenMatMulTakesTheFollowingBiasAdd) {
     EXPECT_EQ(line.find("ref"), std::string::npos) << line;
 }
 
+// Attention as a quantized transformer exports it: both operands of each batched MatMul come
+// through quantizers. The engine multiplies their codes (int32 sums, exact) where oneDNN has VNNI
+// kernels for it; the float path elsewhere gives the same numbers up to f32 rounding.
+TEST(CpuEngineInt8, AttentionMatMulsMultiplyCodes) {
+    GraphBuilder g(17);
+    const Shape shape{2, 6, 16};  // [batch * heads, tokens, head size]
+    const auto x = g.input("x", shape);
+    const auto q = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+    const auto k = g.fq_spec(g.node("Transpose", {g.node("Mul", {x, g.random_constant({16}, -1.5f, 1.5f)})},
+                                    {{"perm", Ints{0, 2, 1}}}),
+                             -3.0f, 3.0f, symmetric_signed());
+    // Q . K^T, scaled: the Mul is a post-op of the int8 matmul.
+    const auto scores = g.node("Mul", {g.node("MatMul", {q, k}), g.constant(Tensor::scalar(0.25f))});
+    const auto p = g.fq_spec(g.node("Softmax", {scores}, {{"axis", int64_t{-1}}}), 0.0f, 1.0f, symmetric_unsigned());
+    const auto v = g.fq_spec(g.node("Add", {x, g.random_constant({16}, -0.5f, 0.5f)}), -2.5f, 2.5f,
+                             symmetric_signed());
+    // P . V, requantized to the next layer's grid.
+    g.output(g.fq_spec(g.node("MatMul", {p, v}), -2.5f, 2.5f, symmetric_signed()));
+    g.output(scores);
+    const auto out = run_both(g.graph(), {g.random_tensor(shape, -2.0f, 2.0f)});
+    ASSERT_EQ(out.cpu.size(), 2u);
+    // The requantized output within one step (a product on a rounding boundary may land either
+    // side), the scores within float rounding of the reference's f32 products.
+    EXPECT_LE(max_abs_diff(out.cpu[0], out.reference[0]), step_of(-2.5f, 2.5f, symmetric_signed()) * 1.001f);
+    EXPECT_LE(max_abs_diff(out.cpu[1], out.reference[1]), 1e-4f);
+    const auto matmuls = lines_with(out.plan, "matmul");
+    ASSERT_EQ(matmuls.size(), 2u) << out.plan;
+    for (const auto& line : matmuls) EXPECT_EQ(line.find("ref"), std::string::npos) << line;
+    if (cpu::cpu_u8_exact()) {
+        EXPECT_NE(matmuls[0].find("s8:s8:f32"), std::string::npos) << out.plan;
+        EXPECT_NE(matmuls[0].find("+Mul"), std::string::npos) << out.plan;
+        EXPECT_NE(matmuls[1].find("u8:s8:s8"), std::string::npos) << out.plan;
+        EXPECT_NE(matmuls[1].find("+requantize"), std::string::npos) << out.plan;
+        // No operand is turned back into floats for them: the one dequantization is the graph
+        // output's.
+        EXPECT_EQ(lines_with(out.plan, "dequantize").size(), 1u) << out.plan;
+    }
+}
+
+TEST(CpuEngineInt8, AsymmetricSecondOperandOfABatchedMatMulStaysFloat) {
+    // oneDNN's int8 matmul takes its second operand without a zero point: this one runs in f32.
+    GraphBuilder g(18);
+    const Shape shape{2, 5, 8};
+    const auto x = g.input("x", shape);
+    const auto a = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+    const auto b = g.fq_spec(g.node("Transpose", {x}, {{"perm", Ints{0, 2, 1}}}), -1.0f, 2.0f, asymmetric());
+    g.output(g.node("MatMul", {a, b}));
+    const auto out = run_both(g.graph(), {g.random_tensor(shape, -2.0f, 2.0f)});
+    expect_close(out, 1e-4f);
+    const auto matmuls = lines_with(out.plan, "matmul");
+    ASSERT_EQ(matmuls.size(), 1u) << out.plan;
+    EXPECT_NE(matmuls[0].find("f32:f32:f32"), std::string::npos) << out.plan;
+}
+
 TEST(CpuEngineInt8, ResidualAddOfSymmetricCodesRunsOnCodes) {
     // Both inputs of the Add are held as s8 codes of symmetric quantizers: the second convolution
     // adds the first one's codes as a sum post-op and requantizes, with no float copy of either.

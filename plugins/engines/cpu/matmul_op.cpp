@@ -194,7 +194,47 @@ bool lower_dense(PlanBuilder& b, const Node& n, const DenseSpec& s) {
     return true;
 }
 
-// A[.., M, K] . B[.., K, N] with both operands computed at run time, in f32.
+// A[.., M, K] . B[.., K, N] with both operands computed at run time as codes (attention's
+// Q . K^T and P . V in a quantized transformer): an int8 matmul on the codes, the product of the
+// two scales as its output scale, the ops after it fused (a requantization too). oneDNN takes
+// the second operand as s8 without a zero point, and multiplies codes exactly and fast only on
+// its VNNI / AMX brgemm kernels: false otherwise (the f32 path runs it).
+bool lower_batched_int8(PlanBuilder& b, const Node& n, const dnnl::memory::dims& a_dims,
+                        const dnnl::memory::dims& b_dims, const dnnl::memory::dims& out_dims) {
+    const Rep* a_codes = b.quantized(n.inputs[0]);
+    const Rep* b_codes = b.quantized(n.inputs[1]);
+    if (!a_codes || !b_codes) return false;
+    // Copies: the values' lists of forms grow below.
+    const ActQuant qa = *a_codes->quant, qb = *b_codes->quant;
+    if (qb.dtype != DType::I8 || qb.zero_point != 0) return false;
+    const Fusion fusion = plan_fusion(b, n.outputs[0], out_dims, true, false);
+    const dt dst_type = fusion.requant ? to_dnnl(fusion.requant->dtype) : dt::f32;
+    const auto d = dnnl::matmul::desc(plain_desc(a_dims, to_dnnl(qa.dtype)), plain_desc(b_dims, dt::s8),
+                                      plain_desc(out_dims, dst_type));
+    dnnl::primitive_attr attr;
+    attr.set_output_scales(0, {qa.scale * qb.scale});
+    if (qa.zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+    apply_fusion(fusion, attr);
+    dnnl::matmul::primitive_desc pd;
+    try {
+        pd = dnnl::matmul::primitive_desc(d, attr, b.engine());
+    } catch (const dnnl::error&) {
+        return false;
+    }
+    const std::string impl = pd.impl_info_str();
+    const bool exact_kernel = impl.find("vnni") != std::string::npos || impl.find("amx") != std::string::npos;
+    if (impl.rfind("brg", 0) != 0 || !exact_kernel) return false;
+    std::unordered_map<int, dnnl::memory> args;
+    args[DNNL_ARG_SRC] = b.rep_as(n.inputs[0], pd.src_desc()).mem;
+    args[DNNL_ARG_WEIGHTS] = b.rep_as(n.inputs[1], pd.weights_desc()).mem;
+    if (qa.zero_point != 0) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_memory(b, qa.zero_point);
+    args[DNNL_ARG_DST] = define_fused_dst(b, fusion, pd.dst_desc());
+    b.add_primitive(n.name, "matmul" + fusion_note(b, fusion), pd, dnnl::matmul(pd), std::move(args));
+    return true;
+}
+
+// A[.., M, K] . B[.., K, N] with both operands computed at run time: on their codes when both
+// are quantized (lower_batched_int8), else in f32.
 bool lower_batched(PlanBuilder& b, const Node& n) {
     const auto a_dims = b.dims(n.inputs[0]), b_dims = b.dims(n.inputs[1]);
     if (a_dims.size() != b_dims.size() || a_dims.size() < 2 || a_dims.back() != b_dims[b_dims.size() - 2])
@@ -206,6 +246,7 @@ bool lower_batched(PlanBuilder& b, const Node& n) {
     }
     out_dims[out_dims.size() - 2] = a_dims[a_dims.size() - 2];
     out_dims.back() = b_dims.back();
+    if (lower_batched_int8(b, n, a_dims, b_dims, out_dims)) return true;
     const auto d = dnnl::matmul::desc(plain_desc(a_dims, dt::f32), plain_desc(b_dims, dt::f32),
                                       plain_desc(out_dims, dt::f32));
     dnnl::matmul::primitive_desc pd;
