@@ -19,6 +19,19 @@ namespace {
 // Composites may name composites; this bounds accidental recursion.
 constexpr int kMaxExpansionDepth = 8;
 
+// Mutes the session's log for its lifetime.
+class MutedLog {
+public:
+    explicit MutedLog(Session& host) : host_(host), was_muted_(host.mute_log(true)) {}
+    ~MutedLog() { host_.mute_log(was_muted_); }
+    MutedLog(const MutedLog&) = delete;
+    MutedLog& operator=(const MutedLog&) = delete;
+
+private:
+    Session& host_;
+    bool was_muted_;
+};
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -114,15 +127,11 @@ Pipeline::LookAhead Pipeline::look_ahead(const ChannelAffineChange& change, cons
     // The next stage is asked on the model before the change, which has the same values (the
     // change rewrites constants only); it is asked again on the changed model before it runs.
     // What it logs now would be said twice.
-    const bool was_muted = host.mute_log(true);
     StagePlan next;
-    try {
+    {
+        const MutedLog muted(host);
         next = stage_plan(next_begin, stage_end(next_begin), graph, host);
-    } catch (...) {
-        host.mute_log(was_muted);
-        throw;
     }
-    host.mute_log(was_muted);
     if (next.selection.subset_size != selection.subset_size || next.selection.shuffle != selection.shuffle ||
         next.selection.seed != selection.seed)
         return {};  // other samples: nothing collected now would serve
