@@ -1,4 +1,5 @@
 #include <numeric>
+#include <optional>
 
 #include "ops.hpp"
 
@@ -24,6 +25,16 @@ struct DenseSpec {
     float alpha = 1.0f, beta = 1.0f;
     dnnl::memory::dims out_dims;
 };
+
+// The matmul's primitive descriptor, or nullopt when oneDNN has no implementation for it.
+std::optional<dnnl::matmul::primitive_desc> matmul_pd(const dnnl::matmul::desc& d, const dnnl::primitive_attr& attr,
+                                                      const dnnl::engine& engine) {
+    try {
+        return dnnl::matmul::primitive_desc(d, attr, engine);
+    } catch (const dnnl::error&) {
+        return std::nullopt;
+    }
+}
 
 /// The Add that adds a constant row vector to the dense layer's output (MatMul then Add, as
 /// exporters write a Linear layer), and that vector as [1, n_out]; nullopt otherwise.
@@ -158,12 +169,9 @@ bool lower_dense(PlanBuilder& b, const Node& n, const DenseSpec& s) {
     dnnl::primitive_attr attr;
     const auto acc_scale = set_output_scales(attr, n_out, s.alpha, src_q, int8 ? &*wq : nullptr);
     apply_fusion(fusion, attr);
-    dnnl::matmul::primitive_desc pd;
-    try {
-        pd = dnnl::matmul::primitive_desc(d, attr, b.engine());
-    } catch (const dnnl::error&) {
-        return false;
-    }
+    const auto found = matmul_pd(d, attr, b.engine());
+    if (!found) return false;
+    const dnnl::matmul::primitive_desc& pd = *found;
     if (int8 && std::string(pd.impl_info_str()).rfind("gemm", 0) == 0 &&
         lower_dense_as_convolution(b, n, s, src_q, *wq, fusion, bias_t))
         return true;
@@ -215,12 +223,9 @@ bool lower_batched_int8(PlanBuilder& b, const Node& n, const dnnl::memory::dims&
     attr.set_output_scales(0, {qa.scale * qb.scale});
     if (qa.zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
     apply_fusion(fusion, attr);
-    dnnl::matmul::primitive_desc pd;
-    try {
-        pd = dnnl::matmul::primitive_desc(d, attr, b.engine());
-    } catch (const dnnl::error&) {
-        return false;
-    }
+    const auto found = matmul_pd(d, attr, b.engine());
+    if (!found) return false;
+    const dnnl::matmul::primitive_desc& pd = *found;
     const std::string impl = pd.impl_info_str();
     const bool exact_kernel = impl.find("vnni") != std::string::npos || impl.find("amx") != std::string::npos;
     if (impl.rfind("brg", 0) != 0 || !exact_kernel) return false;
@@ -249,12 +254,9 @@ bool lower_batched(PlanBuilder& b, const Node& n) {
     if (lower_batched_int8(b, n, a_dims, b_dims, out_dims)) return true;
     const auto d = dnnl::matmul::desc(plain_desc(a_dims, dt::f32), plain_desc(b_dims, dt::f32),
                                       plain_desc(out_dims, dt::f32));
-    dnnl::matmul::primitive_desc pd;
-    try {
-        pd = dnnl::matmul::primitive_desc(d, b.engine());
-    } catch (const dnnl::error&) {
-        return false;
-    }
+    const auto found = matmul_pd(d, dnnl::primitive_attr(), b.engine());
+    if (!found) return false;
+    const dnnl::matmul::primitive_desc& pd = *found;
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, b.plain_f32(n.inputs[0])},
                                                {DNNL_ARG_WEIGHTS, b.plain_f32(n.inputs[1])}};
     args[DNNL_ARG_DST] = b.define(n.outputs[0], pd.dst_desc());
