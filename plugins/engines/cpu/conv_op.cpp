@@ -1,6 +1,9 @@
 #include "ops.hpp"
 
 #include <algorithm>
+#include <functional>
+
+#include "team.hpp"
 
 namespace pot::cpu {
 
@@ -71,6 +74,74 @@ bool in_channel_blocks(const PlanBuilder& b, const std::string& x, const std::st
             return true;
     }
     return false;
+}
+
+using ConvPd = dnnl::convolution_forward::primitive_desc;
+// A convolution like the one being lowered with other source and destination (row bands, in an
+// exact layout) and paddings, its primitive created for one thread; empty when oneDNN has only
+// its reference kernel for it.
+using MakeBand = std::function<ConvPd(const dnnl::memory::desc& src, const dnnl::memory::desc& dst,
+                                      const dnnl::memory::dims& pad_begin, const dnnl::memory::dims& pad_end)>;
+
+// Splits the step just added (2-D convolution `pd`, batch 1, channels-last source and
+// destination) into bands of output rows, one per thread of the plan's team. A band is a
+// convolution of its own over the input rows it reads, padded only where the map is: every
+// output element is computed as the whole convolution computes it, in the same buffers. Leaves
+// the step whole when its layouts, post-op arguments or oneDNN's kernels do not allow it.
+void split_conv_rows(PlanBuilder& b, const ConvGeometry& g, const ConvPd& pd,
+                     const std::unordered_map<int, dnnl::memory>& args, const MakeBand& make_band,
+                     const std::function<dnnl::memory(const dnnl::memory::desc&)>& weights_in) {
+    const int ways = b.split_ways();
+    const dnnl::memory::desc src = pd.src_desc(), dst = pd.dst_desc();
+    const std::vector<int64_t> channels_last = {0, 2, 3, 1};
+    if (ways < 2 || src.dims().size() != 4 || src.dims()[0] != 1 || storage_order(src) != channels_last ||
+        storage_order(dst) != channels_last || args.at(DNNL_ARG_SRC).get_desc() != src ||
+        args.at(DNNL_ARG_DST).get_desc() != dst)
+        return;
+    for (const auto& [arg, mem] : args)
+        if (arg != DNNL_ARG_SRC && arg != DNNL_ARG_WEIGHTS && arg != DNNL_ARG_BIAS && arg != DNNL_ARG_DST &&
+            arg != (DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC))
+            return;
+    const auto in = src.dims(), out = dst.dims(), w = pd.weights_desc().dims();
+    const int64_t in_h = in[2], out_h = out[2], kernel_h = w[w.size() - 2];
+    if (out_h < ways) return;
+    const int64_t extent = (kernel_h - 1) * (g.dilates[0] + 1) + 1;
+    const size_t src_row = static_cast<size_t>(in[1] * in[3]) * dnnl::memory::data_type_size(src.data_type());
+    const size_t dst_row = static_cast<size_t>(out[1] * out[3]) * dnnl::memory::data_type_size(dst.data_type());
+    std::vector<StepPart> parts;
+    const TeamScope one(1);
+    for (int t = 0; t < ways; ++t) {
+        const int64_t first = out_h * t / ways, last = out_h * (t + 1) / ways;  // output rows [first, last)
+        const int64_t lo = first * g.strides[0] - g.pad_begin[0];               // input rows read, padding included
+        const int64_t hi = (last - 1) * g.strides[0] - g.pad_begin[0] + extent;
+        const int64_t r0 = std::max<int64_t>(lo, 0), r1 = std::min(hi, in_h);
+        if (r1 <= r0) return;
+        const dnnl::memory::desc band_src({1, in[1], r1 - r0, in[3]}, src.data_type(), tag::nhwc);
+        const dnnl::memory::desc band_dst({1, out[1], last - first, out[3]}, dst.data_type(), tag::nhwc);
+        ConvPd band;
+        try {
+            band = make_band(band_src, band_dst, {r0 - lo, g.pad_begin[1]}, {hi - r1, g.pad_end[1]});
+        } catch (const dnnl::error&) {
+            return;
+        }
+        if (!band || is_reference_impl(band) || band.src_desc() != band_src || band.dst_desc() != band_dst) return;
+        std::unordered_map<int, dnnl::memory> band_args = args;
+        if (band.weights_desc() != pd.weights_desc()) band_args[DNNL_ARG_WEIGHTS] = weights_in(band.weights_desc());
+        if (band.scratchpad_desc().get_size() > 0)
+            band_args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(band.scratchpad_desc(), b.engine());
+        dnnl::memory band_in(band_src, b.engine(), DNNL_MEMORY_NONE), band_out(band_dst, b.engine(), DNNL_MEMORY_NONE);
+        band_args[DNNL_ARG_SRC] = band_in;
+        band_args[DNNL_ARG_DST] = band_out;
+        // The whole tensors' buffers are bound when the plan allocates (inputs: per run).
+        parts.push_back([prim = dnnl::convolution_forward(band), band_args, whole_in = args.at(DNNL_ARG_SRC),
+                         whole_out = args.at(DNNL_ARG_DST), band_in, band_out, in_offset = static_cast<size_t>(r0) * src_row,
+                         out_offset = static_cast<size_t>(first) * dst_row](dnnl::stream& stream) mutable {
+            band_in.set_data_handle(static_cast<char*>(whole_in.get_data_handle()) + in_offset);
+            band_out.set_data_handle(static_cast<char*>(whole_out.get_data_handle()) + out_offset);
+            prim.execute(stream, band_args);
+        });
+    }
+    b.split_last_step(std::move(parts), str_cat(" (", ways, " row bands)"));
 }
 
 // The FakeQuantize producing a constant weight value, if any.
@@ -210,8 +281,31 @@ bool lower_conv(PlanBuilder& b, size_t index) {
     if (int8 && src_q.zero_point != 0)
         args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_memory(b, src_q.zero_point);
     args[DNNL_ARG_DST] = define_fused_dst(b, fusion, pd.dst_desc());
-    b.add_primitive(n.name, "convolution" + fusion_note(b, fusion), pd, dnnl::convolution_forward(pd),
-                    std::move(args));
+    b.add_primitive(n.name, "convolution" + fusion_note(b, fusion), pd, dnnl::convolution_forward(pd), args);
+    // Not when the residual summed in place is the convolution's own source: bands would
+    // overwrite rows their neighbours still read.
+    if (b.split_ways() > 1 && src_dims.size() == 4 && fusion.sum_value != x &&
+        estimated_serial_ns(b, n) >= split_above_ns()) {
+        const MakeBand make_band = [&](const dnnl::memory::desc& src_md, const dnnl::memory::desc& dst_md,
+                                       const dnnl::memory::dims& pad_begin, const dnnl::memory::dims& pad_end) {
+            const auto prop = dnnl::prop_kind::forward_inference;
+            const auto alg = dnnl::algorithm::convolution_direct;
+            const auto band = with_bias ? dnnl::convolution_forward::desc(prop, alg, src_md, w_md, bias_md, dst_md,
+                                                                          g.strides, g.dilates, pad_begin, pad_end)
+                                        : dnnl::convolution_forward::desc(prop, alg, src_md, w_md, dst_md, g.strides,
+                                                                          g.dilates, pad_begin, pad_end);
+            dnnl::primitive_attr attr;
+            std::vector<float> unused;
+            unused = set_output_scales(attr, out_channels, doubled_weights ? 0.5f : 1.0f, src_q, int8 ? &*wq : nullptr);
+            apply_fusion(fusion, attr);
+            // Bands of one convolution may share oneDNN's cached primitive: each brings its own scratchpad.
+            attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+            return ConvPd(band, attr, b.engine());
+        };
+        split_conv_rows(b, g, pd, args, make_band, [&](const dnnl::memory::desc& desc) {
+            return b.constant_memory(weights, w_dims, desc);
+        });
+    }
     return true;
 }
 

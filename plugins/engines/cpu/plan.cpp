@@ -1,11 +1,55 @@
 #include "plan.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
+#include <exception>
+#include <thread>
+
+#include <omp.h>
 
 namespace pot::cpu {
 
 using dt = dnnl::memory::data_type;
+
+namespace {
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+// A barrier for the plan's team that waits by spinning, then by yielding the core: steps between
+// two waits take microseconds, far less than a sleeping thread takes to wake.
+class SpinBarrier {
+public:
+    /// Every thread of the team sets the same count before its first wait.
+    void set_threads(int threads) { threads_.store(threads, std::memory_order_relaxed); }
+
+    void wait() {
+        const unsigned generation = generation_.load(std::memory_order_acquire);
+        if (arrived_.fetch_add(1, std::memory_order_acq_rel) == threads_.load(std::memory_order_relaxed) - 1) {
+            arrived_.store(0, std::memory_order_relaxed);
+            generation_.fetch_add(1, std::memory_order_release);
+            return;
+        }
+        // About a millisecond of spinning, then the core goes to whoever else needs it (a loaded
+        // machine) until the others arrive.
+        constexpr int kSpins = 1 << 15;
+        for (int spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) {
+            if (spins < kSpins) cpu_relax();
+            else std::this_thread::yield();
+        }
+    }
+
+private:
+    std::atomic<int> threads_{1};
+    std::atomic<int> arrived_{0};
+    std::atomic<unsigned> generation_{0};
+};
+
+}  // namespace
 
 int BufferPool::acquire(size_t bytes) {
     // Best fit among free buffers keeps large ones for large values.
@@ -84,7 +128,28 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& s
                               ValueObserver* observer) {
     bind_inputs(inputs);
     RunContext ctx{stream, observer};
-    for (auto& step : steps) run_step(step, ctx);
+    if (team > 1) {
+        // Maximal runs of split and solo steps that split at least one step go to the team;
+        // the rest runs here, each step parallelized by oneDNN.
+        size_t i = 0;
+        while (i < steps.size()) {
+            size_t end = i;
+            bool split = false;
+            while (end < steps.size() && (steps[end].solo || !steps[end].parts.empty())) {
+                split = split || !steps[end].parts.empty();
+                ++end;
+            }
+            if (split) {
+                run_on_team(i, end, ctx);
+                i = end;
+            } else {
+                run_step(steps[i], ctx);
+                ++i;
+            }
+        }
+    } else {
+        for (auto& step : steps) run_step(step, ctx);
+    }
     stream.wait();
     std::vector<Tensor> outputs;
     for (size_t i = 0; i < output_mems.size(); ++i) {
@@ -97,6 +162,57 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& s
         outputs.push_back(std::move(t));
     }
     return outputs;
+}
+
+void Plan::run_on_team(size_t begin, size_t end, RunContext& ctx) {
+    if (team_streams_.empty())
+        for (int t = 0; t < team; ++t) team_streams_.emplace_back(ctx.stream.get_engine());
+    SpinBarrier barrier;
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(team));
+    std::atomic<bool> failed{false};
+#pragma omp parallel num_threads(team)
+    {
+        // Inside the region oneDNN runs every primitive on the calling thread alone. The region
+        // may have fewer threads than asked for (called from inside another one): each thread
+        // then takes several parts.
+        const int t = omp_get_thread_num();
+        const int joined = omp_get_num_threads();
+        barrier.set_threads(joined);
+        dnnl::stream& stream = t == 0 ? ctx.stream : team_streams_[static_cast<size_t>(t)];
+        RunContext local{stream, ctx.observer};
+        const auto guarded = [&](auto&& work) {
+            if (failed.load(std::memory_order_relaxed)) return;
+            try {
+                work();
+            } catch (...) {
+                errors[static_cast<size_t>(t)] = std::current_exception();
+                failed.store(true, std::memory_order_relaxed);
+            }
+        };
+        bool pending = false;  // thread 0 ran solo steps since the last wait
+        for (size_t i = begin; i < end; ++i) {
+            Step& step = steps[i];
+            if (step.parts.empty()) {
+                if (t == 0) guarded([&] { run_step(step, local); });
+                pending = true;
+                continue;
+            }
+            if (pending) barrier.wait();
+            pending = false;
+            for (size_t p = static_cast<size_t>(t); p < step.parts.size(); p += static_cast<size_t>(joined))
+                guarded([&] {
+                    try {
+                        step.parts[p](stream);
+                    } catch (const dnnl::error& e) {
+                        POT_THROW(Runtime, "cpu engine: step '", step.node.empty() ? "-" : step.node, ": ",
+                                  step.kind, " ", step.detail, "' failed in part ", p, ": ", e.what());
+                    }
+                });
+            barrier.wait();
+        }
+    }
+    for (auto& e : errors)
+        if (e) std::rethrow_exception(e);
 }
 
 std::vector<double> Plan::profile(const std::vector<Tensor>& inputs, dnnl::stream& stream,

@@ -40,12 +40,21 @@ struct RunContext {
     ValueObserver* observer = nullptr;
 };
 
+/// A share of a step's work that one thread of the plan's team runs alone, on its own stream.
+using StepPart = std::function<void(dnnl::stream&)>;
+
 /// One executable step of a plan, in order.
 struct Step {
     std::string node;    ///< graph node it comes from ("" for edge conversions)
     std::string kind;    ///< "convolution", "reorder", "reference", ...
     std::string detail;  ///< data types and implementation, for describe_plan()
     std::function<void(RunContext&)> run;
+    /// The same work split into disjoint shares (e.g. rows of a convolution's output), one per
+    /// thread of the plan's team; empty when the step is not split. run() stays the way to run
+    /// the step whole (profiles, plans without a team).
+    std::vector<StepPart> parts = {};
+    /// Small enough to run on one thread between split steps without leaving the team.
+    bool solo = false;
 };
 
 /// Intermediate buffers shared by values whose lifetimes do not overlap. Buffer ids are handed
@@ -86,6 +95,11 @@ public:
     /// Per output: the host tensor of an integer or bool output (else null; output_mems is used).
     std::vector<std::shared_ptr<Tensor>> output_hosts;
     std::vector<Shape> output_shapes;
+    /// Threads of the plan's own team (0: none). Runs of split and solo steps execute inside one
+    /// OpenMP parallel region of this many threads that wait for each other by spinning briefly,
+    /// so a sleeping wait policy (OMP_WAIT_POLICY=passive) costs one wake-up per run of steps
+    /// rather than one per primitive; the other steps run as oneDNN parallelizes them.
+    int team = 0;
 
     std::vector<Tensor> run(const std::vector<Tensor>& inputs, dnnl::stream& stream,
                             ValueObserver* observer);
@@ -97,6 +111,10 @@ public:
 private:
     void bind_inputs(const std::vector<Tensor>& inputs);
     static void run_step(Step& step, RunContext& ctx);
+    /// Steps [begin, end) on the team, in one parallel region.
+    void run_on_team(size_t begin, size_t end, RunContext& ctx);
+
+    std::vector<dnnl::stream> team_streams_;
 };
 
 /// True when the CPU multiplies u8 x s8 exactly (VNNI). Without it oneDNN's u8 kernels add pairs

@@ -74,6 +74,10 @@ PlanBuilder::PlanBuilder(const Graph& graph, const dnnl::engine& engine,
 
 std::unique_ptr<Plan> PlanBuilder::build() {
     plan_ = std::make_unique<Plan>();
+    const int threads = current_team();
+    const bool team = options_.team == PlanOptions::Team::On ||
+                      (options_.team == PlanOptions::Team::Auto && waits_sleep());
+    split_ways_ = team && threads > 1 ? threads : 1;
     fused_.assign(graph_.nodes.size(), false);
     for (const auto& node : graph_.nodes)
         for (const auto& in : node.inputs)
@@ -138,6 +142,8 @@ std::unique_ptr<Plan> PlanBuilder::build() {
         plan_->output_shapes.push_back(shape(out.name));
     }
     plan_->pool.allocate();
+    const bool split = std::any_of(plan_->steps.begin(), plan_->steps.end(), [](const Step& s) { return !s.parts.empty(); });
+    plan_->team = split ? split_ways_ : 0;
     return std::move(plan_);
 }
 
@@ -187,6 +193,7 @@ void PlanBuilder::lower_node_steps(size_t index) {
                     run(ctx);
                 };
                 step.detail += step.detail.empty() ? "1 thread" : " (1 thread)";
+                step.solo = true;
             }
         }
     }
@@ -510,9 +517,9 @@ dnnl::memory PlanBuilder::alias(const std::string& value, const Rep& rep,
     } else {
         // Graph inputs are bound per run: forward the handle when the alias is read.
         const dnnl::memory source = copy.mem;
-        add_step(Step{"", "alias", value, [source, mem](RunContext&) mutable {
-                          mem.set_data_handle(source.get_data_handle());
-                      }});
+        add_step(Step{"", "alias", value,
+                      [source, mem](RunContext&) mutable { mem.set_data_handle(source.get_data_handle()); }, {},
+                      /*solo=*/true});
     }
     add_rep(value, Rep{mem, copy.quant, copy.buffer});
     return mem;
@@ -574,7 +581,18 @@ void PlanBuilder::add_primitive(const std::string& node, const std::string& kind
         detail = str_cat(dnnl_type_name(args.at(DNNL_ARG_FROM).get_desc().data_type()), "->",
                          dnnl_type_name(args.at(DNNL_ARG_TO).get_desc().data_type()));
     detail += str_cat(" [", implementation.empty() ? std::string(pd.impl_info_str()) : implementation, "]");
-    add_step(Step{node, kind, detail, [prim, args](RunContext& ctx) { prim.execute(ctx.stream, args); }});
+    // A conversion of a value this small takes a few microseconds on one thread (see team.hpp).
+    const bool conversion = kind == "reorder" || kind == "quantize" || kind == "dequantize";
+    const bool small_move = conversion && args.at(DNNL_ARG_TO).get_desc().get_size() < (size_t{1} << 20);
+    add_step(Step{node, kind, detail, [prim, args](RunContext& ctx) { prim.execute(ctx.stream, args); }, {},
+                  small_move});
+}
+
+void PlanBuilder::split_last_step(std::vector<StepPart> parts, const std::string& note) {
+    POT_CHECK(!plan_->steps.empty(), "internal: no step to split");
+    Step& step = plan_->steps.back();
+    step.parts = std::move(parts);
+    step.detail += note;
 }
 
 void PlanBuilder::reorder_now(const dnnl::memory& src, const dnnl::memory& dst) {

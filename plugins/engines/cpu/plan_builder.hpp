@@ -20,6 +20,10 @@ struct PlanOptions {
     /// Float 3x3 stride-1 convolutions on oneDNN's Winograd kernels where it has one for the shape
     /// (fewer multiplications; results differ from direct convolution by rounding, ~1e-6 relative).
     bool winograd = true;
+    /// When the plan runs its split steps on its own team (Plan::team): `Auto` when OpenMP's
+    /// threads sleep between parallel regions (waits_sleep()), `On` whenever it has more than
+    /// one thread, `Off` never.
+    enum class Team { Auto, On, Off } team = Team::Auto;
 };
 
 /// The order in which `desc` stores its dimensions, outermost first, when it is a dense
@@ -40,6 +44,10 @@ public:
     const Graph& graph() const { return graph_; }
     const dnnl::engine& engine() const { return engine_; }
     const PlanOptions& options() const { return options_; }
+    /// Shares a large step is split into for the plan's team; 1 without a team.
+    int split_ways() const { return split_ways_; }
+    /// Attaches `parts` (one per thread, see Step::parts) to the last step added.
+    void split_last_step(std::vector<StepPart> parts, const std::string& note);
     const Node& node(size_t index) const { return graph_.nodes[index]; }
 
     // Values known while building: initializers and folded nodes (constants), and runtime values.
@@ -139,6 +147,7 @@ private:
     std::vector<Shape> input_shapes_;
     std::set<std::string> observed_;
     PlanOptions options_;
+    int split_ways_ = 1;
     std::map<std::string, Tensor> constants_;
     std::map<std::string, std::shared_ptr<Tensor>> host_values_;
     std::map<std::string, ValueState> values_;

@@ -106,17 +106,20 @@ double estimated_serial_ns(const PlanBuilder& b, const Node& n) {
     return macs / (int8 ? r.int8_macs : r.f32_macs) + moved / r.elements;
 }
 
-double serial_below_ns() {
-    static const double bound = [] {
+bool waits_sleep() {
+    static const bool sleeps = [] {
         const char* policy = std::getenv("OMP_WAIT_POLICY");
         const char* spin = std::getenv("GOMP_SPINCOUNT");
         std::string p = policy ? policy : "";
         for (char& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        const bool sleeps = p == "passive" || (spin && std::string(spin) == "0");
-        return sleeps ? kSerialBelowSleepingNs : kSerialBelowSpinningNs;
+        return p == "passive" || (spin && std::string(spin) == "0");
     }();
-    return bound;
+    return sleeps;
 }
+
+double serial_below_ns() { return waits_sleep() ? kSerialBelowSleepingNs : kSerialBelowSpinningNs; }
+
+double split_above_ns() { return kSerialBelowSpinningNs; }
 
 TeamScope::TeamScope(int threads) {
     if (threads <= 0) return;

@@ -21,6 +21,14 @@ double estimated_serial_ns(const PlanBuilder& b, const Node& node);
 /// GOMP_SPINCOUNT=0), so the bound follows the wait policy the process runs with.
 double serial_below_ns();
 
+/// True when OpenMP's threads sleep as soon as a parallel region ends (OMP_WAIT_POLICY=passive,
+/// GOMP_SPINCOUNT=0), as read from the environment at start-up.
+bool waits_sleep();
+
+/// Nodes estimated above this are split over the plan's own team when it has one (see
+/// Plan::team): there a split costs a spinning wait, like a fork and join of a spinning team.
+double split_above_ns();
+
 /// Sets the calling thread's OpenMP team size (oneDNN's thread count for the primitives created
 /// and run on it) for the scope's lifetime; 0 leaves it unchanged.
 class TeamScope {

@@ -1,0 +1,151 @@
+// The plan's own team: convolutions split into bands of output rows, run by two threads that wait
+// for each other by spinning, inside one OpenMP region per run of such steps. Each band must
+// compute exactly what the whole convolution computes.
+#include <omp.h>
+
+#include "engine_compare.hpp"
+#include "plan.hpp"
+
+namespace pot::test {
+namespace {
+
+using Ints = std::vector<int64_t>;
+
+struct Compiled {
+    std::vector<Tensor> out;
+    std::string plan;
+};
+
+Compiled run_with(const Graph& graph, const std::vector<Tensor>& inputs, const std::string& params) {
+    cpu::CpuEngine engine{Params(params)};
+    auto model = engine.compile(graph);
+    Compiled c{model->infer(inputs), ""};
+    c.plan = cpu::CpuEngine::describe_plan(*model);
+    // A second run reuses the bands' primitives and buffers.
+    const auto again = model->infer(inputs);
+    for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(max_abs_diff(again[i], c.out[i]), 0.0f) << "output " << i;
+    return c;
+}
+
+float magnitude(const Tensor& t) {
+    float m = 0.0f;
+    for (float v : t.to_floats()) m = std::max(m, std::fabs(v));
+    return m;
+}
+
+QuantSpec symmetric_signed() { return QuantSpec{8, true, true, false}; }
+QuantSpec asymmetric() { return QuantSpec{8, false, true, false}; }
+
+struct BandCase {
+    const char* name;
+    Shape input;
+    bool int8;
+    // Builds the graph's body from the model input.
+    std::function<std::string(GraphBuilder&, const std::string&)> build;
+};
+
+std::ostream& operator<<(std::ostream& os, const BandCase& c) { return os << c.name; }
+
+class TeamBands : public ::testing::TestWithParam<BandCase> {};
+
+TEST_P(TeamBands, ComputeWhatTheWholeConvolutionComputes) {
+    const BandCase& c = GetParam();
+    GraphBuilder g(21);
+    const auto x = g.input("x", c.input);
+    g.output(c.build(g, x));
+    const std::vector<Tensor> inputs{g.random_tensor(c.input, -2.0f, 2.0f)};
+    // Winograd kernels take 16-channel blocks, which are not split: direct kernels here.
+    const auto whole = run_with(g.graph(), inputs, R"({"threads": 2, "team": "off", "winograd": false})");
+    const auto bands = run_with(g.graph(), inputs, R"({"threads": 2, "team": "on", "winograd": false})");
+    EXPECT_TRUE(lines_with(whole.plan, "row bands").empty()) << whole.plan;
+    const auto split = lines_with(bands.plan, "row bands");
+    EXPECT_FALSE(split.empty()) << bands.plan;
+    for (const auto& line : split) EXPECT_NE(line.find("convolution"), std::string::npos) << line;
+    expect_no_reference_code(bands.plan);
+    ASSERT_EQ(bands.out.size(), whole.out.size());
+    const float m = magnitude(whole.out[0]);
+    ASSERT_GT(m, 0.1f);
+    // Integer sums are exact and rescaled alike; float sums of the same products may be added in
+    // another order by a kernel chosen for the band's shape.
+    EXPECT_LE(max_abs_diff(bands.out[0], whole.out[0]), c.int8 ? 0.0f : 1e-5f * m);
+
+    reference::ReferenceEngine ref;
+    const auto expected = ref.compile(g.graph())->infer(inputs, {}, nullptr);
+    EXPECT_LE(max_abs_diff(bands.out[0], expected[0]), c.int8 ? 0.05f * m : 1e-5f * m);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Convolutions, TeamBands,
+    ::testing::Values(
+        BandCase{"ThreeByThree", {1, 32, 28, 28}, false,
+                 [](GraphBuilder& g, const std::string& x) { return g.node("Relu", {g.conv(x, 32, 64, 3)}); }},
+        // Odd map, stride 2: bands of 8 and 7 rows, the second one reading the first's last row.
+        BandCase{"StrideTwoOddMap", {1, 32, 29, 29}, false,
+                 [](GraphBuilder& g, const std::string& x) {
+                     return g.conv(x, 32, 64, 3, {{"strides", Ints{2, 2}}});
+                 }},
+        // Padding only at the top and left: the lower band has none.
+        BandCase{"AsymmetricPads", {1, 32, 24, 24}, false,
+                 [](GraphBuilder& g, const std::string& x) {
+                     return g.conv(x, 32, 64, 3, {{"pads", Ints{2, 2, 0, 0}}});
+                 }},
+        BandCase{"DilatedFiveByFive", {1, 16, 30, 30}, false,
+                 [](GraphBuilder& g, const std::string& x) {
+                     return g.conv(x, 16, 64, 5, {{"dilations", Ints{2, 2}}, {"pads", Ints{4, 4, 4, 4}}});
+                 }},
+        BandCase{"DepthwiseThenPointwise", {1, 64, 56, 56}, false,
+                 [](GraphBuilder& g, const std::string& x) {
+                     const auto dw = g.node("Relu", {g.conv(x, 64, 64, 3, {{"strides", Ints{2, 2}}}, true, 64)});
+                     return g.conv(dw, 64, 128, 1);
+                 }},
+        // Quantized: u8/s8 bands, a requantized chain, and a residual whose codes the last band
+        // sums in place.
+        BandCase{"Int8ResidualBlock", {1, 64, 28, 28}, true,
+                 [](GraphBuilder& g, const std::string& x) {
+                     const auto in = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
+                     const auto mid = g.fq_spec(g.node("Relu", {g.qconv(in, 64, 64, 1)}), -1.0f, 2.0f, asymmetric());
+                     const auto branch = g.fq_spec(g.qconv(mid, 64, 64, 3), -3.0f, 3.0f, symmetric_signed());
+                     const auto sum = g.fq_spec(g.node("Relu", {g.node("Add", {branch, in})}), -1.0f, 4.0f, asymmetric());
+                     return g.fq_spec(g.qconv(sum, 64, 32, 3, {{"strides", Ints{2, 2}}}), -4.0f, 4.0f, asymmetric());
+                 }},
+        BandCase{"Int8Depthwise", {1, 96, 40, 40}, true, [](GraphBuilder& g, const std::string& x) {
+                     const auto in = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
+                     const auto dw = g.qconv(in, 96, 96, 3, {{"strides", Ints{2, 2}}}, 96);
+                     return g.fq_spec(g.qconv(g.fq_spec(dw, -3.0f, 3.0f, asymmetric()), 96, 64, 1), -4.0f, 4.0f,
+                                      asymmetric());
+                 }}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// Called from inside a parallel region of the caller's own, the plan's region gets one thread:
+// it runs every band itself, with the same results.
+TEST(TeamBands, RunInsideTheCallersParallelRegion) {
+    GraphBuilder g(22);
+    const auto x = g.input("x", {1, 32, 28, 28});
+    g.output(g.conv(g.node("Relu", {g.conv(x, 32, 64, 3)}), 64, 64, 1));
+    const std::vector<Tensor> inputs{g.random_tensor({1, 32, 28, 28}, -2.0f, 2.0f)};
+    cpu::CpuEngine engine{Params(R"({"threads": 2, "team": "on", "winograd": false})")};
+    auto model = engine.compile(g.graph());
+    const auto outside = model->infer(inputs);
+    ASSERT_FALSE(lines_with(cpu::CpuEngine::describe_plan(*model), "row bands").empty());
+    std::vector<Tensor> inside;
+#pragma omp parallel num_threads(2)
+    {
+#pragma omp single
+        inside = model->infer(inputs);
+    }
+    ASSERT_EQ(inside.size(), 1u);
+    EXPECT_LE(max_abs_diff(inside[0], outside[0]), 1e-5f * magnitude(outside[0]));
+}
+
+TEST(TeamBands, UnknownTeamSettingIsRejected) {
+    try {
+        cpu::CpuEngine engine{Params(R"({"team": "sometimes"})")};
+        FAIL() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("/team"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("sometimes"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace pot::test
