@@ -1,4 +1,4 @@
-// The plan's own team: convolutions split into bands of output rows, run by two threads that wait
+// The plan's own team: convolutions and matmuls split into bands of output rows, run by two threads that wait
 // for each other by spinning, inside one OpenMP region per run of such steps. Each band must
 // compute exactly what the whole convolution computes.
 #include <omp.h>
@@ -48,7 +48,7 @@ std::ostream& operator<<(std::ostream& os, const BandCase& c) { return os << c.n
 
 class TeamBands : public ::testing::TestWithParam<BandCase> {};
 
-TEST_P(TeamBands, ComputeWhatTheWholeConvolutionComputes) {
+TEST_P(TeamBands, ComputeWhatTheWholeProductComputes) {
     const BandCase& c = GetParam();
     GraphBuilder g(21);
     const auto x = g.input("x", c.input);
@@ -60,7 +60,8 @@ TEST_P(TeamBands, ComputeWhatTheWholeConvolutionComputes) {
     EXPECT_TRUE(lines_with(whole.plan, "row bands").empty()) << whole.plan;
     const auto split = lines_with(bands.plan, "row bands");
     EXPECT_FALSE(split.empty()) << bands.plan;
-    for (const auto& line : split) EXPECT_NE(line.find("convolution"), std::string::npos) << line;
+    for (const auto& line : split)
+        EXPECT_TRUE(line.find("convolution") != std::string::npos || line.find("matmul") != std::string::npos) << line;
     expect_no_reference_code(bands.plan);
     ASSERT_EQ(bands.out.size(), whole.out.size());
     const float m = magnitude(whole.out[0]);
@@ -75,7 +76,7 @@ TEST_P(TeamBands, ComputeWhatTheWholeConvolutionComputes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Convolutions, TeamBands,
+    Products, TeamBands,
     ::testing::Values(
         BandCase{"ThreeByThree", {1, 32, 28, 28}, false,
                  [](GraphBuilder& g, const std::string& x) { return g.node("Relu", {g.conv(x, 32, 64, 3)}); }},
@@ -113,6 +114,31 @@ INSTANTIATE_TEST_SUITE_P(
                      const auto dw = g.qconv(in, 96, 96, 3, {{"strides", Ints{2, 2}}}, 96);
                      return g.fq_spec(g.qconv(g.fq_spec(dw, -3.0f, 3.0f, asymmetric()), 96, 64, 1), -4.0f, 4.0f,
                                       asymmetric());
+                 }},
+        // A transformer's linear layer over 75 tokens: bands of 37 and 38 rows.
+        BandCase{"DenseLayerOverTokens", {1, 75, 96}, false,
+                 [](GraphBuilder& g, const std::string& x) {
+                     const auto y = g.node("MatMul", {x, g.random_constant({96, 192}, -0.1f, 0.1f)});
+                     return g.node("Relu", {g.node("Add", {y, g.random_constant({192}, -0.2f, 0.2f)})});
+                 }},
+        BandCase{"Int8DenseLayerOverTokens", {1, 75, 192}, true,
+                 [](GraphBuilder& g, const std::string& x) {
+                     const auto in = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
+                     const auto w = g.fq_weights(g.random_constant({192, 384}, -0.1f, 0.1f), 1);
+                     return g.fq_spec(g.node("MatMul", {in, w}), -2.0f, 2.0f, asymmetric());
+                 }},
+        // Attention scores, Q . K^T per head, with both operands computed: bands of each head's rows.
+        BandCase{"BatchedMatMulPerHead", {1, 4, 96, 32}, false,
+                 [](GraphBuilder& g, const std::string& x) {
+                     const auto k = g.node("Transpose", {g.node("Relu", {x})}, {{"perm", Ints{0, 1, 3, 2}}});
+                     return g.node("MatMul", {x, k});
+                 }},
+        BandCase{"Int8BatchedMatMulPerHead", {1, 4, 96, 32}, true,
+                 [](GraphBuilder& g, const std::string& x) {
+                     const auto q = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
+                     const auto k = g.fq_spec(g.node("Transpose", {g.node("Neg", {x})}, {{"perm", Ints{0, 1, 3, 2}}}),
+                                              -2.0f, 2.0f, symmetric_signed());
+                     return g.fq_spec(g.node("MatMul", {q, k}), -8.0f, 8.0f, asymmetric());
                  }}),
     [](const auto& info) { return std::string(info.param.name); });
 

@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "ops.hpp"
+#include "team.hpp"
 
 namespace pot::cpu {
 
@@ -34,6 +35,67 @@ std::optional<dnnl::matmul::primitive_desc> matmul_pd(const dnnl::matmul::desc& 
     } catch (const dnnl::error&) {
         return std::nullopt;
     }
+}
+
+// Splits the matmul step just added (`pd`, row-major source and result) into bands of the
+// result's rows (its second-to-last dimension, in every batch), one per thread of the plan's
+// team: each band a matmul of its own over the same weights, its source and result strided
+// views of the whole ones. `attr` is the whole matmul's; the bands bring their own scratchpads.
+// Leaves the step whole when its layouts, arguments or oneDNN's kernels do not allow it.
+void split_matmul_rows(PlanBuilder& b, const Node& n, const dnnl::matmul::primitive_desc& pd,
+                       const std::unordered_map<int, dnnl::memory>& args, dnnl::primitive_attr attr) {
+    const int ways = b.split_ways();
+    if (ways < 2 || estimated_serial_ns(b, n) < split_above_ns()) return;
+    const dnnl::memory::desc src = pd.src_desc(), dst = pd.dst_desc(), weights = pd.weights_desc();
+    if (!is_plain(src) || !is_plain(dst) || args.at(DNNL_ARG_SRC).get_desc() != src ||
+        args.at(DNNL_ARG_DST).get_desc() != dst)
+        return;
+    for (const auto& [arg, mem] : args)
+        if (arg != DNNL_ARG_SRC && arg != DNNL_ARG_WEIGHTS && arg != DNNL_ARG_BIAS && arg != DNNL_ARG_DST &&
+            arg != (DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC))
+            return;
+    const auto src_dims = src.dims(), dst_dims = dst.dims();
+    const size_t rows_at = src_dims.size() - 2;
+    const int64_t rows = src_dims[rows_at];
+    // Bands of a few rows would leave the kernels' row blocking half empty.
+    if (rows < 4 * ways) return;
+    const auto strides_of = [](const dnnl::memory::desc& d) {
+        const auto& s = d.data.format_desc.blocking.strides;
+        return dnnl::memory::dims(s, s + d.data.ndims);
+    };
+    const auto src_strides = strides_of(src), dst_strides = strides_of(dst);
+    const size_t src_row = static_cast<size_t>(src_strides[rows_at]) * dnnl::memory::data_type_size(src.data_type());
+    const size_t dst_row = static_cast<size_t>(dst_strides[rows_at]) * dnnl::memory::data_type_size(dst.data_type());
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    std::vector<StepPart> parts;
+    const TeamScope one(1);
+    for (int t = 0; t < ways; ++t) {
+        const int64_t first = rows * t / ways, last = rows * (t + 1) / ways;
+        auto band_src_dims = src_dims, band_dst_dims = dst_dims;
+        band_src_dims[rows_at] = band_dst_dims[rows_at] = last - first;
+        const dnnl::memory::desc band_src(band_src_dims, src.data_type(), src_strides);
+        const dnnl::memory::desc band_dst(band_dst_dims, dst.data_type(), dst_strides);
+        const auto d = args.count(DNNL_ARG_BIAS) ? dnnl::matmul::desc(band_src, weights, pd.bias_desc(), band_dst)
+                                                 : dnnl::matmul::desc(band_src, weights, band_dst);
+        const auto band = matmul_pd(d, attr, b.engine());
+        // The bands read the whole matmul's weights as they are laid out.
+        if (!band || is_reference_impl(*band) || band->weights_desc() != weights) return;
+        std::unordered_map<int, dnnl::memory> band_args = args;
+        if (band->scratchpad_desc().get_size() > 0)
+            band_args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(band->scratchpad_desc(), b.engine());
+        dnnl::memory band_in(band_src, b.engine(), DNNL_MEMORY_NONE), band_out(band_dst, b.engine(), DNNL_MEMORY_NONE);
+        band_args[DNNL_ARG_SRC] = band_in;
+        band_args[DNNL_ARG_DST] = band_out;
+        parts.push_back([prim = dnnl::matmul(*band), band_args, whole_in = args.at(DNNL_ARG_SRC),
+                         whole_out = args.at(DNNL_ARG_DST), band_in, band_out,
+                         in_offset = static_cast<size_t>(first) * src_row,
+                         out_offset = static_cast<size_t>(first) * dst_row](dnnl::stream& stream) mutable {
+            band_in.set_data_handle(static_cast<char*>(whole_in.get_data_handle()) + in_offset);
+            band_out.set_data_handle(static_cast<char*>(whole_out.get_data_handle()) + out_offset);
+            prim.execute(stream, band_args);
+        });
+    }
+    b.split_last_step(std::move(parts), str_cat(" (", ways, " row bands)"));
 }
 
 /// The Add that adds a constant row vector to the dense layer's output (MatMul then Add, as
@@ -198,7 +260,8 @@ bool lower_dense(PlanBuilder& b, const Node& n, const DenseSpec& s) {
         Rep out = b.primary(fusion.out_value);
         args[DNNL_ARG_DST] = b.view(out, pd.dst_desc());
     }
-    b.add_primitive(n.name, "matmul" + fusion_note(b, fusion), pd, dnnl::matmul(pd), std::move(args));
+    b.add_primitive(n.name, "matmul" + fusion_note(b, fusion), pd, dnnl::matmul(pd), args);
+    split_matmul_rows(b, n, pd, args, attr);
     return true;
 }
 
@@ -234,7 +297,8 @@ bool lower_batched_int8(PlanBuilder& b, const Node& n, const dnnl::memory::dims&
     args[DNNL_ARG_WEIGHTS] = b.rep_as(n.inputs[1], pd.weights_desc()).mem;
     if (qa.zero_point != 0) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_memory(b, qa.zero_point);
     args[DNNL_ARG_DST] = define_fused_dst(b, fusion, pd.dst_desc());
-    b.add_primitive(n.name, "matmul" + fusion_note(b, fusion), pd, dnnl::matmul(pd), std::move(args));
+    b.add_primitive(n.name, "matmul" + fusion_note(b, fusion), pd, dnnl::matmul(pd), args);
+    split_matmul_rows(b, n, pd, args, attr);
     return true;
 }
 
@@ -260,7 +324,8 @@ bool lower_batched(PlanBuilder& b, const Node& n) {
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, b.plain_f32(n.inputs[0])},
                                                {DNNL_ARG_WEIGHTS, b.plain_f32(n.inputs[1])}};
     args[DNNL_ARG_DST] = b.define(n.outputs[0], pd.dst_desc());
-    b.add_primitive(n.name, "matmul", pd, dnnl::matmul(pd), std::move(args));
+    b.add_primitive(n.name, "matmul", pd, dnnl::matmul(pd), args);
+    split_matmul_rows(b, n, pd, args, dnnl::primitive_attr());
     return true;
 }
 }  // namespace
