@@ -1,7 +1,9 @@
-// The plan's own team: convolutions and matmuls split into bands of output rows, run by two threads that wait
-// for each other by spinning, inside one OpenMP region per run of such steps. Each band must
-// compute exactly what the whole convolution computes.
+// The plan's own team: convolutions, matmuls, softmax, layer norms and conversions split into
+// bands of output rows, run by two threads that wait for each other by spinning, inside one
+// OpenMP region per run of such steps. Each band must compute exactly what the whole step does.
 #include <omp.h>
+
+#include <algorithm>
 
 #include "engine_compare.hpp"
 #include "plan.hpp"
@@ -40,6 +42,7 @@ struct BandCase {
     const char* name;
     Shape input;
     bool int8;
+    const char* kind;  // a step kind the plan must split
     // Builds the graph's body from the model input.
     std::function<std::string(GraphBuilder&, const std::string&)> build;
 };
@@ -60,8 +63,10 @@ TEST_P(TeamBands, ComputeWhatTheWholeProductComputes) {
     EXPECT_TRUE(lines_with(whole.plan, "row bands").empty()) << whole.plan;
     const auto split = lines_with(bands.plan, "row bands");
     EXPECT_FALSE(split.empty()) << bands.plan;
-    for (const auto& line : split)
-        EXPECT_TRUE(line.find("convolution") != std::string::npos || line.find("matmul") != std::string::npos) << line;
+    const auto of_kind = lines_with(bands.plan, std::string(": ") + c.kind);
+    EXPECT_TRUE(std::any_of(of_kind.begin(), of_kind.end(),
+                            [](const std::string& line) { return line.find("row bands") != std::string::npos; }))
+        << c.kind << " not split:\n" << bands.plan;
     expect_no_reference_code(bands.plan);
     ASSERT_EQ(bands.out.size(), whole.out.size());
     const float m = magnitude(whole.out[0]);
@@ -78,30 +83,30 @@ TEST_P(TeamBands, ComputeWhatTheWholeProductComputes) {
 INSTANTIATE_TEST_SUITE_P(
     Products, TeamBands,
     ::testing::Values(
-        BandCase{"ThreeByThree", {1, 32, 28, 28}, false,
+        BandCase{"ThreeByThree", {1, 32, 28, 28}, false, "convolution",
                  [](GraphBuilder& g, const std::string& x) { return g.node("Relu", {g.conv(x, 32, 64, 3)}); }},
         // Odd map, stride 2: bands of 8 and 7 rows, the second one reading the first's last row.
-        BandCase{"StrideTwoOddMap", {1, 32, 29, 29}, false,
+        BandCase{"StrideTwoOddMap", {1, 32, 29, 29}, false, "convolution",
                  [](GraphBuilder& g, const std::string& x) {
                      return g.conv(x, 32, 64, 3, {{"strides", Ints{2, 2}}});
                  }},
         // Padding only at the top and left: the lower band has none.
-        BandCase{"AsymmetricPads", {1, 32, 24, 24}, false,
+        BandCase{"AsymmetricPads", {1, 32, 24, 24}, false, "convolution",
                  [](GraphBuilder& g, const std::string& x) {
                      return g.conv(x, 32, 64, 3, {{"pads", Ints{2, 2, 0, 0}}});
                  }},
-        BandCase{"DilatedFiveByFive", {1, 16, 30, 30}, false,
+        BandCase{"DilatedFiveByFive", {1, 16, 30, 30}, false, "convolution",
                  [](GraphBuilder& g, const std::string& x) {
                      return g.conv(x, 16, 64, 5, {{"dilations", Ints{2, 2}}, {"pads", Ints{4, 4, 4, 4}}});
                  }},
-        BandCase{"DepthwiseThenPointwise", {1, 64, 56, 56}, false,
+        BandCase{"DepthwiseThenPointwise", {1, 64, 56, 56}, false, "convolution",
                  [](GraphBuilder& g, const std::string& x) {
                      const auto dw = g.node("Relu", {g.conv(x, 64, 64, 3, {{"strides", Ints{2, 2}}}, true, 64)});
                      return g.conv(dw, 64, 128, 1);
                  }},
         // Quantized: u8/s8 bands, a requantized chain, and a residual whose codes the last band
         // sums in place.
-        BandCase{"Int8ResidualBlock", {1, 64, 28, 28}, true,
+        BandCase{"Int8ResidualBlock", {1, 64, 28, 28}, true, "convolution",
                  [](GraphBuilder& g, const std::string& x) {
                      const auto in = g.fq_spec(x, -2.0f, 2.0f, symmetric_signed());
                      const auto mid = g.fq_spec(g.node("Relu", {g.qconv(in, 64, 64, 1)}), -1.0f, 2.0f, asymmetric());
@@ -109,36 +114,50 @@ INSTANTIATE_TEST_SUITE_P(
                      const auto sum = g.fq_spec(g.node("Relu", {g.node("Add", {branch, in})}), -1.0f, 4.0f, asymmetric());
                      return g.fq_spec(g.qconv(sum, 64, 32, 3, {{"strides", Ints{2, 2}}}), -4.0f, 4.0f, asymmetric());
                  }},
-        BandCase{"Int8Depthwise", {1, 96, 40, 40}, true, [](GraphBuilder& g, const std::string& x) {
+        BandCase{"Int8Depthwise", {1, 96, 40, 40}, true, "convolution", [](GraphBuilder& g, const std::string& x) {
                      const auto in = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
                      const auto dw = g.qconv(in, 96, 96, 3, {{"strides", Ints{2, 2}}}, 96);
                      return g.fq_spec(g.qconv(g.fq_spec(dw, -3.0f, 3.0f, asymmetric()), 96, 64, 1), -4.0f, 4.0f,
                                       asymmetric());
                  }},
         // A transformer's linear layer over 75 tokens: bands of 37 and 38 rows.
-        BandCase{"DenseLayerOverTokens", {1, 75, 96}, false,
+        BandCase{"DenseLayerOverTokens", {1, 75, 96}, false, "matmul",
                  [](GraphBuilder& g, const std::string& x) {
                      const auto y = g.node("MatMul", {x, g.random_constant({96, 192}, -0.1f, 0.1f)});
                      return g.node("Relu", {g.node("Add", {y, g.random_constant({192}, -0.2f, 0.2f)})});
                  }},
-        BandCase{"Int8DenseLayerOverTokens", {1, 75, 192}, true,
+        BandCase{"Int8DenseLayerOverTokens", {1, 75, 192}, true, "matmul",
                  [](GraphBuilder& g, const std::string& x) {
                      const auto in = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
                      const auto w = g.fq_weights(g.random_constant({192, 384}, -0.1f, 0.1f), 1);
                      return g.fq_spec(g.node("MatMul", {in, w}), -2.0f, 2.0f, asymmetric());
                  }},
         // Attention scores, Q . K^T per head, with both operands computed: bands of each head's rows.
-        BandCase{"BatchedMatMulPerHead", {1, 4, 96, 32}, false,
+        BandCase{"BatchedMatMulPerHead", {1, 4, 96, 32}, false, "matmul",
                  [](GraphBuilder& g, const std::string& x) {
                      const auto k = g.node("Transpose", {g.node("Relu", {x})}, {{"perm", Ints{0, 1, 3, 2}}});
                      return g.node("MatMul", {x, k});
                  }},
-        BandCase{"Int8BatchedMatMulPerHead", {1, 4, 96, 32}, true,
+        BandCase{"Int8BatchedMatMulPerHead", {1, 4, 96, 32}, true, "matmul",
                  [](GraphBuilder& g, const std::string& x) {
                      const auto q = g.fq_spec(x, -2.0f, 2.0f, asymmetric());
                      const auto k = g.fq_spec(g.node("Transpose", {g.node("Neg", {x})}, {{"perm", Ints{0, 1, 3, 2}}}),
                                               -2.0f, 2.0f, symmetric_signed());
                      return g.fq_spec(g.node("MatMul", {q, k}), -8.0f, 8.0f, asymmetric());
+                 }},
+        // Attention probabilities: rows of every head.
+        BandCase{"SoftmaxOverRows", {1, 8, 96, 32}, false, "softmax",
+                 [](GraphBuilder& g, const std::string& x) { return g.node("Softmax", {x}, {{"axis", int64_t{-1}}}); }},
+        BandCase{"LayerNormOverTokens", {1, 197, 192}, false, "layer_normalization",
+                 [](GraphBuilder& g, const std::string& x) {
+                     return g.node("LayerNormalization",
+                                   {x, g.random_constant({192}, 0.5f, 1.5f), g.random_constant({192}, -0.2f, 0.2f)},
+                                   {{"axis", int64_t{-1}}});
+                 }},
+        // Elementwise conversions of the model's input and output, in bands of elements.
+        BandCase{"QuantizeAndDequantize", {1, 64, 40, 40}, true, "quantize",
+                 [](GraphBuilder& g, const std::string& x) {
+                     return g.fq_spec(g.node("Relu", {g.fq_spec(x, -2.0f, 2.0f, asymmetric())}), 0.0f, 2.0f, asymmetric());
                  }}),
     [](const auto& info) { return std::string(info.param.name); });
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "bands.hpp"
 #include "team.hpp"
 
 namespace pot::cpu {
@@ -98,10 +99,7 @@ void split_conv_rows(PlanBuilder& b, const ConvGeometry& g, const ConvPd& pd,
         storage_order(dst) != channels_last || args.at(DNNL_ARG_SRC).get_desc() != src ||
         args.at(DNNL_ARG_DST).get_desc() != dst)
         return;
-    for (const auto& [arg, mem] : args)
-        if (arg != DNNL_ARG_SRC && arg != DNNL_ARG_WEIGHTS && arg != DNNL_ARG_BIAS && arg != DNNL_ARG_DST &&
-            arg != (DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC))
-            return;
+    if (!only_band_args(args, {DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC})) return;
     const auto in = src.dims(), out = dst.dims(), w = pd.weights_desc().dims();
     const int64_t in_h = in[2], out_h = out[2], kernel_h = w[w.size() - 2];
     if (out_h < ways) return;
@@ -111,7 +109,7 @@ void split_conv_rows(PlanBuilder& b, const ConvGeometry& g, const ConvPd& pd,
     std::vector<StepPart> parts;
     const TeamScope one(1);
     for (int t = 0; t < ways; ++t) {
-        const int64_t first = out_h * t / ways, last = out_h * (t + 1) / ways;  // output rows [first, last)
+        const auto [first, last] = band_rows(out_h, ways, t);  // output rows
         const int64_t lo = first * g.strides[0] - g.pad_begin[0];               // input rows read, padding included
         const int64_t hi = (last - 1) * g.strides[0] - g.pad_begin[0] + extent;
         const int64_t r0 = std::max<int64_t>(lo, 0), r1 = std::min(hi, in_h);
@@ -127,19 +125,13 @@ void split_conv_rows(PlanBuilder& b, const ConvGeometry& g, const ConvPd& pd,
         if (!band || is_reference_impl(band) || band.src_desc() != band_src || band.dst_desc() != band_dst) return;
         std::unordered_map<int, dnnl::memory> band_args = args;
         if (band.weights_desc() != pd.weights_desc()) band_args[DNNL_ARG_WEIGHTS] = weights_in(band.weights_desc());
-        if (band.scratchpad_desc().get_size() > 0)
-            band_args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(band.scratchpad_desc(), b.engine());
         dnnl::memory band_in(band_src, b.engine(), DNNL_MEMORY_NONE), band_out(band_dst, b.engine(), DNNL_MEMORY_NONE);
         band_args[DNNL_ARG_SRC] = band_in;
         band_args[DNNL_ARG_DST] = band_out;
-        // The whole tensors' buffers are bound when the plan allocates (inputs: per run).
-        parts.push_back([prim = dnnl::convolution_forward(band), band_args, whole_in = args.at(DNNL_ARG_SRC),
-                         whole_out = args.at(DNNL_ARG_DST), band_in, band_out, in_offset = static_cast<size_t>(r0) * src_row,
-                         out_offset = static_cast<size_t>(first) * dst_row](dnnl::stream& stream) mutable {
-            band_in.set_data_handle(static_cast<char*>(whole_in.get_data_handle()) + in_offset);
-            band_out.set_data_handle(static_cast<char*>(whole_out.get_data_handle()) + out_offset);
-            prim.execute(stream, band_args);
-        });
+        parts.push_back(band_part(b, dnnl::convolution_forward(band), std::move(band_args),
+                                  {{band_in, args.at(DNNL_ARG_SRC), static_cast<size_t>(r0) * src_row},
+                                   {band_out, args.at(DNNL_ARG_DST), static_cast<size_t>(first) * dst_row}},
+                                  band.scratchpad_desc()));
     }
     b.split_last_step(std::move(parts), str_cat(" (", ways, " row bands)"));
 }

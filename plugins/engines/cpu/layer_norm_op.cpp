@@ -1,6 +1,8 @@
 #include <numeric>
 
+#include "bands.hpp"
 #include "ops.hpp"
+#include "team.hpp"
 
 namespace pot::cpu {
 
@@ -53,11 +55,20 @@ bool lower_layer_norm(PlanBuilder& b, size_t index) {
     const Rep src = b.rep_as(x, plain_desc(dims, dt::f32));
     b.define(n.outputs[0], plain_desc(dims, dt::f32));
     const dnnl::memory dst = b.view(b.primary(n.outputs[0]), md);
-    b.add_primitive(n.name, "layer_normalization", pd, dnnl::layer_normalization_forward(pd),
-                    {{DNNL_ARG_SRC, b.view(src, md)},
-                     {DNNL_ARG_SCALE, b.constant_memory(*scale, {inner}, param_md)},
-                     {DNNL_ARG_SHIFT, b.constant_memory(*shift, {inner}, param_md)},
-                     {DNNL_ARG_DST, dst}});
+    const std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, b.view(src, md)},
+                                                     {DNNL_ARG_SCALE, b.constant_memory(*scale, {inner}, param_md)},
+                                                     {DNNL_ARG_SHIFT, b.constant_memory(*shift, {inner}, param_md)},
+                                                     {DNNL_ARG_DST, dst}};
+    b.add_primitive(n.name, "layer_normalization", pd, dnnl::layer_normalization_forward(pd), args);
+    split_dense_rows(b, estimated_serial_ns(b, n), args, DNNL_ARG_SRC, DNNL_ARG_DST, {DNNL_ARG_SCALE, DNNL_ARG_SHIFT},
+                     false, [&](const dnnl::memory::desc& band_src, const dnnl::memory::desc&) {
+                         dnnl::primitive_attr attr;
+                         attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+                         const dnnl::layer_normalization_forward::desc band(dnnl::prop_kind::forward_inference, band_src,
+                                                                            n.attr_float("epsilon", 1e-5f), flags);
+                         return std::optional<dnnl::primitive_desc_base>(
+                             dnnl::layer_normalization_forward::primitive_desc(band, attr, b.engine()));
+                     });
     return true;
 }
 

@@ -2,6 +2,7 @@
 #include <optional>
 
 #include "ops.hpp"
+#include "bands.hpp"
 #include "team.hpp"
 
 namespace pot::cpu {
@@ -50,10 +51,7 @@ void split_matmul_rows(PlanBuilder& b, const Node& n, const dnnl::matmul::primit
     if (!is_plain(src) || !is_plain(dst) || args.at(DNNL_ARG_SRC).get_desc() != src ||
         args.at(DNNL_ARG_DST).get_desc() != dst)
         return;
-    for (const auto& [arg, mem] : args)
-        if (arg != DNNL_ARG_SRC && arg != DNNL_ARG_WEIGHTS && arg != DNNL_ARG_BIAS && arg != DNNL_ARG_DST &&
-            arg != (DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC))
-            return;
+    if (!only_band_args(args, {DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC})) return;
     const auto src_dims = src.dims(), dst_dims = dst.dims();
     const size_t rows_at = src_dims.size() - 2;
     const int64_t rows = src_dims[rows_at];
@@ -70,7 +68,7 @@ void split_matmul_rows(PlanBuilder& b, const Node& n, const dnnl::matmul::primit
     std::vector<StepPart> parts;
     const TeamScope one(1);
     for (int t = 0; t < ways; ++t) {
-        const int64_t first = rows * t / ways, last = rows * (t + 1) / ways;
+        const auto [first, last] = band_rows(rows, ways, t);
         auto band_src_dims = src_dims, band_dst_dims = dst_dims;
         band_src_dims[rows_at] = band_dst_dims[rows_at] = last - first;
         const dnnl::memory::desc band_src(band_src_dims, src.data_type(), src_strides);
@@ -81,19 +79,13 @@ void split_matmul_rows(PlanBuilder& b, const Node& n, const dnnl::matmul::primit
         // The bands read the whole matmul's weights as they are laid out.
         if (!band || is_reference_impl(*band) || band->weights_desc() != weights) return;
         std::unordered_map<int, dnnl::memory> band_args = args;
-        if (band->scratchpad_desc().get_size() > 0)
-            band_args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(band->scratchpad_desc(), b.engine());
         dnnl::memory band_in(band_src, b.engine(), DNNL_MEMORY_NONE), band_out(band_dst, b.engine(), DNNL_MEMORY_NONE);
         band_args[DNNL_ARG_SRC] = band_in;
         band_args[DNNL_ARG_DST] = band_out;
-        parts.push_back([prim = dnnl::matmul(*band), band_args, whole_in = args.at(DNNL_ARG_SRC),
-                         whole_out = args.at(DNNL_ARG_DST), band_in, band_out,
-                         in_offset = static_cast<size_t>(first) * src_row,
-                         out_offset = static_cast<size_t>(first) * dst_row](dnnl::stream& stream) mutable {
-            band_in.set_data_handle(static_cast<char*>(whole_in.get_data_handle()) + in_offset);
-            band_out.set_data_handle(static_cast<char*>(whole_out.get_data_handle()) + out_offset);
-            prim.execute(stream, band_args);
-        });
+        parts.push_back(band_part(b, dnnl::matmul(*band), std::move(band_args),
+                                  {{band_in, args.at(DNNL_ARG_SRC), static_cast<size_t>(first) * src_row},
+                                   {band_out, args.at(DNNL_ARG_DST), static_cast<size_t>(first) * dst_row}},
+                                  band->scratchpad_desc()));
     }
     b.split_last_step(std::move(parts), str_cat(" (", ways, " row bands)"));
 }

@@ -8,6 +8,7 @@
 
 #include <oneapi/dnnl/dnnl_debug.h>
 
+#include "bands.hpp"
 #include "reference_fallback.hpp"
 #include "team.hpp"
 
@@ -586,6 +587,19 @@ void PlanBuilder::add_primitive(const std::string& node, const std::string& kind
     const bool small_move = conversion && args.at(DNNL_ARG_TO).get_desc().get_size() < (size_t{1} << 20);
     add_step(Step{node, kind, detail, [prim, args](RunContext& ctx) { prim.execute(ctx.stream, args); }, {},
                   small_move});
+    if (conversion && split_ways_ > 1) {
+        // Elementwise between dense layouts of the same shape (quantize, dequantize): bands of
+        // elements, each a reorder of its own with the whole one's scales and zero points.
+        const auto dims = args.at(DNNL_ARG_TO).get_desc().dims();
+        const double elements = std::accumulate(dims.begin(), dims.end(), 1.0, std::multiplies<>());
+        dnnl::primitive_attr attr = pd.get_primitive_attr();
+        attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+        split_dense_rows(*this, elements / 2.0, args, DNNL_ARG_FROM, DNNL_ARG_TO, {}, /*elements=*/true,
+                         [&](const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
+                             return std::optional<dnnl::primitive_desc_base>(
+                                 dnnl::reorder::primitive_desc(engine_, src, engine_, dst, attr));
+                         });
+    }
 }
 
 void PlanBuilder::split_last_step(std::vector<StepPart> parts, const std::string& note) {

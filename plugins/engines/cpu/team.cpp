@@ -119,7 +119,10 @@ bool waits_sleep() {
 
 double serial_below_ns() { return waits_sleep() ? kSerialBelowSleepingNs : kSerialBelowSpinningNs; }
 
-double split_above_ns() { return kSerialBelowSpinningNs; }
+// On the plan's team a split costs one spinning wait of both threads, a microsecond or two.
+constexpr double kSplitAboveNs = 8000.0;
+
+double split_above_ns() { return kSplitAboveNs; }
 
 TeamScope::TeamScope(int threads) {
     if (threads <= 0) return;

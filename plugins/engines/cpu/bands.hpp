@@ -1,0 +1,47 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include <dnnl.hpp>
+
+#include "plan.hpp"
+
+namespace pot::cpu {
+
+class PlanBuilder;
+
+/// A band's view of a whole tensor: `band` is pointed `offset` bytes into `whole` before each
+/// run (the whole tensor's buffer is bound when the plan allocates, or per run for inputs).
+struct Rebase {
+    dnnl::memory band, whole;
+    size_t offset = 0;
+};
+
+/// A share of a split step (Step::parts): `prim`, created for one thread, run with `args` once
+/// the `rebases` are applied. Each band owns its primitive's scratchpad (`scratchpad`, may be
+/// empty): bands of one step may share oneDNN's cached primitive.
+StepPart band_part(PlanBuilder& b, dnnl::primitive prim, std::unordered_map<int, dnnl::memory> args,
+                   std::vector<Rebase> rebases, const dnnl::memory::desc& scratchpad);
+
+/// True when `args` holds only what a band shares with the whole step (weights, bias, scales,
+/// zero points: `shared`) besides the source and destination it rebases.
+bool only_band_args(const std::unordered_map<int, dnnl::memory>& args, const std::vector<int>& shared);
+
+/// Band boundaries [first, last) of `rows` over `ways` threads.
+std::pair<int64_t, int64_t> band_rows(int64_t rows, int ways, int t);
+
+/// Splits the step just added, whose SRC and DST (args `src_arg` / `dst_arg`) are dense
+/// row-major tensors, into bands of their outermost dimension's rows (with `elements`, of their
+/// elements, both tensors seen as vectors of equal length): `make_band(src, dst)` gives the
+/// primitive for a band's source and destination descs (with a user scratchpad), or nothing
+/// when oneDNN has no fast kernel for it. Does nothing without a team, for steps estimated
+/// below split_above_ns() (`estimated_ns`), or when any band cannot be made.
+void split_dense_rows(PlanBuilder& b, double estimated_ns, const std::unordered_map<int, dnnl::memory>& args,
+                      int src_arg, int dst_arg, const std::vector<int>& shared, bool elements,
+                      const std::function<std::optional<dnnl::primitive_desc_base>(const dnnl::memory::desc& src,
+                                                                              const dnnl::memory::desc& dst)>& make_band);
+
+}  // namespace pot::cpu
