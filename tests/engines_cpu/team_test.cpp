@@ -154,6 +154,24 @@ INSTANTIATE_TEST_SUITE_P(
                                    {x, g.random_constant({192}, 0.5f, 1.5f), g.random_constant({192}, -0.2f, 0.2f)},
                                    {{"axis", int64_t{-1}}});
                  }},
+        // Elementwise steps in bands of elements: an activation on its own, a chain of two run
+        // one primitive after the other in place, an Add of two computed values.
+        BandCase{"ActivationsInPlace", {1, 64, 40, 40}, false, "eltwise",
+                 [](GraphBuilder& g, const std::string& x) {
+                     return g.node("Tanh", {g.node("Clip", {g.node("Add", {x, g.constant(Tensor::scalar(3.0f))}),
+                                                           g.constant(Tensor::scalar(0.0f)),
+                                                           g.constant(Tensor::scalar(6.0f))})});
+                 }},
+        BandCase{"AddOfTwoComputedValues", {1, 197, 192}, false, "binary",
+                 [](GraphBuilder& g, const std::string& x) {
+                     return g.node("Add", {g.node("Sigmoid", {x}), g.node("Tanh", {x})});
+                 }},
+        BandCase{"Int8AddOfSymmetricCodes", {1, 64, 40, 40}, true, "binary",
+                 [](GraphBuilder& g, const std::string& x) {
+                     const auto a = g.fq_spec(g.node("Sigmoid", {x}), -1.0f, 1.0f, symmetric_signed());
+                     const auto c = g.fq_spec(g.node("Tanh", {x}), -1.0f, 1.0f, symmetric_signed());
+                     return g.fq_spec(g.node("Add", {a, c}), -2.0f, 2.0f, symmetric_signed());
+                 }},
         // Elementwise conversions of the model's input and output, in bands of elements.
         BandCase{"QuantizeAndDequantize", {1, 64, 40, 40}, true, "quantize",
                  [](GraphBuilder& g, const std::string& x) {

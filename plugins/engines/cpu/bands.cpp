@@ -30,20 +30,26 @@ std::pair<int64_t, int64_t> band_rows(int64_t rows, int ways, int t) {
 }
 
 void split_dense_rows(PlanBuilder& b, double estimated_ns, const std::unordered_map<int, dnnl::memory>& args,
-                      int src_arg, int dst_arg, const std::vector<int>& shared, bool elements,
+                      const std::vector<int>& src_args, int dst_arg, const std::vector<int>& shared, bool elements,
                       const std::function<std::optional<dnnl::primitive_desc_base>(const dnnl::memory::desc& src,
-                                                                              const dnnl::memory::desc& dst)>& make_band) {
+                                                                                   const dnnl::memory::desc& dst)>& make_band) {
     const int ways = b.split_ways();
-    if (ways < 2 || estimated_ns < split_above_ns()) return;
+    if (ways < 2 || estimated_ns < split_above_ns() || src_args.empty()) return;
     std::vector<int> allowed = shared;
-    allowed.push_back(src_arg);
+    allowed.insert(allowed.end(), src_args.begin(), src_args.end());
     allowed.push_back(dst_arg);
     for (const auto& [arg, mem] : args)
         if (std::find(allowed.begin(), allowed.end(), arg) == allowed.end()) return;
-    const dnnl::memory whole_src = args.at(src_arg), whole_dst = args.at(dst_arg);
-    const dnnl::memory::desc src = whole_src.get_desc(), dst = whole_dst.get_desc();
-    if (!is_plain(src) || !is_plain(dst) || src.dims().empty() || src.dims()[0] != dst.dims()[0]) return;
-    if (elements && src.dims() != dst.dims()) return;
+    const dnnl::memory::desc src = args.at(src_args[0]).get_desc(), dst = args.at(dst_arg).get_desc();
+    // Every source laid out as the first one.
+    for (int arg : src_args)
+        if (with_type(args.at(arg).get_desc(), src.data_type()) != src) return;
+    if (elements) {
+        // Element i of the source meets element i of the destination: one dense layout.
+        if (!storage_order(src) || with_type(dst, src.data_type()) != src) return;
+    } else if (!is_plain(src) || !is_plain(dst) || src.dims().empty() || src.dims()[0] != dst.dims()[0]) {
+        return;
+    }
     // Rows of the outermost dimension, or single elements of the tensors seen as vectors.
     const auto shape = [&](const dnnl::memory::desc& d) {
         const auto dims = d.dims();
@@ -68,12 +74,17 @@ void split_dense_rows(PlanBuilder& b, double estimated_ns, const std::unordered_
         }
         if (!band || is_reference_impl(*band)) return;
         std::unordered_map<int, dnnl::memory> band_args = args;
-        dnnl::memory in(band_src, b.engine(), DNNL_MEMORY_NONE), out(band_dst, b.engine(), DNNL_MEMORY_NONE);
-        band_args[src_arg] = in;
+        std::vector<Rebase> rebases;
+        for (int arg : src_args) {
+            const dnnl::memory& whole = args.at(arg);
+            dnnl::memory in(with_type(band_src, whole.get_desc().data_type()), b.engine(), DNNL_MEMORY_NONE);
+            band_args[arg] = in;
+            rebases.push_back({in, whole, static_cast<size_t>(first) * row_bytes(whole.get_desc())});
+        }
+        dnnl::memory out(band_dst, b.engine(), DNNL_MEMORY_NONE);
         band_args[dst_arg] = out;
-        parts.push_back(band_part(b, dnnl::primitive(band->get()), std::move(band_args),
-                                  {{in, whole_src, static_cast<size_t>(first) * row_bytes(src)},
-                                   {out, whole_dst, static_cast<size_t>(first) * row_bytes(dst)}},
+        rebases.push_back({out, args.at(dst_arg), static_cast<size_t>(first) * row_bytes(dst)});
+        parts.push_back(band_part(b, dnnl::primitive(band->get()), std::move(band_args), std::move(rebases),
                                   band->scratchpad_desc()));
     }
     b.split_last_step(std::move(parts), str_cat(" (", ways, " row bands)"));

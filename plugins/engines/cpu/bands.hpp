@@ -33,15 +33,16 @@ bool only_band_args(const std::unordered_map<int, dnnl::memory>& args, const std
 /// Band boundaries [first, last) of `rows` over `ways` threads.
 std::pair<int64_t, int64_t> band_rows(int64_t rows, int ways, int t);
 
-/// Splits the step just added, whose SRC and DST (args `src_arg` / `dst_arg`) are dense
-/// row-major tensors, into bands of their outermost dimension's rows (with `elements`, of their
-/// elements, both tensors seen as vectors of equal length): `make_band(src, dst)` gives the
-/// primitive for a band's source and destination descs (with a user scratchpad), or nothing
-/// when oneDNN has no fast kernel for it. Does nothing without a team, for steps estimated
-/// below split_above_ns() (`estimated_ns`), or when any band cannot be made.
+/// Splits the step just added, whose sources (args `src_args`, laid out alike) and destination
+/// (`dst_arg`) are dense row-major tensors, into bands of their outermost dimension's rows; with
+/// `elements`, into bands of elements, the tensors in one dense layout seen as vectors.
+/// `make_band(src, dst)` gives the primitive for a band's first source and destination descs
+/// (with a user scratchpad), or nothing when oneDNN has no fast kernel for it. Does nothing
+/// without a team, for steps estimated below split_above_ns() (`estimated_ns`), or when any
+/// band cannot be made.
 void split_dense_rows(PlanBuilder& b, double estimated_ns, const std::unordered_map<int, dnnl::memory>& args,
-                      int src_arg, int dst_arg, const std::vector<int>& shared, bool elements,
+                      const std::vector<int>& src_args, int dst_arg, const std::vector<int>& shared, bool elements,
                       const std::function<std::optional<dnnl::primitive_desc_base>(const dnnl::memory::desc& src,
-                                                                              const dnnl::memory::desc& dst)>& make_band);
+                                                                                   const dnnl::memory::desc& dst)>& make_band);
 
 }  // namespace pot::cpu

@@ -1,4 +1,6 @@
+#include "bands.hpp"
 #include "ops.hpp"
+#include "team.hpp"
 
 namespace pot::cpu {
 
@@ -40,6 +42,18 @@ std::optional<std::pair<dnnl::memory::dims, dnnl::memory::dims>> fold_broadcast_
     return std::pair{dnnl::memory::dims{outer, run, inner}, dnnl::memory::dims{outer, 1, inner}};
 }
 
+// Operands and result of one shape and dense layout: bands of elements on the plan's team.
+void split_same_shape(PlanBuilder& b, const Node& n, const std::unordered_map<int, dnnl::memory>& args,
+                      dnnl::algorithm algo, dnnl::primitive_attr attr) {
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    const auto src1_type = args.at(DNNL_ARG_SRC_1).get_desc().data_type();
+    split_dense_rows(b, estimated_serial_ns(b, n), args, {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1}, DNNL_ARG_DST, {},
+                     /*elements=*/true, [&](const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
+                         const dnnl::binary::desc d(algo, src, with_type(src, src1_type), dst);
+                         return std::optional<dnnl::primitive_desc_base>(dnnl::binary::primitive_desc(d, attr, b.engine()));
+                     });
+}
+
 // Both operands held as codes of one type with zero point 0 (a residual Add behind two symmetric
 // quantizers, say): one int8 binary primitive on the codes, scaled by the operands' scales and
 // requantized for a FakeQuantize that follows, instead of two dequantizations, a float op and a
@@ -74,8 +88,9 @@ bool lower_int8_binary(PlanBuilder& b, size_t index, dnnl::algorithm algo, const
     if (is_reference_impl(pd)) return false;
     const dnnl::memory src1 = b.as(c, codes_md);
     dnnl::memory dst = define_fused_dst(b, fusion, pd.dst_desc());
-    b.add_primitive(n.name, str_cat("binary ", n.op_type, fusion_note(b, fusion)), pd, dnnl::binary(pd),
-                    {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
+    const std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}};
+    b.add_primitive(n.name, str_cat("binary ", n.op_type, fusion_note(b, fusion)), pd, dnnl::binary(pd), args);
+    split_same_shape(b, n, args, algo, attr);
     return true;
 }
 }  // namespace
@@ -163,8 +178,9 @@ bool lower_binary(PlanBuilder& b, size_t index) {
         src1 = b.view(plain_c, candidate.src1_md);
     }
     dnnl::memory dst = define_fused_dst(b, fusion, pd.dst_desc());
-    b.add_primitive(n.name, str_cat("binary ", n.op_type, fusion_note(b, fusion)), pd, dnnl::binary(pd),
-                    {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}});
+    const std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, dst}};
+    b.add_primitive(n.name, str_cat("binary ", n.op_type, fusion_note(b, fusion)), pd, dnnl::binary(pd), args);
+    if (c_dims == out_dims) split_same_shape(b, n, args, *algo, attr);
     return true;
 }
 

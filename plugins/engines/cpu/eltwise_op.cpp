@@ -1,6 +1,8 @@
 #include <limits>
 
+#include "bands.hpp"
 #include "ops.hpp"
+#include "team.hpp"
 #include "spelled_activations.hpp"
 
 namespace pot::cpu {
@@ -88,32 +90,48 @@ bool lower_eltwise(PlanBuilder& b, size_t index) {
     std::vector<EltwiseOp> chain = *ops;
     const Fusion fusion = plan_fusion(b, n.outputs[0], desc.dims(), false, false);
     chain.insert(chain.end(), fusion.before_sum.begin(), fusion.before_sum.end());
-    auto make_pd = [&](const EltwiseOp& op, const std::vector<EltwiseOp>& post) {
+    // `band`: for a band of the plan's team, over `md`, with its own scratchpad.
+    auto make_pd = [&](const EltwiseOp& op, const std::vector<EltwiseOp>& post, const dnnl::memory::desc& md,
+                       bool band = false) {
         dnnl::primitive_attr attr;
         dnnl::post_ops po;
         for (const auto& p : post) po.append_eltwise(1.0f, p.alg, p.alpha, p.beta);
         attr.set_post_ops(po);
-        const auto d = dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, op.alg, desc, op.alpha, op.beta);
+        if (band) attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+        const auto d = dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, op.alg, md, op.alpha, op.beta);
         return dnnl::eltwise_forward::primitive_desc(d, attr, b.engine());
     };
     // oneDNN 2.x has jit eltwise kernels for primitives without post-ops only: a chain (x + 3
     // then Clip, say) with post-ops would run as scalar reference code, so it runs as one jit
     // primitive per operation instead, the later ones in place.
     std::vector<dnnl::eltwise_forward::primitive_desc> pds;
+    std::vector<std::pair<EltwiseOp, std::vector<EltwiseOp>>> steps;  // op and post-ops of each primitive
     try {
-        pds.push_back(make_pd(chain[0], {chain.begin() + 1, chain.end()}));
+        steps.push_back({chain[0], {chain.begin() + 1, chain.end()}});
+        pds.push_back(make_pd(steps[0].first, steps[0].second, desc));
         if (chain.size() > 1 && is_reference_impl(pds[0])) {
             pds.clear();
-            for (const auto& op : chain) pds.push_back(make_pd(op, {}));
+            steps.clear();
+            for (const auto& op : chain) {
+                steps.push_back({op, {}});
+                pds.push_back(make_pd(op, {}, desc));
+            }
         }
     } catch (const dnnl::error&) {
         return false;
     }
     dnnl::memory dst = define_fused_dst(b, fusion, pds[0].dst_desc());
     const std::string kind = str_cat("eltwise ", n.op_type, fusion_note(b, fusion));
-    for (size_t i = 0; i < pds.size(); ++i)
+    for (size_t i = 0; i < pds.size(); ++i) {
+        const std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, i == 0 ? src : dst}, {DNNL_ARG_DST, dst}};
         b.add_primitive(n.name, i == 0 ? kind : str_cat(kind, " (step ", i + 1, ")"), pds[i],
-                        dnnl::eltwise_forward(pds[i]), {{DNNL_ARG_SRC, i == 0 ? src : dst}, {DNNL_ARG_DST, dst}});
+                        dnnl::eltwise_forward(pds[i]), args);
+        split_dense_rows(b, estimated_serial_ns(b, n), args, {DNNL_ARG_SRC}, DNNL_ARG_DST, {}, /*elements=*/true,
+                         [&](const dnnl::memory::desc& band, const dnnl::memory::desc&) {
+                             return std::optional<dnnl::primitive_desc_base>(
+                                 make_pd(steps[i].first, steps[i].second, band, true));
+                         });
+    }
     return true;
 }
 

@@ -60,7 +60,7 @@ bool lower_layer_norm(PlanBuilder& b, size_t index) {
                                                      {DNNL_ARG_SHIFT, b.constant_memory(*shift, {inner}, param_md)},
                                                      {DNNL_ARG_DST, dst}};
     b.add_primitive(n.name, "layer_normalization", pd, dnnl::layer_normalization_forward(pd), args);
-    split_dense_rows(b, estimated_serial_ns(b, n), args, DNNL_ARG_SRC, DNNL_ARG_DST, {DNNL_ARG_SCALE, DNNL_ARG_SHIFT},
+    split_dense_rows(b, estimated_serial_ns(b, n), args, {DNNL_ARG_SRC}, DNNL_ARG_DST, {DNNL_ARG_SCALE, DNNL_ARG_SHIFT},
                      false, [&](const dnnl::memory::desc& band_src, const dnnl::memory::desc&) {
                          dnnl::primitive_attr attr;
                          attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);

@@ -557,9 +557,9 @@ dnnl::memory PlanBuilder::view(const Rep& rep, const dnnl::memory::desc& desc) {
         plan_->pool.bind(mem, rep.buffer);
     } else {
         const dnnl::memory source = rep.mem;
-        add_step(Step{"", "view", "", [source, mem](RunContext&) mutable {
-                          mem.set_data_handle(source.get_data_handle());
-                      }});
+        add_step(Step{"", "view", "",
+                      [source, mem](RunContext&) mutable { mem.set_data_handle(source.get_data_handle()); }, {},
+                      /*solo=*/true});
     }
     return mem;
 }
@@ -594,7 +594,7 @@ void PlanBuilder::add_primitive(const std::string& node, const std::string& kind
         const double elements = std::accumulate(dims.begin(), dims.end(), 1.0, std::multiplies<>());
         dnnl::primitive_attr attr = pd.get_primitive_attr();
         attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-        split_dense_rows(*this, elements / 2.0, args, DNNL_ARG_FROM, DNNL_ARG_TO, {}, /*elements=*/true,
+        split_dense_rows(*this, elements / 2.0, args, {DNNL_ARG_FROM}, DNNL_ARG_TO, {}, /*elements=*/true,
                          [&](const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
                              return std::optional<dnnl::primitive_desc_base>(
                                  dnnl::reorder::primitive_desc(engine_, src, engine_, dst, attr));

@@ -42,7 +42,7 @@ bool lower_softmax(PlanBuilder& b, size_t index) {
     const std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, b.view(src, md)}, {DNNL_ARG_DST, dst}};
     b.add_primitive(n.name, log ? "logsoftmax" : "softmax", pd, dnnl::softmax_v2_forward(pd), args);
     if (run_axis == 1 && run_dims.size() == 2)
-        split_dense_rows(b, estimated_serial_ns(b, n), args, DNNL_ARG_SRC, DNNL_ARG_DST, {}, false,
+        split_dense_rows(b, estimated_serial_ns(b, n), args, {DNNL_ARG_SRC}, DNNL_ARG_DST, {}, false,
                          [&](const dnnl::memory::desc& band_src, const dnnl::memory::desc& band_dst) {
                              dnnl::primitive_attr attr;
                              attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
