@@ -87,14 +87,20 @@ def main():
 
     runs = [(key, passive) for key in files for passive in (False, True)]
     times = {run: [] for run in runs}
+    failures = {}
     shapes = {e["name"]: shape_arg(e) for e in entries}
     for r in range(rounds):
         order = runs[r % len(runs):] + runs[:r % len(runs)]
         for (key, passive) in order:
-            ms = benchmark(host, plugins, files[key], shapes[key[0]], threads, seconds, passive)
+            label = f"[wait_policy] round {r} {key[0]} {key[1]} {'passive' if passive else 'default'}"
+            try:
+                ms = benchmark(host, plugins, files[key], shapes[key[0]], threads, seconds, passive)
+            except (RuntimeError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
+                failures[key] = str(e)
+                print(f"{label}: failed: {e}", file=sys.stderr, flush=True)
+                continue
             times[(key, passive)].append(ms)
-            print(f"[wait_policy] round {r} {key[0]} {key[1]} {'passive' if passive else 'default'}: {ms:.3f} ms",
-                  file=sys.stderr, flush=True)
+            print(f"{label}: {ms:.3f} ms", file=sys.stderr, flush=True)
 
     def cell(key, passive):
         values = times.get((key, passive))
@@ -109,6 +115,9 @@ def main():
                 line += ["-", "-", "-"]
                 continue
             default, passive = cell(key, False), cell(key, True)
+            if key in failures or default is None or passive is None:
+                line += ["failed", "failed", "-"]
+                continue
             ratio = passive / default
             ratios.append((ratio, f"{e['name']} {precision}"))
             line += [f"{default:.2f}", f"{passive:.2f}", f"{ratio:.2f}x"]
@@ -130,6 +139,7 @@ def main():
         f"- Date: {now}",
         f"- Command: `/usr/bin/python3 bench/zoo/wait_policy.py {os.path.relpath(build, REPO)}`",
         f"- Passive within {LIMIT}x of the default: {within}/{len(ratios)}; worst: {worst[1]} at {worst[0]:.2f}x",
+        f"- Runs that failed: {len(failures)}" + "".join(f"\n  - {k[0]} {k[1]}: {v}" for k, v in sorted(failures.items())),
         "",
         "| model | FP32 default ms | FP32 passive ms | passive / default | INT8 default ms | INT8 passive ms | passive / default |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",

@@ -87,7 +87,7 @@ void split_dense_rows(PlanBuilder& b, double estimated_ns, const std::unordered_
         parts.push_back(band_part(b, dnnl::primitive(band->get()), std::move(band_args), std::move(rebases),
                                   band->scratchpad_desc()));
     }
-    b.split_last_step(std::move(parts), str_cat(" (", ways, " row bands)"));
+    b.split_last_step(std::move(parts), estimated_ns);
 }
 
 }  // namespace pot::cpu

@@ -89,7 +89,7 @@ using MakeBand = std::function<ConvPd(const dnnl::memory::desc& src, const dnnl:
 // convolution of its own over the input rows it reads, padded only where the map is: every
 // output element is computed as the whole convolution computes it, in the same buffers. Leaves
 // the step whole when its layouts, post-op arguments or oneDNN's kernels do not allow it.
-void split_conv_rows(PlanBuilder& b, const ConvGeometry& g, const ConvPd& pd,
+void split_conv_rows(PlanBuilder& b, double estimated_ns, const ConvGeometry& g, const ConvPd& pd,
                      const std::unordered_map<int, dnnl::memory>& args, const MakeBand& make_band,
                      const std::function<dnnl::memory(const dnnl::memory::desc&)>& weights_in) {
     const int ways = b.split_ways();
@@ -133,7 +133,7 @@ void split_conv_rows(PlanBuilder& b, const ConvGeometry& g, const ConvPd& pd,
                                    {band_out, args.at(DNNL_ARG_DST), static_cast<size_t>(first) * dst_row}},
                                   band.scratchpad_desc()));
     }
-    b.split_last_step(std::move(parts), str_cat(" (", ways, " row bands)"));
+    b.split_last_step(std::move(parts), estimated_ns);
 }
 
 // The FakeQuantize producing a constant weight value, if any.
@@ -294,7 +294,7 @@ bool lower_conv(PlanBuilder& b, size_t index) {
             attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
             return ConvPd(band, attr, b.engine());
         };
-        split_conv_rows(b, g, pd, args, make_band, [&](const dnnl::memory::desc& desc) {
+        split_conv_rows(b, estimated_serial_ns(b, n), g, pd, args, make_band, [&](const dnnl::memory::desc& desc) {
             return b.constant_memory(weights, w_dims, desc);
         });
     }

@@ -87,7 +87,7 @@ void split_matmul_rows(PlanBuilder& b, const Node& n, const dnnl::matmul::primit
                                    {band_out, args.at(DNNL_ARG_DST), static_cast<size_t>(first) * dst_row}},
                                   band->scratchpad_desc()));
     }
-    b.split_last_step(std::move(parts), str_cat(" (", ways, " row bands)"));
+    b.split_last_step(std::move(parts), estimated_serial_ns(b, n));
 }
 
 /// The Add that adds a constant row vector to the dense layer's output (MatMul then Add, as

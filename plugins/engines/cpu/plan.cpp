@@ -129,19 +129,28 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& s
     bind_inputs(inputs);
     RunContext ctx{stream, observer};
     if (team > 1) {
-        // Maximal runs of split and solo steps that split at least one step go to the team;
-        // the rest runs here, each step parallelized by oneDNN.
+        // Maximal runs of split and solo steps go to the team when their split work pays for
+        // waking it; the rest runs here, each step parallelized by oneDNN.
         size_t i = 0;
         while (i < steps.size()) {
             size_t end = i;
-            bool split = false;
+            double split_ns = 0.0;
             while (end < steps.size() && (steps[end].solo || !steps[end].parts.empty())) {
-                split = split || !steps[end].parts.empty();
+                split_ns += steps[end].parts.empty() ? 0.0 : steps[end].split_ns;
                 ++end;
             }
-            if (split) {
+            if (split_ns >= team_above_ns) {
                 run_on_team(i, end, ctx);
                 i = end;
+            } else if (end > i) {
+                // Too little to share: the bands one after the other on this thread.
+                for (; i < end; ++i) {
+                    if (steps[i].parts.empty()) {
+                        run_step(steps[i], ctx);
+                        continue;
+                    }
+                    for (size_t p = 0; p < steps[i].parts.size(); ++p) run_part(steps[i], p, ctx.stream);
+                }
             } else {
                 run_step(steps[i], ctx);
                 ++i;
@@ -162,6 +171,15 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& s
         outputs.push_back(std::move(t));
     }
     return outputs;
+}
+
+void Plan::run_part(Step& step, size_t part, dnnl::stream& stream) {
+    try {
+        step.parts[part](stream);
+    } catch (const dnnl::error& e) {
+        POT_THROW(Runtime, "cpu engine: step '", step.node.empty() ? "-" : step.node, ": ", step.kind, " ",
+                  step.detail, "' failed in part ", part, ": ", e.what());
+    }
 }
 
 void Plan::run_on_team(size_t begin, size_t end, RunContext& ctx) {
@@ -200,14 +218,7 @@ void Plan::run_on_team(size_t begin, size_t end, RunContext& ctx) {
             if (pending) barrier.wait();
             pending = false;
             for (size_t p = static_cast<size_t>(t); p < step.parts.size(); p += static_cast<size_t>(joined))
-                guarded([&] {
-                    try {
-                        step.parts[p](stream);
-                    } catch (const dnnl::error& e) {
-                        POT_THROW(Runtime, "cpu engine: step '", step.node.empty() ? "-" : step.node, ": ",
-                                  step.kind, " ", step.detail, "' failed in part ", p, ": ", e.what());
-                    }
-                });
+                guarded([&] { run_part(step, p, stream); });
             barrier.wait();
         }
     }

@@ -55,6 +55,8 @@ struct Step {
     std::vector<StepPart> parts = {};
     /// Small enough to run on one thread between split steps without leaving the team.
     bool solo = false;
+    /// Estimated single-thread time of a split step's work, in nanoseconds.
+    double split_ns = 0.0;
 };
 
 /// Intermediate buffers shared by values whose lifetimes do not overlap. Buffer ids are handed
@@ -100,6 +102,9 @@ public:
     /// so a sleeping wait policy (OMP_WAIT_POLICY=passive) costs one wake-up per run of steps
     /// rather than one per primitive; the other steps run as oneDNN parallelizes them.
     int team = 0;
+    /// A run of team steps goes to the team when their split work is estimated at least this
+    /// (nanoseconds of single-thread work); below, their bands run one after the other here.
+    double team_above_ns = 0.0;
 
     std::vector<Tensor> run(const std::vector<Tensor>& inputs, dnnl::stream& stream,
                             ValueObserver* observer);
@@ -111,6 +116,7 @@ public:
 private:
     void bind_inputs(const std::vector<Tensor>& inputs);
     static void run_step(Step& step, RunContext& ctx);
+    static void run_part(Step& step, size_t part, dnnl::stream& stream);
     /// Steps [begin, end) on the team, in one parallel region.
     void run_on_team(size_t begin, size_t end, RunContext& ctx);
 

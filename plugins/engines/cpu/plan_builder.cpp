@@ -145,6 +145,7 @@ std::unique_ptr<Plan> PlanBuilder::build() {
     plan_->pool.allocate();
     const bool split = std::any_of(plan_->steps.begin(), plan_->steps.end(), [](const Step& s) { return !s.parts.empty(); });
     plan_->team = split ? split_ways_ : 0;
+    plan_->team_above_ns = options_.team == PlanOptions::Team::On ? 0.0 : team_above_ns();
     return std::move(plan_);
 }
 
@@ -602,11 +603,12 @@ void PlanBuilder::add_primitive(const std::string& node, const std::string& kind
     }
 }
 
-void PlanBuilder::split_last_step(std::vector<StepPart> parts, const std::string& note) {
+void PlanBuilder::split_last_step(std::vector<StepPart> parts, double estimated_ns) {
     POT_CHECK(!plan_->steps.empty(), "internal: no step to split");
     Step& step = plan_->steps.back();
+    step.detail += str_cat(" (", parts.size(), " row bands)");
     step.parts = std::move(parts);
-    step.detail += note;
+    step.split_ns = estimated_ns;
 }
 
 void PlanBuilder::reorder_now(const dnnl::memory& src, const dnnl::memory& dst) {

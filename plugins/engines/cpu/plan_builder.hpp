@@ -21,8 +21,9 @@ struct PlanOptions {
     /// (fewer multiplications; results differ from direct convolution by rounding, ~1e-6 relative).
     bool winograd = true;
     /// When the plan runs its split steps on its own team (Plan::team): `Auto` when OpenMP's
-    /// threads sleep between parallel regions (waits_sleep()), `On` whenever it has more than
-    /// one thread, `Off` never.
+    /// threads sleep between parallel regions (waits_sleep()) and a run of split steps has the
+    /// work to pay for waking the team (team_above_ns()), `On` whenever it has more than one
+    /// thread, `Off` never.
     enum class Team { Auto, On, Off } team = Team::Auto;
 };
 
@@ -46,8 +47,9 @@ public:
     const PlanOptions& options() const { return options_; }
     /// Shares a large step is split into for the plan's team; 1 without a team.
     int split_ways() const { return split_ways_; }
-    /// Attaches `parts` (one per thread, see Step::parts) to the last step added.
-    void split_last_step(std::vector<StepPart> parts, const std::string& note);
+    /// Attaches `parts` (one per thread, see Step::parts) to the last step added, whose
+    /// single-thread work is estimated at `estimated_ns`.
+    void split_last_step(std::vector<StepPart> parts, double estimated_ns);
     const Node& node(size_t index) const { return graph_.nodes[index]; }
 
     // Values known while building: initializers and folded nodes (constants), and runtime values.

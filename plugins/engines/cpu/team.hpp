@@ -29,6 +29,10 @@ bool waits_sleep();
 /// Plan::team): there a split costs a spinning wait, like a fork and join of a spinning team.
 double split_above_ns();
 
+/// A run of split steps whose work is estimated below this runs its bands one after the other
+/// on the calling thread rather than waking the team (PlanOptions::Team::Auto).
+double team_above_ns();
+
 /// Sets the calling thread's OpenMP team size (oneDNN's thread count for the primitives created
 /// and run on it) for the scope's lifetime; 0 leaves it unchanged.
 class TeamScope {
