@@ -9,20 +9,37 @@
 
 namespace pot::cpu {
 
-StepPart band_part(PlanBuilder& b, dnnl::primitive prim, std::unordered_map<int, dnnl::memory> args,
-                   std::vector<Rebase> rebases, const dnnl::memory::desc& scratchpad) {
+namespace {
+
+// A band's memory for one argument, pointed `offset` bytes into the whole step's `whole` per run.
+struct Rebase {
+    dnnl::memory band, whole;
+    size_t offset = 0;
+};
+
+}  // namespace
+
+StepPart band_part(PlanBuilder& b, const dnnl::primitive_desc_base& pd, std::unordered_map<int, dnnl::memory> args,
+                   const std::vector<BandView>& views) {
+    std::vector<Rebase> rebases;
+    for (const BandView& view : views) {
+        dnnl::memory band(view.desc, b.engine(), DNNL_MEMORY_NONE);
+        rebases.push_back({band, args.at(view.arg), view.offset});
+        args[view.arg] = band;
+    }
+    const dnnl::memory::desc scratchpad = pd.scratchpad_desc();
     if (scratchpad.get_size() > 0) args[DNNL_ARG_SCRATCHPAD] = dnnl::memory(scratchpad, b.engine());
-    return [prim = std::move(prim), args = std::move(args), rebases = std::move(rebases)](dnnl::stream& stream) mutable {
+    return [prim = dnnl::primitive(pd.get()), args = std::move(args), rebases = std::move(rebases)](dnnl::stream& stream) mutable {
         for (auto& r : rebases) r.band.set_data_handle(static_cast<char*>(r.whole.get_data_handle()) + r.offset);
         prim.execute(stream, args);
     };
 }
 
-bool only_band_args(const std::unordered_map<int, dnnl::memory>& args, const std::vector<int>& shared) {
-    return std::all_of(args.begin(), args.end(), [&](const auto& arg) {
-        return arg.first == DNNL_ARG_SRC || arg.first == DNNL_ARG_DST ||
-               std::find(shared.begin(), shared.end(), arg.first) != shared.end();
-    });
+bool only_band_args(const std::unordered_map<int, dnnl::memory>& args, const std::vector<int>& viewed,
+                    const std::vector<int>& shared) {
+    const auto listed = [](const std::vector<int>& ids, int id) { return std::find(ids.begin(), ids.end(), id) != ids.end(); };
+    return std::all_of(args.begin(), args.end(),
+                       [&](const auto& arg) { return listed(viewed, arg.first) || listed(shared, arg.first); });
 }
 
 std::pair<int64_t, int64_t> band_rows(int64_t rows, int ways, int t) {
@@ -35,11 +52,9 @@ void split_dense_rows(PlanBuilder& b, double estimated_ns, const std::unordered_
                                                                                    const dnnl::memory::desc& dst)>& make_band) {
     const int ways = b.split_ways();
     if (ways < 2 || estimated_ns < split_above_ns() || src_args.empty()) return;
-    std::vector<int> allowed = shared;
-    allowed.insert(allowed.end(), src_args.begin(), src_args.end());
-    allowed.push_back(dst_arg);
-    for (const auto& [arg, mem] : args)
-        if (std::find(allowed.begin(), allowed.end(), arg) == allowed.end()) return;
+    std::vector<int> viewed = src_args;
+    viewed.push_back(dst_arg);
+    if (!only_band_args(args, viewed, shared)) return;
     const dnnl::memory::desc src = args.at(src_args[0]).get_desc(), dst = args.at(dst_arg).get_desc();
     // Every source laid out as the first one.
     for (int arg : src_args)
@@ -73,19 +88,13 @@ void split_dense_rows(PlanBuilder& b, double estimated_ns, const std::unordered_
             return;
         }
         if (!band || is_reference_impl(*band)) return;
-        std::unordered_map<int, dnnl::memory> band_args = args;
-        std::vector<Rebase> rebases;
+        std::vector<BandView> views;
         for (int arg : src_args) {
-            const dnnl::memory& whole = args.at(arg);
-            dnnl::memory in(with_type(band_src, whole.get_desc().data_type()), b.engine(), DNNL_MEMORY_NONE);
-            band_args[arg] = in;
-            rebases.push_back({in, whole, static_cast<size_t>(first) * row_bytes(whole.get_desc())});
+            const dnnl::memory::desc whole = args.at(arg).get_desc();
+            views.push_back({arg, with_type(band_src, whole.data_type()), static_cast<size_t>(first) * row_bytes(whole)});
         }
-        dnnl::memory out(band_dst, b.engine(), DNNL_MEMORY_NONE);
-        band_args[dst_arg] = out;
-        rebases.push_back({out, args.at(dst_arg), static_cast<size_t>(first) * row_bytes(dst)});
-        parts.push_back(band_part(b, dnnl::primitive(band->get()), std::move(band_args), std::move(rebases),
-                                  band->scratchpad_desc()));
+        views.push_back({dst_arg, band_dst, static_cast<size_t>(first) * row_bytes(dst)});
+        parts.push_back(band_part(b, *band, args, views));
     }
     b.split_last_step(std::move(parts), estimated_ns);
 }

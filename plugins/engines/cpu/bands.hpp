@@ -13,22 +13,26 @@ namespace pot::cpu {
 
 class PlanBuilder;
 
-/// A band's view of a whole tensor: `band` is pointed `offset` bytes into `whole` before each
-/// run (the whole tensor's buffer is bound when the plan allocates, or per run for inputs).
-struct Rebase {
-    dnnl::memory band, whole;
+/// One argument of a band: a `desc`-shaped view `offset` bytes into the whole step's argument
+/// `arg` (pointed there before each run: the whole tensor's buffer is bound when the plan
+/// allocates, or per run for inputs).
+struct BandView {
+    int arg;
+    dnnl::memory::desc desc;
     size_t offset = 0;
 };
 
-/// A share of a split step (Step::parts): `prim`, created for one thread, run with `args` once
-/// the `rebases` are applied. Each band owns its primitive's scratchpad (`scratchpad`, may be
-/// empty): bands of one step may share oneDNN's cached primitive.
-StepPart band_part(PlanBuilder& b, dnnl::primitive prim, std::unordered_map<int, dnnl::memory> args,
-                   std::vector<Rebase> rebases, const dnnl::memory::desc& scratchpad);
+/// A share of a split step (Step::parts): `pd`'s primitive, created for one thread, run with the
+/// whole step's `args` but for the `views`, which replace theirs. Each band owns its primitive's
+/// scratchpad (`pd` must ask for a user scratchpad): bands of one step may share oneDNN's cached
+/// primitive. The one way a StepPart is made.
+StepPart band_part(PlanBuilder& b, const dnnl::primitive_desc_base& pd, std::unordered_map<int, dnnl::memory> args,
+                   const std::vector<BandView>& views);
 
-/// True when `args` holds only what a band shares with the whole step (weights, bias, scales,
-/// zero points: `shared`) besides the source and destination it rebases.
-bool only_band_args(const std::unordered_map<int, dnnl::memory>& args, const std::vector<int>& shared);
+/// True when `args` holds only what bands take views of (`viewed`) and what they share with the
+/// whole step as it is (weights, bias, scales, zero points: `shared`).
+bool only_band_args(const std::unordered_map<int, dnnl::memory>& args, const std::vector<int>& viewed,
+                    const std::vector<int>& shared);
 
 /// Band boundaries [first, last) of `rows` over `ways` threads.
 std::pair<int64_t, int64_t> band_rows(int64_t rows, int ways, int t);

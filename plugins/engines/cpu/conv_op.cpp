@@ -95,11 +95,13 @@ void split_conv_rows(PlanBuilder& b, double estimated_ns, const ConvGeometry& g,
     const int ways = b.split_ways();
     const dnnl::memory::desc src = pd.src_desc(), dst = pd.dst_desc();
     const std::vector<int64_t> channels_last = {0, 2, 3, 1};
-    if (ways < 2 || src.dims().size() != 4 || src.dims()[0] != 1 || storage_order(src) != channels_last ||
-        storage_order(dst) != channels_last || args.at(DNNL_ARG_SRC).get_desc() != src ||
-        args.at(DNNL_ARG_DST).get_desc() != dst)
+    if (ways < 2 || estimated_ns < split_above_ns() || src.dims().size() != 4 || src.dims()[0] != 1 ||
+        storage_order(src) != channels_last || storage_order(dst) != channels_last ||
+        args.at(DNNL_ARG_SRC).get_desc() != src || args.at(DNNL_ARG_DST).get_desc() != dst)
         return;
-    if (!only_band_args(args, {DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC})) return;
+    if (!only_band_args(args, {DNNL_ARG_SRC, DNNL_ARG_DST},
+                        {DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC}))
+        return;
     const auto in = src.dims(), out = dst.dims(), w = pd.weights_desc().dims();
     const int64_t in_h = in[2], out_h = out[2], kernel_h = w[w.size() - 2];
     if (out_h < ways) return;
@@ -125,13 +127,9 @@ void split_conv_rows(PlanBuilder& b, double estimated_ns, const ConvGeometry& g,
         if (!band || is_reference_impl(band) || band.src_desc() != band_src || band.dst_desc() != band_dst) return;
         std::unordered_map<int, dnnl::memory> band_args = args;
         if (band.weights_desc() != pd.weights_desc()) band_args[DNNL_ARG_WEIGHTS] = weights_in(band.weights_desc());
-        dnnl::memory band_in(band_src, b.engine(), DNNL_MEMORY_NONE), band_out(band_dst, b.engine(), DNNL_MEMORY_NONE);
-        band_args[DNNL_ARG_SRC] = band_in;
-        band_args[DNNL_ARG_DST] = band_out;
-        parts.push_back(band_part(b, dnnl::convolution_forward(band), std::move(band_args),
-                                  {{band_in, args.at(DNNL_ARG_SRC), static_cast<size_t>(r0) * src_row},
-                                   {band_out, args.at(DNNL_ARG_DST), static_cast<size_t>(first) * dst_row}},
-                                  band.scratchpad_desc()));
+        parts.push_back(band_part(b, band, std::move(band_args),
+                                  {{DNNL_ARG_SRC, band_src, static_cast<size_t>(r0) * src_row},
+                                   {DNNL_ARG_DST, band_dst, static_cast<size_t>(first) * dst_row}}));
     }
     b.split_last_step(std::move(parts), estimated_ns);
 }
@@ -276,8 +274,7 @@ bool lower_conv(PlanBuilder& b, size_t index) {
     b.add_primitive(n.name, "convolution" + fusion_note(b, fusion), pd, dnnl::convolution_forward(pd), args);
     // Not when the residual summed in place is the convolution's own source: bands would
     // overwrite rows their neighbours still read.
-    if (b.split_ways() > 1 && src_dims.size() == 4 && fusion.sum_value != x &&
-        estimated_serial_ns(b, n) >= split_above_ns()) {
+    if (b.split_ways() > 1 && src_dims.size() == 4 && fusion.sum_value != x) {
         const MakeBand make_band = [&](const dnnl::memory::desc& src_md, const dnnl::memory::desc& dst_md,
                                        const dnnl::memory::dims& pad_begin, const dnnl::memory::dims& pad_end) {
             const auto prop = dnnl::prop_kind::forward_inference;

@@ -16,7 +16,7 @@ bool lower_fake_quantize(PlanBuilder& b, size_t index) {
     const dnnl::memory src = b.f32(x);
     const dnnl::memory dst = b.define(n.outputs[0], with_type(src.get_desc(), to_dnnl(q->dtype)), q);
     b.emit_convert(Rep{src, std::nullopt, -1}, dst, q);
-    b.add_step(Step{n.name, "fake_quantize", str_cat("f32->", dtype_name(q->dtype)), [](RunContext&) {}, {}, /*solo=*/true});
+    b.add_step(Step{n.name, "fake_quantize", str_cat("f32->", dtype_name(q->dtype)), [](RunContext&) {}}, /*light=*/true);
     return true;
 }
 

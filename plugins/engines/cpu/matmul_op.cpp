@@ -46,12 +46,16 @@ std::optional<dnnl::matmul::primitive_desc> matmul_pd(const dnnl::matmul::desc& 
 void split_matmul_rows(PlanBuilder& b, const Node& n, const dnnl::matmul::primitive_desc& pd,
                        const std::unordered_map<int, dnnl::memory>& args, dnnl::primitive_attr attr) {
     const int ways = b.split_ways();
-    if (ways < 2 || estimated_serial_ns(b, n) < split_above_ns()) return;
+    if (ways < 2) return;
+    const double estimated_ns = estimated_serial_ns(b, n);
+    if (estimated_ns < split_above_ns()) return;
     const dnnl::memory::desc src = pd.src_desc(), dst = pd.dst_desc(), weights = pd.weights_desc();
     if (!is_plain(src) || !is_plain(dst) || args.at(DNNL_ARG_SRC).get_desc() != src ||
         args.at(DNNL_ARG_DST).get_desc() != dst)
         return;
-    if (!only_band_args(args, {DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC})) return;
+    if (!only_band_args(args, {DNNL_ARG_SRC, DNNL_ARG_DST},
+                        {DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC}))
+        return;
     const auto src_dims = src.dims(), dst_dims = dst.dims();
     const size_t rows_at = src_dims.size() - 2;
     const int64_t rows = src_dims[rows_at];
@@ -78,16 +82,11 @@ void split_matmul_rows(PlanBuilder& b, const Node& n, const dnnl::matmul::primit
         const auto band = matmul_pd(d, attr, b.engine());
         // The bands read the whole matmul's weights as they are laid out.
         if (!band || is_reference_impl(*band) || band->weights_desc() != weights) return;
-        std::unordered_map<int, dnnl::memory> band_args = args;
-        dnnl::memory band_in(band_src, b.engine(), DNNL_MEMORY_NONE), band_out(band_dst, b.engine(), DNNL_MEMORY_NONE);
-        band_args[DNNL_ARG_SRC] = band_in;
-        band_args[DNNL_ARG_DST] = band_out;
-        parts.push_back(band_part(b, dnnl::matmul(*band), std::move(band_args),
-                                  {{band_in, args.at(DNNL_ARG_SRC), static_cast<size_t>(first) * src_row},
-                                   {band_out, args.at(DNNL_ARG_DST), static_cast<size_t>(first) * dst_row}},
-                                  band->scratchpad_desc()));
+        parts.push_back(band_part(b, *band, args,
+                                  {{DNNL_ARG_SRC, band_src, static_cast<size_t>(first) * src_row},
+                                   {DNNL_ARG_DST, band_dst, static_cast<size_t>(first) * dst_row}}));
     }
-    b.split_last_step(std::move(parts), estimated_serial_ns(b, n));
+    b.split_last_step(std::move(parts), estimated_ns);
 }
 
 /// The Add that adds a constant row vector to the dense layer's output (MatMul then Add, as

@@ -128,36 +128,19 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& s
                               ValueObserver* observer) {
     bind_inputs(inputs);
     RunContext ctx{stream, observer};
-    if (team > 1) {
-        // Maximal runs of split and solo steps go to the team when their split work pays for
-        // waking it; the rest runs here, each step parallelized by oneDNN.
-        size_t i = 0;
-        while (i < steps.size()) {
-            size_t end = i;
-            double split_ns = 0.0;
-            while (end < steps.size() && (steps[end].solo || !steps[end].parts.empty())) {
-                split_ns += steps[end].parts.empty() ? 0.0 : steps[end].split_ns;
-                ++end;
-            }
-            if (split_ns >= team_above_ns) {
-                run_on_team(i, end, ctx);
-                i = end;
-            } else if (end > i) {
-                // Too little to share: the bands one after the other on this thread.
-                for (; i < end; ++i) {
-                    if (steps[i].parts.empty()) {
-                        run_step(steps[i], ctx);
-                        continue;
-                    }
+    for (const Segment& segment : segments_) {
+        switch (segment.mode) {
+            case Segment::Mode::Team: run_on_team(segment.begin, segment.end, ctx); break;
+            case Segment::Mode::Bands:
+                for (size_t i = segment.begin; i < segment.end; ++i) {
+                    if (steps[i].parts.empty()) run_step(steps[i], ctx);
                     for (size_t p = 0; p < steps[i].parts.size(); ++p) run_part(steps[i], p, ctx.stream);
                 }
-            } else {
-                run_step(steps[i], ctx);
-                ++i;
-            }
+                break;
+            case Segment::Mode::Whole:
+                for (size_t i = segment.begin; i < segment.end; ++i) run_step(steps[i], ctx);
+                break;
         }
-    } else {
-        for (auto& step : steps) run_step(step, ctx);
     }
     stream.wait();
     std::vector<Tensor> outputs;
@@ -173,6 +156,43 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& s
     return outputs;
 }
 
+void Plan::schedule(int team, double team_above_ns, const dnnl::engine& engine) {
+    team_ = team > 1 ? team : 0;
+    segments_.clear();
+    team_streams_.clear();
+    const auto add = [&](size_t begin, size_t end, Segment::Mode mode) {
+        if (begin == end) return;
+        if (!segments_.empty() && segments_.back().mode == mode && mode != Segment::Mode::Team) {
+            segments_.back().end = end;
+            return;
+        }
+        segments_.push_back({begin, end, mode});
+    };
+    if (team_ == 0) {
+        add(0, steps.size(), Segment::Mode::Whole);
+        return;
+    }
+    for (int t = 1; t < team_; ++t) team_streams_.emplace_back(engine);
+    // Maximal runs of split and solo steps go to the team when their split work pays for waking
+    // it; smaller ones run their bands here.
+    size_t i = 0;
+    while (i < steps.size()) {
+        size_t end = i;
+        double split_ns = 0.0;
+        while (end < steps.size() && (steps[end].solo || !steps[end].parts.empty())) {
+            split_ns += steps[end].parts.empty() ? 0.0 : steps[end].split_ns;
+            ++end;
+        }
+        if (end == i) {
+            add(i, i + 1, Segment::Mode::Whole);
+            ++i;
+            continue;
+        }
+        add(i, end, split_ns >= team_above_ns ? Segment::Mode::Team : Segment::Mode::Bands);
+        i = end;
+    }
+}
+
 void Plan::run_part(Step& step, size_t part, dnnl::stream& stream) {
     try {
         step.parts[part](stream);
@@ -183,12 +203,10 @@ void Plan::run_part(Step& step, size_t part, dnnl::stream& stream) {
 }
 
 void Plan::run_on_team(size_t begin, size_t end, RunContext& ctx) {
-    if (team_streams_.empty())
-        for (int t = 0; t < team; ++t) team_streams_.emplace_back(ctx.stream.get_engine());
     SpinBarrier barrier;
-    std::vector<std::exception_ptr> errors(static_cast<size_t>(team));
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(team_));
     std::atomic<bool> failed{false};
-#pragma omp parallel num_threads(team)
+#pragma omp parallel num_threads(team_)
     {
         // Inside the region oneDNN runs every primitive on the calling thread alone. The region
         // may have fewer threads than asked for (called from inside another one): each thread
@@ -196,7 +214,7 @@ void Plan::run_on_team(size_t begin, size_t end, RunContext& ctx) {
         const int t = omp_get_thread_num();
         const int joined = omp_get_num_threads();
         barrier.set_threads(joined);
-        dnnl::stream& stream = t == 0 ? ctx.stream : team_streams_[static_cast<size_t>(t)];
+        dnnl::stream& stream = t == 0 ? ctx.stream : team_streams_[static_cast<size_t>(t - 1)];
         RunContext local{stream, ctx.observer};
         const auto guarded = [&](auto&& work) {
             if (failed.load(std::memory_order_relaxed)) return;

@@ -53,7 +53,8 @@ struct Step {
     /// thread of the plan's team; empty when the step is not split. run() stays the way to run
     /// the step whole (profiles, plans without a team).
     std::vector<StepPart> parts = {};
-    /// Small enough to run on one thread between split steps without leaving the team.
+    /// Small enough to run on one thread between split steps without leaving the team (set by
+    /// PlanBuilder::add_step()).
     bool solo = false;
     /// Estimated single-thread time of a split step's work, in nanoseconds.
     double split_ns = 0.0;
@@ -97,14 +98,17 @@ public:
     /// Per output: the host tensor of an integer or bool output (else null; output_mems is used).
     std::vector<std::shared_ptr<Tensor>> output_hosts;
     std::vector<Shape> output_shapes;
-    /// Threads of the plan's own team (0: none). Runs of split and solo steps execute inside one
-    /// OpenMP parallel region of this many threads that wait for each other by spinning briefly,
-    /// so a sleeping wait policy (OMP_WAIT_POLICY=passive) costs one wake-up per run of steps
-    /// rather than one per primitive; the other steps run as oneDNN parallelizes them.
-    int team = 0;
-    /// A run of team steps goes to the team when their split work is estimated at least this
-    /// (nanoseconds of single-thread work); below, their bands run one after the other here.
-    double team_above_ns = 0.0;
+
+    /// Fixes, once the steps are final, how run() executes them. With a team of `team` threads
+    /// (0 or 1: none), maximal runs of split and solo steps execute inside one OpenMP parallel
+    /// region of that many threads that wait for each other by spinning briefly, so a sleeping
+    /// wait policy (OMP_WAIT_POLICY=passive) costs one wake-up per run of steps rather than one
+    /// per primitive; a run whose split work is estimated below `team_above_ns` (nanoseconds of
+    /// single-thread work) runs its bands one after the other on the calling thread instead. The
+    /// other steps run as oneDNN parallelizes them.
+    void schedule(int team, double team_above_ns, const dnnl::engine& engine);
+    /// Threads of the team schedule() gave the plan (0: none).
+    int team() const { return team_; }
 
     std::vector<Tensor> run(const std::vector<Tensor>& inputs, dnnl::stream& stream,
                             ValueObserver* observer);
@@ -120,7 +124,19 @@ private:
     /// Steps [begin, end) on the team, in one parallel region.
     void run_on_team(size_t begin, size_t end, RunContext& ctx);
 
-    std::vector<dnnl::stream> team_streams_;
+    /// Steps [begin, end) and how run() executes them.
+    struct Segment {
+        enum class Mode {
+            Whole,   ///< each step whole, parallelized by oneDNN
+            Bands,   ///< split steps' bands one after the other on the calling thread
+            Team,    ///< on the team (run_on_team())
+        };
+        size_t begin = 0, end = 0;
+        Mode mode = Mode::Whole;
+    };
+    std::vector<Segment> segments_;
+    int team_ = 0;
+    std::vector<dnnl::stream> team_streams_;  ///< of team threads 1.. (thread 0 runs on the caller's)
 };
 
 /// True when the CPU multiplies u8 x s8 exactly (VNNI). Without it oneDNN's u8 kernels add pairs

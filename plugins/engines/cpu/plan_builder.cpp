@@ -144,8 +144,7 @@ std::unique_ptr<Plan> PlanBuilder::build() {
     }
     plan_->pool.allocate();
     const bool split = std::any_of(plan_->steps.begin(), plan_->steps.end(), [](const Step& s) { return !s.parts.empty(); });
-    plan_->team = split ? split_ways_ : 0;
-    plan_->team_above_ns = options_.team == PlanOptions::Team::On ? 0.0 : team_above_ns();
+    plan_->schedule(split ? split_ways_ : 0, options_.team == PlanOptions::Team::On ? 0.0 : team_above_ns(), engine_);
     return std::move(plan_);
 }
 
@@ -195,7 +194,6 @@ void PlanBuilder::lower_node_steps(size_t index) {
                     run(ctx);
                 };
                 step.detail += step.detail.empty() ? "1 thread" : " (1 thread)";
-                step.solo = true;
             }
         }
     }
@@ -520,8 +518,8 @@ dnnl::memory PlanBuilder::alias(const std::string& value, const Rep& rep,
         // Graph inputs are bound per run: forward the handle when the alias is read.
         const dnnl::memory source = copy.mem;
         add_step(Step{"", "alias", value,
-                      [source, mem](RunContext&) mutable { mem.set_data_handle(source.get_data_handle()); }, {},
-                      /*solo=*/true});
+                      [source, mem](RunContext&) mutable { mem.set_data_handle(source.get_data_handle()); }},
+                 /*light=*/true);
     }
     add_rep(value, Rep{mem, copy.quant, copy.buffer});
     return mem;
@@ -559,8 +557,8 @@ dnnl::memory PlanBuilder::view(const Rep& rep, const dnnl::memory::desc& desc) {
     } else {
         const dnnl::memory source = rep.mem;
         add_step(Step{"", "view", "",
-                      [source, mem](RunContext&) mutable { mem.set_data_handle(source.get_data_handle()); }, {},
-                      /*solo=*/true});
+                      [source, mem](RunContext&) mutable { mem.set_data_handle(source.get_data_handle()); }},
+                 /*light=*/true);
     }
     return mem;
 }
@@ -586,8 +584,7 @@ void PlanBuilder::add_primitive(const std::string& node, const std::string& kind
     // A conversion of a value this small takes a few microseconds on one thread (see team.hpp).
     const bool conversion = kind == "reorder" || kind == "quantize" || kind == "dequantize";
     const bool small_move = conversion && args.at(DNNL_ARG_TO).get_desc().get_size() < (size_t{1} << 20);
-    add_step(Step{node, kind, detail, [prim, args](RunContext& ctx) { prim.execute(ctx.stream, args); }, {},
-                  small_move});
+    add_step(Step{node, kind, detail, [prim, args](RunContext& ctx) { prim.execute(ctx.stream, args); }}, small_move);
     if (conversion && split_ways_ > 1) {
         // Elementwise between dense layouts of the same shape (quantize, dequantize): bands of
         // elements, each a reorder of its own with the whole one's scales and zero points.
@@ -601,6 +598,12 @@ void PlanBuilder::add_primitive(const std::string& node, const std::string& kind
                                  dnnl::reorder::primitive_desc(engine_, src, engine_, dst, attr));
                          });
     }
+}
+
+void PlanBuilder::add_step(Step step, bool light) {
+    // Primitives created under a one-thread TeamScope (a small node's, see lower_node_steps()) run alone.
+    step.solo = light || current_team() == 1;
+    plan_->steps.push_back(std::move(step));
 }
 
 void PlanBuilder::split_last_step(std::vector<StepPart> parts, double estimated_ns) {

@@ -109,7 +109,10 @@ public:
     /// Like scratch(), as a Rep that view() can show under other descs.
     Rep scratch_rep(const dnnl::memory::desc& desc);
 
-    void add_step(Step step) { plan_->steps.push_back(std::move(step)); }
+    /// Appends a step. Whether it is solo (Step::solo) is decided here, once: when it is `light`
+    /// (no work worth a second thread: views, aliases, markers, small conversions) or its
+    /// primitives were created for the calling thread alone.
+    void add_step(Step step, bool light = false);
     /// Appends the steps writing `src` into `dst` (layout change, quantize with `dst_quant`, or
     /// dequantize `src`'s codes); both encodings, when set, must be equal.
     void emit_convert(const Rep& src, const dnnl::memory& dst, const std::optional<ActQuant>& dst_quant);
