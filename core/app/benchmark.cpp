@@ -58,7 +58,7 @@ void print_steps(const std::vector<NodeTime>& steps, int64_t iterations, double 
 int run_benchmark(const BenchmarkCommand& options) {
     core::Registry registry;
     load_plugins(registry, options.plugins);
-    auto engine = core::create_engine(registry, options.engine, "{}", options.threads, "--engine");
+    auto engine = core::create_engine(registry, options.engine, options.engine_params, options.threads, "--engine-params");
     Graph graph = core::load_onnx(options.model);
     std::vector<std::string> input_names;
     for (const auto& in : graph.inputs)

@@ -40,6 +40,9 @@ po::options_description benchmark_options(BenchmarkCommand& b, std::vector<std::
         ("model,m", po::value<std::string>(), "ONNX model (FP32 or QDQ)")
         ("plugins", po::value<std::vector<std::string>>(&plugins), "folder of plugin libraries; may be repeated")
         ("engine", po::value<std::string>(&b.engine), "engine plugin: cpu or reference (default: cpu when available)")
+        ("engine-params", po::value<std::string>(&b.engine_params)->default_value("{}"),
+            "engine parameters as a JSON object, as in a config's \"engine\" section "
+            "(e.g. '{\"team\": \"auto\"}' for the cpu engine, see docs/CONFIG.md)")
         ("batch,b", po::value<int64_t>(&b.batch)->default_value(1), "batch size")
         ("niter", po::value<int64_t>(&b.iterations)->default_value(0), "number of iterations")
         ("time,t", po::value<double>(&b.seconds)->default_value(0), "seconds to run (default 10 when --niter is not given)")

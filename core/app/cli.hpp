@@ -23,6 +23,7 @@ struct BenchmarkCommand {
     std::filesystem::path model;
     std::vector<std::filesystem::path> plugins;
     std::string engine;  ///< "" = cpu when loaded, else reference
+    std::string engine_params = "{}";  ///< JSON object, as a config's "engine" section
     int64_t batch = 1;
     int64_t iterations = 0;
     double seconds = 0;

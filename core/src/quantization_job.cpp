@@ -85,17 +85,15 @@ std::unique_ptr<Engine> create_engine(const Registry& registry, const std::strin
                                       const std::string& params_json, int threads, const std::string& where) {
     std::string chosen = name;
     if (chosen.empty()) chosen = registry.has(POT_KIND_ENGINE, "cpu") ? "cpu" : "reference";
-    std::string params = params_json;
+    auto json = parse_json(params_json, where, ErrorKind::Config);
+    POT_CHECK_KIND(Config, json.is_object(), where, ": engine parameters must be a JSON object, got ", json.dump());
     if (threads != 0) {
-        auto json = parse_json(params_json, where + " parameters", ErrorKind::Config);
-        POT_CHECK_KIND(Config, json.is_object(), where, ": engine parameters must be an object");
         POT_CHECK_KIND(Config, !json.contains("threads") || json["threads"] == threads, where,
                        ": the thread count is given twice (", threads, " and ", json["threads"].dump(),
                        " in the engine's parameters); give it once");
         json["threads"] = threads;
-        params = json.dump();
     }
-    return guard_engine(registry.create_engine(chosen, params, where));
+    return guard_engine(registry.create_engine(chosen, json.dump(), where));
 }
 
 namespace {

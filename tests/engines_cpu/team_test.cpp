@@ -45,6 +45,10 @@ struct BandCase {
     const char* kind;  // a step kind the plan must split
     // Builds the graph's body from the model input.
     std::function<std::string(GraphBuilder&, const std::string&)> build;
+    // How a step of that kind must be split.
+    const char* bands = "row bands";
+    // Options of both runs besides the team's.
+    const char* options = R"("winograd": false)";
 };
 
 std::ostream& operator<<(std::ostream& os, const BandCase& c) { return os << c.name; }
@@ -57,16 +61,13 @@ TEST_P(TeamBands, ComputeWhatTheWholeProductComputes) {
     const auto x = g.input("x", c.input);
     g.output(c.build(g, x));
     const std::vector<Tensor> inputs{g.random_tensor(c.input, -2.0f, 2.0f)};
-    // Winograd kernels take 16-channel blocks, which are not split: direct kernels here.
-    const auto whole = run_with(g.graph(), inputs, R"({"threads": 2, "team": "off", "winograd": false})");
-    const auto bands = run_with(g.graph(), inputs, R"({"threads": 2, "team": "on", "winograd": false})");
-    EXPECT_TRUE(lines_with(whole.plan, "row bands").empty()) << whole.plan;
-    const auto split = lines_with(bands.plan, "row bands");
-    EXPECT_FALSE(split.empty()) << bands.plan;
+    const auto whole = run_with(g.graph(), inputs, str_cat(R"({"threads": 2, "team": "off", )", c.options, "}"));
+    const auto bands = run_with(g.graph(), inputs, str_cat(R"({"threads": 2, "team": "on", )", c.options, "}"));
+    EXPECT_TRUE(lines_with(whole.plan, " bands)").empty()) << whole.plan;
     const auto of_kind = lines_with(bands.plan, std::string(": ") + c.kind);
     EXPECT_TRUE(std::any_of(of_kind.begin(), of_kind.end(),
-                            [](const std::string& line) { return line.find("row bands") != std::string::npos; }))
-        << c.kind << " not split:\n" << bands.plan;
+                            [&](const std::string& line) { return line.find(c.bands) != std::string::npos; }))
+        << c.kind << " not split into " << c.bands << ":\n" << bands.plan;
     expect_no_reference_code(bands.plan);
     ASSERT_EQ(bands.out.size(), whole.out.size());
     const float m = magnitude(whole.out[0]);
@@ -172,6 +173,22 @@ INSTANTIATE_TEST_SUITE_P(
                      const auto c = g.fq_spec(g.node("Tanh", {x}), -1.0f, 1.0f, symmetric_signed());
                      return g.fq_spec(g.node("Add", {a, c}), -2.0f, 2.0f, symmetric_signed());
                  }},
+        // Convolutions feeding a channel Concat write 16-channel blocks: bands of those blocks,
+        // beside a channels-last convolution in row bands, with reorders between the layouts.
+        BandCase{"ConvolutionsBeforeAConcat", {1, 64, 28, 28}, false, "convolution",
+                 [](GraphBuilder& g, const std::string& x) {
+                     const auto y = g.node("Relu", {g.conv(x, 64, 64, 3)});
+                     return g.node("Concat", {g.conv(y, 64, 64, 1), g.node("Relu", {g.conv(y, 64, 32, 3)})},
+                                   {{"axis", int64_t{1}}});
+                 },
+                 "channel bands"},
+        // Winograd kernels read and write 16-channel blocks: bands of output blocks, each with
+        // its share of the weights and bias.
+        BandCase{"WinogradInChannelBlocks", {1, 64, 28, 28}, false, "convolution",
+                 [](GraphBuilder& g, const std::string& x) {
+                     return g.node("Relu", {g.conv(g.node("Relu", {g.conv(x, 64, 96, 3)}), 96, 64, 3)});
+                 },
+                 "channel bands", R"("winograd": true)"},
         // Elementwise conversions of the model's input and output, in bands of elements.
         BandCase{"QuantizeAndDequantize", {1, 64, 40, 40}, true, "quantize",
                  [](GraphBuilder& g, const std::string& x) {
@@ -189,7 +206,7 @@ TEST(TeamBands, RunInsideTheCallersParallelRegion) {
     cpu::CpuEngine engine{Params(R"({"threads": 2, "team": "on", "winograd": false})")};
     auto model = engine.compile(g.graph());
     const auto outside = model->infer(inputs);
-    ASSERT_FALSE(lines_with(cpu::CpuEngine::describe_plan(*model), "row bands").empty());
+    ASSERT_FALSE(lines_with(cpu::CpuEngine::describe_plan(*model), " bands)").empty());
     std::vector<Tensor> inside;
 #pragma omp parallel num_threads(2)
     {

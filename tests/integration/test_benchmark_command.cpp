@@ -94,5 +94,31 @@ TEST(BenchmarkCommand, BatchThatTheModelBuildsIntoItsShapesIsNamed) {
               std::string::npos) << r.err;
 }
 
+// --engine-params reaches the engine as a config's "engine" section would: its settings are
+// taken, and one the engine rejects is named, as is text that is not a JSON object.
+TEST(BenchmarkCommand, EngineParametersReachTheEngine) {
+    TempDir dir;
+    const auto model = dynamic_model(dir);
+    const std::vector<std::string> shape{"-shape", "image[1,3,16,16]"};
+    auto with = [&](const std::string& params) {
+        auto extra = shape;
+        extra.insert(extra.end(), {"--engine-params", params});
+        return run_pot_host(benchmark_args(model, extra), 60);
+    };
+    const auto ok = with(R"({"team": "on", "winograd": false})");
+    EXPECT_EQ(ok.exit_code, 0) << ok.err;
+    const auto rejected = with(R"({"team": "sometimes"})");
+    EXPECT_NE(rejected.exit_code, 0) << rejected.err;
+    EXPECT_NE(rejected.err.find("/team"), std::string::npos) << rejected.err;
+    EXPECT_NE(rejected.err.find("sometimes"), std::string::npos) << rejected.err;
+    const auto not_object = with("[1, 2]");
+    EXPECT_EQ(not_object.exit_code, 2) << not_object.err;
+    EXPECT_NE(not_object.err.find("--engine-params: engine parameters must be a JSON object"), std::string::npos)
+        << not_object.err;
+    const auto twice = with(R"({"threads": 3})");
+    EXPECT_NE(twice.exit_code, 0) << twice.err;
+    EXPECT_NE(twice.err.find("the thread count is given twice"), std::string::npos) << twice.err;
+}
+
 }  // namespace
 }  // namespace pot::test

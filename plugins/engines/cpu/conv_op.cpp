@@ -134,6 +134,54 @@ void split_conv_rows(PlanBuilder& b, double estimated_ns, const ConvGeometry& g,
     b.split_last_step(std::move(parts), estimated_ns);
 }
 
+// A float convolution like the one being lowered, with `channels` output channels from `first` on:
+// its primitive created for one thread, the weights and bias it reads, and its destination.
+struct ChannelBand {
+    ConvPd pd;
+    dnnl::memory weights, bias;
+};
+using MakeChannelBand = std::function<ChannelBand(int64_t first, int64_t channels, const dnnl::memory::desc& dst)>;
+
+// Splits the step just added (2-D float convolution `pd`, batch 1, destination in 16-channel
+// blocks: a Winograd kernel's, or one feeding a channel Concat) into bands of output channel
+// blocks, one per thread of the plan's team. For one image those blocks are one dense run of the
+// destination; a band reads the whole source and its share of the weights and bias.
+void split_conv_channels(PlanBuilder& b, double estimated_ns, const ConvPd& pd,
+                         const std::unordered_map<int, dnnl::memory>& args, const MakeChannelBand& make_band) {
+    const int ways = b.split_ways();
+    const dnnl::memory::desc dst = pd.dst_desc();
+    const auto dims = dst.dims();
+    if (ways < 2 || estimated_ns < split_above_ns() || dims.size() != 4 || dims[0] != 1 ||
+        dst.data_type() != dt::f32 || dst != dnnl::memory::desc(dims, dt::f32, tag::aBcd16b) ||
+        args.at(DNNL_ARG_DST).get_desc() != dst)
+        return;
+    if (!only_band_args(args, {DNNL_ARG_DST}, {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS})) return;
+    const int64_t blocks = dims[1] / 16;
+    if (dims[1] % 16 != 0 || blocks < ways) return;
+    const size_t block_bytes = static_cast<size_t>(16 * dims[2] * dims[3]) * sizeof(float);
+    std::vector<StepPart> parts;
+    const TeamScope one(1);
+    for (int t = 0; t < ways; ++t) {
+        const auto [first, last] = band_rows(blocks, ways, t);  // output channel blocks
+        const dnnl::memory::desc band_dst({1, 16 * (last - first), dims[2], dims[3]}, dt::f32, tag::aBcd16b);
+        ChannelBand band;
+        try {
+            band = make_band(16 * first, 16 * (last - first), band_dst);
+        } catch (const dnnl::error&) {
+            return;
+        }
+        if (!band.pd || is_reference_impl(band.pd) || band.pd.dst_desc() != band_dst ||
+            band.pd.src_desc() != pd.src_desc())
+            return;
+        std::unordered_map<int, dnnl::memory> band_args = args;
+        band_args[DNNL_ARG_WEIGHTS] = band.weights;
+        if (band.bias) band_args[DNNL_ARG_BIAS] = band.bias;
+        parts.push_back(band_part(b, band.pd, std::move(band_args),
+                                  {{DNNL_ARG_DST, band_dst, static_cast<size_t>(first) * block_bytes}}));
+    }
+    b.split_last_step(std::move(parts), estimated_ns, "channel");
+}
+
 // The FakeQuantize producing a constant weight value, if any.
 const Node* weight_fake_quantize(const PlanBuilder& b, const std::string& weights) {
     const auto producer = b.graph().producer(weights);
@@ -291,9 +339,45 @@ bool lower_conv(PlanBuilder& b, size_t index) {
             attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
             return ConvPd(band, attr, b.engine());
         };
-        split_conv_rows(b, estimated_serial_ns(b, n), g, pd, args, make_band, [&](const dnnl::memory::desc& desc) {
+        const double estimated_ns = estimated_serial_ns(b, n);
+        split_conv_rows(b, estimated_ns, g, pd, args, make_band, [&](const dnnl::memory::desc& desc) {
             return b.constant_memory(weights, w_dims, desc);
         });
+        if (!int8 && groups == 1) {
+            const MakeChannelBand channel_band = [&](int64_t first, int64_t channels, const dnnl::memory::desc& dst_md) {
+                const auto prop = dnnl::prop_kind::forward_inference;
+                const auto alg = static_cast<dnnl::algorithm>(d.data.alg_kind);
+                const dnnl::memory::desc band_w({channels, w_dims[1], w_dims[2], w_dims[3]}, dt::f32, tag::any);
+                const dnnl::memory::desc band_bias({channels}, dt::f32, tag::x);
+                const auto desc = with_bias ? dnnl::convolution_forward::desc(prop, alg, pd.src_desc(), band_w, band_bias,
+                                                                              dst_md, g.strides, g.dilates, g.pad_begin,
+                                                                              g.pad_end)
+                                            : dnnl::convolution_forward::desc(prop, alg, pd.src_desc(), band_w, dst_md,
+                                                                              g.strides, g.dilates, g.pad_begin,
+                                                                              g.pad_end);
+                dnnl::primitive_attr attr;
+                apply_fusion(fusion, attr);
+                attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+                ChannelBand band{ConvPd(desc, attr, b.engine()), {}, {}};
+                // Output channels are the weights' outermost dimension: a contiguous share.
+                const std::vector<float> all = weights.to_floats();
+                const size_t per_channel = all.size() / static_cast<size_t>(out_channels);
+                const auto from = all.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(first) * per_channel);
+                const Tensor share = Tensor::from_vector<float>(
+                    {channels, w_dims[1], w_dims[2], w_dims[3]},
+                    std::vector<float>(from, from + static_cast<std::ptrdiff_t>(static_cast<size_t>(channels) * per_channel)));
+                band.weights = b.constant_memory(share, {channels, w_dims[1], w_dims[2], w_dims[3]}, band.pd.weights_desc());
+                if (with_bias) {
+                    const std::vector<float> all_bias = b.constant(bias).cast(DType::F32).to_floats();
+                    const auto bias_from = all_bias.begin() + static_cast<std::ptrdiff_t>(first);
+                    band.bias = b.constant_memory(
+                        Tensor::from_vector<float>({channels}, std::vector<float>(bias_from, bias_from + channels)),
+                        {channels}, band.pd.bias_desc());
+                }
+                return band;
+            };
+            split_conv_channels(b, estimated_ns, pd, args, channel_band);
+        }
     }
     return true;
 }

@@ -606,10 +606,10 @@ void PlanBuilder::add_step(Step step, bool light) {
     plan_->steps.push_back(std::move(step));
 }
 
-void PlanBuilder::split_last_step(std::vector<StepPart> parts, double estimated_ns) {
+void PlanBuilder::split_last_step(std::vector<StepPart> parts, double estimated_ns, const char* unit) {
     POT_CHECK(!plan_->steps.empty(), "internal: no step to split");
     Step& step = plan_->steps.back();
-    step.detail += str_cat(" (", parts.size(), " row bands)");
+    step.detail += str_cat(" (", parts.size(), " ", unit, " bands)");
     step.parts = std::move(parts);
     step.split_ns = estimated_ns;
 }

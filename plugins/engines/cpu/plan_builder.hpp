@@ -49,8 +49,9 @@ public:
     /// Shares a large step is split into for the plan's team; 1 without a team.
     int split_ways() const { return split_ways_; }
     /// Attaches `parts` (one per thread, see Step::parts) to the last step added, whose
-    /// single-thread work is estimated at `estimated_ns`.
-    void split_last_step(std::vector<StepPart> parts, double estimated_ns);
+    /// single-thread work is estimated at `estimated_ns`; `unit` names what the bands hold, for
+    /// describe_plan() ("N row bands").
+    void split_last_step(std::vector<StepPart> parts, double estimated_ns, const char* unit = "row");
     const Node& node(size_t index) const { return graph_.nodes[index]; }
 
     // Values known while building: initializers and folded nodes (constants), and runtime values.
