@@ -250,9 +250,8 @@ CpuEngine::CpuEngine(const Params& params) : CpuEngine() {
     // Bounded: libgomp crashes when asked for a team of many thousands of threads.
     state_->threads = checked_thread_count(params.get_int("threads", 0), params.path() + "/threads");
     state_->options.winograd = params.get_bool("winograd", true);
-    // Off unless asked for: with oneDNN 2.6, a float graph that reorders between layouts next to
-    // the team's parallel region can stall the region (docs/ARCHITECTURE.md, "Threads").
-    const std::string team = params.get_string("team", "off");
+    // "auto": the team only when OpenMP's threads sleep between regions (docs/ARCHITECTURE.md, "Threads").
+    const std::string team = params.get_string("team", "auto");
     POT_CHECK(team == "auto" || team == "on" || team == "off", params.path(), "/team: expected \"auto\", \"on\" or \"off\", got \"", team, "\"");
     state_->options.team = team == "on" ? PlanOptions::Team::On : team == "off" ? PlanOptions::Team::Off : PlanOptions::Team::Auto;
     params.reject_unknown();

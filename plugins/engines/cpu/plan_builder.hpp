@@ -20,12 +20,11 @@ struct PlanOptions {
     /// Float 3x3 stride-1 convolutions on oneDNN's Winograd kernels where it has one for the shape
     /// (fewer multiplications; results differ from direct convolution by rounding, ~1e-6 relative).
     bool winograd = true;
-    /// When the plan runs its split steps on its own team (Plan::team; off unless asked for, see
-    /// docs/ARCHITECTURE.md "Threads" for a known stall): `Auto` when OpenMP's
-    /// threads sleep between parallel regions (waits_sleep()) and a run of split steps has the
-    /// work to pay for waking the team (team_above_ns()), `On` whenever it has more than one
-    /// thread, `Off` never.
-    enum class Team { Auto, On, Off } team = Team::Off;
+    /// When the plan runs its split steps on its own team (Plan::schedule(), docs/ARCHITECTURE.md
+    /// "Threads"): `Auto` when OpenMP's threads sleep between parallel regions (waits_sleep())
+    /// and a run of split steps has the work to pay for waking the team (team_above_ns()), `On`
+    /// whenever it has more than one thread, `Off` never.
+    enum class Team { Auto, On, Off } team = Team::Auto;
 };
 
 /// The order in which `desc` stores its dimensions, outermost first, when it is a dense
