@@ -4,9 +4,12 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "engine_compare.hpp"
 #include "plan.hpp"
+#include "team.hpp"
 
 namespace pot::test {
 namespace {
@@ -189,6 +192,28 @@ INSTANTIATE_TEST_SUITE_P(
                      return g.node("Relu", {g.conv(g.node("Relu", {g.conv(x, 64, 96, 3)}), 96, 64, 3)});
                  },
                  "channel bands", R"("winograd": true)"},
+        // Pooling: channels-last rows with their window's halo (a max pool of INT8 codes, an
+        // average pool with padding and ceil mode), and 16-channel blocks after a channel Concat.
+        BandCase{"Int8MaxPoolRows", {1, 64, 57, 57}, true, "pooling",
+                 [](GraphBuilder& g, const std::string& x) {
+                     const auto in = g.fq_spec(g.node("Relu", {g.qconv(g.fq_spec(x, -2.0f, 2.0f, asymmetric()), 64, 64, 1)}),
+                                               0.0f, 2.0f, asymmetric());
+                     return g.node("MaxPool", {in}, {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}},
+                                                     {"pads", Ints{1, 1, 1, 1}}});
+                 }},
+        BandCase{"AveragePoolRowsCeilMode", {1, 32, 30, 30}, false, "pooling",
+                 [](GraphBuilder& g, const std::string& x) {
+                     return g.node("AveragePool", {g.node("Relu", {g.conv(x, 32, 64, 1)})},
+                                   {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
+                                    {"ceil_mode", int64_t{1}}});
+                 }},
+        BandCase{"MaxPoolChannelBlocks", {1, 64, 28, 28}, false, "pooling",
+                 [](GraphBuilder& g, const std::string& x) {
+                     const auto cat = g.node("Concat", {g.conv(x, 64, 32, 1), g.conv(x, 64, 32, 1)}, {{"axis", int64_t{1}}});
+                     return g.node("MaxPool", {cat}, {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{1, 1}},
+                                                      {"pads", Ints{1, 1, 1, 1}}});
+                 },
+                 "channel bands"},
         // Elementwise conversions of the model's input and output, in bands of elements.
         BandCase{"QuantizeAndDequantize", {1, 64, 40, 40}, true, "quantize",
                  [](GraphBuilder& g, const std::string& x) {
@@ -215,6 +240,31 @@ TEST(TeamBands, RunInsideTheCallersParallelRegion) {
     }
     ASSERT_EQ(inside.size(), 1u);
     EXPECT_LE(max_abs_diff(inside[0], outside[0]), 1e-5f * magnitude(outside[0]));
+}
+
+// The team's barrier: no thread passes a wait before every thread has reached it, whether the
+// others arrive while it spins or after it went to sleep (a thread 5 ms late, as one that lost
+// its core would be).
+TEST(TeamBarrier, NoThreadPassesBeforeAllArriveSpinningOrAsleep) {
+    constexpr int kThreads = 3, kPhases = 300;
+    cpu::TeamBarrier barrier(std::chrono::microseconds{20});
+    std::atomic<int> reached[kPhases] = {};
+    std::atomic<int> early{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            barrier.set_threads(kThreads);
+            for (int phase = 0; phase < kPhases; ++phase) {
+                // Every 50th phase one thread arrives long after the others fell asleep.
+                if (phase % 50 == 0 && t == phase / 50 % kThreads) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                reached[phase].fetch_add(1);
+                barrier.wait();
+                if (reached[phase].load() != kThreads) early.fetch_add(1);
+            }
+        });
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(early.load(), 0);
+    for (int phase = 0; phase < kPhases; ++phase) EXPECT_EQ(reached[phase].load(), kThreads) << phase;
 }
 
 TEST(TeamBands, UnknownTeamSettingIsRejected) {

@@ -46,6 +46,67 @@ std::pair<int64_t, int64_t> band_rows(int64_t rows, int ways, int t) {
     return {rows * t / ways, rows * (t + 1) / ways};
 }
 
+std::optional<WindowRows> window_rows(int64_t out_first, int64_t out_last, int64_t stride, int64_t pad_begin,
+                                      int64_t extent, int64_t in_rows) {
+    const int64_t lo = out_first * stride - pad_begin;             // rows read, padding included
+    const int64_t hi = (out_last - 1) * stride - pad_begin + extent;
+    const int64_t first = std::max<int64_t>(lo, 0), last = std::min(hi, in_rows);
+    if (last <= first) return std::nullopt;
+    return WindowRows{first, last, first - lo, hi - last};
+}
+
+void split_window_step(PlanBuilder& b, double estimated_ns, const std::unordered_map<int, dnnl::memory>& args,
+                       int src_arg, int dst_arg, int64_t stride, int64_t pad_begin, int64_t extent,
+                       const std::function<std::optional<dnnl::primitive_desc_base>(
+                           const dnnl::memory::desc& src, const dnnl::memory::desc& dst,
+                           const std::optional<WindowRows>& rows)>& make_band) {
+    using tag = dnnl::memory::format_tag;
+    const int ways = b.split_ways();
+    if (ways < 2 || estimated_ns < split_above_ns() || !only_band_args(args, {src_arg, dst_arg}, {})) return;
+    const dnnl::memory::desc src = args.at(src_arg).get_desc(), dst = args.at(dst_arg).get_desc();
+    const auto in = src.dims(), out = dst.dims();
+    if (in.size() != 4 || out.size() != 4 || in[0] != 1 || in[1] != out[1]) return;
+    const auto type = src.data_type(), dst_type = dst.data_type();
+    const auto size = [](dnnl::memory::data_type t) { return dnnl::memory::data_type_size(t); };
+    const bool rows = src == dnnl::memory::desc(in, type, tag::acdb) && dst == dnnl::memory::desc(out, dst_type, tag::acdb);
+    const bool blocks = in[1] % 16 == 0 && src == dnnl::memory::desc(in, type, tag::aBcd16b) &&
+                        dst == dnnl::memory::desc(out, dst_type, tag::aBcd16b);
+    if (!rows && !blocks) return;
+    const int64_t count = rows ? out[2] : in[1] / 16;  // output rows, or channel blocks
+    if (count < ways) return;
+    std::vector<StepPart> parts;
+    const TeamScope one(1);
+    for (int t = 0; t < ways; ++t) {
+        const auto [first, last] = band_rows(count, ways, t);
+        dnnl::memory::desc band_src, band_dst;
+        size_t src_offset = 0, dst_offset = 0;
+        std::optional<WindowRows> window;
+        if (rows) {
+            window = window_rows(first, last, stride, pad_begin, extent, in[2]);
+            if (!window) return;
+            band_src = dnnl::memory::desc({1, in[1], window->last - window->first, in[3]}, type, tag::acdb);
+            band_dst = dnnl::memory::desc({1, out[1], last - first, out[3]}, dst_type, tag::acdb);
+            src_offset = static_cast<size_t>(window->first * in[1] * in[3]) * size(type);
+            dst_offset = static_cast<size_t>(first * out[1] * out[3]) * size(dst_type);
+        } else {
+            const int64_t channels = 16 * (last - first);
+            band_src = dnnl::memory::desc({1, channels, in[2], in[3]}, type, tag::aBcd16b);
+            band_dst = dnnl::memory::desc({1, channels, out[2], out[3]}, dst_type, tag::aBcd16b);
+            src_offset = static_cast<size_t>(16 * first * in[2] * in[3]) * size(type);
+            dst_offset = static_cast<size_t>(16 * first * out[2] * out[3]) * size(dst_type);
+        }
+        std::optional<dnnl::primitive_desc_base> band;
+        try {
+            band = make_band(band_src, band_dst, window);
+        } catch (const dnnl::error&) {
+            return;
+        }
+        if (!band || is_reference_impl(*band)) return;
+        parts.push_back(band_part(b, *band, args, {{src_arg, band_src, src_offset}, {dst_arg, band_dst, dst_offset}}));
+    }
+    b.split_last_step(std::move(parts), estimated_ns, rows ? "row" : "channel");
+}
+
 void split_dense_rows(PlanBuilder& b, double estimated_ns, const std::unordered_map<int, dnnl::memory>& args,
                       const std::vector<int>& src_args, int dst_arg, const std::vector<int>& shared, bool elements,
                       const std::function<std::optional<dnnl::primitive_desc_base>(const dnnl::memory::desc& src,

@@ -37,6 +37,28 @@ bool only_band_args(const std::unordered_map<int, dnnl::memory>& args, const std
 /// Band boundaries [first, last) of `rows` over `ways` threads.
 std::pair<int64_t, int64_t> band_rows(int64_t rows, int ways, int t);
 
+/// The input rows [first, last) a sliding window (convolution, pooling) reads for its output rows
+/// [out_first, out_last), and the padding above and below them that remains: only where the band
+/// meets the map's edges. `extent` is the dilated window height. nullopt when the band reads no
+/// input row at all.
+struct WindowRows {
+    int64_t first = 0, last = 0, pad_before = 0, pad_after = 0;
+};
+std::optional<WindowRows> window_rows(int64_t out_first, int64_t out_last, int64_t stride, int64_t pad_begin,
+                                      int64_t extent, int64_t in_rows);
+
+/// Splits the step just added, whose source and destination (args `src_arg`, `dst_arg`) are 4-D
+/// maps of one image with output channel c computed from input channel c alone (pooling), into
+/// bands of whole channels-last rows (the window's rows with their halo, see window_rows()) or,
+/// in 16-channel blocks, of channel blocks, which are one dense run of each tensor. `make_band(
+/// src, dst, rows)` gives the band's primitive (user scratchpad): padded above and below as
+/// `rows` says for a row band, as the whole step for a channel band (`rows` empty).
+void split_window_step(PlanBuilder& b, double estimated_ns, const std::unordered_map<int, dnnl::memory>& args,
+                       int src_arg, int dst_arg, int64_t stride, int64_t pad_begin, int64_t extent,
+                       const std::function<std::optional<dnnl::primitive_desc_base>(
+                           const dnnl::memory::desc& src, const dnnl::memory::desc& dst,
+                           const std::optional<WindowRows>& rows)>& make_band);
+
 /// Splits the step just added, whose sources (args `src_args`, laid out alike) and destination
 /// (`dst_arg`) are dense row-major tensors, into bands of their outermost dimension's rows; with
 /// `elements`, into bands of elements, the tensors in one dense layout seen as vectors.

@@ -112,15 +112,13 @@ void split_conv_rows(PlanBuilder& b, double estimated_ns, const ConvGeometry& g,
     const TeamScope one(1);
     for (int t = 0; t < ways; ++t) {
         const auto [first, last] = band_rows(out_h, ways, t);  // output rows
-        const int64_t lo = first * g.strides[0] - g.pad_begin[0];               // input rows read, padding included
-        const int64_t hi = (last - 1) * g.strides[0] - g.pad_begin[0] + extent;
-        const int64_t r0 = std::max<int64_t>(lo, 0), r1 = std::min(hi, in_h);
-        if (r1 <= r0) return;
-        const dnnl::memory::desc band_src({1, in[1], r1 - r0, in[3]}, src.data_type(), tag::nhwc);
+        const auto rows = window_rows(first, last, g.strides[0], g.pad_begin[0], extent, in_h);
+        if (!rows) return;
+        const dnnl::memory::desc band_src({1, in[1], rows->last - rows->first, in[3]}, src.data_type(), tag::nhwc);
         const dnnl::memory::desc band_dst({1, out[1], last - first, out[3]}, dst.data_type(), tag::nhwc);
         ConvPd band;
         try {
-            band = make_band(band_src, band_dst, {r0 - lo, g.pad_begin[1]}, {hi - r1, g.pad_end[1]});
+            band = make_band(band_src, band_dst, {rows->pad_before, g.pad_begin[1]}, {rows->pad_after, g.pad_end[1]});
         } catch (const dnnl::error&) {
             return;
         }
@@ -128,7 +126,7 @@ void split_conv_rows(PlanBuilder& b, double estimated_ns, const ConvGeometry& g,
         std::unordered_map<int, dnnl::memory> band_args = args;
         if (band.weights_desc() != pd.weights_desc()) band_args[DNNL_ARG_WEIGHTS] = weights_in(band.weights_desc());
         parts.push_back(band_part(b, band, std::move(band_args),
-                                  {{DNNL_ARG_SRC, band_src, static_cast<size_t>(r0) * src_row},
+                                  {{DNNL_ARG_SRC, band_src, static_cast<size_t>(rows->first) * src_row},
                                    {DNNL_ARG_DST, band_dst, static_cast<size_t>(first) * dst_row}}));
     }
     b.split_last_step(std::move(parts), estimated_ns);

@@ -4,52 +4,14 @@
 #include <chrono>
 #include <cstring>
 #include <exception>
-#include <thread>
 
 #include <omp.h>
+
+#include "team.hpp"
 
 namespace pot::cpu {
 
 using dt = dnnl::memory::data_type;
-
-namespace {
-
-void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
-// A barrier for the plan's team that waits by spinning, then by yielding the core: steps between
-// two waits take microseconds, far less than a sleeping thread takes to wake.
-class SpinBarrier {
-public:
-    /// Every thread of the team sets the same count before its first wait.
-    void set_threads(int threads) { threads_.store(threads, std::memory_order_relaxed); }
-
-    void wait() {
-        const unsigned generation = generation_.load(std::memory_order_acquire);
-        if (arrived_.fetch_add(1, std::memory_order_acq_rel) == threads_.load(std::memory_order_relaxed) - 1) {
-            arrived_.store(0, std::memory_order_relaxed);
-            generation_.fetch_add(1, std::memory_order_release);
-            return;
-        }
-        // About a millisecond of spinning, then the core goes to whoever else needs it (a loaded
-        // machine) until the others arrive.
-        constexpr int kSpins = 1 << 15;
-        for (int spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) {
-            if (spins < kSpins) cpu_relax();
-            else std::this_thread::yield();
-        }
-    }
-
-private:
-    std::atomic<int> threads_{1};
-    std::atomic<int> arrived_{0};
-    std::atomic<unsigned> generation_{0};
-};
-
-}  // namespace
 
 int BufferPool::acquire(size_t bytes) {
     // Best fit among free buffers keeps large ones for large values.
@@ -203,7 +165,7 @@ void Plan::run_part(Step& step, size_t part, dnnl::stream& stream) {
 }
 
 void Plan::run_on_team(size_t begin, size_t end, RunContext& ctx) {
-    SpinBarrier barrier;
+    TeamBarrier barrier;
     std::vector<std::exception_ptr> errors(static_cast<size_t>(team_));
     std::atomic<bool> failed{false};
 #pragma omp parallel num_threads(team_)

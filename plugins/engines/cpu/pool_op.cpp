@@ -3,6 +3,9 @@
 #include <optional>
 #include <string>
 
+#include "bands.hpp"
+#include "team.hpp"
+
 namespace pot::cpu {
 
 namespace {
@@ -109,8 +112,24 @@ bool lower_pool_as(PlanBuilder& b, size_t index, const std::string& op_type, boo
     } else {
         dst = b.define(n.outputs[0], pd->dst_desc(), quant);
     }
-    b.add_primitive(n.name, "pooling", *pd, dnnl::pooling_v2_forward(*pd),
-                    {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+    const std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
+    b.add_primitive(n.name, "pooling", *pd, dnnl::pooling_v2_forward(*pd), args);
+    if (b.split_ways() > 1 && spatial == 2 && !squeeze_spatial) {
+        // Bands of output rows read their window's rows; bands of channel blocks the same blocks.
+        const int64_t extent = (kernel[0] - 1) * dilations[0] + 1;
+        split_window_step(b, estimated_serial_ns(b, n), args, DNNL_ARG_SRC, DNNL_ARG_DST, strides[0], pad_l[0], extent,
+                          [&](const dnnl::memory::desc& src_md, const dnnl::memory::desc& dst_md,
+                              const std::optional<WindowRows>& rows) -> std::optional<dnnl::primitive_desc_base> {
+                              dnnl::memory::dims begin = pad_l, end = pad_r;
+                              if (rows) begin[0] = rows->pad_before, end[0] = rows->pad_after;
+                              dnnl::primitive_attr attr;
+                              attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+                              const auto d = dnnl::pooling_v2_forward::desc(dnnl::prop_kind::forward_inference, algo,
+                                                                            src_md, dst_md, to_dims(strides),
+                                                                            to_dims(kernel), dil, begin, end);
+                              return dnnl::pooling_v2_forward::primitive_desc(d, attr, b.engine());
+                          });
+    }
     return true;
 }
 

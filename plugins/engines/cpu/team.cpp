@@ -141,4 +141,34 @@ TeamScope::~TeamScope() {
 
 int current_team() { return omp_get_max_threads(); }
 
+namespace {
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+}  // namespace
+
+void TeamBarrier::wait() {
+    const unsigned generation = generation_.load(std::memory_order_acquire);
+    if (arrived_.fetch_add(1, std::memory_order_acq_rel) == threads_.load(std::memory_order_relaxed) - 1) {
+        arrived_.store(0, std::memory_order_relaxed);
+        // Sequentially consistent with the sleepers' count below: either the releaser sees a
+        // sleeper and wakes it, or the sleeper sees the new generation and does not sleep.
+        generation_.fetch_add(1, std::memory_order_seq_cst);
+        if (sleepers_.load(std::memory_order_seq_cst) > 0) generation_.notify_all();
+        return;
+    }
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + spin_for_;
+    for (unsigned spins = 1;; ++spins) {
+        if (generation_.load(std::memory_order_acquire) != generation) return;
+        cpu_relax();
+        if (spins % 64 == 0 && Clock::now() >= deadline) break;
+    }
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    while (generation_.load(std::memory_order_seq_cst) == generation) generation_.wait(generation, std::memory_order_acquire);
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
+}
+
 }  // namespace pot::cpu
