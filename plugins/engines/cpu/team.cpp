@@ -63,6 +63,16 @@ double conv_macs(const PlanBuilder& b, const Node& n) {
     return dim(x[0]) * positions * elements(w);
 }
 
+double transposed_outputs(const PlanBuilder& b, const Node& n) {
+    const Shape x = known_shape(b, n.inputs.at(0));
+    const Shape w = n.inputs.size() > 1 ? known_shape(b, n.inputs[1]) : Shape{};
+    if (x.size() < 3 || w.size() != x.size()) return 0.0;
+    double outputs = dim(x[0]) * dim(w[1]) * dim(n.attr_int("group", 1));
+    const auto strides = n.attr_ints("strides", {});
+    for (size_t i = 2; i < x.size(); ++i) outputs *= dim(x[i]) * (i - 2 < strides.size() ? dim(strides[i - 2]) : 1.0);
+    return outputs;
+}
+
 double matmul_macs(const PlanBuilder& b, const Node& n) {
     const Shape a = known_shape(b, n.inputs.at(0));
     const Shape w = n.inputs.size() > 1 ? known_shape(b, n.inputs[1]) : Shape{};
@@ -100,6 +110,10 @@ double estimated_serial_ns(const PlanBuilder& b, const Node& n) {
     double moved = 0.0;
     for (const auto& in : n.inputs)
         if (!b.is_constant(in)) moved += elements(known_shape(b, in));
+    // An upsampling ConvTranspose writes stride-squared times the positions it reads, with few
+    // multiply-adds per output (U-Net's 2x2 stride-2 ones took 3-7x their estimate by products
+    // alone, and ran on one thread).
+    if (n.op_type == "ConvTranspose") moved += transposed_outputs(b, n);
     // A product whose first input arrives as codes runs on the integer kernels.
     const bool int8 = macs > 0.0 && b.has_value(n.inputs.at(0)) && b.quantized(n.inputs[0]) != nullptr;
     const Rates r = rates();
