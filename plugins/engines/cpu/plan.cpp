@@ -93,12 +93,18 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& s
     for (const Segment& segment : segments_) {
         switch (segment.mode) {
             case Segment::Mode::Team: run_on_team(segment.begin, segment.end, ctx); break;
-            case Segment::Mode::Bands:
+            case Segment::Mode::Bands: {
+                // Band primitives are created for one thread, but oneDNN sizes some of its
+                // parallel loops by the calling thread's team when they run: one thread here, or
+                // each band would wake the others (under passive waits, 8x slower on a small
+                // transformer).
+                const TeamScope one(1);
                 for (size_t i = segment.begin; i < segment.end; ++i) {
                     if (steps[i].parts.empty()) run_step(steps[i], ctx);
                     for (size_t p = 0; p < steps[i].parts.size(); ++p) run_part(steps[i], p, ctx.stream);
                 }
                 break;
+            }
             case Segment::Mode::Whole:
                 for (size_t i = segment.begin; i < segment.end; ++i) run_step(steps[i], ctx);
                 break;

@@ -139,9 +139,11 @@ constexpr double kSplitAboveNs = 8000.0;
 double split_above_ns() { return kSplitAboveNs; }
 
 // Waking a sleeping thread takes tens of microseconds on a virtual machine (the 28x28 CNN's INT8
-// took 0.066 ms on a team woken every run, 0.041 ms on one thread): a run of steps goes to the
-// team only when splitting saves more than that, half its work on two threads.
-double team_above_ns() { return 150000.0; }
+// took 0.066 ms on a team woken every run, 0.041 ms on one thread), and the estimates run high on
+// small products: the INT8 BERT-style encoder (estimated 0.36 ms of split work, 0.28 ms on one
+// thread in all) took 0.33-0.64 ms on the team and 0.33 ms with its bands on one thread. A run of
+// steps goes to the team only when splitting saves clearly more than that.
+double team_above_ns() { return 400000.0; }
 
 TeamScope::TeamScope(int threads) {
     if (threads <= 0) return;
