@@ -62,11 +62,13 @@ def load_jsonl(path):
 
 
 def period_of(signatures, min_repeats):
-    """Smallest p such that the last min_repeats * p signatures repeat with period p."""
+    """Smallest p such that the last min_repeats windows of p signatures each hold the same
+    signatures. Compared as multisets: the engine's own team runs the bands of one step on two
+    threads, whose verbose lines interleave in either order within an inference."""
     n = len(signatures)
     for p in range(1, n // min_repeats + 1):
-        tail = n - min_repeats * p
-        if all(signatures[i] == signatures[i - p] for i in range(tail + p, n)):
+        last = Counter(signatures[n - p:])
+        if all(Counter(signatures[n - (k + 1) * p:n - k * p]) == last for k in range(1, min_repeats)):
             return p
     return None
 
