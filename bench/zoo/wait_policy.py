@@ -47,7 +47,8 @@ def benchmark(host, plugins, model, shape, threads, seconds, passive):
 
 
 def shape_arg(entry):
-    parts = [f"{i['name']}[{','.join(str(d) for d in i['shape'])}]" for i in entry["inputs"]]
+    # Dynamic exports name their free dimensions ("width"): run them at the calibration shape.
+    parts = [f"{i['name']}[{','.join(str(d) for d in i.get('calibration_shape', i['shape']))}]" for i in entry["inputs"]]
     return ",".join(parts)
 
 
