@@ -132,22 +132,22 @@ void split_conv_rows(PlanBuilder& b, double estimated_ns, const ConvGeometry& g,
     b.split_last_step(std::move(parts), estimated_ns);
 }
 
-// A float convolution like the one being lowered, with `channels` output channels from `first` on:
-// its primitive created for one thread, the weights and bias it reads, and its destination.
+// A float convolution (or ConvTranspose) like the one being lowered, with `channels` output
+// channels from `first` on: its primitive created for one thread, the weights and bias it reads.
 struct ChannelBand {
-    ConvPd pd;
+    dnnl::primitive_desc_base pd;
     dnnl::memory weights, bias;
 };
 using MakeChannelBand = std::function<ChannelBand(int64_t first, int64_t channels, const dnnl::memory::desc& dst)>;
 
-// Splits the step just added (2-D float convolution `pd`, batch 1, destination in 16-channel
-// blocks: a Winograd kernel's, or one feeding a channel Concat) into bands of output channel
-// blocks, one per thread of the plan's team. For one image those blocks are one dense run of the
-// destination; a band reads the whole source and its share of the weights and bias.
-void split_conv_channels(PlanBuilder& b, double estimated_ns, const ConvPd& pd,
+// Splits the step just added (2-D float convolution or ConvTranspose `pd`, batch 1, destination in
+// 16-channel blocks: a Winograd kernel's, or one feeding a channel Concat) into bands of output
+// channel blocks, one per thread of the plan's team. For one image those blocks are one dense run
+// of the destination; a band reads the whole source and its share of the weights and bias.
+void split_conv_channels(PlanBuilder& b, double estimated_ns, const dnnl::primitive_desc_base& pd,
                          const std::unordered_map<int, dnnl::memory>& args, const MakeChannelBand& make_band) {
     const int ways = b.split_ways();
-    const dnnl::memory::desc dst = pd.dst_desc();
+    const dnnl::memory::desc dst = pd.dst_desc(0);
     const auto dims = dst.dims();
     if (ways < 2 || estimated_ns < split_above_ns() || dims.size() != 4 || dims[0] != 1 ||
         dst.data_type() != dt::f32 || dst != dnnl::memory::desc(dims, dt::f32, tag::aBcd16b) ||
@@ -168,8 +168,8 @@ void split_conv_channels(PlanBuilder& b, double estimated_ns, const ConvPd& pd,
         } catch (const dnnl::error&) {
             return;
         }
-        if (!band.pd || is_reference_impl(band.pd) || band.pd.dst_desc() != band_dst ||
-            band.pd.src_desc() != pd.src_desc())
+        if (!band.pd || is_reference_impl(band.pd) || band.pd.dst_desc(0) != band_dst ||
+            band.pd.src_desc(0) != pd.src_desc(0))
             return;
         std::unordered_map<int, dnnl::memory> band_args = args;
         band_args[DNNL_ARG_WEIGHTS] = band.weights;
@@ -356,7 +356,8 @@ bool lower_conv(PlanBuilder& b, size_t index) {
                 dnnl::primitive_attr attr;
                 apply_fusion(fusion, attr);
                 attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-                ChannelBand band{ConvPd(desc, attr, b.engine()), {}, {}};
+                const ConvPd band_pd(desc, attr, b.engine());
+                ChannelBand band{band_pd, {}, {}};
                 // Output channels are the weights' outermost dimension: a contiguous share.
                 const std::vector<float> all = weights.to_floats();
                 const size_t per_channel = all.size() / static_cast<size_t>(out_channels);
@@ -364,13 +365,13 @@ bool lower_conv(PlanBuilder& b, size_t index) {
                 const Tensor share = Tensor::from_vector<float>(
                     {channels, w_dims[1], w_dims[2], w_dims[3]},
                     std::vector<float>(from, from + static_cast<std::ptrdiff_t>(static_cast<size_t>(channels) * per_channel)));
-                band.weights = b.constant_memory(share, {channels, w_dims[1], w_dims[2], w_dims[3]}, band.pd.weights_desc());
+                band.weights = b.constant_memory(share, {channels, w_dims[1], w_dims[2], w_dims[3]}, band_pd.weights_desc());
                 if (with_bias) {
                     const std::vector<float> all_bias = b.constant(bias).cast(DType::F32).to_floats();
                     const auto bias_from = all_bias.begin() + static_cast<std::ptrdiff_t>(first);
                     band.bias = b.constant_memory(
                         Tensor::from_vector<float>({channels}, std::vector<float>(bias_from, bias_from + channels)),
-                        {channels}, band.pd.bias_desc());
+                        {channels}, band_pd.bias_desc());
                 }
                 return band;
             };
@@ -491,7 +492,40 @@ bool lower_conv_transpose(PlanBuilder& b, size_t index) {
         args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zero_point_memory(b, chosen->src_q.zero_point);
     args[DNNL_ARG_DST] = define_fused_dst(b, chosen->fusion, pd.dst_desc());
     b.add_primitive(n.name, "deconvolution" + fusion_note(b, chosen->fusion), pd, dnnl::deconvolution_forward(pd),
-                    std::move(args));
+                    args);
+    // Float, in 16-channel blocks (before a U-Net's skip Concat): bands of output channel blocks,
+    // each with its output channels' weights, which ONNX's [C_in, C_out, k...] holds kernel_size
+    // values apart.
+    if (!int8 && groups == 1 && spatial == 2 && b.split_ways() > 1 && chosen->fusion.sum_value != x) {
+        const Fusion& fusion = chosen->fusion;
+        split_conv_channels(b, estimated_serial_ns(b, n), pd, args,
+                            [&](int64_t first, int64_t channels, const dnnl::memory::desc& dst_md) {
+                                dnnl::memory::dims band_w = w_dims;
+                                band_w[0] = channels;
+                                const dnnl::memory::desc band_bias = bias.empty() ? dnnl::memory::desc()
+                                                                                  : dnnl::memory::desc({channels}, dt::f32, tag::x);
+                                const dnnl::deconvolution_forward::desc d(
+                                    dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
+                                    pd.src_desc(), dnnl::memory::desc(band_w, dt::f32, tag::any), band_bias, dst_md,
+                                    to_dims(strides), dilates, pad_l, pad_r);
+                                dnnl::primitive_attr attr;
+                                apply_fusion(fusion, attr);
+                                attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+                                const dnnl::deconvolution_forward::primitive_desc band_pd(d, attr, b.engine());
+                                ChannelBand band{band_pd, {}, {}};
+                                const float* share = static_cast<const float*>(weights.raw()) + first * kernel_size;
+                                band.weights = b.constant_memory(share, dnnl::memory::desc(band_w, dt::f32, w_strides),
+                                                                 band_pd.weights_desc());
+                                if (!bias.empty()) {
+                                    const std::vector<float> all = b.constant(bias).cast(DType::F32).to_floats();
+                                    const auto from = all.begin() + static_cast<std::ptrdiff_t>(first);
+                                    band.bias = b.constant_memory(
+                                        Tensor::from_vector<float>({channels}, std::vector<float>(from, from + channels)),
+                                        {channels}, band_pd.bias_desc());
+                                }
+                                return band;
+                            });
+    }
     return true;
 }
 
