@@ -140,6 +140,24 @@ struct ChannelBand {
 };
 using MakeChannelBand = std::function<ChannelBand(int64_t first, int64_t channels, const dnnl::memory::desc& dst)>;
 
+// Attributes of a float band: the whole step's fused ops, and a scratchpad of its own (bands of
+// one step may share oneDNN's cached primitive).
+dnnl::primitive_attr float_band_attr(const Fusion& fusion) {
+    dnnl::primitive_attr attr;
+    apply_fusion(fusion, attr);
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    return attr;
+}
+
+// A channel band of `pd`: its weights laid out from `weights` (read as `weights_src`, the band's
+// share of the whole step's float weights) and its `channels` biases from `bias` (null: none).
+ChannelBand channel_band(PlanBuilder& b, const dnnl::primitive_desc_base& pd, const float* weights,
+                         const dnnl::memory::desc& weights_src, const float* bias, int64_t channels) {
+    ChannelBand band{pd, b.constant_memory(weights, weights_src, pd.weights_desc(0)), {}};
+    if (bias) band.bias = b.constant_memory(bias, plain_desc({channels}, dt::f32), pd.weights_desc(1));
+    return band;
+}
+
 // Splits the step just added (2-D float convolution or ConvTranspose `pd`, batch 1, destination in
 // 16-channel blocks: a Winograd kernel's, or one feeding a channel Concat) into bands of output
 // channel blocks, one per thread of the plan's team. For one image those blocks are one dense run
@@ -342,40 +360,26 @@ bool lower_conv(PlanBuilder& b, size_t index) {
             return b.constant_memory(weights, w_dims, desc);
         });
         if (!int8 && groups == 1) {
-            const MakeChannelBand channel_band = [&](int64_t first, int64_t channels, const dnnl::memory::desc& dst_md) {
+            const Tensor bias_f32 = with_bias ? b.constant(bias).cast(DType::F32) : Tensor();
+            const MakeChannelBand make_band = [&](int64_t first, int64_t channels, const dnnl::memory::desc& dst_md) {
                 const auto prop = dnnl::prop_kind::forward_inference;
                 const auto alg = static_cast<dnnl::algorithm>(d.data.alg_kind);
-                const dnnl::memory::desc band_w({channels, w_dims[1], w_dims[2], w_dims[3]}, dt::f32, tag::any);
-                const dnnl::memory::desc band_bias({channels}, dt::f32, tag::x);
-                const auto desc = with_bias ? dnnl::convolution_forward::desc(prop, alg, pd.src_desc(), band_w, band_bias,
-                                                                              dst_md, g.strides, g.dilates, g.pad_begin,
-                                                                              g.pad_end)
-                                            : dnnl::convolution_forward::desc(prop, alg, pd.src_desc(), band_w, dst_md,
+                const dnnl::memory::dims band_w = {channels, w_dims[1], w_dims[2], w_dims[3]};
+                const dnnl::memory::desc band_w_md(band_w, dt::f32, tag::any), band_bias({channels}, dt::f32, tag::x);
+                const auto desc = with_bias ? dnnl::convolution_forward::desc(prop, alg, pd.src_desc(), band_w_md,
+                                                                              band_bias, dst_md, g.strides, g.dilates,
+                                                                              g.pad_begin, g.pad_end)
+                                            : dnnl::convolution_forward::desc(prop, alg, pd.src_desc(), band_w_md, dst_md,
                                                                               g.strides, g.dilates, g.pad_begin,
                                                                               g.pad_end);
-                dnnl::primitive_attr attr;
-                apply_fusion(fusion, attr);
-                attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-                const ConvPd band_pd(desc, attr, b.engine());
-                ChannelBand band{band_pd, {}, {}};
                 // Output channels are the weights' outermost dimension: a contiguous share.
-                const std::vector<float> all = weights.to_floats();
-                const size_t per_channel = all.size() / static_cast<size_t>(out_channels);
-                const auto from = all.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(first) * per_channel);
-                const Tensor share = Tensor::from_vector<float>(
-                    {channels, w_dims[1], w_dims[2], w_dims[3]},
-                    std::vector<float>(from, from + static_cast<std::ptrdiff_t>(static_cast<size_t>(channels) * per_channel)));
-                band.weights = b.constant_memory(share, {channels, w_dims[1], w_dims[2], w_dims[3]}, band_pd.weights_desc());
-                if (with_bias) {
-                    const std::vector<float> all_bias = b.constant(bias).cast(DType::F32).to_floats();
-                    const auto bias_from = all_bias.begin() + static_cast<std::ptrdiff_t>(first);
-                    band.bias = b.constant_memory(
-                        Tensor::from_vector<float>({channels}, std::vector<float>(bias_from, bias_from + channels)),
-                        {channels}, band_pd.bias_desc());
-                }
-                return band;
+                const int64_t per_channel = w_dims[1] * w_dims[2] * w_dims[3];
+                return channel_band(b, ConvPd(desc, float_band_attr(fusion), b.engine()),
+                                    static_cast<const float*>(weights.raw()) + first * per_channel,
+                                    plain_desc(band_w, dt::f32),
+                                    with_bias ? static_cast<const float*>(bias_f32.raw()) + first : nullptr, channels);
             };
-            split_conv_channels(b, estimated_ns, pd, args, channel_band);
+            split_conv_channels(b, estimated_ns, pd, args, make_band);
         }
     }
     return true;
@@ -498,6 +502,7 @@ bool lower_conv_transpose(PlanBuilder& b, size_t index) {
     // values apart.
     if (!int8 && groups == 1 && spatial == 2 && b.split_ways() > 1 && chosen->fusion.sum_value != x) {
         const Fusion& fusion = chosen->fusion;
+        const Tensor bias_f32 = bias.empty() ? Tensor() : b.constant(bias).cast(DType::F32);
         split_conv_channels(b, estimated_serial_ns(b, n), pd, args,
                             [&](int64_t first, int64_t channels, const dnnl::memory::desc& dst_md) {
                                 dnnl::memory::dims band_w = w_dims;
@@ -508,22 +513,11 @@ bool lower_conv_transpose(PlanBuilder& b, size_t index) {
                                     dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
                                     pd.src_desc(), dnnl::memory::desc(band_w, dt::f32, tag::any), band_bias, dst_md,
                                     to_dims(strides), dilates, pad_l, pad_r);
-                                dnnl::primitive_attr attr;
-                                apply_fusion(fusion, attr);
-                                attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-                                const dnnl::deconvolution_forward::primitive_desc band_pd(d, attr, b.engine());
-                                ChannelBand band{band_pd, {}, {}};
-                                const float* share = static_cast<const float*>(weights.raw()) + first * kernel_size;
-                                band.weights = b.constant_memory(share, dnnl::memory::desc(band_w, dt::f32, w_strides),
-                                                                 band_pd.weights_desc());
-                                if (!bias.empty()) {
-                                    const std::vector<float> all = b.constant(bias).cast(DType::F32).to_floats();
-                                    const auto from = all.begin() + static_cast<std::ptrdiff_t>(first);
-                                    band.bias = b.constant_memory(
-                                        Tensor::from_vector<float>({channels}, std::vector<float>(from, from + channels)),
-                                        {channels}, band_pd.bias_desc());
-                                }
-                                return band;
+                                return channel_band(
+                                    b, dnnl::deconvolution_forward::primitive_desc(d, float_band_attr(fusion), b.engine()),
+                                    static_cast<const float*>(weights.raw()) + first * kernel_size,
+                                    dnnl::memory::desc(band_w, dt::f32, w_strides),
+                                    bias.empty() ? nullptr : static_cast<const float*>(bias_f32.raw()) + first, channels);
                             });
     }
     return true;
