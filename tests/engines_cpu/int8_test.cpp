@@ -1,5 +1,6 @@
 // Quantized graphs (FakeQuantize around Conv/Gemm/MatMul) run as real u8/s8 kernels; results stay
 // within one quantization step of the reference engine's simulated FakeQuantize.
+#include <algorithm>
 #include <functional>
 
 #include "engine_compare.hpp"
@@ -459,6 +460,33 @@ TEST(CpuEngineInt8, PerChannelActivationQuantizationFallsBackToFloat) {
     const auto out = run_both(g.graph(), {g.random_tensor({1, 4, 6, 6}, -2.0f, 2.0f)});
     expect_close(out, 1e-4f);
     EXPECT_NE(out.plan.find("reference FakeQuantize"), std::string::npos) << out.plan;
+}
+
+TEST(CpuEngineInt8, QuantizeLinearCodesAsAGraphOutputStayIntegers) {
+    // A QDQ model may also return the codes it quantizes (the QuantizeLinear's output is a graph
+    // output, so the pair is not folded into a FakeQuantize): the DequantizeLinear reading them and
+    // the caller both get the integers, as the reference engine and ONNX Runtime return them.
+    for (const DType type : {DType::I8, DType::U8}) {
+        SCOPED_TRACE(dtype_name(type));
+        GraphBuilder g(3);
+        const auto x = g.input("x", {1, 4, 6, 6});
+        const auto scale = g.constant(Tensor::scalar(0.05f));
+        const auto zero = g.constant(type == DType::I8 ? Tensor::from_vector<int8_t>({}, {3})
+                                                       : Tensor::from_vector<uint8_t>({}, {128}));
+        const auto codes = g.node("QuantizeLinear", {x, scale, zero});
+        const auto y = g.node("Relu", {g.node("DequantizeLinear", {codes, scale, zero})});
+        g.output(y);
+        g.graph().outputs.push_back({codes, type, {}});
+        const auto out = run_both(g.graph(), {g.random_tensor({1, 4, 6, 6}, -8.0f, 8.0f)});
+        ASSERT_EQ(out.cpu.size(), 2u);
+        EXPECT_EQ(out.cpu[1].dtype(), type);
+        EXPECT_EQ(out.cpu[1].to_ints(), out.reference[1].to_ints());
+        const auto ints = out.cpu[1].to_ints();
+        // Inputs reach past the code range both ways: the codes saturate at both ends.
+        EXPECT_EQ(*std::min_element(ints.begin(), ints.end()), type == DType::I8 ? -128 : 0);
+        EXPECT_EQ(*std::max_element(ints.begin(), ints.end()), type == DType::I8 ? 127 : 255);
+        EXPECT_EQ(max_abs_diff(out.cpu[0], out.reference[0]), 0.0f);
+    }
 }
 
 }  // namespace

@@ -27,9 +27,12 @@ void lower_with_reference(PlanBuilder& b, size_t index) {
             slot.host = host;
             tensors->push_back(*host);
         } else {
+            // Integer values (QuantizeLinear's codes read by a DequantizeLinear) keep their type;
+            // everything else, quantized or not, is read as f32.
+            const DType type = b.raw_integer(in).value_or(DType::F32);
             slot.runtime = true;
-            slot.mem = b.plain_f32(in);
-            tensors->emplace_back(DType::F32, b.shape(in));
+            slot.mem = b.as(in, plain_desc(b.dims(in), to_dnnl(type)));
+            tensors->emplace_back(type, b.shape(in));
         }
         slots.push_back(slot);
     }

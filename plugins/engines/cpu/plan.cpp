@@ -117,7 +117,7 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& s
             outputs.push_back(*output_hosts[i]);
             continue;
         }
-        Tensor t(DType::F32, output_shapes[i]);
+        Tensor t(from_dnnl(output_mems[i].get_desc().data_type()), output_shapes[i]);
         std::memcpy(t.raw(), output_mems[i].get_data_handle(), t.byte_size());
         outputs.push_back(std::move(t));
     }
@@ -266,6 +266,17 @@ dt to_dnnl(DType dtype) {
         case DType::Bool: break;
     }
     POT_THROW(Runtime, "cpu engine: element type ", dtype_name(dtype), " has no oneDNN form");
+}
+
+DType from_dnnl(dt type) {
+    switch (type) {
+        case dt::f32: return DType::F32;
+        case dt::s8: return DType::I8;
+        case dt::u8: return DType::U8;
+        case dt::s32: return DType::I32;
+        default: break;
+    }
+    POT_THROW(Runtime, "cpu engine: oneDNN data type ", dnnl_type_name(type), " has no tensor form");
 }
 
 dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims, dt type) {

@@ -147,6 +147,8 @@ bool cpu_u8_exact();
 const char* dnnl_type_name(dnnl::memory::data_type type);
 /// oneDNN data type of a tensor element type (throws for I64 and Bool, which live in host values).
 dnnl::memory::data_type to_dnnl(DType dtype);
+/// Tensor element type of a oneDNN data type (f32, s8, u8, s32).
+DType from_dnnl(dnnl::memory::data_type type);
 /// Plain (row-major) desc of `dims`.
 dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims, dnnl::memory::data_type type);
 /// `desc` with the same layout and another data type.

@@ -122,13 +122,11 @@ std::unique_ptr<Plan> PlanBuilder::build() {
         if (!fused_[i]) lower_node(i);
 
     for (const auto& out : graph_.outputs) {
-        if (is_constant(out.name)) {
-            const Tensor t = constant(out.name).cast(DType::F32);
-            dnnl::memory mem(plain_desc(dnnl::memory::dims(t.shape().begin(), t.shape().end()), dt::f32), engine_);
-            std::memcpy(mem.get_data_handle(), t.raw(), t.byte_size());
-            plan_->output_mems.push_back(mem);
-            plan_->output_hosts.push_back(nullptr);
-            plan_->output_shapes.push_back(t.shape());
+        if (is_constant(out.name)) {  // in its own element type, like every other output
+            auto t = std::make_shared<Tensor>(constant(out.name));
+            plan_->output_mems.emplace_back();
+            plan_->output_shapes.push_back(t->shape());
+            plan_->output_hosts.push_back(std::move(t));
             continue;
         }
         POT_CHECK(has_value(out.name), "cpu engine: graph output '", out.name, "' is never computed");
@@ -138,7 +136,10 @@ std::unique_ptr<Plan> PlanBuilder::build() {
             plan_->output_shapes.push_back(host->shape());
             continue;
         }
-        plan_->output_mems.push_back(plain_f32(out.name));
+        // Integer results (QuantizeLinear's codes) are returned as the integers the model declares.
+        const auto integer = raw_integer(out.name);
+        plan_->output_mems.push_back(integer ? as(out.name, plain_desc(dims(out.name), to_dnnl(*integer)))
+                                             : plain_f32(out.name));
         plan_->output_hosts.push_back(nullptr);
         plan_->output_shapes.push_back(shape(out.name));
     }
@@ -399,6 +400,14 @@ std::vector<const Rep*> PlanBuilder::quantized_forms(const std::string& value) c
     return forms;
 }
 
+std::optional<DType> PlanBuilder::raw_integer(const std::string& value) const {
+    auto it = values_.find(value);
+    if (it == values_.end() || it->second.reps.empty() || it->second.reps.front().quant) return std::nullopt;
+    const dt type = it->second.reps.front().mem.get_desc().data_type();
+    if (type == dt::f32) return std::nullopt;
+    return from_dnnl(type);
+}
+
 dnnl::memory PlanBuilder::f32(const std::string& value) {
     if (is_constant(value) && !has_value(value)) return plain_f32(value);
     auto it = values_.find(value);
@@ -432,7 +441,8 @@ dnnl::memory PlanBuilder::as(const std::string& value, const dnnl::memory::desc&
     auto& reps = values_.at(value).reps;
     for (const auto& rep : reps)
         if (rep.mem.get_desc() == desc) return rep.mem;
-    const bool want_codes = desc.data_type() == dt::u8 || desc.data_type() == dt::s8;
+    // Raw integers change layout or type as plain numbers; codes of a float value keep its encoding.
+    const bool want_codes = (desc.data_type() == dt::u8 || desc.data_type() == dt::s8) && !raw_integer(value);
     std::optional<ActQuant> quant;
     if (want_codes) {
         const Rep* q = quantized(value);

@@ -65,6 +65,10 @@ public:
     const Rep* quantized(const std::string& value) const;
     /// Every form of its codes (several layouts once reordered for readers), first one first.
     std::vector<const Rep*> quantized_forms(const std::string& value) const;
+    /// The element type of a value computed as plain integers without an encoding (the codes a
+    /// QuantizeLinear on the reference kernels writes, an int32 result); nullopt for f32 values and
+    /// for quantized ones, whose codes stand for floats.
+    std::optional<DType> raw_integer(const std::string& value) const;
     /// The value as f32 in any layout (dequantizing if needed).
     dnnl::memory f32(const std::string& value);
     /// The value in exactly `desc` (reordering, dequantizing or quantizing with its own encoding).
