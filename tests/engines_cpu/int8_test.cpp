@@ -480,8 +480,8 @@ TEST(CpuEngineInt8, QuantizeLinearCodesAsAGraphOutputStayIntegers) {
         const auto out = run_both(g.graph(), {g.random_tensor({1, 4, 6, 6}, -8.0f, 8.0f)});
         ASSERT_EQ(out.cpu.size(), 2u);
         EXPECT_EQ(out.cpu[1].dtype(), type);
-        EXPECT_EQ(out.cpu[1].to_ints(), out.reference[1].to_ints());
         const auto ints = out.cpu[1].to_ints();
+        EXPECT_EQ(ints, out.reference[1].to_ints());
         // Inputs reach past the code range both ways: the codes saturate at both ends.
         EXPECT_EQ(*std::min_element(ints.begin(), ints.end()), type == DType::I8 ? -128 : 0);
         EXPECT_EQ(*std::max_element(ints.begin(), ints.end()), type == DType::I8 ? 127 : 255);

@@ -29,10 +29,9 @@ void lower_with_reference(PlanBuilder& b, size_t index) {
         } else {
             // Integer values (QuantizeLinear's codes read by a DequantizeLinear) keep their type;
             // everything else, quantized or not, is read as f32.
-            const DType type = b.raw_integer(in).value_or(DType::F32);
             slot.runtime = true;
-            slot.mem = b.as(in, plain_desc(b.dims(in), to_dnnl(type)));
-            tensors->emplace_back(type, b.shape(in));
+            slot.mem = b.plain(in);
+            tensors->emplace_back(from_dnnl(slot.mem.get_desc().data_type()), b.shape(in));
         }
         slots.push_back(slot);
     }

@@ -137,9 +137,7 @@ std::unique_ptr<Plan> PlanBuilder::build() {
             continue;
         }
         // Integer results (QuantizeLinear's codes) are returned as the integers the model declares.
-        const auto integer = raw_integer(out.name);
-        plan_->output_mems.push_back(integer ? as(out.name, plain_desc(dims(out.name), to_dnnl(*integer)))
-                                             : plain_f32(out.name));
+        plan_->output_mems.push_back(plain(out.name));
         plan_->output_hosts.push_back(nullptr);
         plan_->output_shapes.push_back(shape(out.name));
     }
@@ -416,6 +414,11 @@ dnnl::memory PlanBuilder::f32(const std::string& value) {
             if (!rep.quant) return rep.mem;
     const Rep& src = primary(value);
     return as(value, with_type(src.mem.get_desc(), dt::f32));
+}
+
+dnnl::memory PlanBuilder::plain(const std::string& value) {
+    const auto integer = raw_integer(value);
+    return as(value, plain_desc(dims(value), integer ? to_dnnl(*integer) : dt::f32));
 }
 
 const Rep& PlanBuilder::plain_any(const std::string& value) {

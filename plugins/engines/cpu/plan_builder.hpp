@@ -77,6 +77,10 @@ public:
     const Rep& rep_as(const std::string& value, const dnnl::memory::desc& desc);
     /// The value as plain row-major f32.
     dnnl::memory plain_f32(const std::string& value) { return as(value, plain_desc(dims(value), dnnl::memory::data_type::f32)); }
+    /// The value as plain row-major memory in its own element type: the integers of a raw integer
+    /// value (raw_integer()), else f32 (dequantizing codes). How values leave the plan: graph
+    /// outputs and the reference kernels' inputs.
+    dnnl::memory plain(const std::string& value);
     /// Plain codes when quantized, else plain f32 (for ops that move data without computing).
     const Rep& plain_any(const std::string& value);
     /// Like plain_any(), in the first form the value already has whose layout is a dense
