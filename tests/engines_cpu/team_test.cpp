@@ -214,16 +214,26 @@ INSTANTIATE_TEST_SUITE_P(
                                                       {"pads", Ints{1, 1, 1, 1}}});
                  },
                  "channel bands"},
-        // A U-Net's 2x2 stride-2 upsampling in 16-channel blocks: bands of output channel blocks,
-        // each with the weights ONNX keeps kernel-size values apart per output channel.
+        // A 3x3 stride-2 upsampling in 16-channel blocks: bands of output channel blocks, each
+        // with the weights ONNX keeps kernel-size values apart per output channel.
         BandCase{"ConvTransposeChannelBlocks", {1, 64, 20, 20}, false, "deconvolution",
+                 [](GraphBuilder& g, const std::string& x) {
+                     const auto w = g.random_constant({64, 48, 3, 3}, -0.2f, 0.2f);
+                     const auto bias = g.random_constant({48}, -0.2f, 0.2f);
+                     return g.node("Relu", {g.node("ConvTranspose", {x, w, bias},
+                                                   {{"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
+                                                    {"output_padding", Ints{1, 1}}})});
+                 },
+                 "channel bands"},
+        // A U-Net's 2x2 stride-2 upsampling, a product per 16-channel block: bands of source rows,
+        // each writing its rows' patches of every block.
+        BandCase{"ConvTransposePatchRows", {1, 64, 21, 20}, false, "matmul",
                  [](GraphBuilder& g, const std::string& x) {
                      const auto w = g.random_constant({64, 48, 2, 2}, -0.2f, 0.2f);
                      const auto bias = g.random_constant({48}, -0.2f, 0.2f);
                      return g.node("Relu", {g.node("ConvTranspose", {x, w, bias},
                                                    {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}})});
-                 },
-                 "channel bands"},
+                 }},
         // Elementwise conversions of the model's input and output, in bands of elements.
         BandCase{"QuantizeAndDequantize", {1, 64, 40, 40}, true, "quantize",
                  [](GraphBuilder& g, const std::string& x) {
