@@ -23,7 +23,7 @@ using pot::test::PluginHost;
 using pot::test::VectorData;
 namespace aa = pot::accuracy_aware;
 
-size_t count_quantizers(const Graph& g) {
+size_t quantizer_count(const Graph& g) {
     return static_cast<size_t>(std::count_if(g.nodes.begin(), g.nodes.end(), pot::is_fake_quantize));
 }
 
@@ -70,17 +70,17 @@ TEST_F(AccuracyAware, RevertingALayerTakesTheValueMovingOpsBeforeItAlong) {
 
 TEST_F(AccuracyAware, RevertingALayerRemovesTheQuantizersOnlyItRead) {
     Graph g = quantized();
-    const size_t before = count_quantizers(g);
+    const size_t before = quantizer_count(g);
     const auto removed = aa::revert_layer(g, "conv2");
     EXPECT_FALSE(reads_quantized(g, "conv2"));
     EXPECT_TRUE(reads_quantized(g, "conv1"));
     EXPECT_TRUE(reads_quantized(g, "fc"));
     // conv2's weight quantizer and the quantizer of relu1's output, which only conv2 read.
     EXPECT_EQ(removed.size(), 2u);
-    EXPECT_EQ(count_quantizers(g), before - removed.size());
+    EXPECT_EQ(quantizer_count(g), before - removed.size());
     // The model still runs, and every layer reverted gives back the float model exactly.
     for (const auto& layer : aa::quantized_layers(g)) aa::revert_layer(g, layer);
-    EXPECT_EQ(count_quantizers(g), 0u);
+    EXPECT_EQ(quantizer_count(g), 0u);
     auto reverted = host_.engine().compile(g);
     auto reference = host_.engine().compile(float_);
     const auto sample = data_.get(0);
@@ -108,7 +108,7 @@ TEST_F(AccuracyAware, ASharedQuantizerStaysWhileAnotherReaderIsQuantized) {
     EXPECT_FALSE(reads_quantized(g, "conv_a"));
     EXPECT_TRUE(reads_quantized(g, "conv_b"));
     EXPECT_EQ(aa::revert_layer(g, "conv_b"), std::vector<std::string>{fq});
-    EXPECT_EQ(count_quantizers(g), 0u);
+    EXPECT_EQ(quantizer_count(g), 0u);
     EXPECT_THROW(aa::revert_layer(g, "no_such_layer"), pot::Error);
 }
 

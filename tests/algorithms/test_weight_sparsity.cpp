@@ -13,15 +13,15 @@ namespace {
 using pot::Tensor;
 using pot::weight_sparsity::SparsifyOptions;
 
-Tensor tensor(const std::vector<float>& values, const pot::Shape& shape) {
+Tensor dense_tensor(const std::vector<float>& values, const pot::Shape& shape) {
     Tensor t(pot::DType::F32, shape);
     std::copy(values.begin(), values.end(), t.data<float>());
     return t;
 }
 
 TEST(WeightSparsityMath, ThresholdIsTheKthSmallestMagnitudeOverAllTensors) {
-    const Tensor a = tensor({-4, 1, 3, -2}, {2, 2});
-    const Tensor b = tensor({0.5f, -6, 5, 7}, {2, 2});
+    const Tensor a = dense_tensor({-4, 1, 3, -2}, {2, 2});
+    const Tensor b = dense_tensor({0.5f, -6, 5, 7}, {2, 2});
     // Magnitudes sorted: 0.5 1 2 3 4 5 6 7; level 0.5 drops floor(0.5 * 8) = 4 of them: below 4.
     EXPECT_FLOAT_EQ(pot::weight_sparsity::sparsity_threshold({&a, &b}, 0.5, /*normed=*/false), 4.0f);
     EXPECT_FLOAT_EQ(pot::weight_sparsity::sparsity_threshold({&a, &b}, 0.0, false), 0.5f);
@@ -34,7 +34,7 @@ TEST(WeightSparsityMath, ThresholdIsTheKthSmallestMagnitudeOverAllTensors) {
 
 TEST(WeightSparsityMath, SparsifyZeroesBelowTheThresholdAndRescalesEachChannel) {
     // Two output channels along axis 0: [1 2 3 4] and [-8 0.5 6 -0.25].
-    Tensor w = tensor({1, 2, 3, 4, -8, 0.5f, 6, -0.25f}, {2, 4});
+    Tensor w = dense_tensor({1, 2, 3, 4, -8, 0.5f, 6, -0.25f}, {2, 4});
     Tensor plain = w;
     EXPECT_EQ(pot::weight_sparsity::sparsify(plain, 0, SparsifyOptions{1.5f, false, false, 0.0}), 3u);
     EXPECT_EQ(plain.to_floats(), (std::vector<float>{0, 2, 3, 4, -8, 0, 6, 0}));

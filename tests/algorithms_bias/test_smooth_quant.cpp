@@ -13,32 +13,32 @@ using pot::Graph;
 using pot::test::PluginHost;
 
 constexpr int64_t kTokens = 5;
-constexpr int64_t kChannels = 8;
+constexpr int64_t kSmoothChannels = 8;
 constexpr int64_t kOutlier = 3;  // the channel the affine map blows up
 
 // The scale and shift of a LayerNorm, written out: channel kOutlier gets gamma 40, the others 0.5
 // to 1.5.
 std::pair<pot::Tensor, pot::Tensor> outlier_affine() {
-    pot::Tensor gamma = pot::test::random_tensor({kChannels}, 1, 0.5f, 1.5f);
+    pot::Tensor gamma = pot::test::random_tensor({kSmoothChannels}, 1, 0.5f, 1.5f);
     gamma.data<float>()[kOutlier] = 40.0f;
-    return {gamma, pot::test::random_tensor({kChannels}, 2, -0.2f, 0.2f)};
+    return {gamma, pot::test::random_tensor({kSmoothChannels}, 2, -0.2f, 0.2f)};
 }
 
 // input [N, 5, 8] -> Mul gamma -> Add beta ("affine") -> MatMul [8, 6] -> output, with the shapes
 // an exporter records. `extra_reader` adds a Relu reading the affine output as a second output.
 Graph affine_matmul_model(bool extra_reader = false, bool with_value_info = true) {
     pot::test::GraphBuilder b("affine_matmul");
-    const auto x = b.input("input", {-1, kTokens, kChannels});
+    const auto x = b.input("input", {-1, kTokens, kSmoothChannels});
     const auto [gamma, beta] = outlier_affine();
     const auto scaled = b.node("Mul", {x, b.constant("gamma", gamma)}, {}, "scale");
     const auto affine = b.node("Add", {scaled, b.constant("beta", beta)}, {}, "affine");
-    const auto y = b.node("MatMul", {affine, b.constant("w", pot::test::random_tensor({kChannels, 6}, 3))},
+    const auto y = b.node("MatMul", {affine, b.constant("w", pot::test::random_tensor({kSmoothChannels, 6}, 3))},
                           {}, "linear");
     b.output(y);
     if (extra_reader) b.output(b.node("Relu", {affine}, {}, "relu"));
     if (with_value_info) {
         for (const auto& value : {scaled, affine})
-            b.graph().value_info[value] = {value, pot::DType::F32, {-1, kTokens, kChannels}};
+            b.graph().value_info[value] = {value, pot::DType::F32, {-1, kTokens, kSmoothChannels}};
     }
     return b.build();
 }
@@ -47,23 +47,23 @@ Graph affine_matmul_model(bool extra_reader = false, bool with_value_info = true
 // the output is their concatenation.
 Graph shared_affine_model() {
     pot::test::GraphBuilder b("shared_affine");
-    const auto x = b.input("input", {-1, kChannels});
+    const auto x = b.input("input", {-1, kSmoothChannels});
     const auto [gamma, beta] = outlier_affine();
     const auto scaled = b.node("Mul", {x, b.constant("gamma", gamma)}, {}, "scale");
     const auto affine = b.node("Add", {scaled, b.constant("beta", beta)}, {}, "affine");
-    const auto m = b.node("MatMul", {affine, b.constant("w", pot::test::random_tensor({kChannels, 6}, 3))},
+    const auto m = b.node("MatMul", {affine, b.constant("w", pot::test::random_tensor({kSmoothChannels, 6}, 3))},
                           {}, "matmul");
-    const auto g = b.node("Gemm", {affine, b.constant("wt", pot::test::random_tensor({4, kChannels}, 4))},
+    const auto g = b.node("Gemm", {affine, b.constant("wt", pot::test::random_tensor({4, kSmoothChannels}, 4))},
                           {{"transB", int64_t{1}}}, "gemm");
     b.output(b.node("Concat", {m, g}, {{"axis", int64_t{1}}}, "concat"));
-    b.graph().value_info[affine] = {affine, pot::DType::F32, {-1, kChannels}};
+    b.graph().value_info[affine] = {affine, pot::DType::F32, {-1, kSmoothChannels}};
     return b.build();
 }
 
 class SmoothQuant : public testing::Test {
 protected:
     PluginHost host_;
-    pot::test::VectorData data_{pot::test::random_samples(16, {1, kTokens, kChannels}, 40)};
+    pot::test::VectorData data_{pot::test::random_samples(16, {1, kTokens, kSmoothChannels}, 40)};
 
     // max |x| of each channel (last axis) of `value` over the samples.
     std::vector<float> channel_max(const Graph& g, const std::string& value, int64_t axis = 2) {
@@ -136,7 +136,7 @@ TEST_F(SmoothQuant, AlphaZeroFlattensTheWeightsInstead) {
 }
 
 TEST_F(SmoothQuant, ScalesEveryConsumerOfASharedActivation) {
-    pot::test::VectorData data{pot::test::random_samples(16, {1, kChannels}, 41)};
+    pot::test::VectorData data{pot::test::random_samples(16, {1, kSmoothChannels}, 41)};
     const Graph fp32 = shared_affine_model();
     Graph smoothed = fp32;
     const auto report = pot::test::run_pipeline(host_, {{"SmoothQuant", "{}"}}, smoothed, data);

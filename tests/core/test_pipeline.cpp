@@ -14,7 +14,7 @@
 namespace pot::test {
 namespace {
 
-constexpr size_t kSamples = 10;
+constexpr size_t kPipelineSamples = 10;
 
 /// Asks for the maximum of input "x" over `subset_size` samples and keeps it. On IndexData,
 /// whose sample i is the value i, that maximum is one less than the samples collected on.
@@ -69,7 +69,7 @@ protected:
     core::Registry registry_;
     std::unique_ptr<Engine> engine_;
     Graph fp32_;
-    VectorData data_ = index_samples(kSamples, true);
+    VectorData data_ = index_samples(kPipelineSamples, true);
     metrics::Accuracy accuracy_{Params("{}")};
     core::Logger logger_{LogLevel::Warning};
 };

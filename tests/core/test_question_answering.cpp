@@ -24,7 +24,7 @@ using pot::core::AnswerSpan;
 using pot::core::QuestionAnsweringRecord;
 using Tokens = std::vector<std::string>;
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains_text(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 void write_bytes(const std::filesystem::path& file, const std::string& bytes) {
     std::ofstream(file, std::ios::binary) << bytes;
@@ -298,7 +298,7 @@ TEST(SquadRecords, APickleWithoutAnswerDataIsRefusedNamingTheFileAndTheMissingKe
     EXPECT_EQ(pot::core::open_annotation_dataset(config, inputs)->size(), 1u);
     config.metrics.push_back({pot::core::kSquadF1, "F1", std::nullopt, "{}", "ac.yml: /models/0/datasets/0/metrics/0"});
     const auto e = pot::test::error_message([&] { pot::core::open_annotation_dataset(config, inputs); });
-    EXPECT_TRUE(has(e, (dir.path() / "squad.pickle").string() + ": annotation 0 has no 'doc_tokens', "
+    EXPECT_TRUE(contains_text(e, (dir.path() / "squad.pickle").string() + ": annotation 0 has no 'doc_tokens', "
                        "'token_to_orig_map', 'token_is_max_context', which ac.yml: /models/0/datasets/0/metrics/0 "
                        "needs")) << e;
 }
@@ -357,7 +357,7 @@ TEST(SquadMetric, OutputNamesTheModelLacksAreNamedWithTheModelsOutputs) {
                                              "adapter_path": "ac.yml: /models/0/launchers/0/adapter"})",
                                          "ac.yml: /metrics/0");
     const auto e = pot::test::error_message([&] { m.bind_outputs({{"logits", pot::DType::F32, {1, 2}}}); });
-    EXPECT_TRUE(has(e, "ac.yml: /models/0/launchers/0/adapter/start_token_logits_output: the model has no output "
+    EXPECT_TRUE(contains_text(e, "ac.yml: /models/0/launchers/0/adapter/start_token_logits_output: the model has no output "
                        "'unstack/Squeeze_' (its outputs: 'logits')")) << e;
 }
 
@@ -366,7 +366,7 @@ TEST(SquadMetric, ASampleWithoutASquadAnnotationIsRefused) {
     pot::Sample s;
     s.annotation = pot::Annotation::of_class(3);
     const auto e = pot::test::error_message([&] { f1.update(outputs(logits({}), logits({})), {}, s); });
-    EXPECT_TRUE(has(e, "has no SQuAD annotation")) << e;
+    EXPECT_TRUE(contains_text(e, "has no SQuAD annotation")) << e;
 }
 
 // The reader's view of POT's BERT file, its paths replaced.
@@ -410,7 +410,7 @@ TEST(SquadConfig, F1AndExactMatchReadTheAdaptersOutputsAndTheAnswerSettings) {
     EXPECT_EQ(params.at("end_output"), "unstack/Split.1");
     EXPECT_EQ(params.at("max_answer"), 12);
     EXPECT_EQ(params.at("n_best_size"), 5);
-    EXPECT_TRUE(has(params.at("adapter_path").get<std::string>(), "/models/0/launchers/0/adapter"));
+    EXPECT_TRUE(contains_text(params.at("adapter_path").get<std::string>(), "/models/0/launchers/0/adapter"));
 }
 
 TEST(SquadConfig, F1WithoutTheAnswerExtractionCannotScore) {
@@ -420,7 +420,7 @@ TEST(SquadConfig, F1WithoutTheAnswerExtractionCannotScore) {
     const auto out = read_yaml(yaml, problems);
     EXPECT_TRUE(out.metrics.empty());
     ASSERT_EQ(out.scoring_unsupported.size(), 2u);
-    EXPECT_TRUE(has(out.scoring_unsupported[0], "needs the dataset's postprocessing extract_answers_tokens"))
+    EXPECT_TRUE(contains_text(out.scoring_unsupported[0], "needs the dataset's postprocessing extract_answers_tokens"))
         << out.scoring_unsupported[0];
 }
 
@@ -430,7 +430,7 @@ TEST(SquadConfig, AnAdapterWithoutItsOutputsIsAProblemNamingTheKey) {
     pot::core::ConfigProblems problems;
     read_yaml(yaml, problems);
     const auto e = pot::test::error_message([&] { problems.throw_if_any(""); });
-    EXPECT_TRUE(has(e, "/adapter/start_token_logits_output: required")) << e;
+    EXPECT_TRUE(contains_text(e, "/adapter/start_token_logits_output: required")) << e;
 }
 
 TEST(SquadConfig, AnAdapterNamedWithoutItsKeysSaysWhichKeysItNeeds) {
@@ -440,7 +440,7 @@ TEST(SquadConfig, AnAdapterNamedWithoutItsKeysSaysWhichKeysItNeeds) {
     pot::core::ConfigProblems problems;
     read_yaml(yaml, problems);
     const auto e = pot::test::error_message([&] { problems.throw_if_any(""); });
-    EXPECT_TRUE(has(e, "/models/0/launchers/0/adapter: bert_question_answering needs start_token_logits_output and "
+    EXPECT_TRUE(contains_text(e, "/models/0/launchers/0/adapter: bert_question_answering needs start_token_logits_output and "
                        "end_token_logits_output")) << e;
 }
 

@@ -223,8 +223,6 @@ TEST_F(BadInput, ListPluginsShowsKindNameVersionLibraryAndDescription) {
     EXPECT_NE(r.out.find("0.1.0"), std::string::npos);
 }
 
-}  // namespace
-
 TEST_F(BadInput, DumpIntermediateModelSavesTheModelAfterEachAlgorithm) {
     auto c = pot::test::minimal_config();
     c["compression"]["dump_intermediate_model"] = true;
@@ -261,3 +259,5 @@ TEST_F(BadInput, DataFreeModeQuantizesOnGeneratedImages) {
     fs::remove_all(out_);
     expect_failure(run_config(c, {"-d"}), 2, {"/engine/data_source", "which the generator did not write"});
 }
+
+}  // namespace

@@ -39,7 +39,7 @@ std::string read_text(const fs::path& file) {
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-std::set<std::string> names_in(const fs::path& dir) {
+std::set<std::string> file_names_in(const fs::path& dir) {
     std::set<std::string> out;
     for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
     return out;
@@ -137,7 +137,7 @@ TEST_F(OutputSafety, StagingFolderOfADeadRunIsRemovedByTheNextRun) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_FALSE(fs::exists(stale));
     EXPECT_NE(r.err.find(stale.filename().string()), std::string::npos) << r.err;
-    EXPECT_EQ(names_in(out_ / "fmnist_cnn").size(), 1u);
+    EXPECT_EQ(file_names_in(out_ / "fmnist_cnn").size(), 1u);
 }
 
 TEST_F(OutputSafety, RunInTheSecondOfExistingResultsGetsAFolderOfItsOwn) {
@@ -153,9 +153,9 @@ TEST_F(OutputSafety, RunInTheSecondOfExistingResultsGetsAFolderOfItsOwn) {
     const auto r = run_config(pot::test::minimal_config());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::vector<std::string> added;
-    for (const auto& name : names_in(out_ / "fmnist_cnn")) {
+    for (const auto& name : file_names_in(out_ / "fmnist_cnn")) {
         if (taken.count(name)) {
-            EXPECT_EQ(names_in(out_ / "fmnist_cnn" / name), std::set<std::string>{"report.json"})
+            EXPECT_EQ(file_names_in(out_ / "fmnist_cnn" / name), std::set<std::string>{"report.json"})
                 << name;
             EXPECT_EQ(read_text(out_ / "fmnist_cnn" / name / "report.json"), "earlier run") << name;
         } else {
@@ -186,8 +186,8 @@ TEST_F(OutputSafety, DirectDumpThatCannotPlaceEveryFileWritesNone) {
     const auto r = run_config(pot::test::minimal_config(), {"-d"});
     EXPECT_EQ(r.exit_code, 1) << r.err;
     EXPECT_NE(r.err.find("fmnist_cnn.onnx"), std::string::npos) << r.err;
-    EXPECT_EQ(names_in(out_), std::set<std::string>{"fmnist_cnn.onnx"});
-    EXPECT_EQ(names_in(out_ / "fmnist_cnn.onnx"), std::set<std::string>{"keep.txt"});
+    EXPECT_EQ(file_names_in(out_), std::set<std::string>{"fmnist_cnn.onnx"});
+    EXPECT_EQ(file_names_in(out_ / "fmnist_cnn.onnx"), std::set<std::string>{"keep.txt"});
 }
 
 TEST_F(OutputSafety, DirectDumpReplacesTheResultsOfAnEarlierRun) {
@@ -195,7 +195,7 @@ TEST_F(OutputSafety, DirectDumpReplacesTheResultsOfAnEarlierRun) {
     pot::test::write_file(out_ / "notes.txt", "mine");
     const auto r = run_config(pot::test::minimal_config(), {"-d"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(names_in(out_), (std::set<std::string>{"fmnist_cnn.onnx", "layer_errors.png",
+    EXPECT_EQ(file_names_in(out_), (std::set<std::string>{"fmnist_cnn.onnx", "layer_errors.png",
                                                      "notes.txt", "report.json"}));
 }
 

@@ -9,7 +9,7 @@ using pot::Graph;
 using pot::Node;
 using pot::Tensor;
 
-Node node(const std::string& name, const std::string& op, std::vector<std::string> in,
+Node make_node(const std::string& name, const std::string& op, std::vector<std::string> in,
           std::vector<std::string> out) {
     Node n;
     n.name = name;
@@ -34,8 +34,8 @@ TEST(Tensor, ReadingWithTheWrongTypeIsAnError) {
 TEST(Graph, TopologicalSortOrdersProducersFirst) {
     Graph g;
     g.inputs.push_back({"x", pot::DType::F32, {1}});
-    g.nodes.push_back(node("b", "Relu", {"a_out"}, {"b_out"}));
-    g.nodes.push_back(node("a", "Relu", {"x"}, {"a_out"}));
+    g.nodes.push_back(make_node("b", "Relu", {"a_out"}, {"b_out"}));
+    g.nodes.push_back(make_node("a", "Relu", {"x"}, {"a_out"}));
     g.topological_sort();
     EXPECT_EQ(g.nodes[0].name, "a");
     EXPECT_EQ(g.nodes[1].name, "b");
@@ -45,7 +45,7 @@ TEST(Graph, NameAllocatorAgreesWithUniqueNameAndNeverRepeatsAName) {
     Graph g;
     g.inputs.push_back({"x", pot::DType::F32, {1}});
     g.initializers["w"] = Tensor::scalar(1.0f);
-    g.nodes.push_back(node("relu", "Relu", {"x"}, {"y"}));
+    g.nodes.push_back(make_node("relu", "Relu", {"x"}, {"y"}));
     pot::NameAllocator names(g);
     for (const std::string base : {"x", "w", "relu", "y", "fresh"})
         EXPECT_EQ(names.unique_name(base), g.unique_name(base)) << base;
@@ -57,9 +57,9 @@ TEST(Graph, NameAllocatorAgreesWithUniqueNameAndNeverRepeatsAName) {
 TEST(Graph, TopologicalSortLeavesASortedGraphAsItIs) {
     Graph g;
     g.inputs.push_back({"x", pot::DType::F32, {1}});
-    g.nodes.push_back(node("a", "Relu", {"x"}, {"a_out"}));
-    g.nodes.push_back(node("c", "Relu", {"x"}, {"c_out"}));
-    g.nodes.push_back(node("b", "Add", {"a_out", "c_out"}, {"b_out"}));
+    g.nodes.push_back(make_node("a", "Relu", {"x"}, {"a_out"}));
+    g.nodes.push_back(make_node("c", "Relu", {"x"}, {"c_out"}));
+    g.nodes.push_back(make_node("b", "Add", {"a_out", "c_out"}, {"b_out"}));
     g.topological_sort();
     ASSERT_EQ(g.nodes.size(), 3u);
     EXPECT_EQ(g.nodes[0].name, "a");
@@ -70,14 +70,14 @@ TEST(Graph, TopologicalSortLeavesASortedGraphAsItIs) {
 
 TEST(Graph, TopologicalSortReportsAMissingInput) {
     Graph g;
-    g.nodes.push_back(node("a", "Relu", {"nowhere"}, {"y"}));
+    g.nodes.push_back(make_node("a", "Relu", {"nowhere"}, {"y"}));
     EXPECT_THROW(g.topological_sort(), pot::Error);
 }
 
 TEST(Graph, InsertedFakeQuantizeTakesOverTheValueName) {
     Graph g;
     g.inputs.push_back({"x", pot::DType::F32, {1, 4}});
-    g.nodes.push_back(node("relu", "Relu", {"x"}, {"y"}));
+    g.nodes.push_back(make_node("relu", "Relu", {"x"}, {"y"}));
     g.outputs.push_back({"y", pot::DType::F32, {1, 4}});
     const auto fq = pot::fake_quantize_from_range({0.0f}, {1.0f}, pot::QuantSpec{8, true, false, false}, -1);
     const auto name = pot::insert_fake_quantize(g, {"y", std::nullopt, 0}, fq, 2);
@@ -94,8 +94,8 @@ TEST(Graph, PerChannelWeightQuantizerOnlyChangesItsConsumer) {
     Graph g;
     g.inputs.push_back({"x", pot::DType::F32, {1, 2}});
     g.initializers["w"] = Tensor::from_vector<float>({2, 2}, {1, 2, 3, 4});
-    g.nodes.push_back(node("mm1", "MatMul", {"x", "w"}, {"y1"}));
-    g.nodes.push_back(node("mm2", "MatMul", {"x", "w"}, {"y2"}));
+    g.nodes.push_back(make_node("mm1", "MatMul", {"x", "w"}, {"y1"}));
+    g.nodes.push_back(make_node("mm2", "MatMul", {"x", "w"}, {"y2"}));
     const auto fq = pot::fake_quantize_from_range({-1, -2}, {1, 2}, pot::QuantSpec{8, true, true, true}, 1);
     pot::insert_fake_quantize(g, {"w", std::string("mm1"), 1}, fq, 2);
     const auto mm1 = g.find_node("mm1"), mm2 = g.find_node("mm2");

@@ -17,7 +17,7 @@ const Tensor* f32_constant(const Graph& graph, const std::string& value) {
     return t.dtype() == DType::F32 ? &t : nullptr;
 }
 
-std::optional<ChannelAffine> batch_norm_affine(const Graph& graph, const Node& bn) {
+std::optional<BatchNormAffine> batch_norm_affine(const Graph& graph, const Node& bn) {
     if (bn.inputs.size() != 5 || bn.attr_int("training_mode", 0) != 0) return std::nullopt;
     for (size_t i = 1; i < bn.outputs.size(); ++i) {
         const auto& extra = bn.outputs[i];
@@ -85,7 +85,7 @@ private:
         return bias;
     }
 
-    void set_bias(Node& node, size_t slot, const std::vector<double>& bias, const ChannelAffine& a) {
+    void set_bias(Node& node, size_t slot, const std::vector<double>& bias, const BatchNormAffine& a) {
         std::vector<float> folded(bias.size());
         for (size_t c = 0; c < bias.size(); ++c)
             folded[c] = static_cast<float>(bias[c] * a.scale[c] + a.shift[c]);
@@ -99,7 +99,7 @@ private:
 
     /// Scales weight input `slot` of `node`: element i gets scale[channel_of(i)].
     template <typename ChannelOf>
-    void scale_weight(Node& node, size_t slot, const ChannelAffine& a, ChannelOf channel_of) {
+    void scale_weight(Node& node, size_t slot, const BatchNormAffine& a, ChannelOf channel_of) {
         Tensor weight = graph_.constant(node.inputs[slot]);
         float* w = weight.data<float>();
         for (int64_t i = 0; i < weight.numel(); ++i)
@@ -109,7 +109,7 @@ private:
         node.inputs[slot] = name;
     }
 
-    bool fold_into_conv(Node& conv, const ChannelAffine& a) {
+    bool fold_into_conv(Node& conv, const BatchNormAffine& a) {
         if (conv.inputs.size() < 2) return false;
         const Tensor* w = f32_constant(graph_, conv.inputs[1]);
         const size_t channels = a.scale.size();
@@ -122,7 +122,7 @@ private:
         return true;
     }
 
-    bool fold_into_gemm(Node& gemm, const ChannelAffine& a) {
+    bool fold_into_gemm(Node& gemm, const BatchNormAffine& a) {
         if (gemm.inputs.size() < 2) return false;
         const Tensor* w = f32_constant(graph_, gemm.inputs[1]);
         const size_t channels = a.scale.size();
@@ -140,7 +140,7 @@ private:
     }
 
     // A MatMul has no bias input; with a 2-D left operand it is exactly a Gemm, which has one.
-    bool fold_into_matmul(Node& matmul, const ChannelAffine& a) {
+    bool fold_into_matmul(Node& matmul, const BatchNormAffine& a) {
         if (matmul.inputs.size() != 2) return false;
         const auto lhs_shape = graph_.shape_of(matmul.inputs[0]);
         if (!lhs_shape || lhs_shape->size() != 2) return false;

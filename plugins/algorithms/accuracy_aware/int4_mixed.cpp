@@ -10,7 +10,7 @@ namespace pot::accuracy_aware {
 
 namespace {
 
-nlohmann::json result_of(const Outcome& o) {
+nlohmann::json int4_result_of(const Outcome& o) {
     nlohmann::json lowered = nlohmann::json::array();
     for (const auto& l : o.lowered) lowered.push_back({{"layer", l.layer}, {"ranking_score", l.score}});
     return {{"met", o.met},   {"float_metric", o.float_value}, {"metric", o.value}, {"drop", o.drop},
@@ -34,13 +34,13 @@ void Int4MixedQuantization::apply(Graph& graph, const Statistics&, HostServices&
                                          "DefaultQuantization)"));
     const Graph float_model = quantized ? host.float_model() : graph;
     auto on_better = checkpoint_sink(host, [](const Outcome& o) {
-        auto summary = result_of(o);
+        auto summary = int4_result_of(o);
         summary["algorithm"] = kInt4AlgorithmName;
         return summary.dump();
     });
     Outcome outcome = Search(settings_, host, search, std::move(on_better), Mode::LowerBits).run(float_model);
     graph = std::move(outcome.model);
-    auto report = result_of(outcome);
+    auto report = int4_result_of(outcome);
     report.update({{"stopped_by", outcome.stopped_by}, {"evaluations", outcome.evaluations},
                    {"ranking_evaluations", outcome.ranking_evaluations}, {"seconds", outcome.seconds},
                    {"steps", steps_json(outcome, "four_bit_layers")}});

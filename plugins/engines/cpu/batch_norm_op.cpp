@@ -22,7 +22,7 @@ bool lower_to_codes(PlanBuilder& b, const Node& n, const std::vector<Tensor>& pa
     const float code_zero = codes ? static_cast<float>(codes->quant->zero_point) : 0.0f;
     const dnnl::memory src = codes ? codes->mem : b.f32(x);
     const int64_t channels = dims[1];
-    const ChannelAffine bn = batch_norm_affine(params[0].to_floats(), params[1].to_floats(), params[2].to_floats(),
+    const BatchNormAffine bn = batch_norm_affine(params[0].to_floats(), params[1].to_floats(), params[2].to_floats(),
                                                params[3].to_floats(), n.attr_float("epsilon", 1e-5f));
     std::vector<float> scale(static_cast<size_t>(channels)), shift(scale.size());
     for (size_t c = 0; c < scale.size(); ++c) {
