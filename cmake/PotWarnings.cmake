@@ -8,3 +8,9 @@ if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     # builds (sanitizers, fuzzing) cannot do for some of them.
     add_compile_options(-Wno-pass-failed)
 endif()
+if(CMAKE_UNITY_BUILD AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # A unity source includes the .cpp files, so GCC judges each one as a header: a class there
+    # with a member or base from that file's anonymous namespace would be shared between units.
+    # Not so for a .cpp, compiled once; headers are checked by the non-unity builds.
+    add_compile_options(-Wno-subobject-linkage)
+endif()
