@@ -487,7 +487,8 @@ bool lower_patch_conv_transpose(PlanBuilder& b, const Node& n, const std::string
         } catch (const dnnl::error&) {
             return true;
         }
-        if (is_reference_impl(band)) return true;
+        // The bands read the blocks' weights as laid out for the whole step.
+        if (is_reference_impl(band) || band.weights_desc() != pd.weights_desc()) return true;
         parts.push_back(rows_part(first, last, band));
     }
     b.split_last_step(std::move(parts), estimated_ns);
