@@ -1,5 +1,8 @@
 // Every oneDNN-lowered op against the reference engine, in f32, over several shapes.
 #include <functional>
+#include <limits>
+
+#include "pot/core/graph_transforms.hpp"
 
 #include "engine_compare.hpp"
 
@@ -368,6 +371,33 @@ TEST(Dropout, WithAnUnusedMaskIsAView) {
     const Outputs out = run_both(g.graph(), {g.random_tensor({1, 4, 6, 6}, -2.0f, 2.0f)});
     expect_close(out, kFp32Tolerance);
     EXPECT_EQ(out.plan.find("reference Dropout"), std::string::npos) << out.plan;
+}
+
+// fold_pads() moves explicit Pads into the padding of the Conv or pool reading them: the folded
+// graph, on the cpu engine, gives what the graph as written gives on the reference kernels.
+TEST(FoldPads, FoldedGraphComputesWhatThePadsDid) {
+    const float inf = std::numeric_limits<float>::infinity();
+    GraphBuilder g(23);
+    const auto x = g.input("x", {1, 16, 9, 10});
+    const auto pad = [&](const std::string& v, Ints pads, float fill) {
+        return g.node("Pad", {v, g.constant(Tensor::from_vector<int64_t>({8}, pads)), g.constant(Tensor::scalar(fill))});
+    };
+    // Inception-v3's pool branch, a SAME-padded convolution as converters write it, a padded MaxPool.
+    const auto avg = g.node("AveragePool", {pad(x, {0, 0, 1, 1, 0, 0, 1, 1}, 0.0f)}, {{"kernel_shape", Ints{3, 3}}});
+    const auto conv = g.conv(pad(avg, {0, 0, 0, 1, 0, 0, 2, 1}, 0.0f), 16, 8, 3);
+    g.output(g.node("MaxPool", {pad(conv, {0, 0, 1, 0, 0, 0, 1, 1}, -inf)},
+                    {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}));
+    Graph folded = g.graph();
+    pot::core::optimize_graph(folded);
+    for (const auto& n : folded.nodes) EXPECT_NE(n.op_type, "Pad") << n.name;
+    const auto input = g.random_tensor({1, 16, 9, 10}, -2.0f, 2.0f);
+    reference::ReferenceEngine ref;
+    const auto expected = ref.compile(g.graph())->infer({input}, {}, nullptr);
+    const Outputs out = run_both(folded, {input});
+    expect_close(out, kFp32Tolerance);
+    expect_no_reference_code(out.plan);
+    ASSERT_EQ(expected.size(), 1u);
+    EXPECT_LE(max_abs_diff(out.cpu.at(0), expected[0]), kFp32Tolerance);
 }
 
 }  // namespace

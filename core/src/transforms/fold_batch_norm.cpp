@@ -7,10 +7,6 @@ namespace pot::core {
 namespace {
 constexpr float kDefaultBatchNormEpsilon = 1e-5f;
 
-bool is_onnx_op(const Node& node, const char* op) {
-    return node.op_type == op && (node.domain.empty() || node.domain == "ai.onnx");
-}
-
 const Tensor* f32_constant(const Graph& graph, const std::string& value) {
     if (value.empty() || !graph.is_constant(value)) return nullptr;
     const Tensor& t = graph.constant(value);

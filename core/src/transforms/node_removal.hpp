@@ -8,6 +8,19 @@
 
 namespace pot::core {
 
+/// True for `op` of the default ONNX domain.
+inline bool is_onnx_op(const Node& node, const char* op) {
+    return node.op_type == op && (node.domain.empty() || node.domain == "ai.onnx");
+}
+
+/// The pads of a Pad node (begin values of every axis, then end values): its constant `pads`
+/// input (opset 11+) or attribute (before); empty when they are not known constants.
+inline std::vector<int64_t> constant_pads(const Graph& graph, const Node& node) {
+    if (node.inputs.size() > 1 && !node.inputs[1].empty())
+        return graph.is_constant(node.inputs[1]) ? graph.constant(node.inputs[1]).to_ints() : std::vector<int64_t>{};
+    return node.attr_ints("pads", {});
+}
+
 /// Offers every node to `try_remove(index)`, which rewires the graph around the node and returns
 /// true when it is to go. A removed node is emptied at once (no inputs or outputs), so later calls
 /// never see it as a producer or consumer; afterwards the removed nodes and the constants nothing

@@ -11,6 +11,7 @@ void optimize_graph(Graph& graph) {
         remove_identities(graph);
         fold_constants(graph);
         fold_batch_norm(graph);
+        fold_pads(graph);
     } while (graph.nodes.size() < before);
 }
 

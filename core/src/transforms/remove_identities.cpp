@@ -6,10 +6,6 @@
 namespace pot::core {
 
 namespace {
-bool is_onnx_op(const Node& node, const char* op) {
-    return node.op_type == op && (node.domain.empty() || node.domain == "ai.onnx");
-}
-
 bool is_graph_input(const Graph& graph, const std::string& value) {
     for (const auto& in : graph.inputs)
         if (in.name == value) return true;
@@ -19,13 +15,7 @@ bool is_graph_input(const Graph& graph, const std::string& value) {
 /// True for a Pad that adds nothing: every pad zero, as constant `pads` input (opset 11+) or
 /// attribute. PyTorch writes one before each AveragePool it exports with padding 0.
 bool pads_nothing(const Graph& graph, const Node& node) {
-    std::vector<int64_t> pads;
-    if (node.inputs.size() > 1 && !node.inputs[1].empty()) {
-        if (!graph.is_constant(node.inputs[1])) return false;
-        pads = graph.constant(node.inputs[1]).to_ints();
-    } else {
-        pads = node.attr_ints("pads", {});
-    }
+    const std::vector<int64_t> pads = constant_pads(graph, node);
     return !pads.empty() && std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
 }
 

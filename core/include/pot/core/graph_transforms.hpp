@@ -29,7 +29,17 @@ void fold_constants(Graph& graph);
 /// if that is impossible (the source is a graph input, constant or another output) the node stays.
 void remove_identities(Graph& graph);
 
-/// Runs remove_identities, fold_constants and fold_batch_norm until none changes the graph.
+/// Moves a constant-mode Pad that pads only the spatial axes of an [N, C, spatial...] tensor into
+/// the one node reading it, when that node pads the same way itself: a Pad of zeros into a Conv's
+/// `pads`, or into an AveragePool's that then counts padded cells (count_include_pad = 1; one that
+/// excludes them keeps its Pad if it has padding of its own); a Pad of -inf into a MaxPool's.
+/// Pools in ceil mode, MaxPools with indices and readers with SAME auto-padding keep their Pad.
+/// PyTorch exports AvgPool2d(count_include_pad=True) with padding, TensorFlow converters SAME
+/// convolutions, as such a pair.
+void fold_pads(Graph& graph);
+
+/// Runs remove_identities, fold_constants, fold_batch_norm and fold_pads until none changes the
+/// graph.
 void optimize_graph(Graph& graph);
 
 }  // namespace pot::core
