@@ -270,6 +270,27 @@ TEST(CpuEngine, WinogradConvolutionsMatchDirectOnesAndCanBeTurnedOff) {
     expect_no_reference_code(fast_plan);
 }
 
+// The 4x3 Winograd kernel blocks output tiles by a divisor of their count below 32: 144x144 maps
+// (36 x 36 tiles) take it, 148x148 ones (37 x 37, no such divisor from 4 up) stay direct, where
+// Winograd would run at about half the speed.
+TEST(CpuEngine, WinogradOnlyWhereTheTileCountBlocks) {
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
+    if ((isa & avx512) != avx512) GTEST_SKIP() << "no Winograd kernels without AVX-512 in oneDNN 2.x";
+    for (const int64_t size : {int64_t{144}, int64_t{148}}) {
+        GraphBuilder g(53);
+        const auto x = g.input("x", {1, 32, size, size});
+        g.output(g.node("Relu", {g.conv(x, 32, 64, 3, {{"pads", Ints{1, 1, 1, 1}}})}));
+        cpu::CpuEngine engine(Params(R"({"threads": 1})"));  // with more, oneDNN may pick its 2x3 kernel
+        auto model = engine.compile(g.graph());
+        model->infer({g.random_tensor({1, 32, size, size}, -1.0f, 1.0f)});
+        const std::string plan = cpu::CpuEngine::describe_plan(*model);
+        EXPECT_EQ(lines_with(plan, "wino_4x3").size(), size == 144 ? 1u : 0u) << size << "\n" << plan;
+        EXPECT_EQ(lines_with(plan, "convolution").size(), 1u) << plan;
+        expect_no_reference_code(plan);
+    }
+}
+
 // A convolution feeding a channel Concat runs in 16-channel blocks when oneDNN has a fast kernel
 // for it there; a dilation wider than the map (DeepLabV3's ASPP at 1/16 scale) has none in that
 // layout, so it keeps the layout oneDNN picks instead of running reference code.
