@@ -11,6 +11,7 @@
 #include "pot/core/session.hpp"
 #include "pot/fake_quantize_node.hpp"
 #include "pot/similarity.hpp"
+#include "quantizers.hpp"
 #include "temp_dir.hpp"
 #include "test_host.hpp"
 
@@ -18,6 +19,7 @@ namespace {
 
 using pot::Graph;
 using pot::test::PluginHost;
+using pot::test::quantizer_producing;
 using pot::test::VectorData;
 
 // Name of the FakeQuantize feeding input `index` of node `node`, or "" when none does.
@@ -26,13 +28,6 @@ std::string quantizer_of(const Graph& g, const std::string& node, size_t index) 
     EXPECT_TRUE(n.has_value()) << node;
     const auto p = g.producer(g.nodes[*n].inputs.at(index));
     return p && pot::is_fake_quantize(g.nodes[*p]) ? g.nodes[*p].name : "";
-}
-
-// The FakeQuantize producing value `value`, if any.
-std::optional<pot::FakeQuantizeParams> quantizer_producing(const Graph& g, const std::string& value) {
-    const auto p = g.producer(value);
-    if (!p || !pot::is_fake_quantize(g.nodes[*p])) return std::nullopt;
-    return pot::read_fake_quantize(g, g.nodes[*p]);
 }
 
 size_t count_quantizers(const Graph& g) {

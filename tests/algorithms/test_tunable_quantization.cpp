@@ -15,33 +15,18 @@
 #include "pot/core/session.hpp"
 #include "pot/fake_quantize_node.hpp"
 #include "pot/optimizer.hpp"
+#include "quantizers.hpp"
 #include "test_host.hpp"
 
 namespace {
 
 using pot::Graph;
 using pot::test::PluginHost;
+using pot::test::quantizer_of;
+using pot::test::quantizer_producing;
 using pot::test::VectorData;
 
 const char* const kConv1Base = "a:sym w:perchannel r:mean_min/mean_max";
-
-// The FakeQuantize feeding input `index` of node `node`, if any.
-std::optional<pot::FakeQuantizeParams> fq_params_of(const Graph& g, const std::string& node,
-                                                    size_t index) {
-    const auto n = g.find_node(node);
-    EXPECT_TRUE(n.has_value()) << node;
-    const auto p = g.producer(g.nodes[*n].inputs.at(index));
-    if (!p || !pot::is_fake_quantize(g.nodes[*p])) return std::nullopt;
-    return pot::read_fake_quantize(g, g.nodes[*p]);
-}
-
-// The FakeQuantize producing value `value`, if any.
-std::optional<pot::FakeQuantizeParams> fq_params_producing(const Graph& g,
-                                                           const std::string& value) {
-    const auto p = g.producer(value);
-    if (!p || !pot::is_fake_quantize(g.nodes[*p])) return std::nullopt;
-    return pot::read_fake_quantize(g, g.nodes[*p]);
-}
 
 // Symmetric codes put zero on code 0 (unsigned) or in the middle with one extra negative level.
 bool is_symmetric(const pot::FakeQuantizeParams& fq) {
@@ -294,7 +279,7 @@ TEST_F(TunableQuantization, TrialMakesWeightsPerTensor) {
     make(R"({"tuning_scope": ["granularity"]})");
     set({{"conv2", "a:sym w:pertensor r:mean_min/mean_max"}});
     const Graph g = quantized();
-    const auto conv1 = fq_params_of(g, "conv1", 1), conv2 = fq_params_of(g, "conv2", 1);
+    const auto conv1 = quantizer_of(g, "conv1", 1), conv2 = quantizer_of(g, "conv2", 1);
     ASSERT_TRUE(conv1 && conv2);
     EXPECT_EQ(conv1->channels(), 4u);
     EXPECT_EQ(conv2->channels(), 1u);
@@ -306,27 +291,27 @@ TEST_F(TunableQuantization, TrialMakesTheActivationsAnOpReadsAsymmetric) {
     const Graph base = quantized();
     set({{"conv1", "a:asym w:perchannel r:mean_min/mean_max"}});
     const Graph g = quantized();
-    const auto before = fq_params_of(base, "conv1", 0), after = fq_params_of(g, "conv1", 0);
+    const auto before = quantizer_of(base, "conv1", 0), after = quantizer_of(g, "conv1", 0);
     ASSERT_TRUE(before && after);
     EXPECT_TRUE(is_symmetric(*before));
     EXPECT_FALSE(is_symmetric(*after));
     EXPECT_LT(after->input_low[0], 0.0f);
     // conv2 reads relu1_out, so its choice, not conv1's, decides that quantizer.
-    EXPECT_EQ(fq_params_producing(g, "relu1_out")->input_low,
-              fq_params_producing(base, "relu1_out")->input_low);
+    EXPECT_EQ(quantizer_producing(g, "relu1_out")->input_low,
+              quantizer_producing(base, "relu1_out")->input_low);
 }
 
 TEST_F(TunableQuantization, FloatOpIsFedByNoQuantizerOnlyItNeeded) {
     make(R"({"tuning_scope": ["layer"]})");
     set({{"conv1", "float"}, {"fc", "float"}});
     const Graph g = quantized();
-    EXPECT_FALSE(fq_params_of(g, "conv1", 0));
-    EXPECT_FALSE(fq_params_of(g, "conv1", 1));
-    EXPECT_FALSE(fq_params_of(g, "fc", 0));
-    EXPECT_FALSE(fq_params_of(g, "fc", 1));
+    EXPECT_FALSE(quantizer_of(g, "conv1", 0));
+    EXPECT_FALSE(quantizer_of(g, "conv1", 1));
+    EXPECT_FALSE(quantizer_of(g, "fc", 0));
+    EXPECT_FALSE(quantizer_of(g, "fc", 1));
     // conv2 stays quantized, with the input it shares with conv1.
-    EXPECT_TRUE(fq_params_of(g, "conv2", 0));
-    EXPECT_TRUE(fq_params_of(g, "conv2", 1));
+    EXPECT_TRUE(quantizer_of(g, "conv2", 0));
+    EXPECT_TRUE(quantizer_of(g, "conv2", 1));
     expect_same_quantization(g, min_max(R"({"ignored": {"scope": ["conv1", "fc"]}})"));
 }
 
@@ -502,7 +487,7 @@ TEST(TunableQuantizationShared, ConcatInputsShareAnAsymmetricRangeWhenOneOpAsksF
     tunable->set_trial(trial);
     Graph g = model;
     pipeline.run(g, session);
-    const auto fa = fq_params_producing(g, a), fb = fq_params_producing(g, c);
+    const auto fa = quantizer_producing(g, a), fb = quantizer_producing(g, c);
     ASSERT_TRUE(fa && fb);
     EXPECT_EQ(fa->input_low, fb->input_low);
     EXPECT_EQ(fa->input_high, fb->input_high);

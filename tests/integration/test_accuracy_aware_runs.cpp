@@ -26,15 +26,10 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using pot::test::BackgroundRun;
 using pot::test::read_json;
+using pot::test::file_names_in;
 using pot::test::TempDir;
 
 constexpr int kTargetMissed = 3;
-
-std::set<std::string> names_in(const fs::path& dir) {
-    std::set<std::string> out;
-    for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
-    return out;
-}
 
 class AccuracyAwareRuns : public testing::Test {
 protected:
@@ -90,7 +85,7 @@ TEST_F(AccuracyAwareRuns, BudgetMetExitsZeroWithTheResultsAndThePlot) {
     const auto r = pot::test::run_pot_host(args(json::object()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("accuracy target: met"), std::string::npos) << r.out;
-    EXPECT_EQ(names_in(out_), results_) << "the best-so-far files go once the results are written";
+    EXPECT_EQ(file_names_in(out_), results_) << "the best-so-far files go once the results are written";
     const auto search = search_report();
     EXPECT_TRUE(search.at("met").get<bool>());
     EXPECT_GT(search.at("steps").at(0).at("drop").get<double>(), 0.5) << "the base quantization must miss";
@@ -102,7 +97,7 @@ TEST_F(AccuracyAwareRuns, BudgetMissedExitsThreeWithTheBestModelFound) {
     const auto r = pot::test::run_pot_host(args({{"maximal_drop", 0.0}, {"max_iter_num", 1}}));
     ASSERT_EQ(r.exit_code, kTargetMissed) << r.err;
     EXPECT_NE(r.out.find("accuracy target: NOT met"), std::string::npos) << r.out;
-    EXPECT_EQ(names_in(out_), results_);
+    EXPECT_EQ(file_names_in(out_), results_);
     const auto search = search_report();
     EXPECT_FALSE(search.at("met").get<bool>());
     EXPECT_EQ(search.at("stopped_by"), "max_iter_num reached");
@@ -112,7 +107,7 @@ TEST_F(AccuracyAwareRuns, BudgetMissedExitsThreeWithTheBestModelFound) {
 TEST_F(AccuracyAwareRuns, TimeBudgetHitExitsThreeWithTheResults) {
     const auto r = pot::test::run_pot_host(args({{"maximal_drop", 0.0}, {"max_minutes", 1e-6}}));
     ASSERT_EQ(r.exit_code, kTargetMissed) << r.err;
-    EXPECT_EQ(names_in(out_), results_);
+    EXPECT_EQ(file_names_in(out_), results_);
     EXPECT_EQ(search_report().at("stopped_by"), "max_minutes reached");
 }
 
@@ -124,7 +119,7 @@ TEST_F(AccuracyAwareRuns, InterruptStopsTheSearchAndWritesTheBestModelSoFar) {
     const int status = run->wait();
     ASSERT_TRUE(WIFEXITED(status)) << "status " << status << "; " << run->err();
     EXPECT_EQ(WEXITSTATUS(status), kTargetMissed) << run->err();
-    EXPECT_EQ(names_in(out_), results_);
+    EXPECT_EQ(file_names_in(out_), results_);
     EXPECT_EQ(search_report().at("stopped_by"), "interrupted");
 }
 
@@ -145,7 +140,7 @@ TEST_F(AccuracyAwareRuns, KilledRunLeavesTheBestModelSoFar) {
     // The next run into the same folder leaves its own results and its own files only.
     const auto r = pot::test::run_pot_host(args(json::object()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(names_in(out_), results_);
+    EXPECT_EQ(file_names_in(out_), results_);
 }
 
 // The base algorithm's keys sit in AccuracyAware's params, as in POT: a wrong one is named there.

@@ -31,18 +31,13 @@ using nlohmann::json;
 using pot::test::run_pot_host;
 using pot::test::BackgroundRun;
 using pot::test::RunResult;
+using pot::test::file_names_in;
 using pot::test::TempDir;
 
 
 std::string read_text(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-std::set<std::string> file_names_in(const fs::path& dir) {
-    std::set<std::string> out;
-    for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
-    return out;
 }
 
 // The first ".pot-staging-*" folder anywhere under `dir`, or an empty path.

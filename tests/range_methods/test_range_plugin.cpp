@@ -4,6 +4,7 @@
 
 #include "graph_builder.hpp"
 #include "pot/fake_quantize_node.hpp"
+#include "quantizers.hpp"
 #include "range_unify.hpp"
 #include "test_host.hpp"
 
@@ -11,13 +12,9 @@ namespace {
 
 using pot::Graph;
 using pot::test::PluginHost;
+using pot::test::quantizer_of;
+using pot::test::quantizer_producing;
 using pot::test::VectorData;
-
-std::optional<pot::FakeQuantizeParams> quantizer_producing(const Graph& g, const std::string& value) {
-    const auto p = g.producer(value);
-    if (!p || !pot::is_fake_quantize(g.nodes[*p])) return std::nullopt;
-    return pot::read_fake_quantize(g, g.nodes[*p]);
-}
 
 std::vector<pot::FakeQuantizeParams> all_quantizers(const Graph& g) {
     std::vector<pot::FakeQuantizeParams> out;
@@ -26,12 +23,6 @@ std::vector<pot::FakeQuantizeParams> all_quantizers(const Graph& g) {
     return out;
 }
 
-// The quantizer feeding input `index` of node `node`.
-std::optional<pot::FakeQuantizeParams> quantizer_of(const Graph& g, const std::string& node, size_t index) {
-    const auto n = g.find_node(node);
-    if (!n) return std::nullopt;
-    return quantizer_producing(g, g.nodes[*n].inputs.at(index));
-}
 
 // Uniform samples in [-1, 1] plus one far outlier, so clipping methods have something to clip.
 std::vector<pot::Tensor> samples_with_outlier() {

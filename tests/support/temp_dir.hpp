@@ -1,6 +1,8 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
+#include <string>
 
 namespace pot::test {
 
@@ -18,5 +20,8 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+/// The names of the entries directly in `dir`.
+std::set<std::string> file_names_in(const std::filesystem::path& dir);
 
 }  // namespace pot::test
