@@ -42,7 +42,6 @@ ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize --output-on-failure -j"$jobs" -E '^bad_inputs$'
 
-
 # The C++ test folders are left out (they ran above); tests/python, the zoo check and the
 # benchmark report's test are what this build runs.
 phase "release build"
