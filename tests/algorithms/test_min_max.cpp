@@ -19,16 +19,10 @@ namespace {
 
 using pot::Graph;
 using pot::test::PluginHost;
+using pot::test::quantizer_node_of;
+using pot::test::quantizer_of;
 using pot::test::quantizer_producing;
 using pot::test::VectorData;
-
-// Name of the FakeQuantize feeding input `index` of node `node`, or "" when none does.
-std::string quantizer_name_of(const Graph& g, const std::string& node, size_t index) {
-    const auto n = g.find_node(node);
-    EXPECT_TRUE(n.has_value()) << node;
-    const auto p = g.producer(g.nodes[*n].inputs.at(index));
-    return p && pot::is_fake_quantize(g.nodes[*p]) ? g.nodes[*p].name : "";
-}
 
 size_t count_quantizers(const Graph& g) {
     return static_cast<size_t>(std::count_if(g.nodes.begin(), g.nodes.end(), pot::is_fake_quantize));
@@ -45,14 +39,14 @@ protected:
 
 TEST_F(MinMax, QuantizesConvAndGemmInputsWeightsAndActivatedOutputs) {
     quantize();
-    EXPECT_NE(quantizer_name_of(graph_, "conv1", 0), "");
-    EXPECT_NE(quantizer_name_of(graph_, "conv1", 1), "");
-    EXPECT_NE(quantizer_name_of(graph_, "conv2", 0), "");
-    EXPECT_NE(quantizer_name_of(graph_, "conv2", 1), "");
-    EXPECT_NE(quantizer_name_of(graph_, "fc", 0), "");
-    EXPECT_NE(quantizer_name_of(graph_, "fc", 1), "");
+    EXPECT_NE(quantizer_node_of(graph_, "conv1", 0), nullptr);
+    EXPECT_NE(quantizer_node_of(graph_, "conv1", 1), nullptr);
+    EXPECT_NE(quantizer_node_of(graph_, "conv2", 0), nullptr);
+    EXPECT_NE(quantizer_node_of(graph_, "conv2", 1), nullptr);
+    EXPECT_NE(quantizer_node_of(graph_, "fc", 0), nullptr);
+    EXPECT_NE(quantizer_node_of(graph_, "fc", 1), nullptr);
     // Biases stay in float; Relu outputs carry the quantizer (the Relu is absorbed by the range).
-    EXPECT_EQ(quantizer_name_of(graph_, "conv1", 2), "");
+    EXPECT_EQ(quantizer_node_of(graph_, "conv1", 2), nullptr);
     EXPECT_TRUE(quantizer_producing(graph_, "relu1_out").has_value());
     EXPECT_FALSE(quantizer_producing(graph_, "conv1_out").has_value());
     // The graph output keeps its name and stays in float: no op reads it in INT8, so rounding
@@ -239,27 +233,27 @@ TEST_F(MinMax, OpTypeSettingsAreChecked) {
 TEST_F(MinMax, IgnoredScopeByNameTypeAndRegex) {
     Graph by_name = graph_, by_type = graph_, by_regex = graph_;
     host_.run("MinMaxQuantization", R"({"ignored": {"scope": ["conv2"]}})", by_name, data_);
-    EXPECT_EQ(quantizer_name_of(by_name, "conv2", 1), "");
-    EXPECT_NE(quantizer_name_of(by_name, "conv1", 1), "");
+    EXPECT_EQ(quantizer_node_of(by_name, "conv2", 1), nullptr);
+    EXPECT_NE(quantizer_node_of(by_name, "conv1", 1), nullptr);
     host_.run("MinMaxQuantization", R"({"ignored": {"operations": [{"type": "Gemm"}]}})", by_type, data_);
-    EXPECT_EQ(quantizer_name_of(by_type, "fc", 1), "");
-    EXPECT_NE(quantizer_name_of(by_type, "conv2", 1), "");
+    EXPECT_EQ(quantizer_node_of(by_type, "fc", 1), nullptr);
+    EXPECT_NE(quantizer_node_of(by_type, "conv2", 1), nullptr);
     host_.run("MinMaxQuantization", R"({"ignored": {"scope_regex": ["conv[0-9]"]}})", by_regex, data_);
-    EXPECT_EQ(quantizer_name_of(by_regex, "conv1", 1), "");
-    EXPECT_EQ(quantizer_name_of(by_regex, "conv2", 1), "");
-    EXPECT_NE(quantizer_name_of(by_regex, "fc", 1), "");
+    EXPECT_EQ(quantizer_node_of(by_regex, "conv1", 1), nullptr);
+    EXPECT_EQ(quantizer_node_of(by_regex, "conv2", 1), nullptr);
+    EXPECT_NE(quantizer_node_of(by_regex, "fc", 1), nullptr);
 }
 
 TEST_F(MinMax, KeepsRegionsAndDepthwiseConvolutionsInFloat) {
     Graph head = graph_, tail = graph_;
     host_.run("MinMaxQuantization", R"({"ignored": {"inputs_to": ["relu1"]}})", head, data_);
-    EXPECT_EQ(quantizer_name_of(head, "conv1", 0), "");
-    EXPECT_EQ(quantizer_name_of(head, "conv1", 1), "");
-    EXPECT_NE(quantizer_name_of(head, "conv2", 1), "");
+    EXPECT_EQ(quantizer_node_of(head, "conv1", 0), nullptr);
+    EXPECT_EQ(quantizer_node_of(head, "conv1", 1), nullptr);
+    EXPECT_NE(quantizer_node_of(head, "conv2", 1), nullptr);
     host_.run("MinMaxQuantization", R"({"ignored": {"outputs_from": ["conv2"]}})", tail, data_);
-    EXPECT_NE(quantizer_name_of(tail, "conv1", 1), "");
-    EXPECT_EQ(quantizer_name_of(tail, "conv2", 1), "");
-    EXPECT_EQ(quantizer_name_of(tail, "fc", 1), "");
+    EXPECT_NE(quantizer_node_of(tail, "conv1", 1), nullptr);
+    EXPECT_EQ(quantizer_node_of(tail, "conv2", 1), nullptr);
+    EXPECT_EQ(quantizer_node_of(tail, "fc", 1), nullptr);
     EXPECT_THROW(quantize(R"({"ignored": {"blocks": ["nowhere"]}})"), pot::Error);
 }
 
@@ -275,8 +269,8 @@ TEST(MinMaxTargets, CpuQuantizesResidualAddInputsAndAnyDoesNot) {
     Graph cpu = b.build(), any = b.build();
     PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", cpu, data);
     PluginHost("reference", "ANY").run("MinMaxQuantization", "{}", any, data);
-    EXPECT_NE(quantizer_name_of(cpu, "add", 1), "");
-    EXPECT_EQ(quantizer_name_of(any, "add", 1), "");
+    EXPECT_NE(quantizer_node_of(cpu, "add", 1), nullptr);
+    EXPECT_EQ(quantizer_node_of(any, "add", 1), nullptr);
     EXPECT_GT(count_quantizers(cpu), count_quantizers(any));
 }
 
@@ -303,8 +297,9 @@ protected:
     }
     // The FakeQuantize before input `index` of `node` (fails the test when there is none).
     static pot::FakeQuantizeParams fq(const Graph& g, const std::string& node, size_t index) {
-        const auto params = quantizer_producing(g, g.nodes[*g.find_node(quantizer_name_of(g, node, index))].outputs[0]);
-        return *params;
+        const auto params = quantizer_of(g, node, index);
+        EXPECT_TRUE(params.has_value()) << "no FakeQuantize before input " << index << " of " << node;
+        return params.value_or(pot::FakeQuantizeParams{});
     }
     // Signed symmetric codes span [-128, 127] steps around 0; unsigned ones start at 0.
     static bool symmetric(const pot::FakeQuantizeParams& p) {
@@ -314,15 +309,15 @@ protected:
 
 TEST_F(MinMaxDevices, GpuQuantizesElementwiseAndPoolingInputsInThePresetsMode) {
     const Graph cpu = quantized("CPU"), gpu = quantized("GPU"), mixed = quantized("GPU", R"({"preset": "mixed"})");
-    EXPECT_EQ(quantizer_name_of(cpu, "mul", 1), "");
-    EXPECT_EQ(quantizer_name_of(cpu, "pool_sigmoid", 0), "");
+    EXPECT_EQ(quantizer_node_of(cpu, "mul", 1), nullptr);
+    EXPECT_EQ(quantizer_node_of(cpu, "pool_sigmoid", 0), nullptr);
     for (const auto& [node, index] : std::vector<std::pair<std::string, size_t>>{
              {"conv", 0}, {"mul", 0}, {"mul", 1}, {"pool_mul", 0}, {"pool_sigmoid", 0}}) {
-        EXPECT_NE(quantizer_name_of(gpu, node, index), "") << node << " " << index;
+        EXPECT_NE(quantizer_node_of(gpu, node, index), nullptr) << node << " " << index;
         EXPECT_TRUE(symmetric(fq(gpu, node, index))) << node << " " << index;
     }
     EXPECT_FALSE(symmetric(fq(mixed, "conv", 0)));
-    EXPECT_EQ(quantizer_name_of(gpu, "concat", 0), "");
+    EXPECT_EQ(quantizer_node_of(gpu, "concat", 0), nullptr);
 }
 
 TEST_F(MinMaxDevices, VpuQuantizesAsymmetricallyWhateverThePresetAndUnifiesElementwiseInputs) {
@@ -333,7 +328,7 @@ TEST_F(MinMaxDevices, VpuQuantizesAsymmetricallyWhateverThePresetAndUnifiesEleme
     const auto a = fq(vpu, "mul", 0), b = fq(vpu, "mul", 1);
     EXPECT_EQ(a.input_low, b.input_low);
     EXPECT_EQ(a.input_high, b.input_high);
-    EXPECT_EQ(quantizer_name_of(vpu, "concat", 0), "");
+    EXPECT_EQ(quantizer_node_of(vpu, "concat", 0), nullptr);
 }
 
 TEST_F(MinMaxDevices, NpuAlsoQuantizesConcatInputsOnOneGrid) {
@@ -393,17 +388,17 @@ TEST(MinMaxModelType, TransformerKeepsTheResidualStreamInFloatAndStillAbsorbsGel
     Graph plain = b.build(), transformer = b.build();
     PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", plain, data);
     PluginHost("reference", "CPU").run("MinMaxQuantization", R"({"model_type": "transformer"})", transformer, data);
-    EXPECT_NE(quantizer_name_of(plain, "residual", 0), "");
-    EXPECT_EQ(quantizer_name_of(transformer, "residual", 0), "");
-    EXPECT_NE(quantizer_name_of(transformer, "residual", 1), "");  // fc2's output, for its INT8 kernel
+    EXPECT_NE(quantizer_node_of(plain, "residual", 0), nullptr);
+    EXPECT_EQ(quantizer_node_of(transformer, "residual", 0), nullptr);
+    EXPECT_NE(quantizer_node_of(transformer, "residual", 1), nullptr);  // fc2's output, for its INT8 kernel
     for (const Graph* g : {&plain, &transformer}) {
-        EXPECT_NE(quantizer_name_of(*g, "fc2", 0), "");          // after the GELU
-        EXPECT_EQ(quantizer_name_of(*g, "gelu_div", 0), "");     // not between fc1 and the GELU
+        EXPECT_NE(quantizer_node_of(*g, "fc2", 0), nullptr);          // after the GELU
+        EXPECT_EQ(quantizer_node_of(*g, "gelu_div", 0), nullptr);     // not between fc1 and the GELU
     }
     Graph bad = b.build(), none = b.build();
     EXPECT_THROW(PluginHost().run("MinMaxQuantization", R"({"model_type": "cnn"})", bad, data), pot::Error);
     PluginHost("reference", "CPU").run("MinMaxQuantization", R"({"model_type": "None"})", none, data);  // POT's spelling
-    EXPECT_NE(quantizer_name_of(none, "residual", 0), "");
+    EXPECT_NE(quantizer_node_of(none, "residual", 0), nullptr);
 }
 
 // ConvTranspose weights are [C_in, C_out / group, k...]: one scale per output channel is axis 1,
@@ -420,7 +415,7 @@ TEST(MinMaxTargets, ConvTransposeWeightsArePerOutputChannelOnAxisOne) {
     VectorData data(pot::test::random_samples(4, {1, 4, 4, 4}, 9));
     Graph g = b.build();
     PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", g, data);
-    EXPECT_NE(quantizer_name_of(g, "up", 0), "");
+    EXPECT_NE(quantizer_node_of(g, "up", 0), nullptr);
     const auto w = quantizer_producing(g, g.nodes[*g.find_node("up")].inputs[1]);
     ASSERT_TRUE(w.has_value());
     EXPECT_EQ(w->axis, 1);
@@ -447,9 +442,9 @@ TEST(MinMaxTargets, ActivationReachingInfinityStaysInFloat) {
     Graph g = b.build();
     PluginHost host("reference", "CPU");
     host.run("MinMaxQuantization", "{}", g, data);
-    EXPECT_EQ(quantizer_name_of(g, "add", 1), "");
-    EXPECT_NE(quantizer_name_of(g, "add", 0), "");
-    EXPECT_NE(quantizer_name_of(g, "conv", 0), "");
+    EXPECT_EQ(quantizer_node_of(g, "add", 1), nullptr);
+    EXPECT_NE(quantizer_node_of(g, "add", 0), nullptr);
+    EXPECT_NE(quantizer_node_of(g, "conv", 0), nullptr);
 }
 
 TEST(MinMaxTargets, CpuQuantizesAfterASpelledOutHardSwishAsAfterAnyActivation) {
@@ -469,14 +464,14 @@ TEST(MinMaxTargets, CpuQuantizesAfterASpelledOutHardSwishAsAfterAnyActivation) {
     PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", cpu, data);
     PluginHost("reference", "ANY").run("MinMaxQuantization", "{}", any, data);
     EXPECT_FALSE(quantizer_producing(cpu, c).has_value());
-    EXPECT_EQ(quantizer_name_of(cpu, "add3", 0), "");
-    EXPECT_EQ(quantizer_name_of(cpu, "mul", 0), "");
+    EXPECT_EQ(quantizer_node_of(cpu, "add3", 0), nullptr);
+    EXPECT_EQ(quantizer_node_of(cpu, "mul", 0), nullptr);
     const auto after = cpu.producer(cpu.nodes[*cpu.find_node("conv2")].inputs[0]);
     ASSERT_TRUE(after && pot::is_fake_quantize(cpu.nodes[*after]));
     EXPECT_EQ(cpu.producer(cpu.nodes[*after].inputs[0]), cpu.find_node("div"));
     // The ANY target absorbs no HardSwish: the Conv's output is quantized where it is produced.
-    EXPECT_NE(quantizer_name_of(any, "add3", 0), "");
-    EXPECT_EQ(quantizer_name_of(any, "add3", 0), quantizer_name_of(any, "mul", 0));
+    EXPECT_NE(quantizer_node_of(any, "add3", 0), nullptr);
+    EXPECT_EQ(quantizer_node_of(any, "add3", 0), quantizer_node_of(any, "mul", 0));
 }
 
 TEST(MinMaxTargets, BiasAddsAreNotResidualAdds) {
@@ -491,7 +486,7 @@ TEST(MinMaxTargets, BiasAddsAreNotResidualAdds) {
     Graph g = b.build();
     PluginHost("reference", "CPU").run("MinMaxQuantization", "{}", g, data);
     EXPECT_FALSE(quantizer_producing(g, m).has_value());
-    EXPECT_EQ(quantizer_name_of(g, "bias", 0), "");
+    EXPECT_EQ(quantizer_node_of(g, "bias", 0), nullptr);
     const auto q = g.producer(g.nodes[*g.find_node("fc2")].inputs[0]);
     ASSERT_TRUE(q && pot::is_fake_quantize(g.nodes[*q]));
     EXPECT_EQ(g.producer(g.nodes[*q].inputs[0]), g.find_node("bias"));
@@ -561,7 +556,9 @@ TEST_F(MinMax, IsTunableThroughPresetAndRangeEstimator) {
     ASSERT_TRUE(mean && global);
     EXPECT_GT(global->input_high[0], mean->input_high[0]);
     const auto input_quantizer = [&](const Graph& g) {
-        return pot::read_fake_quantize(g, g.nodes[*g.find_node(quantizer_name_of(g, "conv1", 0))]);
+        const auto params = quantizer_of(g, "conv1", 0);
+        EXPECT_TRUE(params.has_value()) << "no FakeQuantize before conv1";
+        return params.value_or(pot::FakeQuantizeParams{});
     };
     const auto symmetric = input_quantizer(quantized_with({}));
     const auto asymmetric = input_quantizer(quantized_with({{"preset", "mixed"}}));

@@ -10,13 +10,20 @@ std::optional<FakeQuantizeParams> quantizer_producing(const Graph& g, const std:
     return read_fake_quantize(g, g.nodes[*p]);
 }
 
-std::optional<FakeQuantizeParams> quantizer_of(const Graph& g, const std::string& node, size_t index) {
+const Node* quantizer_node_of(const Graph& g, const std::string& node, size_t index) {
     const auto n = g.find_node(node);
     if (!n) {
         ADD_FAILURE() << "the graph has no node '" << node << "'";
-        return std::nullopt;
+        return nullptr;
     }
-    return quantizer_producing(g, g.nodes[*n].inputs.at(index));
+    const auto p = g.producer(g.nodes[*n].inputs.at(index));
+    return p && is_fake_quantize(g.nodes[*p]) ? &g.nodes[*p] : nullptr;
+}
+
+std::optional<FakeQuantizeParams> quantizer_of(const Graph& g, const std::string& node, size_t index) {
+    const Node* fq = quantizer_node_of(g, node, index);
+    if (!fq) return std::nullopt;
+    return read_fake_quantize(g, *fq);
 }
 
 }  // namespace pot::test
