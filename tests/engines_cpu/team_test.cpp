@@ -9,6 +9,7 @@
 
 #include "engine_compare.hpp"
 #include "plan.hpp"
+#include "plan_builder.hpp"
 #include "team.hpp"
 
 namespace pot::test {
@@ -285,6 +286,108 @@ TEST(TeamBarrier, NoThreadPassesBeforeAllArriveSpinningOrAsleep) {
     for (auto& th : threads) th.join();
     EXPECT_EQ(early.load(), 0);
     for (int phase = 0; phase < kPhases; ++phase) EXPECT_EQ(reached[phase].load(), kThreads) << phase;
+}
+
+// A step for schedule(): split in two when `split_ns` > 0, else run by thread 0 alone (`solo`).
+cpu::Step scheduled_step(double split_ns, bool solo, double node_ns) {
+    cpu::Step step{"n", "convolution", "", [](cpu::RunContext&) {}};
+    if (split_ns > 0.0) step.parts = {[](dnnl::stream&) {}, [](dnnl::stream&) {}};
+    step.split_ns = split_ns;
+    step.solo = solo;
+    step.node_ns = node_ns;
+    return step;
+}
+
+// Which runs of steps go to the team, to oneDNN's threads or to the calling thread's bands.
+TEST(TeamSchedule, RulesDrawTheLineBetweenTeamAndOneDnn) {
+    const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    cpu::Plan plan;
+    plan.steps.push_back(scheduled_step(30e3, false, 30e3));    // 0: mid-sized split
+    plan.steps.push_back(scheduled_step(0.0, true, 5e3));       // 1: small, thread 0
+    plan.steps.push_back(scheduled_step(40e3, false, 40e3));    // 2: mid-sized split
+    plan.steps.push_back(scheduled_step(900e3, false, 900e3));  // 3: large split
+    plan.steps.push_back(scheduled_step(0.0, true, 800e3));     // 4: long serial node (a recurrent cell)
+    plan.steps.push_back(scheduled_step(0.0, false, 900e3));    // 5: not split
+    plan.steps.push_back(scheduled_step(20e3, false, 20e3));    // 6: a run too small for the team
+    plan.steps.push_back(scheduled_step(0.0, true, 0.0));       // 7: conversion
+
+    // Spinning waits: runs of small and mid-sized steps on the team, large ones whole.
+    cpu::Plan::TeamRules spinning{50e3, 300e3, true};
+    plan.schedule(2, spinning, engine);
+    EXPECT_EQ(plan.team(), 2);
+    EXPECT_EQ(plan.schedule_summary(), (std::vector<std::string>{"team 0-3", "whole 3-8"}));
+
+    // Sleeping waits: every split step on the team when the run pays for waking it, else bands.
+    cpu::Plan::TeamRules sleeping{400e3, std::numeric_limits<double>::infinity(), false};
+    plan.schedule(2, sleeping, engine);
+    EXPECT_EQ(plan.schedule_summary(), (std::vector<std::string>{"team 0-5", "whole 5-6", "bands 6-8"}));
+
+    // "team": "on": every run on the team.
+    plan.schedule(2, cpu::Plan::TeamRules{}, engine);
+    EXPECT_EQ(plan.schedule_summary(), (std::vector<std::string>{"team 0-5", "whole 5-6", "team 6-8"}));
+
+    // No team: everything as oneDNN parallelizes it.
+    plan.schedule(0, spinning, engine);
+    EXPECT_EQ(plan.team(), 0);
+    EXPECT_EQ(plan.schedule_summary(), (std::vector<std::string>{"whole 0-8"}));
+}
+
+// A plan with little work runs on one thread in all; a larger one keeps the caller's team. Both
+// compute what the reference engine computes.
+TEST(TeamSchedule, PlansWithLittleWorkRunOnOneThread) {
+    const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    const cpu::TeamScope two(2);
+    for (const int64_t side : {8, 64}) {
+        GraphBuilder g(23);
+        const auto x = g.input("x", {1, 32, side, side});
+        g.output(g.conv(g.node("Relu", {g.conv(x, 32, 64, 3)}), 64, 64, 3));
+        cpu::PlanOptions options;
+        const auto plan = cpu::build_plan(g.graph(), engine, {Shape{1, 32, side, side}}, {}, options);
+        SCOPED_TRACE("side " + std::to_string(side) + ", estimated " + std::to_string(plan->estimated_ns) + " ns");
+        if (side == 8) {
+            EXPECT_LT(plan->estimated_ns, cpu::single_thread_below_ns());
+            EXPECT_EQ(plan->threads, 1);
+            EXPECT_EQ(plan->team(), 0);
+        } else {
+            EXPECT_GE(plan->estimated_ns, cpu::single_thread_below_ns());
+            EXPECT_EQ(plan->threads, 0);
+            // Not for "team": "off", which keeps every plan on oneDNN's threads.
+            options.team = cpu::PlanOptions::Team::Off;
+            EXPECT_EQ(cpu::build_plan(g.graph(), engine, {Shape{1, 32, side, side}}, {}, options)->threads, 0);
+        }
+        const std::vector<Tensor> inputs{g.random_tensor({1, 32, side, side}, -2.0f, 2.0f)};
+        const auto expected = reference::ReferenceEngine().compile(g.graph())->infer(inputs, {}, nullptr);
+        dnnl::stream stream(engine);
+        const auto out = plan->run(inputs, stream, nullptr);
+        EXPECT_LE(max_abs_diff(out[0], expected[0]), 1e-4f * magnitude(expected[0]));
+        // The caller's team size is left as it was.
+        EXPECT_EQ(cpu::current_team(), 2);
+    }
+}
+
+// A recurrent cell waits for its previous time step: at batch 1 each step is a few small
+// products, and it runs on one thread however long the whole sequence is.
+TEST(TeamSchedule, RecurrentCellsAtBatchOneRunOnOneThread) {
+    const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    const cpu::TeamScope two(2);
+    const int64_t T = 64, K = 256, H = 256;
+    GraphBuilder g(24);
+    const auto x = g.input("x", {T, 1, K});
+    Node n;
+    n.name = "rnn";
+    n.op_type = "LSTM";
+    n.inputs = {x, g.random_constant({1, 4 * H, K}, -0.1f, 0.1f), g.random_constant({1, 4 * H, H}, -0.1f, 0.1f)};
+    n.outputs = {"y"};
+    n.attributes = {{"hidden_size", H}};
+    g.graph().nodes.push_back(n);
+    g.output("y");
+    cpu::PlanOptions options;
+    options.team = cpu::PlanOptions::Team::Off;
+    const auto plan = cpu::build_plan(g.graph(), engine, {Shape{T, 1, K}}, {}, options);
+    EXPECT_GE(plan->estimated_ns, cpu::serial_below_ns());  // the whole sequence is no small node
+    const std::string described = plan->describe();
+    EXPECT_NE(described.find("rnn: lstm"), std::string::npos) << described;
+    for (const auto& line : lines_with(described, "rnn: lstm")) EXPECT_NE(line.find("(1 thread)"), std::string::npos) << line;
 }
 
 TEST(TeamBands, UnknownTeamSettingIsRejected) {

@@ -123,7 +123,7 @@ private:
             try {
                 compiled.graph = std::make_unique<Graph>(
                     with_spelled_activations_fused(outputs ? graph_ : observed_part(graph_, observed_set), observed_set));
-                compiled.plan = PlanBuilder(*compiled.graph, engine_, shapes, observed_set, options_).build();
+                compiled.plan = build_plan(*compiled.graph, engine_, shapes, observed_set, options_);
             } catch (const dnnl::error& e) {
                 // Failures inside a node name it (PlanBuilder::lower_node); these are the plan's
                 // own buffers and inputs.
@@ -250,7 +250,7 @@ CpuEngine::CpuEngine(const Params& params) : CpuEngine() {
     // Bounded: libgomp crashes when asked for a team of many thousands of threads.
     state_->threads = checked_thread_count(params.get_int("threads", 0), params.path() + "/threads");
     state_->options.winograd = params.get_bool("winograd", true);
-    // "auto": the team only when OpenMP's threads sleep between regions (docs/ARCHITECTURE.md, "Threads").
+    // "auto": the team where it pays under the process's wait policy (docs/ARCHITECTURE.md, "Threads").
     const std::string team = params.get_string("team", "auto");
     POT_CHECK(team == "auto" || team == "on" || team == "off", params.path(), "/team: expected \"auto\", \"on\" or \"off\", got \"", team, "\"");
     state_->options.team = team == "on" ? PlanOptions::Team::On : team == "off" ? PlanOptions::Team::Off : PlanOptions::Team::Auto;

@@ -88,6 +88,7 @@ void Plan::run_step(Step& step, RunContext& ctx) {
 
 std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& stream,
                               ValueObserver* observer) {
+    const TeamScope team(threads);
     bind_inputs(inputs);
     RunContext ctx{stream, observer};
     for (const Segment& segment : segments_) {
@@ -124,7 +125,7 @@ std::vector<Tensor> Plan::run(const std::vector<Tensor>& inputs, dnnl::stream& s
     return outputs;
 }
 
-void Plan::schedule(int team, double team_above_ns, const dnnl::engine& engine) {
+void Plan::schedule(int team, const TeamRules& rules, const dnnl::engine& engine) {
     team_ = team > 1 ? team : 0;
     segments_.clear();
     team_streams_.clear();
@@ -142,12 +143,15 @@ void Plan::schedule(int team, double team_above_ns, const dnnl::engine& engine) 
     }
     for (int t = 1; t < team_; ++t) team_streams_.emplace_back(engine);
     // Maximal runs of split and solo steps go to the team when their split work pays for waking
-    // it; smaller ones run their bands here.
+    // it; smaller ones run as the rules say, and split steps large enough run whole.
+    const auto on_team = [&](const Step& s) {
+        return s.solo ? s.node_ns < rules.whole_above_ns : !s.parts.empty() && s.split_ns < rules.whole_above_ns;
+    };
     size_t i = 0;
     while (i < steps.size()) {
         size_t end = i;
         double split_ns = 0.0;
-        while (end < steps.size() && (steps[end].solo || !steps[end].parts.empty())) {
+        while (end < steps.size() && on_team(steps[end])) {
             split_ns += steps[end].parts.empty() ? 0.0 : steps[end].split_ns;
             ++end;
         }
@@ -156,9 +160,19 @@ void Plan::schedule(int team, double team_above_ns, const dnnl::engine& engine) 
             ++i;
             continue;
         }
-        add(i, end, split_ns >= team_above_ns ? Segment::Mode::Team : Segment::Mode::Bands);
+        const Segment::Mode small = rules.small_runs_whole ? Segment::Mode::Whole : Segment::Mode::Bands;
+        add(i, end, split_ns >= rules.team_above_ns ? Segment::Mode::Team : small);
         i = end;
     }
+}
+
+std::vector<std::string> Plan::schedule_summary() const {
+    std::vector<std::string> out;
+    for (const Segment& s : segments_) {
+        const char* mode = s.mode == Segment::Mode::Team ? "team" : s.mode == Segment::Mode::Bands ? "bands" : "whole";
+        out.push_back(str_cat(mode, " ", s.begin, "-", s.end));
+    }
+    return out;
 }
 
 void Plan::run_part(Step& step, size_t part, dnnl::stream& stream) {
@@ -215,6 +229,7 @@ void Plan::run_on_team(size_t begin, size_t end, RunContext& ctx) {
 std::vector<double> Plan::profile(const std::vector<Tensor>& inputs, dnnl::stream& stream,
                                   int64_t iterations) {
     using Clock = std::chrono::steady_clock;
+    const TeamScope team(threads);
     bind_inputs(inputs);
     RunContext ctx{stream, nullptr};
     std::vector<double> total_ms(steps.size(), 0.0);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,8 @@ struct Step {
     bool solo = false;
     /// Estimated single-thread time of a split step's work, in nanoseconds.
     double split_ns = 0.0;
+    /// Estimated single-thread time of the node the step belongs to (0 for edge conversions).
+    double node_ns = 0.0;
 };
 
 /// Intermediate buffers shared by values whose lifetimes do not overlap. Buffer ids are handed
@@ -98,17 +101,37 @@ public:
     /// Per output: the host tensor of an integer or bool output (else null; output_mems is used).
     std::vector<std::shared_ptr<Tensor>> output_hosts;
     std::vector<Shape> output_shapes;
+    /// Estimated single-thread time of its nodes (estimated_serial_ns()), in nanoseconds.
+    double estimated_ns = 0.0;
+    /// Team size run() and profile() set for their steps (the one its primitives were created
+    /// for); 0: the calling thread's.
+    int threads = 0;
 
+    /// Where run() draws the line between the plan's team and oneDNN's own threads.
+    struct TeamRules {
+        /// A run of split and small steps goes to the team when its split work is estimated at
+        /// least this (nanoseconds of single-thread work).
+        double team_above_ns = 0.0;
+        /// A split step estimated at least this runs whole, as oneDNN parallelizes it, and a
+        /// solo step of a node estimated at least this on the calling thread, either ending the
+        /// run of team steps before it (the other threads would wait too long).
+        double whole_above_ns = std::numeric_limits<double>::infinity();
+        /// Runs below team_above_ns run their steps whole (true) or their bands one after the
+        /// other on the calling thread (false: when waking oneDNN's threads costs more).
+        bool small_runs_whole = false;
+    };
     /// Fixes, once the steps are final, how run() executes them. With a team of `team` threads
     /// (0 or 1: none), maximal runs of split and solo steps execute inside one OpenMP parallel
     /// region of that many threads that wait for each other by spinning briefly, so a sleeping
     /// wait policy (OMP_WAIT_POLICY=passive) costs one wake-up per run of steps rather than one
-    /// per primitive; a run whose split work is estimated below `team_above_ns` (nanoseconds of
-    /// single-thread work) runs its bands one after the other on the calling thread instead. The
-    /// other steps run as oneDNN parallelizes them.
-    void schedule(int team, double team_above_ns, const dnnl::engine& engine);
+    /// per primitive, and small steps cost a spinning wait rather than a fork and join; `rules`
+    /// say which runs (see TeamRules). The other steps run as oneDNN parallelizes them.
+    void schedule(int team, const TeamRules& rules, const dnnl::engine& engine);
     /// Threads of the team schedule() gave the plan (0: none).
     int team() const { return team_; }
+    /// How run() executes the steps, one entry per run of steps: "team 0-5", "whole 5-6",
+    /// "bands 6-9" (steps [begin, end)).
+    std::vector<std::string> schedule_summary() const;
 
     std::vector<Tensor> run(const std::vector<Tensor>& inputs, dnnl::stream& stream,
                             ValueObserver* observer);

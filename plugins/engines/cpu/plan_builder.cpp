@@ -76,8 +76,7 @@ PlanBuilder::PlanBuilder(const Graph& graph, const dnnl::engine& engine,
 std::unique_ptr<Plan> PlanBuilder::build() {
     plan_ = std::make_unique<Plan>();
     const int threads = current_team();
-    const bool team = options_.team == PlanOptions::Team::On ||
-                      (options_.team == PlanOptions::Team::Auto && waits_sleep());
+    const bool team = options_.team != PlanOptions::Team::Off;
     split_ways_ = team && threads > 1 ? threads : 1;
     fused_.assign(graph_.nodes.size(), false);
     for (const auto& node : graph_.nodes)
@@ -143,8 +142,28 @@ std::unique_ptr<Plan> PlanBuilder::build() {
     }
     plan_->pool.allocate();
     const bool split = std::any_of(plan_->steps.begin(), plan_->steps.end(), [](const Step& s) { return !s.parts.empty(); });
-    plan_->schedule(split ? split_ways_ : 0, options_.team == PlanOptions::Team::On ? 0.0 : team_above_ns(), engine_);
+    Plan::TeamRules rules;
+    if (options_.team != PlanOptions::Team::On) rules.team_above_ns = team_above_ns();
+    if (options_.team == PlanOptions::Team::Auto && !waits_sleep()) {
+        const SpinningTeam spinning = spinning_team();
+        rules.team_above_ns = spinning.team_above_ns;
+        rules.whole_above_ns = spinning.whole_above_ns;
+        rules.small_runs_whole = true;
+    }
+    plan_->schedule(split ? split_ways_ : 0, rules, engine_);
     return std::move(plan_);
+}
+
+std::unique_ptr<Plan> build_plan(const Graph& graph, const dnnl::engine& engine, const std::vector<Shape>& input_shapes,
+                                 const std::set<std::string>& observed, PlanOptions options) {
+    auto plan = PlanBuilder(graph, engine, input_shapes, observed, options).build();
+    if (options.team != PlanOptions::Team::Auto || current_team() < 2 || plan->estimated_ns >= single_thread_below_ns())
+        return plan;
+    // Its primitives are created for the team size of the thread that creates them.
+    const TeamScope one(1);
+    plan = PlanBuilder(graph, engine, input_shapes, observed, options).build();
+    plan->threads = 1;
+    return plan;
 }
 
 void PlanBuilder::lower_node(size_t index) {
@@ -173,7 +192,9 @@ void PlanBuilder::lower_node_steps(size_t index) {
         bool reads_host_value = false;
         for (const auto& in : n.inputs) reads_host_value = reads_host_value || (!in.empty() && host_value(in));
         // A small node's primitives are created for, and run on, the calling thread alone.
-        const bool serial = current_team() > 1 && estimated_serial_ns(*this, n) < serial_below_ns();
+        const double estimated_ns = estimated_serial_ns(*this, n);
+        plan_->estimated_ns += estimated_ns;
+        const bool serial = current_team() > 1 && estimated_grain_ns(*this, n) < serial_below_ns();
         const size_t first_step = plan_->steps.size();
         {
             const TeamScope team(serial ? 1 : 0);
@@ -185,6 +206,7 @@ void PlanBuilder::lower_node_steps(size_t index) {
                 lower_with_reference(*this, index);
             }
         }
+        for (size_t k = first_step; k < plan_->steps.size(); ++k) plan_->steps[k].node_ns = estimated_ns;
         if (serial) {
             for (size_t k = first_step; k < plan_->steps.size(); ++k) {
                 Step& step = plan_->steps[k];

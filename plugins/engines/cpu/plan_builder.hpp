@@ -21,9 +21,11 @@ struct PlanOptions {
     /// (fewer multiplications; results differ from direct convolution by rounding, ~1e-6 relative).
     bool winograd = true;
     /// When the plan runs its split steps on its own team (Plan::schedule(), docs/ARCHITECTURE.md
-    /// "Threads"): `Auto` when OpenMP's threads sleep between parallel regions (waits_sleep())
-    /// and a run of split steps has the work to pay for waking the team (team_above_ns()), `On`
-    /// whenever it has more than one thread, `Off` never.
+    /// "Threads"). `Auto`: runs of split steps with the work to pay for waking the team
+    /// (team_above_ns()) when OpenMP's threads sleep between parallel regions (waits_sleep()),
+    /// runs of small and mid-sized steps when they spin (spinning_team()), and one thread for a
+    /// plan with little work in all (single_thread_below_ns()). `On`: the team for every split
+    /// step whenever there is more than one thread. `Off`: never.
     enum class Team { Auto, On, Off } team = Team::Auto;
 };
 
@@ -175,5 +177,11 @@ private:
 using LowerFn = bool (*)(PlanBuilder&, size_t index);
 /// The lowering for `op_type` (default ONNX domain, or FakeQuantize), or nullptr.
 LowerFn find_lowering(const Node& node);
+
+/// PlanBuilder(...).build(), on the calling thread's team; with PlanOptions::Team::Auto, a plan
+/// with too little work to share (single_thread_below_ns()) is built again for one thread and
+/// runs on one (Plan::threads).
+std::unique_ptr<Plan> build_plan(const Graph& graph, const dnnl::engine& engine, const std::vector<Shape>& input_shapes,
+                                 const std::set<std::string>& observed, PlanOptions options);
 
 }  // namespace pot::cpu

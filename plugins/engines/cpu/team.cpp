@@ -120,6 +120,13 @@ double estimated_serial_ns(const PlanBuilder& b, const Node& n) {
     return macs / (int8 ? r.int8_macs : r.f32_macs) + moved / r.elements;
 }
 
+double estimated_grain_ns(const PlanBuilder& b, const Node& n) {
+    const double whole = estimated_serial_ns(b, n);
+    if (n.op_type != "LSTM" && n.op_type != "GRU" && n.op_type != "RNN") return whole;
+    const Shape x = known_shape(b, n.inputs.at(0));
+    return x.size() == 3 ? whole / dim(x[0]) : whole;
+}
+
 bool waits_sleep() {
     static const bool sleeps = [] {
         const char* policy = std::getenv("OMP_WAIT_POLICY");
@@ -144,6 +151,18 @@ double split_above_ns() { return kSplitAboveNs; }
 // thread in all) took 0.33-0.64 ms on the team and 0.33 ms with its bands on one thread. A run of
 // steps goes to the team only when splitting saves clearly more than that.
 double team_above_ns() { return 400000.0; }
+
+// Measured at 2 threads with spinning waits, the team against oneDNN's own threads, paired runs
+// (docs/ARCHITECTURE.md, "Threads"): 11-21% faster on INT8 MobileNetV2/V3, ShuffleNet,
+// EfficientNet and RegNet, where most steps take tens of microseconds, 0-10% on their FP32; with
+// ResNet-18's and GoogLeNet's millisecond convolutions on the team as bands too, 2-8% slower.
+// Estimates run 2-4x above the measured times.
+SpinningTeam spinning_team() { return {50000.0, 300000.0}; }
+
+// At 2 threads the BERT-style encoder (estimated 0.6-1 ms) took 0.26-0.36 ms and 0.20-0.28 ms on
+// one thread, the 28x28 CNN (0.5 ms) 0.19 and 0.13 ms, INT8 MobileNetV3-small (1.7 ms) 1.10 and
+// 0.87 ms; FP32 MobileNetV3-small (2.8 ms) ran as fast on either.
+double single_thread_below_ns() { return 2000000.0; }
 
 TeamScope::TeamScope(int threads) {
     if (threads <= 0) return;

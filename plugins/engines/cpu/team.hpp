@@ -17,7 +17,12 @@ class PlanBuilder;
 /// rest. Only its order of magnitude matters (see serial_below_ns).
 double estimated_serial_ns(const PlanBuilder& b, const Node& node);
 
-/// Nodes estimated below this run on the calling thread alone: splitting a node of time T over
+/// Estimated single-thread time of the largest share of a node's work that can run in parallel
+/// at once, in nanoseconds: a recurrent cell's one time step (each step waits for the one
+/// before), the whole node otherwise.
+double estimated_grain_ns(const PlanBuilder& b, const Node& node);
+
+/// Nodes whose grain (estimated_grain_ns) is below this run on the calling thread alone: splitting a node of time T over
 /// a team saves about T/2 on two cores and costs a fork and join, a few microseconds when the
 /// team spins between parallel regions and tens when it sleeps (OMP_WAIT_POLICY=passive,
 /// GOMP_SPINCOUNT=0), so the bound follows the wait policy the process runs with.
@@ -32,8 +37,19 @@ bool waits_sleep();
 double split_above_ns();
 
 /// A run of split steps whose work is estimated below this runs its bands one after the other
-/// on the calling thread rather than waking the team (PlanOptions::Team::Auto).
+/// on the calling thread rather than waking the team (PlanOptions::Team::Auto, sleeping waits).
 double team_above_ns();
+
+/// Where a plan's team pays when OpenMP's threads spin between regions (PlanOptions::Team::Auto):
+/// runs of split and small steps of at least `team_above_ns` of split work go to the team, split
+/// steps of at least `whole_above_ns` run as oneDNN parallelizes them.
+struct SpinningTeam {
+    double team_above_ns, whole_above_ns;
+};
+SpinningTeam spinning_team();
+
+/// A plan whose nodes are estimated below this in all runs on one thread (PlanOptions::Team::Auto).
+double single_thread_below_ns();
 
 /// Sets the calling thread's OpenMP team size (oneDNN's thread count for the primitives created
 /// and run on it) for the scope's lifetime; 0 leaves it unchanged.
