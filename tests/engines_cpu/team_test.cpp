@@ -312,18 +312,18 @@ TEST(TeamSchedule, RulesDrawTheLineBetweenTeamAndOneDnn) {
     plan.steps.push_back(scheduled_step(0.0, true, 0.0));       // 7: conversion
 
     // Spinning waits: runs of small and mid-sized steps on the team, large ones whole.
-    cpu::Plan::TeamRules spinning{50e3, 300e3, true};
+    cpu::TeamRules spinning{50e3, 300e3, true};
     plan.schedule(2, spinning, engine);
     EXPECT_EQ(plan.team(), 2);
     EXPECT_EQ(plan.schedule_summary(), (std::vector<std::string>{"team 0-3", "whole 3-8"}));
 
     // Sleeping waits: every split step on the team when the run pays for waking it, else bands.
-    cpu::Plan::TeamRules sleeping{400e3, std::numeric_limits<double>::infinity(), false};
+    cpu::TeamRules sleeping{400e3, std::numeric_limits<double>::infinity(), false};
     plan.schedule(2, sleeping, engine);
     EXPECT_EQ(plan.schedule_summary(), (std::vector<std::string>{"team 0-5", "whole 5-6", "bands 6-8"}));
 
     // "team": "on": every run on the team.
-    plan.schedule(2, cpu::Plan::TeamRules{}, engine);
+    plan.schedule(2, cpu::TeamRules{}, engine);
     EXPECT_EQ(plan.schedule_summary(), (std::vector<std::string>{"team 0-5", "whole 5-6", "team 6-8"}));
 
     // No team: everything as oneDNN parallelizes it.

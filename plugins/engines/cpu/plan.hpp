@@ -1,7 +1,6 @@
 #pragma once
 
 #include <functional>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +10,7 @@
 
 #include "pot/engine.hpp"
 #include "quant_pattern.hpp"
+#include "team.hpp"
 
 namespace pot::cpu {
 
@@ -107,19 +107,6 @@ public:
     /// for); 0: the calling thread's.
     int threads = 0;
 
-    /// Where run() draws the line between the plan's team and oneDNN's own threads.
-    struct TeamRules {
-        /// A run of split and small steps goes to the team when its split work is estimated at
-        /// least this (nanoseconds of single-thread work).
-        double team_above_ns = 0.0;
-        /// A split step estimated at least this runs whole, as oneDNN parallelizes it, and a
-        /// solo step of a node estimated at least this on the calling thread, either ending the
-        /// run of team steps before it (the other threads would wait too long).
-        double whole_above_ns = std::numeric_limits<double>::infinity();
-        /// Runs below team_above_ns run their steps whole (true) or their bands one after the
-        /// other on the calling thread (false: when waking oneDNN's threads costs more).
-        bool small_runs_whole = false;
-    };
     /// Fixes, once the steps are final, how run() executes them. With a team of `team` threads
     /// (0 or 1: none), maximal runs of split and solo steps execute inside one OpenMP parallel
     /// region of that many threads that wait for each other by spinning briefly, so a sleeping

@@ -142,14 +142,7 @@ std::unique_ptr<Plan> PlanBuilder::build() {
     }
     plan_->pool.allocate();
     const bool split = std::any_of(plan_->steps.begin(), plan_->steps.end(), [](const Step& s) { return !s.parts.empty(); });
-    Plan::TeamRules rules;
-    if (options_.team != PlanOptions::Team::On) rules.team_above_ns = team_above_ns();
-    if (options_.team == PlanOptions::Team::Auto && !waits_sleep()) {
-        const SpinningTeam spinning = spinning_team();
-        rules.team_above_ns = spinning.team_above_ns;
-        rules.whole_above_ns = spinning.whole_above_ns;
-        rules.small_runs_whole = true;
-    }
+    const TeamRules rules = options_.team == PlanOptions::Team::Auto ? auto_team_rules() : TeamRules{};
     plan_->schedule(split ? split_ways_ : 0, rules, engine_);
     return std::move(plan_);
 }
@@ -194,7 +187,7 @@ void PlanBuilder::lower_node_steps(size_t index) {
         // A small node's primitives are created for, and run on, the calling thread alone.
         const double estimated_ns = estimated_serial_ns(*this, n);
         plan_->estimated_ns += estimated_ns;
-        const bool serial = current_team() > 1 && estimated_grain_ns(*this, n) < serial_below_ns();
+        const bool serial = current_team() > 1 && estimated_ns / sequential_parts(*this, n) < serial_below_ns();
         const size_t first_step = plan_->steps.size();
         {
             const TeamScope team(serial ? 1 : 0);

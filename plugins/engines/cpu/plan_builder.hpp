@@ -21,10 +21,10 @@ struct PlanOptions {
     /// (fewer multiplications; results differ from direct convolution by rounding, ~1e-6 relative).
     bool winograd = true;
     /// When the plan runs its split steps on its own team (Plan::schedule(), docs/ARCHITECTURE.md
-    /// "Threads"). `Auto`: runs of split steps with the work to pay for waking the team
-    /// (team_above_ns()) when OpenMP's threads sleep between parallel regions (waits_sleep()),
-    /// runs of small and mid-sized steps when they spin (spinning_team()), and one thread for a
-    /// plan with little work in all (single_thread_below_ns()). `On`: the team for every split
+    /// "Threads"). `Auto`: runs of split steps with the work to pay for waking the team when
+    /// OpenMP's threads sleep between parallel regions (waits_sleep()), runs of small and
+    /// mid-sized steps when they spin (auto_team_rules()), and one thread for a plan with little
+    /// work in all (single_thread_below_ns()). `On`: the team for every split
     /// step whenever there is more than one thread. `Off`: never.
     enum class Team { Auto, On, Off } team = Team::Auto;
 };

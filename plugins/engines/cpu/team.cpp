@@ -120,11 +120,10 @@ double estimated_serial_ns(const PlanBuilder& b, const Node& n) {
     return macs / (int8 ? r.int8_macs : r.f32_macs) + moved / r.elements;
 }
 
-double estimated_grain_ns(const PlanBuilder& b, const Node& n) {
-    const double whole = estimated_serial_ns(b, n);
-    if (n.op_type != "LSTM" && n.op_type != "GRU" && n.op_type != "RNN") return whole;
+double sequential_parts(const PlanBuilder& b, const Node& n) {
+    if (n.op_type != "LSTM" && n.op_type != "GRU" && n.op_type != "RNN") return 1.0;
     const Shape x = known_shape(b, n.inputs.at(0));
-    return x.size() == 3 ? whole / dim(x[0]) : whole;
+    return x.size() == 3 ? dim(x[0]) : 1.0;
 }
 
 bool waits_sleep() {
@@ -145,19 +144,20 @@ constexpr double kSplitAboveNs = 8000.0;
 
 double split_above_ns() { return kSplitAboveNs; }
 
-// Waking a sleeping thread takes tens of microseconds on a virtual machine (the 28x28 CNN's INT8
-// took 0.066 ms on a team woken every run, 0.041 ms on one thread), and the estimates run high on
-// small products: the INT8 BERT-style encoder (estimated 0.36 ms of split work, 0.28 ms on one
-// thread in all) took 0.33-0.64 ms on the team and 0.33 ms with its bands on one thread. A run of
-// steps goes to the team only when splitting saves clearly more than that.
-double team_above_ns() { return 400000.0; }
-
-// Measured at 2 threads with spinning waits, the team against oneDNN's own threads, paired runs
+// Sleeping waits: waking a sleeping thread takes tens of microseconds on a virtual machine (the
+// 28x28 CNN's INT8 took 0.066 ms on a team woken every run, 0.041 ms on one thread), and the
+// estimates run high on small products: the INT8 BERT-style encoder (estimated 0.36 ms of split
+// work, 0.28 ms on one thread in all) took 0.33-0.64 ms on the team and 0.33 ms with its bands on
+// one thread. A run of steps goes to the team only when splitting saves clearly more than that.
+// Spinning waits, the team against oneDNN's own threads at 2 threads, paired runs
 // (docs/ARCHITECTURE.md, "Threads"): 11-21% faster on INT8 MobileNetV2/V3, ShuffleNet,
 // EfficientNet and RegNet, where most steps take tens of microseconds, 0-10% on their FP32; with
 // ResNet-18's and GoogLeNet's millisecond convolutions on the team as bands too, 2-8% slower.
 // Estimates run 2-4x above the measured times.
-SpinningTeam spinning_team() { return {50000.0, 300000.0}; }
+TeamRules auto_team_rules() {
+    if (waits_sleep()) return {400000.0, std::numeric_limits<double>::infinity(), false};
+    return {50000.0, 300000.0, true};
+}
 
 // At 2 threads the BERT-style encoder (estimated 0.6-1 ms) took 0.26-0.36 ms and 0.20-0.28 ms on
 // one thread, the 28x28 CNN (0.5 ms) 0.19 and 0.13 ms, INT8 MobileNetV3-small (1.7 ms) 1.10 and

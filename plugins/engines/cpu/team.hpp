@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 
 namespace pot {
 struct Node;
@@ -12,20 +13,34 @@ namespace pot::cpu {
 
 class PlanBuilder;
 
+/// Where Plan::run() draws the line between the plan's team and oneDNN's own threads.
+struct TeamRules {
+    /// A run of split and small steps goes to the team when its split work is estimated at least
+    /// this (nanoseconds of single-thread work).
+    double team_above_ns = 0.0;
+    /// A split step estimated at least this runs whole, as oneDNN parallelizes it, and a solo
+    /// step of a node estimated at least this on the calling thread, either ending the run of team
+    /// steps before it (the other threads would wait too long).
+    double whole_above_ns = std::numeric_limits<double>::infinity();
+    /// Runs below team_above_ns run their steps whole (true) or their bands one after the other
+    /// on the calling thread (false: when waking oneDNN's threads costs more).
+    bool small_runs_whole = false;
+};
+
 /// Estimated single-thread time of a node's steps, in nanoseconds, from its input shapes:
 /// multiply-adds for convolutions, matrix products and recurrent cells, elements moved for the
 /// rest. Only its order of magnitude matters (see serial_below_ns).
 double estimated_serial_ns(const PlanBuilder& b, const Node& node);
 
-/// Estimated single-thread time of the largest share of a node's work that can run in parallel
-/// at once, in nanoseconds: a recurrent cell's one time step (each step waits for the one
-/// before), the whole node otherwise.
-double estimated_grain_ns(const PlanBuilder& b, const Node& node);
+/// How many parts of a node's work run one after the other, each waiting for the one before: a
+/// recurrent cell's time steps, 1 for other nodes. A node's grain, the work that can be shared
+/// at once, is its estimated_serial_ns() over this.
+double sequential_parts(const PlanBuilder& b, const Node& node);
 
-/// Nodes whose grain (estimated_grain_ns) is below this run on the calling thread alone: splitting a node of time T over
-/// a team saves about T/2 on two cores and costs a fork and join, a few microseconds when the
-/// team spins between parallel regions and tens when it sleeps (OMP_WAIT_POLICY=passive,
-/// GOMP_SPINCOUNT=0), so the bound follows the wait policy the process runs with.
+/// Nodes whose grain (see sequential_parts) is below this run on the calling thread alone:
+/// splitting work of time T over a team saves about T/2 on two cores and costs a fork and join,
+/// a few microseconds when the team spins between parallel regions and tens when it sleeps
+/// (OMP_WAIT_POLICY=passive, GOMP_SPINCOUNT=0), so the bound follows the wait policy.
 double serial_below_ns();
 
 /// True when OpenMP's threads sleep as soon as a parallel region ends (OMP_WAIT_POLICY=passive,
@@ -36,17 +51,9 @@ bool waits_sleep();
 /// Plan::team): there a split costs a spinning wait, like a fork and join of a spinning team.
 double split_above_ns();
 
-/// A run of split steps whose work is estimated below this runs its bands one after the other
-/// on the calling thread rather than waking the team (PlanOptions::Team::Auto, sleeping waits).
-double team_above_ns();
-
-/// Where a plan's team pays when OpenMP's threads spin between regions (PlanOptions::Team::Auto):
-/// runs of split and small steps of at least `team_above_ns` of split work go to the team, split
-/// steps of at least `whole_above_ns` run as oneDNN parallelizes them.
-struct SpinningTeam {
-    double team_above_ns, whole_above_ns;
-};
-SpinningTeam spinning_team();
+/// How a plan with PlanOptions::Team::Auto shares runs of steps between its team and oneDNN's
+/// threads under the process's wait policy (Plan::schedule()).
+TeamRules auto_team_rules();
 
 /// A plan whose nodes are estimated below this in all runs on one thread (PlanOptions::Team::Auto).
 double single_thread_below_ns();
